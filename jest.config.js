@@ -1,0 +1,9 @@
+/** Two projects: unit specs beside the code, e2e/adapter suites under test/ against real parts. */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] };
+const common = { moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', transform };
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
+    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$', testTimeout: 120000 },
+  ],
+};

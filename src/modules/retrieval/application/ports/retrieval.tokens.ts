@@ -1,0 +1,2 @@
+export const EMBEDDER = Symbol('EMBEDDER');
+export const VECTOR_STORE = Symbol('VECTOR_STORE');

@@ -1,0 +1,54 @@
+/** A piece of a document as cut by ingestion, before it has a vector. */
+export interface ChunkDraft {
+  position: number;
+  text: string;
+  /** Character offsets of the chunk in the document's extracted text. */
+  start: number;
+  end: number;
+}
+
+export type Metadata = Record<string, unknown>;
+
+/** A chunk with its vector, ready to be written to a vector store. */
+export interface EmbeddedChunk extends ChunkDraft {
+  id: string;
+  embedding: Float32Array;
+}
+
+export type SearchMode = 'vector' | 'text' | 'hybrid';
+
+/** Equality (`value`) or membership (`{ in: [...] }`) per metadata key; arrays match by element. */
+export type MetadataFilter = Record<string, string | number | boolean | { in: Array<string | number | boolean> }>;
+
+/** One candidate from one retrieval branch, in branch order (rank 1 = best). */
+export interface RankedChunk {
+  chunkId: string;
+  documentId: string;
+  title: string;
+  text: string;
+  metadata: Metadata;
+  start: number;
+  end: number;
+  /** Branch-native score: cosine similarity for vector, normalized ts_rank_cd for text. */
+  score: number;
+}
+
+export interface SearchHit {
+  documentId: string;
+  chunkId: string;
+  title: string;
+  text: string;
+  score: number;
+  ranks: { vector: number | null; text: number | null };
+  metadata: Metadata;
+  start: number;
+  end: number;
+}
+
+export interface CollectionInfo {
+  name: string;
+  embedderId: string;
+  dimension: number;
+  textSearchConfig: string;
+  createdAt: Date;
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const optionalString = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().optional());
+const stringList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v ?? []),
+  z.array(z.string()),
+);
+
+export const EMBEDDER_PROVIDERS = ['hashing', 'transformers', 'openai', 'ollama'] as const;
+export const SEARCH_MODES = ['vector', 'text', 'hybrid'] as const;
+
+export const appConfigSchema = z.object({
+  app: z.object({
+    port: int(0, 65535),
+    dataDir: z.string().min(1),
+    apiVersion: z.coerce.string(),
+  }),
+  logging: z.object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    format: z.enum(['auto', 'json', 'pretty']),
+  }),
+  database: z.object({
+    url: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL',
+    }),
+    poolSize: int(1, 200),
+    statementTimeoutMs: int(0),
+    embedded: z.object({ dir: z.string().min(1), maxConnections: int(1, 100) }),
+  }),
+  ingestion: z.object({
+    maxFileBytes: int(1),
+    maxFilesPerRequest: int(1, 1000),
+    maxTextChars: int(1),
+    chunking: z
+      .object({ unit: z.enum(['tokens', 'characters']), size: int(16), overlap: int(0) })
+      .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] }),
+    csv: z.object({
+      delimiter: z.string().length(1),
+      textColumns: stringList,
+      titleColumn: z.string(),
+      idColumn: z.string(),
+      listColumns: stringList,
+      listSeparator: z.string().min(1),
+    }),
+    url: z.object({
+      timeoutMs: int(100),
+      maxBytes: int(1),
+      maxRedirects: int(0, 20),
+      allowPrivateNetworks: bool,
+      userAgent: z.string(),
+    }),
+  }),
+  retrieval: z.object({
+    textSearchConfig: z.string().regex(/^[a-z_]+$/, 'must be a Postgres text search configuration name'),
+    embedder: z.object({
+      provider: z.enum(EMBEDDER_PROVIDERS),
+      batchSize: int(1, 4096),
+      hashing: z.object({ dimension: int(8, 2000) }),
+      transformers: z.object({
+        model: z.string().min(1),
+        cacheDir: z.string().min(1),
+        remoteHost: z.string().url(),
+        localOnly: bool,
+        queryPrefix: z.string(),
+        documentPrefix: z.string(),
+      }),
+      openai: z.object({
+        baseUrl: z.string().url(),
+        apiKey: optionalString,
+        model: z.string().min(1),
+        dimension: int(1, 2000),
+        timeoutMs: int(100),
+        maxRetries: int(0, 10),
+      }),
+      ollama: z.object({
+        baseUrl: z.string().url(),
+        model: z.string().min(1),
+        dimension: int(1, 2000),
+        timeoutMs: int(100),
+      }),
+    }),
+    search: z.object({
+      defaultTopK: int(1, 1000),
+      maxTopK: int(1, 1000),
+      defaultMode: z.enum(SEARCH_MODES),
+      candidates: int(1, 5000),
+      efSearch: int(1, 1000),
+      rrf: z.object({ k: int(1), vectorWeight: z.coerce.number().min(0), textWeight: z.coerce.number().min(0) }),
+    }),
+  }),
+  admin: z.object({ apiKey: optionalString }),
+});
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+export type EmbedderConfig = AppConfig['retrieval']['embedder'];

@@ -1,0 +1,124 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
+import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
+
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const DATABASE_STATE = Symbol('DATABASE_STATE');
+
+export interface DatabaseState {
+  mode: 'embedded' | 'server';
+  /** Where the data lives: the embedded data dir, or the server host/db (no credentials). */
+  location: string;
+  migrationsRan: boolean;
+  embedded?: EmbeddedPostgres;
+}
+
+export const MIGRATIONS = [InitSchema1763700000000];
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type EntityList = MixedList<Function | string | EntitySchema>;
+
+/** Session settings every connection gets (pgvector search quality, statement timeout). */
+export function sessionSettings(config: AppConfig): Record<string, string | number> {
+  return {
+    'hnsw.ef_search': config.retrieval.search.efSearch,
+    'hnsw.iterative_scan': 'relaxed_order',
+    statement_timeout: config.database.statementTimeoutMs,
+  };
+}
+
+/** Opens the database (starting the embedded one when DATABASE_URL is unset) and runs migrations. */
+export async function openDatabase(
+  config: AppConfig,
+  entities: EntityList,
+  logger = new Logger('Database'),
+): Promise<{ dataSource: DataSource; state: DatabaseState }> {
+  const settings = sessionSettings(config);
+  const startupOptions = Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
+  let url = config.database.url;
+  const state: DatabaseState = { mode: url ? 'server' : 'embedded', location: '', migrationsRan: false };
+  if (!url) {
+    const dir = resolveDataPath(config, config.database.embedded.dir);
+    const started = Date.now();
+    state.embedded = new EmbeddedPostgres({ dir, maxConnections: config.database.embedded.maxConnections });
+    url = (await state.embedded.start()).url;
+    state.location = dir;
+    logger.log(`embedded Postgres (PGlite + pgvector) ready at ${dir} in ${Date.now() - started} ms`);
+  } else {
+    const u = new URL(url);
+    state.location = `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  }
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: state.mode === 'embedded' ? Math.min(config.database.poolSize, config.database.embedded.maxConnections) : config.database.poolSize,
+      options: startupOptions,
+      connectionTimeoutMillis: 15000,
+    },
+  });
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const m of applied) logger.log(`migration applied: ${m.name}`);
+    if (state.mode === 'embedded') {
+      // PGlite is one session shared by every socket connection: set once, applies to all.
+      for (const [k, v] of Object.entries(settings)) await dataSource.query(`SET ${k} = '${v}'`);
+    }
+    state.migrationsRan = true;
+    logger.log(`database ready (${state.mode}: ${state.location})`);
+    return { dataSource, state };
+  } catch (e) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await state.embedded?.stop();
+    throw e;
+  }
+}
+
+export async function closeDatabase(dataSource: DataSource, state: DatabaseState): Promise<void> {
+  if (dataSource.isInitialized) await dataSource.destroy();
+  await state.embedded?.stop();
+}
+
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(DATABASE_STATE) private readonly state: DatabaseState,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeDatabase(this.dataSource, this.state);
+  }
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(entities: EntityList): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: 'DATABASE_HANDLE',
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => openDatabase(config, entities),
+        },
+        { provide: DATA_SOURCE, inject: ['DATABASE_HANDLE'], useFactory: (h: { dataSource: DataSource }) => h.dataSource },
+        { provide: DATABASE_STATE, inject: ['DATABASE_HANDLE'], useFactory: (h: { state: DatabaseState }) => h.state },
+        { provide: TRANSACTION_RUNNER, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new TypeOrmTransactionRunner(ds) },
+        DatabaseLifecycle,
+      ],
+      exports: [DATA_SOURCE, DATABASE_STATE, TRANSACTION_RUNNER],
+    };
+  }
+}

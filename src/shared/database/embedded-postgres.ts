@@ -1,0 +1,105 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export class DataDirLockedError extends Error {
+  constructor(readonly dir: string, readonly pid: number) {
+    super(
+      `The embedded database at ${dir} is in use by another acervo process (pid ${pid}). ` +
+        `Stop it, point DATA_DIR elsewhere, or set DATABASE_URL to share a Postgres server.`,
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+export interface EmbeddedPostgresOptions {
+  dir: string;
+  maxConnections: number;
+  /** Port on 127.0.0.1; 0 lets the OS choose. */
+  port?: number;
+  host?: string;
+}
+
+/**
+ * PGlite (Postgres compiled to WASM) with pgvector, persisted in `dir`, served on a loopback socket so
+ * the ordinary `pg` driver and TypeORM run the same SQL as against a Postgres server. A lock file
+ * keeps a second process from opening the same data dir (which would corrupt it).
+ */
+export class EmbeddedPostgres {
+  private db?: PGlite;
+  private server?: PGLiteSocketServer;
+  private lockFile?: string;
+
+  constructor(private readonly options: EmbeddedPostgresOptions) {}
+
+  async start(): Promise<{ host: string; port: number; url: string }> {
+    mkdirSync(this.options.dir, { recursive: true });
+    this.acquireLock();
+    try {
+      const [{ PGlite }, { vector }, { PGLiteSocketServer }] = await Promise.all([
+        import('@electric-sql/pglite'),
+        import('@electric-sql/pglite-pgvector'),
+        import('@electric-sql/pglite-socket'),
+      ]);
+      this.db = await PGlite.create({ dataDir: join(this.options.dir, 'data'), extensions: { vector } });
+      this.server = new PGLiteSocketServer({
+        db: this.db,
+        host: this.options.host ?? '127.0.0.1',
+        port: this.options.port ?? 0,
+        maxConnections: this.options.maxConnections,
+      });
+      await this.server.start();
+      const [host, port] = this.server.getServerConn().split(':');
+      return { host, port: Number(port), url: `postgres://postgres@${host}:${port}/postgres` };
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.server?.stop();
+      if (this.db && !this.db.closed) await this.db.close();
+    } finally {
+      this.server = undefined;
+      this.db = undefined;
+      this.releaseLock();
+    }
+  }
+
+  private acquireLock(): void {
+    const file = join(this.options.dir, 'acervo.lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        this.lockFile = file;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const pid = Number(readFileSync(file, 'utf8').trim());
+        if (pid && pid !== process.pid && isAlive(pid)) throw new DataDirLockedError(this.options.dir, pid);
+        if (pid === process.pid) throw new DataDirLockedError(this.options.dir, pid);
+        rmSync(file, { force: true }); // stale lock from a process that died
+      }
+    }
+    throw new Error(`Could not lock ${file}`);
+  }
+
+  private releaseLock(): void {
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
+    this.lockFile = undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,78 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** HNSW index for one embedding dimension (partial, over an untyped vector column). Also used at runtime. */
+export function hnswIndexSql(dimension: number): string {
+  const d = Math.trunc(dimension);
+  return (
+    `CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw_${d} ON chunks ` +
+    `USING hnsw ((embedding::vector(${d})) vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE dimension = ${d}`
+  );
+}
+
+/**
+ * The knowledge-base schema. Collections record the embedder (id + dimension) and the text search
+ * configuration they were built with; chunks keep an untyped `vector` so collections of different
+ * dimensions coexist, each dimension with its own partial HNSW cosine index.
+ */
+export const DEFAULT_INDEX_DIMENSION = 384;
+
+export class InitSchema1763700000000 implements MigrationInterface {
+  name = 'InitSchema1763700000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE EXTENSION IF NOT EXISTS vector`);
+    await q.query(`
+      CREATE TABLE collections (
+        name text PRIMARY KEY,
+        embedder_id text NOT NULL,
+        dimension integer NOT NULL CHECK (dimension > 0),
+        text_search_config regconfig NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE documents (
+        id uuid PRIMARY KEY,
+        collection text NOT NULL REFERENCES collections(name),
+        source_id text NOT NULL,
+        source_type text NOT NULL,
+        title text NOT NULL,
+        content_hash char(64) NOT NULL,
+        mime_type text NOT NULL,
+        size_bytes integer NOT NULL,
+        char_count integer NOT NULL,
+        chunk_count integer NOT NULL DEFAULT 0,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT documents_source_unique UNIQUE (collection, source_id)
+      )`);
+    await q.query(`CREATE INDEX documents_hash_idx ON documents (collection, content_hash)`);
+    await q.query(`CREATE INDEX documents_created_idx ON documents (collection, created_at DESC, id)`);
+    await q.query(`CREATE INDEX documents_metadata_idx ON documents USING gin (metadata jsonb_path_ops)`);
+    await q.query(`
+      CREATE TABLE chunks (
+        id uuid PRIMARY KEY,
+        document_id uuid NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        collection text NOT NULL,
+        position integer NOT NULL,
+        text text NOT NULL,
+        start_offset integer NOT NULL,
+        end_offset integer NOT NULL,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        dimension integer NOT NULL,
+        embedding vector NOT NULL,
+        tsv tsvector NOT NULL
+      )`);
+    await q.query(`CREATE INDEX chunks_document_idx ON chunks (document_id, position)`);
+    await q.query(`CREATE INDEX chunks_collection_idx ON chunks (collection)`);
+    await q.query(`CREATE INDEX chunks_tsv_idx ON chunks USING gin (tsv)`);
+    await q.query(`CREATE INDEX chunks_metadata_idx ON chunks USING gin (metadata jsonb_path_ops)`);
+    await q.query(hnswIndexSql(DEFAULT_INDEX_DIMENSION));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS chunks`);
+    await q.query(`DROP TABLE IF EXISTS documents`);
+    await q.query(`DROP TABLE IF EXISTS collections`);
+  }
+}

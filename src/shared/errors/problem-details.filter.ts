@@ -1,0 +1,142 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, DomainErrorKind, FieldError } from './domain-error';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+const KIND_STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unprocessable: 422,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media: 415,
+  forbidden: 403,
+  unauthorized: 401,
+  unavailable: 503,
+  bad_gateway: 502,
+  timeout: 504,
+};
+
+const STATUS_CODE: Record<number, string> = {
+  400: 'REQUEST.INVALID',
+  401: 'REQUEST.UNAUTHORIZED',
+  403: 'REQUEST.FORBIDDEN',
+  404: 'REQUEST.NOT_FOUND',
+  405: 'REQUEST.METHOD_NOT_ALLOWED',
+  406: 'REQUEST.NOT_ACCEPTABLE',
+  408: 'REQUEST.TIMEOUT',
+  409: 'REQUEST.CONFLICT',
+  413: 'REQUEST.TOO_LARGE',
+  415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  422: 'REQUEST.UNPROCESSABLE',
+  429: 'REQUEST.RATE_LIMITED',
+};
+
+export const PROBLEM_TYPE_BASE = 'https://acervo.dev/problems/';
+
+/** Builds a problem+json body for a domain error (also used by code that writes errors outside Nest). */
+export function problemFromDomainError(err: DomainError): ProblemDetails {
+  const status = KIND_STATUS[err.kind];
+  const { errors, ...extra } = err.details;
+  return {
+    type: PROBLEM_TYPE_BASE + err.code.toLowerCase().replace(/[._]/g, '-'),
+    title: titleFor(status),
+    status,
+    detail: err.message,
+    code: err.code,
+    ...(errors ? { errors } : {}),
+    ...extra,
+  };
+}
+
+function titleFor(status: number): string {
+  const name = (HttpStatus as unknown as Record<number, string>)[status] ?? 'ERROR';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/**
+ * The one global filter: every error leaves as application/problem+json (RFC 9457) with a stable
+ * `code` and the request id. Unknown errors are logged with their stack and answered as a generic
+ * 500 that reveals nothing internal.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const problem = this.toProblem(exception);
+    problem.instance = req.originalUrl ?? req.url;
+    if (req.id !== undefined) problem.requestId = String(req.id);
+
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, code: problem.code }, `request failed: ${problem.detail}`);
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof DomainError) return problemFromDomainError(exception);
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+      const errors = Array.isArray(obj.errors) ? (obj.errors as FieldError[]) : undefined;
+      const detail = typeof obj.message === 'string' ? obj.message : typeof body === 'string' ? body : exception.message;
+      const code = typeof obj.code === 'string' ? obj.code : (STATUS_CODE[status] ?? `HTTP.${status}`);
+      return {
+        type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/[._]/g, '-'),
+        title: titleFor(status),
+        status,
+        detail,
+        code,
+        ...(errors ? { errors } : {}),
+      };
+    }
+    const bodyParserError = asBodyParserError(exception);
+    if (bodyParserError) return bodyParserError;
+    return {
+      type: PROBLEM_TYPE_BASE + 'internal',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred. It has been logged with this request id.',
+      code: 'INTERNAL',
+    };
+  }
+}
+
+/** express body-parser errors (malformed JSON, body too large) carry a status and a type. */
+function asBodyParserError(e: unknown): ProblemDetails | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const err = e as { status?: number; type?: string; message?: string };
+  if (typeof err.status !== 'number' || err.status < 400 || err.status >= 500) return undefined;
+  const code =
+    err.type === 'entity.parse.failed'
+      ? 'REQUEST.MALFORMED_JSON'
+      : err.type === 'entity.too.large'
+        ? 'REQUEST.TOO_LARGE'
+        : (STATUS_CODE[err.status] ?? `HTTP.${err.status}`);
+  const detail = err.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : (err.message ?? 'Bad request');
+  return { type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/[._]/g, '-'), title: titleFor(err.status), status: err.status, detail, code };
+}

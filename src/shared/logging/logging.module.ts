@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Options } from 'pino-http';
+import { AppConfig } from '../config';
+
+/** Paths pino replaces with [REDACTED]: credentials never reach a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.apiKey',
+  '*.api_key',
+  '*.password',
+  '*.token',
+  'config.*.apiKey',
+];
+
+export function usePrettyLogs(config: AppConfig): boolean {
+  if (config.logging.format === 'pretty') return true;
+  if (config.logging.format === 'json') return false;
+  return process.env.NODE_ENV !== 'production' && !!process.stdout.isTTY;
+}
+
+export function pinoHttpOptions(config: AppConfig): Options {
+  return {
+    level: config.logging.level,
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    // Request id: honour an incoming x-request-id (bounded), else a fresh UUID; echoed back on the response.
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+    },
+    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/live') },
+    transport: usePrettyLogs(config)
+      ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+      : undefined,
+  };
+}
+
+/** Query strings can carry tokens (?api_key=...); keep the path and the parameter names only. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const names = [...new Set([...params.keys()])];
+  return `${url.slice(0, q)}?${names.map((n) => (/key|token|secret|password|auth/i.test(n) ? `${n}=[REDACTED]` : `${n}=${params.get(n)}`)).join('&')}`;
+}
+
+@Module({})
+export class LoggingModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config), forRoutes: ['*path'] })],
+      exports: [LoggerModule],
+    };
+  }
+}
