@@ -9,6 +9,13 @@ export interface ChunkDraft {
 
 export type Metadata = Record<string, unknown>;
 
+/** What the index keeps of the document a chunk belongs to (title is searchable, metadata filterable). */
+export interface DocumentRef {
+  id: string;
+  title: string;
+  metadata: Metadata;
+}
+
 /** A chunk with its vector, ready to be written to a vector store. */
 export interface EmbeddedChunk extends ChunkDraft {
   id: string;

@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import pgvector from 'pgvector';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
+import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RankedChunk } from '../../domain/chunk';
+import { BranchQuery, VectorStore } from '../../application/ports/vector-store.port';
+import { CollectionOrmEntity } from './collection.orm-entity';
+
+const INSERT_BATCH = 500;
+
+interface ChunkRow {
+  id: string;
+  document_id: string;
+  title: string;
+  text: string;
+  metadata: Metadata;
+  start_offset: number;
+  end_offset: number;
+  score: number | string;
+}
+
+/**
+ * pgvector + Postgres full-text adapter. Vectors live in an untyped `vector` column with a partial
+ * HNSW index per dimension, so every vector query casts to `vector(D)` and filters `dimension = D`
+ * exactly as the index expression says (otherwise the planner cannot use it).
+ */
+@Injectable()
+export class PgVectorStore implements VectorStore {
+  private readonly indexedDimensions = new Set<number>([DEFAULT_INDEX_DIMENSION]);
+
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async getCollection(name: string): Promise<CollectionInfo | null> {
+    const row = await managerFor(this.dataSource).findOne(CollectionOrmEntity, { where: { name } });
+    return row ? toInfo(row) : null;
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    const rows = await managerFor(this.dataSource).find(CollectionOrmEntity, { order: { name: 'ASC' } });
+    return rows.map(toInfo);
+  }
+
+  async ensureCollection(name: string, embedderId: string, dimension: number, textSearchConfig: string): Promise<CollectionInfo> {
+    const em = managerFor(this.dataSource);
+    await em.query(
+      `INSERT INTO collections (name, embedder_id, dimension, text_search_config) VALUES ($1, $2, $3, $4::regconfig)
+       ON CONFLICT (name) DO NOTHING`,
+      [name, embedderId, dimension, textSearchConfig],
+    );
+    if (!this.indexedDimensions.has(dimension)) {
+      await em.query(hnswIndexSql(dimension));
+      this.indexedDimensions.add(dimension);
+    }
+    return (await this.getCollection(name))!;
+  }
+
+  async replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
+    const em = managerFor(this.dataSource);
+    await em.query(`DELETE FROM chunks WHERE document_id = $1`, [document.id]);
+    for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
+      const batch = chunks.slice(i, i + INSERT_BATCH);
+      await em.query(
+        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, metadata, dimension, embedding, tsv)
+         SELECT u.id, $1, $2, u.position, u.text, u.start_offset, u.end_offset, $3::jsonb, $4, u.embedding::vector,
+                setweight(to_tsvector($5::regconfig, coalesce($6, '')), 'B') || setweight(to_tsvector($5::regconfig, u.text), 'D')
+         FROM unnest($7::uuid[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[])
+              AS u(id, position, text, start_offset, end_offset, embedding)`,
+        [
+          document.id,
+          collection.name,
+          JSON.stringify(document.metadata),
+          collection.dimension,
+          collection.textSearchConfig,
+          document.title,
+          batch.map((c) => c.id),
+          batch.map((c) => c.position),
+          batch.map((c) => c.text),
+          batch.map((c) => c.start),
+          batch.map((c) => c.end),
+          batch.map((c) => pgvector.toSql(Array.from(c.embedding))),
+        ],
+      );
+    }
+  }
+
+  async deleteDocumentChunks(documentId: string): Promise<number> {
+    const res = await managerFor(this.dataSource).query(`DELETE FROM chunks WHERE document_id = $1`, [documentId]);
+    return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
+  }
+
+  async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number }): Promise<RankedChunk[]> {
+    const d = Math.trunc(q.dimension);
+    const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit];
+    const filter = metadataFilterSql(q.filters, params);
+    const rows: ChunkRow[] = await managerFor(this.dataSource).query(
+      `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, 1 - s.distance AS score
+       FROM (
+         SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset,
+                c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+         FROM chunks c
+         WHERE c.dimension = ${d} AND c.collection = $2${filter}
+         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
+         LIMIT $3
+       ) s JOIN documents d ON d.id = s.document_id
+       ORDER BY s.distance, s.id`,
+      params,
+    );
+    return rows.map(toRanked);
+  }
+
+  async textSearch(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]> {
+    const params: unknown[] = [q.textSearchConfig, q.text, q.collection, q.limit];
+    const filter = metadataFilterSql(q.filters, params);
+    // plainto_tsquery ANDs every word; a question rarely has all of them, so OR the lexemes instead.
+    const rows: ChunkRow[] = await managerFor(this.dataSource).query(
+      `WITH q AS (
+         SELECT nullif(replace(plainto_tsquery($1::regconfig, $2)::text, ' & ', ' | '), '')::tsquery AS query
+       )
+       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset,
+              ts_rank_cd(c.tsv, q.query, 1 | 32) AS score
+       FROM q, chunks c JOIN documents d ON d.id = c.document_id
+       WHERE q.query IS NOT NULL AND c.collection = $3 AND c.tsv @@ q.query${filter}
+       ORDER BY score DESC, c.id
+       LIMIT $4`,
+      params,
+    );
+    return rows.map(toRanked);
+  }
+}
+
+/** Equality or `in` per key, as jsonb containment (GIN-indexed); an array value matches by element. */
+export function metadataFilterSql(filters: MetadataFilter | undefined, params: unknown[]): string {
+  if (!filters) return '';
+  const clauses: string[] = [];
+  for (const [key, cond] of Object.entries(filters)) {
+    const values = typeof cond === 'object' && cond !== null && 'in' in cond ? cond.in : [cond];
+    const alternatives = values.flatMap((v) => {
+      params.push(JSON.stringify({ [key]: v }), JSON.stringify({ [key]: [v] }));
+      return [`c.metadata @> $${params.length - 1}::jsonb`, `c.metadata @> $${params.length}::jsonb`];
+    });
+    clauses.push(alternatives.length ? `(${alternatives.join(' OR ')})` : 'false');
+  }
+  return clauses.length ? ` AND ${clauses.join(' AND ')}` : '';
+}
+
+function toRanked(r: ChunkRow): RankedChunk {
+  return {
+    chunkId: r.id,
+    documentId: r.document_id,
+    title: r.title,
+    text: r.text,
+    metadata: r.metadata ?? {},
+    start: r.start_offset,
+    end: r.end_offset,
+    score: Number(r.score),
+  };
+}
+
+function toInfo(row: CollectionOrmEntity): CollectionInfo {
+  return {
+    name: row.name,
+    embedderId: row.embedderId,
+    dimension: row.dimension,
+    textSearchConfig: row.textSearchConfig,
+    createdAt: row.createdAt,
+  };
+}

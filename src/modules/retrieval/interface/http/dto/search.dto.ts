@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../../../domain/collection-name';
+import type { MetadataFilter, SearchMode } from '../../../domain/chunk';
+import { IsMetadataFilter } from './metadata-filter.validator';
+
+export class SearchRequestDto {
+  @ApiProperty({ example: 'Qual é o horário de atendimento do suporte?', maxLength: 2000 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  query!: string;
+
+  @ApiPropertyOptional({ example: 5, minimum: 1, maximum: 1000, description: 'Hits to return (default from config, max retrieval.search.maxTopK)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  top_k?: number;
+
+  @ApiPropertyOptional({ enum: ['vector', 'text', 'hybrid'], example: 'hybrid', description: 'Default from config (hybrid)' })
+  @IsOptional()
+  @IsIn(['vector', 'text', 'hybrid'])
+  mode?: SearchMode;
+
+  @ApiPropertyOptional({
+    example: 0.2,
+    description: 'Drop hits scoring below this: cosine similarity (vector), normalized ts_rank (text) or RRF normalized to 1.0 (hybrid)',
+  })
+  @IsOptional()
+  @IsNumber()
+  min_score?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { Genres: 'Action', source_type: { in: ['upload', 'url'] } },
+    description: 'Metadata filters: equality, or { "in": [...] }. Array-valued metadata matches by element.',
+  })
+  @IsOptional()
+  @IsMetadataFilter()
+  filters?: MetadataFilter;
+
+  @ApiPropertyOptional({ example: DEFAULT_COLLECTION, pattern: COLLECTION_NAME_PATTERN.source })
+  @IsOptional()
+  @IsString()
+  @Matches(COLLECTION_NAME_PATTERN, { message: 'collection must be lowercase letters, digits, - or _ (max 63)' })
+  collection?: string;
+}
+
+export class SearchRanksDto {
+  @ApiProperty({ nullable: true, example: 1, type: Number }) vector!: number | null;
+  @ApiProperty({ nullable: true, example: 3, type: Number }) text!: number | null;
+}
+
+export class SearchHitDto {
+  @ApiProperty({ format: 'uuid' }) document_id!: string;
+  @ApiProperty({ format: 'uuid' }) chunk_id!: string;
+  @ApiProperty({ example: 'Manual do suporte' }) title!: string;
+  @ApiProperty({ example: 'O horário de atendimento do suporte humano é das 09h às 18h.' }) text!: string;
+  @ApiProperty({ example: 0.984 }) score!: number;
+  @ApiProperty({ type: SearchRanksDto }) ranks!: SearchRanksDto;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { team: 'suporte' } }) metadata!: Record<string, unknown>;
+  @ApiProperty({ example: 120, description: 'Start offset of the chunk in the extracted document text' }) start!: number;
+  @ApiProperty({ example: 182 }) end!: number;
+}
+
+export class SearchTimingsDto {
+  @ApiProperty({ example: 0.41 }) embed_ms!: number;
+  @ApiProperty({ example: 2.7 }) search_ms!: number;
+}
+
+export class SearchResponseDto {
+  @ApiProperty({ type: [SearchHitDto] }) hits!: SearchHitDto[];
+  @ApiProperty({ enum: ['vector', 'text', 'hybrid'] }) mode!: string;
+  @ApiProperty({ example: 'default' }) collection!: string;
+  @ApiProperty({ type: SearchTimingsDto }) timings!: SearchTimingsDto;
+}
