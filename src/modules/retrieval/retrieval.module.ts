@@ -1,5 +1,6 @@
 import { Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
+import { HealthRegistry } from '../../shared/health';
 import { ChunkIndexer } from './application/indexing/chunk-indexer.service';
 import { Embedder } from './application/ports/embedder.port';
 import { EMBEDDER, VECTOR_STORE } from './application/ports/retrieval.tokens';
@@ -11,12 +12,31 @@ import { SearchController } from './interface/http/search.controller';
 /** Loads the embedder in the background so the HTTP server is up (and /health/ready says why not yet). */
 class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Embedder');
-  constructor(@Inject(EMBEDDER) private readonly embedder: Embedder) {}
+  constructor(
+    @Inject(EMBEDDER) private readonly embedder: Embedder,
+    health: HealthRegistry,
+  ) {
+    health.register({
+      name: 'embedder',
+      check: async () => {
+        const { provider, modelId, kind } = this.embedder.info;
+        return { up: this.embedder.ready, details: { provider, model: modelId, kind, loaded: this.embedder.ready, ...(this.lastError ? { error: this.lastError } : {}) } };
+      },
+    });
+  }
+
+  private lastError?: string;
 
   onApplicationBootstrap(): void {
     const { provider, modelId, kind } = this.embedder.info;
     this.logger.log(`embedder ${modelId} (${provider}, ${kind}) selected`);
-    this.embedder.warmUp().catch((e: Error) => this.logger.error(`embedder warm-up failed: ${e.message}`));
+    this.embedder
+      .warmUp()
+      .then(() => (this.lastError = undefined))
+      .catch((e: Error) => {
+        this.lastError = e.message;
+        this.logger.error(`embedder warm-up failed: ${e.message}`);
+      });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConversationModule } from './modules/conversation';
+import { GenerationModule } from './modules/generation';
+import { INGESTION_ENTITIES, IngestionModule } from './modules/ingestion';
+import { MetricsModule } from './modules/metrics';
+import { RETRIEVAL_ENTITIES, RetrievalModule } from './modules/retrieval';
+import { AppConfig, ConfigModule } from './shared/config';
+import { DatabaseModule } from './shared/database';
+import { HealthModule } from './shared/health';
+import { LoggingModule } from './shared/logging';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
+        HealthModule,
+        RetrievalModule,
+        IngestionModule,
+        GenerationModule,
+        ConversationModule,
+        MetricsModule,
+      ],
+    };
+  }
+}

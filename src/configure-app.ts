@@ -1,0 +1,41 @@
+import { INestApplication, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './shared/config';
+import { createValidationPipe, ProblemDetailsFilter } from './shared/errors';
+import { ProblemDetailsDto } from './shared/http';
+
+/** Everything main.ts and the e2e tests share, so tests see what production sees. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.useBodyParser('json', { limit: Math.max(config.ingestion.maxFileBytes, 1024 * 1024) });
+  app.enableVersioning({ type: VersioningType.URI });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+
+  const doc = new DocumentBuilder()
+    .setTitle('acervo')
+    .setDescription(
+      'Knowledge-grounded assistant service: ingest documents, search them (hybrid pgvector + full-text), answer with citations. ' +
+        'Every error is application/problem+json with a stable `code`.',
+    )
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' }, 'admin')
+    .build();
+  const document = SwaggerModule.createDocument(app, doc, { extraModels: [ProblemDetailsDto] });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'acervo API' });
+}
+
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  configureApp(app, config);
+  return app;
+}
+
+export type { INestApplication };

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
+import { ChunkIndexer } from '../../../retrieval';
+import { contentHash, KnowledgeDocument, normalizeText } from '../../domain/document';
+import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
+import { Chunker } from '../ports/chunker.port';
+import { DocumentRepository, DuplicateSourceError } from '../ports/document-repository.port';
+import { CHUNKER, DOCUMENT_REPOSITORY } from '../ports/ingestion.tokens';
+import { IngestResult, IngestTextCommand } from './ingest.command';
+
+/**
+ * The one ingestion use case every driving adapter ends in (JSON, upload, URL, CLI):
+ * normalize -> dedup by content hash -> chunk -> embed (outside the transaction) ->
+ * write document + chunks in one transaction, replacing an earlier version of the same source.
+ */
+@Injectable()
+export class IngestTextHandler {
+  private readonly logger = new Logger('Ingestion');
+
+  constructor(
+    @Inject(DOCUMENT_REPOSITORY) private readonly documents: DocumentRepository,
+    @Inject(CHUNKER) private readonly chunker: Chunker,
+    @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly indexer: ChunkIndexer,
+  ) {}
+
+  async execute(cmd: IngestTextCommand, attempt = 0): Promise<IngestResult> {
+    const text = normalizeText(cmd.text);
+    if (!text) throw new EmptyDocumentError(cmd.title);
+    if (text.length > this.config.ingestion.maxTextChars) {
+      throw new DocumentTooLargeError(cmd.title, `${this.config.ingestion.maxTextChars} characters of text`);
+    }
+    const hash = contentHash(text);
+    const collection = await this.indexer.openCollection(cmd.collection);
+
+    const same = await this.documents.findByHash(collection.name, hash);
+    if (same) return { id: same.id, title: same.title, deduplicated: true, replaced: false, chunks: same.chunkCount };
+
+    const sourceId = cmd.sourceId ?? `sha256:${hash}`;
+    const drafts = await this.chunker.split(text);
+    if (drafts.length === 0) throw new EmptyDocumentError(cmd.title);
+    const chunks = await this.indexer.embed(drafts);
+
+    try {
+      return await this.tx.run(async () => {
+        const previous = await this.documents.findBySource(collection.name, sourceId);
+        const now = new Date();
+        const doc: KnowledgeDocument = {
+          id: previous?.id ?? randomUUID(),
+          collection: collection.name,
+          sourceId,
+          sourceType: cmd.sourceType,
+          title: cmd.title,
+          contentHash: hash,
+          mimeType: cmd.mimeType,
+          sizeBytes: cmd.sizeBytes ?? Buffer.byteLength(cmd.text, 'utf8'),
+          charCount: text.length,
+          chunkCount: chunks.length,
+          metadata: cmd.metadata ?? {},
+          createdAt: previous?.createdAt ?? now,
+          updatedAt: now,
+        };
+        await this.documents.save(doc);
+        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks);
+        if (previous) this.logger.log(`replaced ${doc.id} (${sourceId}) in ${collection.name}: ${chunks.length} chunks`);
+        return { id: doc.id, title: doc.title, deduplicated: false, replaced: !!previous, chunks: chunks.length };
+      });
+    } catch (e) {
+      // A concurrent writer created the same source (or content) first: redo once against its row.
+      if (e instanceof DuplicateSourceError && attempt === 0) return this.execute(cmd, 1);
+      throw e;
+    }
+  }
+}

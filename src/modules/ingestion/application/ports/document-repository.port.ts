@@ -1,0 +1,21 @@
+import { KnowledgeDocument } from '../../domain/document';
+
+export interface DocumentListQuery {
+  collection?: string;
+  metadata?: Record<string, unknown>;
+  limit: number;
+  offset: number;
+}
+
+export interface DocumentRepository {
+  findById(id: string): Promise<KnowledgeDocument | null>;
+  findByHash(collection: string, hash: string): Promise<KnowledgeDocument | null>;
+  findBySource(collection: string, sourceId: string): Promise<KnowledgeDocument | null>;
+  /** Insert or update by id, inside the caller's transaction if one is open. */
+  save(doc: KnowledgeDocument): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  list(query: DocumentListQuery): Promise<{ items: KnowledgeDocument[]; total: number }>;
+}
+
+/** Thrown by save() when (collection, source_id) is already taken by a concurrent writer. */
+export class DuplicateSourceError extends Error {}

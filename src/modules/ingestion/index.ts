@@ -1,0 +1,9 @@
+// Public surface of the ingestion module.
+import { DocumentOrmEntity } from './infrastructure/persistence/document.orm-entity';
+export { IngestionModule } from './ingestion.module';
+export { IngestFilesHandler } from './application/ingest/ingest-files.handler';
+export { IngestTextHandler } from './application/ingest/ingest-text.handler';
+export type { IngestResult, IngestTextCommand } from './application/ingest/ingest.command';
+export { SUPPORTED_EXTENSIONS } from './domain/ingestion.errors';
+/** TypeORM entities this module persists. */
+export const INGESTION_ENTITIES = [DocumentOrmEntity];

@@ -1,0 +1,29 @@
+import { countTokens, TextSplitterChunker } from './text-splitter.chunker';
+
+const text = Array.from({ length: 40 }, (_, i) => `Frase número ${i} sobre o atendimento ao cliente e a política de reembolso.`).join(' ');
+
+describe('TextSplitterChunker', () => {
+  it('cuts long text into overlapping chunks whose offsets point back into the source', async () => {
+    const chunks = await new TextSplitterChunker({ unit: 'characters', size: 200, overlap: 90 }).split(text);
+    expect(chunks.length).toBeGreaterThan(10);
+    chunks.forEach((c, i) => {
+      expect(c.position).toBe(i);
+      expect(text.slice(c.start, c.end)).toBe(c.text);
+      expect(c.text.length).toBeLessThanOrEqual(200);
+    });
+    // overlap (carried in whole sentences): each chunk starts before the previous one ended
+    expect(chunks[1].start).toBeLessThan(chunks[0].end);
+  });
+
+  it('sizes chunks in tokens when configured', async () => {
+    const chunks = await new TextSplitterChunker({ unit: 'tokens', size: 50, overlap: 5 }).split(text);
+    for (const c of chunks) expect(countTokens(c.text)).toBeLessThanOrEqual(50);
+    expect(countTokens('Olá, mundo')).toBeGreaterThan(1);
+  });
+
+  it('keeps a short text as one chunk covering it all', async () => {
+    const [only, ...rest] = await new TextSplitterChunker({ unit: 'tokens', size: 256, overlap: 32 }).split('Texto curto.');
+    expect(rest).toHaveLength(0);
+    expect(only).toEqual({ position: 0, text: 'Texto curto.', start: 0, end: 12 });
+  });
+});

@@ -1,0 +1,56 @@
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { getEncoding, Tiktoken } from 'js-tiktoken';
+import type { ChunkDraft } from '../../../retrieval';
+import { Chunker } from '../../application/ports/chunker.port';
+
+export interface ChunkerOptions {
+  unit: 'tokens' | 'characters';
+  size: number;
+  overlap: number;
+}
+
+// Paragraphs, lines, then sentence ends, clauses and words: chunks end on natural boundaries.
+const SEPARATORS = ['\n\n', '\n', '. ', '? ', '! ', '; ', ': ', ', ', ' ', ''];
+
+let encoder: Tiktoken | undefined;
+/** cl100k_base (bundled with js-tiktoken, no download): a fair proxy for modern LLM and embedding tokenizers. */
+export function countTokens(text: string): number {
+  encoder ??= getEncoding('cl100k_base');
+  return encoder.encode(text).length;
+}
+
+/**
+ * @langchain/textsplitters' recursive splitter, sized in tokens or characters, plus what it does not
+ * give: each chunk's character offsets in the source text (chunks are substrings of it, found in order).
+ */
+export class TextSplitterChunker implements Chunker {
+  private readonly splitter: RecursiveCharacterTextSplitter;
+  readonly description: string;
+
+  constructor(options: ChunkerOptions) {
+    this.splitter = new RecursiveCharacterTextSplitter({
+      chunkSize: options.size,
+      chunkOverlap: options.overlap,
+      separators: SEPARATORS,
+      keepSeparator: true,
+      lengthFunction: options.unit === 'tokens' ? countTokens : (t: string) => t.length,
+    });
+    this.description = `recursive splitter, ${options.size} ${options.unit} with ${options.overlap} overlap`;
+  }
+
+  async split(text: string): Promise<ChunkDraft[]> {
+    const pieces = await this.splitter.splitText(text);
+    const drafts: ChunkDraft[] = [];
+    let cursor = 0;
+    for (const piece of pieces) {
+      const trimmed = piece.trim();
+      if (!trimmed) continue;
+      let start = text.indexOf(trimmed, cursor);
+      if (start < 0) start = text.indexOf(trimmed); // defensive: overlap may step back further than expected
+      if (start < 0) start = cursor;
+      drafts.push({ position: drafts.length, text: trimmed, start, end: start + trimmed.length });
+      cursor = start + 1;
+    }
+    return drafts;
+  }
+}

@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { DocumentParser, ParsedDocument, ParseOptions, RawDocument } from '../../application/ports/parser.port';
+import { DocumentTooLargeError, EmptyDocumentError, UnsupportedTypeError } from '../../domain/ingestion.errors';
+import { parseCsv } from './csv.parser';
+import { parseDocx } from './docx.parser';
+import { parseHtml } from './html.parser';
+import { parseJson } from './json.parser';
+import { parsePdf } from './pdf.parser';
+import { parseMarkdown, parsePlainText } from './plain-text.parser';
+
+export type DocumentFormat = 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'json' | 'csv';
+
+const BY_EXTENSION: Record<string, DocumentFormat> = {
+  txt: 'txt', text: 'txt', md: 'md', markdown: 'md', html: 'html', htm: 'html', pdf: 'pdf', docx: 'docx', json: 'json', csv: 'csv',
+};
+const BY_MIME: Record<string, DocumentFormat> = {
+  'text/plain': 'txt',
+  'text/markdown': 'md',
+  'text/x-markdown': 'md',
+  'text/html': 'html',
+  'application/xhtml+xml': 'html',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/json': 'json',
+  'text/csv': 'csv',
+  'application/csv': 'csv',
+};
+
+/**
+ * Detects the format (extension, then declared media type, then magic bytes) and extracts text.
+ * Refuses what it cannot read with 415 (type), 413 (size) or 422 (empty / unreadable).
+ */
+@Injectable()
+export class CompositeDocumentParser implements DocumentParser {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  detect(raw: RawDocument): DocumentFormat {
+    const ext = /\.([a-z0-9]+)$/i.exec(raw.filename)?.[1]?.toLowerCase();
+    if (ext && BY_EXTENSION[ext]) return BY_EXTENSION[ext];
+    const mime = raw.mimeType?.split(';')[0].trim().toLowerCase();
+    if (mime && BY_MIME[mime]) return BY_MIME[mime];
+    const head = raw.buffer.subarray(0, 5).toString('latin1');
+    if (head === '%PDF-') return 'pdf';
+    if (ext === undefined && /^\s*<(!doctype html|html)/i.test(raw.buffer.subarray(0, 200).toString('utf8'))) return 'html';
+    throw new UnsupportedTypeError(ext ? `.${ext} (${raw.filename})` : `${mime ?? 'unknown'} (${raw.filename})`);
+  }
+
+  async parse(raw: RawDocument, options: ParseOptions = {}): Promise<ParsedDocument[]> {
+    const format = this.detect(raw);
+    if (raw.buffer.length > this.config.ingestion.maxFileBytes) {
+      throw new DocumentTooLargeError(raw.filename, `${this.config.ingestion.maxFileBytes} bytes`);
+    }
+    if (raw.buffer.length === 0) throw new EmptyDocumentError(raw.filename);
+    const docs = await this.parseAs(format, raw, options);
+    const nonEmpty = docs.filter((d) => d.text.trim().length > 0);
+    if (nonEmpty.length === 0) throw new EmptyDocumentError(raw.filename);
+    return nonEmpty;
+  }
+
+  private parseAs(format: DocumentFormat, raw: RawDocument, options: ParseOptions): ParsedDocument[] | Promise<ParsedDocument[]> {
+    switch (format) {
+      case 'txt':
+        return parsePlainText(raw);
+      case 'md':
+        return parseMarkdown(raw);
+      case 'html':
+        return parseHtml(raw);
+      case 'pdf':
+        return parsePdf(raw);
+      case 'docx':
+        return parseDocx(raw);
+      case 'json':
+        return parseJson(raw);
+      case 'csv':
+        return parseCsv(raw, this.config.ingestion.csv, options.csv);
+      default: {
+        const unreachable: never = format;
+        throw new UnsupportedTypeError(String(unreachable));
+      }
+    }
+  }
+}

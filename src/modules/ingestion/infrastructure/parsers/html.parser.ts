@@ -1,0 +1,39 @@
+import { Readability } from '@mozilla/readability';
+import { JSDOM, VirtualConsole } from 'jsdom';
+import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
+import { decodeText, stem } from './text-decoding';
+
+/**
+ * Keeps the main text of a page (Mozilla Readability, as Firefox Reader View) and drops navigation,
+ * ads and scripts. Scripts never run (jsdom default) and subresources are not loaded.
+ */
+export function parseHtml(raw: RawDocument): ParsedDocument[] {
+  const html = decodeText(raw.buffer, raw.filename);
+  const dom = new JSDOM(html, { url: raw.url ?? 'http://localhost/', virtualConsole: new VirtualConsole() });
+  const doc = dom.window.document;
+  const pageTitle = doc.title?.trim();
+  const article = new Readability(doc.cloneNode(true) as Document, { charThreshold: 100 }).parse();
+  let text = article?.textContent?.trim() ?? '';
+  if (text.length < 40) {
+    doc.querySelectorAll('script, style, noscript, template').forEach((n) => n.remove());
+    text = (doc.body?.textContent ?? '').trim();
+  }
+  const lang = doc.documentElement.getAttribute('lang') ?? undefined;
+  dom.window.close();
+  return [
+    {
+      title: article?.title?.trim() || pageTitle || stem(raw.filename),
+      text: tidy(text),
+      mimeType: 'text/html',
+      metadata: lang ? { lang } : {},
+    },
+  ];
+}
+
+function tidy(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n');
+}

@@ -1,0 +1,50 @@
+import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
+import { UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { decodeText, stem } from './text-decoding';
+
+const TEXT_KEYS = ['text', 'content', 'body', 'texto', 'conteudo'];
+const TITLE_KEYS = ['title', 'name', 'titulo', 'nome'];
+
+/**
+ * `{title, text, metadata}` (or content/body) is one document; an array of them is many (source
+ * `#i`); any other JSON becomes one document of `path: value` lines so it is still searchable.
+ */
+export function parseJson(raw: RawDocument): ParsedDocument[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeText(raw.buffer, raw.filename));
+  } catch (e) {
+    throw new UnreadableDocumentError(raw.filename, `invalid JSON (${(e as Error).message})`);
+  }
+  const base = stem(raw.filename);
+  if (Array.isArray(value) && value.length > 0 && value.every(isRecordWithText)) {
+    return value.map((v, i) => ({ ...fromRecord(v, `${base} #${i + 1}`), sourceSuffix: `#${i}` }));
+  }
+  if (isRecordWithText(value)) return [fromRecord(value, base)];
+  return [{ title: base, text: flatten(value).join('\n'), mimeType: 'application/json', metadata: {} }];
+}
+
+function isRecordWithText(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && TEXT_KEYS.some((k) => typeof (v as Record<string, unknown>)[k] === 'string');
+}
+
+function fromRecord(v: Record<string, unknown>, fallbackTitle: string): ParsedDocument {
+  const textKey = TEXT_KEYS.find((k) => typeof v[k] === 'string')!;
+  const titleKey = TITLE_KEYS.find((k) => typeof v[k] === 'string');
+  const explicit = v.metadata && typeof v.metadata === 'object' && !Array.isArray(v.metadata) ? (v.metadata as Record<string, unknown>) : {};
+  const rest = Object.fromEntries(
+    Object.entries(v).filter(([k, x]) => k !== textKey && k !== titleKey && k !== 'metadata' && (x === null || typeof x !== 'object')),
+  );
+  return {
+    title: titleKey ? String(v[titleKey]) : fallbackTitle,
+    text: String(v[textKey]),
+    mimeType: 'application/json',
+    metadata: { ...rest, ...explicit },
+  };
+}
+
+function flatten(v: unknown, path = ''): string[] {
+  if (v === null || typeof v !== 'object') return v === null || v === '' ? [] : [`${path || 'value'}: ${String(v)}`];
+  if (Array.isArray(v)) return v.flatMap((x, i) => flatten(x, `${path}[${i}]`));
+  return Object.entries(v).flatMap(([k, x]) => flatten(x, path ? `${path}.${k}` : k));
+}

@@ -1,0 +1,18 @@
+import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
+import { UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { stem } from './text-decoding';
+
+export async function parsePdf(raw: RawDocument): Promise<ParsedDocument[]> {
+  const { PDFParse } = await import('pdf-parse');
+  const parser = new PDFParse({ data: new Uint8Array(raw.buffer) });
+  try {
+    const [result, info] = await Promise.all([parser.getText(), parser.getInfo().catch(() => undefined)]);
+    const title = (info?.info as { Title?: string } | undefined)?.Title?.trim();
+    const text = result.text.replace(/\n-- \d+ of \d+ --\n/g, '\n\n');
+    return [{ title: title || stem(raw.filename), text, mimeType: 'application/pdf', metadata: { pages: result.total } }];
+  } catch (e) {
+    throw new UnreadableDocumentError(raw.filename, `not a readable PDF (${(e as Error).message})`);
+  } finally {
+    await parser.destroy().catch(() => undefined);
+  }
+}

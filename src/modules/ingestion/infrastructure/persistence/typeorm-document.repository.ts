@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { DATA_SOURCE, managerFor } from '../../../../shared/database';
+import { KnowledgeDocument, SourceType } from '../../domain/document';
+import { DocumentListQuery, DocumentRepository, DuplicateSourceError } from '../../application/ports/document-repository.port';
+import { DocumentOrmEntity } from './document.orm-entity';
+
+@Injectable()
+export class TypeOrmDocumentRepository implements DocumentRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  private get repo() {
+    return managerFor(this.dataSource).getRepository(DocumentOrmEntity);
+  }
+
+  async findById(id: string): Promise<KnowledgeDocument | null> {
+    const row = await this.repo.findOne({ where: { id } });
+    return row ? toDomain(row) : null;
+  }
+
+  async findByHash(collection: string, hash: string): Promise<KnowledgeDocument | null> {
+    const row = await this.repo.findOne({ where: { collection, contentHash: hash }, order: { createdAt: 'ASC' } });
+    return row ? toDomain(row) : null;
+  }
+
+  async findBySource(collection: string, sourceId: string): Promise<KnowledgeDocument | null> {
+    const row = await this.repo.findOne({ where: { collection, sourceId } });
+    return row ? toDomain(row) : null;
+  }
+
+  async save(doc: KnowledgeDocument): Promise<void> {
+    try {
+      await this.repo.upsert(toRow(doc) as QueryDeepPartialEntity<DocumentOrmEntity>, { conflictPaths: ['id'] });
+    } catch (e) {
+      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
+        throw new DuplicateSourceError(`source ${doc.sourceId} already exists in ${doc.collection}`);
+      }
+      throw e;
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const res = await this.repo.delete({ id });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async list(q: DocumentListQuery): Promise<{ items: KnowledgeDocument[]; total: number }> {
+    const qb = this.repo.createQueryBuilder('d');
+    if (q.collection) qb.andWhere('d.collection = :collection', { collection: q.collection });
+    if (q.metadata && Object.keys(q.metadata).length) qb.andWhere('d.metadata @> :meta::jsonb', { meta: JSON.stringify(q.metadata) });
+    qb.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'ASC').take(q.limit).skip(q.offset);
+    const [rows, total] = await qb.getManyAndCount();
+    return { items: rows.map(toDomain), total };
+  }
+}
+
+function toDomain(r: DocumentOrmEntity): KnowledgeDocument {
+  return { ...r, sourceType: r.sourceType as SourceType, metadata: r.metadata ?? {} };
+}
+
+function toRow(d: KnowledgeDocument): DocumentOrmEntity {
+  return Object.assign(new DocumentOrmEntity(), d);
+}

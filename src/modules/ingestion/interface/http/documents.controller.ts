@@ -1,0 +1,218 @@
+import {
+  BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res,
+  UnsupportedMediaTypeException, UploadedFiles, UseInterceptors,
+} from '@nestjs/common';
+import { AnyFilesInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { ApiProblems } from '../../../../shared/http';
+import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../../../retrieval';
+import { DocumentsHandler } from '../../application/documents/document-queries.handler';
+import { IngestResult } from '../../application/ingest/ingest.command';
+import { IngestFilesHandler } from '../../application/ingest/ingest-files.handler';
+import { IngestTextHandler } from '../../application/ingest/ingest-text.handler';
+import { IngestUrlHandler } from '../../application/ingest/ingest-url.handler';
+import { KnowledgeDocument } from '../../domain/document';
+import { InvalidIngestionRequestError } from '../../domain/ingestion.errors';
+import {
+  CreateDocumentDto, DocumentDto, DocumentListDto, IngestResultDto, IngestUrlDto, ListDocumentsQueryDto, UploadResultDto,
+} from './dto/documents.dto';
+
+const UPLOAD_FIELDS = ['collection', 'metadata', 'source_id', 'text_columns', 'title_column', 'id_column', 'list_columns'];
+
+@ApiTags('documents')
+@ApiExtraModels(CreateDocumentDto, IngestResultDto, UploadResultDto)
+@Controller({ path: 'documents', version: '1' })
+export class DocumentsController {
+  constructor(
+    private readonly ingestText: IngestTextHandler,
+    private readonly ingestFiles: IngestFilesHandler,
+    private readonly ingestUrl: IngestUrlHandler,
+    private readonly documents: DocumentsHandler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @UseInterceptors(AnyFilesInterceptor())
+  @ApiOperation({
+    summary: 'Ingest documents (JSON text, or one or many uploaded files)',
+    description:
+      'JSON `{title, text, metadata?, collection?, source_id?}` or multipart/form-data with `files` (.txt .md .html .pdf .docx .json .csv) ' +
+      'and optional fields collection, metadata (JSON), source_id (single file), text_columns / title_column / id_column / list_columns (CSV, comma-separated). ' +
+      'The same content again returns the existing document (200, deduplicated). The same source with new content replaces it atomically.',
+  })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(CreateDocumentDto) },
+        {
+          type: 'object',
+          required: ['files'],
+          properties: {
+            files: { type: 'array', items: { type: 'string', format: 'binary' } },
+            collection: { type: 'string', example: DEFAULT_COLLECTION },
+            metadata: { type: 'string', description: 'JSON object', example: '{"team":"suporte"}' },
+            source_id: { type: 'string' },
+            text_columns: { type: 'string', example: 'Synopsis' },
+            title_column: { type: 'string', example: 'Name' },
+            id_column: { type: 'string', example: 'MAL_ID' },
+            list_columns: { type: 'string', example: 'Genres' },
+          },
+        },
+      ],
+    },
+  })
+  @ApiResponse({ status: 201, description: 'Created (JSON: IngestResultDto; upload: UploadResultDto)', schema: { oneOf: [{ $ref: getSchemaPath(IngestResultDto) }, { $ref: getSchemaPath(UploadResultDto) }] } })
+  @ApiResponse({ status: 200, description: 'Deduplicated: the same content already existed', type: IngestResultDto })
+  @ApiProblems(400, 409, 413, 415, 422, 502, 503, 504)
+  async create(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @UploadedFiles() files: Express.Multer.File[] | undefined,
+  ): Promise<IngestResultDto | UploadResultDto> {
+    if (req.is('multipart/form-data')) return this.upload(req, res, files ?? []);
+    if (!req.is('application/json')) {
+      throw new UnsupportedMediaTypeException({
+        message: 'Send application/json ({title, text}) or multipart/form-data with files.',
+        code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      });
+    }
+    const dto = await validated(CreateDocumentDto, req.body);
+    const result = await this.ingestText.execute({
+      collection: dto.collection ?? DEFAULT_COLLECTION,
+      title: dto.title,
+      text: dto.text,
+      metadata: dto.metadata,
+      sourceId: dto.source_id,
+      sourceType: 'json',
+      mimeType: 'text/plain',
+    });
+    res.status(result.deduplicated ? 200 : 201);
+    return result;
+  }
+
+  private async upload(req: Request, res: Response, files: Express.Multer.File[]): Promise<UploadResultDto> {
+    const fields = req.body as Record<string, string>;
+    for (const key of Object.keys(fields)) {
+      if (!UPLOAD_FIELDS.includes(key)) throw new InvalidIngestionRequestError(key, `unknown field (allowed: files, ${UPLOAD_FIELDS.join(', ')})`);
+    }
+    const uploads = files.filter((f) => f.fieldname === 'files' || f.fieldname === 'file');
+    if (uploads.length === 0) throw new InvalidIngestionRequestError('files', 'attach at least one file in the "files" field');
+    if (uploads.length > this.config.ingestion.maxFilesPerRequest) {
+      throw new InvalidIngestionRequestError('files', `at most ${this.config.ingestion.maxFilesPerRequest} files per request`);
+    }
+    const collection = fields.collection || DEFAULT_COLLECTION;
+    if (!COLLECTION_NAME_PATTERN.test(collection)) throw new InvalidIngestionRequestError('collection', 'lowercase letters, digits, - or _ (max 63)');
+    if (fields.source_id && uploads.length > 1) throw new InvalidIngestionRequestError('source_id', 'only allowed with a single file');
+    const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+    const results = await this.ingestFiles.execute({
+      collection,
+      files: uploads.map((f) => ({ buffer: f.buffer, filename: Buffer.from(f.originalname, 'latin1').toString('utf8'), mimeType: f.mimetype })),
+      metadata: parseJsonObject('metadata', fields.metadata),
+      sourceId: fields.source_id || undefined,
+      parseOptions: {
+        csv: { textColumns: list(fields.text_columns), titleColumn: fields.title_column, idColumn: fields.id_column, listColumns: list(fields.list_columns) },
+      },
+    });
+    res.status(results.some((r) => !r.deduplicated) ? 201 : 200);
+    return { documents: results };
+  }
+
+  @Post('url')
+  @ApiOperation({
+    summary: 'Ingest a web page',
+    description: 'Fetches the page (http/https only; private and loopback addresses refused unless allowed in config), keeps its main text with Readability, and ingests it with the URL as source id.',
+  })
+  @ApiResponse({ status: 201, type: IngestResultDto })
+  @ApiResponse({ status: 200, description: 'Deduplicated', type: IngestResultDto })
+  @ApiProblems(400, 413, 415, 422, 502, 504)
+  async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response): Promise<IngestResultDto> {
+    const result: IngestResult = await this.ingestUrl.execute({
+      url: dto.url,
+      collection: dto.collection ?? DEFAULT_COLLECTION,
+      title: dto.title,
+      metadata: dto.metadata,
+    });
+    res.status(result.deduplicated ? 200 : 201);
+    return result;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List documents (newest first), optionally by collection and metadata' })
+  @ApiOkResponse({ type: DocumentListDto })
+  @ApiProblems(400)
+  async list(@Query() q: ListDocumentsQueryDto): Promise<DocumentListDto> {
+    const limit = q.limit ?? 20;
+    const offset = q.offset ?? 0;
+    const { items, total } = await this.documents.list({ collection: q.collection, metadata: parseJsonObject('metadata', q.metadata), limit, offset });
+    return { items: items.map(toDto), total, limit, offset };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a document with its chunk count' })
+  @ApiOkResponse({ type: DocumentDto })
+  @ApiProblems(400, 404)
+  async get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badId() })) id: string): Promise<DocumentDto> {
+    return toDto(await this.documents.get(id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a document and its chunks' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 404)
+  async remove(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badId() })) id: string): Promise<void> {
+    await this.documents.delete(id);
+  }
+}
+
+function badId() {
+  return new BadRequestException({ message: 'id must be a UUID', code: 'REQUEST.VALIDATION', errors: [{ field: 'id', message: 'must be a UUID' }] });
+}
+
+function parseJsonObject(field: string, raw?: string): Record<string, unknown> | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const v = JSON.parse(raw);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidIngestionRequestError(field, 'must be a JSON object');
+}
+
+async function validated<T extends object>(cls: new () => T, body: unknown): Promise<T> {
+  const dto = plainToInstance(cls, body ?? {});
+  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) {
+    const list = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })));
+    throw new BadRequestException({
+      message: `Request validation failed: ${list.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      code: 'REQUEST.VALIDATION',
+      errors: list,
+    });
+  }
+  return dto;
+}
+
+function toDto(d: KnowledgeDocument): DocumentDto {
+  return {
+    id: d.id,
+    collection: d.collection,
+    source_id: d.sourceId,
+    source_type: d.sourceType,
+    title: d.title,
+    content_hash: d.contentHash,
+    mime_type: d.mimeType,
+    size_bytes: d.sizeBytes,
+    char_count: d.charCount,
+    chunk_count: d.chunkCount,
+    metadata: d.metadata,
+    created_at: d.createdAt.toISOString(),
+    updated_at: d.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,72 @@
+import { Controller, Get, Inject, Res, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE, DATABASE_STATE, DatabaseState } from '../database/database.module';
+import { HealthRegistry } from './health-registry';
+
+const PROBE_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p.finally(() => clearTimeout(t)), new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`${what} did not answer in ${ms} ms`)), ms)))]);
+}
+
+@ApiTags('health')
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly registry: HealthRegistry,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(DATABASE_STATE) private readonly dbState: DatabaseState,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness probe: the process answers (no dependency is checked)' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([async () => this.indicator.check('process').up({ uptime_s: Math.round(process.uptime()) })]);
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness probe: 200 only when migrations ran, the database answers and the embedder is loaded' })
+  @ApiResponse({ status: 200, description: 'Ready' })
+  @ApiResponse({ status: 503, description: 'Not ready: the body says which check is down and why' })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database(),
+        ...this.registry.all().map((c) => async () => {
+          const ind = this.indicator.check(c.name);
+          try {
+            const r = await withTimeout(c.check(), PROBE_TIMEOUT_MS, c.name);
+            return r.up ? ind.up(r.details) : ind.down(r.details);
+          } catch (e) {
+            return ind.down({ message: (e as Error).message });
+          }
+        }),
+      ]);
+    } catch (e) {
+      if (e instanceof ServiceUnavailableException) {
+        res.status(503);
+        return e.getResponse() as HealthCheckResult;
+      }
+      throw e;
+    }
+  }
+
+  private async database() {
+    const ind = this.indicator.check('database');
+    const details = { mode: this.dbState.mode, migrations: this.dbState.migrationsRan ? 'applied' : 'pending' };
+    if (!this.dbState.migrationsRan) return ind.down(details);
+    try {
+      await withTimeout(this.dataSource.query('SELECT 1'), PROBE_TIMEOUT_MS, 'database');
+      return ind.up(details);
+    } catch (e) {
+      return ind.down({ ...details, message: (e as Error).message });
+    }
+  }
+}
