@@ -1,8 +1,16 @@
-import { createServer } from 'node:net';
-import { AddressInfo } from 'node:net';
-import { EmbedderFailedError, EmbedderUnavailableError } from '../src/modules/retrieval/domain/retrieval.errors';
-import { OllamaEmbedder, OllamaEmbedderOptions } from '../src/modules/retrieval/infrastructure/embedders/ollama.embedder';
-import { OpenAiEmbedder, OpenAiEmbedderOptions } from '../src/modules/retrieval/infrastructure/embedders/openai.embedder';
+import { AddressInfo, createServer } from 'node:net';
+import {
+  EmbedderFailedError,
+  EmbedderUnavailableError,
+} from '../src/modules/retrieval/domain/retrieval.errors';
+import {
+  OllamaEmbedder,
+  OllamaEmbedderOptions,
+} from '../src/modules/retrieval/infrastructure/embedders/ollama.embedder';
+import {
+  OpenAiEmbedder,
+  OpenAiEmbedderOptions,
+} from '../src/modules/retrieval/infrastructure/embedders/openai.embedder';
 import { DomainError } from '../src/shared/errors/domain-error';
 import { normalize, vectorFor } from './support/fake-http.server';
 import { FakeOllamaServer } from './support/fake-ollama.server';
@@ -11,10 +19,16 @@ import { FakeOpenAiServer } from './support/fake-openai.server';
 /**
  * The network embedders against local servers that speak OpenAI's and Ollama's wire formats.
  * Retries go through LangChain's AsyncCaller, whose backoff starts at 1-2 s and cannot be configured,
- * so every test that exercises a retry costs about 1-2 s.
+ * so every test that exercises a retry costs about 1-2 s; the others run with maxRetries 0.
  */
 
-const TEXTS = ['Política de reembolso', 'Horário do suporte: 09h às 18h', 'Backups diários', 'Férias coletivas', 'Plano de saúde'];
+const TEXTS = [
+  'Política de reembolso',
+  'Horário do suporte: 09h às 18h',
+  'Backups diários',
+  'Férias coletivas',
+  'Plano de saúde',
+];
 
 /** The rejection of `p` (fails the test if `p` resolves). */
 async function rejectionOf(p: Promise<unknown>): Promise<DomainError> {
@@ -54,7 +68,10 @@ async function closedPort(): Promise<number> {
 
 describe('OpenAiEmbedder against an OpenAI-compatible server', () => {
   const KEY = 'sk-proj-acervoTest0123456789abcdef';
-  const fake = new FakeOpenAiServer({ apiKey: KEY, models: { 'text-embedding-3-small': 1536, 'BAAI/bge-m3': 16 } });
+  const fake = new FakeOpenAiServer({
+    apiKey: KEY,
+    models: { 'text-embedding-3-small': 1536, 'BAAI/bge-m3': 16 },
+  });
   const make = (o: Partial<OpenAiEmbedderOptions> = {}) =>
     new OpenAiEmbedder({
       baseUrl: fake.baseUrl,
@@ -97,7 +114,10 @@ describe('OpenAiEmbedder against an OpenAI-compatible server', () => {
   it('works with compatible servers that ignore encoding_format and always send float arrays (LM Studio, Ollama /v1)', async () => {
     fake.options.ignoreEncodingFormat = true;
 
-    const vectors = await make({ model: 'BAAI/bge-m3', dimension: 16 }).embed(['um', 'dois', 'três'], 'document');
+    const vectors = await make({ model: 'BAAI/bge-m3', dimension: 16 }).embed(
+      ['um', 'dois', 'três'],
+      'document',
+    );
 
     expectVectorsOf(vectors, ['um', 'dois', 'três'], 16);
   });
@@ -174,6 +194,14 @@ describe('OpenAiEmbedder against an OpenAI-compatible server', () => {
     expect(e).toMatchObject({ kind: 'timeout', code: 'RETRIEVAL.EMBEDDER_TIMEOUT' });
   });
 
+  it('times out a server that sends its headers and then stalls mid-body', async () => {
+    fake.fail({ type: 'stall' }, { times: Infinity });
+
+    const e = await rejectionOf(make({ timeoutMs: 200, maxRetries: 0 }).embed(['lento'], 'query'));
+
+    expect(e).toMatchObject({ kind: 'timeout', code: 'RETRIEVAL.EMBEDDER_TIMEOUT' });
+  });
+
   it('reports malformed JSON as bad_gateway', async () => {
     fake.fail({ type: 'malformed' }, { times: Infinity });
 
@@ -205,7 +233,9 @@ describe('OpenAiEmbedder against an OpenAI-compatible server', () => {
   it('reports an unreachable server as unavailable, naming where it looked', async () => {
     const port = await closedPort();
 
-    const e = await rejectionOf(make({ baseUrl: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).embed(['x'], 'query'));
+    const e = await rejectionOf(
+      make({ baseUrl: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).embed(['x'], 'query'),
+    );
 
     expect(e).toBeInstanceOf(EmbedderUnavailableError);
     expect(e.message).toContain(`127.0.0.1:${port}`);
@@ -231,7 +261,9 @@ describe('OpenAiEmbedder against an OpenAI-compatible server', () => {
   });
 
   it('refuses to start against api.openai.com without an API key', () => {
-    expect(() => make({ baseUrl: 'https://api.openai.com/v1', apiKey: undefined })).toThrow(EmbedderUnavailableError);
+    expect(() => make({ baseUrl: 'https://api.openai.com/v1', apiKey: undefined })).toThrow(
+      EmbedderUnavailableError,
+    );
     expect(() => make({ baseUrl: 'https://api.openai.com/v1', apiKey: '' })).toThrow(/OPENAI_API_KEY/);
   });
 });
@@ -239,7 +271,15 @@ describe('OpenAiEmbedder against an OpenAI-compatible server', () => {
 describe('OllamaEmbedder against an Ollama server', () => {
   const fake = new FakeOllamaServer({ models: { 'nomic-embed-text': 12, 'bge-m3:567m': 16 } });
   const make = (o: Partial<OllamaEmbedderOptions> = {}) =>
-    new OllamaEmbedder({ baseUrl: fake.baseUrl, model: 'nomic-embed-text', dimension: 12, timeoutMs: 2000, batchSize: 2, ...o });
+    new OllamaEmbedder({
+      baseUrl: fake.baseUrl,
+      model: 'nomic-embed-text',
+      dimension: 12,
+      timeoutMs: 2000,
+      batchSize: 2,
+      maxRetries: 0,
+      ...o,
+    });
 
   beforeAll(() => fake.start());
   afterAll(() => fake.close());
@@ -260,7 +300,7 @@ describe('OllamaEmbedder against an Ollama server', () => {
   });
 
   it('names the missing model and how to get it, without retrying', async () => {
-    const e = await rejectionOf(make({ model: 'mxbai-embed-large' }).embed(['x'], 'query'));
+    const e = await rejectionOf(make({ model: 'mxbai-embed-large', maxRetries: 1 }).embed(['x'], 'query'));
 
     expect(e).toBeInstanceOf(EmbedderFailedError);
     expect(e.message).toContain('mxbai-embed-large');
@@ -270,7 +310,9 @@ describe('OllamaEmbedder against an Ollama server', () => {
   });
 
   it('reports a model-not-found as such even when timeoutMs is short', async () => {
-    const e = await rejectionOf(make({ model: 'mxbai-embed-large', timeoutMs: 200 }).embed(['x'], 'query'));
+    const e = await rejectionOf(
+      make({ model: 'mxbai-embed-large', timeoutMs: 200, maxRetries: 1 }).embed(['x'], 'query'),
+    );
 
     expect(e.kind).toBe('bad_gateway');
     expect(e.message).toMatch(/not found/);
@@ -279,21 +321,21 @@ describe('OllamaEmbedder against an Ollama server', () => {
   it('retries a busy server (503) and then succeeds', async () => {
     fake.busy({ times: 1 });
 
-    const vectors = await make().embed(['ocupado'], 'query');
+    const vectors = await make({ maxRetries: 1 }).embed(['ocupado'], 'query');
 
     expectVectorsOf(vectors, ['ocupado'], 12);
     expect(fake.embedRequests().map((r) => r.fault?.type ?? 'ok')).toEqual(['status', 'ok']);
   });
 
-  it('gives up on a persistent 500 with a bad_gateway EmbedderFailedError carrying Ollama\'s message', async () => {
+  it("gives up on a persistent 500 with a bad_gateway EmbedderFailedError carrying Ollama's message", async () => {
     fake.serverError({ times: Infinity });
 
-    const e = await rejectionOf(make().embed(['x'], 'query'));
+    const e = await rejectionOf(make({ maxRetries: 1 }).embed(['x'], 'query'));
 
     expect(e).toBeInstanceOf(EmbedderFailedError);
     expect(e).toMatchObject({ kind: 'bad_gateway', code: 'RETRIEVAL.EMBEDDER_FAILED' });
     expect(e.message).toMatch(/llama runner process has terminated/);
-    expect(fake.embedRequests().length).toBeGreaterThanOrEqual(2);
+    expect(fake.embedRequests()).toHaveLength(2);
   });
 
   it('reports a server slower than timeoutMs as a timeout', async () => {
@@ -314,6 +356,14 @@ describe('OllamaEmbedder against an Ollama server', () => {
     const vectors = await embedder.embed(['livre'], 'query');
 
     expectVectorsOf(vectors, ['livre'], 12);
+  });
+
+  it('times out a server that sends its headers and then stalls mid-body', async () => {
+    fake.fail({ type: 'stall' }, { times: Infinity });
+
+    const e = await rejectionOf(make({ timeoutMs: 200 }).embed(['lento'], 'query'));
+
+    expect(e).toMatchObject({ kind: 'timeout', code: 'RETRIEVAL.EMBEDDER_TIMEOUT' });
   });
 
   it('reports malformed JSON as bad_gateway', async () => {

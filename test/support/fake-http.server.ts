@@ -24,6 +24,7 @@ export interface RecordedRequest {
  * - malformed: 200 with Content-Type application/json and a truncated JSON body;
  * - delay: wait, then answer normally (the route handler runs);
  * - hang: never answer (the socket is closed when the server stops);
+ * - stall: send 200 headers and the start of a JSON body, then nothing more;
  * - reset: destroy the connection without answering;
  * - anything else is left to the route handler, which reads it from `ctx.fault`
  *   (dimension: vectors of this size; count: `delta` vectors more or fewer than inputs; shuffle: data out of order).
@@ -33,6 +34,7 @@ export type Fault =
   | { type: 'malformed' }
   | { type: 'delay'; ms: number }
   | { type: 'hang' }
+  | { type: 'stall' }
   | { type: 'reset' }
   | { type: 'dimension'; dimension: number }
   | { type: 'count'; delta: number }
@@ -73,7 +75,8 @@ export class FakeHttpServer {
   constructor(private readonly name = 'fake') {
     this.server = createServer((req, res) => {
       void this.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) this.sendJson(res, 500, { error: `${this.name}: ${e instanceof Error ? e.message : String(e)}` });
+        if (!res.headersSent)
+          this.sendJson(res, 500, { error: `${this.name}: ${e instanceof Error ? e.message : String(e)}` });
       });
     });
   }
@@ -125,7 +128,11 @@ export class FakeHttpServer {
 
   sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 
@@ -164,7 +171,13 @@ export class FakeHttpServer {
       body = undefined;
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, rawBody };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      body,
+      rawBody,
+    };
     this.requests.push(recorded);
 
     const handler = this.routes.get(`${recorded.method} ${path}`);
@@ -182,6 +195,10 @@ export class FakeHttpServer {
         this.sendJson(res, 200, '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,');
         return;
       case 'hang':
+        return;
+      case 'stall':
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.write('{"object":"list","data":[');
         return;
       case 'reset':
         req.socket.destroy();

@@ -1,4 +1,12 @@
-import { Fault, FakeHttpServer, FaultOptions, normalize, RecordedRequest, RouteContext, vectorFor } from './fake-http.server';
+import {
+  Fault,
+  FakeHttpServer,
+  FaultOptions,
+  normalize,
+  RecordedRequest,
+  RouteContext,
+  vectorFor,
+} from './fake-http.server';
 
 /**
  * A local stand-in for Ollama's native API, speaking its wire format:
@@ -26,12 +34,22 @@ export class FakeOllamaServer {
   readonly models: Map<string, number>;
 
   constructor(options: FakeOllamaOptions = {}) {
-    this.models = new Map(Object.entries(options.models ?? { 'nomic-embed-text': 768 }).map(([name, dim]) => [withTag(name), dim]));
+    this.models = new Map(
+      Object.entries(options.models ?? { 'nomic-embed-text': 768 }).map(([name, dim]) => [
+        withTag(name),
+        dim,
+      ]),
+    );
     this.http.route('POST /api/embed', (ctx) => this.embed(ctx));
     this.http.route('GET /api/version', ({ res }) => this.http.sendJson(res, 200, { version: '0.12.6' }));
     this.http.route('GET /api/tags', ({ res }) =>
       this.http.sendJson(res, 200, {
-        models: [...this.models.keys()].map((name) => ({ name, model: name, modified_at: '2025-01-01T00:00:00Z', size: 274302450 })),
+        models: [...this.models.keys()].map((name) => ({
+          name,
+          model: name,
+          modified_at: '2025-01-01T00:00:00Z',
+          size: 274302450,
+        })),
       }),
     );
     this.http.route('GET /', ({ res }) => {
@@ -64,12 +82,22 @@ export class FakeOllamaServer {
 
   /** What Ollama answers when the model runner crashes. */
   serverError(options?: FaultOptions): this {
-    return this.fail({ type: 'status', status: 500, body: { error: 'llama runner process has terminated: exit status 2' } }, options);
+    return this.fail(
+      { type: 'status', status: 500, body: { error: 'llama runner process has terminated: exit status 2' } },
+      options,
+    );
   }
 
   /** What Ollama answers when OLLAMA_MAX_QUEUE is exceeded. */
   busy(options?: FaultOptions): this {
-    return this.fail({ type: 'status', status: 503, body: { error: 'server busy, please try again.  maximum pending requests exceeded' } }, options);
+    return this.fail(
+      {
+        type: 'status',
+        status: 503,
+        body: { error: 'server busy, please try again.  maximum pending requests exceeded' },
+      },
+      options,
+    );
   }
 
   embedRequests(): (RecordedRequest & { body: OllamaEmbedRequestBody })[] {
@@ -81,7 +109,9 @@ export class FakeOllamaServer {
     if (!request.model) return this.http.sendJson(res, 400, { error: 'model is required' });
     const native = this.models.get(withTag(request.model));
     if (native === undefined) {
-      return this.http.sendJson(res, 404, { error: `model "${request.model}" not found, try pulling it first` });
+      return this.http.sendJson(res, 404, {
+        error: `model "${request.model}" not found, try pulling it first`,
+      });
     }
     const inputs = typeof request.input === 'string' ? [request.input] : (request.input ?? []);
     if (!Array.isArray(inputs) || !inputs.every((x) => typeof x === 'string')) {
@@ -90,7 +120,11 @@ export class FakeOllamaServer {
     let dimension = request.dimensions ?? native;
     if (fault?.type === 'dimension') dimension = fault.dimension;
     let texts = inputs;
-    if (fault?.type === 'count') texts = fault.delta < 0 ? texts.slice(0, texts.length + fault.delta) : [...texts, ...texts.slice(0, fault.delta)];
+    if (fault?.type === 'count')
+      texts =
+        fault.delta < 0
+          ? texts.slice(0, texts.length + fault.delta)
+          : [...texts, ...texts.slice(0, fault.delta)];
     let embeddings = texts.map((t) => normalize(vectorFor(t, dimension)));
     if (fault?.type === 'shuffle') embeddings = [...embeddings].reverse();
     this.http.sendJson(res, 200, {

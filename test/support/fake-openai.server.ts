@@ -1,4 +1,11 @@
-import { Fault, FakeHttpServer, FaultOptions, RecordedRequest, RouteContext, vectorFor } from './fake-http.server';
+import {
+  Fault,
+  FakeHttpServer,
+  FaultOptions,
+  RecordedRequest,
+  RouteContext,
+  vectorFor,
+} from './fake-http.server';
 
 /**
  * A local stand-in for the OpenAI REST API (and the OpenAI-compatible servers: vLLM, LM Studio, Ollama's /v1),
@@ -48,7 +55,12 @@ export class FakeOpenAiServer {
     this.http.route('GET /v1/models', ({ res }) =>
       this.http.sendJson(res, 200, {
         object: 'list',
-        data: Object.keys(this.options.models ?? {}).map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })),
+        data: Object.keys(this.options.models ?? {}).map((id) => ({
+          id,
+          object: 'model',
+          created: 1700000000,
+          owned_by: 'system',
+        })),
       }),
     );
   }
@@ -98,7 +110,11 @@ export class FakeOpenAiServer {
       {
         type: 'status',
         status: 500,
-        body: openAiError('The server had an error while processing your request. Sorry about that!', 'server_error', null),
+        body: openAiError(
+          'The server had an error while processing your request. Sorry about that!',
+          'server_error',
+          null,
+        ),
       },
       options,
     );
@@ -109,7 +125,11 @@ export class FakeOpenAiServer {
       {
         type: 'status',
         status: 401,
-        body: openAiError('Incorrect API key provided: sk-te****7890. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'),
+        body: openAiError(
+          'Incorrect API key provided: sk-te****7890. You can find your API key at https://platform.openai.com/account/api-keys.',
+          'invalid_request_error',
+          'invalid_api_key',
+        ),
       },
       options,
     );
@@ -121,12 +141,15 @@ export class FakeOpenAiServer {
   }
 
   private embeddings({ res, body, req, fault }: RouteContext): void {
-    const send = (status: number, payload: unknown) => this.http.sendJson(res, status, payload, { 'openai-processing-ms': '12' });
+    const send = (status: number, payload: unknown) =>
+      this.http.sendJson(res, status, payload, { 'openai-processing-ms': '12' });
     if (this.options.apiKey !== undefined) {
       const auth = req.headers.authorization ?? '';
       const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
       if (presented !== this.options.apiKey) {
-        const shown = this.options.echoKeyInErrors ? presented : `${presented.slice(0, 5)}****${presented.slice(-4)}`;
+        const shown = this.options.echoKeyInErrors
+          ? presented
+          : `${presented.slice(0, 5)}****${presented.slice(-4)}`;
         return send(
           401,
           presented
@@ -151,42 +174,94 @@ export class FakeOpenAiServer {
     if (native === undefined) {
       return send(
         404,
-        openAiError(`The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'),
+        openAiError(
+          `The model \`${request.model}\` does not exist or you do not have access to it.`,
+          'invalid_request_error',
+          'model_not_found',
+        ),
       );
     }
     const inputs = typeof request.input === 'string' ? [request.input] : request.input;
     if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((x) => typeof x === 'string')) {
-      return send(400, openAiError("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'invalid_request_error', null));
+      return send(
+        400,
+        openAiError(
+          "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+          'invalid_request_error',
+          null,
+        ),
+      );
     }
     if (inputs.length > 2048) {
-      return send(400, openAiError("'$.input' is invalid: must be an array of at most 2048 items.", 'invalid_request_error', null, 'input'));
+      return send(
+        400,
+        openAiError(
+          "'$.input' is invalid: must be an array of at most 2048 items.",
+          'invalid_request_error',
+          null,
+          'input',
+        ),
+      );
     }
     let dimension = native;
     if (request.dimensions !== undefined) {
       if (!request.model.startsWith('text-embedding-3')) {
-        return send(400, openAiError('This model does not support specifying dimensions.', 'invalid_request_error', null, 'dimensions'));
+        return send(
+          400,
+          openAiError(
+            'This model does not support specifying dimensions.',
+            'invalid_request_error',
+            null,
+            'dimensions',
+          ),
+        );
       }
       if (!Number.isInteger(request.dimensions) || request.dimensions < 1 || request.dimensions > native) {
-        return send(400, openAiError(`Invalid value for 'dimensions' = ${request.dimensions}.`, 'invalid_request_error', null, 'dimensions'));
+        return send(
+          400,
+          openAiError(
+            `Invalid value for 'dimensions' = ${request.dimensions}.`,
+            'invalid_request_error',
+            null,
+            'dimensions',
+          ),
+        );
       }
       dimension = request.dimensions;
     }
     const format = request.encoding_format ?? 'float';
     if (format !== 'float' && format !== 'base64') {
-      return send(400, openAiError(`Invalid value for 'encoding_format': '${format}'. Supported values are: 'float' and 'base64'.`, 'invalid_request_error', null, 'encoding_format'));
+      return send(
+        400,
+        openAiError(
+          `Invalid value for 'encoding_format': '${format}'. Supported values are: 'float' and 'base64'.`,
+          'invalid_request_error',
+          null,
+          'encoding_format',
+        ),
+      );
     }
     if (fault?.type === 'dimension') dimension = fault.dimension;
     const base64 = format === 'base64' && !this.options.ignoreEncodingFormat;
 
     let texts = inputs as string[];
-    if (fault?.type === 'count') texts = fault.delta < 0 ? texts.slice(0, texts.length + fault.delta) : [...texts, ...texts.slice(0, fault.delta)];
+    if (fault?.type === 'count')
+      texts =
+        fault.delta < 0
+          ? texts.slice(0, texts.length + fault.delta)
+          : [...texts, ...texts.slice(0, fault.delta)];
     let data = texts.map((text, index) => {
       const v = vectorFor(text, dimension);
       return { object: 'embedding', index, embedding: base64 ? toBase64Float32(v) : v };
     });
     if (fault?.type === 'shuffle') data = [...data].reverse();
     const tokens = texts.reduce((n, t) => n + Math.max(1, t.split(/\s+/).filter(Boolean).length), 0);
-    send(200, { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    send(200, {
+      object: 'list',
+      data,
+      model: request.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
   }
 }
 

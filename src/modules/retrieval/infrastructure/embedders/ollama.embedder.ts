@@ -1,6 +1,7 @@
 import { OllamaEmbeddings } from '@langchain/ollama';
 import { Embedder, EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
-import { providerError, toUnitVectors } from './vector-utils';
+import { EmbedderFailedError } from '../../domain/retrieval.errors';
+import { fetchWithDeadline, providerError, toUnitVectors } from './vector-utils';
 
 export interface OllamaEmbedderOptions {
   baseUrl: string;
@@ -8,23 +9,48 @@ export interface OllamaEmbedderOptions {
   dimension: number;
   timeoutMs: number;
   batchSize: number;
+  /** Retries after a connection error, timeout or 5xx (default 1); LangChain waits 1-2 s, then 2-4 s, ... between attempts. */
+  maxRetries?: number;
+}
+
+/** The ollama client's errors carry the HTTP status as `status_code`, which LangChain's retry policy does not read. */
+function httpStatus(e: unknown): number | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { status_code: code, status } = e as { status_code?: unknown; status?: unknown };
+  return typeof code === 'number' ? code : typeof status === 'number' ? status : undefined;
+}
+
+/** Connection errors, timeouts and 5xx are retried; a 4xx (model not pulled, bad request) will not get better. */
+function failFastOnClientErrors(e: unknown): void {
+  const status = httpStatus(e);
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) throw e;
 }
 
 /** Ollama's native /api/embed endpoint (local models such as nomic-embed-text or bge-m3). */
 export class OllamaEmbedder implements Embedder {
   readonly info: EmbedderInfo;
   private readonly client: OllamaEmbeddings;
+  private readonly origin: string;
   private warmed = false;
 
   constructor(private readonly options: OllamaEmbedderOptions) {
+    this.origin = new URL(options.baseUrl).origin;
     this.info = {
       provider: 'ollama',
       modelId: `ollama:${options.model}:${options.dimension}`,
       dimension: options.dimension,
       kind: 'semantic',
-      description: `Ollama embeddings (${options.model}) at ${new URL(options.baseUrl).origin}`,
+      description: `Ollama embeddings (${options.model}) at ${this.origin}`,
     };
-    this.client = new OllamaEmbeddings({ model: options.model, baseUrl: options.baseUrl, maxRetries: 1 });
+    this.client = new OllamaEmbeddings({
+      model: options.model,
+      baseUrl: options.baseUrl,
+      maxRetries: options.maxRetries ?? 1,
+      onFailedAttempt: failFastOnClientErrors,
+      // Each attempt is aborted at the deadline, so an abandoned request cannot hold the client's
+      // one-at-a-time queue (maxConcurrency 1) and stall the calls after it.
+      fetch: fetchWithDeadline(options.timeoutMs),
+    });
   }
 
   get ready(): boolean {
@@ -42,23 +68,20 @@ export class OllamaEmbedder implements Embedder {
     try {
       for (let i = 0; i < texts.length; i += this.options.batchSize) {
         const batch = texts.slice(i, i + this.options.batchSize);
-        const rows = await withTimeout(this.client.embedDocuments(batch), this.options.timeoutMs);
+        const rows = await this.client.embedDocuments(batch);
         out.push(...toUnitVectors('ollama', rows, this.options.dimension, batch.length));
       }
     } catch (e) {
-      throw providerError('ollama', e);
+      if (httpStatus(e) === 404) {
+        const reason = e instanceof Error ? e.message : `model "${this.options.model}" not found`;
+        throw new EmbedderFailedError(
+          'ollama',
+          `${reason} (run "ollama pull ${this.options.model}" on ${this.origin}, or change retrieval.embedder.ollama.model)`,
+        );
+      }
+      throw providerError('ollama', e, { endpoint: this.origin, timeoutMs: this.options.timeoutMs });
     }
     this.warmed = true;
     return out;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`request timed out after ${ms} ms`)), ms);
-    }),
-  ]);
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import pgvector from 'pgvector';
 import type { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RankedChunk } from '../../domain/chunk';
 import { BranchQuery, VectorStore } from '../../application/ports/vector-store.port';
@@ -28,7 +29,14 @@ interface ChunkRow {
 export class PgVectorStore implements VectorStore {
   private readonly indexedDimensions = new Set<number>([DEFAULT_INDEX_DIMENSION]);
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  private readonly bm25: { k1: number; b: number };
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.bm25 = config.retrieval.search.bm25;
+  }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {
     const row = await managerFor(this.dataSource).findOne(CollectionOrmEntity, { where: { name } });
@@ -60,11 +68,14 @@ export class PgVectorStore implements VectorStore {
     for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
       const batch = chunks.slice(i, i + INSERT_BATCH);
       await em.query(
-        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, metadata, dimension, embedding, tsv)
-         SELECT u.id, $1, $2, u.position, u.text, u.start_offset, u.end_offset, $3::jsonb, $4, u.embedding::vector,
-                setweight(to_tsvector($5::regconfig, coalesce($6, '')), 'B') || setweight(to_tsvector($5::regconfig, u.text), 'D')
-         FROM unnest($7::uuid[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[])
-              AS u(id, position, text, start_offset, end_offset, embedding)`,
+        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, metadata, dimension, embedding, tsv, token_count)
+         SELECT t.id, $1, $2, t.position, t.text, t.start_offset, t.end_offset, $3::jsonb, $4, t.embedding::vector, t.tsv,
+                (SELECT coalesce(sum(coalesce(array_length(l.positions, 1), 1)), 0) FROM unnest(t.tsv) l)
+         FROM (
+           SELECT u.*, setweight(to_tsvector($5::regconfig, coalesce($6, '')), 'B') || setweight(to_tsvector($5::regconfig, u.text), 'D') AS tsv
+           FROM unnest($7::uuid[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[])
+                AS u(id, position, text, start_offset, end_offset, embedding)
+         ) t`,
         [
           document.id,
           collection.name,
@@ -108,20 +119,40 @@ export class PgVectorStore implements VectorStore {
     return rows.map(toRanked);
   }
 
+  /**
+   * Okapi BM25 (k1, b from config) over Postgres tsvectors: per-collection document frequencies and
+   * average length come from lexeme_stats / collection_stats. Candidates are chunks matching any
+   * informative query lexeme (GIN index); lexemes in more than a quarter of the chunks only score.
+   */
   async textSearch(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]> {
-    const params: unknown[] = [q.textSearchConfig, q.text, q.collection, q.limit];
+    const params: unknown[] = [q.textSearchConfig, q.text, q.collection, q.limit, this.bm25.k1, this.bm25.b];
     const filter = metadataFilterSql(q.filters, params);
-    // plainto_tsquery ANDs every word; a question rarely has all of them, so OR the lexemes instead.
     const rows: ChunkRow[] = await managerFor(this.dataSource).query(
-      `WITH q AS (
-         SELECT nullif(replace(plainto_tsquery($1::regconfig, $2)::text, ' & ', ' | '), '')::tsquery AS query
+      `WITH st AS (
+         SELECT chunk_count::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl
+         FROM collection_stats WHERE collection = $3
+       ), qs AS (
+         SELECT s.lexeme, s.df, ln(1 + (st.n - s.df + 0.5) / (s.df + 0.5)) AS idf
+         FROM (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector($1::regconfig, $2)) u) ql
+         JOIN lexeme_stats s ON s.collection = $3 AND s.lexeme = ql.lexeme
+         CROSS JOIN st
+       ), tq AS (
+         SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query
+         FROM qs, st
+         WHERE qs.df <= greatest(st.n * 0.25, 1) OR NOT EXISTS (SELECT 1 FROM qs q2, st s2 WHERE q2.df <= greatest(s2.n * 0.25, 1))
+       ), scored AS (
+         SELECT c.id, sum(qs.idf * (t.tf * ($5::float8 + 1)) / (t.tf + $5::float8 * (1 - $6::float8 + $6::float8 * c.token_count / st.avgdl))) AS score
+         FROM tq, st, chunks c
+         CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM unnest(c.tsv) u) t
+         JOIN qs ON qs.lexeme = t.lexeme
+         WHERE tq.query IS NOT NULL AND c.collection = $3 AND c.tsv @@ tq.query${filter}
+         GROUP BY c.id
+         ORDER BY score DESC, c.id
+         LIMIT $4
        )
-       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset,
-              ts_rank_cd(c.tsv, q.query, 1 | 32) AS score
-       FROM q, chunks c JOIN documents d ON d.id = c.document_id
-       WHERE q.query IS NOT NULL AND c.collection = $3 AND c.tsv @@ q.query${filter}
-       ORDER BY score DESC, c.id
-       LIMIT $4`,
+       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, scored.score
+       FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
+       ORDER BY scored.score DESC, c.id`,
       params,
     );
     return rows.map(toRanked);
