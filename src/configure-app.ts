@@ -5,15 +5,24 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './shared/config';
-import { createValidationPipe, ProblemDetailsFilter } from './shared/errors';
+import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
 import { ProblemDetailsDto } from './shared/http';
+import { assignRequestId } from './shared/logging';
+import type { Request, Response } from 'express';
 
 /** Everything main.ts and the e2e tests share, so tests see what production sees. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use((req: Request, res: Response, next: () => void) => (assignRequestId(req, res), next()));
   app.useBodyParser('json', { limit: Math.max(config.ingestion.maxFileBytes, 1024 * 1024) });
+  // Body-parser failures (malformed JSON, body too large) answered here, before Nest rewrites them.
+  app.use((err: unknown, req: Request & { id?: string }, res: Response, next: (e?: unknown) => void) => {
+    const problem = bodyParserProblem(err);
+    if (!problem) return next(err);
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify({ ...problem, instance: req.originalUrl, requestId: req.id }));
+  });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -28,6 +28,11 @@ export interface FakeHfHubOptions {
   redirectLfs?: boolean;
   /** Send bodies in this many slices with a short pause between them, so download progress has steps. */
   bodySlices?: number;
+  /**
+   * Awaited before each slice after the first (default: a 20 ms pause). A test can hold the rest of a body
+   * until the client has reacted to what it got, which makes progress reporting deterministic.
+   */
+  betweenSlices?: (file: string, nextSlice: number) => Promise<void>;
 }
 
 const CDN_PREFIX = '/cdn-lfs/';
@@ -77,7 +82,9 @@ export class FakeHfHub {
 
   /** Requests whose path ends with `suffix` (all requests when omitted). */
   count(suffix?: string): number {
-    return suffix === undefined ? this.requests.length : this.requests.filter((r) => r.path.endsWith(suffix)).length;
+    return suffix === undefined
+      ? this.requests.length
+      : this.requests.filter((r) => r.path.endsWith(suffix)).length;
   }
 
   countsByPath(): Record<string, number> {
@@ -104,7 +111,11 @@ export class FakeHfHub {
     this.requests.push(entry);
     const reply = (status: number, body = '', headers: Record<string, string> = {}): void => {
       entry.status = status;
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...headers });
+      res.writeHead(status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
+        ...headers,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
 
@@ -132,14 +143,23 @@ export class FakeHfHub {
 
     const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
     if (!cdn && (this.options.redirectLfs ?? true) && file.endsWith('.onnx')) {
-      return reply(302, '', { location: `${CDN_PREFIX}${model}/${revision}/-/${file}`, 'x-linked-etag': etag, 'x-linked-size': String(body.length) });
+      return reply(302, '', {
+        location: `${CDN_PREFIX}${model}/${revision}/-/${file}`,
+        'x-linked-etag': etag,
+        'x-linked-size': String(body.length),
+      });
     }
 
     const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     let status = 200;
     let slice = body;
-    const headers: Record<string, string> = { 'content-type': type, etag, 'accept-ranges': 'bytes', 'x-repo-commit': 'f'.repeat(40) };
+    const headers: Record<string, string> = {
+      'content-type': type,
+      etag,
+      'accept-ranges': 'bytes',
+      'x-repo-commit': 'f'.repeat(40),
+    };
     if (range) {
       const start = Number(range[1]);
       const end = Math.min(range[2] ? Number(range[2]) : body.length - 1, body.length - 1);
@@ -160,16 +180,17 @@ export class FakeHfHub {
       res.destroy();
       return;
     }
-    await this.sendBody(res, slice);
+    await this.sendBody(res, slice, file);
   }
 
-  private async sendBody(res: ServerResponse, body: Buffer): Promise<void> {
+  private async sendBody(res: ServerResponse, body: Buffer, file: string): Promise<void> {
     const slices = Math.max(1, Math.min(this.options.bodySlices ?? 1, body.length));
     const size = Math.ceil(body.length / slices);
+    const between = this.options.betweenSlices ?? (() => new Promise<void>((r) => setTimeout(r, 20)));
     for (let o = 0; o < body.length; o += size) {
+      if (o > 0) await between(file, o / size);
       if (res.destroyed) return;
       res.write(body.subarray(o, o + size));
-      if (o + size < body.length) await new Promise((r) => setTimeout(r, 5));
     }
     res.end();
   }

@@ -18,6 +18,7 @@ export const TINY_HIDDEN_SIZE = 8;
 export const TINY_SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
 /** Lower-case Portuguese words plus a few WordPiece continuations. */
+// prettier-ignore
 export const TINY_WORDS = [
   'o', 'a', 'os', 'as', 'de', 'do', 'da', 'em', 'no', 'na', 'e', 'que', 'um', 'uma', 'para', 'com', 'por',
   'contrato', 'prazo', 'pagamento', 'férias', 'política', 'reembolso', 'viagem', 'segurança', 'senha',
@@ -72,7 +73,13 @@ export function buildTinyModelFiles(opts: TinyModelOptions = {}): ModelFiles {
     truncation: null,
     padding: null,
     added_tokens: special,
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: false,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
@@ -185,13 +192,20 @@ function buildTinyOnnx(vocabSize: number, hidden: number, seed: number): Buffer 
 
 type Dim = number | string;
 
-function node(op: string, inputs: string[], outputs: string[], attrs: Record<string, number> = {}): Uint8Array[] {
+function node(
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, number> = {},
+): Uint8Array[] {
   const parts = [
     ...inputs.map((i) => str(1, i)),
     ...outputs.map((o) => str(2, o)),
     str(3, `${op}_${outputs[0]}`),
     str(4, op),
-    ...Object.entries(attrs).map(([name, i]) => bytes(5, msg(str(1, name), varint(20, ATTR_INT), varint(3, i)))),
+    ...Object.entries(attrs).map(([name, i]) =>
+      bytes(5, msg(str(1, name), varint(20, ATTR_INT), varint(3, i))),
+    ),
   ];
   return [msg(...parts)];
 }

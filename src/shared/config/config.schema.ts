@@ -87,7 +87,12 @@ export const appConfigSchema = z.object({
       defaultMode: z.enum(SEARCH_MODES),
       candidates: int(1, 5000),
       efSearch: int(1, 1000),
-      rrf: z.object({ k: int(1), vectorWeight: z.coerce.number().min(0), textWeight: z.coerce.number().min(0) }),
+      rrf: z.object({
+        k: int(1),
+        vectorWeight: z.coerce.number().min(0),
+        lexicalVectorWeight: z.coerce.number().min(0),
+        textWeight: z.coerce.number().min(0),
+      }),
       bm25: z.object({ k1: z.coerce.number().min(0).max(10), b: z.coerce.number().min(0).max(1) }),
     }),
   }),

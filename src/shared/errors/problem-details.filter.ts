@@ -98,6 +98,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof DomainError) return problemFromDomainError(exception);
+    const bodyParserError = bodyParserProblem(exception);
+    if (bodyParserError) return bodyParserError;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -114,8 +116,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...(errors ? { errors } : {}),
       };
     }
-    const bodyParserError = asBodyParserError(exception);
-    if (bodyParserError) return bodyParserError;
     return {
       type: PROBLEM_TYPE_BASE + 'internal',
       title: 'Internal Server Error',
@@ -127,8 +127,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 /** express body-parser errors (malformed JSON, body too large) carry a status and a type. */
-function asBodyParserError(e: unknown): ProblemDetails | undefined {
-  if (!e || typeof e !== 'object') return undefined;
+export function bodyParserProblem(e: unknown): ProblemDetails | undefined {
+  if (!e || typeof e !== 'object' || e instanceof HttpException) return undefined;
   const err = e as { status?: number; type?: string; message?: string };
   if (typeof err.status !== 'number' || err.status < 400 || err.status >= 500) return undefined;
   const code =

@@ -24,17 +24,25 @@ export function usePrettyLogs(config: AppConfig): boolean {
   return process.env.NODE_ENV !== 'production' && !!process.stdout.isTTY;
 }
 
+/**
+ * Request id: an incoming x-request-id (bounded charset/length) or a fresh UUID, set once on req.id and
+ * echoed on the response. Runs as the very first middleware (before body parsing, so even a malformed
+ * body gets an id) and again as pino-http's genReqId, where it returns the id already assigned.
+ */
+export function assignRequestId(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+  if (typeof req.id === 'string') return req.id;
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+  req.id = id;
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
 export function pinoHttpOptions(config: AppConfig): Options {
   return {
     level: config.logging.level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-    // Request id: honour an incoming x-request-id (bounded), else a fresh UUID; echoed back on the response.
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
+    genReqId: assignRequestId,
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),

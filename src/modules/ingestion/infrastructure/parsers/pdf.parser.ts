@@ -6,7 +6,9 @@ export async function parsePdf(raw: RawDocument): Promise<ParsedDocument[]> {
   const { PDFParse } = await import('pdf-parse');
   const parser = new PDFParse({ data: new Uint8Array(raw.buffer) });
   try {
-    const [result, info] = await Promise.all([parser.getText(), parser.getInfo().catch(() => undefined)]);
+    // One call at a time: the parser holds a single pdf.js document.
+    const result = await parser.getText();
+    const info = await parser.getInfo().catch(() => undefined);
     const title = (info?.info as { Title?: string } | undefined)?.Title?.trim();
     const text = result.text.replace(/\n-- \d+ of \d+ --\n/g, '\n\n');
     return [{ title: title || stem(raw.filename), text, mimeType: 'application/pdf', metadata: { pages: result.total } }];

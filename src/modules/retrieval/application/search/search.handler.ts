@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
 import { CollectionNotFoundError, EmbedderMismatchError, InvalidSearchError } from '../../domain/retrieval.errors';
-import { reciprocalRankFusion, singleBranch } from '../../domain/rrf';
+import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf';
 import { Embedder } from '../ports/embedder.port';
 import { EMBEDDER, VECTOR_STORE } from '../ports/retrieval.tokens';
 import { VectorStore } from '../ports/vector-store.port';
@@ -48,9 +48,15 @@ export class SearchHandler {
         : Promise.resolve<RankedChunk[]>([]),
     ]);
     let hits: SearchHit[] =
-      mode === 'hybrid' ? reciprocalRankFusion(vector, text, policy.rrf) : singleBranch(mode === 'vector' ? vector : text, mode);
+      mode === 'hybrid' ? reciprocalRankFusion(vector, text, this.fusionPolicy()) : singleBranch(mode === 'vector' ? vector : text, mode);
     if (q.minScore !== undefined) hits = hits.filter((h) => h.score >= q.minScore!);
     return { hits: hits.slice(0, topK), mode, collection: collection.name, timings: { embed_ms: embedMs, search_ms: ms(t1) } };
+  }
+
+  /** A lexical embedder mostly repeats BM25's evidence, so its branch weighs less (config: rrf.lexicalVectorWeight). */
+  private fusionPolicy(): RrfPolicy {
+    const { k, textWeight, vectorWeight, lexicalVectorWeight } = this.config.retrieval.search.rrf;
+    return { k, textWeight, vectorWeight: this.embedder.info.kind === 'lexical' ? lexicalVectorWeight : vectorWeight };
   }
 
   private assertCompatible(collection: CollectionInfo): void {

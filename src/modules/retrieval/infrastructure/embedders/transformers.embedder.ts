@@ -121,7 +121,7 @@ export class TransformersEmbedder implements Embedder {
       const [probe] = (await extractor(['ok'], { pooling: 'mean', normalize: true })).tolist();
       this.dimension = probe.length;
       this.extractor = extractor;
-      const source = fetched.size > 0 ? `${seen.size} file(s) downloaded from ${host}` : local ? 'local directory' : 'from cache';
+      const source = fetched.size > 0 ? `${fetched.size} file(s) downloaded from ${host}` : local ? 'local directory' : 'from cache';
       this.logger.log(`loaded ${this.options.model} (${this.dimension}-d, ${source}) in ${Date.now() - started} ms`);
     } catch (e) {
       if (e instanceof EmbedderUnavailableError) throw e;
@@ -131,10 +131,11 @@ export class TransformersEmbedder implements Embedder {
     }
   }
 
+  /** The reason for EmbedderUnavailableError: what failed (model, source, cause) and what to do about it. */
   private loadFailure(e: unknown, local: string | undefined, host: string): string {
     const { model, cacheDir, localOnly } = this.options;
-    const what = `could not load model ${model} from ${local ?? (localOnly ? `cache ${cacheDir}` : host)} (${describe(e)}).`;
-    const notFound = e instanceof Error && e.name === 'ModelFileNotFoundError';
+    const reason = describe(e);
+    const what = `could not load model ${model} from ${local ?? (localOnly ? `cache ${cacheDir}` : host)} (${reason}).`;
     if (local) return `${what} The directory must hold config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx.`;
     if (localOnly) {
       return (
@@ -143,11 +144,15 @@ export class TransformersEmbedder implements Embedder {
         `retrieval.embedder.transformers.model at a local directory.`
       );
     }
-    if (notFound) {
+    // transformers.js: ModelFileNotFoundError for 401/403/404, a plain Error naming the status otherwise
+    if (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'ModelFileNotFoundError') {
       return (
         `${what} The hub has no such model or file: check retrieval.embedder.transformers.model (the repository must ` +
-        `ship ONNX weights under onnx/) and that HF_ENDPOINT points at a Hugging Face compatible hub.`
+        `ship ONNX weights under onnx/; private or gated ones also need HF_TOKEN) and HF_ENDPOINT.`
       );
+    }
+    if (/error occurred while trying to load file/i.test(reason)) {
+      return `${what} The hub answered with an error: check HF_ENDPOINT or try again later. The next request retries.`;
     }
     return (
       `${what} Check network access to the model hub (HF_ENDPOINT), or point retrieval.embedder.transformers.model ` +
@@ -173,12 +178,19 @@ export class TransformersEmbedder implements Embedder {
   }
 }
 
-/** Error text plus its cause: undici only says "fetch failed", the cause says ECONNREFUSED / socket closed. */
+/**
+ * Error text plus its cause: undici only says "fetch failed", the cause says ECONNREFUSED / socket closed.
+ * Duck-typed, as errors from Node's fetch may come from another realm (Jest's sandbox).
+ */
 function describe(e: unknown): string {
-  const msg = safeMessage(e);
-  const cause = e instanceof Error ? e.cause : undefined;
-  if (!(cause instanceof Error)) return msg;
+  const text = (x: unknown): string =>
+    typeof x === 'object' && x !== null && typeof (x as { message?: unknown }).message === 'string'
+      ? (x as { message: string }).message
+      : String(x);
+  const msg = safeMessage(text(e)).replace(/\.$/, '');
+  const cause = typeof e === 'object' && e !== null ? (e as { cause?: unknown }).cause : undefined;
+  if (cause === undefined || cause === null) return msg;
   const code = (cause as { code?: unknown }).code;
-  const detail = safeMessage(cause);
+  const detail = safeMessage(text(cause));
   return `${msg}: ${typeof code === 'string' && !detail.includes(code) ? `${code} ` : ''}${detail}`;
 }

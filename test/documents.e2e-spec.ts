@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { ANIME_CSV, makeDocx, makePdf } from './support/fixtures';
+import { expectProblem, startTestApp, TestApp } from './support/app';
+
+const search = (t: TestApp, body: Record<string, unknown>) => t.http.post('/v1/search').send(body);
+const countDocs = async (t: TestApp, collection = 'default') => (await t.http.get(`/v1/documents?collection=${collection}&limit=1`)).body.total as number;
+
+describe('documents (ingestion through the HTTP API)', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await startTestApp()));
+  afterAll(async () => t.close());
+
+  describe('formats', () => {
+    it('ingests JSON text and makes it searchable', async () => {
+      const res = await t.http.post('/v1/documents').send({
+        title: 'Suporte', text: 'O horário de atendimento do suporte humano é das 09h às 18h, de segunda a sexta.', metadata: { team: 'suporte' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ id: expect.any(String), deduplicated: false, replaced: false, chunks: 1 });
+      const hits = (await search(t, { query: 'horário do suporte' })).body.hits;
+      expect(hits[0]).toMatchObject({ document_id: res.body.id, title: 'Suporte', metadata: { team: 'suporte' }, start: 0 });
+    });
+
+    it('uploads many files of every supported format in one request', async () => {
+      const res = await t.http
+        .post('/v1/documents')
+        .field('collection', 'formats')
+        .field('metadata', JSON.stringify({ origem: 'teste' }))
+        .attach('files', Buffer.from('Reembolso: abrir ticket no Jira com a tag financeiro.'), 'reembolso.txt')
+        .attach('files', Buffer.from('# Backups\n\nBackups automáticos diários às 02h00 com retenção de 30 dias.'), 'backups.md')
+        .attach('files', Buffer.from('<html lang="pt"><head><title>Integrações</title></head><body><nav>Menu Início Contato</nav><article><h1>Integrações</h1><p>Para integração com WhatsApp utilizamos a API oficial do PlugChat com webhooks. A integração com Salesforce usa APIs REST e sincroniza contatos a cada hora.</p></article><script>alert(1)</script></body></html>'), 'integracoes.html')
+        .attach('files', makePdf(['Politica de ferias: cada colaborador tem 30 dias de ferias por ano.'], 'Ferias'), 'ferias.pdf')
+        .attach('files', await makeDocx(['Manual de Onboarding', 'No primeiro dia o colaborador recebe o notebook e o crachá.']), 'onboarding.docx')
+        .attach('files', Buffer.from(JSON.stringify({ title: 'Emergências', text: 'Para problemas críticos, acionar o canal emergencia no Slack.', metadata: { prioridade: 'alta' } })), 'emergencia.json');
+      expect(res.status).toBe(201);
+      expect(res.body.documents).toHaveLength(6);
+      const titles = res.body.documents.map((d: { title: string }) => d.title);
+      expect(titles).toEqual(['reembolso', 'Backups', 'Integrações', 'Ferias', 'Manual de Onboarding', 'Emergências']);
+
+      const cases: Array<[string, string]> = [
+        ['ticket Jira financeiro', 'reembolso'],
+        ['retenção dos backups', 'Backups'],
+        ['integração WhatsApp PlugChat', 'Integrações'],
+        ['dias de ferias por ano', 'Ferias'],
+        ['notebook no primeiro dia', 'Manual de Onboarding'],
+        ['canal de emergencia no Slack', 'Emergências'],
+      ];
+      for (const [query, title] of cases) {
+        const hit = (await search(t, { query, collection: 'formats', top_k: 1 })).body.hits[0];
+        expect(hit.title).toBe(title);
+        expect(hit.metadata.origem).toBe('teste');
+      }
+      const html = (await search(t, { query: 'WhatsApp', collection: 'formats', top_k: 1 })).body.hits[0];
+      expect(html.text).not.toMatch(/Menu Início|alert/); // Readability kept the article only
+      const json = (await search(t, { query: 'Slack', collection: 'formats', top_k: 1 })).body.hits[0];
+      expect(json.metadata).toMatchObject({ prioridade: 'alta', filename: 'emergencia.json' });
+    });
+
+    it('turns each CSV row into a document with typed metadata (anime dataset)', async () => {
+      const res = await t.http
+        .post('/v1/documents')
+        .field('collection', 'anime')
+        .field('text_columns', 'Synopsis')
+        .field('title_column', 'Name')
+        .field('id_column', 'MAL_ID')
+        .field('list_columns', 'Genres')
+        .attach('files', readFileSync(ANIME_CSV), 'anime_with_synopsis.csv');
+      expect(res.status).toBe(201);
+      expect(res.body.documents).toHaveLength(269); // 269 data rows in the file
+      const bebop = await search(t, { query: 'bounty hunters spaceship Bebop', collection: 'anime', top_k: 1 });
+      expect(bebop.body.hits[0]).toMatchObject({ title: 'Cowboy Bebop', metadata: { MAL_ID: 1, Score: 8.78, Name: 'Cowboy Bebop' } });
+      expect(bebop.body.hits[0].metadata.Genres).toEqual(expect.arrayContaining(['Action', 'Space']));
+      const list = await t.http.get('/v1/documents').query({ collection: 'anime', metadata: JSON.stringify({ MAL_ID: 1 }) });
+      expect(list.body.total).toBe(1);
+    });
+  });
+
+  describe('dedup and re-ingest', () => {
+    it('returns the existing document for the same content (200, deduplicated)', async () => {
+      const body = { title: 'Dedup', text: 'Conteúdo único para deduplicação.\r\n', collection: 'dedup' };
+      const first = await t.http.post('/v1/documents').send(body);
+      const again = await t.http.post('/v1/documents').send({ ...body, text: 'Conteúdo único para deduplicação.  ', title: 'Outro título' });
+      expect(first.status).toBe(201);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ id: first.body.id, deduplicated: true });
+      expect(await countDocs(t, 'dedup')).toBe(1);
+      const upload = await t.http.post('/v1/documents').field('collection', 'dedup').attach('files', Buffer.from('Conteúdo único para deduplicação.'), 'copia.txt');
+      expect(upload.status).toBe(200);
+      expect(upload.body.documents[0]).toMatchObject({ id: first.body.id, deduplicated: true });
+    });
+
+    it('replaces a changed source atomically: searches never see a half-replaced document', async () => {
+      const version = (v: number) =>
+        Array.from({ length: 12 }, (_, i) => `Versão ${v} parágrafo ${i}: política de viagens revisada número ${v}.`).join('\n\n');
+      const first = await t.http.post('/v1/documents').send({ title: 'Viagens', text: version(0), source_id: 'wiki/viagens', collection: 'atomic' });
+      expect(first.body.chunks).toBeGreaterThan(1);
+      const seen: string[] = [];
+      let writing = true;
+      const reader = (async () => {
+        while (writing) {
+          const hits = (await search(t, { query: 'política de viagens revisada', collection: 'atomic', top_k: 50, mode: 'text' })).body.hits;
+          const versions = new Set(hits.map((h: { text: string }) => /Versão (\d+)/.exec(h.text)?.[1]));
+          seen.push([...versions].join(','));
+        }
+      })();
+      for (let v = 1; v <= 6; v++) {
+        const res = await t.http.post('/v1/documents').send({ title: 'Viagens', text: version(v), source_id: 'wiki/viagens', collection: 'atomic' });
+        expect(res.body).toMatchObject({ id: first.body.id, replaced: true, deduplicated: false });
+      }
+      writing = false;
+      await reader;
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((s) => s.includes(','))).toEqual([]); // never two versions at once
+      const final = (await search(t, { query: 'política de viagens', collection: 'atomic', top_k: 50 })).body.hits;
+      expect(new Set(final.map((h: { text: string }) => /Versão (\d+)/.exec(h.text)?.[1]))).toEqual(new Set(['6']));
+      expect(await countDocs(t, 'atomic')).toBe(1);
+    });
+  });
+
+  describe('list, get, delete', () => {
+    it('paginates, filters by metadata, reads one with its chunk count and deletes it with its chunks', async () => {
+      for (let i = 0; i < 5; i++) {
+        await t.http.post('/v1/documents').send({ title: `Doc ${i}`, text: `Texto do documento número ${i} sobre contratos.`, collection: 'crud', metadata: { n: i, par: i % 2 === 0 } });
+      }
+      const page = await t.http.get('/v1/documents').query({ collection: 'crud', limit: 2, offset: 0 });
+      expect(page.body).toMatchObject({ total: 5, limit: 2, offset: 0 });
+      expect(page.body.items.map((d: { title: string }) => d.title)).toEqual(['Doc 4', 'Doc 3']);
+      const even = await t.http.get('/v1/documents').query({ collection: 'crud', metadata: '{"par":true}' });
+      expect(even.body.total).toBe(3);
+      const id = page.body.items[0].id;
+      const one = await t.http.get(`/v1/documents/${id}`);
+      expect(one.body).toMatchObject({ id, title: 'Doc 4', chunk_count: 1, collection: 'crud', source_type: 'json', metadata: { n: 4 } });
+      expect(one.body.content_hash).toMatch(/^[0-9a-f]{64}$/);
+
+      expect((await t.http.delete(`/v1/documents/${id}`)).status).toBe(204);
+      expectProblem(await t.http.get(`/v1/documents/${id}`), 404, 'INGESTION.DOCUMENT_NOT_FOUND');
+      const hits = (await search(t, { query: 'documento número 4 contratos', collection: 'crud', top_k: 10 })).body.hits;
+      expect(hits.map((h: { document_id: string }) => h.document_id)).not.toContain(id);
+      expectProblem(await t.http.delete(`/v1/documents/${id}`), 404, 'INGESTION.DOCUMENT_NOT_FOUND');
+      expectProblem(await t.http.get('/v1/documents/not-a-uuid'), 400, 'REQUEST.VALIDATION');
+    });
+  });
+
+  describe('bad input: clear problem+json, nothing lost', () => {
+    let before: number;
+    beforeAll(async () => (before = await countDocs(t)));
+    afterAll(async () => expect(await countDocs(t)).toBe(before));
+
+    it('415 for an unsupported type, and nothing from the same request is stored', async () => {
+      const res = await t.http
+        .post('/v1/documents')
+        .attach('files', Buffer.from('texto válido que não deve ficar'), 'ok.txt')
+        .attach('files', Buffer.from('MZ\x90\x00binary'), 'virus.exe');
+      const p = expectProblem(res, 415, 'INGESTION.UNSUPPORTED_TYPE');
+      expect(p.detail).toMatch(/\.exe/);
+      expect((await search(t, { query: 'texto válido que não deve ficar' })).body.hits.map((h: { title: string }) => h.title)).not.toContain('ok');
+    });
+
+    it('422 for empty and unreadable documents', async () => {
+      expectProblem(await t.http.post('/v1/documents').attach('files', Buffer.from('   \n\n  '), 'vazio.txt'), 422, 'INGESTION.EMPTY_DOCUMENT');
+      expectProblem(await t.http.post('/v1/documents').attach('files', Buffer.from('%PDF-1.4 garbage'), 'quebrado.pdf'), 422, 'INGESTION.UNREADABLE_DOCUMENT');
+      expectProblem(await t.http.post('/v1/documents').attach('files', Buffer.from('{"a":'), 'quebrado.json'), 422, 'INGESTION.UNREADABLE_DOCUMENT');
+      expectProblem(await t.http.post('/v1/documents').attach('files', Buffer.from('PK\x03\x04 not a zip'), 'quebrado.docx'), 422, 'INGESTION.UNREADABLE_DOCUMENT');
+    });
+
+    it('413 over the configured size', async () => {
+      const big = Buffer.alloc(t.config.ingestion.maxFileBytes + 10, 'a');
+      const res = await t.http.post('/v1/documents').attach('files', big, 'grande.txt');
+      expect(res.status).toBe(413);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    });
+
+    it('400 for invalid JSON bodies, malformed JSON and unknown fields; 415 for other content types', async () => {
+      const missing = expectProblem(await t.http.post('/v1/documents').send({ title: 'x' }), 400, 'REQUEST.VALIDATION');
+      expect(missing.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'text' })]));
+      expectProblem(await t.http.post('/v1/documents').send({ title: 'x', text: 'y', collection: 'Nope!' }), 400, 'REQUEST.VALIDATION');
+      expectProblem(await t.http.post('/v1/documents').send({ title: 'x', text: 'y', extra: 1 }), 400, 'REQUEST.VALIDATION');
+      expectProblem(await t.http.post('/v1/documents').set('content-type', 'application/json').send('{"title": '), 400, 'REQUEST.MALFORMED_JSON');
+      expectProblem(await t.http.post('/v1/documents').set('content-type', 'text/plain').send('hello'), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+      expectProblem(await t.http.post('/v1/documents').field('collection', 'default'), 400, 'INGESTION.INVALID_REQUEST');
+      expectProblem(await t.http.post('/v1/documents').field('metadata', '[1]').attach('files', Buffer.from('abc'), 'a.txt'), 400, 'INGESTION.INVALID_REQUEST');
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import supertest from 'supertest';
+import type { DataSource } from 'typeorm';
+import { createApp } from '../../src/configure-app';
+import { AppConfig, DeepPartial, loadConfig } from '../../src/shared/config';
+import { DATA_SOURCE } from '../../src/shared/database';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: ReturnType<typeof supertest>;
+  config: AppConfig;
+  dataDir: string;
+  dataSource: DataSource;
+  close(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export const SERVER_MODE = !!process.env.DATABASE_URL;
+
+/**
+ * The production app (same createApp/configureApp as main.ts) on the test profile, with its own
+ * embedded database under a temp DATA_DIR — or on DATABASE_URL when set (CI's server pass), where
+ * the tables are emptied first so suites stay independent.
+ */
+export async function startTestApp(overrides: DeepPartial<AppConfig> = {}, opts: { dataDir?: string; reset?: boolean } = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'acervo-e2e-'));
+  const config = loadConfig({ env: { ...process.env, APP_PROFILES: 'test', DATA_DIR: dataDir }, overrides });
+  const app = await createApp(config);
+  await app.init();
+  const dataSource = app.get<DataSource>(DATA_SOURCE);
+  if (SERVER_MODE && opts.reset !== false) {
+    await dataSource.query('TRUNCATE chunks, documents, collections, lexeme_stats, collection_stats CASCADE');
+  }
+  return {
+    app,
+    http: supertest(app.getHttpServer()),
+    config,
+    dataDir,
+    dataSource,
+    close: async ({ keepData } = {}) => {
+      await app.close();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Asserts an RFC 9457 problem+json answer and returns its body. */
+export function expectProblem(res: supertest.Response, status: number, code: string): Record<string, unknown> {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: expect.stringContaining('http') });
+  expect(res.body.requestId).toEqual(res.headers['x-request-id']);
+  return res.body;
+}
