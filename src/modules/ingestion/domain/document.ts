@@ -26,7 +26,8 @@ export function normalizeText(text: string): string {
     .replace(/\r\n?/g, '\n')
     .replace(/[ \t\f\v\u00a0]+$/gm, '')
     .replace(/\n{3,}/g, '\n\n')
-    .replace(/\u0000/g, '')
+    .split('\u0000')
+    .join('')
     .trim();
 }
 

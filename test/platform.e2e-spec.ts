@@ -1,0 +1,139 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EmbeddedPostgres } from '../src/shared/database';
+import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
+
+describe('platform: health, Swagger, request ids, errors', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await startTestApp()));
+  afterAll(async () => t.close());
+
+  it('liveness and readiness report database (migrations) and embedder', async () => {
+    expect((await t.http.get('/health/live')).body).toMatchObject({ status: 'ok', info: { process: { status: 'up' } } });
+    const ready = await t.http.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.info).toMatchObject({
+      database: { status: 'up', migrations: 'applied', mode: SERVER_MODE ? 'server' : 'embedded' },
+      embedder: { status: 'up', provider: 'hashing', kind: 'lexical', loaded: true },
+    });
+  });
+
+  it('serves the Swagger document with every endpoint and its problem+json errors', async () => {
+    const doc = (await t.http.get('/docs-json')).body;
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /v1/documents', 'GET /v1/documents', 'GET /v1/documents/{id}', 'DELETE /v1/documents/{id}', 'POST /v1/documents/url',
+        'POST /v1/search', 'GET /health/live', 'GET /health/ready',
+      ]),
+    );
+    const search = doc.paths['/v1/search'].post;
+    expect(search.responses['400'].content['application/problem+json']).toBeDefined();
+    expect(doc.components.schemas.ProblemDetailsDto.properties.code).toBeDefined();
+    expect(doc.components.schemas.SearchRequestDto.properties.query.example).toBeTruthy();
+    expect((await t.http.get('/docs')).status).toBe(200);
+  });
+
+  it('echoes a caller request id (and makes one otherwise); unknown routes are problem+json 404', async () => {
+    const res = await t.http.get('/v1/nope').set('x-request-id', 'trace-abc.123');
+    expect(res.headers['x-request-id']).toBe('trace-abc.123');
+    expectProblem(res, 404, 'REQUEST.NOT_FOUND');
+    const own = await t.http.get('/health/live');
+    expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const hostile = await t.http.get('/health/live').set('x-request-id', 'bad id with spaces; drop table');
+    expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('web page ingestion (SSRF-guarded)', () => {
+  let t: TestApp;
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/artigo') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(`<html lang="pt-BR"><head><title>Guia de Férias</title></head><body><header><nav>Início | Blog | Contato</nav></header>
+          <main><article><h1>Guia de Férias</h1><p>Cada colaborador tem direito a trinta dias de férias por ano, que podem ser divididos em até três períodos.</p>
+          <p>O pedido deve ser feito no portal de RH com pelo menos trinta dias de antecedência e aprovado pelo gestor direto.</p></article></main>
+          <footer>© Empresa — Política de privacidade</footer></body></html>`);
+      } else if (req.url === '/antigo') {
+        res.writeHead(301, { location: '/artigo' });
+        res.end();
+      } else if (req.url === '/lento') {
+        setTimeout(() => res.end('tarde demais'), 5000).unref();
+      } else if (req.url === '/enorme') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(Buffer.alloc(2 * 1024 * 1024, 'a'));
+      } else if (req.url === '/binario') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.end(Buffer.from([0, 1, 2, 3]));
+      } else {
+        res.writeHead(404);
+        res.end('not found');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    t = await startTestApp({ ingestion: { url: { maxBytes: 1024 * 1024, timeoutMs: 1500 } } });
+  });
+  afterAll(async () => {
+    await t.close();
+    server.close();
+  });
+
+  it('keeps the main text of a page, with the URL as source, following redirects', async () => {
+    const res = await t.http.post('/v1/documents/url').send({ url: `${base}/antigo`, metadata: { fonte: 'intranet' } });
+    expect(res.status).toBe(201);
+    expect(res.body.title).toBe('Guia de Férias');
+    const doc = (await t.http.get(`/v1/documents/${res.body.id}`)).body;
+    expect(doc).toMatchObject({ source_type: 'url', source_id: `${base}/antigo`, metadata: { fonte: 'intranet', url: `${base}/artigo`, lang: 'pt-BR' } });
+    const hit = (await t.http.post('/v1/search').send({ query: 'quantos dias de férias', top_k: 1 })).body.hits[0];
+    expect(hit.text).toContain('trinta dias de férias');
+    expect(hit.text).not.toMatch(/Início \| Blog|Política de privacidade/);
+    expect((await t.http.post('/v1/documents/url').send({ url: `${base}/antigo` })).status).toBe(200); // same content: dedup
+  });
+
+  it('maps fetch failures to 4xx/5xx problem+json', async () => {
+    expectProblem(await t.http.post('/v1/documents/url').send({ url: `${base}/sumiu` }), 502, 'INGESTION.FETCH_FAILED');
+    expectProblem(await t.http.post('/v1/documents/url').send({ url: `${base}/lento` }), 504, 'INGESTION.FETCH_TIMEOUT');
+    expectProblem(await t.http.post('/v1/documents/url').send({ url: `${base}/enorme` }), 413, 'INGESTION.TOO_LARGE');
+    expectProblem(await t.http.post('/v1/documents/url').send({ url: `${base}/binario` }), 415, 'INGESTION.UNSUPPORTED_TYPE');
+    expectProblem(await t.http.post('/v1/documents/url').send({ url: 'ftp://example.com/x' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await t.http.post('/v1/documents/url').send({ url: 'file:///etc/passwd' }), 400, 'REQUEST.VALIDATION');
+  });
+
+  it('refuses loopback and private addresses unless allowed in config', async () => {
+    const strict = await startTestApp({ ingestion: { url: { allowPrivateNetworks: false } } });
+    try {
+      const p = expectProblem(await strict.http.post('/v1/documents/url').send({ url: `${base}/artigo` }), 400, 'INGESTION.URL_REFUSED');
+      expect(p.detail).toMatch(/private or loopback/);
+      expectProblem(await strict.http.post('/v1/documents/url').send({ url: 'http://localhost:9/x' }), 400, 'INGESTION.URL_REFUSED');
+      expectProblem(await strict.http.post('/v1/documents/url').send({ url: 'http://169.254.169.254/latest/meta-data' }), 400, 'INGESTION.URL_REFUSED');
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+(SERVER_MODE ? describe.skip : describe)('embedded database', () => {
+  it('persists across restarts and refuses a second process on the same data dir', async () => {
+    const first = await startTestApp();
+    const created = await first.http.post('/v1/documents').send({ title: 'Persistente', text: 'Este texto sobrevive a um reinício do serviço.' });
+    expect(created.status).toBe(201);
+    const rival = new EmbeddedPostgres({ dir: `${first.dataDir}/pg`, maxConnections: 2 });
+    await expect(rival.start()).rejects.toThrow(/in use by another acervo process/);
+    await first.close({ keepData: true });
+
+    const second = await startTestApp({}, { dataDir: first.dataDir });
+    try {
+      expect((await second.http.get(`/v1/documents/${created.body.id}`)).body.title).toBe('Persistente');
+      const hits = (await second.http.post('/v1/search').send({ query: 'reinício do serviço' })).body.hits;
+      expect(hits[0].document_id).toBe(created.body.id);
+      const [{ ef_search }] = await second.dataSource.query(`SELECT current_setting('hnsw.ef_search') AS ef_search`);
+      expect(Number(ef_search)).toBe(second.config.retrieval.search.efSearch);
+    } finally {
+      await second.close();
+    }
+  });
+});

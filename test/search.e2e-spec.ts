@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { SearchHandler } from '../src/modules/retrieval';
+import { loadSquad, recallReport } from '../src/bench/squad';
+import { ANIME_CSV } from './support/fixtures';
+import { expectProblem, startTestApp, TestApp } from './support/app';
+
+describe('search', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.http
+      .post('/v1/documents')
+      .field('collection', 'anime')
+      .field('text_columns', 'Synopsis')
+      .field('title_column', 'Name')
+      .field('id_column', 'MAL_ID')
+      .field('list_columns', 'Genres')
+      .attach('files', readFileSync(ANIME_CSV), 'anime.csv')
+      .expect(201);
+    await t.http.post('/v1/documents').send({ title: 'Outra coleção', text: 'Cowboy Bebop também aparece aqui, numa coleção separada.', collection: 'outra' }).expect(201);
+  });
+  afterAll(async () => t.close());
+
+  const search = (body: Record<string, unknown>) => t.http.post('/v1/search').send({ collection: 'anime', ...body });
+
+  it.each(['vector', 'text', 'hybrid'])('%s mode finds the right anime and reports its ranks and timings', async (mode) => {
+    const res = await search({ query: 'bounty hunters aboard the spaceship Bebop', mode, top_k: 3 });
+    expect(res.status).toBe(200);
+    expect(res.body.mode).toBe(mode);
+    expect(res.body.hits).toHaveLength(3);
+    expect(res.body.hits[0].title).toMatch(/Cowboy Bebop/);
+    const top = res.body.hits[0];
+    expect(top).toEqual(expect.objectContaining({ document_id: expect.any(String), chunk_id: expect.any(String), text: expect.stringContaining('Bebop'), start: 0, end: top.text.length }));
+    if (mode !== 'text') expect(top.ranks.vector).toBe(1);
+    if (mode !== 'vector') expect(top.ranks.text).toEqual(expect.any(Number));
+    if (mode === 'text') expect(top.ranks.vector).toBeNull();
+    expect(res.body.timings).toEqual({ embed_ms: expect.any(Number), search_ms: expect.any(Number) });
+    const scores = res.body.hits.map((h: { score: number }) => h.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+
+  it('filters by metadata: equality, array element and "in"', async () => {
+    const action = (await search({ query: 'a story of friendship and battles', filters: { Genres: 'Mecha' }, top_k: 20 })).body.hits;
+    expect(action.length).toBeGreaterThan(0);
+    for (const h of action) expect(h.metadata.Genres).toContain('Mecha');
+    const two = (await search({ query: 'school', filters: { MAL_ID: { in: [1, 5] } }, top_k: 10, mode: 'vector' })).body.hits;
+    expect(new Set(two.map((h: { metadata: { MAL_ID: number } }) => h.metadata.MAL_ID))).toEqual(new Set([1, 5]));
+    const none = (await search({ query: 'Bebop', filters: { Genres: 'NoSuchGenre' } })).body.hits;
+    expect(none).toEqual([]);
+  });
+
+  it('honours top_k and min_score, and keeps collections apart', async () => {
+    expect((await search({ query: 'robot', top_k: 7 })).body.hits).toHaveLength(7);
+    const strict = (await search({ query: 'bounty hunters Bebop', min_score: 0.99 })).body.hits;
+    expect(strict.length).toBeLessThanOrEqual(1);
+    for (const h of strict) expect(h.score).toBeGreaterThanOrEqual(0.99);
+    const other = (await t.http.post('/v1/search').send({ query: 'Cowboy Bebop', collection: 'outra' })).body.hits;
+    expect(other.map((h: { title: string }) => h.title)).toEqual(['Outra coleção']);
+  });
+
+  it('refuses bad queries with problem+json', async () => {
+    expectProblem(await search({ query: '' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await search({ query: 'x', top_k: 0 }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await search({ query: 'x', top_k: 101 }), 400, 'RETRIEVAL.INVALID_QUERY');
+    expectProblem(await search({ query: 'x', mode: 'semantic' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await search({ query: 'x', filters: { Genres: { gt: 1 } } }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await search({ query: 'x', collection: 'nunca-criada' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
+  });
+
+  it('SQuAD-pt recall: hybrid beats plain BM25 (R@1 0.690, R@5 0.893)', async () => {
+    const { paragraphs, questions } = loadSquad();
+    const docs = paragraphs.map((p) => ({ title: p.article.replace(/_/g, ' '), text: p.context, source: p.id }));
+    const up = await t.http
+      .post('/v1/documents')
+      .field('collection', 'squad')
+      .attach('files', Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { paragraph: d.source } })))), 'squad.json');
+    expect(up.status).toBe(201);
+    expect(up.body.documents).toHaveLength(paragraphs.length);
+    const handler = t.app.get(SearchHandler);
+    const ranked = [];
+    for (const q of questions) {
+      const res = await handler.execute({ query: q.question, collection: 'squad', mode: 'hybrid', topK: 10 });
+      const got: string[] = [];
+      for (const h of res.hits) if (!got.includes(h.metadata.paragraph as string)) got.push(h.metadata.paragraph as string);
+      ranked.push({ gold: q.paragraphId, got });
+    }
+    const report = recallReport('hybrid', ranked);
+    console.log(`SQuAD-pt hybrid recall: ${JSON.stringify(report)}`);
+    expect(report.questions).toBe(1483);
+    expect(report.r1).toBeGreaterThan(0.69);
+    expect(report.r5).toBeGreaterThan(0.893);
+  });
+
+  it('refuses to mix embedders: a collection built with one embedder is not searched or extended with another', async () => {
+    await t.close({ keepData: true });
+    t = await startTestApp({ retrieval: { embedder: { hashing: { dimension: 256 } } } }, { dataDir: t.dataDir, reset: false });
+    const p = expectProblem(await search({ query: 'Bebop', mode: 'hybrid' }), 409, 'RETRIEVAL.EMBEDDER_MISMATCH');
+    expect(p.detail).toMatch(/hashing:v1:384.*hashing:v1:256/);
+    expectProblem(await t.http.post('/v1/documents').send({ title: 'x', text: 'novo texto', collection: 'anime' }), 409, 'RETRIEVAL.EMBEDDER_MISMATCH');
+    // text-only search needs no vectors and still works
+    expect((await search({ query: 'Bebop', mode: 'text', top_k: 1 })).body.hits[0].title).toMatch(/Cowboy Bebop/);
+    // a new collection is simply built with the new embedder
+    expect((await t.http.post('/v1/documents').send({ title: 'y', text: 'outro texto novo', collection: 'nova' })).status).toBe(201);
+  });
+});
