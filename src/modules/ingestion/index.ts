@@ -3,6 +3,7 @@ import { DocumentOrmEntity } from './infrastructure/persistence/document.orm-ent
 export { IngestionModule } from './ingestion.module';
 export { IngestFilesHandler } from './application/ingest/ingest-files.handler';
 export { IngestTextHandler } from './application/ingest/ingest-text.handler';
+export { IngestUrlHandler } from './application/ingest/ingest-url.handler';
 export type { IngestResult, IngestTextCommand } from './application/ingest/ingest.command';
 export { SUPPORTED_EXTENSIONS } from './domain/ingestion.errors';
 /** TypeORM entities this module persists. */

@@ -36,6 +36,6 @@ import { DocumentsController } from './interface/http/documents.controller';
     IngestUrlHandler,
     DocumentsHandler,
   ],
-  exports: [IngestFilesHandler, IngestTextHandler],
+  exports: [IngestFilesHandler, IngestTextHandler, IngestUrlHandler],
 })
 export class IngestionModule {}
