@@ -36,7 +36,7 @@ export interface RankedChunk {
   metadata: Metadata;
   start: number;
   end: number;
-  /** Branch-native score: cosine similarity for vector, normalized ts_rank_cd for text. */
+  /** Branch-native score: cosine similarity for vector, Okapi BM25 for text. */
   score: number;
 }
 

@@ -13,7 +13,7 @@ export function parseHtml(raw: RawDocument): ParsedDocument[] {
   const doc = dom.window.document;
   const pageTitle = doc.title?.trim();
   const article = new Readability(doc.cloneNode(true) as Document, { charThreshold: 100 }).parse();
-  let text = article?.textContent?.trim() ?? '';
+  let text = article?.content ? blockText(article.content) : '';
   if (text.length < 40) {
     doc.querySelectorAll('script, style, noscript, template').forEach((n) => n.remove());
     text = (doc.body?.textContent ?? '').trim();
@@ -28,6 +28,13 @@ export function parseHtml(raw: RawDocument): ParsedDocument[] {
       metadata: lang ? { lang } : {},
     },
   ];
+}
+
+/** textContent glues adjacent blocks ("fim.Início"); break lines at block boundaries first. */
+function blockText(html: string): string {
+  const spaced = html.replace(/<\/(p|div|h[1-6]|li|tr|blockquote|pre|section|article|header|footer|td|th|dd|dt)>|<br\s*\/?>/gi, (m) => `${m}\n\n`);
+  const frag = JSDOM.fragment(spaced);
+  return (frag.textContent ?? '').trim();
 }
 
 function tidy(text: string): string {

@@ -25,7 +25,7 @@ export class SearchRequestDto {
 
   @ApiPropertyOptional({
     example: 0.2,
-    description: 'Drop hits scoring below this: cosine similarity (vector), normalized ts_rank (text) or RRF normalized to 1.0 (hybrid)',
+    description: 'Drop hits scoring below this: cosine similarity (vector), raw BM25 score (text, unbounded) or RRF normalized so first-in-both = 1.0 (hybrid)',
   })
   @IsOptional()
   @IsNumber()
