@@ -116,7 +116,7 @@ describe('web page ingestion (SSRF-guarded)', () => {
   });
 });
 
-(SERVER_MODE ? describe.skip : describe)('embedded database', () => {
+(SERVER_MODE ? describe.skip : describe)(SERVER_MODE ? 'embedded database (skipped: DATABASE_URL is set, there is no embedded data dir to restart or lock)' : 'embedded database', () => {
   it('persists across restarts and refuses a second process on the same data dir', async () => {
     const first = await startTestApp();
     const created = await first.http.post('/v1/documents').send({ title: 'Persistente', text: 'Este texto sobrevive a um reinício do serviço.' });
