@@ -14,6 +14,10 @@ export interface RecordedRequest {
   /** Parsed JSON body, or undefined when the body was empty or not JSON. */
   body: unknown;
   rawBody: string;
+  /** When the request arrived (Date.now()), to check the spacing of retries. */
+  at: number;
+  /** Set when the client closed the connection before the response was complete (a timeout or cancel). */
+  abandoned?: boolean;
   /** The fault applied to this request, if any. */
   fault?: Fault;
 }
@@ -27,7 +31,10 @@ export interface RecordedRequest {
  * - stall: send 200 headers and the start of a JSON body, then nothing more;
  * - reset: destroy the connection without answering;
  * - anything else is left to the route handler, which reads it from `ctx.fault`
- *   (dimension: vectors of this size; count: `delta` vectors more or fewer than inputs; shuffle: data out of order).
+ *   (dimension: vectors of this size; count: `delta` vectors more or fewer than inputs; shuffle: data out of order;
+ *   for streamed chat answers, after `afterDeltas` content chunks: stream-stall stops sending and keeps the
+ *   connection open, stream-error sends the provider's in-band error event, stream-drop destroys the
+ *   connection, stream-malformed sends a line of broken JSON).
  */
 export type Fault =
   | { type: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -38,7 +45,11 @@ export type Fault =
   | { type: 'reset' }
   | { type: 'dimension'; dimension: number }
   | { type: 'count'; delta: number }
-  | { type: 'shuffle' };
+  | { type: 'shuffle' }
+  | { type: 'stream-stall'; afterDeltas: number }
+  | { type: 'stream-error'; afterDeltas: number; message?: string }
+  | { type: 'stream-drop'; afterDeltas: number }
+  | { type: 'stream-malformed'; afterDeltas: number };
 
 export interface FaultOptions {
   /** How many matching requests get the fault (default 1); Infinity for all until reset(). */
@@ -177,8 +188,12 @@ export class FakeHttpServer {
       headers: req.headers,
       body,
       rawBody,
+      at: Date.now(),
     };
     this.requests.push(recorded);
+    res.once('close', () => {
+      if (!res.writableEnded) recorded.abandoned = true;
+    });
 
     const handler = this.routes.get(`${recorded.method} ${path}`);
     if (!handler) {

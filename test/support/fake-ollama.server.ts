@@ -1,3 +1,4 @@
+import { ChatScript, promptTokens, ScriptedReply, streamFault, writeStream } from './fake-chat';
 import {
   Fault,
   FakeHttpServer,
@@ -10,9 +11,19 @@ import {
 
 /**
  * A local stand-in for Ollama's native API, speaking its wire format:
- * POST /api/embed, GET /api/tags, GET /api/version, GET / ("Ollama is running").
+ * POST /api/embed, POST /api/chat, GET /api/tags, GET /api/version, GET / ("Ollama is running").
  * Like Ollama, /api/embed returns L2-normalized vectors; model names resolve with an implicit ":latest" tag.
+ * /api/chat streams NDJSON unless `stream: false` (Ollama's default is to stream): one line per piece, then a
+ * `done: true` line with done_reason, prompt_eval_count and eval_count. Replies are scripted with `reply(...)`.
  */
+
+export interface OllamaChatRequestBody {
+  model?: string;
+  messages?: { role?: string; content?: unknown }[];
+  stream?: boolean;
+  keep_alive?: string | number;
+  options?: { temperature?: number; num_predict?: number; [key: string]: unknown };
+}
 
 export interface OllamaEmbedRequestBody {
   model?: string;
@@ -27,13 +38,19 @@ export interface OllamaEmbedRequestBody {
 export interface FakeOllamaOptions {
   /** Pulled models and their dimension (names without a tag mean ":latest"). */
   models?: Record<string, number>;
+  /** Pulled chat models (default: llama3.2). */
+  chatModels?: string[];
 }
 
 export class FakeOllamaServer {
   readonly http = new FakeHttpServer('fake-ollama');
   readonly models: Map<string, number>;
+  readonly chatModels: Set<string>;
+  /** Scripted chat replies, in order. */
+  readonly chat = new ChatScript();
 
   constructor(options: FakeOllamaOptions = {}) {
+    this.chatModels = new Set((options.chatModels ?? ['llama3.2']).map(withTag));
     this.models = new Map(
       Object.entries(options.models ?? { 'nomic-embed-text': 768 }).map(([name, dim]) => [
         withTag(name),
@@ -41,10 +58,11 @@ export class FakeOllamaServer {
       ]),
     );
     this.http.route('POST /api/embed', (ctx) => this.embed(ctx));
+    this.http.route('POST /api/chat', (ctx) => this.chatRoute(ctx));
     this.http.route('GET /api/version', ({ res }) => this.http.sendJson(res, 200, { version: '0.12.6' }));
     this.http.route('GET /api/tags', ({ res }) =>
       this.http.sendJson(res, 200, {
-        models: [...this.models.keys()].map((name) => ({
+        models: [...this.models.keys(), ...this.chatModels].map((name) => ({
           name,
           model: name,
           modified_at: '2025-01-01T00:00:00Z',
@@ -73,6 +91,17 @@ export class FakeOllamaServer {
 
   reset(): void {
     this.http.reset();
+    this.chat.reset();
+  }
+
+  /** Queues chat replies for the next /api/chat requests, in order. */
+  reply(...replies: (string | ScriptedReply)[]): this {
+    this.chat.reply(...replies);
+    return this;
+  }
+
+  chatRequests(): (RecordedRequest & { body: OllamaChatRequestBody })[] {
+    return this.http.requestsTo('/api/chat') as (RecordedRequest & { body: OllamaChatRequestBody })[];
   }
 
   fail(fault: Fault, options?: FaultOptions): this {
@@ -133,6 +162,56 @@ export class FakeOllamaServer {
       total_duration: 14_143_917,
       load_duration: 1_019_500,
       prompt_eval_count: texts.reduce((n, t) => n + Math.max(1, t.split(/\s+/).filter(Boolean).length), 0),
+    });
+  }
+
+  private async chatRoute({ res, body, fault }: RouteContext): Promise<void> {
+    const request = (body ?? {}) as OllamaChatRequestBody;
+    if (!request.model) return this.http.sendJson(res, 400, { error: 'model is required' });
+    if (!this.chatModels.has(withTag(request.model))) {
+      return this.http.sendJson(res, 404, {
+        error: `model "${request.model}" not found, try pulling it first`,
+      });
+    }
+    if (!Array.isArray(request.messages)) {
+      return this.http.sendJson(res, 400, { error: 'invalid message format: messages must be an array' });
+    }
+    const numPredict = request.options?.num_predict;
+    const { pieces, finishReason, content } = this.chat.next(
+      typeof numPredict === 'number' && numPredict > 0 ? numPredict : undefined,
+    );
+    const createdAt = () => new Date().toISOString();
+    const final = (text: string) => ({
+      model: request.model,
+      created_at: createdAt(),
+      message: { role: 'assistant', content: text },
+      done_reason: finishReason,
+      done: true,
+      total_duration: 1_250_000_000,
+      load_duration: 25_000_000,
+      prompt_eval_count: promptTokens(request.messages),
+      prompt_eval_duration: 120_000_000,
+      eval_count: pieces.length,
+      eval_duration: 1_100_000_000,
+    });
+    if (request.stream === false) return this.http.sendJson(res, 200, final(content));
+
+    const line = (o: unknown) => `${JSON.stringify(o)}\n`;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    await writeStream(res, {
+      pieces,
+      head: [],
+      delta: (piece) =>
+        line({
+          model: request.model,
+          created_at: createdAt(),
+          message: { role: 'assistant', content: piece },
+          done: false,
+        }),
+      tail: [line(final(''))],
+      fault: streamFault(fault),
+      errorLine: (message) => line({ error: message }),
+      malformedLine: `{"model":"${request.model}","created_at":"${createdAt()}","message":{"role":"assistant","content":"tru\n`,
     });
   }
 }

@@ -1,3 +1,5 @@
+import { IncomingMessage } from 'node:http';
+import { ChatScript, promptTokens, ScriptedReply, streamFault, writeStream } from './fake-chat';
 import {
   Fault,
   FakeHttpServer,
@@ -9,11 +11,24 @@ import {
 
 /**
  * A local stand-in for the OpenAI REST API (and the OpenAI-compatible servers: vLLM, LM Studio, Ollama's /v1),
- * speaking the real wire format. Routes live in a table on `http` (FakeHttpServer) so later suites can add
- * POST /v1/chat/completions (including SSE streaming) to the same server with `fake.http.route(...)`.
+ * speaking the real wire format. Routes live in a table on `http` (FakeHttpServer).
  *
- * Implemented: POST /v1/embeddings, GET /v1/models.
+ * Implemented: POST /v1/embeddings, GET /v1/models, POST /v1/chat/completions (JSON, and SSE with
+ * `stream: true`, the usage chunk when `stream_options.include_usage`, then `data: [DONE]`); and Groq's
+ * flavour of the same API under /openai/v1 (GET /openai/v1/models, POST /openai/v1/chat/completions with
+ * `x_groq` on the chunks and the usage in `x_groq.usage` of the last one), as groq-sdk calls it.
+ * Chat replies are scripted per test with `reply(...)`.
  */
+
+export interface ChatRequestBody {
+  model?: string;
+  messages?: { role?: string; content?: unknown }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  temperature?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+}
 
 export interface EmbeddingRequestBody {
   model?: string;
@@ -32,7 +47,13 @@ export interface FakeOpenAiOptions {
   echoKeyInErrors?: boolean;
   /** Like LM Studio, older Ollama /v1 or Infinity: always answer with float arrays, whatever encoding_format says. */
   ignoreEncodingFormat?: boolean;
+  /** Served chat models (OpenAI and Groq routes). Unknown models get the 404 model_not_found. */
+  chatModels?: string[];
+  /** Groq route: also send OpenAI's separate usage chunk (empty choices) when include_usage is asked for. */
+  groqUsageChunk?: boolean;
 }
+
+const DEFAULT_CHAT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'llama-3.3-70b-versatile', 'llama-3.1-8b-instant'];
 
 const DEFAULT_MODELS: Record<string, number> = {
   'text-embedding-3-small': 1536,
@@ -49,20 +70,32 @@ export class FakeOpenAiServer {
   readonly http = new FakeHttpServer('fake-openai');
   readonly options: FakeOpenAiOptions;
 
+  /** Scripted chat replies (both flavours), in order. */
+  readonly chat = new ChatScript();
+  private sequence = 0;
+
   constructor(options: FakeOpenAiOptions = {}) {
-    this.options = { ...options, models: options.models ?? DEFAULT_MODELS };
+    this.options = {
+      ...options,
+      models: options.models ?? DEFAULT_MODELS,
+      chatModels: options.chatModels ?? DEFAULT_CHAT_MODELS,
+    };
     this.http.route('POST /v1/embeddings', (ctx) => this.embeddings(ctx));
-    this.http.route('GET /v1/models', ({ res }) =>
-      this.http.sendJson(res, 200, {
-        object: 'list',
-        data: Object.keys(this.options.models ?? {}).map((id) => ({
-          id,
-          object: 'model',
-          created: 1700000000,
-          owned_by: 'system',
-        })),
-      }),
-    );
+    this.http.route('GET /v1/models', (ctx) => this.listModels(ctx));
+    this.http.route('POST /v1/chat/completions', (ctx) => this.chatCompletions(ctx, 'openai'));
+    this.http.route('GET /openai/v1/models', (ctx) => this.listModels(ctx));
+    this.http.route('POST /openai/v1/chat/completions', (ctx) => this.chatCompletions(ctx, 'groq'));
+  }
+
+  /** Queues chat replies for the next chat requests (OpenAI or Groq route), in order. */
+  reply(...replies: (string | ScriptedReply)[]): this {
+    this.chat.reply(...replies);
+    return this;
+  }
+
+  /** Origin only, as GROQ_BASE_URL is set (groq-sdk appends /openai/v1/...). */
+  get origin(): string {
+    return this.http.url;
   }
 
   /** Starts listening; resolves to the base URL clients use, e.g. http://127.0.0.1:PORT/v1. */
@@ -81,6 +114,7 @@ export class FakeOpenAiServer {
 
   reset(): void {
     this.http.reset();
+    this.chat.reset();
   }
 
   fail(fault: Fault, options?: FaultOptions): this {
@@ -135,37 +169,44 @@ export class FakeOpenAiServer {
     );
   }
 
+  /** Recorded chat requests (POST /v1/chat/completions, or Groq's /openai/v1/chat/completions), with typed bodies. */
+  chatRequests(flavour: 'openai' | 'groq' = 'openai'): (RecordedRequest & { body: ChatRequestBody })[] {
+    const path = flavour === 'groq' ? '/openai/v1/chat/completions' : '/v1/chat/completions';
+    return this.http.requestsTo(path) as (RecordedRequest & { body: ChatRequestBody })[];
+  }
+
   /** Recorded POST /v1/embeddings requests, with typed bodies. */
   embeddingRequests(): (RecordedRequest & { body: EmbeddingRequestBody })[] {
     return this.http.requestsTo('/v1/embeddings') as (RecordedRequest & { body: EmbeddingRequestBody })[];
   }
 
+  /** OpenAI's 401 body when `apiKey` is configured and the request does not present it; undefined when allowed. */
+  private authError(req: IncomingMessage): unknown {
+    if (this.options.apiKey === undefined) return undefined;
+    const auth = req.headers.authorization ?? '';
+    const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (presented === this.options.apiKey) return undefined;
+    const shown = this.options.echoKeyInErrors
+      ? presented
+      : `${presented.slice(0, 5)}****${presented.slice(-4)}`;
+    return presented
+      ? openAiError(
+          `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          'invalid_request_error',
+          'invalid_api_key',
+        )
+      : openAiError(
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+          'invalid_request_error',
+          null,
+        );
+  }
+
   private embeddings({ res, body, req, fault }: RouteContext): void {
     const send = (status: number, payload: unknown) =>
       this.http.sendJson(res, status, payload, { 'openai-processing-ms': '12' });
-    if (this.options.apiKey !== undefined) {
-      const auth = req.headers.authorization ?? '';
-      const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
-      if (presented !== this.options.apiKey) {
-        const shown = this.options.echoKeyInErrors
-          ? presented
-          : `${presented.slice(0, 5)}****${presented.slice(-4)}`;
-        return send(
-          401,
-          presented
-            ? openAiError(
-                `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-                'invalid_request_error',
-                'invalid_api_key',
-              )
-            : openAiError(
-                "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                'invalid_request_error',
-                null,
-              ),
-        );
-      }
-    }
+    const denied = this.authError(req);
+    if (denied !== undefined) return send(401, denied);
     const request = (body ?? {}) as EmbeddingRequestBody;
     if (typeof request.model !== 'string') {
       return send(400, openAiError('you must provide a model parameter', 'invalid_request_error', null));
@@ -261,6 +302,154 @@ export class FakeOpenAiServer {
       data,
       model: request.model,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
+  private listModels({ req, res }: RouteContext): void {
+    const denied = this.authError(req);
+    if (denied !== undefined) return this.http.sendJson(res, 401, denied);
+    const ids = [...Object.keys(this.options.models ?? {}), ...(this.options.chatModels ?? [])];
+    this.http.sendJson(res, 200, {
+      object: 'list',
+      data: ids.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })),
+    });
+  }
+
+  private async chatCompletions(
+    { req, res, body, fault }: RouteContext,
+    flavour: 'openai' | 'groq',
+  ): Promise<void> {
+    const send = (status: number, payload: unknown) =>
+      this.http.sendJson(
+        res,
+        status,
+        payload,
+        flavour === 'openai' ? { 'openai-processing-ms': '180' } : { 'x-request-id': `req_${this.sequence}` },
+      );
+    const denied = this.authError(req);
+    if (denied !== undefined) return send(401, denied);
+    const request = (body ?? {}) as ChatRequestBody;
+    if (typeof request.model !== 'string') {
+      return send(400, openAiError('you must provide a model parameter', 'invalid_request_error', null));
+    }
+    if (!(this.options.chatModels ?? []).includes(request.model)) {
+      return send(
+        404,
+        openAiError(
+          `The model \`${request.model}\` does not exist or you do not have access to it.`,
+          'invalid_request_error',
+          'model_not_found',
+        ),
+      );
+    }
+    const messages = request.messages;
+    if (
+      !Array.isArray(messages) ||
+      messages.length === 0 ||
+      !messages.every((m) => typeof m?.role === 'string' && typeof m.content === 'string')
+    ) {
+      return send(
+        400,
+        openAiError(
+          "'messages' must be a non-empty array of {role, content}.",
+          'invalid_request_error',
+          null,
+          'messages',
+        ),
+      );
+    }
+    const id = `chatcmpl-${++this.sequence}`;
+    const created = Math.floor(Date.now() / 1000);
+    const { pieces, finishReason, content } = this.chat.next(
+      request.max_completion_tokens ?? request.max_tokens,
+    );
+    const prompt = promptTokens(messages);
+    const usage = {
+      prompt_tokens: prompt,
+      completion_tokens: pieces.length,
+      total_tokens: prompt + pieces.length,
+    };
+    const groqUsage = {
+      queue_time: 0.0123,
+      prompt_time: 0.004,
+      completion_time: 0.05,
+      total_time: 0.054,
+      ...usage,
+    };
+    const xGroqId = `req_01fake${this.sequence}`;
+
+    if (!request.stream) {
+      return send(200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: request.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, ...(flavour === 'openai' ? { refusal: null } : {}) },
+            logprobs: null,
+            finish_reason: finishReason,
+          },
+        ],
+        usage: flavour === 'groq' ? groqUsage : usage,
+        system_fingerprint: 'fp_fake0001',
+        ...(flavour === 'groq' ? { x_groq: { id: xGroqId } } : {}),
+      });
+    }
+
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: request.model,
+        system_fingerprint: 'fp_fake0001',
+        choices,
+        ...extra,
+      })}\n\n`;
+    const includeUsage = request.stream_options?.include_usage === true;
+    const tail: string[] = [];
+    if (flavour === 'groq') {
+      tail.push(
+        chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }], {
+          x_groq: { id: xGroqId, usage: groqUsage },
+        }),
+      );
+      if (includeUsage && this.options.groqUsageChunk)
+        tail.push(chunk([], { usage: groqUsage, x_groq: { id: xGroqId } }));
+    } else {
+      tail.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }]));
+      if (includeUsage) tail.push(chunk([], { usage }));
+    }
+    tail.push('data: [DONE]\n\n');
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    const xGroqFirst = flavour === 'groq' ? { x_groq: { id: xGroqId } } : {};
+    await writeStream(res, {
+      pieces,
+      head: [
+        chunk(
+          [
+            {
+              index: 0,
+              delta: { role: 'assistant', content: '', ...(flavour === 'openai' ? { refusal: null } : {}) },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ],
+          xGroqFirst,
+        ),
+      ],
+      delta: (piece) => chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]),
+      tail,
+      fault: streamFault(fault),
+      errorLine: (message) => `data: ${JSON.stringify(openAiError(message, 'server_error', null))}\n\n`,
+      malformedLine: `data: {"id":"${id}","object":"chat.completion.chunk","choices":[{"delta":{"content":"trunc\n\n`,
     });
   }
 }

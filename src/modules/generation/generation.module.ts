@@ -1,5 +1,37 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../shared/config';
+import { HealthRegistry } from '../../shared/health';
+import { RetrievalModule } from '../retrieval';
+import { AskHandler } from './application/ask/ask.handler';
+import { ConfigReloader } from './application/models/config-reloader.service';
+import { LLM_FACTORY, LlmRegistry, LlmSpec } from './application/models/llm-registry.service';
+import { createLlm } from './infrastructure/llm/llm.factory';
+import { AskController } from './interface/http/ask.controller';
+import { ModelsController } from './interface/http/models.controller';
 
-/** Owns the LlmProvider port and the model registry (adapters and /v1/ask land with the grounded-answers work). */
-@Module({})
+/** Builds the registry's first provider and registers the LLM readiness check. */
+class GenerationBootstrap implements OnModuleInit {
+  constructor(
+    private readonly llms: LlmRegistry,
+    @Inject(HealthRegistry) private readonly health: HealthRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.llms.init();
+    this.health.register({ name: 'llm', check: () => this.llms.health() });
+  }
+}
+
+@Module({
+  imports: [RetrievalModule],
+  controllers: [AskController, ModelsController],
+  providers: [
+    { provide: LLM_FACTORY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => (spec?: LlmSpec) => createLlm(config, spec) },
+    LlmRegistry,
+    AskHandler,
+    ConfigReloader,
+    GenerationBootstrap,
+  ],
+  exports: [AskHandler, LlmRegistry],
+})
 export class GenerationModule {}

@@ -2,9 +2,15 @@
 export { RetrievalModule } from './retrieval.module';
 export { ChunkIndexer } from './application/indexing/chunk-indexer.service';
 export { SearchHandler } from './application/search/search.handler';
+export { EvidenceService } from './application/evidence/evidence.service';
+export { EmbedderAdminService } from './application/embedders/embedder-admin.service';
+export type { CollectionEmbedder, EmbedderChange, EmbedderStatus } from './application/embedders/embedder-admin.service';
+export type { LoadedEmbedder } from './application/embedders/embedder-registry.service';
+export type { ReindexJob, ReindexStatus } from './application/reindex/reindex-job';
 export type { SearchQuery, SearchResult } from './application/search/search.query';
-export type { Embedder, EmbedderInfo, EmbeddingPurpose } from './application/ports/embedder.port';
+export type { Embedder, EmbedderInfo, EmbedderSpec, EmbeddingPurpose } from './application/ports/embedder.port';
 export type { ChunkDraft, CollectionInfo, DocumentRef, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';
+export { CollectionEmbedderChangedError } from './domain/retrieval.errors';
 export { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from './domain/collection-name';
 import { CollectionOrmEntity } from './infrastructure/vector-stores/collection.orm-entity';
 export { HashingEmbedder } from './infrastructure/embedders/hashing.embedder';

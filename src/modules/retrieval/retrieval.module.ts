@@ -1,58 +1,78 @@
-import { Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { HealthRegistry } from '../../shared/health';
+import { EmbedderAdminService } from './application/embedders/embedder-admin.service';
+import { EmbedderRegistry } from './application/embedders/embedder-registry.service';
+import { EVIDENCE_READER } from './application/evidence/evidence.port';
+import { EvidenceService } from './application/evidence/evidence.service';
 import { ChunkIndexer } from './application/indexing/chunk-indexer.service';
-import { Embedder } from './application/ports/embedder.port';
-import { EMBEDDER, VECTOR_STORE } from './application/ports/retrieval.tokens';
+import { REINDEX_STORE, VECTOR_STORE } from './application/ports/retrieval.tokens';
+import { ReindexService } from './application/reindex/reindex.service';
 import { SearchHandler } from './application/search/search.handler';
 import { createEmbedder } from './infrastructure/embedder.factory';
+import { PgEvidenceReader } from './infrastructure/vector-stores/pg-evidence.reader';
+import { PgReindexStore } from './infrastructure/vector-stores/pgvector.reindex-store';
 import { PgVectorStore } from './infrastructure/vector-stores/pgvector.vector-store';
+import { AdminEmbedderController } from './interface/http/admin-embedder.controller';
 import { SearchController } from './interface/http/search.controller';
 
-/** Loads the embedder in the background so the HTTP server is up (and /health/ready says why not yet). */
+/** Loads the active embedder in the background so the HTTP server is up (and /health/ready says why not yet). */
+@Injectable()
 class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Embedder');
+  private lastError?: { modelId: string; message: string };
+
   constructor(
-    @Inject(EMBEDDER) private readonly embedder: Embedder,
+    private readonly embedders: EmbedderRegistry,
     health: HealthRegistry,
   ) {
     health.register({
       name: 'embedder',
       check: async () => {
-        const { provider, modelId, kind } = this.embedder.info;
-        return { up: this.embedder.ready, details: { provider, model: modelId, kind, loaded: this.embedder.ready, ...(this.lastError ? { error: this.lastError } : {}) } };
+        const active = this.embedders.active();
+        const { provider, modelId, kind } = active.info;
+        const error = this.lastError?.modelId === modelId ? this.lastError.message : undefined;
+        return { up: active.ready, details: { provider, model: modelId, kind, loaded: active.ready, ...(error ? { error } : {}) } };
       },
     });
   }
 
-  private lastError?: string;
-
   onApplicationBootstrap(): void {
-    const { provider, modelId, kind } = this.embedder.info;
+    const active = this.embedders.active();
+    const { provider, modelId, kind } = active.info;
     this.logger.log(`embedder ${modelId} (${provider}, ${kind}) selected`);
-    this.embedder
+    active
       .warmUp()
       .then(() => (this.lastError = undefined))
       .catch((e: Error) => {
-        this.lastError = e.message;
+        this.lastError = { modelId, message: e.message };
         this.logger.error(`embedder warm-up failed: ${e.message}`);
       });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.embedder.close?.();
+    await this.embedders.closeAll();
   }
 }
 
 @Module({
-  controllers: [SearchController],
+  controllers: [SearchController, AdminEmbedderController],
   providers: [
-    { provide: EMBEDDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createEmbedder(config) },
+    {
+      provide: EmbedderRegistry,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => new EmbedderRegistry(await createEmbedder(config), (spec) => createEmbedder(config, spec)),
+    },
     { provide: VECTOR_STORE, useClass: PgVectorStore },
+    { provide: REINDEX_STORE, useClass: PgReindexStore },
+    { provide: EVIDENCE_READER, useClass: PgEvidenceReader },
     SearchHandler,
+    EvidenceService,
     ChunkIndexer,
+    ReindexService,
+    EmbedderAdminService,
     EmbedderWarmUp,
   ],
-  exports: [ChunkIndexer, SearchHandler],
+  exports: [ChunkIndexer, SearchHandler, EvidenceService, EmbedderAdminService],
 })
 export class RetrievalModule {}

@@ -10,6 +10,14 @@ const stringList = z.preprocess(
 
 export const EMBEDDER_PROVIDERS = ['hashing', 'transformers', 'openai', 'ollama'] as const;
 export const SEARCH_MODES = ['vector', 'text', 'hybrid'] as const;
+export const LLM_PROVIDERS = ['extractive', 'openai', 'groq', 'ollama'] as const;
+
+const llmEndpoint = z.object({
+  baseUrl: z.string().url(),
+  apiKey: optionalString,
+  model: z.string().min(1),
+  contextWindow: int(1).optional(),
+});
 
 export const appConfigSchema = z.object({
   app: z.object({
@@ -94,6 +102,33 @@ export const appConfigSchema = z.object({
         textWeight: z.coerce.number().min(0),
       }),
       bm25: z.object({ k1: z.coerce.number().min(0).max(10), b: z.coerce.number().min(0).max(1) }),
+    }),
+  }),
+  generation: z.object({
+    llm: z.object({
+      provider: z.enum(LLM_PROVIDERS),
+      /** Tried in order when the primary fails with a 5xx/timeout/unavailable (e.g. [openai, extractive]). */
+      fallback: z.array(z.enum(LLM_PROVIDERS)),
+      timeoutMs: int(100),
+      maxRetries: int(0, 10),
+      temperature: z.coerce.number().min(0).max(2),
+      maxTokens: int(1, 32768),
+      openai: llmEndpoint,
+      groq: llmEndpoint,
+      ollama: llmEndpoint.extend({ keepAlive: z.string().optional() }),
+      extractive: z.object({ maxSentences: int(1, 20), minSupport: z.coerce.number().min(0).max(1) }),
+    }),
+    ask: z.object({
+      topK: int(1, 100),
+      contextTokens: int(64),
+      /** Abstain when the best passage covers less than this share of the question's information (IDF-weighted). */
+      minEvidence: z.coerce.number().min(0).max(1),
+      /** A cited sentence must share at least this share of its content words with the cited passage. */
+      citationSupport: z.coerce.number().min(0).max(1),
+      language: z.string().min(2),
+      refusal: z.string().min(1),
+      templates: z.object({ system: z.string().min(1), user: z.string().min(1), passage: z.string().min(1) }),
+      refusalPatterns: z.array(z.string()),
     }),
   }),
   admin: z.object({ apiKey: optionalString }),

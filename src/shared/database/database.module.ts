@@ -3,6 +3,7 @@ import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
+import { ReindexStaging1764000000000 } from './migrations/1764000000000-reindex-staging';
 import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -16,7 +17,7 @@ export interface DatabaseState {
   embedded?: EmbeddedPostgres;
 }
 
-export const MIGRATIONS = [InitSchema1763700000000];
+export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;
@@ -62,7 +63,11 @@ export async function openDatabase(
     synchronize: false,
     logging: false,
     extra: {
-      max: state.mode === 'embedded' ? Math.min(config.database.poolSize, config.database.embedded.maxConnections) : config.database.poolSize,
+      // Embedded: ONE pooled connection. PGlite is a single session and pglite-socket queues each protocol message
+      // on its own, so concurrent extended-protocol queries from several connections interleave (Parse/Bind of one
+      // with Execute of another: "bind message supplies 1 parameters, but prepared statement requires 2", "portal
+      // does not exist", wrong rows). PGlite runs one statement at a time anyway: nothing parallel is lost.
+      max: state.mode === 'embedded' ? 1 : config.database.poolSize,
       options: startupOptions,
       connectionTimeoutMillis: 15000,
     },

@@ -49,14 +49,15 @@ export const PROBLEM_TYPE_BASE = 'https://acervo.dev/problems/';
 export function problemFromDomainError(err: DomainError): ProblemDetails {
   const status = KIND_STATUS[err.kind];
   const { errors, ...extra } = err.details;
+  // Extra details first: a detail named like a core member (an upstream `status`) must not override it.
   return {
+    ...extra,
     type: PROBLEM_TYPE_BASE + err.code.toLowerCase().replace(/[._]/g, '-'),
     title: titleFor(status),
     status,
     detail: err.message,
     code: err.code,
     ...(errors ? { errors } : {}),
-    ...extra,
   };
 }
 

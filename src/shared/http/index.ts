@@ -1,1 +1,2 @@
 export * from './problem.dto';
+export * from './admin-key.guard';

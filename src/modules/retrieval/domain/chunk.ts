@@ -20,6 +20,8 @@ export interface DocumentRef {
 export interface EmbeddedChunk extends ChunkDraft {
   id: string;
   embedding: Float32Array;
+  /** modelId of the embedder that made `embedding`: a write checks the collection still names it. */
+  embedderId: string;
 }
 
 export type SearchMode = 'vector' | 'text' | 'hybrid';

@@ -40,3 +40,50 @@ export class InvalidSearchError extends DomainError {
     super('RETRIEVAL.INVALID_QUERY', 'invalid', message, { errors: [{ field, message }] });
   }
 }
+
+/**
+ * The collection was re-indexed with another embedder between embedding and writing (or its embedder was
+ * released meanwhile): the vectors in hand no longer fit. Retryable: open the collection again and re-embed.
+ */
+export class CollectionEmbedderChangedError extends DomainError {
+  constructor(collection: string, embeddedWith: string, nowUses: string) {
+    super(
+      'RETRIEVAL.COLLECTION_EMBEDDER_CHANGED',
+      'conflict',
+      `Collection "${collection}" switched from embedder ${embeddedWith} to ${nowUses} while this request was running; retry it.`,
+      { collection, embeddedWith, collectionEmbedder: nowUses },
+    );
+  }
+}
+
+export class InvalidEmbedderSpecError extends DomainError {
+  constructor(message: string, errors: Array<{ field: string; message: string }>) {
+    super('RETRIEVAL.INVALID_EMBEDDER', 'invalid', message, { errors });
+  }
+}
+
+export class ReindexInProgressError extends DomainError {
+  constructor(collection: string, jobId: string) {
+    super('RETRIEVAL.REINDEX_IN_PROGRESS', 'conflict', `Collection "${collection}" is already being re-indexed (job ${jobId}); wait for it to finish.`, {
+      collection,
+      jobId,
+    });
+  }
+}
+
+export class ReindexJobNotFoundError extends DomainError {
+  constructor(id: string) {
+    super('RETRIEVAL.REINDEX_JOB_NOT_FOUND', 'not_found', `Re-index job ${id} is unknown (jobs are kept in memory and do not survive a restart).`, {
+      jobId: id,
+    });
+  }
+}
+
+/** The collection's embedder changed under a running re-index (someone else migrated it): the job gives up. */
+export class ReindexSupersededError extends DomainError {
+  constructor(collection: string, expected: string, found: string) {
+    super('RETRIEVAL.REINDEX_SUPERSEDED', 'conflict', `Collection "${collection}" now uses ${found}, not ${expected} as when the job started.`, {
+      collection,
+    });
+  }
+}

@@ -9,25 +9,51 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** The passages a grounded answer may use, numbered as the prompt cites them ([1], [2] ...). */
+export interface GroundingContext {
+  question: string;
+  passages: Array<{ n: number; text: string }>;
+}
+
 export interface GenerateOptions {
   temperature?: number;
   maxTokens?: number;
   signal?: AbortSignal;
+  /** Structured view of the prompt's evidence; model-free providers (extractive) answer from it. */
+  grounding?: GroundingContext;
 }
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other';
 
 export interface Generation {
   text: string;
-  finishReason: 'stop' | 'length' | 'error' | 'other';
+  finishReason: FinishReason;
   usage: TokenUsage;
+  /** Provider-qualified model that actually answered (after fallbacks), e.g. `groq:llama-3.3-70b-versatile`. */
   model: string;
 }
 
-/** The port the generation module owns; adapters (openai, groq, ollama, extractive) arrive with /v1/ask. */
+export type StreamEvent = { type: 'delta'; text: string } | { type: 'done'; generation: Generation };
+
+export interface LlmInfo {
+  provider: string;
+  model: string;
+  /** `provider:model`. */
+  modelId: string;
+  kind: 'extractive' | 'llm';
+  contextWindow?: number;
+  capabilities: { streaming: boolean; toolCalling: boolean };
+  description: string;
+}
+
+/** The port the generation module owns. Adapters: openai-compatible, groq, ollama, extractive. */
 export interface LlmProvider {
-  readonly modelId: string;
-  readonly capabilities: { streaming: boolean; toolCalling: boolean };
+  readonly info: LlmInfo;
   generate(messages: ChatMessage[], options?: GenerateOptions): Promise<Generation>;
-  stream(messages: ChatMessage[], options?: GenerateOptions): AsyncIterable<{ delta: string } | { done: Generation }>;
+  /** Deltas (never cumulative text), then exactly one `done` with usage. */
+  stream(messages: ChatMessage[], options?: GenerateOptions): AsyncIterable<StreamEvent>;
+  /** Cheap reachability check used by readiness and before a hot swap. Throws a domain error when down. */
+  probe(signal?: AbortSignal): Promise<void>;
 }
 
 export const LLM_PROVIDER = Symbol('LLM_PROVIDER');

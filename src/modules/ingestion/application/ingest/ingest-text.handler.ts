@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
-import { ChunkIndexer } from '../../../retrieval';
+import { ChunkIndexer, CollectionEmbedderChangedError } from '../../../retrieval';
 import { contentHash, KnowledgeDocument, normalizeText } from '../../domain/document';
 import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
 import { Chunker } from '../ports/chunker.port';
@@ -42,9 +42,9 @@ export class IngestTextHandler {
     const sourceId = cmd.sourceId ?? `sha256:${hash}`;
     const drafts = await this.chunker.split(text);
     if (drafts.length === 0) throw new EmptyDocumentError(cmd.title);
-    const chunks = await this.indexer.embed(drafts);
 
     try {
+      const chunks = await this.indexer.embed(drafts, collection);
       return await this.tx.run(async () => {
         const previous = await this.documents.findBySource(collection.name, sourceId);
         const now = new Date();
@@ -69,8 +69,9 @@ export class IngestTextHandler {
         return { id: doc.id, title: doc.title, deduplicated: false, replaced: !!previous, chunks: chunks.length };
       });
     } catch (e) {
-      // A concurrent writer created the same source (or content) first: redo once against its row.
-      if (e instanceof DuplicateSourceError && attempt === 0) return this.execute(cmd, 1);
+      // A concurrent writer created the same source (or content) first, or a re-index moved the collection to
+      // another embedder after these chunks were embedded: redo once against the current state.
+      if ((e instanceof DuplicateSourceError || e instanceof CollectionEmbedderChangedError) && attempt === 0) return this.execute(cmd, 1);
       throw e;
     }
   }

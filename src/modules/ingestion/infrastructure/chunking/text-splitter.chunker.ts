@@ -1,5 +1,5 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
-import { getEncoding, Tiktoken } from 'js-tiktoken';
+import { countTokens } from '../../../../shared/text/tokens';
 import type { ChunkDraft } from '../../../retrieval';
 import { Chunker } from '../../application/ports/chunker.port';
 
@@ -12,12 +12,7 @@ export interface ChunkerOptions {
 // Paragraphs, lines, then sentence ends, clauses and words: chunks end on natural boundaries.
 const SEPARATORS = ['\n\n', '\n', '. ', '? ', '! ', '; ', ': ', ', ', ' ', ''];
 
-let encoder: Tiktoken | undefined;
-/** cl100k_base (bundled with js-tiktoken, no download): a fair proxy for modern LLM and embedding tokenizers. */
-export function countTokens(text: string): number {
-  encoder ??= getEncoding('cl100k_base');
-  return encoder.encode(text).length;
-}
+export { countTokens };
 
 /**
  * @langchain/textsplitters' recursive splitter, sized in tokens or characters, plus what it does not

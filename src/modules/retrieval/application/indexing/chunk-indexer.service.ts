@@ -2,48 +2,67 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { ChunkDraft, CollectionInfo, DocumentRef, EmbeddedChunk } from '../../domain/chunk';
-import { EmbedderMismatchError } from '../../domain/retrieval.errors';
-import { Embedder } from '../ports/embedder.port';
-import { EMBEDDER, VECTOR_STORE } from '../ports/retrieval.tokens';
+import { CollectionEmbedderChangedError } from '../../domain/retrieval.errors';
+import { EmbedderRegistry, LoadedEmbedder } from '../embedders/embedder-registry.service';
+import { Embedder, EmbedderInfo } from '../ports/embedder.port';
+import { VECTOR_STORE } from '../ports/retrieval.tokens';
 import { VectorStore } from '../ports/vector-store.port';
 
 /**
  * Retrieval's public write API, used by ingestion. Embedding (slow, maybe remote) happens in
  * `embed`, outside any transaction; `write` and `remove` join the caller's transaction.
+ * An existing collection is extended with the embedder that built it (which may no longer be the active
+ * one while a re-index is moving it); a new collection is built with the active embedder.
  */
 @Injectable()
 export class ChunkIndexer {
   constructor(
-    @Inject(EMBEDDER) private readonly embedder: Embedder,
+    private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Creates the collection for the active embedder, or checks the existing one was built with it. */
+  /** Creates the collection for the active embedder, or checks the embedder that built the existing one is loaded. */
   async openCollection(name: string): Promise<CollectionInfo> {
-    await this.embedder.warmUp();
-    const active = this.embedder.info;
-    const existing = await this.store.getCollection(name);
+    let existing = await this.store.getCollection(name);
+    if (existing && !this.embedders.find(existing)) {
+      // read just before a re-index cut it over and its old embedder was released? Read once more.
+      existing = await this.store.getCollection(name);
+    }
     if (existing) {
-      if (existing.embedderId !== active.modelId || existing.dimension !== active.dimension) {
-        throw new EmbedderMismatchError(name, existing, { embedderId: active.modelId, dimension: active.dimension });
-      }
+      await this.embedders.forCollection(existing).warmUp();
       return existing;
     }
-    return this.store.ensureCollection(name, active.modelId, active.dimension, this.config.retrieval.textSearchConfig);
+    const created = await this.embedders.withActive(async (active) => {
+      await active.warmUp();
+      const { modelId, dimension } = active.info;
+      return this.store.ensureCollection(name, modelId, dimension, this.config.retrieval.textSearchConfig);
+    });
+    this.embedders.forCollection(created); // a concurrent creator may have won with another embedder
+    return created;
   }
 
-  async embed(chunks: ChunkDraft[]): Promise<EmbeddedChunk[]> {
+  /**
+   * Embeds with the collection's embedder (the active one when no collection is given). Throws the retryable
+   * CollectionEmbedderChangedError when the collection moved to another embedder since it was opened.
+   */
+  async embed(chunks: ChunkDraft[], collection?: CollectionInfo): Promise<EmbeddedChunk[]> {
+    const embedder = collection ? await this.embedderFor(collection) : this.embedders.active();
+    const embedderId = embedder.info.modelId;
     const batch = this.config.retrieval.embedder.batchSize;
     const out: EmbeddedChunk[] = [];
     for (let i = 0; i < chunks.length; i += batch) {
       const slice = chunks.slice(i, i + batch);
-      const vectors = await this.embedder.embed(slice.map((c) => c.text), 'document');
-      slice.forEach((c, j) => out.push({ ...c, id: randomUUID(), embedding: vectors[j] }));
+      const vectors = await embedder.embed(
+        slice.map((c) => c.text),
+        'document',
+      );
+      slice.forEach((c, j) => out.push({ ...c, id: randomUUID(), embedding: vectors[j], embedderId }));
     }
     return out;
   }
 
+  /** Throws CollectionEmbedderChangedError (retryable) when a re-index cut the collection over since the chunks were embedded. */
   write(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
     return this.store.replaceDocumentChunks(document, collection, chunks);
   }
@@ -56,15 +75,32 @@ export class ChunkIndexer {
     return this.store.listCollections();
   }
 
-  get embedderInfo() {
-    return this.embedder.info;
+  /** The active embedder (new collections are built with it): info, readiness and when it was loaded, for model-info. */
+  embedderStatus(): LoadedEmbedder {
+    return this.embedders.activeStatus();
+  }
+
+  /** The active embedder (the one new collections are built with). */
+  get embedderInfo(): EmbedderInfo {
+    return this.embedders.active().info;
   }
 
   get embedderReady(): boolean {
-    return this.embedder.ready;
+    return this.embedders.active().ready;
   }
 
   warmUp(): Promise<void> {
-    return this.embedder.warmUp();
+    return this.embedders.active().warmUp();
+  }
+
+  private async embedderFor(collection: CollectionInfo): Promise<Embedder> {
+    const embedder = this.embedders.find(collection);
+    if (embedder) return embedder;
+    // released after a cutover that happened since the collection was opened?
+    const now = await this.store.getCollection(collection.name);
+    if (now && now.embedderId !== collection.embedderId) {
+      throw new CollectionEmbedderChangedError(collection.name, collection.embedderId, now.embedderId);
+    }
+    return this.embedders.forCollection(collection);
   }
 }

@@ -20,3 +20,13 @@ export interface Embedder {
   readonly ready: boolean;
   close?(): Promise<void>;
 }
+
+/** Which embedder to build at runtime: a provider, optionally a model and provider options, over the configured defaults. */
+export interface EmbedderSpec {
+  provider: string;
+  model?: string;
+  options?: Record<string, unknown>;
+}
+
+/** Builds (does not warm up) an embedder; the same factory as at boot. Throws InvalidEmbedderSpecError for a bad spec. */
+export type EmbedderFactory = (spec?: EmbedderSpec) => Promise<Embedder>;

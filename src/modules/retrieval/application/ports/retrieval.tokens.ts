@@ -1,2 +1,2 @@
-export const EMBEDDER = Symbol('EMBEDDER');
 export const VECTOR_STORE = Symbol('VECTOR_STORE');
+export const REINDEX_STORE = Symbol('REINDEX_STORE');

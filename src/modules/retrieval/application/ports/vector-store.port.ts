@@ -11,9 +11,17 @@ export interface VectorStore {
   listCollections(): Promise<CollectionInfo[]>;
   /** Creates the collection bound to this embedder, or returns the existing one unchanged. */
   ensureCollection(name: string, embedderId: string, dimension: number, textSearchConfig: string): Promise<CollectionInfo>;
-  /** Deletes the document's chunks and writes these, inside the caller's transaction if one is open. */
+  /**
+   * Deletes the document's chunks and writes these, inside the caller's transaction if one is open. Share-locks
+   * the collection row first and throws CollectionEmbedderChangedError when it no longer names the embedder the
+   * chunks were made with (a re-index cut over after they were embedded).
+   */
   replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void>;
   deleteDocumentChunks(documentId: string): Promise<number>;
-  vectorSearch(query: BranchQuery & { embedding: Float32Array; dimension: number }): Promise<RankedChunk[]>;
+  /**
+   * Nearest chunks by cosine. `embedderId` is what made the query vector: in the same snapshot, nothing is
+   * returned when the collection no longer names it (a re-index cut over since the caller read the collection).
+   */
+  vectorSearch(query: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]>;
   textSearch(query: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]>;
 }

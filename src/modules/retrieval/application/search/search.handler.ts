@@ -2,25 +2,33 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
-import { CollectionNotFoundError, EmbedderMismatchError, InvalidSearchError } from '../../domain/retrieval.errors';
+import { CollectionNotFoundError, InvalidSearchError } from '../../domain/retrieval.errors';
 import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf';
+import { EmbedderRegistry } from '../embedders/embedder-registry.service';
 import { Embedder } from '../ports/embedder.port';
-import { EMBEDDER, VECTOR_STORE } from '../ports/retrieval.tokens';
+import { VECTOR_STORE } from '../ports/retrieval.tokens';
 import { VectorStore } from '../ports/vector-store.port';
 import { SearchQuery, SearchResult } from './search.query';
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 
-/** Hybrid retrieval: pgvector cosine and Postgres full-text, fused with weighted RRF. */
+/**
+ * Hybrid retrieval: pgvector cosine and Postgres full-text, fused with weighted RRF. The query is embedded
+ * with the embedder that built the collection (during a re-index, the old one until the cutover commits).
+ */
 @Injectable()
 export class SearchHandler {
   constructor(
-    @Inject(EMBEDDER) private readonly embedder: Embedder,
+    private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(q: SearchQuery): Promise<SearchResult> {
+  execute(q: SearchQuery): Promise<SearchResult> {
+    return this.run(q, 0);
+  }
+
+  private async run(q: SearchQuery, attempt: number): Promise<SearchResult> {
     const policy = this.config.retrieval.search;
     const query = q.query.trim();
     if (!query) throw new InvalidSearchError('query must contain text', 'query');
@@ -33,36 +41,51 @@ export class SearchHandler {
 
     let embedMs = 0;
     let embedding: Float32Array | undefined;
+    let embedder: Embedder | undefined;
     if (mode !== 'text') {
-      this.assertCompatible(collection);
+      embedder = this.embedders.find(collection);
+      if (!embedder) {
+        // read just before a re-index cutover whose old embedder is already released: search again
+        if (attempt === 0 && (await this.movedSince(collection))) return this.run(q, attempt + 1);
+        embedder = this.embedders.forCollection(collection); // throws EmbedderMismatchError
+      }
       const t0 = performance.now();
-      [embedding] = await this.embedder.embed([query], 'query');
+      [embedding] = await embedder.embed([query], 'query');
       embedMs = ms(t0);
     }
     const t1 = performance.now();
     const branch = { collection: collection.name, limit, filters: q.filters };
     const [vector, text] = await Promise.all([
-      embedding ? this.store.vectorSearch({ ...branch, embedding, dimension: collection.dimension }) : Promise.resolve<RankedChunk[]>([]),
+      embedding && embedder
+        ? this.store.vectorSearch({ ...branch, embedding, dimension: collection.dimension, embedderId: embedder.info.modelId })
+        : Promise.resolve<RankedChunk[]>([]),
       mode !== 'vector'
         ? this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig })
         : Promise.resolve<RankedChunk[]>([]),
     ]);
+    // The vector query returns nothing when the collection no longer names the query's embedder (a cutover
+    // committed after the collection was read): search again with the new one.
+    if (embedding && vector.length === 0 && attempt === 0 && (await this.movedSince(collection))) return this.run(q, attempt + 1);
     let hits: SearchHit[] =
-      mode === 'hybrid' ? reciprocalRankFusion(vector, text, this.fusionPolicy()) : singleBranch(mode === 'vector' ? vector : text, mode);
+      mode === 'hybrid' ? reciprocalRankFusion(vector, text, this.fusionPolicy(embedder)) : singleBranch(mode === 'vector' ? vector : text, mode);
     if (q.minScore !== undefined) hits = hits.filter((h) => h.score >= q.minScore!);
-    return { hits: hits.slice(0, topK), mode, collection: collection.name, timings: { embed_ms: embedMs, search_ms: ms(t1) } };
+    return {
+      hits: hits.slice(0, topK),
+      mode,
+      collection: collection.name,
+      embedder: embedder?.info.modelId ?? null,
+      timings: { embed_ms: embedMs, search_ms: ms(t1) },
+    };
   }
 
   /** A lexical embedder mostly repeats BM25's evidence, so its branch weighs less (config: rrf.lexicalVectorWeight). */
-  private fusionPolicy(): RrfPolicy {
+  private fusionPolicy(embedder: Embedder | undefined): RrfPolicy {
     const { k, textWeight, vectorWeight, lexicalVectorWeight } = this.config.retrieval.search.rrf;
-    return { k, textWeight, vectorWeight: this.embedder.info.kind === 'lexical' ? lexicalVectorWeight : vectorWeight };
+    return { k, textWeight, vectorWeight: embedder?.info.kind === 'lexical' ? lexicalVectorWeight : vectorWeight };
   }
 
-  private assertCompatible(collection: CollectionInfo): void {
-    const active = this.embedder.info;
-    if (collection.embedderId !== active.modelId || collection.dimension !== active.dimension) {
-      throw new EmbedderMismatchError(collection.name, collection, { embedderId: active.modelId, dimension: active.dimension });
-    }
+  private async movedSince(collection: CollectionInfo): Promise<boolean> {
+    const now = await this.store.getCollection(collection.name);
+    return !!now && (now.embedderId !== collection.embedderId || now.dimension !== collection.dimension);
   }
 }

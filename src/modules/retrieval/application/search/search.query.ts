@@ -13,5 +13,7 @@ export interface SearchResult {
   hits: SearchHit[];
   mode: SearchMode;
   collection: string;
+  /** modelId of the embedder that embedded the query (null in text mode). */
+  embedder: string | null;
   timings: { embed_ms: number; search_ms: number };
 }

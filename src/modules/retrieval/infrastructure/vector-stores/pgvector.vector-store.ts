@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RankedChunk } from '../../domain/chunk';
 import { BranchQuery, VectorStore } from '../../application/ports/vector-store.port';
+import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 
 const INSERT_BATCH = 500;
@@ -64,6 +65,16 @@ export class PgVectorStore implements VectorStore {
 
   async replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
     const em = managerFor(this.dataSource);
+    // A re-index cutover locks this row FOR UPDATE: it waits for this write, or this write waits for it and
+    // then sees the new embedder. Vectors from the old one must not land in the re-indexed collection.
+    const rows: Array<{ embedder_id: string; dimension: number }> = await em.query(
+      `SELECT embedder_id, dimension FROM collections WHERE name = $1 FOR SHARE`,
+      [collection.name],
+    );
+    if (rows.length === 0) throw new CollectionNotFoundError(collection.name);
+    const current = rows[0];
+    const stale = chunks.find((c) => c.embedderId !== current.embedder_id);
+    if (stale) throw new CollectionEmbedderChangedError(collection.name, stale.embedderId, current.embedder_id);
     await em.query(`DELETE FROM chunks WHERE document_id = $1`, [document.id]);
     for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
       const batch = chunks.slice(i, i + INSERT_BATCH);
@@ -80,7 +91,7 @@ export class PgVectorStore implements VectorStore {
           document.id,
           collection.name,
           JSON.stringify(document.metadata),
-          collection.dimension,
+          current.dimension,
           collection.textSearchConfig,
           document.title,
           batch.map((c) => c.id),
@@ -99,9 +110,9 @@ export class PgVectorStore implements VectorStore {
     return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
   }
 
-  async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number }): Promise<RankedChunk[]> {
+  async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]> {
     const d = Math.trunc(q.dimension);
-    const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit];
+    const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId];
     const filter = metadataFilterSql(q.filters, params);
     const rows: ChunkRow[] = await managerFor(this.dataSource).query(
       `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, 1 - s.distance AS score
@@ -113,6 +124,7 @@ export class PgVectorStore implements VectorStore {
          ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
          LIMIT $3
        ) s JOIN documents d ON d.id = s.document_id
+       WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)
        ORDER BY s.distance, s.id`,
       params,
     );

@@ -41,6 +41,7 @@ export class SearchController {
       })),
       mode: result.mode,
       collection: result.collection,
+      embedder: result.embedder,
       timings: result.timings,
     };
   }

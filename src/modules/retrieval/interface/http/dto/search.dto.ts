@@ -74,5 +74,12 @@ export class SearchResponseDto {
   @ApiProperty({ type: [SearchHitDto] }) hits!: SearchHitDto[];
   @ApiProperty({ enum: ['vector', 'text', 'hybrid'] }) mode!: string;
   @ApiProperty({ example: 'default' }) collection!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'hashing:v1:384',
+    description: 'Embedder that embedded the query: the one the collection is built with (null in text mode)',
+  })
+  embedder!: string | null;
   @ApiProperty({ type: SearchTimingsDto }) timings!: SearchTimingsDto;
 }

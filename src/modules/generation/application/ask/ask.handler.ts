@@ -1,0 +1,156 @@
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { tokenCounterFor } from '../../../../shared/text/tokens';
+import { EvidenceService, SearchHandler } from '../../../retrieval';
+import { Passage, verifyCitations } from '../../domain/citations';
+import { packContext } from '../../domain/context-packing';
+import { fold } from '../../domain/text-support';
+import { LlmRegistry } from '../models/llm-registry.service';
+import { ChatMessage, Generation, LlmProvider } from '../ports/llm-provider.port';
+import { AskCommand, AskEvent, AskResult } from './ask.types';
+
+const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
+
+interface Prepared {
+  started: number;
+  llm: LlmProvider;
+  passages: Passage[];
+  messages: ChatMessage[];
+  evidence: number;
+  embedMs: number;
+  searchMs: number;
+}
+
+/**
+ * Grounded answers: hybrid retrieval -> evidence check -> context packed to a token budget ->
+ * prompt from config templates -> the active LLM -> citations verified against their passages.
+ */
+@Injectable()
+export class AskHandler {
+  constructor(
+    private readonly search: SearchHandler,
+    private readonly evidence: EvidenceService,
+    private readonly llms: LlmRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(cmd: AskCommand): Promise<AskResult> {
+    const p = await this.prepare(cmd);
+    if (p.evidence < this.config.generation.ask.minEvidence) return this.abstain(p, 'no_evidence');
+    const t = performance.now();
+    const generation = await p.llm.generate(p.messages, this.options(cmd, p));
+    return this.finish(p, generation, ms(t));
+  }
+
+  async *stream(cmd: AskCommand): AsyncIterable<AskEvent> {
+    const p = await this.prepare(cmd);
+    if (p.evidence < this.config.generation.ask.minEvidence) {
+      const result = this.abstain(p, 'no_evidence');
+      yield { type: 'token', text: result.answer };
+      yield { type: 'done', result };
+      return;
+    }
+    const t = performance.now();
+    let generation: Generation | undefined;
+    for await (const event of p.llm.stream(p.messages, this.options(cmd, p))) {
+      if (event.type === 'delta') {
+        if (event.text) yield { type: 'token', text: event.text };
+      } else generation = event.generation;
+    }
+    if (!generation) throw new Error('LLM stream ended without a final event');
+    const result = this.finish(p, generation, ms(t));
+    for (const citation of result.citations) yield { type: 'citation', citation };
+    yield { type: 'done', result };
+  }
+
+  private options(cmd: AskCommand, p: Prepared) {
+    const llm = this.config.generation.llm;
+    return {
+      temperature: llm.temperature,
+      maxTokens: llm.maxTokens,
+      signal: cmd.signal,
+      grounding: { question: cmd.question, passages: p.passages.map(({ n, text }) => ({ n, text })) },
+    };
+  }
+
+  private async prepare(cmd: AskCommand): Promise<Prepared> {
+    const started = performance.now();
+    const ask = this.config.generation.ask;
+    const llm = this.llms.current(); // held for the whole request: a hot swap does not affect it
+    const found = await this.search.execute({ query: cmd.question, collection: cmd.collection, topK: cmd.topK ?? ask.topK, filters: cmd.filters, mode: 'hybrid' });
+    const tokens = tokenCounterFor(llm.info.model);
+    const render = (h: { title: string; text: string }, n: number) => fill(ask.templates.passage, { n: String(n), title: h.title, text: h.text });
+    const packed = packContext(found.hits, ask.contextTokens, tokens.count, render);
+    const coverage = await this.evidence.coverage(cmd.collection, cmd.question, packed.map((h) => h.chunkId));
+    const passages: Passage[] = packed.map((h) => ({ n: h.n, documentId: h.documentId, chunkId: h.chunkId, title: h.title, text: h.text, score: h.score }));
+    const context = packed.map((h) => render(h, h.n)).join('\n\n');
+    const vars = { refusal: ask.refusal, question: cmd.question, context, language: ask.language };
+    return {
+      started,
+      llm,
+      passages,
+      messages: [
+        { role: 'system', content: fill(ask.templates.system, vars) },
+        { role: 'user', content: fill(ask.templates.user, vars) },
+      ],
+      evidence: Math.max(0, ...coverage.values()),
+      embedMs: found.timings.embed_ms,
+      searchMs: found.timings.search_ms,
+    };
+  }
+
+  private finish(p: Prepared, generation: Generation, generateMs: number): AskResult {
+    const ask = this.config.generation.ask;
+    const declined = !generation.text.trim() || ask.refusalPatterns.some((re) => new RegExp(fold(re), 'i').test(fold(generation.text)));
+    if (declined) return this.abstain(p, 'model_declined', generation, generateMs);
+    const report = verifyCitations(generation.text, p.passages, ask.citationSupport);
+    return {
+      answer: report.answer,
+      citations: report.citations.map((c) => ({
+        n: c.n,
+        document_id: c.documentId,
+        title: c.title,
+        chunk_id: c.chunkId,
+        quote: c.quote,
+        score: c.score,
+        support: c.support,
+      })),
+      model: generation.model,
+      usage: usage(generation),
+      timings: this.timings(p, generateMs),
+      grounded: report.citations.length > 0,
+      citations_verified: report.dropped === 0,
+      citations_dropped: report.dropped,
+      evidence: p.evidence,
+    };
+  }
+
+  private abstain(p: Prepared, why: 'no_evidence' | 'model_declined', generation?: Generation, generateMs = 0): AskResult {
+    return {
+      answer: this.config.generation.ask.refusal,
+      citations: [],
+      model: generation?.model ?? p.llm.info.modelId,
+      usage: generation ? usage(generation) : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+      timings: this.timings(p, generateMs),
+      grounded: false,
+      citations_verified: true,
+      citations_dropped: 0,
+      abstained: why,
+      evidence: p.evidence,
+    };
+  }
+
+  private timings(p: Prepared, generateMs: number) {
+    return { embed_ms: p.embedMs, search_ms: p.searchMs, generate_ms: generateMs, total_ms: ms(p.started) };
+  }
+}
+
+function usage(g: Generation) {
+  return { prompt_tokens: g.usage.promptTokens, completion_tokens: g.usage.completionTokens, total_tokens: g.usage.promptTokens + g.usage.completionTokens };
+}
+
+/** {name} placeholders; unknown names are left as they are. */
+export function fill(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? vars[k] : m));
+}

@@ -1,0 +1,47 @@
+import type { MetadataFilter } from '../../../retrieval';
+
+export interface AskCommand {
+  question: string;
+  collection: string;
+  topK?: number;
+  filters?: MetadataFilter;
+  signal?: AbortSignal;
+}
+
+export interface AskTimings {
+  embed_ms: number;
+  search_ms: number;
+  generate_ms: number;
+  total_ms: number;
+}
+
+/** A verified citation as the API returns it. */
+export interface Citation {
+  n: number;
+  document_id: string;
+  title: string;
+  chunk_id: string;
+  quote: string;
+  score: number;
+  support: number;
+}
+
+export interface AskResult {
+  answer: string;
+  citations: Citation[];
+  model: string;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  timings: AskTimings;
+  grounded: boolean;
+  /** Every [n] the model wrote was checked; true when none had to be dropped. */
+  citations_verified: boolean;
+  citations_dropped: number;
+  /** Why the answer is the refusal: weak retrieval evidence, or the model declined / gave no answer. */
+  abstained?: 'no_evidence' | 'model_declined';
+  evidence: number;
+}
+
+export type AskEvent =
+  | { type: 'token'; text: string }
+  | { type: 'citation'; citation: Citation }
+  | { type: 'done'; result: AskResult };

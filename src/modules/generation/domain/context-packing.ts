@@ -1,0 +1,40 @@
+export interface Candidate {
+  documentId: string;
+  chunkId: string;
+  title: string;
+  text: string;
+  score: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * Packs retrieved chunks, best first, until the token budget is spent. A chunk that overlaps one
+ * already packed from the same document (chunk overlap, re-ingest leftovers) is skipped, as is an
+ * exact duplicate text. Passages are numbered 1..n in packing order.
+ */
+export function packContext<T extends Candidate>(
+  hits: T[],
+  budgetTokens: number,
+  countTokens: (text: string) => number,
+  render: (hit: T, n: number) => string,
+): Array<T & { n: number; tokens: number }> {
+  const packed: Array<T & { n: number; tokens: number }> = [];
+  const seen = new Set<string>();
+  let used = 0;
+  for (const hit of hits) {
+    const key = hit.text.trim();
+    if (seen.has(key)) continue;
+    const overlaps = packed.some((p) => p.documentId === hit.documentId && hit.start < p.end && p.start < hit.end);
+    if (overlaps) continue;
+    const tokens = countTokens(render(hit, packed.length + 1));
+    if (used + tokens > budgetTokens) {
+      if (packed.length === 0) continue; // a single chunk larger than the budget: try the next one
+      break;
+    }
+    packed.push({ ...hit, n: packed.length + 1, tokens });
+    seen.add(key);
+    used += tokens;
+  }
+  return packed;
+}

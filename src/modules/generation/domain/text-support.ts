@@ -1,0 +1,79 @@
+/**
+ * Lexical support between pieces of Portuguese text, used to verify citations and to pick extractive
+ * sentences. Words are accent-folded, stopwords dropped and crudely stemmed (plural and common
+ * suffixes), so "escolas católicas" supports "escola católica".
+ */
+const STOP = new Set(
+  `a à ao aos as às até com como da das de do dos e é ela elas ele eles em entre era foi foram há isso isto já lhe
+   mais mas me mesmo muito na nas não nem no nos o os ou para pela pelas pelo pelos por qual quais quando que quem se
+   sem ser seu seus sua suas também tem um uma umas uns onde foi são está estava the of and to in is was for on by with`
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => fold(w)),
+);
+
+export function fold(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
+export function stem(word: string): string {
+  let w = word;
+  for (const suffix of ['mente', 'coes', 'soes', 'ções', 'oes', 'aes', 'ais', 'eis', 'res', 'es', 's']) {
+    if (w.length > suffix.length + 3 && w.endsWith(suffix)) {
+      w = w.slice(0, -suffix.length);
+      break;
+    }
+  }
+  return w.length > 6 ? w.slice(0, 6) : w;
+}
+
+export function stems(text: string): string[] {
+  const out: string[] = [];
+  for (const m of fold(text).matchAll(/[\p{L}\p{N}]+/gu)) if (!STOP.has(m[0])) out.push(stem(m[0]));
+  return out;
+}
+
+/** Share of `claim`'s content stems that appear in `source` (0..1; 1 when the claim has no content words). */
+export function support(claim: string, source: string | Set<string>): number {
+  const c = [...new Set(stems(claim))];
+  if (c.length === 0) return 1;
+  const s = typeof source === 'string' ? new Set(stems(source)) : source;
+  return c.filter((w) => s.has(w)).length / c.length;
+}
+
+const ABBREVIATIONS = /(?:^|\s)(sr|sra|dr|dra|prof|p|ex|etc|vs|n|nº|art|pág|cap|fig)\.$/i;
+
+/** Sentences with their offsets: split after . ! ? (or a line break) followed by space; abbreviations and decimals are kept whole. */
+export function sentences(text: string): Array<{ text: string; start: number }> {
+  const out: Array<{ text: string; start: number }> = [];
+  let start = 0;
+  const push = (end: number) => {
+    const raw = text.slice(start, end);
+    const trimmed = raw.trim();
+    if (trimmed) out.push({ text: trimmed, start: start + raw.indexOf(trimmed) });
+    start = end;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') {
+      push(i + 1);
+      continue;
+    }
+    if (ch !== '.' && ch !== '!' && ch !== '?') continue;
+    let j = i;
+    while (j + 1 < text.length && '.!?'.includes(text[j + 1])) j++;
+    const next = text[j + 1];
+    if (next !== undefined && !/\s/.test(next)) {
+      i = j;
+      continue; // 8.5, e.g.x, URLs
+    }
+    if (ch === '.' && j === i && ABBREVIATIONS.test(text.slice(Math.max(start, i - 6), i + 1))) {
+      i = j;
+      continue;
+    }
+    push(j + 1);
+    i = j;
+  }
+  push(text.length);
+  return out;
+}

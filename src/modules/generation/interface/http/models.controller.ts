@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
+import { ChunkIndexer } from '../../../retrieval';
+import { LlmRegistry } from '../../application/models/llm-registry.service';
+import { ConfigReloader } from '../../application/models/config-reloader.service';
+import { SwapLlmDto } from './dto/models.dto';
+
+@ApiTags('models')
+@Controller({ version: '1' })
+export class ModelsController {
+  constructor(
+    private readonly llms: LlmRegistry,
+    private readonly indexer: ChunkIndexer,
+    private readonly reloader: ConfigReloader,
+  ) {}
+
+  @Get('model-info')
+  @ApiOperation({ summary: 'Active LLM and embedder, and the embedder each collection was built with (Kubernetes model probe)' })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        llm: { provider: 'extractive', model: 'extractive-v1', kind: 'extractive', context_window: null, streaming: true, tool_calling: false, fallback: [], loaded_at: '2026-11-21T12:00:00.000Z' },
+        embedder: { provider: 'hashing', model: 'hashing:v1:384', dimension: 384, kind: 'lexical', loaded_at: '2026-11-21T12:00:00.000Z' },
+        collections: [{ name: 'default', embedder: 'hashing:v1:384', dimension: 384, created_at: '2026-11-21T12:01:00.000Z' }],
+      },
+    },
+  })
+  async info() {
+    const llm = this.llms.status();
+    const embedder = this.indexer.embedderStatus();
+    const collections = await this.indexer.listCollections();
+    return {
+      llm: {
+        provider: llm.info.provider,
+        model: llm.info.model,
+        kind: llm.info.kind,
+        description: llm.info.description,
+        context_window: llm.info.contextWindow ?? null,
+        streaming: llm.info.capabilities.streaming,
+        tool_calling: llm.info.capabilities.toolCalling,
+        fallback: llm.fallback,
+        loaded_at: llm.loadedAt.toISOString(),
+      },
+      embedder: {
+        provider: embedder.info.provider,
+        model: embedder.info.modelId,
+        dimension: embedder.info.dimension,
+        kind: embedder.info.kind,
+        description: embedder.info.description,
+        loaded: embedder.ready,
+        loaded_at: embedder.loadedAt.toISOString(),
+      },
+      collections: collections.map((c) => ({ name: c.name, embedder: c.embedderId, dimension: c.dimension, created_at: c.createdAt.toISOString() })),
+    };
+  }
+
+  @Put('admin/models/llm')
+  @UseGuards(AdminKeyGuard)
+  @ApiSecurity('admin')
+  @ApiOperation({
+    summary: 'Swap the LLM at runtime (validated, probed, then swapped atomically; requests in flight finish on the old one)',
+  })
+  @ApiOkResponse({ schema: { example: { llm: { provider: 'groq', model: 'llama-3.3-70b-versatile' }, previous: 'extractive:extractive-v1', loaded_at: '2026-11-21T12:00:00.000Z', swap_ms: 180 } } })
+  @ApiProblems(400, 401, 403, 502, 503, 504)
+  async swapLlm(@Body() body: SwapLlmDto) {
+    const started = Date.now();
+    const r = await this.llms.swap({ provider: body.provider, model: body.model, options: body.options });
+    return { llm: { provider: r.info.provider, model: r.info.model, kind: r.info.kind }, previous: r.previous, loaded_at: r.loadedAt.toISOString(), swap_ms: Date.now() - started };
+  }
+
+  @Post('admin/config/reload')
+  @HttpCode(200)
+  @UseGuards(AdminKeyGuard)
+  @ApiSecurity('admin')
+  @ApiOperation({ summary: 'Re-read config/*.yaml and apply model changes (LLM and embedder) the same way as the swap endpoints' })
+  @ApiProblems(400, 401, 403, 502, 503)
+  reload() {
+    return this.reloader.reload();
+  }
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CollectionNotFoundError, ReindexInProgressError, ReindexJobNotFoundError } from '../../domain/retrieval.errors';
+import { EmbedderInfo, EmbedderSpec } from '../ports/embedder.port';
+import { VECTOR_STORE } from '../ports/retrieval.tokens';
+import { VectorStore } from '../ports/vector-store.port';
+import { ReindexJob } from '../reindex/reindex-job';
+import { ReindexService } from '../reindex/reindex.service';
+import { EmbedderRegistry, LoadedEmbedder } from './embedder-registry.service';
+
+export interface CollectionEmbedder {
+  name: string;
+  embedderId: string;
+  dimension: number;
+}
+
+/** What a model-info endpoint shows about retrieval. */
+export interface EmbedderStatus {
+  /** Builds new collections. */
+  active: LoadedEmbedder;
+  /** Every embedder held in memory: the active one and those some collection (or running job) still uses. */
+  loaded: LoadedEmbedder[];
+  collections: CollectionEmbedder[];
+}
+
+export interface EmbedderChange {
+  embedder: LoadedEmbedder;
+  /** One per collection that was on another embedder (none when all already use this one). */
+  jobs: ReindexJob[];
+}
+
+/**
+ * The zero-downtime embedder change: swap the active embedder (new collections use it at once), then
+ * re-index each existing collection onto it in the background; each keeps being served by its old embedder
+ * until its own cutover. Changes are serialized: one at a time.
+ */
+@Injectable()
+export class EmbedderAdminService {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly registry: EmbedderRegistry,
+    private readonly reindex: ReindexService,
+    @Inject(VECTOR_STORE) private readonly store: VectorStore,
+  ) {}
+
+  /**
+   * `collections`: the ones to move (default: all). Refused (nothing changed) when one of them is unknown (404),
+   * when one is being re-indexed (409), for a bad spec (400) or when the new embedder cannot warm up (502/503/504).
+   * Asking again for the active embedder re-indexes collections still on another one (e.g. after a failed job).
+   */
+  change(spec: EmbedderSpec, collections?: string[]): Promise<EmbedderChange> {
+    const run = this.queue.then(() => this.doChange(spec, collections));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doChange(spec: EmbedderSpec, names?: string[]): Promise<EmbedderChange> {
+    const selected = (all: CollectionEmbedder[]) => (names ? all.filter((c) => names.includes(c.name)) : all);
+    const before = await this.store.listCollections();
+    for (const name of names ?? []) if (!before.some((c) => c.name === name)) throw new CollectionNotFoundError(name);
+    for (const c of selected(before)) {
+      const busy = this.reindex.unfinishedFor(c.name);
+      if (busy) throw new ReindexInProgressError(c.name, busy.id);
+    }
+    const info: EmbedderInfo = await this.registry.swap(spec);
+    const target = this.registry.active();
+    // listed again after the swap: a collection created meanwhile was built with the previous active embedder
+    const jobs = (await this.store.listCollections())
+      .filter((c) => (!names || names.includes(c.name)) && (c.embedderId !== info.modelId || c.dimension !== info.dimension))
+      .map((c) => this.reindex.start(c, target));
+    await this.reindex.releaseUnused();
+    return { embedder: this.registry.activeStatus(), jobs };
+  }
+
+  async status(): Promise<EmbedderStatus> {
+    const collections = (await this.store.listCollections()).map((c) => ({ name: c.name, embedderId: c.embedderId, dimension: c.dimension }));
+    return { active: this.registry.activeStatus(), loaded: this.registry.list(), collections };
+  }
+
+  job(id: string): ReindexJob {
+    const job = this.reindex.get(id);
+    if (!job) throw new ReindexJobNotFoundError(id);
+    return job;
+  }
+
+  jobs(): ReindexJob[] {
+    return this.reindex.list();
+  }
+}

@@ -1,0 +1,29 @@
+import { CollectionInfo } from '../../domain/chunk';
+
+export interface ChunkText {
+  id: string;
+  text: string;
+}
+
+/**
+ * What a re-index needs from storage: read a collection's chunks page by page, stage new vectors beside
+ * the live ones (searches never see them), then swap them in and re-bind the collection atomically.
+ */
+export interface ReindexStore {
+  countChunks(collection: string): Promise<number>;
+  /** Keyset pagination by chunk id. */
+  chunkPage(collection: string, afterId: string | undefined, limit: number): Promise<ChunkText[]>;
+  /** Chunks of the collection with no staged vector for this job yet (written after the job read past them). */
+  unstagedPage(jobId: string, collection: string, afterId: string | undefined, limit: number): Promise<ChunkText[]>;
+  stage(jobId: string, dimension: number, rows: Array<{ id: string; embedding: Float32Array }>): Promise<void>;
+  /** The HNSW index for this dimension (partial, IF NOT EXISTS). */
+  ensureDimensionIndex(dimension: number): Promise<void>;
+  /** Locks the collection row FOR UPDATE in the caller's transaction (blocks writes into the collection until commit). */
+  lockCollection(name: string): Promise<CollectionInfo | null>;
+  /**
+   * In the caller's transaction, with the collection locked and every chunk staged: moves the staged vectors into
+   * the chunks, re-binds the collection to the new embedder and deletes the job's staging rows. Returns chunks updated.
+   */
+  cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<number>;
+  clearStaging(jobId?: string): Promise<void>;
+}
