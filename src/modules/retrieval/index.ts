@@ -2,7 +2,6 @@
 export { RetrievalModule } from './retrieval.module';
 export { ChunkIndexer } from './application/indexing/chunk-indexer.service';
 export { SearchHandler } from './application/search/search.handler';
-export { EvidenceService } from './application/evidence/evidence.service';
 export { EmbedderAdminService } from './application/embedders/embedder-admin.service';
 export type { CollectionEmbedder, EmbedderChange, EmbedderStatus } from './application/embedders/embedder-admin.service';
 export type { LoadedEmbedder } from './application/embedders/embedder-registry.service';

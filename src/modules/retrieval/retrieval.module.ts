@@ -3,14 +3,11 @@ import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { HealthRegistry } from '../../shared/health';
 import { EmbedderAdminService } from './application/embedders/embedder-admin.service';
 import { EmbedderRegistry } from './application/embedders/embedder-registry.service';
-import { EVIDENCE_READER } from './application/evidence/evidence.port';
-import { EvidenceService } from './application/evidence/evidence.service';
 import { ChunkIndexer } from './application/indexing/chunk-indexer.service';
 import { REINDEX_STORE, VECTOR_STORE } from './application/ports/retrieval.tokens';
 import { ReindexService } from './application/reindex/reindex.service';
 import { SearchHandler } from './application/search/search.handler';
 import { createEmbedder } from './infrastructure/embedder.factory';
-import { PgEvidenceReader } from './infrastructure/vector-stores/pg-evidence.reader';
 import { PgReindexStore } from './infrastructure/vector-stores/pgvector.reindex-store';
 import { PgVectorStore } from './infrastructure/vector-stores/pgvector.vector-store';
 import { AdminEmbedderController } from './interface/http/admin-embedder.controller';
@@ -65,14 +62,12 @@ class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
     },
     { provide: VECTOR_STORE, useClass: PgVectorStore },
     { provide: REINDEX_STORE, useClass: PgReindexStore },
-    { provide: EVIDENCE_READER, useClass: PgEvidenceReader },
     SearchHandler,
-    EvidenceService,
     ChunkIndexer,
     ReindexService,
     EmbedderAdminService,
     EmbedderWarmUp,
   ],
-  exports: [ChunkIndexer, SearchHandler, EvidenceService, EmbedderAdminService],
+  exports: [ChunkIndexer, SearchHandler, EmbedderAdminService],
 })
 export class RetrievalModule {}

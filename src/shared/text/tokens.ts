@@ -3,19 +3,44 @@ import { getEncoding, Tiktoken } from 'js-tiktoken';
 let cl100k: Tiktoken | undefined;
 let o200k: Tiktoken | undefined;
 
+/** Exact counts are memoized (bounded, insertion-ordered eviction): chunks recur across requests. */
+const CACHE_LIMIT = 20000;
+const caches = new Map<string, Map<string, number>>();
+
+function cached(encoding: string, encode: () => Tiktoken, text: string): number {
+  let cache = caches.get(encoding);
+  if (!cache) caches.set(encoding, (cache = new Map()));
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit;
+  const n = encode().encode(text).length;
+  if (text.length <= 20000) {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(text, n);
+  }
+  return n;
+}
+
 /** Tokens of `text` with cl100k_base (bundled with js-tiktoken: no download). */
 export function countTokens(text: string): number {
-  cl100k ??= getEncoding('cl100k_base');
-  return cl100k.encode(text).length;
+  return cached('cl100k', () => (cl100k ??= getEncoding('cl100k_base')), text);
 }
 
 /**
- * Tokens for a given model: o200k_base for the GPT-4o/4.1/o-series family, cl100k_base for other
- * OpenAI models, and cl100k as an estimate for models whose tokenizer is not bundled (Llama, Mixtral...).
+ * A cheap estimate for models whose tokenizer is not bundled (Llama, Mixtral, Gemma, the extractive
+ * answerer): cl100k averages about 3.6 characters per token on Portuguese prose; rounded up.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3.6);
+}
+
+/**
+ * The model's own tokenizer where it is bundled (o200k_base for GPT-4o/4.1/5 and o-series, cl100k_base
+ * for GPT-4/3.5 and OpenAI embeddings), an estimate otherwise.
  */
 export function tokenCounterFor(model: string): { count: (text: string) => number; exact: boolean } {
   if (/^(gpt-4o|gpt-4\.1|gpt-5|o[1-9])/i.test(model)) {
-    return { count: (t) => (o200k ??= getEncoding('o200k_base')).encode(t).length, exact: true };
+    return { count: (t) => cached('o200k', () => (o200k ??= getEncoding('o200k_base')), t), exact: true };
   }
-  return { count: countTokens, exact: /^(gpt-4|gpt-3\.5|text-embedding)/i.test(model) };
+  if (/^(gpt-4|gpt-3\.5|text-embedding)/i.test(model)) return { count: countTokens, exact: true };
+  return { count: estimateTokens, exact: false };
 }

@@ -40,6 +40,8 @@ export interface RankedChunk {
   end: number;
   /** Branch-native score: cosine similarity for vector, Okapi BM25 for text. */
   score: number;
+  /** Text branch only: share of the query's IDF-weighted lexemes the chunk contains (0..1). */
+  coverage?: number;
 }
 
 export interface SearchHit {
@@ -49,6 +51,11 @@ export interface SearchHit {
   text: string;
   score: number;
   ranks: { vector: number | null; text: number | null };
+  /**
+   * Lexical evidence: share of the query's information (IDF-weighted lexemes, unseen ones at the highest
+   * IDF) found in the chunk; null when the text branch did not return the chunk.
+   */
+  coverage: number | null;
   metadata: Metadata;
   start: number;
   end: number;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { tokenCounterFor } from '../../../../shared/text/tokens';
-import { EvidenceService, SearchHandler } from '../../../retrieval';
+import { SearchHandler } from '../../../retrieval';
 import { Passage, verifyCitations } from '../../domain/citations';
 import { packContext } from '../../domain/context-packing';
 import { fold } from '../../domain/text-support';
@@ -30,7 +30,6 @@ interface Prepared {
 export class AskHandler {
   constructor(
     private readonly search: SearchHandler,
-    private readonly evidence: EvidenceService,
     private readonly llms: LlmRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -82,7 +81,6 @@ export class AskHandler {
     const tokens = tokenCounterFor(llm.info.model);
     const render = (h: { title: string; text: string }, n: number) => fill(ask.templates.passage, { n: String(n), title: h.title, text: h.text });
     const packed = packContext(found.hits, ask.contextTokens, tokens.count, render);
-    const coverage = await this.evidence.coverage(cmd.collection, cmd.question, packed.map((h) => h.chunkId));
     const passages: Passage[] = packed.map((h) => ({ n: h.n, documentId: h.documentId, chunkId: h.chunkId, title: h.title, text: h.text, score: h.score }));
     const context = packed.map((h) => render(h, h.n)).join('\n\n');
     const vars = { refusal: ask.refusal, question: cmd.question, context, language: ask.language };
@@ -94,7 +92,8 @@ export class AskHandler {
         { role: 'system', content: fill(ask.templates.system, vars) },
         { role: 'user', content: fill(ask.templates.user, vars) },
       ],
-      evidence: Math.max(0, ...coverage.values()),
+      // Lexical evidence computed by the BM25 branch in the same query (no extra round trip).
+      evidence: Math.max(0, ...packed.map((h) => h.coverage ?? 0)),
       embedMs: found.timings.embed_ms,
       searchMs: found.timings.search_ms,
     };

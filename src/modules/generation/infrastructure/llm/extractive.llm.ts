@@ -1,4 +1,4 @@
-import { countTokens } from '../../../../shared/text/tokens';
+import { estimateTokens } from '../../../../shared/text/tokens';
 import { ChatMessage, GenerateOptions, Generation, LlmInfo, LlmProvider, StreamEvent } from '../../application/ports/llm-provider.port';
 import { LlmFailedError } from '../../domain/generation.errors';
 import { ExtractiveOptions, selectSentences } from '../../domain/extractive';
@@ -7,7 +7,7 @@ import { ExtractiveOptions, selectSentences } from '../../domain/extractive';
  * The offline default: no language model. It answers with the retrieved sentences that best cover the
  * question, in reading order, each followed by its citation. When no sentence covers enough of the
  * question it returns an empty answer, which the ask use case turns into the refusal.
- * Usage reports the tokens it read (prompt) and wrote (answer), counted with cl100k_base; they cost nothing.
+ * Usage reports an estimate of the tokens it read (prompt) and wrote (answer): there is no tokenizer, and they cost nothing.
  */
 export class ExtractiveLlm implements LlmProvider {
   readonly info: LlmInfo = {
@@ -30,7 +30,7 @@ export class ExtractiveLlm implements LlmProvider {
     return {
       text,
       finishReason: 'stop',
-      usage: { promptTokens: countTokens(messages.map((m) => m.content).join('\n')), completionTokens: text ? countTokens(text) : 0 },
+      usage: { promptTokens: estimateTokens(messages.map((m) => m.content).join('\n')), completionTokens: text ? estimateTokens(text) : 0 },
       model: this.info.modelId,
     };
   }

@@ -19,6 +19,7 @@ interface ChunkRow {
   start_offset: number;
   end_offset: number;
   score: number | string;
+  coverage?: number | string | null;
 }
 
 /**
@@ -141,19 +142,26 @@ export class PgVectorStore implements VectorStore {
     const filter = metadataFilterSql(q.filters, params);
     const rows: ChunkRow[] = await managerFor(this.dataSource).query(
       `WITH st AS (
-         SELECT chunk_count::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl
+         SELECT greatest(chunk_count, 1)::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl
          FROM collection_stats WHERE collection = $3
-       ), qs AS (
-         SELECT s.lexeme, s.df, ln(1 + (st.n - s.df + 0.5) / (s.df + 0.5)) AS idf
+       ), qa AS (
+         -- every query lexeme; one the collection never saw gets the highest IDF (it counts against coverage)
+         SELECT ql.lexeme, coalesce(s.df, 0) AS df, ln(1 + (st.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
          FROM (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector($1::regconfig, $2)) u) ql
-         JOIN lexeme_stats s ON s.collection = $3 AND s.lexeme = ql.lexeme
          CROSS JOIN st
+         LEFT JOIN lexeme_stats s ON s.collection = $3 AND s.lexeme = ql.lexeme
+       ), qs AS (
+         SELECT * FROM qa WHERE df > 0
+       ), tot AS (
+         SELECT sum(idf) AS idf FROM qa
        ), tq AS (
          SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query
          FROM qs, st
          WHERE qs.df <= greatest(st.n * 0.25, 1) OR NOT EXISTS (SELECT 1 FROM qs q2, st s2 WHERE q2.df <= greatest(s2.n * 0.25, 1))
        ), scored AS (
-         SELECT c.id, sum(qs.idf * (t.tf * ($5::float8 + 1)) / (t.tf + $5::float8 * (1 - $6::float8 + $6::float8 * c.token_count / st.avgdl))) AS score
+         SELECT c.id,
+                sum(qs.idf * (t.tf * ($5::float8 + 1)) / (t.tf + $5::float8 * (1 - $6::float8 + $6::float8 * c.token_count / st.avgdl))) AS score,
+                sum(qs.idf) AS matched_idf
          FROM tq, st, chunks c
          CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM unnest(c.tsv) u) t
          JOIN qs ON qs.lexeme = t.lexeme
@@ -162,8 +170,9 @@ export class PgVectorStore implements VectorStore {
          ORDER BY score DESC, c.id
          LIMIT $4
        )
-       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, scored.score
-       FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
+       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, scored.score,
+              scored.matched_idf / nullif(tot.idf, 0) AS coverage
+       FROM scored CROSS JOIN tot JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
        ORDER BY scored.score DESC, c.id`,
       params,
     );
@@ -196,6 +205,7 @@ function toRanked(r: ChunkRow): RankedChunk {
     start: r.start_offset,
     end: r.end_offset,
     score: Number(r.score),
+    ...(r.coverage !== undefined && r.coverage !== null ? { coverage: Math.round(Number(r.coverage) * 1000) / 1000 } : {}),
   };
 }
 

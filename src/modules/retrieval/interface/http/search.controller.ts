@@ -35,6 +35,7 @@ export class SearchController {
         text: h.text,
         score: h.score,
         ranks: h.ranks,
+        coverage: h.coverage,
         metadata: h.metadata,
         start: h.start,
         end: h.end,

@@ -60,6 +60,13 @@ export class SearchHitDto {
   @ApiProperty({ example: 'O horário de atendimento do suporte humano é das 09h às 18h.' }) text!: string;
   @ApiProperty({ example: 0.984 }) score!: number;
   @ApiProperty({ type: SearchRanksDto }) ranks!: SearchRanksDto;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 0.82,
+    description: "Share of the query's information (IDF-weighted terms; terms unknown to the collection weigh most) found in this chunk; null when only the vector branch returned it",
+  })
+  coverage!: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { team: 'suporte' } }) metadata!: Record<string, unknown>;
   @ApiProperty({ example: 120, description: 'Start offset of the chunk in the extracted document text' }) start!: number;
   @ApiProperty({ example: 182 }) end!: number;
