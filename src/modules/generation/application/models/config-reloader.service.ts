@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, ConfigError, loadConfig } from '../../../../shared/config';
+import { EmbedderAdminService } from '../../../retrieval';
 import { InvalidModelSpecError } from '../../domain/generation.errors';
 import { LlmRegistry } from './llm-registry.service';
 
 /**
- * POST /v1/admin/config/reload: re-reads the YAML (same profiles and environment as at boot) and, when
- * the LLM section changed, swaps through the registry (validated, probed, atomic). Other settings are
- * not hot-reloaded: they are reported so the operator knows a restart applies them.
+ * POST /v1/admin/config/reload: re-reads the YAML (same profiles and environment as at boot) and applies
+ * model changes the way the admin endpoints do: a changed LLM section swaps through the registry
+ * (validated, probed, atomic); a changed embedder section swaps the embedder and re-indexes collections in
+ * the background (zero downtime). Other settings are not hot-reloaded: they are reported so the operator
+ * knows a restart applies them.
  */
 @Injectable()
 export class ConfigReloader {
@@ -15,9 +18,10 @@ export class ConfigReloader {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly llms: LlmRegistry,
+    private readonly embedders: EmbedderAdminService,
   ) {}
 
-  async reload(): Promise<{ llm: 'unchanged' | string; restart_needed_for: string[] }> {
+  async reload(): Promise<{ llm: 'unchanged' | string; embedder: 'unchanged' | { model: string; reindex_jobs: string[] }; restart_needed_for: string[] }> {
     let fresh: AppConfig;
     try {
       fresh = loadConfig();
@@ -28,18 +32,33 @@ export class ConfigReloader {
     let llm: 'unchanged' | string = 'unchanged';
     const before = JSON.stringify(this.config.generation.llm);
     if (JSON.stringify(fresh.generation.llm) !== before) {
+      // The factory reads the live config: put the new section in place, and restore it if the swap fails.
+      const previous = JSON.parse(before) as AppConfig['generation']['llm'];
+      Object.assign(this.config.generation.llm, fresh.generation.llm);
       const l = fresh.generation.llm;
       const endpoint = l.provider === 'extractive' ? undefined : l[l.provider];
-      const r = await this.llms.swap({
-        provider: l.provider,
-        model: endpoint?.model,
-        options: { baseUrl: endpoint?.baseUrl, apiKey: endpoint?.apiKey, temperature: l.temperature, maxTokens: l.maxTokens },
-      });
-      Object.assign(this.config.generation.llm, fresh.generation.llm);
-      llm = r.info.modelId;
+      try {
+        const r = await this.llms.swap({
+          provider: l.provider,
+          model: endpoint?.model,
+          options: { baseUrl: endpoint?.baseUrl, apiKey: endpoint?.apiKey, temperature: l.temperature, maxTokens: l.maxTokens },
+        });
+        llm = r.info.modelId;
+      } catch (e) {
+        Object.assign(this.config.generation.llm, previous);
+        throw e;
+      }
+    }
+    let embedder: 'unchanged' | { model: string; reindex_jobs: string[] } = 'unchanged';
+    if (JSON.stringify(fresh.retrieval.embedder) !== JSON.stringify(this.config.retrieval.embedder)) {
+      const e = fresh.retrieval.embedder;
+      const options: Record<string, unknown> = { ...e[e.provider] };
+      const change = await this.embedders.change({ provider: e.provider, model: typeof options.model === 'string' ? options.model : undefined, options });
+      Object.assign(this.config.retrieval.embedder, fresh.retrieval.embedder);
+      embedder = { model: change.embedder.info.modelId, reindex_jobs: change.jobs.map((j) => j.id) };
     }
     const restart = (['app', 'database', 'ingestion', 'logging'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k]));
-    this.logger.log(`config reloaded: llm ${llm}; restart needed for: ${restart.join(', ') || 'nothing'}`);
-    return { llm, restart_needed_for: restart };
+    this.logger.log(`config reloaded: llm ${llm}; embedder ${typeof embedder === 'string' ? embedder : embedder.model}; restart needed for: ${restart.join(', ') || 'nothing'}`);
+    return { llm, embedder, restart_needed_for: restart };
   }
 }
