@@ -48,10 +48,8 @@ export class GroqLlm extends LangChainChatLlm {
   }
 
   protected chatModel(options: GenerateOptions): BaseChatModel {
-    const temperature = options.temperature ?? this.options.temperature;
-    const maxTokens = options.maxTokens ?? this.options.maxTokens;
-    if (temperature === this.options.temperature && maxTokens === this.options.maxTokens) return this.client;
-    return this.build(temperature, maxTokens);
+    const { temperature, maxTokens } = this.options;
+    return this.clientFor(options, { client: this.client, temperature, maxTokens }, (t, m) => this.build(t, m));
   }
 
   protected errorContext(signal?: AbortSignal): LlmErrorContext {

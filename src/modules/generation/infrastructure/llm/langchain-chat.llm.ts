@@ -29,6 +29,18 @@ export abstract class LangChainChatLlm implements LlmProvider {
 
   /** A chat model configured for this call (temperature/maxTokens overrides; Ollama binds the signal). */
   protected abstract chatModel(options: GenerateOptions): BaseChatModel;
+
+  /** The configured client when the request keeps its sampling settings, a fresh one built for them otherwise. */
+  protected clientFor(
+    options: GenerateOptions,
+    configured: { client: BaseChatModel; temperature: number; maxTokens: number },
+    build: (temperature: number, maxTokens: number) => BaseChatModel,
+  ): BaseChatModel {
+    const temperature = options.temperature ?? configured.temperature;
+    const maxTokens = options.maxTokens ?? configured.maxTokens;
+    if (temperature === configured.temperature && maxTokens === configured.maxTokens) return configured.client;
+    return build(temperature, maxTokens);
+  }
   /** Where the provider lives and what must never be shown, for error messages. */
   protected abstract errorContext(signal?: AbortSignal): LlmErrorContext;
   abstract probe(signal?: AbortSignal): Promise<void>;

@@ -1,4 +1,5 @@
 import { DomainError } from '../../../../shared/errors/domain-error';
+import { isObject, networkFailure } from '../../../../shared/net/network-errors';
 import { LlmFailedError, LlmTimeoutError, LlmUnavailableError } from '../../domain/generation.errors';
 
 /**
@@ -188,18 +189,12 @@ export function toLlmError(provider: string, e: unknown, ctx: LlmErrorContext): 
       retryable: status >= 500 || status === 408 || status === 409,
     });
   }
-  const code = connectionErrorCode(e);
-  if (code && CONNECT_CODES.has(code)) {
-    return new LlmUnavailableError(provider, `cannot connect to ${ctx.endpoint} (${code})`, {
-      retryable: true,
-      code,
-    });
+  const net = networkFailure(e);
+  if (net?.kind === 'connect') {
+    return new LlmUnavailableError(provider, `cannot connect to ${ctx.endpoint} (${net.code})`, { retryable: true, code: net.code });
   }
-  if (code) {
-    return new LlmFailedError(provider, `connection to ${ctx.endpoint} dropped (${code})`, {
-      retryable: true,
-      code,
-    });
+  if (net) {
+    return new LlmFailedError(provider, `connection to ${ctx.endpoint} dropped (${net.code})`, { retryable: true, code: net.code });
   }
   if (/Did not receive done or success response in stream/.test(msg)) {
     // ollama-js skips lines that are not JSON and then misses the final `done` line.
@@ -227,30 +222,6 @@ export function toLlmError(provider: string, e: unknown, ctx: LlmErrorContext): 
   return new LlmFailedError(provider, msg || 'unknown error', { retryable: false });
 }
 
-/** Node's fetch reports a refused or unresolvable connection as TypeError('fetch failed') with the errno in `cause`. */
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-const DROP_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-
-function connectionErrorCode(e: unknown, depth = 0): string | undefined {
-  if (depth > 6 || !isObject(e)) return undefined;
-  if (typeof e.code === 'string' && (CONNECT_CODES.has(e.code) || DROP_CODES.has(e.code))) return e.code;
-  if (Array.isArray(e.errors)) {
-    for (const inner of e.errors) {
-      const code = connectionErrorCode(inner, depth + 1);
-      if (code) return code;
-    }
-  }
-  return connectionErrorCode(e.cause, depth + 1);
-}
-
 function isQuotaExhausted(e: unknown): boolean {
   if (!isObject(e)) return false;
   const body = isObject(e.error) && isObject(e.error.error) ? e.error.error : e.error;
@@ -263,9 +234,6 @@ function isSyntaxError(e: unknown, depth = 0): boolean {
   return e.name === 'SyntaxError' || isSyntaxError(e.cause, depth + 1);
 }
 
-function isObject(e: unknown): e is Record<string, unknown> {
-  return typeof e === 'object' && e !== null;
-}
 
 export interface LlmFetchOptions {
   /** Remove the Authorization header (OpenAI-compatible servers without a key: the SDK insists on sending one). */

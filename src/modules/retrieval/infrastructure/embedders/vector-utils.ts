@@ -1,4 +1,5 @@
 import { EmbedderFailedError, EmbedderUnavailableError } from '../../domain/retrieval.errors';
+import { isObject, networkFailure } from '../../../../shared/net/network-errors';
 
 /** Converts provider output to unit-length Float32Arrays and checks the dimension. */
 export function toUnitVectors(
@@ -61,8 +62,8 @@ export function providerError(provider: string, e: unknown, context: ProviderErr
   if (e instanceof EmbedderFailedError || e instanceof EmbedderUnavailableError) return e;
   const msg = safeMessage(e, context.secrets);
   const where = context.endpoint ?? 'the server';
-  const code = connectionErrorCode(e);
-  if (code) return new EmbedderUnavailableError(provider, `cannot connect to ${where} (${code})`);
+  const net = networkFailure(e);
+  if (net?.kind === 'connect') return new EmbedderUnavailableError(provider, `cannot connect to ${where} (${net.code})`);
   const name = isObject(e) && typeof e.name === 'string' ? e.name : '';
   if (/timeout|timed out|aborted/i.test(`${name} ${msg}`)) {
     const reason =
@@ -103,32 +104,6 @@ function asError(e: unknown): unknown {
   if (typeof e.name === 'string') local.name = e.name;
   if (e.code !== undefined) Object.assign(local, { code: e.code });
   return local;
-}
-
-/** Node's fetch reports a refused or unresolvable connection as TypeError('fetch failed') with the errno in `cause`. */
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-function connectionErrorCode(e: unknown, depth = 0): string | undefined {
-  if (depth > 6 || !isObject(e)) return undefined;
-  if (typeof e.code === 'string' && CONNECT_CODES.has(e.code)) return e.code;
-  if (Array.isArray(e.errors)) {
-    for (const inner of e.errors) {
-      const code = connectionErrorCode(inner, depth + 1);
-      if (code) return code;
-    }
-  }
-  return connectionErrorCode(e.cause, depth + 1);
-}
-
-function isObject(e: unknown): e is Record<string, unknown> {
-  return typeof e === 'object' && e !== null;
 }
 
 /** OpenAI's `encoding_format: base64`: little-endian float32 bytes. */
