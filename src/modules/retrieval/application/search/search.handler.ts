@@ -13,6 +13,13 @@ import { SearchQuery, SearchResult } from './search.query';
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 
 /**
+ * Collection rows are read on every search; they change only at creation and at a re-index cutover, and
+ * a cutover is detected in SQL (the vector query checks the collection still names the query's embedder,
+ * then the search re-reads and retries). So a short cache saves a round trip per search safely.
+ */
+const COLLECTION_CACHE_MS = 5000;
+
+/**
  * Hybrid retrieval: pgvector cosine and Postgres full-text, fused with weighted RRF. The query is embedded
  * with the embedder that built the collection (during a re-index, the old one until the cutover commits).
  */
@@ -24,8 +31,19 @@ export class SearchHandler {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  private readonly collections = new Map<string, { info: CollectionInfo; at: number }>();
+
   execute(q: SearchQuery): Promise<SearchResult> {
     return this.run(q, 0);
+  }
+
+  private async collection(name: string, fresh: boolean): Promise<CollectionInfo | null> {
+    const cached = this.collections.get(name);
+    if (!fresh && cached && performance.now() - cached.at < COLLECTION_CACHE_MS) return cached.info;
+    const info = await this.store.getCollection(name);
+    if (info) this.collections.set(name, { info, at: performance.now() });
+    else this.collections.delete(name);
+    return info;
   }
 
   private async run(q: SearchQuery, attempt: number): Promise<SearchResult> {
@@ -35,9 +53,10 @@ export class SearchHandler {
     const topK = q.topK ?? policy.defaultTopK;
     if (topK > policy.maxTopK) throw new InvalidSearchError(`top_k must be at most ${policy.maxTopK}`, 'top_k');
     const mode = q.mode ?? policy.defaultMode;
-    const collection = await this.store.getCollection(q.collection);
+    const collection = await this.collection(q.collection, attempt > 0);
     if (!collection) throw new CollectionNotFoundError(q.collection);
-    const limit = Math.max(policy.candidates, topK);
+    // Only fusion needs a wider candidate pool than what is returned.
+    const limit = mode === 'hybrid' ? Math.max(policy.candidates, topK) : topK;
 
     let embedMs = 0;
     let embedding: Float32Array | undefined;
@@ -85,7 +104,7 @@ export class SearchHandler {
   }
 
   private async movedSince(collection: CollectionInfo): Promise<boolean> {
-    const now = await this.store.getCollection(collection.name);
+    const now = await this.collection(collection.name, true);
     return !!now && (now.embedderId !== collection.embedderId || now.dimension !== collection.dimension);
   }
 }
