@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfigDir } from '../src/shared/config';
 import { expectProblem, startTestApp, TestApp } from './support/app';
+import { FakeOpenAiServer } from './support/fake-openai.server';
 
 describe('POST /v1/admin/config/reload', () => {
   let t: TestApp;
@@ -58,5 +59,25 @@ describe('POST /v1/admin/config/reload', () => {
     expect(bad.detail).toMatch(/generation\.llm\.provider/);
     expect((await t.http.post('/v1/ask').send({ question: 'Quando o suporte humano atende?' })).body.grounded).toBe(true);
     expectProblem(await t.http.post('/v1/admin/config/reload'), 401, 'ADMIN.UNAUTHORIZED');
+  });
+
+  it('hot-applies generation.ask (read per request) and a network embedder section from the YAML', async () => {
+    edit('    provider: gpt-9', '    provider: ${LLM_PROVIDER:extractive}'); // undo the broken YAML of the previous test
+    edit('    refusal: "Não tenho essa informação nos documentos."', '    refusal: "Isso não está nos documentos da empresa."');
+    const fake = new FakeOpenAiServer();
+    const base = await fake.start();
+    try {
+      edit('    provider: ${EMBEDDER_PROVIDER:hashing}', '    provider: openai');
+      edit('      baseUrl: ${OPENAI_BASE_URL:https://api.openai.com/v1}\n      apiKey: ${OPENAI_API_KEY:}\n      model: text-embedding-3-small', `      baseUrl: ${base}\n      apiKey: sk-fake-1234567\n      model: text-embedding-3-small`);
+      const res = await t.http.post('/v1/admin/config/reload').set('x-api-key', 'k');
+      expect(res.status).toBe(200);
+      expect(res.body.applied).toContain('generation.ask');
+      expect(res.body.embedder.model).toBe('openai:text-embedding-3-small:1536');
+      expect(fake.embeddingRequests().length).toBeGreaterThan(0);
+      const abstain = (await t.http.post('/v1/ask').send({ question: 'Quem venceu a Copa do Mundo de 1970?' })).body;
+      expect(abstain.answer).toBe('Isso não está nos documentos da empresa.');
+    } finally {
+      await fake.close();
+    }
   });
 });

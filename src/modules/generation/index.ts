@@ -2,7 +2,6 @@ export { GenerationModule } from './generation.module';
 export type {
   ChatMessage, FinishReason, Generation, GenerateOptions, GroundingContext, LlmInfo, LlmProvider, StreamEvent, TokenUsage,
 } from './application/ports/llm-provider.port';
-export { LLM_PROVIDER } from './application/ports/llm-provider.port';
 export { AskHandler } from './application/ask/ask.handler';
 export type { AskCommand, AskResult, AskEvent } from './application/ask/ask.types';
 export { LlmRegistry } from './application/models/llm-registry.service';

@@ -107,7 +107,7 @@ export const appConfigSchema = z.object({
   generation: z.object({
     llm: z.object({
       provider: z.enum(LLM_PROVIDERS),
-      /** Tried in order when the primary fails with a 5xx/timeout/unavailable (e.g. [openai, extractive]). */
+      /** Tried in order when the provider before it fails (e.g. [openai, extractive]). */
       fallback: z.array(z.enum(LLM_PROVIDERS)),
       timeoutMs: int(100),
       maxRetries: int(0, 10),

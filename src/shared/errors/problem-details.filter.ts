@@ -48,7 +48,8 @@ export const PROBLEM_TYPE_BASE = 'https://acervo.dev/problems/';
 /** Builds a problem+json body for a domain error (also used by code that writes errors outside Nest). */
 export function problemFromDomainError(err: DomainError): ProblemDetails {
   const status = KIND_STATUS[err.kind];
-  const { errors, ...extra } = err.details;
+  // `retryable` / `retryAfterMs` steer our own retries; they are not part of the public problem.
+  const { errors, retryable: _retryable, retryAfterMs: _retryAfterMs, ...extra } = err.details;
   // Extra details first: a detail named like a core member (an upstream `status`) must not override it.
   return {
     ...extra,

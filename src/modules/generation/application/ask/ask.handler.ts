@@ -63,11 +63,9 @@ export class AskHandler {
     yield { type: 'done', result };
   }
 
+  /** Sampling settings are the provider's own (config, or what an admin swap set); only the request's signal and evidence go here. */
   private options(cmd: AskCommand, p: Prepared) {
-    const llm = this.config.generation.llm;
     return {
-      temperature: llm.temperature,
-      maxTokens: llm.maxTokens,
       signal: cmd.signal,
       grounding: { question: cmd.question, passages: p.passages.map(({ n, text }) => ({ n, text })) },
     };

@@ -21,7 +21,12 @@ export class ConfigReloader {
     private readonly embedders: EmbedderAdminService,
   ) {}
 
-  async reload(): Promise<{ llm: 'unchanged' | string; embedder: 'unchanged' | { model: string; reindex_jobs: string[] }; restart_needed_for: string[] }> {
+  async reload(): Promise<{
+    llm: 'unchanged' | string;
+    embedder: 'unchanged' | { model: string; reindex_jobs: string[] };
+    applied: string[];
+    restart_needed_for: string[];
+  }> {
     let fresh: AppConfig;
     try {
       fresh = loadConfig();
@@ -51,14 +56,35 @@ export class ConfigReloader {
     }
     let embedder: 'unchanged' | { model: string; reindex_jobs: string[] } = 'unchanged';
     if (JSON.stringify(fresh.retrieval.embedder) !== JSON.stringify(this.config.retrieval.embedder)) {
-      const e = fresh.retrieval.embedder;
-      const options: Record<string, unknown> = { ...e[e.provider] };
-      const change = await this.embedders.change({ provider: e.provider, model: typeof options.model === 'string' ? options.model : undefined, options });
+      // As for the LLM: the factory merges over the live section, so the new one goes in first.
+      const previous = JSON.parse(JSON.stringify(this.config.retrieval.embedder)) as AppConfig['retrieval']['embedder'];
       Object.assign(this.config.retrieval.embedder, fresh.retrieval.embedder);
-      embedder = { model: change.embedder.info.modelId, reindex_jobs: change.jobs.map((j) => j.id) };
+      const e = fresh.retrieval.embedder;
+      const model = e.provider === 'hashing' ? undefined : e[e.provider].model;
+      try {
+        const change = await this.embedders.change({ provider: e.provider, model });
+        embedder = { model: change.embedder.info.modelId, reindex_jobs: change.jobs.map((j) => j.id) };
+      } catch (err) {
+        Object.assign(this.config.retrieval.embedder, previous);
+        throw err;
+      }
     }
-    const restart = (['app', 'database', 'ingestion', 'logging'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k]));
+    // Read on every request, so applied as they are.
+    const applied: string[] = [];
+    for (const [section, current, next] of [
+      ['generation.ask', this.config.generation.ask, fresh.generation.ask],
+      ['retrieval.search', this.config.retrieval.search, fresh.retrieval.search],
+    ] as const) {
+      if (JSON.stringify(current) !== JSON.stringify(next)) {
+        Object.assign(current, next);
+        applied.push(section);
+      }
+    }
+    const restart = [
+      ...(['app', 'database', 'ingestion', 'logging', 'admin'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k])),
+      ...(fresh.retrieval.textSearchConfig !== this.config.retrieval.textSearchConfig ? ['retrieval.textSearchConfig'] : []),
+    ];
     this.logger.log(`config reloaded: llm ${llm}; embedder ${typeof embedder === 'string' ? embedder : embedder.model}; restart needed for: ${restart.join(', ') || 'nothing'}`);
-    return { llm, embedder, restart_needed_for: restart };
+    return { llm, embedder, applied, restart_needed_for: restart };
   }
 }

@@ -56,4 +56,3 @@ export interface LlmProvider {
   probe(signal?: AbortSignal): Promise<void>;
 }
 
-export const LLM_PROVIDER = Symbol('LLM_PROVIDER');
