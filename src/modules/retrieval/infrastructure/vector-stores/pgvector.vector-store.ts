@@ -135,7 +135,7 @@ export class PgVectorStore implements VectorStore {
   /**
    * Okapi BM25 (k1, b from config) over Postgres tsvectors: per-collection document frequencies and
    * average length come from lexeme_stats / collection_stats. Candidates are chunks matching any
-   * informative query lexeme (GIN index); lexemes in more than a quarter of the chunks only score.
+   * informative query lexeme (GIN index); lexemes in more than 5% of the chunks (and 50) only score.
    */
   async textSearch(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]> {
     const params: unknown[] = [q.textSearchConfig, q.text, q.collection, q.limit, this.bm25.k1, this.bm25.b];
@@ -157,7 +157,10 @@ export class PgVectorStore implements VectorStore {
        ), tq AS (
          SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query
          FROM qs, st
-         WHERE qs.df <= greatest(st.n * 0.25, 1) OR NOT EXISTS (SELECT 1 FROM qs q2, st s2 WHERE q2.df <= greatest(s2.n * 0.25, 1))
+         -- candidates come from informative lexemes (in at most 5% of chunks, or 50); if the query has none,
+         -- from its rarest lexeme; common lexemes still add to the score of the candidates
+         WHERE qs.df <= greatest(st.n * 0.05, 50) OR (NOT EXISTS (SELECT 1 FROM qs q2, st s2 WHERE q2.df <= greatest(s2.n * 0.05, 50))
+                                                      AND qs.df = (SELECT min(df) FROM qs))
        ), scored AS (
          SELECT c.id,
                 sum(qs.idf * (t.tf * ($5::float8 + 1)) / (t.tf + $5::float8 * (1 - $6::float8 + $6::float8 * c.token_count / st.avgdl))) AS score,
