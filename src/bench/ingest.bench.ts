@@ -1,0 +1,204 @@
+/*
+ * Ingestion throughput.
+ *
+ *   npm run bench:ingest        (nest build && node --expose-gc dist/bench/ingest.bench.js)
+ *
+ * (a) SQuAD-pt dev: all 217 paragraphs through IngestTextHandler, the path every driving adapter
+ *     ends in (normalize, content-hash dedup, token chunker, embed, one transaction per document).
+ * (b) Synthetic Portuguese-like corpus, 10,000 documents x 10 chunks = 100,000 chunks (synthetic.ts):
+ *     1. full path (IngestTextHandler) on the first BENCH_FULL_PATH_DOCS documents (default 300 =
+ *        3,000 chunks) into the empty collection, HNSW maintained row by row;
+ *     2. bulk path for the rest (bulk-load.ts: ChunkIndexer.embed + ChunkIndexer.write, 250 documents
+ *        per transaction, HNSW index dropped and rebuilt once at the end), giving the 100k corpus;
+ *     3. full path again for BENCH_STEADY_DOCS more documents (default 100) into the 100k collection:
+ *        what adding documents to a large collection costs (incremental inserts into a 100k graph).
+ *
+ * The finished 100k database (before step 3) is saved for bench:search (corpus-cache.ts; BENCH_NO_CACHE=1 to skip).
+ * Each corpus runs in its own child process on its own throwaway embedded database, so the peak RSS
+ * figures (process RSS, which includes the in-process PGlite) do not carry over between corpora.
+ * BENCH_SYNTHETIC_DOCS shrinks the synthetic corpus; BENCH_WRITE_DOCS=0 leaves docs/BENCHMARKS.md alone.
+ */
+import { spawn } from 'node:child_process';
+import { benchApp } from './bench-app';
+import { bulkLoadSynthetic } from './bulk-load';
+import { benchCollection, cleanupCollection, ingestSquad, ingestSyntheticFullPath, SYNTHETIC_DOCS } from './corpora';
+import { cacheEnabled, recordSnapshot, snapshotDir } from './corpus-cache';
+import { runHeader, shouldWriteDocs, writeSection } from './report';
+import { databaseMode, gc, markdownTable, PeakRss, round } from './stats';
+import { CHUNKS_PER_DOC, SyntheticCorpus } from './synthetic';
+
+const FULL_PATH_DOCS = Math.min(SYNTHETIC_DOCS, Number(process.env.BENCH_FULL_PATH_DOCS ?? 300));
+const STEADY_DOCS = Number(process.env.BENCH_STEADY_DOCS ?? 100);
+const RESULT_PREFIX = 'BENCH_RESULT ';
+
+interface IngestRow {
+  corpus: string;
+  path: string;
+  docs: number;
+  chunks: number;
+  seconds: number;
+  peakRssMiB: number;
+  note: string;
+}
+
+function row(corpus: string, path: string, docs: number, chunks: number, ms: number, peak: PeakRss, note = ''): IngestRow {
+  return { corpus, path, docs, chunks, seconds: ms / 1000, peakRssMiB: peak.mib, note };
+}
+
+async function squadPhase(): Promise<IngestRow[]> {
+  const peak = new PeakRss();
+  const ctx = await benchApp();
+  const collection = benchCollection('bench-squad');
+  try {
+    gc();
+    peak.reset();
+    const r = await ingestSquad(ctx, collection);
+    const dist = new Map<number, number>();
+    for (const n of r.chunksPerDoc) dist.set(n, (dist.get(n) ?? 0) + 1);
+    const spread = [...dist.entries()].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${c}x${n}`).join(', ');
+    return [row('SQuAD-pt dev', 'full: IngestTextHandler, 1 tx/doc', r.docs, r.chunks, r.ms, peak, `chunks per doc: ${spread}`)];
+  } finally {
+    await cleanupCollection(ctx, collection);
+    await ctx.close();
+    peak.stop();
+  }
+}
+
+async function syntheticPhase(): Promise<IngestRow[]> {
+  const corpus = new SyntheticCorpus();
+  const peak = new PeakRss();
+  let ctx = await benchApp();
+  const collection = benchCollection('bench-synthetic');
+  const rows: IngestRow[] = [];
+  const name = `synthetic (${SYNTHETIC_DOCS.toLocaleString('en')} docs x ${CHUNKS_PER_DOC} chunks)`;
+  try {
+    gc();
+    peak.reset();
+    console.log(`[synthetic] full path: documents 0..${FULL_PATH_DOCS}`);
+    const full = await ingestSyntheticFullPath(ctx, corpus, collection, 0, FULL_PATH_DOCS);
+    rows.push(row(name, 'full: IngestTextHandler, 1 tx/doc, into empty collection', full.docs, full.chunks, full.ms, peak, 'HNSW maintained per row; generator time excluded; every doc gave exactly 10 chunks'));
+
+    gc();
+    peak.reset();
+    console.log(`[synthetic] bulk path: documents ${FULL_PATH_DOCS}..${SYNTHETIC_DOCS}`);
+    const bulk = await bulkLoadSynthetic(ctx, corpus, {
+      collection,
+      from: FULL_PATH_DOCS,
+      to: SYNTHETIC_DOCS,
+      deferIndex: true,
+      onProgress: (d) => {
+        if (d % 1000 === 0) console.log(`[synthetic]   ${d} documents, rss ${Math.round(peak.mib)} MiB`);
+      },
+    });
+    const s = (ms: number) => `${round(ms / 1000, 1)} s`;
+    const indexNote = bulk.indexDeferred
+      ? `HNSW rebuilt over all ${(full.chunks + bulk.chunks).toLocaleString('en')} chunks after load: ${s(bulk.indexMs)}`
+      : 'HNSW maintained per row (server mode)';
+    rows.push(
+      row(name, 'bulk: ChunkIndexer.embed + write, 250 docs/tx', bulk.docs, bulk.chunks, bulk.totalMs - bulk.generateMs, peak,
+        `embed ${s(bulk.embedMs)}, write ${s(bulk.writeMs)}, ${indexNote}, ANALYZE incl.; generator ${s(bulk.generateMs)} excluded`),
+    );
+    const [{ n }] = (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM chunks WHERE collection = $1`, [collection])) as Array<{ n: number }>;
+    if (n !== SYNTHETIC_DOCS * CHUNKS_PER_DOC) throw new Error(`expected ${SYNTHETIC_DOCS * CHUNKS_PER_DOC} chunks, found ${n}`);
+    const buildMs = full.ms + bulk.totalMs - bulk.generateMs;
+    rows.push(row(name, 'corpus total (full + bulk rows above)', full.docs + bulk.docs, n, buildMs, peak, 'the 100k corpus bench:search measures'));
+
+    let reopened = '';
+    if (cacheEnabled()) {
+      // keep this exact corpus for bench:search (see corpus-cache.ts), then carry on from the saved copy
+      const dir = snapshotDir(SYNTHETIC_DOCS);
+      await ctx.closeAndSave(dir);
+      recordSnapshot({ docs: SYNTHETIC_DOCS, chunks: n, collection, builtBy: `bench:ingest (full path ${FULL_PATH_DOCS} docs, bulk path the rest)`, buildSeconds: round(buildMs / 1000, 1) });
+      ctx = await benchApp({}, { seedDataDir: dir });
+      reopened = '; database closed, saved for bench:search and reopened first (cold shared buffers)';
+      console.log(`[synthetic] corpus saved to ${dir}`);
+    }
+
+    if (STEADY_DOCS > 0) {
+      gc();
+      peak.reset();
+      console.log(`[synthetic] full path into the ${n}-chunk collection: ${STEADY_DOCS} documents`);
+      const steady = await ingestSyntheticFullPath(ctx, corpus, collection, SYNTHETIC_DOCS, SYNTHETIC_DOCS + STEADY_DOCS);
+      rows.push(row(name, `full: IngestTextHandler, into the ${Math.round(n / 1000)}k-chunk collection`, steady.docs, steady.chunks, steady.ms, peak, `HNSW maintained per row in the large graph${reopened}`));
+    }
+    return rows;
+  } finally {
+    await cleanupCollection(ctx, collection);
+    await ctx.close();
+    peak.stop();
+  }
+}
+
+/** Runs one phase in a child process (own heap, own PGlite, own RSS) and returns its rows. */
+function runChild(phase: string): Promise<IngestRow[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, `--phase=${phase}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rows: IngestRow[] | undefined;
+    let buffer = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.startsWith(RESULT_PREFIX)) rows = JSON.parse(line.slice(RESULT_PREFIX.length)) as IngestRow[];
+        else console.log(line);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && rows ? resolve(rows) : reject(new Error(`phase ${phase} exited with ${code}`))));
+  });
+}
+
+function table(rows: IngestRow[]): string {
+  return markdownTable(
+    ['corpus', 'path', 'docs', 'chunks', 'seconds', 'chunks/s', 'docs/s', 'peak RSS (MiB)', 'notes'],
+    rows.map((r) => [
+      r.corpus,
+      r.path,
+      r.docs.toLocaleString('en'),
+      r.chunks.toLocaleString('en'),
+      round(r.seconds, 1),
+      round(r.chunks / r.seconds, 1),
+      round(r.docs / r.seconds, 2),
+      Math.round(r.peakRssMiB),
+      r.note,
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  const phaseArg = process.argv.find((a) => a.startsWith('--phase='));
+  if (phaseArg) {
+    const phase = phaseArg.slice('--phase='.length);
+    const rows = phase === 'squad' ? await squadPhase() : await syntheticPhase();
+    console.log(RESULT_PREFIX + JSON.stringify(rows));
+    return;
+  }
+  console.log(`Database: ${databaseMode()}`);
+  const started = Date.now();
+  const rows = [...(await runChild('squad')), ...(await runChild('synthetic'))];
+  const md = table(rows);
+  console.log(`\n${md}\n\nTotal wall time ${round((Date.now() - started) / 1000, 1)} s`);
+  if (shouldWriteDocs()) {
+    writeSection(
+      'ingest',
+      `## Ingestion (\`npm run bench:ingest\`)
+
+${runHeader('npm run bench:ingest')}
+- Embedder: hashing (384 dimensions, the offline default); chunker: 256 tokens, 32 overlap (defaults)
+- Synthetic corpus: seeded generator (\`src/bench/synthetic.ts\`), ${SYNTHETIC_DOCS.toLocaleString('en')} documents x ${CHUNKS_PER_DOC} paragraphs of 150-230 cl100k tokens, each paragraph exactly one chunk
+- "full" = \`IngestTextHandler.execute\` per document (normalize, dedup lookup, chunk, embed, one transaction writing document + chunks + BM25 stats triggers + indexes). "bulk" = \`src/bench/bulk-load.ts\`: \`ChunkIndexer.embed\` + \`ChunkIndexer.write\` (the adapter's own INSERT), 250 documents per transaction, document rows by one multi-row INSERT, no chunker (the paragraphs are the chunks), HNSW index dropped before and rebuilt after the load${'\n'}- peak RSS is the whole process (application + in-process PGlite) during that row's step; each corpus runs in a fresh child process
+- Total wall time of this run: ${round((Date.now() - started) / 1000, 1)} s (plus \`nest build\`)
+
+${md}`,
+    );
+    console.log('docs/BENCHMARKS.md updated (ingest section)');
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message).slice(0, 4000) : e);
+  process.exit(1);
+});
