@@ -2,9 +2,9 @@
  * Snapshot of the embedded database holding the synthetic 100k corpus, so bench:search does not
  * rebuild it (about 8 minutes on 2 cores) after bench:ingest or a previous bench:search built it.
  *
- * The snapshot is keyed by a fingerprint of the compiled application (everything under dist/ except
- * the benchmark drivers themselves): any change to the schema, the adapter, the embedder, the chunker
- * or the generator gives a new key and a rebuild. Embedded mode only. BENCH_NO_CACHE=1 disables it;
+ * The snapshot is keyed by a fingerprint of the compiled application (every .js under dist/ outside
+ * dist/bench, plus the bench files that build the corpus): any change to the schema, the adapter, the
+ * embedder, the chunker or the generator gives a new key and a rebuild. Embedded mode only. BENCH_NO_CACHE=1 disables it;
  * BENCH_CACHE_DIR moves it (default: $TMPDIR/acervo-bench-cache). Snapshots of other code versions are deleted.
  */
 import { createHash } from 'node:crypto';
@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { serverMode } from './corpora';
 
-/** Benchmark drivers and helpers that do not affect the stored corpus. */
-const NOT_CORPUS = new Set(['bench/search.bench.js', 'bench/ingest.bench.js', 'bench/report.js', 'bench/stats.js', 'bench/recall.eval.js']);
+/** The benchmark files that shape the stored corpus; the other drivers and helpers under dist/bench do not. */
+const CORPUS_BENCH_FILES = new Set(['bench/bench-app.js', 'bench/bulk-load.js', 'bench/corpora.js', 'bench/synthetic.js']);
 
 export interface SnapshotMeta {
   fingerprint: string;
@@ -43,7 +43,7 @@ export function codeFingerprint(distRoot = resolve(__dirname, '..')): string {
       if (statSync(full).isDirectory()) walk(full);
       else if (name.endsWith('.js')) {
         const rel = relative(distRoot, full).split('\\').join('/');
-        if (NOT_CORPUS.has(rel)) continue;
+        if (rel.startsWith('bench/') && !CORPUS_BENCH_FILES.has(rel)) continue;
         hash.update(rel).update('\0').update(readFileSync(full)).update('\0');
       }
     }
