@@ -1,5 +1,9 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EmbeddedPostgres } from '../src/shared/database';
 import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 
@@ -125,8 +129,12 @@ describe('web page ingestion (SSRF-guarded)', () => {
     await expect(rival.start()).rejects.toThrow(/in use by another acervo process/);
     await first.close({ keepData: true });
 
-    const second = await startTestApp({}, { dataDir: first.dataDir });
+    // an unclean stop leaves the lock behind, naming a pid that is ours again after a restart (PID 1 in a container)
+    writeFileSync(`${first.dataDir}/pg/acervo.lock`, String(process.pid));
+    const second = await startTestApp({ database: { embedded: { sharedBuffers: '64MB' } } }, { dataDir: first.dataDir });
     try {
+      const [{ shared_buffers }] = await second.dataSource.query(`SHOW shared_buffers`);
+      expect(shared_buffers).toBe('64MB');
       expect((await second.http.get(`/v1/documents/${created.body.id}`)).body.title).toBe('Persistente');
       const hits = (await second.http.post('/v1/search').send({ query: 'reinício do serviço' })).body.hits;
       expect(hits[0].document_id).toBe(created.body.id);
@@ -135,5 +143,42 @@ describe('web page ingestion (SSRF-guarded)', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+(SERVER_MODE ? describe.skip : describe)(SERVER_MODE ? 'embedded database lock (skipped: DATABASE_URL is set)' : 'embedded database lock', () => {
+  const dirs: string[] = [];
+  const lockedDir = (pid: number): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'acervo-lock-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'acervo.lock'), String(pid));
+    return dir;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('refuses a data dir locked by another live process, naming it, and leaves its lock alone', async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const dir = lockedDir(other.pid!);
+      await expect(new EmbeddedPostgres({ dir, maxConnections: 1 }).start()).rejects.toThrow(
+        new RegExp(`in use by another acervo process \\(pid ${other.pid}\\)`),
+      );
+      expect(readFileSync(join(dir, 'acervo.lock'), 'utf8')).toBe(String(other.pid));
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('takes over the lock of a process that died', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const dir = lockedDir(Number(dead.stdout));
+    const db = new EmbeddedPostgres({ dir, maxConnections: 1, sharedBuffers: '32MB' });
+    await db.start();
+    try {
+      expect(readFileSync(join(dir, 'acervo.lock'), 'utf8')).toBe(String(process.pid));
+    } finally {
+      await db.stop();
+    }
+    expect(existsSync(join(dir, 'acervo.lock'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -13,9 +13,14 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/** Lock files held by this process (a lock naming our own pid but absent here is stale). */
+const heldLocks = new Set<string>();
+
 export interface EmbeddedPostgresOptions {
   dir: string;
   maxConnections: number;
+  /** Postgres `shared_buffers` (e.g. `128MB`); PGlite's default when unset. */
+  sharedBuffers?: string;
   /** Port on 127.0.0.1; 0 lets the OS choose. */
   port?: number;
   host?: string;
@@ -42,7 +47,9 @@ export class EmbeddedPostgres {
         import('@electric-sql/pglite-pgvector'),
         import('@electric-sql/pglite-socket'),
       ]);
-      this.db = await PGlite.create({ dataDir: join(this.options.dir, 'data'), extensions: { vector } });
+      const startParams = [...PGlite.defaultStartParams];
+      if (this.options.sharedBuffers) startParams.push('-c', `shared_buffers=${this.options.sharedBuffers}`);
+      this.db = await PGlite.create({ dataDir: join(this.options.dir, 'data'), extensions: { vector }, startParams });
       this.server = new PGLiteSocketServer({
         db: this.db,
         host: this.options.host ?? '127.0.0.1',
@@ -70,27 +77,32 @@ export class EmbeddedPostgres {
   }
 
   private acquireLock(): void {
-    const file = join(this.options.dir, 'acervo.lock');
+    const file = resolve(this.options.dir, 'acervo.lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx');
         writeSync(fd, String(process.pid));
         closeSync(fd);
         this.lockFile = file;
+        heldLocks.add(file);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         const pid = Number(readFileSync(file, 'utf8').trim());
-        if (pid && pid !== process.pid && isAlive(pid)) throw new DataDirLockedError(this.options.dir, pid);
-        if (pid === process.pid) throw new DataDirLockedError(this.options.dir, pid);
-        rmSync(file, { force: true }); // stale lock from a process that died
+        if (pid === process.pid ? heldLocks.has(file) : pid > 0 && isAlive(pid)) throw new DataDirLockedError(this.options.dir, pid);
+        // Stale: left by a process that died, or by an earlier run that had this same pid (a container's
+        // PID 1 after an unclean stop) but does not hold it in this process.
+        rmSync(file, { force: true });
       }
     }
     throw new Error(`Could not lock ${file}`);
   }
 
   private releaseLock(): void {
-    if (this.lockFile) rmSync(this.lockFile, { force: true });
+    if (this.lockFile) {
+      rmSync(this.lockFile, { force: true });
+      heldLocks.delete(this.lockFile);
+    }
     this.lockFile = undefined;
   }
 }
