@@ -1,10 +1,25 @@
 import { z } from 'zod';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
-const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
+const SIZE_UNITS: Record<string, number> = { kB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30 };
+/** Bytes in a Postgres size setting such as `128MB` (0 when it is not one). */
+export const sizeBytes = (v: string): number => {
+  const m = /^(\d+)(kB|MB|GB)$/.exec(v);
+  return m ? Number(m[1]) * SIZE_UNITS[m[2]] : 0;
+};
 const optionalString = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().optional());
 const stringList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v ?? []),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : (v ?? []),
   z.array(z.string()),
 );
 
@@ -35,7 +50,16 @@ export const appConfigSchema = z.object({
     }),
     poolSize: int(1, 200),
     statementTimeoutMs: int(0),
-    embedded: z.object({ dir: z.string().min(1), maxConnections: int(1, 100) }),
+    embedded: z.object({
+      dir: z.string().min(1),
+      maxConnections: int(1, 100),
+      sharedBuffers: z
+        .string()
+        .regex(/^\d+(kB|MB|GB)$/, 'must be a size like 128MB, 512MB or 1GB')
+        .refine((v) => sizeBytes(v) >= 16 * 2 ** 20 && sizeBytes(v) <= 2 ** 30, {
+          message: 'must be between 16MB and 1GB',
+        }),
+    }),
   }),
   ingestion: z.object({
     maxFileBytes: int(1),

@@ -46,10 +46,14 @@ export async function openDatabase(
   if (!url) {
     const dir = resolveDataPath(config, config.database.embedded.dir);
     const started = Date.now();
-    state.embedded = new EmbeddedPostgres({ dir, maxConnections: config.database.embedded.maxConnections });
+    state.embedded = new EmbeddedPostgres({
+      dir,
+      maxConnections: config.database.embedded.maxConnections,
+      sharedBuffers: config.database.embedded.sharedBuffers,
+    });
     url = (await state.embedded.start()).url;
     state.location = dir;
-    logger.log(`embedded Postgres (PGlite + pgvector) ready at ${dir} in ${Date.now() - started} ms`);
+    logger.log(`embedded Postgres (PGlite + pgvector) ready at ${dir} in ${Date.now() - started} ms (shared_buffers ${config.database.embedded.sharedBuffers})`);
   } else {
     const u = new URL(url);
     state.location = `${u.hostname}:${u.port || 5432}${u.pathname}`;
