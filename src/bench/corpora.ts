@@ -1,11 +1,24 @@
 /* Building the two benchmark corpora (SQuAD-pt through the real ingestion path; synthetic 100k chunks). */
 import { performance } from 'node:perf_hooks';
+import type { AppConfig, DeepPartial } from '../shared/config';
 import type { BenchContext } from './bench-app';
 import { loadSquad, type SquadParagraph } from './squad';
 import { CHUNKS_PER_DOC, SyntheticCorpus } from './synthetic';
 
 /** Synthetic corpus size: 10,000 documents x 10 chunks = 100,000 chunks (BENCH_SYNTHETIC_DOCS to shrink it). */
 export const SYNTHETIC_DOCS = Number(process.env.BENCH_SYNTHETIC_DOCS ?? 10_000);
+
+/**
+ * The embedded database's shared_buffers for the 100k corpus (BENCH_SHARED_BUFFERS overrides): its HNSW
+ * index (195 MB) and chunk heap (137 MB) do not fit the 128MB default, which is sized for small knowledge
+ * bases; config/default.yaml recommends raising EMBEDDED_PG_SHARED_BUFFERS at this scale, as done here.
+ */
+export const SYNTHETIC_SHARED_BUFFERS = process.env.BENCH_SHARED_BUFFERS ?? '512MB';
+
+/** Config overrides for the apps that hold the synthetic corpus (embedded mode only). */
+export function syntheticOverrides(): DeepPartial<AppConfig> {
+  return serverMode() ? {} : { database: { embedded: { sharedBuffers: SYNTHETIC_SHARED_BUFFERS } } };
+}
 
 /** True when DATABASE_URL points at a real server (shared state: no index drops, unique names, cleanup). */
 export function serverMode(): boolean {

@@ -21,7 +21,7 @@
 import { spawn } from 'node:child_process';
 import { benchApp } from './bench-app';
 import { bulkLoadSynthetic } from './bulk-load';
-import { benchCollection, cleanupCollection, ingestSquad, ingestSyntheticFullPath, SYNTHETIC_DOCS } from './corpora';
+import { benchCollection, cleanupCollection, ingestSquad, ingestSyntheticFullPath, SYNTHETIC_DOCS, SYNTHETIC_SHARED_BUFFERS, syntheticOverrides } from './corpora';
 import { cacheEnabled, recordSnapshot, snapshotDir } from './corpus-cache';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { databaseMode, gc, markdownTable, PeakRss, round } from './stats';
@@ -67,7 +67,7 @@ async function squadPhase(): Promise<IngestRow[]> {
 async function syntheticPhase(): Promise<IngestRow[]> {
   const corpus = new SyntheticCorpus();
   const peak = new PeakRss();
-  let ctx = await benchApp();
+  let ctx = await benchApp(syntheticOverrides());
   const collection = benchCollection('bench-synthetic');
   const rows: IngestRow[] = [];
   const name = `synthetic (${SYNTHETIC_DOCS.toLocaleString('en')} docs x ${CHUNKS_PER_DOC} chunks)`;
@@ -109,7 +109,7 @@ async function syntheticPhase(): Promise<IngestRow[]> {
       const dir = snapshotDir(SYNTHETIC_DOCS);
       await ctx.closeAndSave(dir);
       recordSnapshot({ docs: SYNTHETIC_DOCS, chunks: n, collection, builtBy: `bench:ingest (full path ${FULL_PATH_DOCS} docs, bulk path the rest)`, buildSeconds: round(buildMs / 1000, 1) });
-      ctx = await benchApp({}, { seedDataDir: dir });
+      ctx = await benchApp(syntheticOverrides(), { seedDataDir: dir });
       reopened = '; database closed, saved for bench:search and reopened first (cold shared buffers)';
       console.log(`[synthetic] corpus saved to ${dir}`);
     }
@@ -188,6 +188,7 @@ async function main(): Promise<void> {
 
 ${runHeader('npm run bench:ingest')}
 - Embedder: hashing (384 dimensions, the offline default); chunker: 256 tokens, 32 overlap (defaults)
+- Embedded database shared_buffers: the configured default for SQuAD-pt, ${SYNTHETIC_SHARED_BUFFERS} for the synthetic corpus (\`BENCH_SHARED_BUFFERS\`; ignored in server mode)
 - Synthetic corpus: seeded generator (\`src/bench/synthetic.ts\`), ${SYNTHETIC_DOCS.toLocaleString('en')} documents x ${CHUNKS_PER_DOC} paragraphs of 150-230 cl100k tokens, each paragraph exactly one chunk
 - "full" = \`IngestTextHandler.execute\` per document (normalize, dedup lookup, chunk, embed, one transaction writing document + chunks + BM25 stats triggers + indexes). "bulk" = \`src/bench/bulk-load.ts\`: \`ChunkIndexer.embed\` + \`ChunkIndexer.write\` (the adapter's own INSERT), 250 documents per transaction, document rows by one multi-row INSERT, no chunker (the paragraphs are the chunks), HNSW index dropped before and rebuilt after the load${'\n'}- peak RSS is the whole process (application + in-process PGlite) during that row's step; each corpus runs in a fresh child process
 - Total wall time of this run: ${round((Date.now() - started) / 1000, 1)} s (plus \`nest build\`)

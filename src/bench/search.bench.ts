@@ -33,12 +33,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { SearchMode, SearchResult } from '../modules/retrieval';
 import { benchApp, type BenchContext } from './bench-app';
 import { bulkLoadSynthetic } from './bulk-load';
-import { benchCollection, cleanupCollection, ingestSquad, SYNTHETIC_DOCS } from './corpora';
+import { benchCollection, cleanupCollection, ingestSquad, SYNTHETIC_DOCS, syntheticOverrides } from './corpora';
 import { cacheEnabled, findSnapshot, recordSnapshot, snapshotDir } from './corpus-cache';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { loadSquad } from './squad';
 import { databaseMode, gc, type LatencyStats, markdownTable, round, summarize } from './stats';
-import { CHUNKS_PER_DOC, SyntheticCorpus } from './synthetic';
+import { CHUNKS_PER_DOC, mulberry32, SyntheticCorpus } from './synthetic';
 
 const TOP_K = 5;
 const WARMUP = 100;
@@ -89,6 +89,8 @@ interface CorpusReport {
   explain: Explained[];
   ratios: string[];
   settings: string;
+  /** The database's shared_buffers while this corpus was measured. */
+  sharedBuffers: string;
   sweep: SweepRow[];
 }
 
@@ -312,7 +314,7 @@ async function benchCorpus(
   const candidates = Number(queries[0].params.find((p) => typeof p === 'number') ?? NaN);
   console.log(`[${corpus}] ${n} queries captured; ${vectors.length} vectors of ${dim} dimensions`);
 
-  // 2. The variants, interleaved: for each query every variant runs once, in an order rotated per
+  // 2. The variants, interleaved: for each query every variant runs once, in an order shuffled per
   //    query, so drift in background load or caches spreads evenly instead of favouring one variant.
   const embeddings = new PrecomputedEmbeddings(new Map(queries.map((q) => [q.text, q.vector])));
   const docs = vectors.map((v) => new Document({ pageContent: '', metadata: { id: v.id } }));
@@ -377,14 +379,22 @@ async function benchCorpus(
   const warmup = Math.min(WARMUP, Math.ceil(n / 10));
   for (const r of runners) for (let i = 0; i < warmup; i++) await r.run(i);
   gc();
-  // Step t runs every variant once, in an order rotated per step, and variant j on query
+  // Step t runs every variant once, and variant j on query
   // (t + j * stride) mod n: each variant sees every query once, but never right after another variant
   // ran the same query (running a query twice in a row is ~40% faster on the 100k corpus, whose HNSW
   // index is larger than PGlite's 128MB shared_buffers, which would favour whichever variant goes second).
+  // The order within a step is a fresh seeded shuffle: a fixed rotation would put the same variant right
+  // after MemoryVectorStore in most steps, and that variant would pay for the garbage collections of its
+  // 100k-element allocations (seen as a p95 of 38 ms for SearchHandler vector alone).
   const stride = Math.max(1, Math.floor(n / runners.length));
+  const rng = mulberry32(0x5eed);
+  const order = runners.map((_, j) => j);
   for (let t = 0; t < n; t++) {
-    for (let k = 0; k < runners.length; k++) {
-      const j = (t + k) % runners.length;
+    for (let k = order.length - 1; k > 0; k--) {
+      const r = Math.floor(rng() * (k + 1));
+      [order[k], order[r]] = [order[r], order[k]];
+    }
+    for (const j of order) {
       const i = (t + j * stride) % n;
       const t0 = performance.now();
       await runners[j].run(i);
@@ -469,8 +479,9 @@ async function benchCorpus(
     inside,
   ];
   const search = ctx.config.retrieval.search;
+  const [{ shared_buffers: sharedBuffers }] = (await ds.query(`SHOW shared_buffers`)) as Array<{ shared_buffers: string }>;
   const settings = `top_k ${TOP_K}, candidates per branch ${candidates} (\`retrieval.search.candidates\`), hnsw.ef_search ${search.efSearch}, hnsw.iterative_scan relaxed_order`;
-  return { corpus, chunks: vectors.length, queries: n, setup, variants, explain: explains, ratios, settings, sweep };
+  return { corpus, chunks: vectors.length, queries: n, setup, variants, explain: explains, ratios, settings, sharedBuffers, sweep };
 }
 
 async function squadCorpus(): Promise<CorpusReport> {
@@ -502,7 +513,7 @@ async function openSyntheticCorpus(corpus: SyntheticCorpus): Promise<{ ctx: Benc
   const snap = findSnapshot(SYNTHETIC_DOCS);
   if (snap) {
     console.log(`[synthetic] reusing the corpus saved at ${snap.dir} by ${snap.meta.builtBy}`);
-    const ctx = await benchApp({}, { seedDataDir: snap.dir });
+    const ctx = await benchApp(syntheticOverrides(), { seedDataDir: snap.dir });
     const m = snap.meta;
     return {
       ctx,
@@ -510,7 +521,7 @@ async function openSyntheticCorpus(corpus: SyntheticCorpus): Promise<{ ctx: Benc
       setup: `${m.docs.toLocaleString('en')} docs -> ${m.chunks.toLocaleString('en')} chunks, built by ${m.builtBy} in ${m.buildSeconds} s (${m.builtAt}; saved database reused, same code fingerprint ${m.fingerprint})`,
     };
   }
-  let ctx = await benchApp();
+  let ctx = await benchApp(syntheticOverrides());
   const collection = benchCollection('bench-synthetic');
   console.log(`[synthetic] bulk-loading ${SYNTHETIC_DOCS} documents x ${CHUNKS_PER_DOC} chunks (no saved corpus for this code)`);
   const load = await bulkLoadSynthetic(ctx, corpus, {
@@ -528,7 +539,7 @@ async function openSyntheticCorpus(corpus: SyntheticCorpus): Promise<{ ctx: Benc
     const dir = snapshotDir(SYNTHETIC_DOCS);
     await ctx.closeAndSave(dir);
     recordSnapshot({ docs: load.docs, chunks: load.chunks, collection, builtBy: 'bench:search (bulk path)', buildSeconds });
-    ctx = await benchApp({}, { seedDataDir: dir });
+    ctx = await benchApp(syntheticOverrides(), { seedDataDir: dir });
     setup += '; saved and reopened';
   }
   return { ctx, collection, setup };
@@ -569,7 +580,7 @@ function render(r: CorpusReport): string {
     : '';
   return `### ${r.corpus}: ${r.chunks.toLocaleString('en')} chunks, ${r.queries.toLocaleString('en')} queries
 
-Corpus: ${r.setup}.
+Corpus: ${r.setup}. Database shared_buffers: ${r.sharedBuffers}.
 
 ${table}
 
@@ -593,7 +604,7 @@ async function main(): Promise<void> {
 
 ${runHeader('npm run bench:search')}
 - Embedder: hashing (384 dimensions); search: ${reports[0].settings}
-- Sequential, one query in flight; QPS = 1000 / mean latency. Every variant is warmed up on the first min(${WARMUP}, 10%) of the queries, then every variant runs every query once, interleaved: at step t each variant runs once (order rotated per step), variant j on query (t + j x n/variants) mod n, so background-load drift spreads evenly and no variant runs a query right after another one warmed the buffers for it. Each call timed with \`performance.now()\`
+- Sequential, one query in flight; QPS = 1000 / mean latency. Every variant is warmed up on the first min(${WARMUP}, 10%) of the queries, then every variant runs every query once, interleaved: at step t each variant runs once (in a seeded random order, reshuffled per step), variant j on query (t + j x n/variants) mod n, so background-load drift spreads evenly and no variant runs a query right after another one warmed the buffers for it. Each call timed with \`performance.now()\`
 - The raw SQL and the JS stores use the query vector SearchHandler itself sent to Postgres (captured on an untimed pass), so all variants search with identical vectors
 - Total wall time of this run: ${round((Date.now() - started) / 1000, 1)} s (plus \`nest build\`)
 - "recall@5 vs exact": share of the exact cosine top 5 (computed untimed by brute force over the stored vectors) returned in the top 5. "gold in top 5": the SQuAD paragraph of the question, or the synthetic document the query words were drawn from, is among the 5 hits
