@@ -21,6 +21,22 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(hits[0]).toMatchObject({ document_id: res.body.id, title: 'Suporte', metadata: { team: 'suporte' }, start: 0 });
     });
 
+    it('reports chunk offsets in the text as submitted, whatever normalization changed', async () => {
+      const source =
+        '\r\n\r\n   Política de férias\r\n\r\n\r\n\r\nCada colaborador tem direito a trinta dias de fe\u0301rias por ano.   \r\n' +
+        'O pedido é feito ao gestor com antecedência.\n\n\n\n\nAs férias podem ser divididas em três períodos.  ';
+      const res = await t.http.post('/v1/documents').send({ title: 'Férias', text: source, collection: 'offsets' });
+      expect(res.status).toBe(201);
+      const hits = (await search(t, { query: 'férias divididas em três períodos', collection: 'offsets' })).body.hits;
+      expect(hits.length).toBeGreaterThan(0);
+      for (const h of hits as Array<{ text: string; start: number; end: number }>) {
+        const slice = source.slice(h.start, h.end);
+        expect(slice.startsWith(h.text.slice(0, 8))).toBe(true);
+        expect(slice.trimEnd().endsWith(h.text.slice(-8))).toBe(true);
+        expect(slice.normalize('NFC').replace(/\r\n/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n')).toBe(h.text);
+      }
+    });
+
     it('uploads many files of every supported format in one request', async () => {
       const res = await t.http
         .post('/v1/documents')
@@ -163,11 +179,23 @@ describe('documents (ingestion through the HTTP API)', () => {
       expectProblem(await t.http.post('/v1/documents').attach('files', Buffer.from('PK\x03\x04 not a zip'), 'quebrado.docx'), 422, 'INGESTION.UNREADABLE_DOCUMENT');
     });
 
-    it('413 over the configured size', async () => {
-      const big = Buffer.alloc(t.config.ingestion.maxFileBytes + 10, 'a');
-      const res = await t.http.post('/v1/documents').attach('files', big, 'grande.txt');
-      expect(res.status).toBe(413);
-      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    it('413 over the configured sizes: uploaded file, JSON body, text length', async () => {
+      const { maxFileBytes, maxTextChars } = t.config.ingestion;
+      const big = Buffer.alloc(maxFileBytes + 10, 'a');
+      const file = expectProblem(await t.http.post('/v1/documents').attach('files', big, 'grande.txt'), 413, 'INGESTION.TOO_LARGE');
+      expect(file.detail).toContain(`${maxFileBytes} bytes`);
+      const body = { title: 'grande', text: 'palavra '.repeat(Math.ceil(Math.max(maxFileBytes, 1024 * 1024) / 8) + 10) };
+      expectProblem(await t.http.post('/v1/documents').send(body), 413, 'REQUEST.TOO_LARGE');
+      const chars = await startTestApp({ ingestion: { maxTextChars: 1000 } }, { dataDir: undefined });
+      try {
+        const long = expectProblem(await chars.http.post('/v1/documents').send({ title: 'longo', text: 'palavra '.repeat(200) }), 413, 'INGESTION.TOO_LARGE');
+        expect(long.detail).toContain('1000 characters');
+        const short = await chars.http.post('/v1/documents').send({ title: 'curto', text: `${'palavra '.repeat(100)}${Date.now()}` });
+        expect(short.status).toBe(201);
+        expect((await chars.http.delete(`/v1/documents/${short.body.id}`)).status).toBe(204);
+      } finally {
+        await chars.close();
+      }
     });
 
     it('400 for invalid JSON bodies, malformed JSON and unknown fields; 415 for other content types', async () => {

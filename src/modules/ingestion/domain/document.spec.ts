@@ -1,9 +1,72 @@
-import { contentHash, normalizeText } from './document';
+import { contentHash, normalizeText, normalizeWithOffsets, sourceRange } from './document';
+
+/** The regex pipeline content hashes were defined with: normalizeWithOffsets must produce exactly this text. */
+const reference = (text: string): string =>
+  text
+    .normalize('NFC')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t\f\v\u00a0]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .split('\u0000')
+    .join('')
+    .trim();
+
+/** Seeded random text over the characters normalization cares about. */
+function randomText(seed: number, length: number): string {
+  const alphabet = ['a', 'b', 'ç', 'é', 'c\u0327', 'e\u0301', 'a\u0303', '\u0301', ' ', ' ', '\t', '\u00a0', '\n', '\n', '\r', '\r\n', '\u0000', '\u2028', '\uFEFF', '😀', 'x'];
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let out = '';
+  while (out.length < length) out += alphabet[Math.floor(rnd() * alphabet.length)];
+  return out;
+}
 
 describe('document text identity', () => {
   it('normalizes line endings, trailing spaces, blank runs and Unicode forms', () => {
     expect(normalizeText('  Olá\r\nmundo  \r\n\r\n\r\n\r\nfim \n')).toBe('Olá\nmundo\n\nfim');
     expect(normalizeText('ac\u0327a\u0303o')).toBe('ação'); // decomposed -> composed
+  });
+
+  it('produces exactly the text of the reference pipeline (content hashes depend on it)', () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const text = randomText(seed, 1 + (seed % 60));
+      expect(normalizeText(text)).toBe(reference(text));
+    }
+    const hangul = '\u1100\u1161\u11a8 \u1100\u1161'; // conjoining jamo compose across clusters
+    expect(normalizeText(hangul)).toBe(reference(hangul));
+  });
+
+  it('maps every normalized character back to where it came from in the submitted text', () => {
+    const source = '\n\n  Título\r\n\r\n\r\n\r\nPrimeiro parágrafo   \r\nsegue aqui.\n\n\n\nSegundo: ac\u0327a\u0303o fim.  ';
+    const n = normalizeWithOffsets(source);
+    expect(n.text).toBe('Título\n\nPrimeiro parágrafo\nsegue aqui.\n\nSegundo: ação fim.');
+    const word = (w: string) => {
+      const i = n.text.indexOf(w);
+      const r = sourceRange(n, i, i + w.length);
+      return source.slice(r.start, r.end);
+    };
+    expect(word('Título')).toBe('Título');
+    expect(word('segue aqui.')).toBe('segue aqui.');
+    expect(word('Segundo')).toBe('Segundo');
+    expect(word('ação')).toBe('ac\u0327a\u0303o'); // the decomposed original
+    expect(word('Primeiro parágrafo\nsegue')).toBe('Primeiro parágrafo   \r\nsegue');
+    for (let seed = 1; seed <= 500; seed++) {
+      const text = randomText(seed, 40);
+      const m = normalizeWithOffsets(text);
+      for (let i = 0; i < m.text.length; i++) {
+        expect(m.sourceStart[i]).toBeLessThan(m.sourceEnd[i]);
+        if (i > 0) expect(m.sourceStart[i]).toBeGreaterThanOrEqual(m.sourceStart[i - 1]); // (a surrogate pair shares its range)
+        // a kept character is its source (LF may stand for CR, CRLF; a composed letter for its cluster)
+        const from = text.slice(m.sourceStart[i], m.sourceEnd[i]);
+        if (m.text[i] === '\n') expect(from).toMatch(/^[\r\n]/); // (a stray combining mark may ride on it)
+        else expect(from.normalize('NFC')).toContain(m.text[i]);
+      }
+    }
   });
 
   it('hashes equal content equally regardless of formatting noise', () => {

@@ -2,7 +2,7 @@
 export interface ChunkDraft {
   position: number;
   text: string;
-  /** Character offsets of the chunk in the document's extracted text. */
+  /** Character offsets of the chunk in the text as submitted (for files and web pages: as extracted from them). */
   start: number;
   end: number;
 }

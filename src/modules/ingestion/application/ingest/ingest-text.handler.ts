@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
 import { ChunkIndexer, CollectionEmbedderChangedError } from '../../../retrieval';
-import { contentHash, KnowledgeDocument, normalizeText } from '../../domain/document';
+import { contentHash, KnowledgeDocument, normalizeWithOffsets, sourceRange } from '../../domain/document';
 import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
 import { Chunker } from '../ports/chunker.port';
 import { DocumentRepository, DuplicateSourceError } from '../ports/document-repository.port';
@@ -28,7 +28,8 @@ export class IngestTextHandler {
   ) {}
 
   async execute(cmd: IngestTextCommand, attempt = 0): Promise<IngestResult> {
-    const text = normalizeText(cmd.text);
+    const normalized = normalizeWithOffsets(cmd.text);
+    const text = normalized.text;
     if (!text) throw new EmptyDocumentError(cmd.title);
     if (text.length > this.config.ingestion.maxTextChars) {
       throw new DocumentTooLargeError(cmd.title, `${this.config.ingestion.maxTextChars} characters of text`);
@@ -40,7 +41,8 @@ export class IngestTextHandler {
     if (same) return { id: same.id, title: same.title, deduplicated: true, replaced: false, chunks: same.chunkCount };
 
     const sourceId = cmd.sourceId ?? `sha256:${hash}`;
-    const drafts = await this.chunker.split(text);
+    // chunk the normalized text; offsets are reported in the text as submitted (or as extracted from a file)
+    const drafts = (await this.chunker.split(text)).map((d) => ({ ...d, ...sourceRange(normalized, d.start, d.end) }));
     if (drafts.length === 0) throw new EmptyDocumentError(cmd.title);
 
     try {

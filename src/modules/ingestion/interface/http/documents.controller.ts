@@ -20,6 +20,7 @@ import { InvalidIngestionRequestError } from '../../domain/ingestion.errors';
 import {
   CreateDocumentDto, DocumentDto, DocumentListDto, IngestResultDto, IngestUrlDto, ListDocumentsQueryDto, UploadResultDto,
 } from './dto/documents.dto';
+import { UploadLimitsInterceptor } from './upload-limits.interceptor';
 
 const UPLOAD_FIELDS = ['collection', 'metadata', 'source_id', 'text_columns', 'title_column', 'id_column', 'list_columns'];
 
@@ -36,7 +37,7 @@ export class DocumentsController {
   ) {}
 
   @Post()
-  @UseInterceptors(AnyFilesInterceptor())
+  @UseInterceptors(UploadLimitsInterceptor, AnyFilesInterceptor())
   @ApiOperation({
     summary: 'Ingest documents (JSON text, or one or many uploaded files)',
     description:
