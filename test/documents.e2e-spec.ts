@@ -180,7 +180,7 @@ describe('documents (ingestion through the HTTP API)', () => {
     });
 
     it('413 over the configured sizes: uploaded file, JSON body, text length', async () => {
-      const { maxFileBytes, maxTextChars } = t.config.ingestion;
+      const { maxFileBytes } = t.config.ingestion;
       const big = Buffer.alloc(maxFileBytes + 10, 'a');
       const file = expectProblem(await t.http.post('/v1/documents').attach('files', big, 'grande.txt'), 413, 'INGESTION.TOO_LARGE');
       expect(file.detail).toContain(`${maxFileBytes} bytes`);
