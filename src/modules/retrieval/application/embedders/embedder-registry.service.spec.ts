@@ -11,6 +11,9 @@ class FakeEmbedder implements Embedder {
     readonly dimension: number,
     private readonly failWarmUp = false,
   ) {}
+  get modelId() {
+    return this.id;
+  }
   get info() {
     return { provider: 'fake', modelId: this.id, dimension: this.dimension, kind: 'semantic' as const, description: this.id };
   }

@@ -13,8 +13,12 @@ export interface EmbedderInfo {
 
 export interface Embedder {
   readonly info: EmbedderInfo;
-  /** One L2-normalized vector per text, in order. */
-  embed(texts: string[], purpose: EmbeddingPurpose): Promise<Float32Array[]>;
+  /** Length of every vector embed() returns (= info.dimension). */
+  readonly dimension: number;
+  /** Stable id recorded per collection (= info.modelId). */
+  readonly modelId: string;
+  /** One L2-normalized vector per text, in order. `purpose` defaults to 'document'. */
+  embed(texts: string[], purpose?: EmbeddingPurpose): Promise<Float32Array[]>;
   /** Loads or reaches the model; resolves when embed() can answer. Safe to call more than once. */
   warmUp(): Promise<void>;
   readonly ready: boolean;

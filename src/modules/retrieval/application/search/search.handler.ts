@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
+import { DEFAULT_COLLECTION } from '../../domain/collection-name';
 import { CollectionNotFoundError, InvalidSearchError } from '../../domain/retrieval.errors';
 import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf';
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
@@ -54,7 +55,11 @@ export class SearchHandler {
     if (topK > policy.maxTopK) throw new InvalidSearchError(`top_k must be at most ${policy.maxTopK}`, 'top_k');
     const mode = q.mode ?? policy.defaultMode;
     const collection = await this.collection(q.collection, attempt > 0);
-    if (!collection) throw new CollectionNotFoundError(q.collection);
+    if (!collection) {
+      // the default collection exists from the first ingest on: before that the knowledge base is just empty
+      if (q.collection === DEFAULT_COLLECTION) return { hits: [], mode, collection: q.collection, embedder: null, timings: { embed_ms: 0, search_ms: 0 } };
+      throw new CollectionNotFoundError(q.collection);
+    }
     // Only fusion needs a wider candidate pool than what is returned.
     const limit = mode === 'hybrid' ? Math.max(policy.candidates, topK) : topK;
 

@@ -1,4 +1,5 @@
-import { Embedder, EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { BaseEmbedder } from './base.embedder';
 import { contentWords } from './portuguese-text';
 
 export interface HashingEmbedderOptions {
@@ -16,7 +17,7 @@ export interface HashingEmbedderOptions {
  * their character n-grams and word bigrams, with sublinear term frequency, L2-normalized.
  * Deterministic and download-free; it captures lexical overlap, not meaning (reported as `lexical`).
  */
-export class HashingEmbedder implements Embedder {
+export class HashingEmbedder extends BaseEmbedder {
   readonly info: EmbedderInfo;
   readonly ready = true;
   private readonly ngramWeight: number;
@@ -25,6 +26,7 @@ export class HashingEmbedder implements Embedder {
   private readonly maxGram: number;
 
   constructor(private readonly options: HashingEmbedderOptions) {
+    super();
     this.ngramWeight = options.ngramWeight ?? 0.6;
     this.bigramWeight = options.bigramWeight ?? 0.5;
     this.minGram = options.minGram ?? 3;
@@ -42,7 +44,7 @@ export class HashingEmbedder implements Embedder {
 
   async warmUp(): Promise<void> {}
 
-  async embed(texts: string[], _purpose: EmbeddingPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], _purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
     return texts.map((t) => this.embedOne(t));
   }
 

@@ -1,5 +1,6 @@
 import { OllamaEmbeddings } from '@langchain/ollama';
-import { Embedder, EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { BaseEmbedder } from './base.embedder';
 import { EmbedderFailedError } from '../../domain/retrieval.errors';
 import { fetchWithDeadline, providerError, toUnitVectors } from './vector-utils';
 
@@ -27,13 +28,14 @@ function failFastOnClientErrors(e: unknown): void {
 }
 
 /** Ollama's native /api/embed endpoint (local models such as nomic-embed-text or bge-m3). */
-export class OllamaEmbedder implements Embedder {
+export class OllamaEmbedder extends BaseEmbedder {
   readonly info: EmbedderInfo;
   private readonly client: OllamaEmbeddings;
   private readonly origin: string;
   private warmed = false;
 
   constructor(private readonly options: OllamaEmbedderOptions) {
+    super();
     this.origin = new URL(options.baseUrl).origin;
     this.info = {
       provider: 'ollama',
@@ -62,7 +64,7 @@ export class OllamaEmbedder implements Embedder {
     await this.embed(['ping'], 'query');
   }
 
-  async embed(texts: string[], _purpose: EmbeddingPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], _purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const out: Float32Array[] = [];
     try {

@@ -1,5 +1,6 @@
 import { OpenAIEmbeddings } from '@langchain/openai';
-import { Embedder, EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { BaseEmbedder } from './base.embedder';
 import { EmbedderFailedError, EmbedderUnavailableError } from '../../domain/retrieval.errors';
 import { decodeBase64Float32, fetchWithDeadline, providerError, toUnitVectors } from './vector-utils';
 
@@ -32,13 +33,14 @@ class EmbeddingsClient extends OpenAIEmbeddings {
 }
 
 /** Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, Azure-compatible gateways, vLLM, LM Studio, Ollama's /v1). */
-export class OpenAiEmbedder implements Embedder {
+export class OpenAiEmbedder extends BaseEmbedder {
   readonly info: EmbedderInfo;
   private readonly client: EmbeddingsClient;
   private readonly origin: string;
   private warmed = false;
 
   constructor(private readonly options: OpenAiEmbedderOptions) {
+    super();
     const url = new URL(options.baseUrl);
     const isOpenAi = /(^|\.)openai\.com$/i.test(url.hostname);
     if (isOpenAi && !options.apiKey) {
@@ -75,7 +77,7 @@ export class OpenAiEmbedder implements Embedder {
     await this.embed(['ping'], 'query');
   }
 
-  async embed(texts: string[], _purpose: EmbeddingPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], _purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const batches: string[][] = [];
     for (let i = 0; i < texts.length; i += this.options.batchSize) {

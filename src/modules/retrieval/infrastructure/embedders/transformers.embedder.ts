@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { Embedder, EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { BaseEmbedder } from './base.embedder';
 import { EmbedderUnavailableError } from '../../domain/retrieval.errors';
 import { providerError, safeMessage, toUnitVectors } from './vector-utils';
 
@@ -38,19 +39,21 @@ let envDefaults: { localModelPath: string; fetch: Fetch } | undefined;
  * use into cacheDir (progress logged) and loaded from there afterwards; e5-style query/passage
  * prefixes are applied per purpose.
  */
-export class TransformersEmbedder implements Embedder {
+export class TransformersEmbedder extends BaseEmbedder {
   private readonly logger = new Logger('TransformersEmbedder');
   private extractor?: Extractor;
   private loading?: Promise<void>;
-  private dimension?: number;
+  private loadedDimension?: number;
 
-  constructor(private readonly options: TransformersEmbedderOptions) {}
+  constructor(private readonly options: TransformersEmbedderOptions) {
+    super();
+  }
 
   get info(): EmbedderInfo {
     return {
       provider: 'transformers',
       modelId: `transformers:${this.options.model}`,
-      dimension: this.dimension ?? 0,
+      dimension: this.loadedDimension ?? 0,
       kind: 'semantic',
       description: `transformers.js feature extraction (${this.options.model}, mean pooling, ONNX Runtime CPU)`,
     };
@@ -119,10 +122,10 @@ export class TransformersEmbedder implements Embedder {
         },
       })) as unknown as Extractor;
       const [probe] = (await extractor(['ok'], { pooling: 'mean', normalize: true })).tolist();
-      this.dimension = probe.length;
+      this.loadedDimension = probe.length;
       this.extractor = extractor;
       const source = fetched.size > 0 ? `${fetched.size} file(s) downloaded from ${host}` : local ? 'local directory' : 'from cache';
-      this.logger.log(`loaded ${this.options.model} (${this.dimension}-d, ${source}) in ${Date.now() - started} ms`);
+      this.logger.log(`loaded ${this.options.model} (${this.loadedDimension}-d, ${source}) in ${Date.now() - started} ms`);
     } catch (e) {
       if (e instanceof EmbedderUnavailableError) throw e;
       throw new EmbedderUnavailableError('transformers', this.loadFailure(e, local, host));
@@ -160,7 +163,7 @@ export class TransformersEmbedder implements Embedder {
     );
   }
 
-  async embed(texts: string[], purpose: EmbeddingPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     await this.warmUp();
     const prefix = purpose === 'query' ? this.options.queryPrefix : this.options.documentPrefix;
@@ -169,7 +172,7 @@ export class TransformersEmbedder implements Embedder {
       for (let i = 0; i < texts.length; i += this.options.batchSize) {
         const batch = texts.slice(i, i + this.options.batchSize).map((t) => prefix + t);
         const rows = (await this.extractor!(batch, { pooling: 'mean', normalize: true })).tolist();
-        out.push(...toUnitVectors('transformers', rows, this.dimension, batch.length));
+        out.push(...toUnitVectors('transformers', rows, this.loadedDimension, batch.length));
       }
     } catch (e) {
       throw providerError('transformers', e);

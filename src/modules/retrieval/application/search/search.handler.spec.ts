@@ -1,0 +1,130 @@
+import { loadConfig } from '../../../../shared/config';
+import { CollectionInfo, RankedChunk } from '../../domain/chunk';
+import { CollectionNotFoundError, EmbedderMismatchError, InvalidSearchError } from '../../domain/retrieval.errors';
+import { HashingEmbedder } from '../../infrastructure/embedders/hashing.embedder';
+import { EmbedderRegistry } from '../embedders/embedder-registry.service';
+import { BranchQuery, VectorStore } from '../ports/vector-store.port';
+import { SearchHandler } from './search.handler';
+
+const chunk = (id: string, score: number, extra: Partial<RankedChunk> = {}): RankedChunk => ({
+  chunkId: id, documentId: `doc-${id}`, title: `t-${id}`, text: `text ${id}`, metadata: {}, start: 0, end: 6, score, ...extra,
+});
+
+/** In-memory VectorStore: canned branch results, every call recorded. */
+class FakeStore implements Partial<VectorStore> {
+  collections = new Map<string, CollectionInfo>();
+  vector: RankedChunk[] = [];
+  text: RankedChunk[] = [];
+  vectorCalls: Array<BranchQuery & { embedderId: string; dimension: number }> = [];
+  textCalls: Array<BranchQuery & { text: string }> = [];
+  lookups = 0;
+  /** Applied after the first vector query: a re-index cut the collection over to another embedder. */
+  cutover?: CollectionInfo;
+
+  async getCollection(name: string) {
+    this.lookups++;
+    return this.collections.get(name) ?? null;
+  }
+  async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }) {
+    this.vectorCalls.push(q);
+    const current = this.collections.get(q.collection);
+    if (current?.embedderId !== q.embedderId) return []; // what the adapter's SQL does after a cutover
+    const out = this.vector;
+    if (this.cutover) {
+      this.collections.set(q.collection, this.cutover);
+      this.cutover = undefined;
+      return [];
+    }
+    return out;
+  }
+  async textSearch(q: BranchQuery & { text: string; textSearchConfig: string }) {
+    this.textCalls.push(q);
+    return this.text;
+  }
+}
+
+const hashing = new HashingEmbedder({ dimension: 64 });
+const other = new HashingEmbedder({ dimension: 32 });
+const info = (name: string, e: HashingEmbedder): CollectionInfo => ({
+  name, embedderId: e.modelId, dimension: e.dimension, textSearchConfig: 'portuguese', createdAt: new Date(),
+});
+
+function setup() {
+  const config = loadConfig({ env: {} });
+  const store = new FakeStore();
+  const registry = new EmbedderRegistry(hashing, async () => other); // swap() loads `other`
+  const handler = new SearchHandler(registry, store as unknown as VectorStore, config);
+  return { config, store, registry, handler };
+}
+
+describe('SearchHandler (fake ports)', () => {
+  it('answers an empty knowledge base (default collection not created yet) with no hits, and 404s a named unknown collection', async () => {
+    const { handler } = setup();
+    await expect(handler.execute({ query: 'férias', collection: 'default' })).resolves.toMatchObject({ hits: [], collection: 'default', embedder: null });
+    await expect(handler.execute({ query: 'férias', collection: 'vendas' })).rejects.toBeInstanceOf(CollectionNotFoundError);
+  });
+
+  it('validates the query and top_k before touching the store', async () => {
+    const { handler, store, config } = setup();
+    await expect(handler.execute({ query: '   ', collection: 'default' })).rejects.toBeInstanceOf(InvalidSearchError);
+    await expect(handler.execute({ query: 'x', collection: 'default', topK: config.retrieval.search.maxTopK + 1 })).rejects.toThrow(/top_k must be at most/);
+    expect(store.lookups).toBe(0);
+  });
+
+  it('hybrid: both branches over the candidate pool, fused (a chunk found by both ranks first), cut to top_k', async () => {
+    const { handler, store, config } = setup();
+    store.collections.set('kb', info('kb', hashing));
+    store.vector = [chunk('a', 0.9), chunk('b', 0.8), chunk('c', 0.7)];
+    store.text = [chunk('b', 12, { coverage: 1 }), chunk('d', 9, { coverage: 0.5 })];
+    const res = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 2 });
+    expect(store.vectorCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, embedderId: hashing.modelId, dimension: 64 });
+    expect(store.textCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, text: 'política de férias' });
+    expect(res.hits.map((h) => h.chunkId)).toEqual(['b', expect.any(String)]);
+    expect(res.hits[0]).toMatchObject({ ranks: { vector: 2, text: 1 }, coverage: 1 });
+    expect(res).toMatchObject({ mode: 'hybrid', collection: 'kb', embedder: hashing.modelId });
+    expect(res.timings.embed_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('vector and text modes query one branch with limit top_k; min_score filters on the branch score', async () => {
+    const { handler, store } = setup();
+    store.collections.set('kb', info('kb', hashing));
+    store.vector = [chunk('a', 0.9), chunk('b', 0.4)];
+    store.text = [chunk('c', 3)];
+    const v = await handler.execute({ query: 'x', collection: 'kb', mode: 'vector', topK: 3, minScore: 0.5 });
+    expect(v.hits.map((h) => [h.chunkId, h.ranks])).toEqual([['a', { vector: 1, text: null }]]);
+    expect(store.textCalls).toHaveLength(0);
+    expect(store.vectorCalls[0].limit).toBe(3);
+    const t = await handler.execute({ query: 'x', collection: 'kb', mode: 'text', topK: 3 });
+    expect(t).toMatchObject({ embedder: null, hits: [{ chunkId: 'c', ranks: { vector: null, text: 1 } }] });
+    expect(store.vectorCalls).toHaveLength(1);
+  });
+
+  it('caches the collection row between searches', async () => {
+    const { handler, store } = setup();
+    store.collections.set('kb', info('kb', hashing));
+    for (let i = 0; i < 5; i++) await handler.execute({ query: 'x', collection: 'kb', mode: 'text' });
+    expect(store.lookups).toBe(1);
+  });
+
+  it('a re-index that cuts over mid-search is retried once with the new embedder, never mixing vectors', async () => {
+    const { handler, store, registry } = setup();
+    store.collections.set('kb', info('kb', hashing));
+    await handler.execute({ query: 'warm the cache', collection: 'kb', mode: 'text' });
+    await registry.swap({ provider: 'hashing' }); // both loaded: `hashing` for the cached row, `other` after the cutover
+    store.cutover = info('kb', other);
+    store.vector = [chunk('n', 0.8)];
+    const res = await handler.execute({ query: 'x', collection: 'kb', mode: 'vector' });
+    expect(store.vectorCalls.map((c) => [c.embedderId, c.dimension])).toEqual([
+      [hashing.modelId, 64],
+      [other.modelId, 32],
+    ]);
+    expect(res).toMatchObject({ embedder: other.modelId, hits: [{ chunkId: 'n' }] });
+  });
+
+  it('refuses to search a collection built by an embedder that is not loaded', async () => {
+    const { handler, store } = setup();
+    store.collections.set('kb', info('kb', other));
+    await expect(handler.execute({ query: 'x', collection: 'kb', mode: 'vector' })).rejects.toBeInstanceOf(EmbedderMismatchError);
+    await expect(handler.execute({ query: 'x', collection: 'kb', mode: 'text' })).resolves.toMatchObject({ hits: [] });
+  });
+});
