@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPostgres } from '../src/shared/database';
 import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
+import { FakeOllamaServer } from './support/fake-ollama.server';
 
 describe('platform: health, Swagger, request ids, errors', () => {
   let t: TestApp;
@@ -20,6 +21,15 @@ describe('platform: health, Swagger, request ids, errors', () => {
       database: { status: 'up', migrations: 'applied', mode: SERVER_MODE ? 'server' : 'embedded' },
       embedder: { status: 'up', provider: 'hashing', kind: 'lexical', loaded: true },
     });
+  });
+
+  it('an empty knowledge base searches to no hits and asks to an abstention, not a 404', async () => {
+    const found = await t.http.post('/v1/search').send({ query: 'política de férias' });
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({ hits: [], collection: 'default' });
+    const asked = await t.http.post('/v1/ask').send({ question: 'Qual é a política de férias?' });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ grounded: false, citations: [] });
   });
 
   it('serves the Swagger document with every endpoint and its problem+json errors', async () => {
@@ -116,6 +126,38 @@ describe('web page ingestion (SSRF-guarded)', () => {
       expectProblem(await strict.http.post('/v1/documents/url').send({ url: 'http://169.254.169.254/latest/meta-data' }), 400, 'INGESTION.URL_REFUSED');
     } finally {
       await strict.close();
+    }
+  });
+});
+
+describe('readiness follows the embedder', () => {
+  const ollama = new FakeOllamaServer({ models: { 'nomic-embed-text': 8 } });
+  beforeAll(() => ollama.start());
+  afterAll(() => ollama.close());
+
+  it('answers 503 naming the embedder while its provider is down, and 200 once a background retry loads it', async () => {
+    ollama.serverError({ times: 2 }); // the boot attempt and the first retry (1 s later) fail
+    const t = await startTestApp({ retrieval: { embedder: { provider: 'ollama', ollama: { baseUrl: ollama.baseUrl, model: 'nomic-embed-text', dimension: 8 } } } });
+    try {
+      const down = await t.http.get('/health/ready');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({
+        status: 'error',
+        error: { embedder: { status: 'down', provider: 'ollama', loaded: false } },
+        info: { database: { status: 'up' } },
+      });
+      const deadline = Date.now() + 15_000;
+      let ready = down;
+      while (ready.status !== 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        ready = await t.http.get('/health/ready');
+      }
+      expect(ready.status).toBe(200);
+      expect(ready.body.info.embedder).toMatchObject({ status: 'up', provider: 'ollama', loaded: true });
+      expect(ready.body.info.embedder.error).toBeUndefined();
+      expect(ollama.embedRequests().length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -4,6 +4,7 @@ import { HealthRegistry } from '../../shared/health';
 import { EmbedderAdminService } from './application/embedders/embedder-admin.service';
 import { EmbedderRegistry } from './application/embedders/embedder-registry.service';
 import { ChunkIndexer } from './application/indexing/chunk-indexer.service';
+import { Embedder } from './application/ports/embedder.port';
 import { REINDEX_STORE, VECTOR_STORE } from './application/ports/retrieval.tokens';
 import { ReindexService } from './application/reindex/reindex.service';
 import { SearchHandler } from './application/search/search.handler';
@@ -13,11 +14,16 @@ import { PgVectorStore } from './infrastructure/vector-stores/pgvector.vector-st
 import { AdminEmbedderController } from './interface/http/admin-embedder.controller';
 import { SearchController } from './interface/http/search.controller';
 
+const WARM_UP_RETRY_FIRST_MS = 1000;
+const WARM_UP_RETRY_MAX_MS = 30_000;
+
 /** Loads the active embedder in the background so the HTTP server is up (and /health/ready says why not yet). */
 @Injectable()
 class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Embedder');
   private lastError?: { modelId: string; message: string };
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly embedders: EmbedderRegistry,
@@ -38,16 +44,34 @@ class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
     const active = this.embedders.active();
     const { provider, modelId, kind } = active.info;
     this.logger.log(`embedder ${modelId} (${provider}, ${kind}) selected`);
-    active
+    this.warmUp(active, WARM_UP_RETRY_FIRST_MS);
+  }
+
+  /**
+   * A provider that is not up yet (Ollama still starting beside us, a hub hiccup) must not leave the pod
+   * unready for good: retry with exponential backoff until it loads, another embedder becomes active, or
+   * the app stops.
+   */
+  private warmUp(embedder: Embedder, retryInMs: number): void {
+    const { modelId } = embedder.info;
+    embedder
       .warmUp()
-      .then(() => (this.lastError = undefined))
+      .then(() => {
+        if (this.lastError?.modelId === modelId) this.logger.log(`embedder ${modelId} loaded after earlier failures`);
+        this.lastError = undefined;
+      })
       .catch((e: Error) => {
         this.lastError = { modelId, message: e.message };
-        this.logger.error(`embedder warm-up failed: ${e.message}`);
+        if (this.stopped || this.embedders.active() !== embedder) return;
+        this.logger.error(`embedder warm-up failed: ${e.message} (retrying in ${retryInMs / 1000} s)`);
+        this.retry = setTimeout(() => this.warmUp(embedder, Math.min(retryInMs * 2, WARM_UP_RETRY_MAX_MS)), retryInMs);
+        this.retry.unref();
       });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
     await this.embedders.closeAll();
   }
 }
