@@ -12,7 +12,6 @@ export type { ChunkDraft, CollectionInfo, DocumentRef, Metadata, MetadataFilter,
 export { CollectionEmbedderChangedError } from './domain/retrieval.errors';
 export { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from './domain/collection-name';
 import { CollectionOrmEntity } from './infrastructure/vector-stores/collection.orm-entity';
-export { HashingEmbedder } from './infrastructure/embedders/hashing.embedder';
 export { IsMetadataFilter } from './interface/http/dto/metadata-filter.validator';
 /** TypeORM entities this module persists (registered by the app's DatabaseModule). */
 export const RETRIEVAL_ENTITIES = [CollectionOrmEntity];
