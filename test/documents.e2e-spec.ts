@@ -186,7 +186,7 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(file.detail).toContain(`${maxFileBytes} bytes`);
       const body = { title: 'grande', text: 'palavra '.repeat(Math.ceil(Math.max(maxFileBytes, 1024 * 1024) / 8) + 10) };
       expectProblem(await t.http.post('/v1/documents').send(body), 413, 'REQUEST.TOO_LARGE');
-      const chars = await startTestApp({ ingestion: { maxTextChars: 1000 } }, { dataDir: undefined });
+      const chars = await startTestApp({ ingestion: { maxTextChars: 1000 } }, { reset: false }); // keep what the suite stored (server pass)
       try {
         const long = expectProblem(await chars.http.post('/v1/documents').send({ title: 'longo', text: 'palavra '.repeat(200) }), 413, 'INGESTION.TOO_LARGE');
         expect(long.detail).toContain('1000 characters');

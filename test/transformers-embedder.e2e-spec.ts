@@ -187,6 +187,10 @@ describe('first use: download from the hub', () => {
     // query/passage prefixes change the input
     const [q] = await e.embed([TEXTS[0]], 'query');
     expect(cosine(q, a)).toBeLessThan(0.9999);
+    // without a purpose the port embeds as a document (the passage prefix)
+    const [plain] = await e.embed([TEXTS[0]]);
+    Array.from(plain).forEach((x, j) => expect(x).toBeCloseTo(a[j], 6));
+    expect({ dimension: e.dimension, modelId: e.modelId }).toEqual({ dimension: e.info.dimension, modelId: e.info.modelId });
   });
 
   it('a restarted process (fresh library, fresh adapter) loads from the cache without any request', async () => {

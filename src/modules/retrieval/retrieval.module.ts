@@ -57,16 +57,23 @@ class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
     embedder
       .warmUp()
       .then(() => {
+        if (!this.stillWanted(embedder)) return;
         if (this.lastError?.modelId === modelId) this.logger.log(`embedder ${modelId} loaded after earlier failures`);
         this.lastError = undefined;
       })
       .catch((e: Error) => {
+        if (!this.stillWanted(embedder)) return; // swapped out or shutting down: its error is nobody's business
         this.lastError = { modelId, message: e.message };
-        if (this.stopped || this.embedders.active() !== embedder) return;
         this.logger.error(`embedder warm-up failed: ${e.message} (retrying in ${retryInMs / 1000} s)`);
-        this.retry = setTimeout(() => this.warmUp(embedder, Math.min(retryInMs * 2, WARM_UP_RETRY_MAX_MS)), retryInMs);
+        this.retry = setTimeout(() => {
+          if (this.stillWanted(embedder)) this.warmUp(embedder, Math.min(retryInMs * 2, WARM_UP_RETRY_MAX_MS));
+        }, retryInMs);
         this.retry.unref();
       });
+  }
+
+  private stillWanted(embedder: Embedder): boolean {
+    return !this.stopped && this.embedders.active() === embedder;
   }
 
   async onApplicationShutdown(): Promise<void> {

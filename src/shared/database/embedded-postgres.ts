@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -77,7 +77,8 @@ export class EmbeddedPostgres {
   }
 
   private acquireLock(): void {
-    const file = resolve(this.options.dir, 'acervo.lock');
+    // the real path: the same directory reached through a symlink must find this process's own lock
+    const file = join(realpathSync(this.options.dir), 'acervo.lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx');

@@ -13,7 +13,10 @@ const reference = (text: string): string =>
 
 /** Seeded random text over the characters normalization cares about. */
 function randomText(seed: number, length: number): string {
-  const alphabet = ['a', 'b', 'ç', 'é', 'c\u0327', 'e\u0301', 'a\u0303', '\u0301', ' ', ' ', '\t', '\u00a0', '\n', '\n', '\r', '\r\n', '\u0000', '\u2028', '\uFEFF', '😀', 'x'];
+  const alphabet = [
+    'a', 'b', 'ç', 'é', 'c\u0327', 'e\u0301', 'a\u0303', '\u0301', ' ', ' ', '\t', '\u00a0', '\v', '\f', '\n', '\n', '\r', '\r\n',
+    '\u0000', '\u2028', '\u2029', '\uFEFF', '😀', '\ud800', 'x', '\u1100', '\u1161', '\u11a8', '\u0344', 'Å',
+  ];
   let a = seed >>> 0;
   const rnd = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -37,8 +40,22 @@ describe('document text identity', () => {
       const text = randomText(seed, 1 + (seed % 60));
       expect(normalizeText(text)).toBe(reference(text));
     }
-    const hangul = '\u1100\u1161\u11a8 \u1100\u1161'; // conjoining jamo compose across clusters
+    const hangul = '\u1100\u1161\u11a8 \u1100\u1161'; // conjoining jamo compose into syllables
     expect(normalizeText(hangul)).toBe(reference(hangul));
+  });
+
+  it('keeps exact offsets around decomposed Korean (conjoining jamo) and long inputs', () => {
+    const source = '\u1100\u1161\u11a8\u1100\u1161 resumo\r\n\r\n\r\nPolítica de fe\u0301rias.';
+    const n = normalizeWithOffsets(source);
+    expect(n.text).toBe(reference(source));
+    const i = n.text.indexOf('Política');
+    expect(source.slice(n.sourceStart[i], n.sourceEnd[i + 7])).toBe('Política');
+    expect(source.slice(n.sourceStart[0], n.sourceEnd[0])).toBe('\u1100\u1161\u11a8');
+    const long = 'Parágrafo com espaço no fim.   \r\n'.repeat(20_000) + 'ac\u0327a\u0303o';
+    const m = normalizeWithOffsets(long);
+    expect(m.text).toBe(reference(long));
+    const last = m.text.length - 4;
+    expect(long.slice(m.sourceStart[last], m.sourceEnd[m.text.length - 1])).toBe('ac\u0327a\u0303o');
   });
 
   it('maps every normalized character back to where it came from in the submitted text', () => {

@@ -6,7 +6,8 @@ import { DocumentTooLargeError } from '../../domain/ingestion.errors';
 /**
  * Multer stops reading a file at `ingestion.maxFileBytes` and Nest turns that into a bare 413 "File too
  * large". Placed outside the files interceptor, this gives it the same code and detail as every other size
- * limit of ingestion (INGESTION.TOO_LARGE, naming the limit); other multer limits pass through unchanged.
+ * limit of ingestion (INGESTION.TOO_LARGE, naming the limit). Multer's file size is the only limit that
+ * surfaces as a 413 here (its file-count and field limits are 400s), so the type alone identifies it.
  */
 @Injectable()
 export class UploadLimitsInterceptor implements NestInterceptor {
@@ -16,7 +17,7 @@ export class UploadLimitsInterceptor implements NestInterceptor {
     return next.handle().pipe(
       catchError((e: unknown) =>
         throwError(() =>
-          e instanceof PayloadTooLargeException && e.message === 'File too large'
+          e instanceof PayloadTooLargeException
             ? new DocumentTooLargeError('uploaded file', `${this.config.ingestion.maxFileBytes} bytes`)
             : e,
         ),
