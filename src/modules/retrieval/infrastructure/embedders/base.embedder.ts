@@ -16,3 +16,20 @@ export abstract class BaseEmbedder implements Embedder {
   abstract embed(texts: string[], purpose?: EmbeddingPurpose): Promise<Float32Array[]>;
   abstract warmUp(): Promise<void>;
 }
+
+/**
+ * An embedder behind an HTTP API (OpenAI-compatible, Ollama): ready once one call succeeded, which
+ * warmUp() makes with a one-word ping. Subclasses set `warmed` after every successful call.
+ */
+export abstract class RemoteEmbedder extends BaseEmbedder {
+  protected warmed = false;
+
+  get ready(): boolean {
+    return this.warmed;
+  }
+
+  async warmUp(): Promise<void> {
+    if (this.warmed) return;
+    await this.embed(['ping'], 'query');
+  }
+}

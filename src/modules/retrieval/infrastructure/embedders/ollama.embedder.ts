@@ -1,6 +1,6 @@
 import { OllamaEmbeddings } from '@langchain/ollama';
 import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
-import { BaseEmbedder } from './base.embedder';
+import { RemoteEmbedder } from './base.embedder';
 import { EmbedderFailedError } from '../../domain/retrieval.errors';
 import { fetchWithDeadline, providerError, toUnitVectors } from './vector-utils';
 
@@ -28,11 +28,10 @@ function failFastOnClientErrors(e: unknown): void {
 }
 
 /** Ollama's native /api/embed endpoint (local models such as nomic-embed-text or bge-m3). */
-export class OllamaEmbedder extends BaseEmbedder {
+export class OllamaEmbedder extends RemoteEmbedder {
   readonly info: EmbedderInfo;
   private readonly client: OllamaEmbeddings;
   private readonly origin: string;
-  private warmed = false;
 
   constructor(private readonly options: OllamaEmbedderOptions) {
     super();
@@ -53,15 +52,6 @@ export class OllamaEmbedder extends BaseEmbedder {
       // one-at-a-time queue (maxConcurrency 1) and stall the calls after it.
       fetch: fetchWithDeadline(options.timeoutMs),
     });
-  }
-
-  get ready(): boolean {
-    return this.warmed;
-  }
-
-  async warmUp(): Promise<void> {
-    if (this.warmed) return;
-    await this.embed(['ping'], 'query');
   }
 
   async embed(texts: string[], _purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {

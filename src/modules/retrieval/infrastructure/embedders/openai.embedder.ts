@@ -1,6 +1,6 @@
 import { OpenAIEmbeddings } from '@langchain/openai';
 import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
-import { BaseEmbedder } from './base.embedder';
+import { RemoteEmbedder } from './base.embedder';
 import { EmbedderFailedError, EmbedderUnavailableError } from '../../domain/retrieval.errors';
 import { decodeBase64Float32, fetchWithDeadline, providerError, toUnitVectors } from './vector-utils';
 
@@ -33,11 +33,10 @@ class EmbeddingsClient extends OpenAIEmbeddings {
 }
 
 /** Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, Azure-compatible gateways, vLLM, LM Studio, Ollama's /v1). */
-export class OpenAiEmbedder extends BaseEmbedder {
+export class OpenAiEmbedder extends RemoteEmbedder {
   readonly info: EmbedderInfo;
   private readonly client: EmbeddingsClient;
   private readonly origin: string;
-  private warmed = false;
 
   constructor(private readonly options: OpenAiEmbedderOptions) {
     super();
@@ -66,15 +65,6 @@ export class OpenAiEmbedder extends BaseEmbedder {
       // The deadline covers headers and body of each attempt; retries are LangChain's (maxRetries above).
       configuration: { baseURL: options.baseUrl, maxRetries: 0, fetch: fetchWithDeadline(options.timeoutMs) },
     });
-  }
-
-  get ready(): boolean {
-    return this.warmed;
-  }
-
-  async warmUp(): Promise<void> {
-    if (this.warmed) return;
-    await this.embed(['ping'], 'query');
   }
 
   async embed(texts: string[], _purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
