@@ -38,7 +38,8 @@ import { cacheEnabled, findSnapshot, recordSnapshot, snapshotDir } from './corpu
 import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { loadSquad } from './squad';
 import { databaseMode, gc, type LatencyStats, markdownTable, round, summarize } from './stats';
-import { CHUNKS_PER_DOC, mulberry32, SyntheticCorpus } from './synthetic';
+import { mulberry32 } from '../shared/random';
+import { CHUNKS_PER_DOC, SyntheticCorpus } from './synthetic';
 
 const TOP_K = 5;
 const WARMUP = 100;

@@ -13,22 +13,11 @@
  * so each document yields exactly CHUNKS_PER_DOC chunks, one per paragraph (ingest.bench checks it).
  */
 import { getEncoding, Tiktoken } from 'js-tiktoken';
+import { mulberry32 } from '../shared/random';
 
 export const CHUNKS_PER_DOC = 10;
 export const MIN_TOKENS = 140;
 export const MAX_TOKENS = 230;
-
-/** mulberry32: tiny, fast, good enough for text generation; returns [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FUNCTION_WORDS = `de a o que e do da em um para com não uma os no se na por mais as dos como mas ao ele das à seu sua
 ou quando muito nos já eu também só pelo pela até isso ela entre depois sem mesmo aos seus quem nas me esse eles você essa

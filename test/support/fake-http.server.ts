@@ -1,5 +1,6 @@
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { mulberry32 } from '../../src/shared/random';
 
 /**
  * A tiny scriptable HTTP server for adapter tests: a route table ("POST /v1/embeddings" -> handler),
@@ -236,16 +237,9 @@ export function vectorFor(text: string, dimension: number): number[] {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  let s = h >>> 0;
+  const rand = mulberry32(h >>> 0);
   const out: number[] = [];
-  for (let i = 0; i < dimension; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out.push(Math.fround(u * 4 - 2));
-  }
+  for (let i = 0; i < dimension; i++) out.push(Math.fround(rand() * 4 - 2));
   return out;
 }
 

@@ -1,4 +1,7 @@
-import { contentHash, normalizeText, normalizeWithOffsets, sourceRange } from './document';
+import { mulberry32 } from '../../../shared/random';
+import { contentHash, normalizeWithOffsets, sourceRange } from './document';
+
+const normalizeText = (text: string): string => normalizeWithOffsets(text).text;
 
 /** The regex pipeline content hashes were defined with: normalizeWithOffsets must produce exactly this text. */
 const reference = (text: string): string =>
@@ -13,17 +16,11 @@ const reference = (text: string): string =>
 
 /** Seeded random text over the characters normalization cares about. */
 function randomText(seed: number, length: number): string {
+  const rnd = mulberry32(seed);
   const alphabet = [
     'a', 'b', 'ç', 'é', 'c\u0327', 'e\u0301', 'a\u0303', '\u0301', ' ', ' ', '\t', '\u00a0', '\v', '\f', '\n', '\n', '\r', '\r\n',
     '\u0000', '\u2028', '\u2029', '\uFEFF', '😀', '\ud800', 'x', '\u1100', '\u1161', '\u11a8', '\u0344', 'Å',
   ];
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   let out = '';
   while (out.length < length) out += alphabet[Math.floor(rnd() * alphabet.length)];
   return out;

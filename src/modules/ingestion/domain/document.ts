@@ -20,14 +20,10 @@ export interface KnowledgeDocument {
 }
 
 /**
- * Text as it will be chunked: Unicode NFC, Unix newlines, no trailing spaces per line, no runs of more
- * than one blank line, no NUL characters, trimmed.
+ * Normalized text (as it will be chunked and hashed: Unicode NFC, Unix newlines, no trailing spaces per
+ * line, no runs of more than one blank line, no NUL characters, trimmed) plus, for each of its
+ * characters, the range it came from in the text as submitted.
  */
-export function normalizeText(text: string): string {
-  return normalizeWithOffsets(text).text;
-}
-
-/** Normalized text plus, for each of its characters, the range it came from in the text as submitted. */
 export interface NormalizedText {
   text: string;
   /** Offset in the submitted text where normalized character i starts. */
@@ -112,7 +108,7 @@ function nfcUnits(source: string): Units {
 }
 
 /**
- * {@link normalizeText} that keeps track of where every character came from, so chunk offsets can point
+ * Normalizes text as {@link NormalizedText} describes, keeping track of where every character came from, so chunk offsets can point
  * into the text the caller sent (for files: the text extracted from them) rather than into its normalized
  * form. Each step is the same as the plain regex pipeline (NFC, CRLF/CR -> LF, trailing spaces, blank runs,
  * NUL, trim); document.spec.ts checks the two agree on random input, since content hashes depend on it.
