@@ -1,5 +1,8 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import pinoHttp from 'pino-http';
 import { loadConfig } from '../config';
 import { pinoHttpOptions, redactUrl, REDACT_PATHS } from './logging.module';
 
@@ -24,5 +27,51 @@ describe('logging', () => {
     const opts = pinoHttpOptions(cfg);
     expect(opts.transport).toBeUndefined();
     expect(opts.level).toBe('debug');
+  });
+
+  describe('access lines', () => {
+    let server: Server;
+    let lines: Array<Record<string, unknown>>;
+
+    beforeAll(async () => {
+      lines = [];
+      const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk))), cb()) });
+      const opts = pinoHttpOptions(loadConfig({ env: { APP_PROFILES: 'test', LOG_LEVEL: 'info' } }));
+      const log = pinoHttp({ ...opts, transport: undefined }, sink);
+      server = createServer((req, res) => {
+        log(req, res);
+        res.statusCode = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
+        res.end('{}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+    const hit = (path: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const before = lines.length;
+        const { port } = server.address() as AddressInfo;
+        request({ host: '127.0.0.1', port, path }, (res) => {
+          res.resume();
+          res.on('end', () => setImmediate(() => resolve(lines[before])));
+        })
+          .on('error', reject)
+          .end();
+      });
+
+    it('logs a 5xx as an error with its status but without an invented stack', async () => {
+      const line = await hit('/v1/ask?status=502');
+      expect(line.level).toBe(50);
+      expect(line.msg).toBe('request failed with status 502');
+      expect(line.err).toBeUndefined();
+      expect((line.res as { statusCode: number }).statusCode).toBe(502);
+      expect((line.req as { id: string }).id).toEqual(expect.any(String));
+    });
+
+    it('logs a not-ready probe (503) as a warning and a 4xx as a warning', async () => {
+      expect((await hit('/health/ready?status=503')).level).toBe(40);
+      expect((await hit('/v1/documents?status=404')).level).toBe(40);
+      expect((await hit('/v1/documents?status=200')).level).toBe(30);
+    });
   });
 });

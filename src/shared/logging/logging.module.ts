@@ -43,7 +43,9 @@ export function pinoHttpOptions(config: AppConfig): Options {
     level: config.logging.level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     genReqId: assignRequestId,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: requestLogLevel,
+    customErrorObject: requestErrorObject,
+    customErrorMessage: (_req, res) => `request failed with status ${res.statusCode}`,
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
     },
@@ -52,6 +54,32 @@ export function pinoHttpOptions(config: AppConfig): Options {
       ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
       : undefined,
   };
+}
+
+/**
+ * A 5xx answer is an error, except the readiness probe's 503, which is how a replica that is still
+ * loading (or whose database is down) says so: the probe's own body names the failing check.
+ */
+export function requestLogLevel(req: IncomingMessage, res: ServerResponse, err?: Error): 'error' | 'warn' | 'info' {
+  if (res.statusCode === 503 && (req.url ?? '').startsWith('/health/')) return 'warn';
+  if (err || res.statusCode >= 500) return 'error';
+  return res.statusCode >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * For a 5xx with no thrown error pino-http invents `Error('failed with status code N')`, whose stack
+ * points into pino-http itself. The cause is already logged once by the problem-details filter under the
+ * same request id, so the access line keeps the status and drops the invented error.
+ */
+export function requestErrorObject(
+  _req: IncomingMessage,
+  res: ServerResponse & { err?: unknown },
+  error: Error,
+  val: Record<string, unknown>,
+): Record<string, unknown> {
+  if (res.err || !/^failed with status code \d+$/.test(error.message)) return val;
+  const { err: _invented, ...rest } = val;
+  return rest;
 }
 
 /** Query strings can carry tokens (?api_key=...); keep the path and the parameter names only. */
