@@ -49,6 +49,32 @@ describe('search', () => {
     expect(none).toEqual([]);
   });
 
+  it.each(['vector', 'text', 'hybrid'])('filters by ranges in %s mode: numbers numerically, strings by code point', async (mode) => {
+    const scores = (hits: Array<{ metadata: { Score: unknown } }>) => hits.map((h) => h.metadata.Score as number);
+    const high = (await search({ query: 'a story of friendship and battles', mode, filters: { Score: { gte: 8.5 } }, top_k: 100 })).body.hits;
+    expect(high.length).toBeGreaterThan(0);
+    expect(Math.min(...scores(high))).toBeGreaterThanOrEqual(8.5);
+    const band = (await search({ query: 'school life', mode, filters: { Score: { gt: 7, lte: 7.5 }, Genres: 'Comedy' }, top_k: 100 })).body.hits;
+    expect(band.length).toBeGreaterThan(0);
+    for (const h of band) {
+      expect(h.metadata.Score).toBeGreaterThan(7);
+      expect(h.metadata.Score).toBeLessThanOrEqual(7.5);
+      expect(h.metadata.Genres).toContain('Comedy');
+    }
+    // Numeric order, not text order: as text, MAL_ID 5 would sort between "100" and "1000".
+    const ids = (await search({ query: 'the', mode, filters: { MAL_ID: { gte: 100, lt: 1000 } }, top_k: 100 })).body.hits;
+    expect(ids.length).toBeGreaterThan(0);
+    for (const h of ids) expect(h.metadata.MAL_ID).toBeGreaterThanOrEqual(100);
+    for (const h of ids) expect(h.metadata.MAL_ID).toBeLessThan(1000);
+    expect((await search({ query: 'anime', mode, filters: { Score: { gt: 9 } } })).body.hits).toEqual([]); // best is 8.83
+    const names = (await search({ query: 'the', mode, filters: { Name: { gte: 'A', lt: 'C' } }, top_k: 100 })).body.hits;
+    expect(names.length).toBeGreaterThan(0);
+    for (const h of names) expect(h.metadata.Name).toMatch(/^[AB]/);
+    // A number bound never matches a string value, nor a string bound a number.
+    expect((await search({ query: 'the', mode, filters: { Name: { gte: 0 } } })).body.hits).toEqual([]);
+    expect((await search({ query: 'the', mode, filters: { Score: { gte: '0' } } })).body.hits).toEqual([]);
+  });
+
   it('honours top_k and min_score, and keeps collections apart', async () => {
     expect((await search({ query: 'robot', top_k: 7 })).body.hits).toHaveLength(7);
     const strict = (await search({ query: 'bounty hunters Bebop', min_score: 0.99 })).body.hits;
@@ -63,7 +89,17 @@ describe('search', () => {
     expectProblem(await search({ query: 'x', top_k: 0 }), 400, 'REQUEST.VALIDATION');
     expectProblem(await search({ query: 'x', top_k: 101 }), 400, 'RETRIEVAL.INVALID_QUERY');
     expectProblem(await search({ query: 'x', mode: 'semantic' }), 400, 'REQUEST.VALIDATION');
-    expectProblem(await search({ query: 'x', filters: { Genres: { gt: 1 } } }), 400, 'REQUEST.VALIDATION');
+    for (const filters of [
+      { Score: { between: [1, 2] } },
+      { Score: { gt: 1, lt: 'z' } },
+      { Score: { gt: null } },
+      { Score: { in: [8], gt: 2 } },
+      { Score: {} },
+      { Genres: { in: [] } },
+      { Genres: ['Action'] },
+    ]) {
+      expectProblem(await search({ query: 'x', filters }), 400, 'REQUEST.VALIDATION');
+    }
     expectProblem(await search({ query: 'x', collection: 'nunca-criada' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
   });
 

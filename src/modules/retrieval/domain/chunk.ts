@@ -26,8 +26,18 @@ export interface EmbeddedChunk extends ChunkDraft {
 
 export type SearchMode = 'vector' | 'text' | 'hybrid';
 
-/** Equality (`value`) or membership (`{ in: [...] }`) per metadata key; arrays match by element. */
-export type MetadataFilter = Record<string, string | number | boolean | { in: Array<string | number | boolean> }>;
+export type MetadataValue = string | number | boolean;
+export const RANGE_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
+export type RangeOperator = (typeof RANGE_OPERATORS)[number];
+/** Bounds on a number (numeric order) or a string (code-point order: ISO dates compare as dates). */
+export type MetadataRange = Partial<Record<RangeOperator, number | string>>;
+
+/**
+ * Per metadata key: equality (`value`), membership (`{ in: [...] }`) or a range (`{ gte: 8, lt: 9 }`).
+ * Equality and membership match array-valued metadata by element; a range applies to scalar values of
+ * the bound's type (a number bound never matches a string value).
+ */
+export type MetadataFilter = Record<string, MetadataValue | { in: MetadataValue[] } | MetadataRange>;
 
 /** One candidate from one retrieval branch, in branch order (rank 1 = best). */
 export interface RankedChunk {

@@ -3,7 +3,7 @@ import pgvector from 'pgvector';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
-import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RankedChunk } from '../../domain/chunk';
+import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
 import { BranchQuery, VectorStore } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
@@ -183,16 +183,32 @@ export class PgVectorStore implements VectorStore {
   }
 }
 
-/** Equality or `in` per key, as jsonb containment (GIN-indexed); an array value matches by element. */
+const RANGE_SQL: Record<RangeOperator, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/**
+ * Equality or `in` per key, as jsonb containment (GIN-indexed), where an array value matches by
+ * element; a range compares scalar values of the bound's type (numbers numerically, strings by code
+ * point, so ISO-8601 dates compare as dates).
+ */
 export function metadataFilterSql(filters: MetadataFilter | undefined, params: unknown[]): string {
   if (!filters) return '';
   const clauses: string[] = [];
+  const param = (v: unknown) => (params.push(v), `$${params.length}`);
   for (const [key, cond] of Object.entries(filters)) {
-    const values = typeof cond === 'object' && cond !== null && 'in' in cond ? cond.in : [cond];
-    const alternatives = values.flatMap((v) => {
-      params.push(JSON.stringify({ [key]: v }), JSON.stringify({ [key]: [v] }));
-      return [`c.metadata @> $${params.length - 1}::jsonb`, `c.metadata @> $${params.length}::jsonb`];
-    });
+    if (typeof cond === 'object' && cond !== null && !('in' in cond)) {
+      const bounds = Object.entries(cond) as Array<[RangeOperator, number | string]>;
+      const numeric = typeof bounds[0]?.[1] === 'number';
+      const k = param(key);
+      const value = numeric ? `(c.metadata ->> ${k})::numeric` : `(c.metadata ->> ${k}) COLLATE "C"`;
+      const tests = bounds.map(([op, b]) => `${value} ${RANGE_SQL[op]} ${param(numeric ? b : String(b))}::${numeric ? 'numeric' : 'text'}`);
+      clauses.push(`(jsonb_typeof(c.metadata -> ${k}) = '${numeric ? 'number' : 'string'}' AND ${tests.join(' AND ')})`);
+      continue;
+    }
+    const values = typeof cond === 'object' && cond !== null ? cond.in : [cond];
+    const alternatives = values.flatMap((v) => [
+      `c.metadata @> ${param(JSON.stringify({ [key]: v }))}::jsonb`,
+      `c.metadata @> ${param(JSON.stringify({ [key]: [v] }))}::jsonb`,
+    ]);
     clauses.push(alternatives.length ? `(${alternatives.join(' OR ')})` : 'false');
   }
   return clauses.length ? ` AND ${clauses.join(' AND ')}` : '';

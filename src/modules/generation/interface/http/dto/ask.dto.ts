@@ -23,7 +23,12 @@ export class AskRequestDto {
   @Max(50)
   top_k?: number;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { team: 'suporte' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { team: 'suporte', year: { gte: 2024 } },
+    description: 'Metadata filters, as in POST /v1/search: equality, { "in": [...] } or a range { "gte": 2024, "lt": 2026 }.',
+  })
   @IsOptional()
   @IsMetadataFilter()
   filters?: MetadataFilter;

@@ -34,8 +34,11 @@ export class SearchRequestDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    example: { Genres: 'Action', source_type: { in: ['upload', 'url'] } },
-    description: 'Metadata filters: equality, or { "in": [...] }. Array-valued metadata matches by element.',
+    example: { Genres: 'Action', Score: { gte: 8 }, source_type: { in: ['upload', 'url'] } },
+    description:
+      'Metadata filters, all of which must hold: equality, { "in": [...] } (array-valued metadata matches by element), ' +
+      'or a range { "gt"|"gte"|"lt"|"lte": bound } with number bounds (numeric order) or string bounds (code-point order, ' +
+      'so ISO-8601 dates compare as dates); a range matches scalar values of its bounds\' type only.',
   })
   @IsOptional()
   @IsMetadataFilter()
