@@ -91,6 +91,33 @@ describe('documents (ingestion through the HTTP API)', () => {
     });
   });
 
+  describe('CSV with defaults only', () => {
+    it('detects the tag column of the anime dataset, so genre and score filters work without options', async () => {
+      const res = await t.http.post('/v1/documents').field('collection', 'anime-auto').attach('files', readFileSync(ANIME_CSV), 'anime.csv');
+      expect(res.status).toBe(201);
+      expect(res.body.documents).toHaveLength(269);
+      const hits = (await search(t, { query: 'giant robots war', collection: 'anime-auto', filters: { Genres: 'Mecha', Score: { gte: 8 } }, top_k: 20 })).body.hits;
+      expect(hits.length).toBeGreaterThan(0);
+      for (const h of hits) {
+        expect(h.metadata.Genres).toContain('Mecha');
+        expect(h.metadata.Score).toBeGreaterThanOrEqual(8);
+      }
+    });
+
+    it('reads a semicolon-delimited pt-BR export with decimal commas', async () => {
+      const planilha = [
+        'código;nome;nota;descrição',
+        '1;Férias;8,5;Como pedir férias pelo portal do colaborador, com aprovação do gestor em até cinco dias úteis.',
+        '2;Reembolso;7,25;Reembolsos de viagem são pagos na folha seguinte à aprovação da nota fiscal pelo financeiro.',
+      ].join('\r\n');
+      const res = await t.http.post('/v1/documents').field('collection', 'planilha').attach('files', Buffer.from(planilha, 'utf8'), 'procedimentos.csv');
+      expect(res.status).toBe(201);
+      const hit = (await search(t, { query: 'reembolso de viagem', collection: 'planilha', filters: { nota: { lt: 8 } } })).body.hits;
+      expect(hit).toHaveLength(1);
+      expect(hit[0]).toMatchObject({ title: 'Reembolso', metadata: { código: 2, nome: 'Reembolso', nota: 7.25 } });
+    });
+  });
+
   describe('dedup and re-ingest', () => {
     it('returns the existing document for the same content (200, deduplicated)', async () => {
       const body = { title: 'Dedup', text: 'Conteúdo único para deduplicação.\r\n', collection: 'dedup' };

@@ -69,11 +69,12 @@ export const appConfigSchema = z.object({
       .object({ unit: z.enum(['tokens', 'characters']), size: int(16), overlap: int(0) })
       .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] }),
     csv: z.object({
-      delimiter: z.string().length(1),
+      delimiter: z.union([z.literal('auto'), z.string().length(1)]),
       textColumns: stringList,
       titleColumn: z.string(),
       idColumn: z.string(),
       listColumns: stringList,
+      detectListColumns: bool,
       listSeparator: z.string().min(1),
     }),
     url: z.object({

@@ -4,31 +4,40 @@ import { InvalidIngestionRequestError, UnreadableDocumentError } from '../../dom
 import { decodeText, stem } from './text-decoding';
 
 export interface CsvDefaults {
+  /** A single character, or `auto`: the most frequent of , ; tab | in the header line. */
   delimiter: string;
   textColumns: string[];
   titleColumn: string;
   idColumn: string;
   listColumns: string[];
+  /** With no list columns given, split columns that look like tag lists (see detectListColumns). */
+  detectListColumns: boolean;
   listSeparator: string;
 }
 
 const TITLE_CANDIDATES = ['title', 'name', 'titulo', 'título', 'nome'];
 const NUMBER = /^-?\d+(\.\d+)?$/;
+/** 8,78: a decimal comma, as spreadsheets write numbers in pt-BR (only where the delimiter is not a comma). */
+const DECIMAL_COMMA = /^-?\d+,\d+$/;
+const DELIMITER_CANDIDATES = [',', ';', '\t', '|'];
 
 /**
  * Each row is a document. Text columns are indexed (given, or auto: columns whose values average
- * over 40 characters); every other column becomes metadata, numbers as numbers and list columns as
- * arrays, so `filters` can match them.
+ * over 40 characters); every other column becomes metadata, numbers as numbers (8.78, or 8,78 when
+ * the delimiter is not a comma) and list columns (given, or detected) as arrays, so `filters` can
+ * match them. The delimiter is given or sniffed from the header line.
  */
 export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: ParseOptions['csv'] = {}): ParsedDocument[] {
   let rows: Record<string, string>[];
+  const text = decodeText(raw.buffer, raw.filename);
+  const delimiter = defaults.delimiter === 'auto' ? sniffDelimiter(text) : defaults.delimiter;
   try {
-    rows = parse(decodeText(raw.buffer, raw.filename), {
+    rows = parse(text, {
       columns: (header: string[]) => header.map((h) => h.trim()),
       skip_empty_lines: true,
       bom: true,
       trim: true,
-      delimiter: defaults.delimiter,
+      delimiter,
       relax_quotes: true,
     });
   } catch (e) {
@@ -37,10 +46,9 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]);
   const pick = (given: string[] | undefined, fallback: string[]) => (given && given.length ? given : fallback);
-  const textColumns = pick(options.textColumns, defaults.textColumns);
-  const resolvedText = textColumns.length ? textColumns : autoTextColumns(rows, columns);
-  const listColumns = pick(options.listColumns, defaults.listColumns);
-  for (const c of [...resolvedText, ...listColumns]) {
+  const givenText = pick(options.textColumns, defaults.textColumns);
+  const givenLists = pick(options.listColumns, defaults.listColumns);
+  for (const c of [...givenText, ...givenLists]) {
     if (!columns.includes(c)) throw new InvalidIngestionRequestError('csv', `column "${c}" is not in ${raw.filename} (columns: ${columns.join(', ')})`);
   }
   const idColumn = options.idColumn || defaults.idColumn || columns[0];
@@ -49,18 +57,27 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   for (const [name, c] of [['id column', idColumn], ['title column', titleColumn]]) {
     if (!columns.includes(c)) throw new InvalidIngestionRequestError('csv', `${name} "${c}" is not in ${raw.filename}`);
   }
+  const resolvedText = givenText.length ? givenText : autoTextColumns(rows, columns);
+  // A detected list column may also be an auto text column (its words help search); it is metadata too.
+  const listColumns =
+    givenLists.length || !defaults.detectListColumns
+      ? givenLists
+      : detectListColumns(rows, columns.filter((c) => !givenText.includes(c) && c !== idColumn && c !== titleColumn), defaults.listSeparator);
+  const decimalComma = delimiter !== ',';
   const base = stem(raw.filename);
   return rows.map((row, i) => {
     const metadata: Record<string, unknown> = {};
     for (const c of columns) {
-      if (resolvedText.includes(c) && c !== titleColumn) continue;
+      if (resolvedText.includes(c) && c !== titleColumn && !listColumns.includes(c)) continue;
       const v = row[c] ?? '';
       if (v === '') continue;
       metadata[c] = listColumns.includes(c)
         ? v.split(defaults.listSeparator).map((s) => s.trim()).filter(Boolean)
         : NUMBER.test(v) && v.length < 16
           ? Number(v)
-          : v;
+          : decimalComma && DECIMAL_COMMA.test(v) && v.length < 16
+            ? Number(v.replace(',', '.'))
+            : v;
     }
     const id = row[idColumn] || String(i + 1);
     return {
@@ -82,3 +99,36 @@ function autoTextColumns(rows: Record<string, string>[], columns: string[]): str
   return columns.filter((c) => !sample.every((r) => NUMBER.test(r[c] ?? '') || r[c] === ''));
 }
 
+
+/** The candidate that occurs most often in the header line, outside quotes; a comma on a tie or none. */
+export function sniffDelimiter(text: string): string {
+  const counts = new Map(DELIMITER_CANDIDATES.map((d) => [d, 0]));
+  let quoted = false;
+  for (let i = 0; i < text.length && i < 65536; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
+  return best;
+}
+
+/**
+ * Columns that hold tag lists, such as `Genres` = "Action, Adventure, Drama": in the first 500 rows, at
+ * least 20% of the values contain the separator, every item is short (at most 40 characters), most items
+ * have a letter (so 8,78 is not a list), and items repeat (a vocabulary: at most half as many distinct
+ * items as items), which names and free text that merely contain commas do not.
+ */
+export function detectListColumns(rows: Record<string, string>[], candidates: string[], separator: string): string[] {
+  const sample = rows.slice(0, 500);
+  return candidates.filter((c) => {
+    const values = sample.map((r) => r[c] ?? '').filter((v) => v !== '');
+    if (values.length < 5 || values.filter((v) => v.includes(separator)).length < values.length * 0.2) return false;
+    const items = values.flatMap((v) => v.split(separator).map((s) => s.trim()).filter(Boolean));
+    if (items.some((i) => i.length > 40)) return false;
+    if (items.filter((i) => /\p{L}/u.test(i)).length < items.length * 0.8) return false;
+    return new Set(items).size * 2 <= items.length;
+  });
+}
