@@ -170,6 +170,16 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(page.body.items.map((d: { title: string }) => d.title)).toEqual(['Doc 4', 'Doc 3']);
       const even = await t.http.get('/v1/documents').query({ collection: 'crud', metadata: '{"par":true}' });
       expect(even.body.total).toBe(3);
+      // The search filter grammar: ranges and "in" too.
+      const list = async (metadata: unknown) =>
+        (await t.http.get('/v1/documents').query({ collection: 'crud', metadata: JSON.stringify(metadata) })).body.items
+          .map((d: { metadata: { n: number } }) => d.metadata.n)
+          .sort();
+      expect(await list({ n: { gte: 1, lt: 3 } })).toEqual([1, 2]);
+      expect(await list({ n: { in: [0, 4] }, par: true })).toEqual([0, 4]);
+      const nested = await t.http.get('/v1/documents').query({ metadata: '{"n":{"between":[1,2]}}' });
+      expectProblem(nested, 400, 'INGESTION.INVALID_REQUEST');
+      expect(nested.body.errors[0]).toMatchObject({ field: 'metadata', message: expect.stringContaining('"gte": 8') });
       const id = page.body.items[0].id;
       const one = await t.http.get(`/v1/documents/${id}`);
       expect(one.body).toMatchObject({ id, title: 'Doc 4', chunk_count: 1, collection: 'crud', source_type: 'json', metadata: { n: 4 } });

@@ -9,9 +9,12 @@ export type { ReindexJob, ReindexStatus } from './application/reindex/reindex-jo
 export type { SearchQuery, SearchResult } from './application/search/search.query';
 export type { Embedder, EmbedderInfo, EmbedderSpec, EmbeddingPurpose } from './application/ports/embedder.port';
 export type { ChunkDraft, CollectionInfo, DocumentRef, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';
+export { isMetadataFilter, METADATA_FILTER_RULE } from './domain/chunk';
 export { CollectionEmbedderChangedError } from './domain/retrieval.errors';
 export { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from './domain/collection-name';
 import { CollectionOrmEntity } from './infrastructure/vector-stores/collection.orm-entity';
 export { IsMetadataFilter } from './interface/http/dto/metadata-filter.validator';
+/** SQL for a MetadataFilter over a jsonb column (for other modules' listings: the same grammar as search). */
+export { metadataFilterSql } from './infrastructure/vector-stores/pgvector.vector-store';
 /** TypeORM entities this module persists (registered by the app's DatabaseModule). */
 export const RETRIEVAL_ENTITIES = [CollectionOrmEntity];

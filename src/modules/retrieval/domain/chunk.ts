@@ -39,6 +39,39 @@ export type MetadataRange = Partial<Record<RangeOperator, number | string>>;
  */
 export type MetadataFilter = Record<string, MetadataValue | { in: MetadataValue[] } | MetadataRange>;
 
+export const METADATA_FILTER_RULE =
+  'filters map metadata keys to a string, number or boolean, to { "in": [values] } (1-100 values), ' +
+  'or to a range such as { "gte": 8, "lt": 9 } (gt, gte, lt, lte; bounds all numbers or all strings)';
+
+const isScalar = (v: unknown): v is MetadataValue => ['string', 'number', 'boolean'].includes(typeof v);
+const isBound = (v: unknown) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 256);
+
+function isCondition(v: unknown): boolean {
+  if (isScalar(v)) return true;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const entries = Object.entries(v);
+  if (entries.length === 1 && entries[0][0] === 'in') {
+    const list = entries[0][1];
+    return Array.isArray(list) && list.length > 0 && list.length <= 100 && list.every(isScalar);
+  }
+  // A range: one to four of gt/gte/lt/lte, all numbers or all strings.
+  return (
+    entries.length > 0 &&
+    entries.every(([op, bound]) => (RANGE_OPERATORS as readonly string[]).includes(op) && isBound(bound)) &&
+    new Set(entries.map(([, bound]) => typeof bound)).size === 1
+  );
+}
+
+/** Whether a value (parsed JSON) is a MetadataFilter; METADATA_FILTER_RULE says what is accepted. */
+export function isMetadataFilter(value: unknown): value is MetadataFilter {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.entries(value as object).every(([k, v]) => k.length > 0 && k.length <= 128 && isCondition(v))
+  );
+}
+
 /** One candidate from one retrieval branch, in branch order (rank 1 = best). */
 export interface RankedChunk {
   chunkId: string;

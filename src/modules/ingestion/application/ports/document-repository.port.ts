@@ -1,8 +1,10 @@
+import type { MetadataFilter } from '../../../retrieval';
 import { KnowledgeDocument } from '../../domain/document';
 
 export interface DocumentListQuery {
   collection?: string;
-  metadata?: Record<string, unknown>;
+  /** The same grammar as search filters: equality (array elements too), { in: [...] }, ranges. */
+  metadata?: MetadataFilter;
   limit: number;
   offset: number;
 }

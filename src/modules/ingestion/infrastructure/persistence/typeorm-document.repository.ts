@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DATA_SOURCE, managerFor } from '../../../../shared/database';
+import { metadataFilterSql } from '../../../retrieval';
 import { KnowledgeDocument, SourceType } from '../../domain/document';
 import { DocumentListQuery, DocumentRepository, DuplicateSourceError } from '../../application/ports/document-repository.port';
 import { DocumentOrmEntity } from './document.orm-entity';
@@ -48,7 +49,15 @@ export class TypeOrmDocumentRepository implements DocumentRepository {
   async list(q: DocumentListQuery): Promise<{ items: KnowledgeDocument[]; total: number }> {
     const qb = this.repo.createQueryBuilder('d');
     if (q.collection) qb.andWhere('d.collection = :collection', { collection: q.collection });
-    if (q.metadata && Object.keys(q.metadata).length) qb.andWhere('d.metadata @> :meta::jsonb', { meta: JSON.stringify(q.metadata) });
+    if (q.metadata && Object.keys(q.metadata).length) {
+      let n = 0;
+      const bind = (value: unknown) => {
+        const name = `meta${n++}`;
+        qb.setParameter(name, value);
+        return `:${name}`;
+      };
+      qb.andWhere(`true${metadataFilterSql(q.metadata, bind, 'd.metadata')}`);
+    }
     qb.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'ASC').take(q.limit).skip(q.offset);
     const [rows, total] = await qb.getManyAndCount();
     return { items: rows.map(toDomain), total };

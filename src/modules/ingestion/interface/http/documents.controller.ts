@@ -9,7 +9,8 @@ import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { ApiProblems } from '../../../../shared/http';
-import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../../../retrieval';
+import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, isMetadataFilter, METADATA_FILTER_RULE } from '../../../retrieval';
+import type { MetadataFilter } from '../../../retrieval';
 import { DocumentsHandler } from '../../application/documents/document-queries.handler';
 import { IngestResult } from '../../application/ingest/ingest.command';
 import { IngestFilesHandler } from '../../application/ingest/ingest-files.handler';
@@ -149,7 +150,7 @@ export class DocumentsController {
   async list(@Query() q: ListDocumentsQueryDto): Promise<DocumentListDto> {
     const limit = q.limit ?? 20;
     const offset = q.offset ?? 0;
-    const { items, total } = await this.documents.list({ collection: q.collection, metadata: parseJsonObject('metadata', q.metadata), limit, offset });
+    const { items, total } = await this.documents.list({ collection: q.collection, metadata: parseMetadataFilter(q.metadata), limit, offset });
     return { items: items.map(toDto), total, limit, offset };
   }
 
@@ -184,6 +185,12 @@ function parseJsonObject(field: string, raw?: string): Record<string, unknown> |
     /* fall through */
   }
   throw new InvalidIngestionRequestError(field, 'must be a JSON object');
+}
+
+function parseMetadataFilter(raw?: string): MetadataFilter | undefined {
+  const value = parseJsonObject('metadata', raw);
+  if (value === undefined || isMetadataFilter(value)) return value;
+  throw new InvalidIngestionRequestError('metadata', METADATA_FILTER_RULE.replace(/^filters map/, 'must be a JSON object mapping'));
 }
 
 async function validated<T extends object>(cls: new () => T, body: unknown): Promise<T> {

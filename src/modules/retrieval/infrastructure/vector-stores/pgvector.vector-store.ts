@@ -190,24 +190,29 @@ const RANGE_SQL: Record<RangeOperator, string> = { gt: '>', gte: '>=', lt: '<', 
  * element; a range compares scalar values of the bound's type (numbers numerically, strings by code
  * point, so ISO-8601 dates compare as dates).
  */
-export function metadataFilterSql(filters: MetadataFilter | undefined, params: unknown[]): string {
+export function metadataFilterSql(
+  filters: MetadataFilter | undefined,
+  /** Positional parameters to append to ($n), or a function that binds a value and returns its placeholder. */
+  params: unknown[] | ((value: unknown) => string),
+  column = 'c.metadata',
+): string {
   if (!filters) return '';
   const clauses: string[] = [];
-  const param = (v: unknown) => (params.push(v), `$${params.length}`);
+  const param = typeof params === 'function' ? params : (v: unknown) => (params.push(v), `$${params.length}`);
   for (const [key, cond] of Object.entries(filters)) {
     if (typeof cond === 'object' && cond !== null && !('in' in cond)) {
       const bounds = Object.entries(cond) as Array<[RangeOperator, number | string]>;
       const numeric = typeof bounds[0]?.[1] === 'number';
       const k = param(key);
-      const value = numeric ? `(c.metadata ->> ${k})::numeric` : `(c.metadata ->> ${k}) COLLATE "C"`;
+      const value = numeric ? `(${column} ->> ${k})::numeric` : `(${column} ->> ${k}) COLLATE "C"`;
       const tests = bounds.map(([op, b]) => `${value} ${RANGE_SQL[op]} ${param(numeric ? b : String(b))}::${numeric ? 'numeric' : 'text'}`);
-      clauses.push(`(jsonb_typeof(c.metadata -> ${k}) = '${numeric ? 'number' : 'string'}' AND ${tests.join(' AND ')})`);
+      clauses.push(`(jsonb_typeof(${column} -> ${k}) = '${numeric ? 'number' : 'string'}' AND ${tests.join(' AND ')})`);
       continue;
     }
     const values = typeof cond === 'object' && cond !== null ? cond.in : [cond];
     const alternatives = values.flatMap((v) => [
-      `c.metadata @> ${param(JSON.stringify({ [key]: v }))}::jsonb`,
-      `c.metadata @> ${param(JSON.stringify({ [key]: [v] }))}::jsonb`,
+      `${column} @> ${param(JSON.stringify({ [key]: v }))}::jsonb`,
+      `${column} @> ${param(JSON.stringify({ [key]: [v] }))}::jsonb`,
     ]);
     clauses.push(alternatives.length ? `(${alternatives.join(' OR ')})` : 'false');
   }

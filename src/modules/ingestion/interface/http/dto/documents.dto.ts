@@ -70,7 +70,12 @@ export class ListDocumentsQueryDto {
   @Matches(COLLECTION_NAME_PATTERN, { message: COLLECTION_MESSAGE })
   collection?: string;
 
-  @ApiPropertyOptional({ description: 'JSON object; documents whose metadata contains it', example: '{"team":"financeiro"}' })
+  @ApiPropertyOptional({
+    description:
+      'JSON object of metadata filters, the grammar of POST /v1/search `filters`: equality (array-valued metadata by element), ' +
+      '{"in": [...]}, or a range {"gte": 8, "lt": 9}',
+    example: '{"team":"financeiro"}',
+  })
   @IsOptional()
   @IsString()
   metadata?: string;
