@@ -132,6 +132,30 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(upload.body.documents[0]).toMatchObject({ id: first.body.id, deduplicated: true });
     });
 
+    it('replaces a source whose new content another document already holds (no dedup across sources)', async () => {
+      const post = (source_id: string, text: string) => t.http.post('/v1/documents').send({ title: source_id, text, source_id, collection: 'fontes' });
+      const sx = await post('sx', 'Conteúdo primeiro, o mesmo nas duas fontes.');
+      await post('sy', 'Conteúdo segundo, só desta fonte.');
+      const sy = await post('sy', 'Conteúdo primeiro, o mesmo nas duas fontes.');
+      expect(sy.status).toBe(201);
+      expect(sy.body).toMatchObject({ deduplicated: false, replaced: true });
+      expect(sy.body.id).not.toBe(sx.body.id);
+      const again = await post('sy', 'Conteúdo primeiro, o mesmo nas duas fontes.');
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ id: sy.body.id, deduplicated: true });
+      const hits = (await search(t, { query: 'conteúdo segundo', collection: 'fontes', mode: 'text' })).body.hits;
+      expect(hits.map((h: { text: string }) => h.text).join()).not.toMatch(/segundo/);
+    });
+
+    it('answers concurrent copies of one text with one 201 and the rest deduplicated', async () => {
+      const body = { title: 'Paralelo', text: 'Texto enviado seis vezes ao mesmo tempo por clientes diferentes.', collection: 'paralelo' };
+      const all = await Promise.all(Array.from({ length: 6 }, () => t.http.post('/v1/documents').send(body)));
+      expect(all.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+      expect(new Set(all.map((r) => r.body.id)).size).toBe(1);
+      expect(all.filter((r) => r.body.replaced)).toEqual([]);
+      expect(await countDocs(t, 'paralelo')).toBe(1);
+    });
+
     it('replaces a changed source atomically: searches never see a half-replaced document', async () => {
       const version = (v: number) =>
         Array.from({ length: 12 }, (_, i) => `Versão ${v} parágrafo ${i}: política de viagens revisada número ${v}.`).join('\n\n');
@@ -191,6 +215,32 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(hits.map((h: { document_id: string }) => h.document_id)).not.toContain(id);
       expectProblem(await t.http.delete(`/v1/documents/${id}`), 404, 'INGESTION.DOCUMENT_NOT_FOUND');
       expectProblem(await t.http.get('/v1/documents/not-a-uuid'), 400, 'REQUEST.VALIDATION');
+    });
+  });
+
+  describe('NUL characters', () => {
+    it('stores and searches text with NUL characters (which Postgres cannot hold) without them', async () => {
+      const res = await t.http
+        .post('/v1/documents')
+        .send({ title: 'Nulo\u0000', text: 'Um texto com\u0000 nulo.', source_id: 'nul\u0000', collection: 'nul', metadata: { 'k\u0000': 'v\u0000', l: ['a\u0000'] } });
+      expect(res.status).toBe(201);
+      const doc = (await t.http.get(`/v1/documents/${res.body.id}`)).body;
+      expect(doc).toMatchObject({ title: 'Nulo', source_id: 'nul', metadata: { k: 'v', l: ['a'] } });
+      const upload = await t.http
+        .post('/v1/documents')
+        .field('collection', 'nul')
+        .attach('files', Buffer.from('id,title\n1,"com\u0000nulo"\n2,dois\n'), 'nul.csv')
+        .attach('files', Buffer.from(JSON.stringify({ title: 't\u0000', text: 'corpo', metadata: { m: 'x\u0000' } })), 'nul.json');
+      expect(upload.status).toBe(201);
+      expect(upload.body.documents).toHaveLength(3);
+      const hits = await search(t, { query: 'texto\u0000 nulo', collection: 'nul', filters: { k: 'v\u0000' } });
+      expect(hits.status).toBe(200);
+      expect(hits.body.hits[0].document_id).toBe(res.body.id);
+      const listed = await t.http.get('/v1/documents').query({ collection: 'nul', metadata: JSON.stringify({ 'k\u0000': 'v' }) });
+      expect(listed.status).toBe(200);
+      expect(listed.body.total).toBe(1);
+      const asked = await t.http.post('/v1/ask').send({ question: 'texto\u0000 nulo?', collection: 'nul' });
+      expect(asked.status).toBe(200);
     });
   });
 

@@ -62,17 +62,25 @@ describe('search', () => {
       expect(h.metadata.Genres).toContain('Comedy');
     }
     // Numeric order, not text order: as text, MAL_ID 5 would sort between "100" and "1000".
-    const ids = (await search({ query: 'the', mode, filters: { MAL_ID: { gte: 100, lt: 1000 } }, top_k: 100 })).body.hits;
+    const ids = (await search({ query: 'story of a young hero', mode, filters: { MAL_ID: { gte: 100, lt: 1000 } }, top_k: 100 })).body.hits;
     expect(ids.length).toBeGreaterThan(0);
     for (const h of ids) expect(h.metadata.MAL_ID).toBeGreaterThanOrEqual(100);
     for (const h of ids) expect(h.metadata.MAL_ID).toBeLessThan(1000);
     expect((await search({ query: 'anime', mode, filters: { Score: { gt: 9 } } })).body.hits).toEqual([]); // best is 8.83
-    const names = (await search({ query: 'the', mode, filters: { Name: { gte: 'A', lt: 'C' } }, top_k: 100 })).body.hits;
+    const names = (await search({ query: 'story of a young hero', mode, filters: { Name: { gte: 'A', lt: 'C' } }, top_k: 100 })).body.hits;
     expect(names.length).toBeGreaterThan(0);
     for (const h of names) expect(h.metadata.Name).toMatch(/^[AB]/);
     // A number bound never matches a string value, nor a string bound a number.
-    expect((await search({ query: 'the', mode, filters: { Name: { gte: 0 } } })).body.hits).toEqual([]);
-    expect((await search({ query: 'the', mode, filters: { Score: { gte: '0' } } })).body.hits).toEqual([]);
+    expect((await search({ query: 'story of a young hero', mode, filters: { Name: { gte: 0 } } })).body.hits).toEqual([]);
+    expect((await search({ query: 'story of a young hero', mode, filters: { Score: { gte: '0' } } })).body.hits).toEqual([]);
+  });
+
+  it.each(['vector', 'text', 'hybrid'])('finds nothing for a query with no word to match (%s mode), never a null score', async (mode) => {
+    for (const query of ['!!!', '🚀', 'de a o que']) {
+      const res = await search({ query, mode });
+      expect(res.status).toBe(200);
+      expect(res.body.hits).toEqual([]);
+    }
   });
 
   it('honours top_k and min_score, and keeps collections apart', async () => {

@@ -17,6 +17,25 @@ describe('logging', () => {
     expect(out).toContain('[REDACTED]');
   });
 
+  it('never writes the bound values or detail of a failed SQL statement', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const log = pino({ redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, serializers: { err: pino.stdSerializers.err } }, sink);
+    const driverError = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', detail: 'Key (source_id)=(contrato-sigiloso) already exists.' });
+    const err = Object.assign(new Error(driverError.message), {
+      name: 'QueryFailedError',
+      query: 'INSERT INTO documents (title) VALUES ($1)',
+      parameters: ['Contrato sigiloso da ACME'],
+      driverError,
+      code: '23505',
+      detail: driverError.detail,
+    });
+    log.error({ err }, 'request failed');
+    const line = JSON.parse(lines[0]);
+    expect(lines[0]).not.toMatch(/sigiloso|ACME/);
+    expect(line.err).toMatchObject({ query: 'INSERT INTO documents (title) VALUES ($1)', code: '23505' });
+  });
+
   it('keeps query parameter names but hides secret-looking values', () => {
     expect(redactUrl('/v1/search?api_key=abc&top_k=3')).toBe('/v1/search?api_key=[REDACTED]&top_k=3');
     expect(redactUrl('/v1/documents')).toBe('/v1/documents');

@@ -16,6 +16,12 @@ export const REDACT_PATHS = [
   '*.password',
   '*.token',
   'config.*.apiKey',
+  // A failed SQL statement (TypeORM QueryFailedError, pg DatabaseError) carries its bound values and
+  // Postgres's detail ("Key (...)=(...)"): user content, never logged. The query text and SQLSTATE stay.
+  'err.parameters',
+  'err.detail',
+  'err.driverError.parameters',
+  'err.driverError.detail',
 ];
 
 export function usePrettyLogs(config: AppConfig): boolean {

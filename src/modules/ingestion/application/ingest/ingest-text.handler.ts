@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
+import { withoutNul } from '../../../../shared/text/nul';
 import { ChunkIndexer, CollectionEmbedderChangedError } from '../../../retrieval';
 import { contentHash, KnowledgeDocument, normalizeWithOffsets, sourceRange } from '../../domain/document';
 import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
@@ -27,7 +28,9 @@ export class IngestTextHandler {
     private readonly indexer: ChunkIndexer,
   ) {}
 
-  async execute(cmd: IngestTextCommand, attempt = 0): Promise<IngestResult> {
+  async execute(command: IngestTextCommand, attempt = 0): Promise<IngestResult> {
+    // title, source id and metadata (from a request or a parsed file) lose any NUL, as the text does
+    const cmd: IngestTextCommand = { ...command, title: withoutNul(command.title), sourceId: withoutNul(command.sourceId), metadata: withoutNul(command.metadata) };
     const normalized = normalizeWithOffsets(cmd.text);
     const text = normalized.text;
     if (!text) throw new EmptyDocumentError(cmd.title);
@@ -37,10 +40,13 @@ export class IngestTextHandler {
     const hash = contentHash(text);
     const collection = await this.indexer.openCollection(cmd.collection);
 
-    const same = await this.documents.findByHash(collection.name, hash);
-    if (same) return { id: same.id, title: same.title, deduplicated: true, replaced: false, chunks: same.chunkCount };
-
+    // A known source is compared with its own last version only: if it now holds what another document
+    // holds, it is still replaced (deduplicating it to the other one would leave this source stale).
     const sourceId = cmd.sourceId ?? `sha256:${hash}`;
+    const known = cmd.sourceId ? await this.documents.findBySource(collection.name, sourceId) : null;
+    const same = known ? (known.contentHash === hash ? known : null) : await this.documents.findByHash(collection.name, hash);
+    if (same) return deduplicated(same);
+
     // chunk the normalized text; offsets are reported in the text as submitted (or as extracted from a file)
     const drafts = (await this.chunker.split(text)).map((d) => ({ ...d, ...sourceRange(normalized, d.start, d.end) }));
     if (drafts.length === 0) throw new EmptyDocumentError(cmd.title);
@@ -49,6 +55,8 @@ export class IngestTextHandler {
       const chunks = await this.indexer.embed(drafts, collection);
       return await this.tx.run(async () => {
         const previous = await this.documents.findBySource(collection.name, sourceId);
+        // A concurrent request with the same content committed first: nothing to write.
+        if (previous?.contentHash === hash) return deduplicated(previous);
         const now = new Date();
         const doc: KnowledgeDocument = {
           id: previous?.id ?? randomUUID(),
@@ -77,4 +85,8 @@ export class IngestTextHandler {
       throw e;
     }
   }
+}
+
+function deduplicated(doc: KnowledgeDocument): IngestResult {
+  return { id: doc.id, title: doc.title, deduplicated: true, replaced: false, chunks: doc.chunkCount };
 }

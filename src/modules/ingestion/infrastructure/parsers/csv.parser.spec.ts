@@ -65,6 +65,15 @@ describe('parseCsv', () => {
     expect(docs[0].metadata.valor).toBe('8,5');
   });
 
+  it('never lets two rows share a source id: a repeated chosen id is refused, a repeated guessed one gives way to row numbers', () => {
+    const text = 'id,title,descrição\n1,Um,primeira linha\n1,Dois,segunda linha\n2,Três,terceira linha\n';
+    expect(() => parseCsv(csv(text), DEFAULTS, { idColumn: 'id' })).toThrow(/id column "id" repeats "1" \(rows 1 and 2\) in planilha\.csv/);
+    const docs = parseCsv(csv(text), DEFAULTS);
+    expect(docs.map((d) => d.sourceSuffix)).toEqual(['#row-1', '#row-2', '#row-3']);
+    expect(docs.map((d) => d.title)).toEqual(['Um', 'Dois', 'Três']);
+    expect(parseCsv(csv('id,title\n1,Um\n,Dois\n'), DEFAULTS, { textColumns: ['title'] }).map((d) => d.sourceSuffix)).toEqual(['#1', '#row-2']);
+  });
+
   it('names a missing column and refuses a broken file', () => {
     expect(() => parseCsv(csv('a,b\n1,2\n'), DEFAULTS, { listColumns: ['c'] })).toThrow(/column "c" is not in planilha\.csv \(columns: a, b\)/);
     expect(() => parseCsv(csv('a,b\n"1,2\n'), DEFAULTS)).toThrow(/invalid CSV/);

@@ -64,6 +64,17 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
       ? givenLists
       : detectListColumns(rows, columns.filter((c) => !givenText.includes(c) && c !== idColumn && c !== titleColumn), defaults.listSeparator);
   const decimalComma = delimiter !== ',';
+  // Each row's source id is <file>#<id>: two rows with one id would replace each other. A chosen id column
+  // must be unique; a guessed one (the first column) that is not falls back to row numbers.
+  const explicitId = !!(options.idColumn || defaults.idColumn);
+  const duplicate = firstDuplicate(rows.map((r) => r[idColumn] ?? ''));
+  if (duplicate && explicitId) {
+    throw new InvalidIngestionRequestError(
+      'csv',
+      `id column "${idColumn}" repeats "${duplicate.value}" (rows ${duplicate.rows.join(' and ')}) in ${raw.filename}: choose a column with one value per row`,
+    );
+  }
+  const rowId = (row: Record<string, string>, i: number) => (duplicate ? `row-${i + 1}` : row[idColumn] || `row-${i + 1}`);
   const base = stem(raw.filename);
   return rows.map((row, i) => {
     const metadata: Record<string, unknown> = {};
@@ -79,9 +90,9 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
             ? Number(v.replace(',', '.'))
             : v;
     }
-    const id = row[idColumn] || String(i + 1);
+    const id = rowId(row, i);
     return {
-      title: row[titleColumn] || `${base} #${id}`,
+      title: row[titleColumn] || `${base} #${row[idColumn] || i + 1}`,
       text: resolvedText.map((c) => row[c]).filter(Boolean).join('\n\n'),
       mimeType: 'text/csv',
       metadata: { ...metadata, row: i + 1 },
@@ -131,4 +142,15 @@ export function detectListColumns(rows: Record<string, string>[], candidates: st
     if (items.filter((i) => /\p{L}/u.test(i)).length < items.length * 0.8) return false;
     return new Set(items).size * 2 <= items.length;
   });
+}
+
+function firstDuplicate(values: string[]): { value: string; rows: [number, number] } | null {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === '') continue;
+    const at = seen.get(values[i]);
+    if (at !== undefined) return { value: values[i], rows: [at + 1, i + 1] };
+    seen.set(values[i], i);
+  }
+  return null;
 }

@@ -9,6 +9,7 @@ import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { ApiProblems } from '../../../../shared/http';
+import { withoutNul } from '../../../../shared/text/nul';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, isMetadataFilter, METADATA_FILTER_RULE } from '../../../retrieval';
 import type { MetadataFilter } from '../../../retrieval';
 import { DocumentsHandler } from '../../application/documents/document-queries.handler';
@@ -188,7 +189,7 @@ function parseJsonObject(field: string, raw?: string): Record<string, unknown> |
 }
 
 function parseMetadataFilter(raw?: string): MetadataFilter | undefined {
-  const value = parseJsonObject('metadata', raw);
+  const value = withoutNul(parseJsonObject('metadata', raw));
   if (value === undefined || isMetadataFilter(value)) return value;
   throw new InvalidIngestionRequestError('metadata', METADATA_FILTER_RULE.replace(/^filters map/, 'must be a JSON object mapping'));
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { withoutNul } from '../../../../shared/text/nul';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
 import { DEFAULT_COLLECTION } from '../../domain/collection-name';
 import { CollectionNotFoundError, InvalidSearchError } from '../../domain/retrieval.errors';
@@ -35,7 +36,7 @@ export class SearchHandler {
   private readonly collections = new Map<string, { info: CollectionInfo; at: number }>();
 
   execute(q: SearchQuery): Promise<SearchResult> {
-    return this.run(q, 0);
+    return this.run({ ...q, query: withoutNul(q.query), filters: withoutNul(q.filters) }, 0);
   }
 
   private async collection(name: string, fresh: boolean): Promise<CollectionInfo | null> {
@@ -76,6 +77,8 @@ export class SearchHandler {
       const t0 = performance.now();
       [embedding] = await embedder.embed([query], 'query');
       embedMs = ms(t0);
+      // A query with no word the embedder keeps ("!!!", only stopwords) embeds to zeros: no direction, no neighbours.
+      if (!embedding.some((x) => x !== 0)) embedding = undefined;
     }
     const t1 = performance.now();
     const branch = { collection: collection.name, limit, filters: q.filters };
