@@ -96,6 +96,7 @@ describe('search', () => {
     expectProblem(await search({ query: '' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await search({ query: 'x', top_k: 0 }), 400, 'REQUEST.VALIDATION');
     expectProblem(await search({ query: 'x', top_k: 101 }), 400, 'RETRIEVAL.INVALID_QUERY');
+    expectProblem(await search({ query: 'x', top_k: 1e9 }), 400, 'RETRIEVAL.INVALID_QUERY'); // one limit, the configured one
     expectProblem(await search({ query: 'x', mode: 'semantic' }), 400, 'REQUEST.VALIDATION');
     for (const filters of [
       { Score: { between: [1, 2] } },
@@ -109,6 +110,17 @@ describe('search', () => {
       expectProblem(await search({ query: 'x', filters }), 400, 'REQUEST.VALIDATION');
     }
     expectProblem(await search({ query: 'x', collection: 'nunca-criada' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
+  });
+
+  it('answers 415 to a body that is not JSON, and 400 naming the body when it is not an object', async () => {
+    const plain = await t.http.post('/v1/search').set('content-type', 'text/plain').send('bounty hunters');
+    expectProblem(plain, 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    expect(plain.body.detail).toBe('POST /v1/search takes application/json, not text/plain');
+    expectProblem(await t.http.post('/v1/search').type('form').send({ query: 'x' }), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    expectProblem(await t.http.post('/v1/ask').set('content-type', 'text/plain').send('pergunta?'), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    const list = await t.http.post('/v1/search').send([]);
+    expectProblem(list, 400, 'REQUEST.VALIDATION');
+    expect(list.body.errors).toEqual([{ field: 'body', message: 'the request body must be a JSON object' }]);
   });
 
   it('SQuAD-pt recall: hybrid beats plain BM25 (R@1 0.690, R@5 0.893)', async () => {

@@ -446,13 +446,17 @@ export async function runIngestCli(
       env: { ...env, LOG_LEVEL: env.LOG_LEVEL || 'warn', LOG_FORMAT: env.LOG_FORMAT || 'json' },
       overrides,
     });
+    // Silent boot: a boot error is reported below in one line (with the stack at LOG_LEVEL debug or trace),
+    // not also as Nest's multi-line exception dump; from then on errors and warnings are logged as usual.
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
-      logger: ['error', 'warn'],
+      logger: false,
       abortOnError: false,
     });
     await app.init();
+    app.useLogger(['error', 'warn']);
   } catch (e) {
     err(`ingest: could not start the application: ${(e as Error).message}\n`);
+    if (/^(debug|trace)$/.test(runtime.env?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '')) err(`${(e as Error).stack}\n`);
     await app?.close().catch(() => undefined);
     return EXIT_FAILURES;
   }

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -9,19 +9,34 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
+export function validationFailed(list: FieldError[]): BadRequestException {
+  return new BadRequestException({
+    message: `Request validation failed: ${list.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+    code: 'REQUEST.VALIDATION',
+    errors: list,
+  });
+}
+
+/** A JSON body of [] or "x" is valid JSON but no DTO: one clear error instead of one per missing field. */
+export function requireObjectBody(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw validationFailed([{ field: 'body', message: 'the request body must be a JSON object' }]);
+  }
+}
+
+class AppValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) requireObjectBody(value);
+    return super.transform(value, metadata);
+  }
+}
+
 /** class-validator pipe whose failures become problem+json with errors[] (400, code REQUEST.VALIDATION). */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AppValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
-    exceptionFactory: (errors) => {
-      const list = flatten(errors);
-      return new BadRequestException({
-        message: `Request validation failed: ${list.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
-        code: 'REQUEST.VALIDATION',
-        errors: list,
-      });
-    },
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 }

@@ -22,6 +22,8 @@ export function networkFailure(e: unknown, depth = 0): NetworkFailure | undefine
     if (CONNECT_CODES.has(e.code)) return { code: e.code, kind: 'connect' };
     if (DROP_CODES.has(e.code)) return { code: e.code, kind: 'drop' };
   }
+  // fetch refuses ports on the Fetch standard's blocklist (9, 25, 6000, ...) before connecting
+  if (e.message === 'bad port') return { code: 'BAD_PORT', kind: 'connect' };
   if (Array.isArray(e.errors)) {
     for (const inner of e.errors) {
       const found = networkFailure(inner, depth + 1);

@@ -9,6 +9,7 @@ import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { ApiProblems } from '../../../../shared/http';
+import { requireObjectBody, validationFailed } from '../../../../shared/errors';
 import { withoutNul } from '../../../../shared/text/nul';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, isMetadataFilter, METADATA_FILTER_RULE } from '../../../retrieval';
 import type { MetadataFilter } from '../../../retrieval';
@@ -195,16 +196,10 @@ function parseMetadataFilter(raw?: string): MetadataFilter | undefined {
 }
 
 async function validated<T extends object>(cls: new () => T, body: unknown): Promise<T> {
+  requireObjectBody(body ?? {});
   const dto = plainToInstance(cls, body ?? {});
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length) {
-    const list = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })));
-    throw new BadRequestException({
-      message: `Request validation failed: ${list.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
-      code: 'REQUEST.VALIDATION',
-      errors: list,
-    });
-  }
+  if (errors.length) throw validationFailed(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))));
   return dto;
 }
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../../../domain/collection-name';
 import type { MetadataFilter, SearchMode } from '../../../domain/chunk';
 import { IsMetadataFilter } from './metadata-filter.validator';
@@ -11,11 +11,14 @@ export class SearchRequestDto {
   @MaxLength(2000)
   query!: string;
 
-  @ApiPropertyOptional({ example: 5, minimum: 1, maximum: 1000, description: 'Hits to return (default from config, max retrieval.search.maxTopK)' })
+  @ApiPropertyOptional({
+    example: 5,
+    minimum: 1,
+    description: 'Hits to return: default retrieval.search.defaultTopK (5), at most retrieval.search.maxTopK (100 by default; above it: 400 RETRIEVAL.INVALID_QUERY)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(1000)
   top_k?: number;
 
   @ApiPropertyOptional({ enum: ['vector', 'text', 'hybrid'], example: 'hybrid', description: 'Default from config (hybrid)' })
@@ -34,7 +37,7 @@ export class SearchRequestDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    example: { Genres: 'Action', Score: { gte: 8 }, source_type: { in: ['upload', 'url'] } },
+    example: { Genres: 'Action', Score: { gte: 8 }, MAL_ID: { in: [1, 5, 6] } },
     description:
       'Metadata filters, all of which must hold: equality, { "in": [...] } (array-valued metadata matches by element), ' +
       'or a range { "gt"|"gte"|"lt"|"lte": bound } with number bounds (numeric order) or string bounds (code-point order, ' +
