@@ -6,7 +6,15 @@ import { markdownTable, round } from './stats';
 import { loadSquad, recallReport, RecallReport } from './squad';
 import type { SearchMode } from '../modules/retrieval';
 
-export async function evaluateRecall(modes: SearchMode[] = ['text', 'vector', 'hybrid'], limit?: number): Promise<RecallReport[]> {
+/** A question as typed without accents ("aprovacao"), as users often do. */
+const withoutAccents = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
+
+export async function evaluateRecall(
+  modes: SearchMode[] = ['text', 'vector', 'hybrid'],
+  limit?: number,
+  /** Modes also run with every question's accents removed (reported as "<mode>, no accents"). */
+  unaccentedModes: SearchMode[] = ['text', 'hybrid'],
+): Promise<RecallReport[]> {
   const { paragraphs, questions } = loadSquad();
   const ctx = await benchApp();
   try {
@@ -17,10 +25,11 @@ export async function evaluateRecall(modes: SearchMode[] = ['text', 'vector', 'h
     }
     const qs = limit ? questions.slice(0, limit) : questions;
     const reports: RecallReport[] = [];
-    for (const mode of modes) {
+    const runs = [...modes.map((mode) => ({ mode, fold: false })), ...unaccentedModes.map((mode) => ({ mode, fold: true }))];
+    for (const { mode, fold } of runs) {
       const ranked: Array<{ gold: string; got: string[] }> = [];
       for (const q of qs) {
-        const res = await ctx.search.execute({ query: q.question, collection: 'squad', mode, topK: 30 });
+        const res = await ctx.search.execute({ query: fold ? withoutAccents(q.question) : q.question, collection: 'squad', mode, topK: 30 });
         const got: string[] = [];
         for (const h of res.hits) {
           const pid = idByDoc.get(h.documentId)!;
@@ -28,7 +37,7 @@ export async function evaluateRecall(modes: SearchMode[] = ['text', 'vector', 'h
         }
         ranked.push({ gold: q.paragraphId, got });
       }
-      reports.push(recallReport(mode, ranked));
+      reports.push(recallReport(fold ? `${mode}, no accents` : mode, ranked));
     }
     return reports;
   } finally {
@@ -58,7 +67,8 @@ if (require.main === module) {
 
 ${runHeader('npm run eval:recall')}
 - Corpus: the 217 paragraphs of \`../shared/datasets/squad-pt/dev.json\` ingested as documents through IngestTextHandler (default chunking); 1,483 questions, each searched with top_k 30 in every mode; hits are mapped to their paragraph and de-duplicated, so R@k is "the question's paragraph is among the first k distinct paragraphs"
-- Embedder: hashing (384 dimensions, the offline default); fusion: weighted RRF from \`config/default.yaml\`
+- Embedder: hashing (384 dimensions, the offline default); fusion: weighted RRF from \`config/default.yaml\`; text search configuration \`portuguese_unaccent\` (accents folded before stemming; with plain \`portuguese\`, questions typed without accents scored hybrid R@1 0.654, R@5 0.848, against 0.717 / 0.907 with accents)
+- "no accents": the same questions with every accent removed ("aprovacao"), as users often type them
 - Total wall time: ${round((performance.now() - started) / 1000, 1)} s (plus \`nest build\`)
 
 ${table}

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(cfg.app.dataDir).toBe('./data');
     expect(cfg.database.url).toBeUndefined();
     expect(cfg.retrieval.embedder.provider).toBe('hashing');
-    expect(cfg.retrieval.textSearchConfig).toBe('portuguese');
+    expect(cfg.retrieval.textSearchConfig).toBe('portuguese_unaccent');
   });
 
   it('interpolates ${VAR:default} from the environment', () => {

@@ -42,14 +42,15 @@ export class EmbeddedPostgres {
     mkdirSync(this.options.dir, { recursive: true });
     this.acquireLock();
     try {
-      const [{ PGlite }, { vector }, { PGLiteSocketServer }] = await Promise.all([
+      const [{ PGlite }, { vector }, { unaccent }, { PGLiteSocketServer }] = await Promise.all([
         import('@electric-sql/pglite'),
         import('@electric-sql/pglite-pgvector'),
+        import('@electric-sql/pglite/contrib/unaccent'),
         import('@electric-sql/pglite-socket'),
       ]);
       const startParams = [...PGlite.defaultStartParams];
       if (this.options.sharedBuffers) startParams.push('-c', `shared_buffers=${this.options.sharedBuffers}`);
-      this.db = await PGlite.create({ dataDir: join(this.options.dir, 'data'), extensions: { vector }, startParams });
+      this.db = await PGlite.create({ dataDir: join(this.options.dir, 'data'), extensions: { vector, unaccent }, startParams });
       this.server = new PGLiteSocketServer({
         db: this.db,
         host: this.options.host ?? '127.0.0.1',
