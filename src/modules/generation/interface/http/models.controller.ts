@@ -74,6 +74,19 @@ export class ModelsController {
   @UseGuards(AdminKeyGuard)
   @ApiSecurity('admin')
   @ApiOperation({ summary: 'Re-read config/*.yaml and apply model changes (LLM and embedder) the same way as the swap endpoints' })
+  @ApiOkResponse({
+    description:
+      'What changed: the new LLM (or "unchanged"), the new embedder with the re-index jobs it started (or "unchanged"), ' +
+      'the settings applied, and the changed settings that take effect only after a restart',
+    schema: {
+      example: {
+        llm: 'groq:llama-3.3-70b-versatile',
+        embedder: { model: 'openai:text-embedding-3-small:1536', reindex_jobs: ['9b2f1c3e-5a7d-4e8b-9c0a-1d2e3f4a5b6c'] },
+        applied: ['generation.llm', 'retrieval.embedder'],
+        restart_needed_for: ['retrieval.textSearchConfig'],
+      },
+    },
+  })
   @ApiProblems(400, 401, 403, 502, 503)
   reload() {
     return this.reloader.reload();
