@@ -118,6 +118,11 @@ describe('search', () => {
     expect(plain.body.detail).toBe('POST /v1/search takes application/json, not text/plain');
     expectProblem(await t.http.post('/v1/search').type('form').send({ query: 'x' }), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
     expectProblem(await t.http.post('/v1/ask').set('content-type', 'text/plain').send('pergunta?'), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    // routing first: an unknown route stays a 404, and a route that reads no body ignores one
+    expectProblem(await t.http.post('/v1/nowhere').set('content-type', 'text/plain').send('x'), 404, 'REQUEST.NOT_FOUND');
+    expect((await t.http.post('/v1/admin/config/reload').type('form').send('{}')).status).not.toBe(415);
+    // an empty body is validated field by field, a body that is not an object is named as such
+    expect((await t.http.post('/v1/search').set('content-type', 'application/json')).body.errors).toContainEqual({ field: 'query', message: 'query must be a string' });
     const list = await t.http.post('/v1/search').send([]);
     expectProblem(list, 400, 'REQUEST.VALIDATION');
     expect(list.body.errors).toEqual([{ field: 'body', message: 'the request body must be a JSON object' }]);

@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { AppModule } from '../app.module';
@@ -453,7 +454,8 @@ export async function runIngestCli(
       abortOnError: false,
     });
     await app.init();
-    app.useLogger(['error', 'warn']);
+    // logger: false removed Nest's global logger: give it a new one (useLogger(levels) would set levels on nothing)
+    app.useLogger(new ConsoleLogger({ logLevels: ['error', 'warn'] }));
   } catch (e) {
     err(`ingest: could not start the application: ${(e as Error).message}\n`);
     if (/^(debug|trace)$/.test(runtime.env?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '')) err(`${(e as Error).stack}\n`);

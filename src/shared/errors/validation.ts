@@ -26,7 +26,7 @@ export function requireObjectBody(value: unknown): void {
 
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) requireObjectBody(value);
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) requireObjectBody(value ?? {}); // no body: field errors
     return super.transform(value, metadata);
   }
 }

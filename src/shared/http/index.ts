@@ -1,2 +1,3 @@
 export * from './problem.dto';
 export * from './admin-key.guard';
+export * from './json-body.interceptor';

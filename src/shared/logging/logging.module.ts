@@ -22,6 +22,8 @@ export const REDACT_PATHS = [
   'err.detail',
   'err.driverError.parameters',
   'err.driverError.detail',
+  'err.where',
+  'err.driverError.where',
 ];
 
 export function usePrettyLogs(config: AppConfig): boolean {

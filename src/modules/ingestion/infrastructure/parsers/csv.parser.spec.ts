@@ -60,9 +60,15 @@ describe('parseCsv', () => {
     expect(docs[4].text).toBe('Notebooks são trocados a cada três anos; os dados ficam no drive corporativo.');
   });
 
-  it('does not turn decimal commas into numbers in a comma-delimited file, where "8,5" is quoted text', () => {
-    const docs = parseCsv(csv('id,title,valor\n1,Um,"8,5"\n'), DEFAULTS, { textColumns: ['title'] });
-    expect(docs[0].metadata.valor).toBe('8,5');
+  it('reads pt-BR numbers only in a ";" file: "8,5", "2.500" and "1.234,56"; elsewhere a comma is text', () => {
+    const docs = parseCsv(csv('id,title,valor\n1,Um,"8,5"\n2,Dois,"1,234"\n'), DEFAULTS, { textColumns: ['title'] });
+    expect(docs.map((d) => d.metadata.valor)).toEqual(['8,5', '1,234']);
+    const tabs = parseCsv(csv('id\ttitle\tvalor\n1\tUm\t1,234\n'), DEFAULTS, { textColumns: ['title'] });
+    expect(tabs[0].metadata.valor).toBe('1,234');
+    const br = parseCsv(csv('id;title;valor\n1;Um;8,5\n2;Dois;2.500\n3;Três;1.234,56\n4;Quatro;-0,75\n5;Cinco;7.25\n6;Seis;1.2.3\n'), DEFAULTS, {
+      textColumns: ['title'],
+    });
+    expect(br.map((d) => d.metadata.valor)).toEqual([8.5, 2500, 1234.56, -0.75, 7.25, '1.2.3']);
   });
 
   it('never lets two rows share a source id: a repeated chosen id is refused, a repeated guessed one gives way to row numbers', () => {
@@ -71,7 +77,8 @@ describe('parseCsv', () => {
     const docs = parseCsv(csv(text), DEFAULTS);
     expect(docs.map((d) => d.sourceSuffix)).toEqual(['#row-1', '#row-2', '#row-3']);
     expect(docs.map((d) => d.title)).toEqual(['Um', 'Dois', 'Três']);
-    expect(parseCsv(csv('id,title\n1,Um\n,Dois\n'), DEFAULTS, { textColumns: ['title'] }).map((d) => d.sourceSuffix)).toEqual(['#1', '#row-2']);
+    // a row without an id keeps its row number, as before
+    expect(parseCsv(csv('id,title\n1,Um\n,Dois\n'), DEFAULTS, { textColumns: ['title'] }).map((d) => d.sourceSuffix)).toEqual(['#1', '#2']);
   });
 
   it('names a missing column and refuses a broken file', () => {
@@ -102,6 +109,7 @@ describe('detectListColumns', () => {
 
   it.each([
     ['names that contain commas but do not repeat', ['Silva, Ana', 'Souza, Bruno', 'Lima, Carla', 'Reis, Davi', 'Melo, Eva', 'Paz, Fábio']],
+    ['repeated places whose parts keep their order', ['São Paulo, SP', 'Campinas, SP', 'São Paulo, SP', 'Recife, PE', 'Campinas, SP', 'Recife, PE', 'São Paulo, SP']],
     ['decimal commas', ['8,5', '7,25', '9,0', '6,75', '8,5', '7,0']],
     ['long items', ['um texto bem longo que passa de quarenta caracteres, sim', 'x, y', 'x', 'y', 'x, y', 'y']],
     ['too few values with the separator', ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'a, b']],

@@ -17,8 +17,8 @@ export interface CsvDefaults {
 
 const TITLE_CANDIDATES = ['title', 'name', 'titulo', 'título', 'nome'];
 const NUMBER = /^-?\d+(\.\d+)?$/;
-/** 8,78: a decimal comma, as spreadsheets write numbers in pt-BR (only where the delimiter is not a comma). */
-const DECIMAL_COMMA = /^-?\d+,\d+$/;
+/** 8,78 or 1.234,56: a decimal comma and dots grouping thousands, as spreadsheets write numbers in pt-BR. */
+const PT_BR_NUMBER = /^-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$/;
 const DELIMITER_CANDIDATES = [',', ';', '\t', '|'];
 
 /**
@@ -63,7 +63,8 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
     givenLists.length || !defaults.detectListColumns
       ? givenLists
       : detectListColumns(rows, columns.filter((c) => !givenText.includes(c) && c !== idColumn && c !== titleColumn), defaults.listSeparator);
-  const decimalComma = delimiter !== ',';
+  // A ';' file is how spreadsheets export in pt-BR, where "2.500" is two thousand five hundred.
+  const ptBrNumbers = delimiter === ';';
   // Each row's source id is <file>#<id>: two rows with one id would replace each other. A chosen id column
   // must be unique; a guessed one (the first column) that is not falls back to row numbers.
   const explicitId = !!(options.idColumn || defaults.idColumn);
@@ -74,7 +75,7 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
       `id column "${idColumn}" repeats "${duplicate.value}" (rows ${duplicate.rows.join(' and ')}) in ${raw.filename}: choose a column with one value per row`,
     );
   }
-  const rowId = (row: Record<string, string>, i: number) => (duplicate ? `row-${i + 1}` : row[idColumn] || `row-${i + 1}`);
+  const rowId = (row: Record<string, string>, i: number) => (duplicate ? `row-${i + 1}` : row[idColumn] || String(i + 1));
   const base = stem(raw.filename);
   return rows.map((row, i) => {
     const metadata: Record<string, unknown> = {};
@@ -84,11 +85,7 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
       if (v === '') continue;
       metadata[c] = listColumns.includes(c)
         ? v.split(defaults.listSeparator).map((s) => s.trim()).filter(Boolean)
-        : NUMBER.test(v) && v.length < 16
-          ? Number(v)
-          : decimalComma && DECIMAL_COMMA.test(v) && v.length < 16
-            ? Number(v.replace(',', '.'))
-            : v;
+        : toNumber(v, ptBrNumbers) ?? v;
     }
     const id = rowId(row, i);
     return {
@@ -126,11 +123,19 @@ export function sniffDelimiter(text: string): string {
   return best;
 }
 
+/** A number as the file writes it, or undefined: 8.78 anywhere; 8,78 and 1.234,56 in a pt-BR (';') file. */
+function toNumber(v: string, ptBr: boolean): number | undefined {
+  if (v.length >= 16) return undefined;
+  if (ptBr && PT_BR_NUMBER.test(v) && (v.includes(',') || /\.\d{3}$/.test(v))) return Number(v.replace(/\./g, '').replace(',', '.'));
+  return NUMBER.test(v) ? Number(v) : undefined;
+}
+
 /**
  * Columns that hold tag lists, such as `Genres` = "Action, Adventure, Drama": in the first 500 rows, at
  * least 20% of the values contain the separator, every item is short (at most 40 characters), most items
- * have a letter (so 8,78 is not a list), and items repeat (a vocabulary: at most half as many distinct
- * items as items), which names and free text that merely contain commas do not.
+ * have a letter (so 8,78 is not a list), items repeat (a vocabulary: at most half as many distinct items
+ * as items), and repeated items turn up at different places in the list (a tag is first in one row and
+ * third in another; "São Paulo, SP" or "Silva, Ana" keep each part in its place).
  */
 export function detectListColumns(rows: Record<string, string>[], candidates: string[], separator: string): string[] {
   const sample = rows.slice(0, 500);
@@ -140,7 +145,21 @@ export function detectListColumns(rows: Record<string, string>[], candidates: st
     const items = values.flatMap((v) => v.split(separator).map((s) => s.trim()).filter(Boolean));
     if (items.some((i) => i.length > 40)) return false;
     if (items.filter((i) => /\p{L}/u.test(i)).length < items.length * 0.8) return false;
-    return new Set(items).size * 2 <= items.length;
+    if (new Set(items).size * 2 > items.length) return false;
+    const seen = new Map<string, { count: number; places: Set<number> }>();
+    for (const v of values) {
+      v.split(separator)
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .forEach((item, i) => {
+          const entry = seen.get(item) ?? { count: 0, places: new Set<number>() };
+          entry.count++;
+          entry.places.add(i);
+          seen.set(item, entry);
+        });
+    }
+    const repeated = [...seen.values()].filter((e) => e.count > 1);
+    return repeated.filter((e) => e.places.size > 1).length >= repeated.length * 0.3;
   });
 }
 

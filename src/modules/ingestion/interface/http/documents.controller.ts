@@ -8,7 +8,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { ApiProblems } from '../../../../shared/http';
+import { AcceptsMultipart, ApiProblems } from '../../../../shared/http';
 import { requireObjectBody, validationFailed } from '../../../../shared/errors';
 import { withoutNul } from '../../../../shared/text/nul';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, isMetadataFilter, METADATA_FILTER_RULE } from '../../../retrieval';
@@ -40,6 +40,7 @@ export class DocumentsController {
   ) {}
 
   @Post()
+  @AcceptsMultipart()
   @UseInterceptors(UploadLimitsInterceptor, AnyFilesInterceptor())
   @ApiOperation({
     summary: 'Ingest documents (JSON text, or one or many uploaded files)',

@@ -204,9 +204,14 @@ export function metadataFilterSql(
       const bounds = Object.entries(cond) as Array<[RangeOperator, number | string]>;
       const numeric = typeof bounds[0]?.[1] === 'number';
       const k = param(key);
-      const value = numeric ? `(${column} ->> ${k})::numeric` : `(${column} ->> ${k}) COLLATE "C"`;
-      const tests = bounds.map(([op, b]) => `${value} ${RANGE_SQL[op]} ${param(numeric ? b : String(b))}::${numeric ? 'numeric' : 'text'}`);
-      clauses.push(`(jsonb_typeof(${column} -> ${k}) = '${numeric ? 'number' : 'string'}' AND ${tests.join(' AND ')})`);
+      // The CASE casts only values of the bound's type (Postgres does not promise to evaluate an AND's
+      // type test before a cast); any other value is NULL, which no comparison matches.
+      const type = numeric ? 'number' : 'string';
+      const value = `(CASE WHEN jsonb_typeof(${column} -> ${k}) = '${type}' THEN ${numeric ? `(${column} ->> ${k})::numeric` : `(${column} ->> ${k})`} END)`;
+      const tests = bounds.map(
+        ([op, b]) => `${value}${numeric ? '' : ' COLLATE "C"'} ${RANGE_SQL[op]} ${param(numeric ? b : String(b))}::${numeric ? 'numeric' : 'text'}`,
+      );
+      clauses.push(`(${tests.join(' AND ')})`);
       continue;
     }
     const values = typeof cond === 'object' && cond !== null ? cond.in : [cond];
