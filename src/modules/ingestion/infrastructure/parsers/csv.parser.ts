@@ -84,7 +84,7 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
       const v = row[c] ?? '';
       if (v === '') continue;
       metadata[c] = listColumns.includes(c)
-        ? v.split(defaults.listSeparator).map((s) => s.trim()).filter(Boolean)
+        ? splitList(v, defaults.listSeparator)
         : toNumber(v, ptBrNumbers) ?? v;
     }
     const id = rowId(row, i);
@@ -123,6 +123,14 @@ export function sniffDelimiter(text: string): string {
   return best;
 }
 
+/** "Action, Drama" -> ["Action", "Drama"]: trimmed items, empty ones dropped. */
+function splitList(value: string, separator: string): string[] {
+  return value
+    .split(separator)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** A number as the file writes it, or undefined: 8.78 anywhere; 8,78 and 1.234,56 in a pt-BR (';') file. */
 function toNumber(v: string, ptBr: boolean): number | undefined {
   if (v.length >= 16) return undefined;
@@ -142,21 +150,19 @@ export function detectListColumns(rows: Record<string, string>[], candidates: st
   return candidates.filter((c) => {
     const values = sample.map((r) => r[c] ?? '').filter((v) => v !== '');
     if (values.length < 5 || values.filter((v) => v.includes(separator)).length < values.length * 0.2) return false;
-    const items = values.flatMap((v) => v.split(separator).map((s) => s.trim()).filter(Boolean));
+    const lists = values.map((v) => splitList(v, separator));
+    const items = lists.flat();
     if (items.some((i) => i.length > 40)) return false;
     if (items.filter((i) => /\p{L}/u.test(i)).length < items.length * 0.8) return false;
     if (new Set(items).size * 2 > items.length) return false;
     const seen = new Map<string, { count: number; places: Set<number> }>();
-    for (const v of values) {
-      v.split(separator)
-        .map((s) => s.trim())
-        .filter(Boolean)
-        .forEach((item, i) => {
-          const entry = seen.get(item) ?? { count: 0, places: new Set<number>() };
-          entry.count++;
-          entry.places.add(i);
-          seen.set(item, entry);
-        });
+    for (const list of lists) {
+      list.forEach((item, i) => {
+        const entry = seen.get(item) ?? { count: 0, places: new Set<number>() };
+        entry.count++;
+        entry.places.add(i);
+        seen.set(item, entry);
+      });
     }
     const repeated = [...seen.values()].filter((e) => e.count > 1);
     return repeated.filter((e) => e.places.size > 1).length >= repeated.length * 0.3;
