@@ -66,7 +66,7 @@ if (require.main === module) {
           `## Recall on SQuAD-pt dev (\`npm run eval:recall\`)
 
 ${runHeader('npm run eval:recall')}
-- Corpus: the 217 paragraphs of \`../shared/datasets/squad-pt/dev.json\` ingested as documents through IngestTextHandler (default chunking); 1,483 questions, each searched with top_k 30 in every mode; hits are mapped to their paragraph and de-duplicated, so R@k is "the question's paragraph is among the first k distinct paragraphs"
+- Corpus: the 217 paragraphs of \`test/fixtures/datasets/squad-pt/dev.json\` ingested as documents through IngestTextHandler (default chunking); 1,483 questions, each searched with top_k 30 in every mode; hits are mapped to their paragraph and de-duplicated, so R@k is "the question's paragraph is among the first k distinct paragraphs"
 - Embedder: hashing (384 dimensions, the offline default); fusion: weighted RRF from \`config/default.yaml\`; text search configuration \`portuguese_unaccent\` (accents folded before stemming; with plain \`portuguese\`, questions typed without accents scored hybrid R@1 0.654, R@5 0.848, against 0.717 / 0.907 with accents)
 - "no accents": the same questions with every accent removed ("aprovacao"), as users often type them
 - Total wall time: ${round((performance.now() - started) / 1000, 1)} s (plus \`nest build\`)

@@ -13,9 +13,9 @@ export interface SquadQuestion {
   paragraphId: string;
 }
 
-/** ../shared/datasets/squad-pt/dev.json relative to the project root (or SQUAD_PT_PATH). */
+/** test/fixtures/datasets/squad-pt/dev.json under the project root (or SQUAD_PT_PATH). */
 export function squadPath(): string {
-  return process.env.SQUAD_PT_PATH ?? resolve(__dirname, '..', '..', '..', 'shared', 'datasets', 'squad-pt', 'dev.json');
+  return process.env.SQUAD_PT_PATH ?? resolve(__dirname, '..', '..', 'test', 'fixtures', 'datasets', 'squad-pt', 'dev.json');
 }
 
 export function loadSquad(path = squadPath()): { paragraphs: SquadParagraph[]; questions: SquadQuestion[] } {

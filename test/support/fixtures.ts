@@ -50,4 +50,4 @@ export async function makeDocx(paragraphs: string[]): Promise<Buffer> {
   return zip.generateAsync({ type: 'nodebuffer' });
 }
 
-export const ANIME_CSV = `${__dirname}/../../../shared/datasets/anime/anime_with_synopsis.csv`;
+export const ANIME_CSV = `${__dirname}/../fixtures/datasets/anime/anime_with_synopsis.csv`;

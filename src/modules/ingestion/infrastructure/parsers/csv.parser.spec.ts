@@ -11,7 +11,7 @@ const DEFAULTS: CsvDefaults = {
   detectListColumns: true,
   listSeparator: ',',
 };
-const ANIME_CSV = join(__dirname, '../../../../../../shared/datasets/anime/anime_with_synopsis.csv');
+const ANIME_CSV = join(__dirname, '../../../../../test/fixtures/datasets/anime/anime_with_synopsis.csv');
 const csv = (text: string, filename = 'planilha.csv') => ({ buffer: Buffer.from(text, 'utf8'), filename });
 
 describe('parseCsv', () => {
