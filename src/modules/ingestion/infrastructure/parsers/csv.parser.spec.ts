@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CsvDefaults, detectListColumns, parseCsv, sniffDelimiter } from './csv.parser';
+import { CsvDefaults, detectListColumns, detectTitleColumn, parseCsv, sniffDelimiter } from './csv.parser';
 
 const DEFAULTS: CsvDefaults = {
   delimiter: 'auto',
@@ -81,6 +81,47 @@ describe('parseCsv', () => {
     expect(parseCsv(csv('id,title\n1,Um\n,Dois\n'), DEFAULTS, { textColumns: ['title'] }).map((d) => d.sourceSuffix)).toEqual(['#1', '#2']);
   });
 
+  it('titles the anime rows by Name without being told', () => {
+    const docs = parseCsv({ buffer: readFileSync(ANIME_CSV), filename: 'anime.csv' }, DEFAULTS);
+    expect(docs.slice(0, 2).map((d) => d.title)).toEqual(['Cowboy Bebop', 'Cowboy Bebop: Tengoku no Tobira']);
+    expect(docs.every((d) => !/^\d+$/.test(d.title))).toBe(true);
+  });
+
+  it('takes a question column as the title of an FAQ: id,pergunta,resposta', () => {
+    const faq = [
+      'id,pergunta,resposta',
+      '1,Como peço férias?,"Pelo portal de RH, com trinta dias de antecedência e aprovação do gestor."',
+      '2,Quando cai o reembolso?,"Na folha seguinte à aprovação da nota, se enviada até o dia 20."',
+      '3,Quem aprova viagens?,"O gestor direto aprova viagens nacionais; internacionais passam pela diretoria."',
+    ].join('\n');
+    const docs = parseCsv(csv(faq, 'faq.csv'), DEFAULTS);
+    expect(docs.map((d) => d.title)).toEqual(['Como peço férias?', 'Quando cai o reembolso?', 'Quem aprova viagens?']);
+    expect(docs[2].text).toContain('O gestor direto aprova viagens nacionais');
+    expect(docs[2].sourceSuffix).toBe('#3');
+  });
+
+  it('never titles a row by its id: id,texto gets the file name and row number', () => {
+    const docs = parseCsv(csv('id,texto\n1,Primeiro registro do arquivo\n3,Terceiro registro do arquivo\n', 'notas.csv'), DEFAULTS);
+    expect(docs.map((d) => d.title)).toEqual(['notas #1', 'notas #2']);
+    expect(docs.map((d) => d.sourceSuffix)).toEqual(['#1', '#3']);
+  });
+
+  it.each([
+    ['uuids', ['9b2f6c1e-0d3a-4b8e-9f1a-2c3d4e5f6a7b', '1c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f', 'f0e1d2c3-b4a5-4968-8776-655443322110']],
+    ['codes', ['SKU-0001', 'SKU-0002', 'SKU-0003']],
+    ['numbers', ['10', '20', '30']],
+    ['links', ['https://a.example/1', 'https://a.example/2', 'https://a.example/3']],
+  ])('never picks a column of %s, even one named like a title', (_kind, ids) => {
+    const text = ['name,categoria,detalhe', ...ids.map((id, i) => `${id},geral,"Descrição longa o bastante para ser o texto do registro ${i + 1} deste arquivo."`)].join('\n');
+    expect(parseCsv(csv(text, 'itens.csv'), DEFAULTS).map((d) => d.title)).toEqual(['itens #1', 'itens #2', 'itens #3']);
+  });
+
+  it('a configured title column wins; a row with an empty title cell gets the file name and row number', () => {
+    const docs = parseCsv(csv('codigo,rotulo,texto\nA1,Primeiro,um texto\nA2,,outro texto\n', 'x.csv'), DEFAULTS, { titleColumn: 'rotulo' });
+    expect(docs.map((d) => d.title)).toEqual(['Primeiro', 'x #2']);
+    expect(() => parseCsv(csv('a,b\n1,2\n'), DEFAULTS, { titleColumn: 'c' })).toThrow(/title column "c" is not in planilha\.csv/);
+  });
+
   it('names a missing column and refuses a broken file', () => {
     expect(() => parseCsv(csv('a,b\n1,2\n'), DEFAULTS, { listColumns: ['c'] })).toThrow(/column "c" is not in planilha\.csv \(columns: a, b\)/);
     expect(() => parseCsv(csv('a,b\n"1,2\n'), DEFAULTS)).toThrow(/invalid CSV/);
@@ -97,6 +138,23 @@ describe('sniffDelimiter', () => {
     ['single\n1;2;3;4', ','], // only the header line counts; no candidate: a comma
   ])('%j -> %j', (text, expected) => {
     expect(sniffDelimiter(text)).toBe(expected);
+  });
+});
+
+describe('detectTitleColumn', () => {
+  const rows = (header: string[], ...lines: string[][]) => lines.map((l) => Object.fromEntries(header.map((h, i) => [h, l[i] ?? ''])));
+
+  it('takes the leftmost short, unique text column when none is named like a title', () => {
+    const r = rows(['id', 'cidade', 'produto', 'obs'], ['1', 'Recife', 'Cadeira gamer', 'x'], ['2', 'Recife', 'Mesa de escritório', 'x'], ['3', 'Natal', 'Luminária', 'x']);
+    expect(detectTitleColumn(r, ['id', 'cidade', 'produto', 'obs'], ['produto', 'cidade'])).toBe('produto');
+  });
+
+  it('prefers a column named like a title, and refuses one that is mostly empty or long', () => {
+    const header = ['assunto', 'nome'];
+    expect(detectTitleColumn(rows(header, ['Férias', 'Ana'], ['Reembolso', 'Bruno'], ['VPN', 'Carla']), header, [])).toBe('nome');
+    expect(detectTitleColumn(rows(['nome', 'x'], ['', '1'], ['', '2'], ['Ana', '3']), ['nome', 'x'], [])).toBeUndefined();
+    const long = 'Um parágrafo inteiro '.repeat(10);
+    expect(detectTitleColumn(rows(['title'], [long + 1], [long + 2], [long + 3]), ['title'], [])).toBeUndefined();
   });
 });
 
