@@ -1,39 +1,29 @@
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { classifyAddress } from '../../../../shared/net/address-policy';
 import { FetchedResource, WebFetcher } from '../../application/ports/web-fetcher.port';
 import { DocumentTooLargeError, FetchFailedError, UrlRefusedError } from '../../domain/ingestion.errors';
 
-/** Loopback, private, link-local, CGNAT, multicast and reserved ranges (IPv4 and IPv6). */
-export const PRIVATE_RANGES = (() => {
-  const b = new BlockList();
-  for (const [net, bits] of [
-    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-  ] as const) b.addSubnet(net, bits, 'ipv4');
-  for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) {
-    b.addSubnet(net, bits, 'ipv6');
-  }
-  return b;
-})();
-
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE_RANGES.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    return mapped ? PRIVATE_RANGES.check(mapped, 'ipv4') : PRIVATE_RANGES.check(address, 'ipv6');
-  }
-  return true;
+/**
+ * Why the fetcher will not connect to `address`, or undefined when it may: every IANA special-purpose range
+ * and this host's own interface addresses are refused (see shared/net/address-policy).
+ */
+export function refusedAddress(address: string): string | undefined {
+  const verdict = classifyAddress(address);
+  if (!verdict.refused) return undefined;
+  const what = verdict.refused === "this host's interface" ? "an address of this host's own interfaces" : `in a special-purpose range (${verdict.refused})`;
+  return `address ${verdict.address} is ${what}: only public addresses are fetched, not private or loopback ones`;
 }
 
 /**
  * HTTP(S) fetcher hardened against SSRF: only http/https, the resolved address of every hop
- * (redirects included) is checked at connect time (no DNS-rebinding window), responses are size-capped
- * while streaming and the whole fetch has one deadline.
+ * (redirects included) is checked at connect time (no DNS-rebinding window) against every special-purpose
+ * range and this host's own addresses (unless ingestion.url.allowPrivateNetworks), responses are
+ * size-capped while streaming and the whole fetch has one deadline.
  */
 @Injectable()
 export class GuardedWebFetcher implements WebFetcher {
@@ -64,9 +54,8 @@ export class GuardedWebFetcher implements WebFetcher {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UrlRefusedError(url, `scheme ${u.protocol} is not allowed (http and https only)`);
     if (u.username || u.password) throw new UrlRefusedError(url, 'credentials in the URL are not allowed');
     const host = u.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && isPrivateAddress(host) && !this.config.ingestion.url.allowPrivateNetworks) {
-      throw new UrlRefusedError(url, `address ${host} is private or loopback (set ingestion.url.allowPrivateNetworks to allow)`);
-    }
+    const refused = isIP(host) && !this.config.ingestion.url.allowPrivateNetworks ? refusedAddress(host) : undefined;
+    if (refused) throw new UrlRefusedError(url, `${refused} (set ingestion.url.allowPrivateNetworks to allow)`);
     return u;
   }
 
@@ -77,9 +66,9 @@ export class GuardedWebFetcher implements WebFetcher {
     const lookup = (hostname: string, options: object, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) =>
       dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
         if (err) return cb(err, []);
-        const bad = addresses.find((a) => isPrivateAddress(a.address));
-        if (bad && !allowPrivate) {
-          const e: NodeJS.ErrnoException = new Error(`${hostname} resolves to private address ${bad.address}`);
+        const refused = allowPrivate ? undefined : addresses.map((a) => refusedAddress(a.address)).find(Boolean);
+        if (refused) {
+          const e: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${refused}`);
           e.code = 'EPRIVATE';
           return cb(e, []);
         }
