@@ -6,7 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
-import { JsonBodyInterceptor, ProblemDetailsDto } from './shared/http';
+import { configureMetadataFilterLimits } from './modules/retrieval';
+import { JsonBodyInterceptor, jsonInputGuard, ProblemDetailsDto } from './shared/http';
 import { assignRequestId } from './shared/logging';
 import type { Request, Response } from 'express';
 
@@ -17,7 +18,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.set('trust proxy', 'loopback');
   app.use((req: Request, res: Response, next: () => void) => (assignRequestId(req, res), next()));
   app.useBodyParser('json', { limit: Math.max(config.ingestion.maxFileBytes, 1024 * 1024) });
-  // Body-parser failures (malformed JSON, body too large) answered here, before Nest rewrites them.
+  // Every JSON body and query string: depth, key count, lone surrogates (http.json), before routing and validation.
+  app.use(jsonInputGuard(config.http.json));
+  configureMetadataFilterLimits(config.retrieval.filters);
+  // Body-parser and input-guard failures (malformed JSON, body too large or too deep) answered here, before Nest rewrites them.
   app.use((err: unknown, req: Request & { id?: string }, res: Response, next: (e?: unknown) => void) => {
     const problem = bodyParserProblem(err);
     if (!problem) return next(err);

@@ -13,7 +13,8 @@ export { isMetadataFilter, METADATA_FILTER_RULE } from './domain/chunk';
 export { CollectionEmbedderChangedError } from './domain/retrieval.errors';
 export { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from './domain/collection-name';
 import { CollectionOrmEntity } from './infrastructure/vector-stores/collection.orm-entity';
-export { IsMetadataFilter } from './interface/http/dto/metadata-filter.validator';
+export { configureMetadataFilterLimits, IsMetadataFilter, metadataFilterProblem } from './interface/http/dto/metadata-filter.validator';
+export type { MetadataFilterLimits } from './interface/http/dto/metadata-filter.validator';
 /** SQL for a MetadataFilter over a jsonb column (for other modules' listings: the same grammar as search). */
 export { metadataFilterSql } from './infrastructure/vector-stores/pgvector.vector-store';
 /** TypeORM entities this module persists (registered by the app's DatabaseModule). */

@@ -40,6 +40,10 @@ export const appConfigSchema = z.object({
     dataDir: z.string().min(1),
     apiVersion: z.coerce.string(),
   }),
+  http: z.object({
+    /** Limits on every JSON value a request carries (bodies, JSON form fields, JSON query parameters). */
+    json: z.object({ maxDepth: int(1, 1000), maxKeys: int(1) }),
+  }),
   logging: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     format: z.enum(['auto', 'json', 'pretty']),
@@ -86,6 +90,13 @@ export const appConfigSchema = z.object({
     }),
   }),
   retrieval: z.object({
+    /** Size limits of a metadata filter (search, ask, document listing). */
+    filters: z.object({
+      maxKeys: int(1, 1000),
+      maxInValues: int(1, 10000),
+      // the statement's own parameters come on top, within the protocol's 65535
+      maxParameters: int(1, 65000),
+    }),
     textSearchConfig: z.string().regex(/^[a-z_]+$/, 'must be a Postgres text search configuration name'),
     embedder: z.object({
       provider: z.enum(EMBEDDER_PROVIDERS),

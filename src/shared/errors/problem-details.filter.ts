@@ -102,6 +102,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) return problemFromDomainError(exception);
     const bodyParserError = bodyParserProblem(exception);
     if (bodyParserError) return bodyParserError;
+    const database = databaseProblem(exception);
+    if (database) return database;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -128,8 +130,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/** express body-parser errors (malformed JSON, body too large) carry a status and a type. */
+/**
+ * Errors raised while a request is read, before routing: express body-parser's (malformed JSON, body too
+ * large; they carry a status and a type) and the DomainErrors of the JSON input guard.
+ */
 export function bodyParserProblem(e: unknown): ProblemDetails | undefined {
+  if (e instanceof DomainError) return problemFromDomainError(e);
   if (!e || typeof e !== 'object' || e instanceof HttpException) return undefined;
   const err = e as { status?: number; type?: string; message?: string };
   if (typeof err.status !== 'number' || err.status < 400 || err.status >= 500) return undefined;
@@ -141,4 +147,33 @@ export function bodyParserProblem(e: unknown): ProblemDetails | undefined {
         : (STATUS_CODE[err.status] ?? `HTTP.${err.status}`);
   const detail = err.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : (err.message ?? 'Bad request');
   return { type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/[._]/g, '-'), title: titleFor(err.status), status: err.status, detail, code };
+}
+
+/** SQLSTATE classes of a database that is unreachable, restarting or out of connections (not of a bad statement). */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/;
+/** The pg driver's own errors for a lost or refused connection carry no SQLSTATE. */
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|EPIPE|Client has encountered a connection error/;
+
+/**
+ * The database, not the request, failed: a statement cancelled by statement_timeout (57014), or a database
+ * that is down, restarting or refusing connections. 503 (retry later), with nothing of the SQL. Any other
+ * database error stays a 500: it is a bug.
+ */
+export function databaseProblem(e: unknown): ProblemDetails | undefined {
+  if (!e || typeof e !== 'object' || e instanceof HttpException) return undefined;
+  const err = e as { code?: unknown; message?: unknown };
+  // no SQLSTATE class starts with E; errnos (EPIPE) do
+  const sqlstate = typeof err.code === 'string' && /^(?!E)[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
+  let code: string;
+  let detail: string;
+  if (sqlstate === '57014') {
+    code = 'DATABASE.TIMEOUT';
+    detail = 'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.';
+  } else if (sqlstate ? UNAVAILABLE_SQLSTATE.test(sqlstate) : CONNECTION_LOST.test(String(err.message ?? ''))) {
+    code = 'DATABASE.UNAVAILABLE';
+    detail = 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.';
+  } else {
+    return undefined;
+  }
+  return { type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/[._]/g, '-'), title: titleFor(503), status: 503, detail, code };
 }

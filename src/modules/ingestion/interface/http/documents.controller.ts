@@ -8,10 +8,10 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { AcceptsMultipart, ApiProblems } from '../../../../shared/http';
+import { AcceptsMultipart, ApiProblems, jsonInputProblem, JsonInputLimits } from '../../../../shared/http';
 import { requireObjectBody, validationFailed } from '../../../../shared/errors';
 import { withoutNul } from '../../../../shared/text/nul';
-import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, isMetadataFilter, METADATA_FILTER_RULE } from '../../../retrieval';
+import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, metadataFilterProblem } from '../../../retrieval';
 import type { MetadataFilter } from '../../../retrieval';
 import { DocumentsHandler } from '../../application/documents/document-queries.handler';
 import { IngestResult } from '../../application/ingest/ingest.command';
@@ -117,7 +117,7 @@ export class DocumentsController {
     const results = await this.ingestFiles.execute({
       collection,
       files: uploads.map((f) => ({ buffer: f.buffer, filename: Buffer.from(f.originalname, 'latin1').toString('utf8'), mimeType: f.mimetype })),
-      metadata: parseJsonObject('metadata', fields.metadata),
+      metadata: parseJsonObject('metadata', fields.metadata, this.config.http.json),
       sourceId: fields.source_id || undefined,
       parseOptions: {
         csv: { textColumns: list(fields.text_columns), titleColumn: fields.title_column, idColumn: fields.id_column, listColumns: list(fields.list_columns) },
@@ -153,7 +153,7 @@ export class DocumentsController {
   async list(@Query() q: ListDocumentsQueryDto): Promise<DocumentListDto> {
     const limit = q.limit ?? 20;
     const offset = q.offset ?? 0;
-    const { items, total } = await this.documents.list({ collection: q.collection, metadata: parseMetadataFilter(q.metadata), limit, offset });
+    const { items, total } = await this.documents.list({ collection: q.collection, metadata: parseMetadataFilter(q.metadata, this.config), limit, offset });
     return { items: items.map(toDto), total, limit, offset };
   }
 
@@ -179,21 +179,28 @@ function badId() {
   return new BadRequestException({ message: 'id must be a UUID', code: 'REQUEST.VALIDATION', errors: [{ field: 'id', message: 'must be a UUID' }] });
 }
 
-function parseJsonObject(field: string, raw?: string): Record<string, unknown> | undefined {
+/** A JSON object carried in a form field or query parameter: the rules of a JSON body (http.json) apply to it. */
+function parseJsonObject(field: string, raw: string | undefined, limits: JsonInputLimits): Record<string, unknown> | undefined {
   if (raw === undefined || raw === '') return undefined;
+  let v: unknown;
   try {
-    const v = JSON.parse(raw);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    v = JSON.parse(raw);
   } catch {
-    /* fall through */
+    v = undefined;
   }
-  throw new InvalidIngestionRequestError(field, 'must be a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidIngestionRequestError(field, 'must be a JSON object');
+  const problem = jsonInputProblem(v, limits, field);
+  if (problem) throw problem;
+  return v as Record<string, unknown>;
 }
 
-function parseMetadataFilter(raw?: string): MetadataFilter | undefined {
-  const value = withoutNul(parseJsonObject('metadata', raw));
-  if (value === undefined || isMetadataFilter(value)) return value;
-  throw new InvalidIngestionRequestError('metadata', METADATA_FILTER_RULE.replace(/^filters map/, 'must be a JSON object mapping'));
+function parseMetadataFilter(raw: string | undefined, config: AppConfig): MetadataFilter | undefined {
+  const value = withoutNul(parseJsonObject('metadata', raw, config.http.json));
+  if (value === undefined) return undefined;
+  // the validator of search and ask filters, with the same limits (retrieval.filters)
+  const problem = metadataFilterProblem(value, config.retrieval.filters, 'metadata');
+  if (!problem) return value as MetadataFilter;
+  throw new InvalidIngestionRequestError('metadata', problem.replace(/^metadata map/, 'must be a JSON object mapping'));
 }
 
 async function validated<T extends object>(cls: new () => T, body: unknown): Promise<T> {

@@ -88,11 +88,12 @@ export class ListDocumentsQueryDto {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 2147483647 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(2147483647) // a Postgres integer; 1e20 passed IsInt and failed in SQL (bigint out of range)
   offset?: number;
 }
 

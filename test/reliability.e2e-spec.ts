@@ -1,0 +1,162 @@
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type supertest from 'supertest';
+import { expectProblem, startTestApp, TestApp } from './support/app';
+
+/**
+ * Issue 12's reproducers, each with its body generated here: every one must answer a 4xx problem+json that
+ * shows no stack and no SQL, and leave the service answering a normal search.
+ */
+
+/** A problem+json answer that reveals nothing internal. */
+function expectCleanProblem(res: supertest.Response, status: number, code: string): Record<string, unknown> {
+  const body = expectProblem(res, status, code);
+  const text = JSON.stringify(body);
+  expect(body).not.toHaveProperty('stack');
+  expect(text).not.toMatch(/\bat \S+ \(|\.ts:\d+|SELECT|INSERT|jsonb|\$\d+|invalid input syntax|out of range/);
+  return body;
+}
+
+const keys = (n: number, value: (i: number) => unknown = (i) => i) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, value(i)]));
+const nested = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+describe('reliability: bad input is a 4xx, and the service keeps answering', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    // URL ingestion as in production (the test profile allows private networks for its local pages)
+    t = await startTestApp({ ingestion: { url: { allowPrivateNetworks: false } } });
+    await t.app.listen(0, '0.0.0.0');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    await t.http
+      .post('/v1/documents')
+      .send({ title: 'Política de férias', text: 'Cada colaborador tem direito a trinta dias de férias por ano.', metadata: { team: 'rh', year: 2026 } })
+      .expect(201);
+  });
+  afterAll(async () => t.close());
+
+  /** After every reproducer: a normal search still finds the document, promptly. */
+  afterEach(async () => {
+    const started = Date.now();
+    const res = await t.http.post('/v1/search').send({ query: 'férias', filters: { team: 'rh' } });
+    expect(res.status).toBe(200);
+    expect(res.body.hits[0]?.title).toBe('Política de férias');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  describe('metadata filters are bounded (retrieval.filters)', () => {
+    it('a search with 5,000 filter keys (73 KB) is refused at once, before any SQL', async () => {
+      const started = Date.now();
+      const p = expectCleanProblem(await t.http.post('/v1/search').send({ query: 'férias', filters: keys(5000) }), 413, 'REQUEST.JSON_TOO_MANY_KEYS');
+      expect(p.detail).toMatch(/more than 1000 object keys/);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('a filter past retrieval.filters.maxKeys is a 400 naming the limit, in search and in ask', async () => {
+      const p = expectCleanProblem(await t.http.post('/v1/search').send({ query: 'férias', filters: keys(100) }), 400, 'REQUEST.VALIDATION');
+      expect(p.errors).toEqual([{ field: 'filters', message: expect.stringMatching(/at most 32 metadata keys, not 100 \(retrieval\.filters\.maxKeys\)/) }]);
+      const a = expectCleanProblem(await t.http.post('/v1/ask').send({ question: 'Quantos dias de férias?', filters: keys(100) }), 400, 'REQUEST.VALIDATION');
+      expect(a.errors).toEqual([{ field: 'filters', message: expect.stringMatching(/retrieval\.filters\.maxKeys/) }]);
+      expectCleanProblem(await t.http.post('/v1/ask').send({ question: 'Quantos dias de férias?', filters: keys(5000) }), 413, 'REQUEST.JSON_TOO_MANY_KEYS');
+    });
+
+    it('GET /v1/documents?metadata= applies the same validator', async () => {
+      const p = expectCleanProblem(await t.http.get('/v1/documents').query({ metadata: JSON.stringify(keys(100)) }), 400, 'INGESTION.INVALID_REQUEST');
+      expect(p.detail).toMatch(/at most 32 metadata keys, not 100/);
+      const inLists = JSON.stringify(keys(11, (i) => ({ in: Array.from({ length: 100 }, (_, j) => i * 100 + j) })));
+      expect(expectCleanProblem(await t.http.get('/v1/documents').query({ metadata: inLists }), 400, 'INGESTION.INVALID_REQUEST').detail).toMatch(
+        /at most 1000 values together, not 1100/,
+      );
+    });
+
+    it('"in" lists past 65,535 bind parameters are a 400, not a protocol error', async () => {
+      // 400 keys x 100 values x 2 parameters = 80,000
+      const filters = keys(400, (i) => ({ in: Array.from({ length: 100 }, (_, j) => `${i}-${j}`) }));
+      expectCleanProblem(await t.http.post('/v1/search').send({ query: 'férias', filters }), 400, 'REQUEST.VALIDATION');
+      const within = keys(10, (i) => ({ in: Array.from({ length: 100 }, (_, j) => i * 100 + j) }));
+      expect((await t.http.post('/v1/search').send({ query: 'férias', filters: within })).status).toBe(200);
+    });
+  });
+
+  describe('JSON bodies are bounded at the body parser (http.json)', () => {
+    it('JSON nested 5,000 levels is a 400 on every JSON route', async () => {
+      const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, { requestBody?: { content?: object } }>> };
+      const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op.requestBody?.content && 'application/json' in op.requestBody.content)
+          .map(([method, op]) => ({ method, path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'), op })),
+      );
+      expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+        expect.arrayContaining(['post /v1/search', 'post /v1/ask', 'post /v1/documents', 'post /v1/documents/url']),
+      );
+      for (const { method, path } of routes) {
+        const req = (t.http as unknown as Record<string, (p: string) => supertest.Test>)[method](path).set('content-type', 'application/json');
+        const p = expectCleanProblem(await req.send(nested(5000)), 400, 'REQUEST.JSON_TOO_DEEP');
+        expect(p.detail).toMatch(/deeper than 32 levels/);
+      }
+    });
+
+    it('a body with more object keys than http.json.maxKeys is a 413', async () => {
+      const res = await t.http.post('/v1/documents').send({ title: 'Muitas chaves', text: 'Um texto qualquer.', metadata: keys(1500) });
+      expectCleanProblem(res, 413, 'REQUEST.JSON_TOO_MANY_KEYS');
+    });
+
+    it('the multipart metadata field follows the same rules', async () => {
+      const upload = (metadata: string) =>
+        t.http.post('/v1/documents').field('metadata', metadata).attach('files', Buffer.from('Um texto sobre férias.'), 'ferias.txt');
+      expectCleanProblem(await upload(nested(5000)), 400, 'REQUEST.JSON_TOO_DEEP');
+      const p = expectCleanProblem(await upload('{"team":"\\ud800"}'), 400, 'REQUEST.INVALID_TEXT');
+      expect(p.errors).toEqual([{ field: 'metadata.team', message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+    });
+  });
+
+  describe('lone surrogates are refused wherever they would reach Postgres, naming the field', () => {
+    it.each([
+      ['document metadata', '/v1/documents', { title: 'Surrogate', text: 'Texto.', metadata: { team: 'rh\ud800' } }, 'metadata.team'],
+      ['a metadata key', '/v1/documents', { title: 'Surrogate', text: 'Texto.', metadata: { ['\udc00']: 1 } }, 'metadata'],
+      ['the title', '/v1/documents', { title: 'T\udfff', text: 'Texto.' }, 'title'],
+      ['search filters', '/v1/search', { query: 'férias', filters: { team: '\ud800' } }, 'filters.team'],
+      ['a search query', '/v1/search', { query: 'férias \ud800' }, 'query'],
+      ['ask filters', '/v1/ask', { question: 'Férias?', filters: { team: { in: ['rh', '\ud800'] } } }, 'filters.team.in[1]'],
+    ])('in %s', async (_what, path, body, field) => {
+      const p = expectCleanProblem(await t.http.post(path).send(body), 400, 'REQUEST.INVALID_TEXT');
+      expect(p.errors).toEqual([{ field, message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+    });
+
+    it('in ?metadata=', async () => {
+      const p = expectCleanProblem(await t.http.get('/v1/documents').query({ metadata: '{"team":"\\ud800"}' }), 400, 'REQUEST.INVALID_TEXT');
+      expect(p.errors).toEqual([{ field: 'metadata.team', message: expect.any(String) }]);
+    });
+  });
+
+  it('numeric query parameters are bounded by the schema: offset=1e20 is a 400', async () => {
+    const p = expectCleanProblem(await t.http.get('/v1/documents').query({ offset: '1e20' }), 400, 'REQUEST.VALIDATION');
+    expect(p.errors).toEqual([{ field: 'offset', message: expect.stringMatching(/offset must not be greater than 2147483647/) }]);
+    expect((await t.http.get('/v1/documents').query({ offset: '2147483647' })).body).toMatchObject({ items: [], offset: 2147483647 });
+  });
+
+  describe('URL ingestion refuses special-purpose and own addresses (SSRF)', () => {
+    it.each(['http://198.51.100.7/', 'http://203.0.113.9/x', 'http://192.88.99.1/', 'http://192.0.2.1/', 'http://[2001:db8::1]/', 'http://[64:ff9b::7f00:1]/'])(
+      'refuses %s (a reserved or translation range) without connecting',
+      async (url) => {
+        const p = expectCleanProblem(await t.http.post('/v1/documents/url').send({ url }), 400, 'INGESTION.URL_REFUSED');
+        expect(p.detail).toMatch(/special-purpose range/);
+      },
+    );
+
+    it("refuses this host's own addresses: the server's own /v1/model-info is not ingested", async () => {
+      const port = new URL(base).port;
+      const own = Object.values(networkInterfaces())
+        .flat()
+        .filter((nic) => nic && !nic.address.startsWith('fe80'))
+        .map((nic) => (nic!.family === 'IPv6' ? `[${nic!.address}]` : nic!.address));
+      expect(own).toContain('127.0.0.1');
+      for (const host of [...own, '[::ffff:127.0.0.1]', 'localhost']) {
+        const url = `http://${host}:${port}/v1/model-info`;
+        const p = expectCleanProblem(await t.http.post('/v1/documents/url').send({ url }), 400, 'INGESTION.URL_REFUSED');
+        expect(p.detail).toMatch(/not private or loopback ones/);
+      }
+      expect((await t.http.get('/v1/documents')).body.items.map((d: { source_type: string }) => d.source_type)).not.toContain('url');
+    });
+  });
+});
