@@ -1,12 +1,26 @@
 /**
  * The bulk-load CLI run in-process (runIngestCli) against a throwaway embedded database: a folder of text files,
- * a CSV and an unsupported file, then re-runs (dedup, replace), a TTY run, an interrupted run and usage errors.
+ * a CSV and unsupported files, then re-runs (dedup, replace), a TTY run, an interrupted run and usage errors.
  * What was stored is checked by booting the application again on the same data dir.
+ * Then HTTP mode: the real app listening on a free port and holding a data dir, the built CLI (dist/cli/ingest.js)
+ * run as a child process on the same DATA_DIR, and --url.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
@@ -20,6 +34,7 @@ import {
 } from '../src/cli/ingest.command';
 import { AppConfig, DeepPartial, loadConfig } from '../src/shared/config';
 import { DATA_SOURCE } from '../src/shared/database';
+import { startTestApp, type TestApp } from './support/app';
 import { ANIME_CSV } from './support/fixtures';
 
 const ANIME_ROWS = 269; // records in the file (270 lines with the header), each with its own synopsis
@@ -118,6 +133,9 @@ describe('npm run ingest (runIngestCli)', () => {
       join(docs, 'setup.exe'),
       Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00]),
     );
+    writeFileSync(join(docs, 'sub', 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    writeFileSync(join(docs, 'LEIAME'), 'sem extensão');
+    symlinkSync(join(docs, 'apagado.txt'), join(docs, 'sub', 'link.txt'));
   });
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -159,7 +177,12 @@ describe('npm run ingest (runIngestCli)', () => {
     expect(stderr).toMatch(
       /\[5\/5\] docs\/setup\.exe: FAILED INGESTION\.UNSUPPORTED_TYPE: Unsupported document type: \.exe/,
     );
-    expect(stderr).toContain('Skipping 1 file with unsupported extensions');
+    // Every file left out is named with the reason; setup.exe, also named on the command line, is not left out.
+    expect(stderr).toContain('Skipped docs/LEIAME: no extension (unsupported type)\n');
+    expect(stderr).toContain('Skipped docs/sub/link.txt: broken symbolic link\n');
+    expect(stderr).toContain('Skipped docs/sub/logo.png: unsupported extension .png\n');
+    expect(stderr).not.toContain('Skipped docs/setup.exe');
+    expect(stdout).toMatch(/inputs\s+5 of 5 processed, 3 skipped/);
     // The embedded database was closed: its lock file is gone.
     expect(existsSync(join(dataDir, 'pg', 'acervo.lock'))).toBe(false);
   }, 180_000);
@@ -184,6 +207,9 @@ describe('npm run ingest (runIngestCli)', () => {
         'docs/sub/c.txt',
       ]);
       expect(bySource.get('docs/a.txt')?.metadata).toMatchObject({ batch: 'e2e', filename: 'docs/a.txt' });
+      // Titles: a first line that is a sentence is not one (the file name is); the markdown's # heading is.
+      expect(bySource.get('docs/a.txt')?.title).toBe('a');
+      expect(bySource.get('docs/b.md')?.title).toBe('Manual');
       const bebop = bySource.get('docs/anime.csv#1');
       expect(bebop?.title).toBe('Cowboy Bebop');
       expect(bebop?.metadata).toMatchObject({
@@ -256,6 +282,44 @@ describe('npm run ingest (runIngestCli)', () => {
     expect(existsSync(join(dataDir, 'pg', 'acervo.lock'))).toBe(false);
   }, 120_000);
 
+  it('names a file over ingestion.maxFileBytes and leaves it out as a failure (exit 1) before starting anything', async () => {
+    mkdirSync(join(root, 'big'));
+    writeFileSync(join(root, 'big', 'enorme.txt'), 'palavra '.repeat(140_000)); // 1.1 MB, over the test profile's 1 MiB
+    const out = capture();
+    expect(await run(['big', '--collection', COLLECTION], out)).toBe(EXIT_FAILURES);
+    expect(await out.stderr()).toMatch(
+      /^Skipped big\/enorme\.txt: too big \(1\.1 MB; the limit is 1\.0 MB, ingestion\.maxFileBytes\) \[INGESTION\.TOO_LARGE\]\nNo files left to ingest\.\n$/,
+    );
+    expect(await out.stdout()).toBe('');
+    expect(existsSync(join(dataDir, 'pg', 'acervo.lock'))).toBe(false);
+  });
+
+  it('refuses a data dir held by another ingest run, naming it, instead of waiting for an HTTP API', async () => {
+    const held = join(root, 'held');
+    mkdirSync(join(held, 'pg'), { recursive: true });
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(held, 'pg', 'acervo.lock'), String(other.pid));
+      writeFileSync(
+        join(held, 'pg', 'acervo.owner.json'),
+        JSON.stringify({ pid: other.pid, role: 'ingest' }),
+      );
+      const out = capture();
+      const code = await runIngestCli(
+        ['docs/b.md'],
+        out.io,
+        { app: { dataDir: held }, database: { url: '' } },
+        { env, cwd: root },
+      );
+      expect(code).toBe(EXIT_FAILURES);
+      expect(await out.stderr()).toContain(
+        `ingest: the embedded database at ${join(held, 'pg')} is in use by another ingest run (pid ${other.pid}), which serves no HTTP API`,
+      );
+    } finally {
+      other.kill();
+    }
+  });
+
   it('prints the help with exit 0', async () => {
     const out = capture();
     expect(await run(['--help'], out)).toBe(EXIT_OK);
@@ -270,6 +334,10 @@ describe('npm run ingest (runIngestCli)', () => {
     [['docs', '--collection'], /--collection needs a value/],
     [['docs', '--collection', 'Not Valid'], /--collection "Not Valid" is not a valid name/],
     [['docs', 'missing/file.txt'], /no such file or directory: missing\/file\.txt/],
+    [
+      ['docs', '--url', 'ftp://host'],
+      /--url "ftp:\/\/host" is not the http\(s\) address of an acervo server/,
+    ],
   ])('usage error %j -> exit 2 without touching the database', async (argv, message) => {
     const out = capture();
     expect(await run(argv, out)).toBe(EXIT_USAGE);
@@ -278,4 +346,175 @@ describe('npm run ingest (runIngestCli)', () => {
     expect(stderr).toContain('Usage: npm run ingest');
     expect(await out.stdout()).toBe('');
   });
+});
+
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'ingest.js');
+const execFileAsync = promisify(execFile);
+
+describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
+  let root: string;
+  let serverDir: string;
+  let t: TestApp;
+  let base: string;
+  let pages: Server;
+  let pageUrl: string;
+  const FAQ = [
+    'id,pergunta,resposta',
+    '1,Como peço férias?,"Pelo portal de RH, com trinta dias de antecedência e aprovação do gestor."',
+    '2,Quem aprova viagens?,"O gestor direto aprova viagens nacionais; internacionais passam pela diretoria."',
+  ].join('\n');
+
+  /** The built CLI as a user runs it (node dist/cli/ingest.js), on the server's DATA_DIR; never rejects. */
+  const runBuilt = async (argv: string[]) => {
+    const env = {
+      ...process.env,
+      APP_PROFILES: 'test',
+      DATA_DIR: serverDir,
+      DATABASE_URL: '',
+      EMBEDDER_PROVIDER: 'hashing',
+    };
+    try {
+      const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...argv], {
+        cwd: root,
+        env,
+        timeout: 120_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+    }
+  };
+  const documents = async (collection: string) =>
+    (await t.http.get('/v1/documents').query({ collection, limit: 50 })).body.items as Array<{
+      source_id: string;
+      title: string;
+      metadata: Record<string, unknown>;
+    }>;
+
+  beforeAll(async () => {
+    // the CLI as built: dist/ brought up to date first (a no-op when it is current)
+    execFileSync(process.execPath, [join(ROOT, 'src', 'cli', 'build-if-stale.cjs')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    root = mkdtempSync(join(tmpdir(), 'acervo-cli-http-'));
+    serverDir = join(root, 'data');
+    mkdirSync(join(root, 'docs'));
+    writeFileSync(
+      join(root, 'docs', 'ferias.txt'),
+      'Guia de férias\n\nCada colaborador tem direito a trinta dias corridos de férias por ano.',
+    );
+    writeFileSync(join(root, 'docs', 'faq.csv'), FAQ);
+    writeFileSync(join(root, 'docs', 'foto.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
+    // the server's own embedded database, whatever DATABASE_URL says (the CI server pass included)
+    t = await startTestApp({ database: { url: '' } }, { dataDir: serverDir });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    pages = createServer((_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<html><head><title>Viagens</title></head><body><article><p>${'Viagens internacionais precisam de aprovação da diretoria. '.repeat(4)}</p></article></body></html>`,
+        ),
+    );
+    await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
+    pageUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}/viagens`;
+  }, 240_000);
+
+  afterAll(async () => {
+    await new Promise((r) => pages?.close(r));
+    await t?.close({ keepData: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('finds the server in the lock, sends the files over HTTP and prints the usual summary', async () => {
+    const { code, stdout, stderr } = await runBuilt([
+      'docs',
+      '--collection',
+      'cli-http',
+      '--metadata',
+      '{"lote":"http"}',
+    ]);
+    expect({ code, stderr }).toEqual({
+      code: EXIT_OK,
+      stderr: 'Skipped docs/foto.jpg: unsupported extension .jpg\n',
+    });
+    expect(stdout).toContain(`(acervo server at ${base}, pid ${process.pid}, which holds ${serverDir})`);
+    expect(stdout).toMatch(/\[1\/2\] docs\/faq\.csv: 2 documents \(2 new, 0 replaced, 0 deduplicated\)/);
+    expect(stdout).toMatch(/\[2\/2\] docs\/ferias\.txt: 1 document \(1 new/);
+    expect(summary(stdout)).toMatchObject({
+      documents: 3,
+      created: 3,
+      replaced: 0,
+      deduplicated: 0,
+      failures: 0,
+    });
+    expect(stdout).toMatch(/inputs\s+2 of 2 processed, 1 skipped/);
+
+    // Stored by the server, with the same source ids an in-process run gives, and titles from the content.
+    const docs = await documents('cli-http');
+    const bySource = Object.fromEntries(docs.map((d) => [d.source_id, d]));
+    expect(Object.keys(bySource).sort()).toEqual(['docs/faq.csv#1', 'docs/faq.csv#2', 'docs/ferias.txt']);
+    expect(bySource['docs/ferias.txt']).toMatchObject({
+      title: 'Guia de férias',
+      metadata: { lote: 'http' },
+    });
+    expect(bySource['docs/faq.csv#2']).toMatchObject({
+      title: 'Quem aprova viagens?',
+      metadata: { lote: 'http', id: 2 },
+    });
+
+    // Again: everything deduplicated, as in process.
+    const again = await runBuilt(['docs', '--collection', 'cli-http', '--metadata', '{"lote":"http"}']);
+    expect(again.code).toBe(EXIT_OK);
+    expect(summary(again.stdout)).toMatchObject({ documents: 3, created: 0, deduplicated: 3, chunks: 0 });
+  }, 180_000);
+
+  it('reports a document the server refuses with its problem code, and goes on (exit 1)', async () => {
+    writeFileSync(join(root, 'vazio.txt'), '   \n');
+    const { code, stdout, stderr } = await runBuilt([
+      'vazio.txt',
+      'docs/ferias.txt',
+      '--collection',
+      'cli-http',
+    ]);
+    expect(code).toBe(EXIT_FAILURES);
+    expect(stderr).toMatch(
+      /\[1\/2\] vazio\.txt: FAILED INGESTION\.EMPTY_DOCUMENT: Document "vazio\.txt" has no extractable text\./,
+    );
+    expect(summary(stdout)).toMatchObject({ documents: 1, deduplicated: 1, failures: 1 });
+  }, 120_000);
+
+  it('--url sends files and pages to the given server without opening a local database', async () => {
+    const localDir = join(root, 'local-data');
+    const out = capture();
+    const code = await runIngestCli(
+      ['docs/ferias.txt', pageUrl, '--url', `${base}/`, '--collection', 'cli-url'],
+      out.io,
+      { app: { dataDir: localDir }, database: { url: '' } },
+      {
+        env: { ...process.env, APP_PROFILES: 'test', DATABASE_URL: '', EMBEDDER_PROVIDER: 'hashing' },
+        cwd: root,
+      },
+    );
+    const stdout = await out.stdout();
+    expect(code).toBe(EXIT_OK);
+    expect(stdout).toContain(`(acervo server at ${base})`);
+    expect(summary(stdout)).toMatchObject({ documents: 2, created: 2, failures: 0 });
+    expect(existsSync(localDir)).toBe(false);
+    const docs = await documents('cli-url');
+    expect(docs.map((d) => [d.source_id, d.title]).sort()).toEqual([
+      ['docs/ferias.txt', 'Guia de férias'],
+      [pageUrl, 'Viagens'],
+    ]);
+  }, 120_000);
+
+  it('--url to an address where no acervo server answers: one line, exit 1, nothing started', async () => {
+    const { code, stdout, stderr } = await runBuilt(['docs/ferias.txt', '--url', 'http://127.0.0.1:1']);
+    expect(code).toBe(EXIT_FAILURES);
+    expect(stderr).toBe('ingest: cannot reach the acervo server at http://127.0.0.1:1: ECONNREFUSED\n');
+    expect(stdout).toBe('');
+  }, 60_000);
 });

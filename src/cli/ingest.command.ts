@@ -1,21 +1,26 @@
 import 'reflect-metadata';
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { INestApplicationContext } from '@nestjs/common';
-import { ConsoleLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { AppModule } from '../app.module';
-import {
-  IngestFilesHandler,
-  IngestUrlHandler,
-  SUPPORTED_EXTENSIONS,
-  type IngestResult,
-} from '../modules/ingestion';
-import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../modules/retrieval';
-import { AppConfig, DeepPartial, environment, loadConfig } from '../shared/config';
+import type { IngestResult } from '../modules/ingestion';
+// The domain constants from their own files, not the module indexes: --help and HTTP mode then start without
+// loading Nest and every module (about 1.5 s); the in-process mode loads them when it boots (ingest-backends.ts).
+import { SUPPORTED_EXTENSIONS } from '../modules/ingestion/domain/ingestion.errors';
+import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../modules/retrieval/domain/collection-name';
+import { type DeepPartial, environment, loadConfig, resolveDataPath } from '../shared/config/config.loader';
+import type { AppConfig } from '../shared/config/config.schema';
+import { DataDirLockedError, dataDirOwner, type DataDirOwner } from '../shared/database/embedded-postgres';
 import { DomainError } from '../shared/errors/domain-error';
+import {
+  HttpBackend,
+  type IngestBackend,
+  type IngestJob,
+  RemoteProblemError,
+  ServerUnreachableError,
+  startLocalBackend,
+} from './ingest-backends';
 
 export interface IngestCliIo {
   stdout: NodeJS.WritableStream;
@@ -43,6 +48,8 @@ export interface CsvCliOptions {
 
 export interface IngestCliArgs {
   help: boolean;
+  /** `--url`: the acervo server everything is sent to (HTTP mode), without a trailing slash. */
+  server?: string;
   collection: string;
   metadata: Record<string, unknown>;
   csv: CsvCliOptions;
@@ -55,23 +62,27 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 export const USAGE = `Usage: npm run ingest -- <path|url>... [options]
+       npx acervo-ingest <path|url>... [options]
 
 Bulk-loads documents into the knowledge base (DATA_DIR / DATABASE_URL / APP_PROFILES as for the server).
+When a running acervo server holds the embedded database in DATA_DIR, the inputs are sent to it over HTTP.
   <path>   a file, or a directory: every supported file inside it, recursively
            (${SUPPORTED_EXTENSIONS.join(' ')})
   <url>    an http(s) page, fetched and ingested like POST /v1/documents/url
 
 Options:
-  --collection <name>     target collection (default: ${DEFAULT_COLLECTION})
-  --metadata <json>       JSON object merged into every document's metadata
-  --text-columns a,b      CSV: columns holding the text to index
-  --title-column x        CSV: column used as the document title
-  --id-column x           CSV: column identifying a row (source id suffix)
-  --list-columns a,b      CSV: columns split into arrays (filterable by element)
-  -h, --help              show this help
+  --url <http://host:port>  send everything to the acervo server at this address (HTTP mode)
+  --collection <name>       target collection (default: ${DEFAULT_COLLECTION})
+  --metadata <json>         JSON object merged into every document's metadata
+  --text-columns a,b        CSV: columns holding the text to index
+  --title-column x          CSV: column used as the document title
+  --id-column x             CSV: column identifying a row (source id suffix)
+  --list-columns a,b        CSV: columns split into arrays (filterable by element)
+  -h, --help                show this help
 
 Files are identified by their path relative to the working directory, so running the same
-command again replaces changed documents and skips unchanged ones.
+command again replaces changed documents and skips unchanged ones. Files left out are named,
+with the reason (unsupported extension, too big, unreadable).
 Exit codes: 0 all ingested, 1 some failed, 2 usage error, 130 interrupted.
 `;
 
@@ -83,6 +94,7 @@ export class UsageError extends Error {
 }
 
 const VALUE_OPTIONS = [
+  '--url',
   '--collection',
   '--metadata',
   '--text-columns',
@@ -145,6 +157,20 @@ export function parseIngestArgs(argv: string[]): IngestCliArgs {
 
 function applyOption(args: IngestCliArgs, name: ValueOption, value: string): void {
   switch (name) {
+    case '--url': {
+      let url: URL | undefined;
+      try {
+        url = new URL(value);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash)
+        throw new UsageError(
+          `--url "${value}" is not the http(s) address of an acervo server (e.g. http://localhost:3000)`,
+        );
+      args.server = url.href.replace(/\/+$/, '');
+      return;
+    }
     case '--collection':
       if (!COLLECTION_NAME_PATTERN.test(value)) {
         throw new UsageError(
@@ -201,10 +227,18 @@ interface Failure {
   message: string;
 }
 
+/** A file left out, named with the reason; `code` when leaving it out is a failure (too big, unreadable). */
+interface Skip {
+  name: string;
+  path: string;
+  reason: string;
+  code?: string;
+}
+
 interface Expansion {
   targets: IngestTarget[];
-  /** Files found in directories whose extension is not supported (skipped, not failures). */
-  skipped: number;
+  /** Files found in directories that are not ingested: unsupported extension, broken link, not a regular file. */
+  skipped: Skip[];
   /** Directories that could not be listed. */
   failures: Failure[];
 }
@@ -221,7 +255,7 @@ export function sourceName(path: string, cwd: string): string {
 }
 
 async function expandInputs(inputs: string[], cwd: string): Promise<Expansion> {
-  const out: Expansion = { targets: [], skipped: 0, failures: [] };
+  const out: Expansion = { targets: [], skipped: [], failures: [] };
   const seen = new Set<string>();
   const add = (t: IngestTarget, key: string) => {
     if (seen.has(key)) return;
@@ -256,6 +290,8 @@ async function expandInputs(inputs: string[], cwd: string): Promise<Expansion> {
       throw new UsageError(`not a regular file or directory: ${input}`);
     }
   }
+  // A file both found in a directory and named explicitly is not skipped.
+  out.skipped = out.skipped.filter((s) => !seen.has(s.path));
   return out;
 }
 
@@ -289,6 +325,7 @@ async function walk(
       isDir = !!target?.isDirectory();
       isFile = !!target?.isFile();
     }
+    const skip = (reason: string) => out.skipped.push({ name: sourceName(full, cwd), path: full, reason });
     if (isDir) {
       const real = await realpath(full).catch(() => full);
       if (visited.has(real)) continue;
@@ -296,9 +333,54 @@ async function walk(
       await walk(full, files, out, visited, cwd);
     } else if (isFile) {
       if (isSupported(entry.name)) files.push(full);
-      else out.skipped++;
+      else
+        skip(
+          extname(entry.name)
+            ? `unsupported extension ${extname(entry.name)}`
+            : 'no extension (unsupported type)',
+        );
+    } else if (entry.isSymbolicLink()) {
+      skip('broken symbolic link');
+    } else {
+      skip('not a regular file');
     }
   }
+}
+
+const MB = 1024 * 1024;
+const megabytes = (bytes: number) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
+
+/**
+ * Files that cannot be ingested whatever the backend: larger than ingestion.maxFileBytes (INGESTION.TOO_LARGE) or not
+ * readable by this user. They are left out before anything starts and, as when they failed one by one, count as failures.
+ */
+async function unreadable(targets: IngestTarget[], maxBytes: number): Promise<Skip[]> {
+  const out: Skip[] = [];
+  for (const t of targets) {
+    if (t.kind !== 'file') continue;
+    try {
+      const { size } = await stat(t.path);
+      if (size > maxBytes) {
+        out.push({
+          name: t.name,
+          path: t.path,
+          code: 'INGESTION.TOO_LARGE',
+          reason: `too big (${megabytes(size)}; the limit is ${megabytes(maxBytes)}, ingestion.maxFileBytes)`,
+        });
+        continue;
+      }
+      await access(t.path, fsConstants.R_OK);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      out.push({
+        name: t.name,
+        path: t.path,
+        code: `FS.${err.code ?? 'ERROR'}`,
+        reason: `unreadable (${err.message})`,
+      });
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -326,7 +408,8 @@ const describe = (t: Tally) =>
   `${plural(docs(t), 'document')} (${t.created} new, ${t.replaced} replaced, ${t.deduplicated} deduplicated), ${plural(t.chunks, 'chunk')}`;
 
 function problem(e: unknown): { code: string; message: string } {
-  if (e instanceof DomainError) return { code: e.code, message: e.message };
+  if (e instanceof DomainError || e instanceof RemoteProblemError)
+    return { code: e.code, message: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string')
     return { code: `FS.${err.code}`, message: err.message };
@@ -395,10 +478,95 @@ function barReporter(io: IngestCliIo): Reporter {
 class Interrupted extends Error {}
 
 // ---------------------------------------------------------------------------------------------------------------
+// Where the inputs go
+
+/** The data dir is held by a process that serves no HTTP API (another ingest run, pg-server, an older server). */
+class DataDirBusyError extends Error {
+  constructor(dir: string, owner: DataDirOwner) {
+    const who =
+      owner.role === 'ingest'
+        ? 'another ingest run'
+        : owner.role === 'pg-server'
+          ? 'pg-server'
+          : 'another acervo process';
+    super(
+      `the embedded database at ${dir} is in use by ${who} (pid ${owner.pid}), which serves no HTTP API to send the files to. ` +
+        'Wait for it to finish, point DATA_DIR elsewhere, or pass --url <address of an acervo server>.',
+    );
+    this.name = 'DataDirBusyError';
+  }
+}
+
+/** How long to wait for a process that holds the data dir but has not said what it is (a server still booting). */
+const OWNER_WAIT_MS = 20_000;
+
+/** The data dir's holder once it has said what it is; undefined when nobody holds it (or it let go while we waited). */
+async function settledOwner(
+  dir: string,
+  say: (s: string) => void,
+  signal?: AbortSignal,
+): Promise<DataDirOwner | undefined> {
+  let owner = dataDirOwner(dir);
+  if (owner && !owner.role) {
+    say(
+      `The embedded database at ${dir} is held by pid ${owner.pid}, still starting: waiting for it to say where it serves HTTP...\n`,
+    );
+    const until = Date.now() + OWNER_WAIT_MS;
+    while (owner && !owner.role && Date.now() < until && !signal?.aborted) {
+      await new Promise((r) => setTimeout(r, 200));
+      owner = dataDirOwner(dir);
+    }
+  }
+  return owner;
+}
 
 /**
- * `npm run ingest -- <path|url>...`: boots the application (no HTTP) on the configured database and feeds every
- * file and URL through the same handlers as the API. One failing input is reported and the run goes on.
+ * HTTP mode when `--url` is given or a server holds the embedded database (its lock file names it and its URL);
+ * in process otherwise. A server that takes the data dir between the look and the boot is found by looking again.
+ */
+async function openBackend(
+  args: IngestCliArgs,
+  config: AppConfig,
+  say: (s: string) => void,
+  signal?: AbortSignal,
+): Promise<IngestBackend> {
+  const http = async (url: string, where: string) => {
+    const backend = new HttpBackend(url, where);
+    await backend.connect();
+    return backend;
+  };
+  if (args.server) return http(args.server, `acervo server at ${args.server}`);
+  const dir = config.database.url ? undefined : resolveDataPath(config, config.database.embedded.dir);
+  for (let attempt = 0; ; attempt++) {
+    if (dir) {
+      const owner = await settledOwner(dir, say, signal);
+      if (owner?.role === 'server' && owner.url)
+        return http(
+          owner.url,
+          `acervo server at ${owner.url}, pid ${owner.pid}, which holds ${resolve(config.app.dataDir)}`,
+        );
+      if (owner) throw new DataDirBusyError(dir, owner); // another kind of holder, or one that never said
+    }
+    try {
+      return await startLocalBackend(config);
+    } catch (e) {
+      if (
+        dir &&
+        attempt === 0 &&
+        (e instanceof DataDirLockedError || (e as Error)?.name === 'DataDirLockedError')
+      )
+        continue;
+      throw e;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * `npm run ingest -- <path|url>...`: feeds every file and URL through the same handlers as the API, in this process
+ * (the application booted without HTTP on the configured database) or, when a running server holds the embedded
+ * database or `--url` names one, through that server's HTTP API. One failing input is reported and the run goes on.
  * Returns the exit code: 0 all ingested, 1 any failure, 2 usage error, 130 interrupted.
  */
 export async function runIngestCli(
@@ -427,56 +595,66 @@ export async function runIngestCli(
     err(`ingest: ${e.message}\n\n${USAGE}`);
     return EXIT_USAGE;
   }
-  const { targets, skipped } = expansion;
-  const failures: Failure[] = [...expansion.failures];
-  if (skipped > 0)
-    err(`Skipping ${plural(skipped, 'file')} with unsupported extensions in the given directories.\n`);
-  for (const f of failures) err(`${f.name}: FAILED ${f.code}: ${f.message}\n`);
-  if (targets.length === 0) {
-    err('No supported files found.\n');
-    return failures.length ? EXIT_FAILURES : EXIT_OK;
-  }
 
   const bootStarted = Date.now();
-  let app: INestApplicationContext | undefined;
+  const env = runtime.env ?? environment();
+  const debug = /^(debug|trace)$/.test(env.LOG_LEVEL ?? '');
   let config: AppConfig;
   try {
-    const env = runtime.env ?? environment();
     // Quiet by default: the CLI reports its own progress; LOG_LEVEL / LOG_FORMAT still win when set.
     config = loadConfig({
       env: { ...env, LOG_LEVEL: env.LOG_LEVEL || 'warn', LOG_FORMAT: env.LOG_FORMAT || 'json' },
       overrides,
     });
-    // Silent boot: a boot error is reported below in one line (with the stack at LOG_LEVEL debug or trace),
-    // not also as Nest's multi-line exception dump; from then on errors and warnings are logged as usual.
-    app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
-      logger: false,
-      abortOnError: false,
-    });
-    await app.init();
-    // logger: false removed Nest's global logger: give it a new one (useLogger(levels) would set levels on nothing)
-    app.useLogger(new ConsoleLogger({ logLevels: ['error', 'warn'] }));
   } catch (e) {
     err(`ingest: could not start the application: ${(e as Error).message}\n`);
-    if (/^(debug|trace)$/.test(runtime.env?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '')) err(`${(e as Error).stack}\n`);
-    await app?.close().catch(() => undefined);
     return EXIT_FAILURES;
   }
-  const where = config.database.url ? 'DATABASE_URL' : resolve(config.app.dataDir);
+
+  const failures: Failure[] = [...expansion.failures];
+  const leftOut = await unreadable(expansion.targets, config.ingestion.maxFileBytes);
+  const excluded = new Set(leftOut.map((s) => s.path));
+  const targets = expansion.targets.filter((t) => t.kind !== 'file' || !excluded.has(t.path));
+  const skipped = [...expansion.skipped, ...leftOut];
+  for (const s of skipped) {
+    err(`Skipped ${s.name}: ${s.reason}${s.code ? ` [${s.code}]` : ''}\n`);
+    if (s.code) failures.push({ name: s.name, code: s.code, message: s.reason });
+  }
+  for (const f of expansion.failures) err(`${f.name}: FAILED ${f.code}: ${f.message}\n`);
+  if (targets.length === 0) {
+    err(leftOut.length ? 'No files left to ingest.\n' : 'No supported files found.\n');
+    return failures.length ? EXIT_FAILURES : EXIT_OK;
+  }
+
+  let backend: IngestBackend;
+  try {
+    backend = await openBackend(args, config, err, runtime.signal);
+  } catch (e) {
+    if (e instanceof ServerUnreachableError || e instanceof DataDirBusyError) err(`ingest: ${e.message}\n`);
+    else {
+      err(`ingest: could not start the application: ${(e as Error).message}\n`);
+      if (debug) err(`${(e as Error).stack}\n`);
+    }
+    return EXIT_FAILURES;
+  }
+  const where =
+    backend instanceof HttpBackend
+      ? backend.where
+      : config.database.url
+        ? 'DATABASE_URL'
+        : resolve(config.app.dataDir);
   out(
     `Ingesting ${plural(targets.length, 'input')} into collection "${args.collection}" (${where}), started in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s\n`,
   );
 
+  const job: IngestJob = { collection: args.collection, metadata: args.metadata, csv: args.csv };
   const total = emptyTally();
   const reporter = io.isTTY ? barReporter(io) : plainReporter(io);
   const started = process.hrtime.bigint();
   let processed = 0;
   let interrupted = false;
+  let lost: ServerUnreachableError | undefined;
   try {
-    const filesHandler = app.get(IngestFilesHandler);
-    const urlHandler = app.get(IngestUrlHandler);
-    const maxBytes = config.ingestion.maxFileBytes;
-    const parseOptions = { csv: args.csv };
     reporter.start(targets.length);
     for (const [i, target] of targets.entries()) {
       if (runtime.signal?.aborted) {
@@ -493,34 +671,13 @@ export async function runIngestCli(
         if (runtime.signal?.aborted) throw new Interrupted();
       };
       try {
-        if (target.kind === 'url') {
-          onDocument(
-            await urlHandler.execute({
-              url: target.url,
-              collection: args.collection,
-              metadata: args.metadata,
-            }),
-          );
-        } else {
-          const size = (await stat(target.path)).size;
-          if (size > maxBytes) {
-            throw new DomainError(
-              'INGESTION.TOO_LARGE',
-              'too_large',
-              `Document "${target.name}" is larger than the limit of ${maxBytes} bytes.`,
-            );
-          }
-          const buffer = await readFile(target.path);
-          await filesHandler.execute(
-            {
-              collection: args.collection,
-              files: [{ buffer, filename: target.name }],
-              metadata: args.metadata,
-              parseOptions,
-            },
+        if (target.kind === 'url') onDocument(await backend.ingestUrl(target.url, job));
+        else
+          await backend.ingestFile(
+            { name: target.name, buffer: await readFile(target.path) },
+            job,
             onDocument,
           );
-        }
         processed++;
         reporter.done(i + 1, target, file, (Date.now() - fileStarted) / 1000);
       } catch (e) {
@@ -532,11 +689,15 @@ export async function runIngestCli(
         const failure = { name: target.name, ...problem(e) };
         failures.push(failure);
         reporter.failed(i + 1, target, failure);
+        if (e instanceof ServerUnreachableError) {
+          lost = e;
+          break;
+        }
       }
     }
   } finally {
     reporter.stop();
-    await app.close().catch((e: Error) => err(`ingest: closing the application failed: ${e.message}\n`));
+    await backend.close().catch((e: Error) => err(`ingest: closing the application failed: ${e.message}\n`));
   }
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -544,6 +705,7 @@ export async function runIngestCli(
     err(`${plural(failures.length, 'failure')}:\n`);
     for (const f of failures) err(`  ${f.name}: ${f.code}: ${f.message}\n`);
   }
+  if (lost) err(`ingest: stopped: ${lost.message}. Run the same command again to continue.\n`);
   if (interrupted)
     err(
       `Interrupted after ${processed} of ${plural(targets.length, 'input')}; run the same command again to continue.\n`,
@@ -551,7 +713,7 @@ export async function runIngestCli(
   out(
     [
       `Summary (collection "${args.collection}")`,
-      `  inputs     ${processed} of ${targets.length} processed${skipped ? `, ${skipped} unsupported skipped` : ''}`,
+      `  inputs     ${processed} of ${targets.length} processed${skipped.length ? `, ${skipped.length} skipped` : ''}`,
       `  documents  ${docs(total)} (${total.created} new, ${total.replaced} replaced, ${total.deduplicated} deduplicated)`,
       `  chunks     ${total.chunks}`,
       `  failures   ${failures.length}`,

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     sharedBuffers: arg('shared-buffers', '128MB'),
   });
   const { url } = await server.start();
+  server.describeOwner('pg-server'); // an ingest run that finds the dir locked says so instead of waiting for an HTTP API
   console.log(`pglite server ready: ${url}`);
   const stop = () => server.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

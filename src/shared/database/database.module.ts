@@ -1,4 +1,6 @@
-import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
 import { EmbeddedPostgres } from './embedded-postgres';
@@ -100,11 +102,32 @@ export async function closeDatabase(dataSource: DataSource, state: DatabaseState
   await state.embedded?.stop();
 }
 
-class DatabaseLifecycle implements OnApplicationShutdown {
+/** How a process on this machine reaches a listening address ("::" and "0.0.0.0" through the loopback). */
+export function loopbackUrl(address: AddressInfo | string | null): string | undefined {
+  if (!address || typeof address === 'string') return undefined;
+  const host = ['::', '0.0.0.0'].includes(address.address) ? '127.0.0.1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(DATABASE_STATE) private readonly state: DatabaseState,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
+
+  /**
+   * An HTTP app holding the embedded database says where it listens, beside the lock, once it does: the ingest CLI
+   * then sends its files there instead of failing on the lock. (No HTTP server: an application context, nothing said.)
+   */
+  onApplicationBootstrap(): void {
+    const server = this.state.embedded && this.adapterHost?.httpAdapter?.getHttpServer?.();
+    if (!server?.once) return;
+    server.once('listening', () => {
+      const url = loopbackUrl(server.address());
+      if (url) this.state.embedded?.describeOwner('server', url);
+    });
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await closeDatabase(this.dataSource, this.state);

@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -15,6 +15,42 @@ export class DataDirLockedError extends Error {
 
 /** Lock files held by this process (a lock naming our own pid but absent here is stale). */
 const heldLocks = new Set<string>();
+
+const LOCK_FILE = 'acervo.lock';
+/** Beside the lock: what the holding process is, and where it serves HTTP (JSON, {@link DataDirOwner}). */
+const OWNER_FILE = 'acervo.owner.json';
+
+/** The live process holding a data dir, as it described itself (role and url stay unset until it does). */
+export interface DataDirOwner {
+  pid: number;
+  /** `server` (the HTTP API), `ingest` (a CLI run), `pg-server`. */
+  role?: string;
+  /** Base URL of its HTTP API, for a server. */
+  url?: string;
+}
+
+/**
+ * Who holds the embedded database in `dir`: undefined when nobody does (no lock, or a stale one left by a process
+ * that died). Lets the ingest CLI send its files to a running server instead of failing on the lock.
+ */
+export function dataDirOwner(dir: string): DataDirOwner | undefined {
+  let real: string;
+  let pid: number;
+  try {
+    real = realpathSync(dir);
+    pid = Number(readFileSync(join(real, LOCK_FILE), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!(pid > 0) || (pid === process.pid ? !heldLocks.has(join(real, LOCK_FILE)) : !isAlive(pid))) return undefined;
+  try {
+    const described = JSON.parse(readFileSync(join(real, OWNER_FILE), 'utf8')) as DataDirOwner;
+    if (described.pid === pid) return { pid, role: described.role, url: described.url };
+  } catch {
+    /* not described yet (still starting) */
+  }
+  return { pid };
+}
 
 export interface EmbeddedPostgresOptions {
   dir: string;
@@ -66,6 +102,12 @@ export class EmbeddedPostgres {
     }
   }
 
+  /** Records beside the lock what this process is and, for a server, its HTTP base URL (see {@link dataDirOwner}). */
+  describeOwner(role: string, url?: string): void {
+    if (!this.lockFile) return;
+    writeFileSync(join(dirname(this.lockFile), OWNER_FILE), JSON.stringify({ pid: process.pid, role, url }));
+  }
+
   async stop(): Promise<void> {
     try {
       await this.server?.stop();
@@ -79,7 +121,7 @@ export class EmbeddedPostgres {
 
   private acquireLock(): void {
     // the real path: the same directory reached through a symlink must find this process's own lock
-    const file = join(realpathSync(this.options.dir), 'acervo.lock');
+    const file = join(realpathSync(this.options.dir), LOCK_FILE);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx');
@@ -102,6 +144,7 @@ export class EmbeddedPostgres {
 
   private releaseLock(): void {
     if (this.lockFile) {
+      rmSync(join(dirname(this.lockFile), OWNER_FILE), { force: true });
       rmSync(this.lockFile, { force: true });
       heldLocks.delete(this.lockFile);
     }

@@ -1,0 +1,241 @@
+/**
+ * Where `npm run ingest` sends its inputs: the application handlers in this process (the embedded database or
+ * DATABASE_URL), or a running acervo server over HTTP (the one holding the data dir, or `--url`). Both report each
+ * stored document as an IngestResult, so progress and summary are the same.
+ */
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { basename } from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { IngestResult } from '../modules/ingestion';
+import type { AppConfig } from '../shared/config';
+import type { DatabaseState } from '../shared/database';
+
+export interface IngestJob {
+  collection: string;
+  metadata: Record<string, unknown>;
+  csv: { textColumns?: string[]; titleColumn?: string; idColumn?: string; listColumns?: string[] };
+}
+
+export interface IngestBackend {
+  /** Said in the first line of output: where the documents go. */
+  readonly where: string;
+  /** Ingests one file; onDocument is called for each stored document (a CSV yields many). */
+  ingestFile(
+    file: { name: string; buffer: Buffer },
+    job: IngestJob,
+    onDocument: (r: IngestResult) => void,
+  ): Promise<void>;
+  ingestUrl(url: string, job: IngestJob): Promise<IngestResult>;
+  close(): Promise<void>;
+}
+
+/** The server could not be reached at all (not an answer with an error): the run stops. */
+export class ServerUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    cause: string,
+  ) {
+    super(`cannot reach the acervo server at ${url}: ${cause}`);
+    this.name = 'ServerUnreachableError';
+  }
+}
+
+/** The server answered with an error (problem+json): its code and detail, as a local run would report them. */
+export class RemoteProblemError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RemoteProblemError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// In process
+
+/**
+ * Boots the application without HTTP (its modules loaded here, lazily: help and HTTP mode never pay for them) and
+ * calls the same handlers as the API. Interrupting stops after the document in progress (`stop()` is checked
+ * by the caller's onDocument).
+ */
+export async function startLocalBackend(config: AppConfig): Promise<IngestBackend> {
+  const [{ ConsoleLogger }, { NestFactory }, { AppModule }, ingestion, database] = await Promise.all([
+    import('@nestjs/common'),
+    import('@nestjs/core'),
+    import('../app.module'),
+    import('../modules/ingestion'),
+    import('../shared/database'),
+  ]);
+  let app: INestApplicationContext | undefined;
+  try {
+    // Silent boot: a boot error is reported by the caller in one line (with the stack at LOG_LEVEL debug or trace),
+    // not also as Nest's multi-line exception dump; from then on errors and warnings are logged as usual.
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+      logger: false,
+      abortOnError: false,
+    });
+    await app.init();
+    // logger: false removed Nest's global logger: give it a new one (useLogger(levels) would set levels on nothing)
+    app.useLogger(new ConsoleLogger({ logLevels: ['error', 'warn'] }));
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    throw e;
+  }
+  const context = app;
+  // Another ingest run that finds the data dir locked learns it is this one, not a server to send files to.
+  context.get<DatabaseState>(database.DATABASE_STATE).embedded?.describeOwner('ingest');
+  const files = context.get(ingestion.IngestFilesHandler);
+  const urls = context.get(ingestion.IngestUrlHandler);
+  return {
+    where: config.database.url ? 'DATABASE_URL' : config.app.dataDir,
+    ingestFile: async (file, job, onDocument) => {
+      await files.execute(
+        {
+          collection: job.collection,
+          files: [{ buffer: file.buffer, filename: file.name }],
+          metadata: job.metadata,
+          parseOptions: { csv: job.csv },
+        },
+        onDocument,
+      );
+    },
+    ingestUrl: (url, job) => urls.execute({ url, collection: job.collection, metadata: job.metadata }),
+    close: () => context.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Over HTTP
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A running acervo server: POST /v1/documents (multipart, one file per request, its relative path as source_id so
+ * sources are the same as in process) and POST /v1/documents/url. A problem+json answer becomes a RemoteProblemError
+ * with the server's code and detail. No response timeout: a large CSV can take minutes before the server answers.
+ */
+export class HttpBackend implements IngestBackend {
+  private readonly base: URL;
+  private readonly agent: HttpAgent;
+
+  constructor(
+    url: string,
+    readonly where: string,
+  ) {
+    this.base = new URL(url.endsWith('/') ? url : `${url}/`);
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
+  }
+
+  /** Checks that an acervo server answers at the URL (GET /health/live) before anything is sent. */
+  async connect(): Promise<void> {
+    const res = await this.send('GET', 'health/live');
+    const status = (res.body as { status?: unknown } | undefined)?.status;
+    if (res.status !== 200 || status !== 'ok') {
+      throw new ServerUnreachableError(
+        this.base.origin + this.base.pathname.replace(/\/$/, ''),
+        `GET /health/live answered ${res.status}, not an acervo server`,
+      );
+    }
+  }
+
+  async ingestFile(
+    file: { name: string; buffer: Buffer },
+    job: IngestJob,
+    onDocument: (r: IngestResult) => void,
+  ): Promise<void> {
+    const form = new FormData();
+    // The server keeps only the base name of an uploaded file; the relative path goes as the source id.
+    form.append('files', new Blob([file.buffer as Buffer<ArrayBuffer>]), basename(file.name));
+    form.append('source_id', file.name);
+    form.append('collection', job.collection);
+    if (Object.keys(job.metadata).length) form.append('metadata', JSON.stringify(job.metadata));
+    const csv: Array<[string, string | string[] | undefined]> = [
+      ['text_columns', job.csv.textColumns],
+      ['title_column', job.csv.titleColumn],
+      ['id_column', job.csv.idColumn],
+      ['list_columns', job.csv.listColumns],
+    ];
+    for (const [field, value] of csv)
+      if (value?.length) form.append(field, Array.isArray(value) ? value.join(',') : value);
+    // Response encodes the form as multipart/form-data (boundary in its Content-Type), as fetch would send it.
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const res = await this.send('POST', 'v1/documents', body, encoded.headers.get('content-type')!);
+    for (const r of this.result<{ documents: IngestResult[] }>(res).documents) onDocument(r);
+  }
+
+  async ingestUrl(url: string, job: IngestJob): Promise<IngestResult> {
+    const body = Buffer.from(
+      JSON.stringify({
+        url,
+        collection: job.collection,
+        ...(Object.keys(job.metadata).length ? { metadata: job.metadata } : {}),
+      }),
+    );
+    return this.result<IngestResult>(await this.send('POST', 'v1/documents/url', body, 'application/json'));
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  private result<T>(res: Answer): T {
+    if (res.status >= 200 && res.status < 300) return res.body as T;
+    const problem = (res.body ?? {}) as { code?: unknown; detail?: unknown; title?: unknown };
+    const detail =
+      typeof problem.detail === 'string'
+        ? problem.detail
+        : typeof problem.title === 'string'
+          ? problem.title
+          : `HTTP ${res.status}`;
+    throw new RemoteProblemError(
+      typeof problem.code === 'string' ? problem.code : `HTTP.${res.status}`,
+      detail,
+    );
+  }
+
+  private send(method: string, path: string, body?: Buffer, contentType?: string): Promise<Answer> {
+    const url = new URL(path, this.base);
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            accept: 'application/json',
+            ...(body ? { 'content-type': contentType, 'content-length': body.length } : {}),
+          },
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (e) => reject(new ServerUnreachableError(this.base.origin, e.message)));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(new ServerUnreachableError(this.base.origin, e.code ?? e.message)),
+      );
+      req.end(body);
+    });
+  }
+}
