@@ -8,6 +8,7 @@ import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AskHandler } from '../../application/ask/ask.handler';
 import { AskResult } from '../../application/ask/ask.types';
 import { AskRequestDto, AskResponseDto } from './dto/ask.dto';
+import { ASK_PROBLEMS } from './generation.problems';
 
 @ApiTags('ask')
 @Controller({ path: 'ask', version: '1' })
@@ -28,7 +29,7 @@ export class AskController {
   })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: AskResponseDto })
-  @ApiProblems(400, 404, 409, 502, 503, 504)
+  @ApiProblems(...ASK_PROBLEMS)
   async run(@Body() body: AskRequestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AskResult | void> {
     const abort = new AbortController();
     res.on('close', () => {

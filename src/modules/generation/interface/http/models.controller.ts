@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
 import { ChunkIndexer } from '../../../retrieval';
 import { LlmRegistry } from '../../application/models/llm-registry.service';
 import { ConfigReloader } from '../../application/models/config-reloader.service';
 import { SwapLlmDto } from './dto/models.dto';
+import { RELOAD_CONFIG_PROBLEMS, SWAP_LLM_PROBLEMS } from './generation.problems';
 
-@ApiTags('models')
+// Tagged per route: model-info under models, the admin routes with the other admin routes.
 @Controller({ version: '1' })
 export class ModelsController {
   constructor(
@@ -16,6 +17,7 @@ export class ModelsController {
   ) {}
 
   @Get('model-info')
+  @ApiTags('models')
   @ApiOperation({ summary: 'Active LLM and embedder, and the embedder each collection was built with (Kubernetes model probe)' })
   @ApiOkResponse({
     schema: {
@@ -57,12 +59,25 @@ export class ModelsController {
 
   @Put('admin/models/llm')
   @UseGuards(AdminKeyGuard)
+  @ApiTags('admin')
   @ApiSecurity('admin')
   @ApiOperation({
     summary: 'Swap the LLM at runtime (validated, probed, then swapped atomically; requests in flight finish on the old one)',
   })
   @ApiOkResponse({ schema: { example: { llm: { provider: 'groq', model: 'llama-3.3-70b-versatile' }, previous: 'extractive:extractive-v1', loaded_at: '2026-11-21T12:00:00.000Z', swap_ms: 180 } } })
-  @ApiProblems(400, 401, 403, 502, 503, 504)
+  @ApiBody({
+    type: SwapLlmDto,
+    examples: {
+      extractive: { summary: 'The offline extractive answerer (no model, no key)', value: { provider: 'extractive' } },
+      groq: { summary: 'Groq (key from GROQ_API_KEY)', value: { provider: 'groq', model: 'llama-3.3-70b-versatile' } },
+      openai: {
+        summary: 'A local OpenAI-compatible server (vLLM, LM Studio, llama.cpp)',
+        value: { provider: 'openai', model: 'qwen2.5-7b-instruct', options: { baseUrl: 'http://localhost:8000/v1', temperature: 0.1, maxTokens: 512 } },
+      },
+      ollama: { summary: 'A local Ollama with the model pulled', value: { provider: 'ollama', model: 'llama3.2' } },
+    },
+  })
+  @ApiProblems(...SWAP_LLM_PROBLEMS)
   async swapLlm(@Body() body: SwapLlmDto) {
     const started = Date.now();
     const r = await this.llms.swap({ provider: body.provider, model: body.model, options: body.options });
@@ -72,6 +87,7 @@ export class ModelsController {
   @Post('admin/config/reload')
   @HttpCode(200)
   @UseGuards(AdminKeyGuard)
+  @ApiTags('admin')
   @ApiSecurity('admin')
   @ApiOperation({ summary: 'Re-read config/*.yaml and apply model changes (LLM and embedder) the same way as the swap endpoints' })
   @ApiOkResponse({
@@ -87,7 +103,7 @@ export class ModelsController {
       },
     },
   })
-  @ApiProblems(400, 401, 403, 502, 503)
+  @ApiProblems(...RELOAD_CONFIG_PROBLEMS)
   reload() {
     return this.reloader.reload();
   }

@@ -3,7 +3,7 @@ import {
   UnsupportedMediaTypeException, UploadedFiles, UseInterceptors,
 } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -21,8 +21,12 @@ import { IngestUrlHandler } from '../../application/ingest/ingest-url.handler';
 import { KnowledgeDocument } from '../../domain/document';
 import { InvalidIngestionRequestError } from '../../domain/ingestion.errors';
 import {
-  CreateDocumentDto, DocumentDto, DocumentListDto, IngestResultDto, IngestUrlDto, ListDocumentsQueryDto, UploadResultDto,
+  CreateDocumentDto, DocumentDto, DocumentListDto, INGEST_EXAMPLES, IngestResultDto, IngestUrlDto, ListDocumentsQueryDto, UPLOAD_FORM_SCHEMA,
+  UploadResultDto,
 } from './dto/documents.dto';
+import {
+  CREATE_DOCUMENT_PROBLEMS, DELETE_DOCUMENT_PROBLEMS, GET_DOCUMENT_PROBLEMS, INGEST_URL_PROBLEMS, LIST_DOCUMENTS_PROBLEMS,
+} from './documents.problems';
 import { UploadLimitsInterceptor } from './upload-limits.interceptor';
 
 const UPLOAD_FIELDS = ['collection', 'metadata', 'source_id', 'text_columns', 'title_column', 'id_column', 'list_columns'];
@@ -48,32 +52,40 @@ export class DocumentsController {
       'JSON `{title, text, metadata?, collection?, source_id?}` or multipart/form-data with `files` (.txt .md .html .pdf .docx .json .csv) ' +
       'and optional fields collection, metadata (JSON), source_id (single file), text_columns / title_column / id_column / list_columns (CSV, comma-separated). ' +
       'The same content again returns the existing document (200, deduplicated). The same source with new content replaces it atomically.',
-  })
-  @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiBody({
-    schema: {
-      oneOf: [
-        { $ref: getSchemaPath(CreateDocumentDto) },
-        {
-          type: 'object',
-          required: ['files'],
-          properties: {
-            files: { type: 'array', items: { type: 'string', format: 'binary' } },
-            collection: { type: 'string', example: DEFAULT_COLLECTION },
-            metadata: { type: 'string', description: 'JSON object', example: '{"team":"suporte"}' },
-            source_id: { type: 'string' },
-            text_columns: { type: 'string', example: 'Synopsis', description: 'CSV: columns to index (default: columns averaging over 40 characters)' },
-            title_column: { type: 'string', example: 'Name', description: 'CSV: title column (default: title/name/titulo/nome, else the id column)' },
-            id_column: { type: 'string', example: 'MAL_ID', description: 'CSV: row id column (default: the first column)' },
-            list_columns: { type: 'string', example: 'Genres', description: 'CSV: columns split into arrays (default: columns that look like tag lists)' },
-          },
-        },
-      ],
+    // One schema per media type (@ApiBody would put the same schema under both): Swagger UI shows the JSON
+    // example under application/json and a form with a file picker under multipart/form-data.
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(CreateDocumentDto) } },
+        'multipart/form-data': { schema: UPLOAD_FORM_SCHEMA },
+      },
     },
   })
-  @ApiResponse({ status: 201, description: 'Created (JSON: IngestResultDto; upload: UploadResultDto)', schema: { oneOf: [{ $ref: getSchemaPath(IngestResultDto) }, { $ref: getSchemaPath(UploadResultDto) }] } })
-  @ApiResponse({ status: 200, description: 'Deduplicated: the same content already existed', type: IngestResultDto })
-  @ApiProblems(400, 409, 413, 415, 422, 502, 503, 504)
+  @ApiResponse({
+    status: 201,
+    description: 'Created: a JSON text answers IngestResultDto, an upload UploadResultDto (201 when at least one file was new)',
+    content: {
+      'application/json': {
+        schema: { oneOf: [{ $ref: getSchemaPath(IngestResultDto) }, { $ref: getSchemaPath(UploadResultDto) }] },
+        examples: {
+          json: { summary: 'JSON text', value: INGEST_EXAMPLES.created },
+          upload: { summary: 'multipart upload', value: INGEST_EXAMPLES.uploaded },
+        },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'Deduplicated: the same content already existed, nothing was written (an upload: every file)',
+    content: {
+      'application/json': {
+        schema: { oneOf: [{ $ref: getSchemaPath(IngestResultDto) }, { $ref: getSchemaPath(UploadResultDto) }] },
+        examples: { json: { summary: 'JSON text sent again', value: INGEST_EXAMPLES.deduplicated } },
+      },
+    },
+  })
+  @ApiProblems(...CREATE_DOCUMENT_PROBLEMS)
   async create(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
@@ -134,7 +146,7 @@ export class DocumentsController {
   })
   @ApiResponse({ status: 201, type: IngestResultDto })
   @ApiResponse({ status: 200, description: 'Deduplicated', type: IngestResultDto })
-  @ApiProblems(400, 413, 415, 422, 502, 504)
+  @ApiProblems(...INGEST_URL_PROBLEMS)
   async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response): Promise<IngestResultDto> {
     const result: IngestResult = await this.ingestUrl.execute({
       url: dto.url,
@@ -149,7 +161,7 @@ export class DocumentsController {
   @Get()
   @ApiOperation({ summary: 'List documents (newest first), optionally by collection and metadata' })
   @ApiOkResponse({ type: DocumentListDto })
-  @ApiProblems(400)
+  @ApiProblems(...LIST_DOCUMENTS_PROBLEMS)
   async list(@Query() q: ListDocumentsQueryDto): Promise<DocumentListDto> {
     const limit = q.limit ?? 20;
     const offset = q.offset ?? 0;
@@ -160,7 +172,7 @@ export class DocumentsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a document with its chunk count' })
   @ApiOkResponse({ type: DocumentDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(...GET_DOCUMENT_PROBLEMS)
   async get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badId() })) id: string): Promise<DocumentDto> {
     return toDto(await this.documents.get(id));
   }
@@ -169,7 +181,7 @@ export class DocumentsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a document and its chunks' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 404)
+  @ApiProblems(...DELETE_DOCUMENT_PROBLEMS)
   async remove(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badId() })) id: string): Promise<void> {
     await this.documents.delete(id);
   }

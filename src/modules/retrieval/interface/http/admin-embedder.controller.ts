@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Put, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
 import { EmbedderAdminService } from '../../application/embedders/embedder-admin.service';
 import { LoadedEmbedder } from '../../application/embedders/embedder-registry.service';
@@ -7,6 +7,7 @@ import { ReindexJob } from '../../application/reindex/reindex-job';
 import {
   ChangeEmbedderDto, ChangeEmbedderResponseDto, EmbedderInfoDto, EmbedderStatusDto, ReindexJobDto, ReindexJobListDto,
 } from './dto/admin-embedder.dto';
+import { CHANGE_EMBEDDER_PROBLEMS, EMBEDDER_STATUS_PROBLEMS, GET_REINDEX_PROBLEMS, LIST_REINDEX_PROBLEMS } from './retrieval.problems';
 
 @ApiTags('admin')
 @ApiSecurity('admin')
@@ -24,8 +25,23 @@ export class AdminEmbedderController {
       're-indexes every collection (or those listed) in the background. Each collection keeps being searched and extended with its ' +
       'old embedder until its job cuts over atomically; follow progress at GET /v1/admin/reindex/{id}. Requires the admin key.',
   })
+  @ApiBody({
+    type: ChangeEmbedderDto,
+    examples: {
+      hashing: { summary: 'Offline hashing embedder at 256 dimensions (every collection re-indexed)', value: { provider: 'hashing', options: { dimension: 256 } } },
+      transformers: {
+        summary: 'Semantic embeddings on this machine (the model downloads on first use)',
+        value: { provider: 'transformers', model: 'Xenova/multilingual-e5-small' },
+      },
+      openai: {
+        summary: 'OpenAI (key from OPENAI_API_KEY) at 512 dimensions, for the default collection only',
+        value: { provider: 'openai', model: 'text-embedding-3-small', options: { dimension: 512 }, collections: ['default'] },
+      },
+      ollama: { summary: 'A local Ollama', value: { provider: 'ollama', model: 'nomic-embed-text', options: { baseUrl: 'http://localhost:11434' } } },
+    },
+  })
   @ApiAcceptedResponse({ type: ChangeEmbedderResponseDto })
-  @ApiProblems(400, 401, 403, 404, 409, 502, 503, 504)
+  @ApiProblems(...CHANGE_EMBEDDER_PROBLEMS)
   async change(@Body() body: ChangeEmbedderDto): Promise<ChangeEmbedderResponseDto> {
     const result = await this.admin.change({ provider: body.provider, model: body.model, options: body.options }, body.collections);
     return { embedder: toEmbedderDto(result.embedder), jobs: result.jobs.map(toJobDto) };
@@ -34,7 +50,7 @@ export class AdminEmbedderController {
   @Get('models/embedder')
   @ApiOperation({ summary: 'Active embedder, embedders still loaded, and the embedder of each collection' })
   @ApiOkResponse({ type: EmbedderStatusDto })
-  @ApiProblems(401, 403)
+  @ApiProblems(...EMBEDDER_STATUS_PROBLEMS)
   async status(): Promise<EmbedderStatusDto> {
     const s = await this.admin.status();
     return {
@@ -47,7 +63,7 @@ export class AdminEmbedderController {
   @Get('reindex')
   @ApiOperation({ summary: 'Re-index jobs of this process, newest first (kept in memory: a restart forgets them)' })
   @ApiOkResponse({ type: ReindexJobListDto })
-  @ApiProblems(401, 403)
+  @ApiProblems(...LIST_REINDEX_PROBLEMS)
   list(): ReindexJobListDto {
     return { items: this.admin.jobs().map(toJobDto) };
   }
@@ -55,7 +71,7 @@ export class AdminEmbedderController {
   @Get('reindex/:id')
   @ApiOperation({ summary: 'Progress of one re-index job' })
   @ApiOkResponse({ type: ReindexJobDto })
-  @ApiProblems(400, 401, 403, 404)
+  @ApiProblems(...GET_REINDEX_PROBLEMS)
   get(@Param('id', new ParseUUIDPipe()) id: string): ReindexJobDto {
     return toJobDto(this.admin.job(id));
   }

@@ -4,6 +4,7 @@ import { ApiProblems } from '../../../../shared/http';
 import { SearchHandler } from '../../application/search/search.handler';
 import { DEFAULT_COLLECTION } from '../../domain/collection-name';
 import { SearchRequestDto, SearchResponseDto } from './dto/search.dto';
+import { SEARCH_PROBLEMS } from './retrieval.problems';
 
 @ApiTags('search')
 @Controller({ path: 'search', version: '1' })
@@ -17,7 +18,7 @@ export class SearchController {
     description: 'Hybrid search (pgvector cosine + Postgres full-text fused with Reciprocal Rank Fusion), or one branch alone.',
   })
   @ApiOkResponse({ type: SearchResponseDto })
-  @ApiProblems(400, 404, 409, 502, 503, 504)
+  @ApiProblems(...SEARCH_PROBLEMS)
   async run(@Body() body: SearchRequestDto): Promise<SearchResponseDto> {
     const result = await this.search.execute({
       query: body.query,

@@ -3,6 +3,7 @@ import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLe
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, IsMetadataFilter } from '../../../../retrieval';
 import type { MetadataFilter } from '../../../../retrieval';
 
+// The request example asks about the text of POST /v1/documents' example (on an empty database: the refusal, 200).
 export class AskRequestDto {
   @ApiProperty({ example: 'Qual é o horário de atendimento do suporte?', maxLength: 2000 })
   @IsString()
@@ -26,7 +27,7 @@ export class AskRequestDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    example: { team: 'suporte', year: { gte: 2024 } },
+    example: { equipe: 'suporte' },
     description: 'Metadata filters, as in POST /v1/search: equality, { "in": [...] } or a range { "gte": 2024, "lt": 2026 }.',
   })
   @IsOptional()
@@ -42,10 +43,13 @@ export class AskRequestDto {
 export class CitationDto {
   @ApiProperty({ example: 1 }) n!: number;
   @ApiProperty({ format: 'uuid' }) document_id!: string;
-  @ApiProperty({ example: 'Manual do suporte' }) title!: string;
+  @ApiProperty({ example: 'Horário de atendimento do suporte' }) title!: string;
   @ApiProperty({ format: 'uuid' }) chunk_id!: string;
-  @ApiProperty({ example: 'O horário de atendimento do suporte humano é das 09h às 18h.' }) quote!: string;
-  @ApiProperty({ example: 0.91, description: 'Retrieval score of the passage' }) score!: number;
+  @ApiProperty({
+    example: 'O horário de atendimento do suporte é de segunda a sexta-feira, das 9h às 18h, pelo chat e pelo e-mail suporte@exemplo.com.br.',
+  })
+  quote!: string;
+  @ApiProperty({ example: 1, description: 'Retrieval score of the passage' }) score!: number;
   @ApiProperty({ example: 1, description: 'Lexical support of the citing sentence by the passage (0..1)' }) support!: number;
 }
 
@@ -63,7 +67,10 @@ export class AskTimingsDto {
 }
 
 export class AskResponseDto {
-  @ApiProperty({ example: 'O suporte humano atende das 09h às 18h, de segunda a sexta [1].' }) answer!: string;
+  @ApiProperty({
+    example: 'O horário de atendimento do suporte é de segunda a sexta-feira, das 9h às 18h, pelo chat e pelo e-mail suporte@exemplo.com.br. [1]',
+  })
+  answer!: string;
   @ApiProperty({ type: [CitationDto] }) citations!: CitationDto[];
   @ApiProperty({ example: 'extractive:extractive-v1' }) model!: string;
   @ApiProperty({ type: UsageDto }) usage!: UsageDto;

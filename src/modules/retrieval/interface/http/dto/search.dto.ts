@@ -4,6 +4,7 @@ import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../../../domain/col
 import type { MetadataFilter, SearchMode } from '../../../domain/chunk';
 import { IsMetadataFilter } from './metadata-filter.validator';
 
+// The request examples find the text of POST /v1/documents' example (and nothing, without error, on an empty database).
 export class SearchRequestDto {
   @ApiProperty({ example: 'Qual é o horário de atendimento do suporte?', maxLength: 2000 })
   @IsString()
@@ -37,17 +38,18 @@ export class SearchRequestDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    example: { Genres: 'Action', Score: { gte: 8 }, MAL_ID: { in: [1, 5, 6] } },
+    example: { equipe: 'suporte', ano: { gte: 2025 } },
     description:
       'Metadata filters, all of which must hold: equality, { "in": [...] } (array-valued metadata matches by element), ' +
       'or a range { "gt"|"gte"|"lt"|"lte": bound } with number bounds (numeric order) or string bounds (code-point order, ' +
-      'so ISO-8601 dates compare as dates); a range matches scalar values of its bounds\' type only.',
+      'so ISO-8601 dates compare as dates); a range matches scalar values of its bounds\' type only. ' +
+      'On the anime CSV of the README: { "Genres": "Action", "Score": { "gte": 8 }, "MAL_ID": { "in": [1, 5, 6] } }.',
   })
   @IsOptional()
   @IsMetadataFilter()
   filters?: MetadataFilter;
 
-  @ApiPropertyOptional({ example: DEFAULT_COLLECTION, pattern: COLLECTION_NAME_PATTERN.source })
+  @ApiPropertyOptional({ example: DEFAULT_COLLECTION, pattern: COLLECTION_NAME_PATTERN.source, description: 'Default: default' })
   @IsOptional()
   @IsString()
   @Matches(COLLECTION_NAME_PATTERN, { message: 'collection must be lowercase letters, digits, - or _ (max 63)' })
@@ -62,9 +64,14 @@ export class SearchRanksDto {
 export class SearchHitDto {
   @ApiProperty({ format: 'uuid' }) document_id!: string;
   @ApiProperty({ format: 'uuid' }) chunk_id!: string;
-  @ApiProperty({ example: 'Manual do suporte' }) title!: string;
-  @ApiProperty({ example: 'O horário de atendimento do suporte humano é das 09h às 18h.' }) text!: string;
-  @ApiProperty({ example: 0.984 }) score!: number;
+  @ApiProperty({ example: 'Horário de atendimento do suporte' }) title!: string;
+  @ApiProperty({
+    example:
+      'O horário de atendimento do suporte é de segunda a sexta-feira, das 9h às 18h, pelo chat e pelo e-mail suporte@exemplo.com.br. ' +
+      'Fora desse horário, abra um chamado no portal: a equipe responde no próximo dia útil.',
+  })
+  text!: string;
+  @ApiProperty({ example: 1 }) score!: number;
   @ApiProperty({ type: SearchRanksDto }) ranks!: SearchRanksDto;
   @ApiProperty({
     nullable: true,
@@ -73,9 +80,9 @@ export class SearchHitDto {
     description: "Share of the query's information (IDF-weighted terms; terms unknown to the collection weigh most) found in this chunk; null when only the vector branch returned it",
   })
   coverage!: number | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { team: 'suporte' } }) metadata!: Record<string, unknown>;
-  @ApiProperty({ example: 120, description: 'Start offset of the chunk in the extracted document text' }) start!: number;
-  @ApiProperty({ example: 182 }) end!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { equipe: 'suporte', ano: 2026 } }) metadata!: Record<string, unknown>;
+  @ApiProperty({ example: 0, description: 'Start offset of the chunk in the extracted document text' }) start!: number;
+  @ApiProperty({ example: 212 }) end!: number;
 }
 
 export class SearchTimingsDto {
