@@ -12,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -373,6 +374,8 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
       DATA_DIR: serverDir,
       DATABASE_URL: '',
       EMBEDDER_PROVIDER: 'hashing',
+      // beforeAll built dist/; others editing src/ meanwhile must not add a staleness warning to stderr
+      ACERVO_DIST_CHECKED: '1',
     };
     try {
       const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...argv], {
@@ -509,6 +512,16 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
       ['docs/ferias.txt', 'Guia de férias'],
       [pageUrl, 'Viagens'],
     ]);
+  }, 120_000);
+
+  it('npm run ingest goes through build-if-stale.cjs, which runs the built CLI and keeps the bin executable', async () => {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [join(ROOT, 'src', 'cli', 'build-if-stale.cjs'), '--run', 'dist/cli/ingest.js', '--help'],
+      { cwd: ROOT },
+    );
+    expect(stdout).toMatch(/^Usage: npm run ingest -- <path\|url>\.\.\. \[options\]\n {7}npx acervo-ingest /);
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
   }, 120_000);
 
   it('--url to an address where no acervo server answers: one line, exit 1, nothing started', async () => {

@@ -4,10 +4,12 @@
  * build run from here (tsc's incremental build does not rewrite an output whose content did not change, so a touched
  * file keeps an older output), a missing output, or a failed build (tsc emits even when it reports errors, so a
  * marker stays until a build succeeds).
- * Usage: node src/cli/build-if-stale.cjs [--check]   (--check: exit 1 when stale, build nothing) */
+ * It also keeps dist/cli/ingest.js executable (the `acervo-ingest` bin; a fresh tsc output is not).
+ * Usage: node src/cli/build-if-stale.cjs --check                  exit 1 when stale, build nothing
+ *        node src/cli/build-if-stale.cjs [--run <script> args...]  build when stale, then run the built script here */
 'use strict';
-const { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { chmodSync, existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs');
+const { join, relative, resolve } = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = join(__dirname, '..', '..');
@@ -16,6 +18,7 @@ const dist = join(root, 'dist');
 const failedMarker = join(dist, '.build-failed');
 /** Its mtime is when the last successful build run from here started: every source older than that is in dist/. */
 const builtStamp = join(dist, '.build-started');
+const bin = join(dist, 'cli', 'ingest.js');
 
 function* sources(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -46,21 +49,42 @@ function staleness() {
   return undefined;
 }
 
-const reason = staleness();
-if (!reason) process.exit(0);
-if (process.argv.includes('--check')) {
-  process.stderr.write(`dist/ is out of date: ${reason}\n`);
-  process.exit(1);
+/** Runs the built script in this process (one Node start instead of two), telling it dist/ was just checked. */
+function runBuilt() {
+  const at = process.argv.indexOf('--run');
+  if (at < 0 || !process.argv[at + 1]) process.exit(0);
+  const script = resolve(root, process.argv[at + 1]);
+  process.argv = [process.argv[0], script, ...process.argv.slice(at + 2)];
+  process.env.ACERVO_DIST_CHECKED = '1';
+  require(script);
 }
-process.stderr.write(`Building dist/ (${reason})...\n`);
-const nest = require.resolve('@nestjs/cli/bin/nest.js', { paths: [root] });
-const started = new Date();
-const build = spawnSync(process.execPath, [nest, 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-if (build.status === 0) {
+
+function makeBinExecutable() {
+  try {
+    const { mode } = statSync(bin);
+    if ((mode & 0o111) !== 0o111) chmodSync(bin, mode | 0o111);
+  } catch {
+    /* not built (yet) */
+  }
+}
+
+const reason = staleness();
+if (process.argv.includes('--check')) {
+  if (reason) process.stderr.write(`dist/ is out of date: ${reason}\n`);
+  process.exit(reason ? 1 : 0);
+}
+if (reason) {
+  process.stderr.write(`Building dist/ (${reason})...\n`);
+  const nest = require.resolve('@nestjs/cli/bin/nest.js', { paths: [root] });
+  const started = new Date();
+  const build = spawnSync(process.execPath, [nest, 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) {
+    if (existsSync(dist)) writeFileSync(failedMarker, `nest build exited with ${build.status ?? build.signal}\n`);
+    process.exit(build.status || 1);
+  }
   rmSync(failedMarker, { force: true });
   writeFileSync(builtStamp, `${started.toISOString()}\n`);
   utimesSync(builtStamp, started, started);
-  process.exit(0);
 }
-if (existsSync(dist)) writeFileSync(failedMarker, `nest build exited with ${build.status ?? build.signal}\n`);
-process.exit(build.status || 1);
+makeBinExecutable();
+runBuilt();
