@@ -1,7 +1,12 @@
+import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { Client, type ClientConfig } from 'pg';
 import type supertest from 'supertest';
-import { expectProblem, startTestApp, TestApp } from './support/app';
+import { resolveDataPath } from '../src/shared/config';
+import { PASSWORD_FILE } from '../src/shared/database/credentials';
+import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 
 /**
  * Issue 12's reproducers, each with its body generated here: every one must answer a 4xx problem+json that
@@ -158,5 +163,131 @@ describe('reliability: bad input is a 4xx, and the service keeps answering', () 
       }
       expect((await t.http.get('/v1/documents')).body.items.map((d: { source_type: string }) => d.source_type)).not.toContain('url');
     });
+  });
+});
+
+/**
+ * The database connection is never poisoned: an SQL error, a statement that breaks PGlite, a client that drops
+ * mid-statement or sends garbage, or a statement past statement_timeout leave the next query answered, and
+ * only clients with the password get in. Against the embedded server, or the server of DATABASE_URL (CI's
+ * pg-server pass runs the same server code in another process).
+ */
+describe('reliability: the database connection is never poisoned', () => {
+  let t: TestApp;
+  let url: URL;
+  const clients: Client[] = [];
+  const connect = async (config: ClientConfig = {}) => {
+    const c = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000, ...config });
+    c.on('error', () => undefined); // a connection the server closes on purpose
+    clients.push(c);
+    await c.connect();
+    return c;
+  };
+  /** A normal query on a new connection: its answer and how long it took. */
+  const probe = async () => {
+    const started = Date.now();
+    const c = await connect();
+    const { rows } = await c.query('SELECT 1 + 1 AS two');
+    return { rows, ms: Date.now() - started };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    url = new URL((t.dataSource.options as { url: string }).url);
+    await t.http.post('/v1/documents').send({ title: 'Política de férias', text: 'Cada colaborador tem direito a trinta dias de férias por ano.' }).expect(201);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
+    // and the app itself still searches (its pooled connection may have been closed by a restart: it reconnects)
+    const res = await t.http.post('/v1/search').send({ query: 'férias' });
+    expect(res.status).toBe(200);
+    expect(res.body.hits[0]?.title).toBe('Política de férias');
+  });
+  afterAll(async () => t.close());
+
+  it('refuses a client without the password, or with a wrong one; the password file is the owner\'s alone', async () => {
+    if (SERVER_MODE && !url.password) return; // a server of DATABASE_URL that trusts local clients is not ours to judge
+    const anonymous = new URL(url);
+    anonymous.password = '';
+    await expect(connect({ connectionString: anonymous.toString() })).rejects.toThrow(/password/);
+    const wrong = new URL(url);
+    wrong.password = 'postgres';
+    await expect(connect({ connectionString: wrong.toString() })).rejects.toMatchObject({ code: '28P01' });
+    if (!SERVER_MODE) {
+      const dir = resolveDataPath(t.config, t.config.database.embedded.dir);
+      expect(statSync(join(dir, PASSWORD_FILE)).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+    }
+    expect((await probe()).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('applies the configured session settings in this mode too: statement_timeout and hnsw.ef_search', async () => {
+    const [{ statement_timeout }] = await t.dataSource.query('SHOW statement_timeout');
+    const [{ 'hnsw.ef_search': efSearch }] = await t.dataSource.query('SHOW hnsw.ef_search');
+    expect({ statement_timeout, efSearch }).toEqual({ statement_timeout: `${t.config.database.statementTimeoutMs / 1000}s`, efSearch: String(t.config.retrieval.search.efSearch) });
+  });
+
+  it('an SQL error leaves the connection usable: the next query is answered within a second', async () => {
+    const c = await connect();
+    await expect(c.query('SELECT 1 / 0')).rejects.toMatchObject({ code: '22012' });
+    const started = Date.now();
+    expect((await c.query('SELECT 2 AS x')).rows).toEqual([{ x: 2 }]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('a client that drops mid-statement inside a transaction is rolled back, and the next client is answered at once', async () => {
+    const setup = await connect();
+    await setup.query('CREATE TABLE IF NOT EXISTS reliability_probe (id int)');
+    try {
+      const a = await connect();
+      await a.query('BEGIN');
+      await a.query('INSERT INTO reliability_probe VALUES (1)');
+      const sleeping = a.query('SELECT pg_sleep(0.5)').catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      (a as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      await sleeping;
+      const started = Date.now();
+      const b = await connect();
+      expect((await b.query('SELECT count(*)::int AS n FROM reliability_probe')).rows).toEqual([{ n: 0 }]);
+      expect(Date.now() - started).toBeLessThan(1500); // the rest of the sleep, then the rollback
+    } finally {
+      await setup.query('DROP TABLE IF EXISTS reliability_probe');
+    }
+  });
+
+  it('a client that sends a message that is not protocol is cut off; the others are answered within a second', async () => {
+    const c = await connect();
+    const closed = new Promise((resolve) => c.once('end', resolve));
+    (c as unknown as { connection: { stream: { write(b: Buffer): void } } }).connection.stream.write(Buffer.from([0x59, 0, 0, 0, 4]));
+    await closed;
+    const { rows, ms } = await probe();
+    expect(rows).toEqual([{ two: 2 }]);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a statement that breaks the database engine gets an error, not a hang, and the next query is answered right', async () => {
+    const c = await connect();
+    // deep enough to overflow PGlite's WASM stack, which it swallows and answers half (the session then answers wrongly)
+    await c.query(`CREATE OR REPLACE FUNCTION reliability_deep(n int) RETURNS int LANGUAGE sql AS $$ SELECT CASE WHEN n = 0 THEN 0 ELSE reliability_deep(n - 1) END $$`);
+    try {
+      const started = Date.now();
+      await expect(c.query('SELECT reliability_deep(100000)')).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const { rows, ms } = await probe();
+      expect(rows).toEqual([{ two: 2 }]);
+      expect(ms).toBeLessThan(10_000); // the engine restarts on the same data
+    } finally {
+      await (await connect()).query('DROP FUNCTION IF EXISTS reliability_deep(int)');
+    }
+  });
+
+  it('statement_timeout really cancels: the statement fails with 57014 and the next query is answered', async () => {
+    const c = await connect({ options: '-c statement_timeout=500' });
+    const started = Date.now();
+    await expect(c.query('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const { rows, ms } = await probe();
+    expect(rows).toEqual([{ two: 2 }]);
+    expect(ms).toBeLessThan(10_000);
   });
 });

@@ -53,6 +53,7 @@ export async function openDatabase(
       dir,
       maxConnections: config.database.embedded.maxConnections,
       sharedBuffers: config.database.embedded.sharedBuffers,
+      log: (level, message) => logger[level](message),
     });
     url = (await state.embedded.start()).url;
     state.location = dir;
@@ -70,10 +71,9 @@ export async function openDatabase(
     synchronize: false,
     logging: false,
     extra: {
-      // Embedded: ONE pooled connection. PGlite is a single session and pglite-socket queues each protocol message
-      // on its own, so concurrent extended-protocol queries from several connections interleave (Parse/Bind of one
-      // with Execute of another: "bind message supplies 1 parameters, but prepared statement requires 2", "portal
-      // does not exist", wrong rows). PGlite runs one statement at a time anyway: nothing parallel is lost.
+      // Embedded: ONE pooled connection. PGlite is a single session that runs one statement at a time, lent to one
+      // connection at a time (PgWireServer): more connections would only queue. The startup options reach PGlite
+      // too: the embedded server applies them with SET on each connection (and after an engine restart).
       max: state.mode === 'embedded' ? 1 : config.database.poolSize,
       options: startupOptions,
       connectionTimeoutMillis: 15000,
@@ -83,10 +83,6 @@ export async function openDatabase(
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const m of applied) logger.log(`migration applied: ${m.name}`);
-    if (state.mode === 'embedded') {
-      // PGlite is one session shared by every socket connection: set once, applies to all.
-      for (const [k, v] of Object.entries(settings)) await dataSource.query(`SET ${k} = '${v}'`);
-    }
     state.migrationsRan = true;
     logger.log(`database ready (${state.mode}: ${state.location})`);
     return { dataSource, state };

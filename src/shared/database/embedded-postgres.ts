@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PASSWORD_FILE, readOrCreatePassword } from './credentials';
+import { PgliteWorker } from './pglite-worker';
+import { PgWireServer } from './pg-wire-server';
 
 export class DataDirLockedError extends Error {
   constructor(readonly dir: string, readonly pid: number) {
@@ -60,42 +61,40 @@ export interface EmbeddedPostgresOptions {
   /** Port on 127.0.0.1; 0 lets the OS choose. */
   port?: number;
   host?: string;
+  /** Where the server reports engine restarts and refused logins. */
+  log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
 /**
  * PGlite (Postgres compiled to WASM) with pgvector, persisted in `dir`, served on a loopback socket so
  * the ordinary `pg` driver and TypeORM run the same SQL as against a Postgres server. A lock file
- * keeps a second process from opening the same data dir (which would corrupt it).
+ * keeps a second process from opening the same data dir (which would corrupt it). PGlite runs in a worker
+ * thread behind PgWireServer, which requires the password kept in `dir` (PASSWORD_FILE, mode 0600): another
+ * local process cannot connect without reading it.
  */
 export class EmbeddedPostgres {
-  private db?: PGlite;
-  private server?: PGLiteSocketServer;
+  private server?: PgWireServer;
   private lockFile?: string;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {}
 
   async start(): Promise<{ host: string; port: number; url: string }> {
-    mkdirSync(this.options.dir, { recursive: true });
+    mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+    restrictToOwner(this.options.dir);
     this.acquireLock();
     try {
-      const [{ PGlite }, { vector }, { unaccent }, { PGLiteSocketServer }] = await Promise.all([
-        import('@electric-sql/pglite'),
-        import('@electric-sql/pglite-pgvector'),
-        import('@electric-sql/pglite/contrib/unaccent'),
-        import('@electric-sql/pglite-socket'),
-      ]);
-      const startParams = [...PGlite.defaultStartParams];
-      if (this.options.sharedBuffers) startParams.push('-c', `shared_buffers=${this.options.sharedBuffers}`);
-      this.db = await PGlite.create({ dataDir: join(this.options.dir, 'data'), extensions: { vector, unaccent }, startParams });
-      this.server = new PGLiteSocketServer({
-        db: this.db,
+      const password = readOrCreatePassword(join(this.options.dir, PASSWORD_FILE));
+      const dataDir = join(this.options.dir, 'data');
+      this.server = new PgWireServer({
         host: this.options.host ?? '127.0.0.1',
         port: this.options.port ?? 0,
+        password,
         maxConnections: this.options.maxConnections,
+        startEngine: () => PgliteWorker.start({ dataDir, sharedBuffers: this.options.sharedBuffers }),
+        log: this.options.log,
       });
-      await this.server.start();
-      const [host, port] = this.server.getServerConn().split(':');
-      return { host, port: Number(port), url: `postgres://postgres@${host}:${port}/postgres` };
+      const { host, port } = await this.server.start();
+      return { host, port, url: `postgres://postgres:${password}@${host}:${port}/postgres` };
     } catch (e) {
       await this.stop();
       throw e;
@@ -111,10 +110,8 @@ export class EmbeddedPostgres {
   async stop(): Promise<void> {
     try {
       await this.server?.stop();
-      if (this.db && !this.db.closed) await this.db.close();
     } finally {
       this.server = undefined;
-      this.db = undefined;
       this.releaseLock();
     }
   }
@@ -149,6 +146,15 @@ export class EmbeddedPostgres {
       heldLocks.delete(this.lockFile);
     }
     this.lockFile = undefined;
+  }
+}
+
+/** The data dir is the owner's alone (best effort: a directory someone else owns is left as it is). */
+function restrictToOwner(dir: string): void {
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    /* not ours to change */
   }
 }
 
