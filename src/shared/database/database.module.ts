@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntitySchema, MigrationExecutor, type MixedList } from 'typeorm';
 import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
@@ -81,8 +81,7 @@ export async function openDatabase(
   });
   try {
     await dataSource.initialize();
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    for (const m of applied) logger.log(`migration applied: ${m.name}`);
+    for (const m of await runMigrations(dataSource, config)) logger.log(`migration applied: ${m.name}`);
     state.migrationsRan = true;
     logger.log(`database ready (${state.mode}: ${state.location})`);
     return { dataSource, state };
@@ -90,6 +89,25 @@ export async function openDatabase(
     if (dataSource.isInitialized) await dataSource.destroy();
     await state.embedded?.stop();
     throw e;
+  }
+}
+
+/**
+ * Pending migrations, each in its own transaction. A migration may rewrite every chunk (accent folding does): like
+ * a re-index cutover it runs without statement_timeout, which the embedded server now enforces too, on a
+ * connection of its own that gets the configured timeout back before it returns to the pool.
+ */
+async function runMigrations(dataSource: DataSource, config: AppConfig) {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SET statement_timeout = 0');
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
+    await runner.query(`SET statement_timeout = ${Math.trunc(config.database.statementTimeoutMs)}`);
+    return applied;
+  } finally {
+    await runner.release();
   }
 }
 

@@ -27,13 +27,14 @@ describe('PgWireServer parts', () => {
   });
 
   it('follows SET, SET LOCAL and RESET of statement_timeout in simple and extended queries', () => {
-    const conn: { timeoutMs: number; localTimeoutMs?: number } = { timeoutMs: 30000 };
+    const conn: { timeoutMs: number; startupTimeoutMs: number; localTimeoutMs?: number } = { timeoutMs: 30000, startupTimeoutMs: 30000 };
     trackTimeoutSettings(conn, query(`SET LOCAL statement_timeout = 0`));
-    expect(conn).toEqual({ timeoutMs: 30000, localTimeoutMs: 0 });
+    expect(conn).toEqual({ timeoutMs: 30000, startupTimeoutMs: 30000, localTimeoutMs: 0 });
     trackTimeoutSettings(conn, Buffer.concat([parse(`set statement_timeout to '5s'`), msg('S', '')]));
     expect(conn.timeoutMs).toBe(5000);
     trackTimeoutSettings(conn, query('SELECT 1; RESET statement_timeout'));
-    expect(conn.timeoutMs).toBe(0);
+    expect(conn.timeoutMs).toBe(30000); // back to the connection's startup value, as in Postgres
+    trackTimeoutSettings(conn, query('SET statement_timeout = 0'));
     trackTimeoutSettings(conn, query(`SELECT 'SET statement_timeout' AS x`));
     expect(conn.timeoutMs).toBe(0);
   });

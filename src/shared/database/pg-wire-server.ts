@@ -54,8 +54,9 @@ interface Connection {
   scram?: ScramExchange;
   /** Complete frontend messages waiting for this connection's turn. */
   queue: Buffer[];
-  /** Session statement_timeout (ms; 0 = none), and one SET LOCAL in the open transaction. */
+  /** Session statement_timeout (ms; 0 = none), the one its startup set (RESET returns to it), and a SET LOCAL in the open transaction. */
   timeoutMs: number;
+  startupTimeoutMs: number;
   localTimeoutMs?: number;
   /** Sent Terminate: close once its queued messages ran. */
   terminating: boolean;
@@ -132,6 +133,7 @@ export class PgWireServer {
       settings: [],
       queue: [],
       timeoutMs: 0,
+      startupTimeoutMs: 0,
       terminating: false,
     };
     if (this.stopping) return void socket.destroy();
@@ -193,6 +195,7 @@ export class PgWireServer {
       ...parseOptions(params.get('options') ?? ''),
     ];
     for (const [name, value] of conn.settings) if (name === 'statement_timeout') conn.timeoutMs = parseDuration(value) ?? conn.timeoutMs;
+    conn.startupTimeoutMs = conn.timeoutMs;
     conn.startupPacket = packet;
     conn.phase = 'auth-sasl';
     this.write(conn, authMessage(10, Buffer.concat([cstring(SCRAM_MECHANISM), Buffer.from([0])])));
@@ -505,7 +508,7 @@ const SET_TIMEOUT = /\bSET\s+(SESSION\s+|LOCAL\s+)?statement_timeout\s*(?:=|\bTO
 const RESET_TIMEOUT = /\bRESET\s+(?:statement_timeout|ALL)\b/i;
 
 /** Follows SET [LOCAL] statement_timeout and RESET in the SQL of Query and Parse messages, so the watchdog knows the timeout. */
-export function trackTimeoutSettings(conn: Pick<Connection, 'timeoutMs' | 'localTimeoutMs'>, batch: Buffer): void {
+export function trackTimeoutSettings(conn: Pick<Connection, 'timeoutMs' | 'startupTimeoutMs' | 'localTimeoutMs'>, batch: Buffer): void {
   for (let at = 0; at + 5 <= batch.length; ) {
     const type = batch[at];
     const length = batch.readInt32BE(at + 1);
@@ -520,7 +523,7 @@ export function trackTimeoutSettings(conn: Pick<Connection, 'timeoutMs' | 'local
           if (m[1]?.trim().toUpperCase() === 'LOCAL') conn.localTimeoutMs = ms;
           else conn.timeoutMs = ms;
         }
-        if (RESET_TIMEOUT.test(sql)) conn.timeoutMs = 0;
+        if (RESET_TIMEOUT.test(sql)) conn.timeoutMs = conn.startupTimeoutMs;
       }
     }
     at += 1 + length;
