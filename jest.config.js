@@ -4,6 +4,8 @@ const common = { moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'n
 module.exports = {
   // Global, not per project: e2e suites boot an embedded Postgres per suite.
   testTimeout: 60000,
+  // Application logs of a suite are printed only when one of its tests fails, or as they come with LOG_LEVEL set.
+  reporters: ['default', '<rootDir>/test/support/suite-logs.reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
     { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$' },

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { ConversationModule } from './modules/conversation';
 import { GenerationModule } from './modules/generation';
 import { INGESTION_ENTITIES, IngestionModule } from './modules/ingestion';
@@ -11,12 +12,13 @@ import { LoggingModule } from './shared/logging';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logDestination`: where log lines go instead of stdout (the e2e tests keep them per suite). */
+  static forRoot(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config),
+        LoggingModule.forRoot(config, opts.logDestination),
         DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
         HealthModule,
         RetrievalModule,

@@ -10,6 +10,7 @@ import { configureMetadataFilterLimits } from './modules/retrieval';
 import { JsonBodyInterceptor, jsonInputGuard, ProblemDetailsDto } from './shared/http';
 import { assignRequestId } from './shared/logging';
 import type { Request, Response } from 'express';
+import type { DestinationStream } from 'pino';
 
 /** Everything main.ts and the e2e tests share, so tests see what production sees. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
@@ -70,8 +71,8 @@ function orderedTags(document: OpenAPIObject): TagObject[] {
   return [...known, ...unknown];
 }
 
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
+export async function createApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), { bufferLogs: true, bodyParser: false, abortOnError: false });
   configureApp(app, config);
   return app;
 }

@@ -397,11 +397,19 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
     }>;
 
   beforeAll(async () => {
-    // the CLI as built: dist/ brought up to date first (a no-op when it is current)
-    execFileSync(process.execPath, [join(ROOT, 'src', 'cli', 'build-if-stale.cjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
+    // the CLI as built: dist/ brought up to date first (a no-op when it is current); its build output is
+    // shown only when the build fails, as the error's message
+    try {
+      execFileSync(process.execPath, [join(ROOT, 'src', 'cli', 'build-if-stale.cjs')], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      });
+    } catch (e) {
+      const err = e as { status?: number; stdout?: Buffer; stderr?: Buffer };
+      throw new Error(
+        `build-if-stale.cjs exited with ${err.status}:\n${err.stderr ?? ''}${err.stdout ?? ''}`,
+      );
+    }
     root = mkdtempSync(join(tmpdir(), 'acervo-cli-http-'));
     serverDir = join(root, 'data');
     mkdirSync(join(root, 'docs'));

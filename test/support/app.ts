@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/configure-app';
 import { AppConfig, DeepPartial, loadConfig } from '../../src/shared/config';
 import { DATA_SOURCE } from '../../src/shared/database';
+import { suiteLogDestination } from './suite-logs';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -27,7 +28,8 @@ export const SERVER_MODE = !!process.env.DATABASE_URL;
 export async function startTestApp(overrides: DeepPartial<AppConfig> = {}, opts: { dataDir?: string; reset?: boolean } = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'acervo-e2e-'));
   const config = loadConfig({ env: { ...process.env, APP_PROFILES: 'test', DATA_DIR: dataDir }, overrides });
-  const app = await createApp(config);
+  // Log lines are kept per suite and shown only when one of its tests fails (or at once with LOG_LEVEL set).
+  const app = await createApp(config, { logDestination: suiteLogDestination() });
   await app.init();
   const dataSource = app.get<DataSource>(DATA_SOURCE);
   if (SERVER_MODE && opts.reset !== false) {

@@ -1,10 +1,12 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { Test } from '@nestjs/testing';
+import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import pinoHttp from 'pino-http';
 import { loadConfig } from '../config';
-import { pinoHttpOptions, redactUrl, REDACT_PATHS } from './logging.module';
+import { LoggingModule, pinoHttpOptions, redactUrl, REDACT_PATHS } from './logging.module';
 
 describe('logging', () => {
   it('never writes credentials: headers and apiKey fields are redacted', () => {
@@ -46,6 +48,17 @@ describe('logging', () => {
     const opts = pinoHttpOptions(cfg);
     expect(opts.transport).toBeUndefined();
     expect(opts.level).toBe('debug');
+  });
+
+  it('writes to the destination it is given instead of stdout, even when the format is pretty', async () => {
+    const lines: string[] = [];
+    const config = loadConfig({ env: { APP_PROFILES: 'test', LOG_LEVEL: 'warn' }, overrides: { logging: { format: 'pretty' } } });
+    const moduleRef = await Test.createTestingModule({ imports: [LoggingModule.forRoot(config, { write: (line: string) => lines.push(line) })] }).compile();
+    const log = moduleRef.get(Logger);
+    log.warn('captured', 'Spec');
+    log.log('below the level', 'Spec');
+    await moduleRef.close();
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: 40, msg: 'captured', context: 'Spec' })]);
   });
 
   describe('access lines', () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../config';
 
@@ -101,10 +102,17 @@ export function redactUrl(url: string): string {
 
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** Logs go to stdout, or to `destination` when the embedding code passes one (the tests capture them per suite). */
+  static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
+    const options = pinoHttpOptions(config);
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config), forRoutes: ['*path'] })],
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: destination ? [{ ...options, transport: undefined }, destination] : options,
+          forRoutes: ['*path'],
+        }),
+      ],
       exports: [LoggerModule],
     };
   }
