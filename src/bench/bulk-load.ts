@@ -81,10 +81,7 @@ export async function bulkLoadSynthetic(ctx: BenchContext, corpus: SyntheticCorp
 
   if (deferIndex) {
     const t = performance.now();
-    // PGlite is one session for every pooled connection, so this applies to the CREATE INDEX below.
-    await ctx.dataSource.query(`SET maintenance_work_mem = '1GB'`);
-    await ctx.dataSource.query(hnswIndexSql(collection.dimension));
-    await ctx.dataSource.query(`RESET maintenance_work_mem`);
+    await buildIndexWithoutTimeout(ctx, hnswIndexSql(collection.dimension));
     res.indexMs = performance.now() - t;
   }
   res.indexDeferred = deferIndex;
@@ -92,6 +89,28 @@ export async function bulkLoadSynthetic(ctx: BenchContext, corpus: SyntheticCorp
   await ctx.dataSource.query(`ANALYZE documents`);
   res.totalMs = performance.now() - t0;
   return res;
+}
+
+/**
+ * The deferred HNSW build takes minutes at 100k documents, far past database.statementTimeoutMs, which the embedded
+ * server enforces too (per connection: it follows SET and RESET of statement_timeout in each connection's SQL). So
+ * it runs on a connection of its own with the timeout off and maintenance_work_mem raised, as migrations do, and
+ * that connection gets both back before it returns to the pool. The timeout is SET back to the configured value
+ * rather than RESET: in embedded mode every connection shares PGlite's one session, where RESET would leave
+ * `SHOW statement_timeout` at PGlite's default (0) for all of them, though the server still enforces each one's.
+ */
+async function buildIndexWithoutTimeout(ctx: BenchContext, sql: string): Promise<void> {
+  const runner = ctx.dataSource.createQueryRunner();
+  try {
+    await runner.query('SET statement_timeout = 0');
+    await runner.query(`SET maintenance_work_mem = '1GB'`);
+    await runner.query(sql);
+  } finally {
+    // After a failed build the connection may be gone (the embedded server restarts its engine): released anyway.
+    await runner.query('RESET maintenance_work_mem').catch(() => undefined);
+    await runner.query(`SET statement_timeout = ${Math.trunc(ctx.config.database.statementTimeoutMs)}`).catch(() => undefined);
+    await runner.release();
+  }
 }
 
 export function toDrafts(doc: SyntheticDoc): ChunkDraft[] {
