@@ -4,7 +4,7 @@
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-# .npmrc (onnxruntime-node-install=skip) must be in place before npm ci runs the install scripts.
+# .npmrc (ignore-scripts=true: no dependency install scripts run) must be in place before npm ci.
 COPY package.json package-lock.json .npmrc ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund

@@ -27,10 +27,10 @@ with the date, machine, database mode and exact command of the run.
 
 **Embedded vs server.** Unless \`DATABASE_URL\` is set, every figure is for the embedded
 database: PGlite (Postgres compiled to WebAssembly, single-threaded) with pgvector, running inside
-the benchmark's own Node process and reached through a loopback socket by the ordinary \`pg\` driver.
-The embedded database shares one CPU thread with the application, so its figures are a floor, not
-what a native Postgres server gives. Set \`DATABASE_URL\` to a Postgres server with pgvector to
-measure that instead; each run prints which mode it used.
+the benchmark's own Node process (in a worker thread) and reached through a loopback socket by the
+ordinary \`pg\` driver. Its figures are a floor, not what a native Postgres server gives. Set
+\`DATABASE_URL\` to a Postgres server with pgvector to measure that instead; each run prints which mode
+it used.
 
 <!-- bench:ingest:start -->
 _Not run yet: \`npm run bench:ingest\`._
