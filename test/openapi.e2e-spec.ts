@@ -431,8 +431,61 @@ describe('OpenAPI document and Swagger UI', () => {
       (type: string, text: string): Send =>
       (req) =>
         req.set('content-type', type).send(text);
-    // Requests that provoke a documented example, keyed by route and code (bodies as in the examples' summaries).
-    const replays: Array<[string, string, string, Send]> = [
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
+    const text = { title: 'Política de férias', text: 'Trinta dias de férias por ano.' };
+    // Requests that provoke a documented example, keyed by route and code, and by summary where a route documents
+    // one code twice (bodies as in the examples' summaries).
+    const replays: Array<[string, string, string, Send, string?]> = [
+      ['post', '/v1/documents', 'REQUEST.JSON_TOO_DEEP', json({ ...text, metadata: nested(40) })],
+      ['post', '/v1/documents', 'REQUEST.INVALID_TEXT', json({ ...text, metadata: { equipe: 'rh\ud800' } })],
+      ['post', '/v1/documents', 'REQUEST.JSON_TOO_MANY_KEYS', json({ ...text, metadata: keys(1500) })],
+      [
+        'post',
+        '/v1/documents/url',
+        'REQUEST.JSON_TOO_DEEP',
+        json({ url: 'https://exemplo.com.br/ferias', metadata: nested(40) }),
+      ],
+      [
+        'post',
+        '/v1/documents/url',
+        'REQUEST.INVALID_TEXT',
+        json({ url: 'https://exemplo.com.br/ferias', title: 'F\udfffrias' }),
+      ],
+      [
+        'post',
+        '/v1/documents/url',
+        'REQUEST.JSON_TOO_MANY_KEYS',
+        json({ url: 'https://exemplo.com.br/ferias', metadata: keys(1500) }),
+      ],
+      ['post', '/v1/search', 'REQUEST.JSON_TOO_DEEP', json({ query: 'férias', filters: nested(40) })],
+      ['post', '/v1/search', 'REQUEST.INVALID_TEXT', json({ query: 'férias \ud800' })],
+      ['post', '/v1/search', 'REQUEST.JSON_TOO_MANY_KEYS', json({ query: 'férias', filters: keys(1500) })],
+      [
+        'post',
+        '/v1/search',
+        'REQUEST.VALIDATION',
+        json({ query: 'férias', filters: keys(33) }),
+        'filters naming more keys than retrieval.filters.maxKeys (32)',
+      ],
+      [
+        'put',
+        '/v1/admin/models/embedder',
+        'REQUEST.JSON_TOO_DEEP',
+        json({ provider: 'hashing', options: nested(40) }),
+      ],
+      [
+        'put',
+        '/v1/admin/models/embedder',
+        'REQUEST.INVALID_TEXT',
+        json({ provider: 'hashing', collections: ['ferias\ud800'] }),
+      ],
+      [
+        'put',
+        '/v1/admin/models/embedder',
+        'REQUEST.JSON_TOO_MANY_KEYS',
+        json({ provider: 'hashing', options: keys(1500) }),
+      ],
       ['post', '/v1/documents', 'REQUEST.VALIDATION', json({ title: 'Sem texto' })],
       ['post', '/v1/documents', 'REQUEST.MALFORMED_JSON', raw('application/json', '{"title": "x",')],
       ['post', '/v1/documents', 'INGESTION.INVALID_REQUEST', (req) => req.field('collection', 'default')],
@@ -539,7 +592,8 @@ describe('OpenAPI document and Swagger UI', () => {
           } else if ((method === 'get' || method === 'delete') && ['400', '404'].includes(status)) {
             compare(where, await request().set('x-api-key', ADMIN_KEY), v); // the request is all in the path
           } else {
-            const replay = replays.find(([m, p, code]) => m === method && p === path && code === v.code);
+            const mine = replays.filter(([m, p, code]) => m === method && p === path && code === v.code);
+            const replay = mine.find((r) => r[4] === summary) ?? mine.find((r) => r[4] === undefined);
             if (replay) compare(where, await replay[3](request().set('x-api-key', ADMIN_KEY)), v);
           }
         }

@@ -1,8 +1,9 @@
 import type { ProblemExample } from '../../../../shared/http';
 
 // Problem bodies of the documents routes for Swagger, each copied from a real response of a running acervo
-// (the error provoked on purpose: bad input, a fake provider answering 500 or hanging, a closed port). Keep them
-// real: when a message changes, provoke the error again and paste the new body.
+// (the error provoked on purpose: bad input, a fake provider answering 500 or hanging, a closed port; DATABASE.* from
+// the app with its embedded database stopped, or its connection given a 1 ms statement_timeout). Keep them real:
+// when a message changes, provoke the error again and paste the new body.
 
 /** POST /v1/documents */
 export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
@@ -59,6 +60,44 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'JSON nested deeper than http.json.maxDepth (32 levels)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-deep',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request body nests objects and arrays deeper than 32 levels (http.json.maxDepth)',
+      code: 'REQUEST.JSON_TOO_DEEP',
+      errors: [
+        {
+          field: 'metadata.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a',
+          message: 'nested deeper than 32 levels',
+        },
+      ],
+      instance: '/v1/documents',
+      requestId: '14c05619-29b8-4be8-9bee-2d0165be2c90',
+    },
+  },
+  {
+    summary: 'a lone UTF-16 surrogate in a metadata value',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid-text',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'metadata.equipe contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        {
+          field: 'metadata.equipe',
+          message:
+            'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+        },
+      ],
+      instance: '/v1/documents',
+      requestId: '9f85d9db-90dc-4810-8710-9efa6670327f',
+    },
+  },
+  {
     summary: 'the collection was built with another embedder than the active one',
     value: {
       type: 'https://acervo.dev/problems/retrieval-embedder-mismatch',
@@ -97,6 +136,18 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
       code: 'REQUEST.TOO_LARGE',
       instance: '/v1/documents',
       requestId: 'b6ef3dcf-afab-4200-89c7-57908709e0c2',
+    },
+  },
+  {
+    summary: 'more object keys than http.json.maxKeys (1000)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-many-keys',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'The request body has more than 1000 object keys (http.json.maxKeys)',
+      code: 'REQUEST.JSON_TOO_MANY_KEYS',
+      instance: '/v1/documents',
+      requestId: '38a85e38-52ca-46bd-9f7d-58301beae6a7',
     },
   },
   {
@@ -178,6 +229,31 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/documents',
+      requestId: '8f5bcbe1-f7d2-4193-bb1d-b56cf9703d3e',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/documents',
+      requestId: '375cd667-89b4-4c6a-86e4-427e106613e9',
+    },
+  },
+  {
     summary: 'the embedder did not answer in time',
     value: {
       type: 'https://acervo.dev/problems/retrieval-embedder-timeout',
@@ -234,6 +310,44 @@ export const INGEST_URL_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'JSON nested deeper than http.json.maxDepth (32 levels)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-deep',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request body nests objects and arrays deeper than 32 levels (http.json.maxDepth)',
+      code: 'REQUEST.JSON_TOO_DEEP',
+      errors: [
+        {
+          field: 'metadata.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a',
+          message: 'nested deeper than 32 levels',
+        },
+      ],
+      instance: '/v1/documents/url',
+      requestId: '83b826fa-3a90-424f-ad5f-1701129e1420',
+    },
+  },
+  {
+    summary: 'a lone UTF-16 surrogate in the title',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid-text',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'title contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        {
+          field: 'title',
+          message:
+            'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+        },
+      ],
+      instance: '/v1/documents/url',
+      requestId: '1e6df361-5a56-4f43-b08f-0e22d25825f7',
+    },
+  },
+  {
     summary: 'the collection was built with another embedder than the active one',
     value: {
       type: 'https://acervo.dev/problems/retrieval-embedder-mismatch',
@@ -260,6 +374,18 @@ export const INGEST_URL_PROBLEMS: ProblemExample[] = [
       document: 'http://127.0.0.1:3932/pagina',
       instance: '/v1/documents/url',
       requestId: '611a4cb7-e8e7-493a-b92f-68f970b0319b',
+    },
+  },
+  {
+    summary: 'more object keys than http.json.maxKeys (1000)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-many-keys',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'The request body has more than 1000 object keys (http.json.maxKeys)',
+      code: 'REQUEST.JSON_TOO_MANY_KEYS',
+      instance: '/v1/documents/url',
+      requestId: '6d40eb51-5e91-4aae-a789-1cdae0715f7f',
     },
   },
   {
@@ -328,6 +454,31 @@ export const INGEST_URL_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/documents/url',
+      requestId: '78918c80-e5d7-4385-925b-7adacbd85dec',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/documents/url',
+      requestId: '4c711144-3811-4eba-b762-fdece3b45df0',
+    },
+  },
+  {
     summary: 'the site did not answer within ingestion.url.timeoutMs',
     value: {
       type: 'https://acervo.dev/problems/ingestion-fetch-timeout',
@@ -380,6 +531,89 @@ export const LIST_DOCUMENTS_PROBLEMS: ProblemExample[] = [
       requestId: '4127168a-4a02-4858-9cf4-0c661ee25b7b',
     },
   },
+  {
+    summary: '?metadata= nested deeper than http.json.maxDepth (32 levels)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-deep',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'metadata nests objects and arrays deeper than 32 levels (http.json.maxDepth)',
+      code: 'REQUEST.JSON_TOO_DEEP',
+      errors: [
+        {
+          field: 'metadata.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a',
+          message: 'nested deeper than 32 levels',
+        },
+      ],
+      instance:
+        '/v1/documents?metadata=%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A%7B%22a%22%3A1%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D%7D',
+      requestId: '24059276-d5ba-4da4-a913-a9df822a962a',
+    },
+  },
+  {
+    summary: 'a lone UTF-16 surrogate in ?metadata=',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid-text',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'metadata.equipe contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        {
+          field: 'metadata.equipe',
+          message:
+            'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+        },
+      ],
+      instance: '/v1/documents?metadata=%7B%22equipe%22%3A%22%5Cud800%22%7D',
+      requestId: '6a3b9f6d-fd67-4967-94e0-d7d9ee2b04c2',
+    },
+  },
+  {
+    summary: '?metadata= naming more keys than retrieval.filters.maxKeys (32)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-invalid-request',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'metadata: metadata may name at most 32 metadata keys, not 33 (retrieval.filters.maxKeys)',
+      code: 'INGESTION.INVALID_REQUEST',
+      errors: [
+        {
+          field: 'metadata',
+          message: 'metadata may name at most 32 metadata keys, not 33 (retrieval.filters.maxKeys)',
+        },
+      ],
+      instance:
+        '/v1/documents?metadata=%7B%22k0%22%3A0%2C%22k1%22%3A1%2C%22k2%22%3A2%2C%22k3%22%3A3%2C%22k4%22%3A4%2C%22k5%22%3A5%2C%22k6%22%3A6%2C%22k7%22%3A7%2C%22k8%22%3A8%2C%22k9%22%3A9%2C%22k10%22%3A10%2C%22k11%22%3A11%2C%22k12%22%3A12%2C%22k13%22%3A13%2C%22k14%22%3A14%2C%22k15%22%3A15%2C%22k16%22%3A16%2C%22k17%22%3A17%2C%22k18%22%3A18%2C%22k19%22%3A19%2C%22k20%22%3A20%2C%22k21%22%3A21%2C%22k22%22%3A22%2C%22k23%22%3A23%2C%22k24%22%3A24%2C%22k25%22%3A25%2C%22k26%22%3A26%2C%22k27%22%3A27%2C%22k28%22%3A28%2C%22k29%22%3A29%2C%22k30%22%3A30%2C%22k31%22%3A31%2C%22k32%22%3A32%7D',
+      requestId: '33b0522a-ebcf-4c3c-855f-72827b37db15',
+    },
+  },
+  {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/documents',
+      requestId: '65ab7d84-01ac-40e2-9d3c-28c68a5b7036',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/documents',
+      requestId: '4e0dd5a4-b6fc-483e-9709-6035f69e8d0e',
+    },
+  },
 ];
 
 /** GET /v1/documents/{id} */
@@ -415,6 +649,31 @@ export const GET_DOCUMENT_PROBLEMS: ProblemExample[] = [
       requestId: '3983eb86-c420-4709-9063-895f364f0736',
     },
   },
+  {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/documents/2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      requestId: 'cb39a6a9-f224-4a2a-88ef-b422584bfac2',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/documents/2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      requestId: '4e4839c9-0315-43f8-a90b-9d29b00d974e',
+    },
+  },
 ];
 
 /** DELETE /v1/documents/{id} */
@@ -448,6 +707,31 @@ export const DELETE_DOCUMENT_PROBLEMS: ProblemExample[] = [
       id: '7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b',
       instance: '/v1/documents/7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b',
       requestId: 'e35c3a06-697c-4ef1-8ade-626c8932924b',
+    },
+  },
+  {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/documents/2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      requestId: '66852cfd-cfa9-4f8d-b3d2-30b907009bb7',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/documents/2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      requestId: '05b0a9ed-798e-448b-8d92-af4fa2d4cd18',
     },
   },
 ];

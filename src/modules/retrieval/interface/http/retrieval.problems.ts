@@ -1,8 +1,9 @@
 import type { ProblemExample } from '../../../../shared/http';
 
 // Problem bodies of the search and embedder admin routes for Swagger, each copied from a real response of a running acervo
-// (the error provoked on purpose: bad input, a fake provider answering 500 or hanging, a closed port). Keep them
-// real: when a message changes, provoke the error again and paste the new body.
+// (the error provoked on purpose: bad input, a fake provider answering 500 or hanging, a closed port; DATABASE.* from
+// the app with its embedded database stopped, or its connection given a 1 ms statement_timeout). Keep them real:
+// when a message changes, provoke the error again and paste the new body.
 
 /** POST /v1/search */
 export const SEARCH_PROBLEMS: ProblemExample[] = [
@@ -48,6 +49,63 @@ export const SEARCH_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'JSON nested deeper than http.json.maxDepth (32 levels)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-deep',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request body nests objects and arrays deeper than 32 levels (http.json.maxDepth)',
+      code: 'REQUEST.JSON_TOO_DEEP',
+      errors: [
+        {
+          field: 'filters.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a',
+          message: 'nested deeper than 32 levels',
+        },
+      ],
+      instance: '/v1/search',
+      requestId: '32d1b3a6-5e28-47db-b425-da324936097e',
+    },
+  },
+  {
+    summary: 'a lone UTF-16 surrogate in the query',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid-text',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'query contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        {
+          field: 'query',
+          message:
+            'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+        },
+      ],
+      instance: '/v1/search',
+      requestId: 'ebcf4bb0-b1bc-46c6-ac21-100a78909a42',
+    },
+  },
+  {
+    summary: 'filters naming more keys than retrieval.filters.maxKeys (32)',
+    value: {
+      type: 'https://acervo.dev/problems/request-validation',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'Request validation failed: filters: filters may name at most 32 metadata keys, not 33 (retrieval.filters.maxKeys)',
+      code: 'REQUEST.VALIDATION',
+      errors: [
+        {
+          field: 'filters',
+          message: 'filters may name at most 32 metadata keys, not 33 (retrieval.filters.maxKeys)',
+        },
+      ],
+      instance: '/v1/search',
+      requestId: '1522d72d-2ac6-415b-aa56-965aa8e9e49a',
+    },
+  },
+  {
     summary: 'unknown collection',
     value: {
       type: 'https://acervo.dev/problems/retrieval-collection-not-found',
@@ -74,6 +132,18 @@ export const SEARCH_PROBLEMS: ProblemExample[] = [
       activeEmbedder: 'openai:text-embedding-3-small:1536',
       instance: '/v1/search',
       requestId: '741ad568-c9c4-47af-9a8d-eb8633a90d4c',
+    },
+  },
+  {
+    summary: 'more object keys than http.json.maxKeys (1000)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-many-keys',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'The request body has more than 1000 object keys (http.json.maxKeys)',
+      code: 'REQUEST.JSON_TOO_MANY_KEYS',
+      instance: '/v1/search',
+      requestId: 'c28120c9-468b-4fcf-9ebb-ee9a68b9a37e',
     },
   },
   {
@@ -112,6 +182,31 @@ export const SEARCH_PROBLEMS: ProblemExample[] = [
       provider: 'openai',
       instance: '/v1/search',
       requestId: 'e890ae56-64ed-4cb6-909c-e02c8fbd44da',
+    },
+  },
+  {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/search',
+      requestId: '419bbc35-84c4-406b-95b5-a8a27259c3a2',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/search',
+      requestId: 'b077c6c2-9493-4a64-a5b7-23e05eec27b0',
     },
   },
   {
@@ -169,6 +264,44 @@ export const CHANGE_EMBEDDER_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'JSON nested deeper than http.json.maxDepth (32 levels)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-deep',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request body nests objects and arrays deeper than 32 levels (http.json.maxDepth)',
+      code: 'REQUEST.JSON_TOO_DEEP',
+      errors: [
+        {
+          field: 'options.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a',
+          message: 'nested deeper than 32 levels',
+        },
+      ],
+      instance: '/v1/admin/models/embedder',
+      requestId: 'd84c8729-d1c5-4e22-8b66-632b16d65e49',
+    },
+  },
+  {
+    summary: 'a lone UTF-16 surrogate in a collection name',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid-text',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'collections[0] contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        {
+          field: 'collections[0]',
+          message:
+            'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+        },
+      ],
+      instance: '/v1/admin/models/embedder',
+      requestId: '7582ed0e-e5d1-4973-a52b-3046dbf790c6',
+    },
+  },
+  {
     summary: 'missing or wrong admin key',
     value: {
       type: 'https://acervo.dev/problems/admin-unauthorized',
@@ -221,6 +354,18 @@ export const CHANGE_EMBEDDER_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'more object keys than http.json.maxKeys (1000)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-many-keys',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'The request body has more than 1000 object keys (http.json.maxKeys)',
+      code: 'REQUEST.JSON_TOO_MANY_KEYS',
+      instance: '/v1/admin/models/embedder',
+      requestId: '21cb8915-14d6-450f-baea-f9a5a248877d',
+    },
+  },
+  {
     summary: 'body that is not JSON',
     value: {
       type: 'https://acervo.dev/problems/request-unsupported-media-type',
@@ -256,6 +401,31 @@ export const CHANGE_EMBEDDER_PROBLEMS: ProblemExample[] = [
       provider: 'ollama',
       instance: '/v1/admin/models/embedder',
       requestId: '9e9cb0cc-4df6-4112-9178-30409cd82481',
+    },
+  },
+  {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/admin/models/embedder',
+      requestId: '19242b90-b1f6-40dc-8165-7a95702a637a',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/admin/models/embedder',
+      requestId: 'f069a0e7-5119-46a1-a9f3-1ff4a2dc6982',
     },
   },
   {
