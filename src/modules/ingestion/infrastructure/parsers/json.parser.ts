@@ -21,7 +21,24 @@ export function parseJson(raw: RawDocument): ParsedDocument[] {
     return value.map((v, i) => ({ ...fromRecord(v, `${base} #${i + 1}`), sourceSuffix: `#${i}` }));
   }
   if (isRecordWithText(value)) return [fromRecord(value, base)];
+  // a list of flat records (a contact list, a table export): one line per record, so each record reads (and is quoted) whole
+  if (Array.isArray(value) && value.length > 0 && value.every(isFlatRecord)) {
+    return [{ title: base, text: value.map(recordLine).join('\n'), mimeType: 'application/json', metadata: {} }];
+  }
   return [{ title: base, text: flatten(value).join('\n'), mimeType: 'application/json', metadata: {} }];
+}
+
+function isFlatRecord(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x !== 'object');
+}
+
+/** `key: value; key: value.` with empty values left out. */
+function recordLine(v: Record<string, unknown>): string {
+  const line = Object.entries(v)
+    .filter(([, x]) => x !== null && x !== '')
+    .map(([k, x]) => `${k}: ${String(x).replace(/\s+/g, ' ').trim().replace(/[.;]$/, '')}`)
+    .join('; ');
+  return `${line}.`;
 }
 
 function isRecordWithText(v: unknown): v is Record<string, unknown> {
