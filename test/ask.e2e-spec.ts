@@ -1,6 +1,6 @@
 import { AskHandler } from '../src/modules/generation';
 import { loadSquad } from '../src/bench/squad';
-import { fold } from '../src/modules/generation/domain/text-support';
+import { fold } from '../src/shared/text/lexical';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 
 const KB = [
@@ -104,39 +104,35 @@ describe('/v1/ask (extractive, offline)', () => {
     }
   });
 
-  it('SQuAD-pt: the extractive answer or its citations hold the gold answer for most questions', async () => {
+  it('SQuAD-pt: short extractive answers that hold the gold answer, refusing few answerable questions', async () => {
     const { paragraphs, questions } = loadSquad();
     const docs = paragraphs.map((p) => ({ title: p.article.replace(/_/g, ' '), text: p.context }));
     await t.http.post('/v1/documents').field('collection', 'squad-ask').attach('files', Buffer.from(JSON.stringify(docs)), 'squad.json').expect(201);
     const ask = t.app.get(AskHandler);
-    const norm = (s: string) => fold(s).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+    const norm = (s: string) => ` ${fold(s).replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
     const contextOf = new Map(paragraphs.map((p) => [p.id, norm(p.context)]));
-    let inAnswer = 0;
-    let inAnswerOrQuotes = 0;
-    let abstained = 0;
     let answerable = 0;
-    let answerableHit = 0;
-    const sample = questions.filter((_, i) => i % 3 === 0); // 495 questions keep the suite fast
+    let refused = 0;
+    let holds = 0;
+    const lengths: number[] = [];
+    // every third question whose gold text occurs in its paragraph (the translation often renders it otherwise)
+    const sample = questions.filter((q, i) => i % 3 === 0 && q.answers.some((a) => contextOf.get(q.paragraphId)!.includes(norm(a))));
     for (const q of sample) {
       const r = await ask.execute({ question: q.question, collection: 'squad-ask' });
-      const gold = q.answers.map(norm);
-      const answer = norm(r.answer);
-      const quotes = norm(r.citations.map((c) => c.quote).join(' '));
-      if (gold.some((g) => answer.includes(g))) inAnswer++;
-      if (gold.some((g) => answer.includes(g) || quotes.includes(g))) inAnswerOrQuotes++;
-      if (!r.grounded) abstained++;
-      // The Portuguese translation often renders the gold answer differently from its own paragraph.
-      if (gold.some((g) => contextOf.get(q.paragraphId)!.includes(g))) {
-        answerable++;
-        if (gold.some((g) => answer.includes(g) || quotes.includes(g))) answerableHit++;
+      answerable++;
+      if (r.abstained) {
+        refused++;
+        continue;
       }
+      const answer = r.answer.replace(/\s?\[\d+\]/g, '');
+      lengths.push(answer.length);
+      if (q.answers.some((a) => norm(answer).includes(norm(a)))) holds++;
     }
-    const n = sample.length;
-    console.log(
-      `SQuAD-pt extractive ask (${n} questions): gold in answer ${(inAnswer / n).toFixed(3)}, in answer or citations ${(inAnswerOrQuotes / n).toFixed(3)}, ` +
-        `abstained ${(abstained / n).toFixed(3)}; of the ${answerable} whose gold text occurs in its paragraph: ${(answerableHit / answerable).toFixed(3)}`,
-    );
-    expect(inAnswerOrQuotes / n).toBeGreaterThan(0.5);
-    expect(answerableHit / answerable).toBeGreaterThan(0.65);
+    const median = lengths.sort((a, b) => a - b)[Math.floor(lengths.length / 2)];
+    console.log(`SQuAD-pt extractive ask (${answerable} answerable questions): gold in answer ${(holds / (answerable - refused)).toFixed(3)}, refused ${(refused / answerable).toFixed(3)}, median ${median} chars`);
+    // measured 0.70 / 0.10 / 170 chars (npm run eval -- --set squad gives the whole set)
+    expect(holds / (answerable - refused)).toBeGreaterThan(0.62);
+    expect(refused / answerable).toBeLessThan(0.15);
+    expect(median).toBeLessThan(300);
   });
 });

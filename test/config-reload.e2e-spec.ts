@@ -51,7 +51,7 @@ describe('POST /v1/admin/config/reload', () => {
   });
 
   it('applies an edited LLM section, and a broken YAML changes nothing (400)', async () => {
-    edit('      maxSentences: 4', '      maxSentences: 1');
+    edit('      maxSentences: 3', '      maxSentences: 1');
     const res = await t.http.post('/v1/admin/config/reload').set('x-api-key', 'k');
     expect(res.body.llm).toBe('extractive:extractive-v1');
     edit('    provider: ${LLM_PROVIDER:extractive}', '    provider: gpt-9');

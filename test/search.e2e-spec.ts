@@ -128,7 +128,7 @@ describe('search', () => {
     expect(list.body.errors).toEqual([{ field: 'body', message: 'the request body must be a JSON object' }]);
   });
 
-  it('SQuAD-pt recall: hybrid beats plain BM25 (R@1 0.690, R@5 0.893)', async () => {
+  it('SQuAD-pt recall: hybrid with reranking beats plain BM25 (R@1 0.690, R@5 0.893) and fusion alone (0.723, 0.906)', async () => {
     const { paragraphs, questions } = loadSquad();
     const docs = paragraphs.map((p) => ({ title: p.article.replace(/_/g, ' '), text: p.context, source: p.id }));
     const up = await t.http
@@ -148,9 +148,10 @@ describe('search', () => {
     const report = recallReport('hybrid', ranked);
     console.log(`SQuAD-pt hybrid recall: ${JSON.stringify(report)}`);
     expect(report.questions).toBe(1483);
-    expect(report.r1).toBeGreaterThan(0.69);
-    expect(report.r5).toBeGreaterThan(0.893);
-  });
+    // measured 0.755 / 0.920 (npm run eval:recall); fusion without the reranker scored 0.723 / 0.906
+    expect(report.r1).toBeGreaterThan(0.745);
+    expect(report.r5).toBeGreaterThan(0.912);
+  }, 240_000); // 1,483 searches: about 25 s on a quiet machine
 
   it('refuses to mix embedders: a collection built with one embedder is not searched or extended with another', async () => {
     await t.close({ keepData: true });

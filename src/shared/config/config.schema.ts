@@ -138,6 +138,7 @@ export const appConfigSchema = z.object({
         textWeight: z.coerce.number().min(0),
       }),
       bm25: z.object({ k1: z.coerce.number().min(0).max(10), b: z.coerce.number().min(0).max(1) }),
+      rerank: z.object({ proximityWeight: z.coerce.number().min(0).max(10), titleWeight: z.coerce.number().min(0).max(10) }),
     }),
   }),
   generation: z.object({

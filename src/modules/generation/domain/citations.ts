@@ -1,4 +1,4 @@
-import { sentences, stems, support } from './text-support';
+import { sentences, stems, support } from '../../../shared/text/lexical';
 
 export interface Passage {
   n: number;
@@ -7,6 +7,8 @@ export interface Passage {
   title: string;
   text: string;
   score: number;
+  /** Offset of the passage in its document. */
+  start?: number;
 }
 
 export interface VerifiedCitation {

@@ -1,9 +1,34 @@
-import { sentences, stems } from './text-support';
+import { fold, sameFamily, sentences, Word, words } from '../../../shared/text/lexical';
 
+/**
+ * The offline answerer: from the retrieved passages, the sentence (or two adjacent sentences) that
+ * answers the question, not the ones that merely overlap it most.
+ *
+ * 1. The question is read for what it asks (its answer type: an amount, a time, a person, a place, an
+ *    instruction, a yes/no…) and for its content terms; interrogatives and scaffolding ("qual", "posso",
+ *    "é possível", "o que eu faço") are not evidence a document must contain, and answer-type nouns
+ *    ("valor", "prazo") count only a little and are satisfied by a sentence holding that kind of answer.
+ * 2. Every sentence, alone or with its neighbour, is scored by its IDF-weighted coverage of the terms
+ *    (stems, or words of one family the stemmer splits: "vender" / "venda"), with the heading or FAQ
+ *    question line above it counting for the sentences under it, then by whether it holds the expected
+ *    kind of answer, how close together the terms are, and the passage's rank.
+ * 3. Headings, question lines and fragments cut mid-sentence are never quoted; sentences from another
+ *    passage are added only when the question asks for several things.
+ * The coverage of the best window is the evidence: below `minSupport` nothing is returned (a refusal).
+ */
 export interface ExtractiveOptions {
+  /** Most sentences in an answer (reached only by questions that ask for several things). */
   maxSentences: number;
-  /** Minimum share of the question's (locally IDF-weighted) content a sentence must cover. */
+  /** Minimum IDF-weighted share of the question's content the chosen sentences must cover. */
   minSupport: number;
+}
+
+export interface GroundingPassage {
+  n: number;
+  text: string;
+  title?: string;
+  /** Offset of the passage in its document (0 = the document's start: its first sentence is whole). */
+  start?: number;
 }
 
 export interface ExtractedSentence {
@@ -13,28 +38,326 @@ export interface ExtractedSentence {
   position: number;
 }
 
-/**
- * The answer without a model: every sentence of the passages is scored by how much of the question it
- * covers, each question stem weighted by its rarity across those sentences (local IDF); the best
- * sentences above the threshold are returned in reading order (passage, then position).
- */
-export function selectSentences(question: string, passages: Array<{ n: number; text: string }>, opts: ExtractiveOptions): ExtractedSentence[] {
-  const q = [...new Set(stems(question))];
-  if (q.length === 0) return [];
-  const all = passages.flatMap((p) => sentences(p.text).map((s, i) => ({ n: p.n, text: s.text, position: i, stems: new Set(stems(s.text)) })));
-  if (all.length === 0) return [];
-  const df = new Map(q.map((w) => [w, all.filter((s) => s.stems.has(w)).length]));
-  const idf = new Map(q.map((w) => [w, Math.log(1 + (all.length + 1) / ((df.get(w) ?? 0) + 0.5))]));
-  const total = q.reduce((sum, w) => sum + idf.get(w)!, 0);
-  const scored = all
-    .map((s) => ({ n: s.n, text: s.text, position: s.position, score: q.reduce((sum, w) => sum + (s.stems.has(w) ? idf.get(w)! : 0), 0) / total }))
-    .filter((s) => s.score >= opts.minSupport)
-    .sort((a, b) => b.score - a.score || a.n - b.n || a.position - b.position);
-  const chosen: ExtractedSentence[] = [];
-  for (const s of scored) {
-    if (chosen.length >= opts.maxSentences) break;
-    if (chosen.some((c) => c.text === s.text)) continue;
-    chosen.push({ ...s, score: Math.round(s.score * 1000) / 1000 });
-  }
-  return chosen.sort((a, b) => a.n - b.n || a.position - b.position);
+export type AnswerType = 'amount' | 'time' | 'person' | 'place' | 'instruction' | 'yesno' | 'reason' | 'definition' | 'open';
+
+export interface QuestionTerm {
+  stem: string;
+  word: string;
+  /** Answer-type noun ("valor", "prazo"): weighs little and is satisfied by an answer of its kind. */
+  kind?: EntityKind;
 }
+
+export interface QuestionAnalysis {
+  type: AnswerType;
+  terms: QuestionTerm[];
+  /** Asks for several things (lists, two questions in one): answers may take sentences from several passages. */
+  several: boolean;
+}
+
+type EntityKind = 'amount' | 'time' | 'person' | 'place';
+
+const SCAFFOLDING = new Set(
+  fold(
+    `qual quais quanto quanta quantos quantas como onde aonde quando quem porque porquê que
+     posso pode podem podemos poderia poderiam devo deve devem devemos preciso precisa precisam precisamos consigo consegue
+     existe existem há tem tenho temos têm faço faz fazer fazemos sei saber gostaria queria quero alguém possível
+     eu você vocês pra pro meu minha meus minhas nosso nossa nossos nossas algum alguma alguns algumas gente
+     é são está estão ser estar sobre aí lá então favor numa num mim comigo depois enquanto vai vão vou ir estou sou fica ficar
+     quer querem dizer significa significam várias vários sozinho sozinha ainda agora hoje aqui isso esse essa daqui
+     what which who whom when where why how does do did can could should would much many about tell me`,
+  )
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Nouns that name the kind of answer wanted; the document need not repeat them. */
+const TYPE_NOUNS: Record<string, EntityKind> = Object.fromEntries(
+  [
+    ...['valor', 'valores', 'preço', 'preços', 'custo', 'custa', 'custam', 'quantia', 'montante', 'taxa', 'total', 'número', 'quantidade', 'limite', 'teto', 'máximo', 'mínimo', 'percentual', 'porcentagem'].map((w) => [w, 'amount']),
+    ...['prazo', 'prazos', 'data', 'datas', 'dia', 'dias', 'horário', 'horários', 'hora', 'horas', 'período', 'tempo', 'duração', 'frequência', 'vez', 'vezes', 'ano', 'época'].map((w) => [w, 'time']),
+    ...['nome', 'responsável', 'pessoa', 'contato'].map((w) => [w, 'person']),
+    ...['local', 'lugar', 'endereço'].map((w) => [w, 'place']),
+  ].map(([w, k]) => [fold(w), k as EntityKind]),
+);
+
+const TYPE_NOUN_WEIGHT = 0.35;
+const UNSEEN_VERB_WEIGHT = 0.4;
+
+/** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
+function verbLike(word: string): boolean {
+  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word));
+}
+const HEADING_CREDIT = 0.8;
+const TITLE_CREDIT = 0.5;
+
+const ORDINALS: Record<string, string> = Object.fromEntries(
+  'primeiro segundo terceiro quarto quinto sexto sétimo oitavo nono décimo'.split(' ').map((w, i) => [fold(w), `${i + 1}o`]),
+);
+
+export function analyzeQuestion(question: string): QuestionAnalysis {
+  // "terceiro andar" asks about what the documents write "3º andar"
+  question = question.replace(/\p{L}+/gu, (w) => ORDINALS[fold(w)] ?? w);
+  const f = ` ${fold(question).replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
+  const has = (re: RegExp) => re.test(f);
+  let type: AnswerType;
+  if (has(/ (por que|porque|por qual motivo|qual (e )?o motivo|why) /)) type = 'reason';
+  else if (has(/ (quem|who|whom) /)) type = 'person';
+  else if (has(/ (onde|aonde|where) | em que (lugar|local|sala|andar|cidade|predio|pais|estado) /)) type = 'place';
+  else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em que (ano|dia|mes|data|epoca|seculo) | ate quando | de quanto em quanto /))
+    type = 'time';
+  else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual) /))
+    type = 'amount';
+  else if (has(/ (como|how) | o que (eu |a gente |se |nos )?(faco|fazer|devo|preciso|precisa|tenho que|fazemos) | (qual|quais) (e |sao )?(o |os )?(procedimento|passo|passos|processo) /))
+    type = 'instruction';
+  else if (has(/ o que (e|sao|significa|quer dizer) | what (is|are) | (defina|definicao) /)) type = 'definition';
+  else if (!has(/ (qual|quais|quanto|quanta|quantos|quantas|como|onde|aonde|quando|quem|que|what|which|who|whom|when|where|why|how) /)) type = 'yesno';
+  else type = 'open';
+
+  const terms: QuestionTerm[] = [];
+  for (const w of words(question)) {
+    if (w.stop || SCAFFOLDING.has(w.word)) continue;
+    if (terms.some((t) => t.stem === w.stem)) continue;
+    terms.push({ stem: w.stem, word: w.word, ...(TYPE_NOUNS[w.word] ? { kind: TYPE_NOUNS[w.word] } : {}) });
+  }
+  const wh = f.match(/ (qual|quais|quanto|quanta|quantos|quantas|como|onde|quando|quem) /g)?.length ?? 0;
+  const several = has(/ (liste|listar|enumere|cite|quais (sao|os|as)) /) || wh >= 2 || (question.match(/\?/g)?.length ?? 0) >= 2;
+  return { type, terms, several };
+}
+
+interface Sentence {
+  n: number;
+  position: number;
+  text: string;
+  words: Word[];
+  /** Terms of the heading / FAQ question line above it and of the passage title. */
+  context: Array<{ words: Word[]; credit: number }>;
+  quotable: boolean;
+}
+
+interface Scored {
+  sentences: Sentence[];
+  coverage: number;
+  score: number;
+  /** Content terms of the question the window does not hold (nor its heading). */
+  missing: string[];
+  /** Content terms no passage holds. */
+  unseen?: string[];
+  /** Whether the window holds the kind of answer asked (0..1). */
+  typeFit: number;
+}
+
+/** Picks the sentences that answer `question`, in reading order; empty when none covers `minSupport` of it. */
+export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
+  const best = rankWindows(question, passages);
+  if (best.length === 0 || best[0].coverage < opts.minSupport) return [];
+  const analysis = analyzeQuestion(question);
+  const chosen: Scored[] = [trimPair(best[0], best)];
+  if (analysis.several) {
+    for (const w of best.slice(1)) {
+      if (chosen.reduce((k, c) => k + c.sentences.length, 0) + w.sentences.length > opts.maxSentences) continue;
+      if (w.coverage < opts.minSupport || w.score < best[0].score * 0.75) continue;
+      if (chosen.some((c) => c.sentences.some((s) => w.sentences.includes(s)))) continue;
+      chosen.push(w);
+    }
+  }
+  return chosen
+    .flatMap((w) => w.sentences.map((s) => ({ n: s.n, text: s.text, position: s.position, score: round(w.coverage) })))
+    .slice(0, Math.max(1, opts.maxSentences))
+    .sort((a, b) => a.n - b.n || a.position - b.position);
+}
+
+const CONTINUES = /^(?:ele|ela|eles|elas|isso|isto|esse|essa|este|esta|nesse|nessa|neste|nesta|depois|em seguida|também|além disso|para isso|caso|assim|então|porém|mas|no entanto|it|this|they|he|she)\b/i;
+
+/**
+ * Two adjacent sentences are quoted together only when the second continues the first (a pronoun, a
+ * connective) or the first introduces it (ends with ":"); otherwise the better one of the two alone.
+ */
+function trimPair(w: Scored, all: Scored[]): Scored {
+  if (w.sentences.length < 2) return w;
+  const [a, b] = w.sentences;
+  if (/:$/.test(a.text) || CONTINUES.test(b.text)) return w;
+  const single = all.find((x) => x.sentences.length === 1 && (x.sentences[0] === a || x.sentences[0] === b));
+  // one sentence holds the question's terms, the next the kind of answer asked: both are the answer
+  if (!single || (single.typeFit < 1 && w.typeFit === 1)) return w;
+  return { ...single, coverage: w.coverage };
+}
+
+/** Evidence that the passages answer the question: the best window's weighted coverage of its content (0..1). */
+export function answerEvidence(question: string, passages: GroundingPassage[]): number {
+  const best = rankWindows(question, passages);
+  return best.length ? round(best[0].coverage) : 0;
+}
+
+/** Candidate windows (one sentence, or two adjacent ones of a passage), best first. */
+export function rankWindows(question: string, passages: GroundingPassage[]): Scored[] {
+  const q = analyzeQuestion(question);
+  if (q.terms.length === 0) return [];
+  const all = splitPassages(passages);
+  const quotable = all.filter((s) => s.quotable);
+  if (quotable.length === 0) return [];
+
+  // local IDF over every line of the passages (headings included): a term no passage has weighs most
+  const df = q.terms.map((t) => all.filter((s) => s.words.some((w) => matches(t, w))).length);
+  const n = all.length;
+  // a conjugated verb no passage has ("quebrou", "ganho") is how the user says it, not a topic the documents lack
+  const weight = q.terms.map((t, i) => Math.log(1 + (n + 1) / (df[i] + 0.5)) * (t.kind ? TYPE_NOUN_WEIGHT : df[i] === 0 && verbLike(t.word) ? UNSEEN_VERB_WEIGHT : 1));
+  const total = weight.reduce((a, b) => a + b, 0);
+
+  const windows: Sentence[][] = [];
+  quotable.forEach((s, i) => {
+    windows.push([s]);
+    const next = quotable[i + 1];
+    if (next && next.n === s.n && next.position === s.position + 1) windows.push([s, next]);
+  });
+  const unseen = q.terms.filter((t, i) => df[i] === 0 && !t.kind).map((t) => t.word);
+  const scored = windows.map((win) => ({ ...scoreWindow(win, q, weight, total), unseen }));
+  return scored.sort((a, b) => b.score - a.score || a.sentences[0].n - b.sentences[0].n || a.sentences[0].position - b.sentences[0].position);
+}
+
+function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], total: number): Scored {
+  const own = win.flatMap((s) => s.words);
+  const text = win.map((s) => s.text).join(' ');
+  const entities = entityKinds(text);
+  let covered = 0;
+  const positions: number[] = [];
+  const missing: string[] = [];
+  q.terms.forEach((t, i) => {
+    const hit = own.find((w) => matches(t, w));
+    if (hit) {
+      covered += weight[i];
+      positions.push(hit.pos + (win.length > 1 && win[1].words.includes(hit) ? 1000 : 0));
+      return;
+    }
+    if (t.kind && entities.has(t.kind)) {
+      covered += weight[i];
+      return;
+    }
+    const credit = Math.max(0, ...win[0].context.filter((c) => c.words.some((w) => matches(t, w))).map((c) => c.credit));
+    covered += weight[i] * credit;
+    if (credit < 0.6 && !t.kind) missing.push(t.word);
+  });
+  const coverage = total > 0 ? covered / total : 0;
+  const typeFit = fitsType(q, text, own, entities);
+  // proximity: matched terms close together inside the window
+  const sorted = positions.sort((a, b) => a - b);
+  const span = sorted.length > 1 ? sorted[sorted.length - 1] - sorted[0] : 0;
+  const proximity = sorted.length > 1 ? Math.min(1, sorted.length / (span + 1)) * (span > 500 ? 0.5 : 1) : sorted.length * 0.5;
+  const rank = 1 / (1 + 0.15 * (win[0].n - 1));
+  // a window that only restates the question (few words of its own) answers nothing
+  const fresh = own.filter((w) => !w.stop && !q.terms.some((t) => matches(t, w))).length;
+  const restates = fresh < 2 ? 0.5 : 1;
+  const length = own.length;
+  const brevity = length > 80 ? 0.7 : length > 45 ? 0.85 : 1;
+  const pair = win.length > 1 ? 0.93 : 1;
+  // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
+  const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * brevity * pair;
+  return { sentences: win, coverage, score, missing, typeFit };
+}
+
+function matches(t: QuestionTerm, w: Word): boolean {
+  return w.stem === t.stem || (!w.stop && sameFamily(t.word, w.word));
+}
+
+function splitPassages(passages: GroundingPassage[]): Sentence[] {
+  const out: Sentence[] = [];
+  for (const p of passages) {
+    const title = p.title ? [{ words: words(p.title), credit: TITLE_CREDIT }] : [];
+    let heading: Word[] | undefined;
+    let previous = 'text';
+    let sinceHeading = 0;
+    sentences(p.text).forEach((s, i) => {
+      const ws = words(s.text);
+      const kind = lineKind(s.text, i === 0 && (p.start ?? 0) > 0);
+      // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
+      if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
+      previous = kind === 'question' ? 'heading' : kind;
+      sinceHeading = previous === 'heading' ? 0 : sinceHeading + 1;
+      // the heading speaks for the lines right under it: the first answers it, later ones less and less
+      const credit = HEADING_CREDIT * Math.pow(0.75, Math.max(0, sinceHeading - 1));
+      const context = heading && kind === 'text' ? [{ words: heading, credit }, ...title] : title;
+      out.push({ n: p.n, position: i, text: cleanLine(s.text), words: ws, context, quotable: kind === 'text' && ws.length > 0 });
+    });
+  }
+  return out;
+}
+
+/** Markdown bullets and table pipes are layout, not words of the answer. */
+function cleanLine(text: string): string {
+  return text.replace(/^\s*(?:[-*•]|\d{1,2}[.)])\s+/, '').trim();
+}
+
+function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'fragment' | 'text' {
+  const t = text.trim();
+  if (/^#{1,6}\s/.test(t) || /^\*\*[^*]+\*\*:?$/.test(t)) return 'heading';
+  if (/\?["')\]]*$/.test(t)) return 'question';
+  // a passage cut in the middle of a sentence starts with its tail (lowercase, or mid-word)
+  // ("campo: valor" lines of a table or record start lowercase and are whole)
+  if (cutBefore && /^\p{Ll}/u.test(t) && !/^[\p{L}_ ]{1,30}:\s/u.test(t)) return 'fragment';
+  // a numbered section title ("2.2 Festa de 10 anos da Vértice")
+  if (/^\d+(?:\.\d+)*\.?\s+\p{Lu}/u.test(t) && t.split(/\s+/).length <= 10 && !/[.!;:,]$/.test(t)) return 'heading';
+  const bullet = /^(?:[-*•]|\d{1,2}[.)])\s/.test(t);
+  const count = t.split(/\s+/).length;
+  if (!bullet && count <= 8 && !/[.!;:,]$/.test(t) && !/\d/.test(t) && !t.includes(':') && /^\p{Lu}/u.test(t)) return 'heading';
+  return 'text';
+}
+
+const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro january february march april may june july august september october november december';
+const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesday wednesday thursday friday saturday sunday';
+const NUMBER_WORDS = /\b(um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
+const TIME_WORDS = new RegExp(
+  `\\b(${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|dias?|semanas?|mes|meses|anos?|horas?|minutos?|uteis|diariamente|semanalmente|mensalmente|anualmente|semanal|mensal|anual|antes|apos|depois|prazo|periodo|manha|tarde|noite|durante|seculo|decada|years?|days?|months?|weeks?|hours?|century)\\b`,
+);
+const ROLE_WORDS = /\b(gerente|coordenador|coordenadora|diretor|diretora|analista|equipe|time|area|setor|departamento|rh|ti|responsavel|presidente|lider|gestor|gestora|chefe|supervisor|supervisora|tecnico|tecnica)\b/;
+const PLACE_WORDS = /\b(sala|andar|predio|bloco|recepcao|portal|site|sistema|intranet|endereco|rua|avenida|cidade|estado|pais|regiao|terreo|escritorio|sede|unidade|filial|almoxarifado|copa|estacionamento|app|aplicativo|e-?mail|link)\b/;
+const IMPERATIVES = new Set(
+  fold(
+    `abra acesse envie procure entre clique leve solicite preencha ligue mande registre informe fale use utilize verifique desligue
+     retire coloque encha pressione aguarde consulte anexe peça reinicie troque mantenha evite lave limpe siga faça escolha selecione
+     digite confirme instale baixe atualize apresente compareça agende reserve cadastre entregue guarde abrir acessar enviar
+     solicitar preencher registrar ligar reiniciar contatar contate comunique comunicar avise avisar dirija-se vá`,
+  ).split(/\s+/),
+);
+const MODALS = /\b(deve|devem|devera|deverao|precisa|precisam|e preciso|e necessario|basta|recomenda-se|recomendamos|e obrigatorio|tem que|tera que)\b/;
+const POLARITY = /\b(pode|podem|podera|poderao|permitido|permitida|permite|proibido|proibida|vedado|vedada|nao|sim|nunca|sempre|obrigatorio|obrigatoria|opcional|ate|somente|apenas|direito|garantido|garantida)\b/;
+
+function entityKinds(text: string): Set<EntityKind> {
+  const f = fold(text);
+  const kinds = new Set<EntityKind>();
+  const digits = /\d/.test(text);
+  if (digits || /R\$|%|US\$|€/.test(text) || NUMBER_WORDS.test(f)) kinds.add('amount');
+  if (digits || TIME_WORDS.test(f)) kinds.add('time');
+  // a capitalized word after the first one, or a role
+  if (/\s\p{Lu}\p{Ll}+/u.test(text) || ROLE_WORDS.test(f)) kinds.add('person');
+  if (PLACE_WORDS.test(f) || /\b(em|no|na|nos|nas|ao|à)\s+\p{Lu}/u.test(text) || /https?:\/\/|www\.|@\w/.test(text)) kinds.add('place');
+  return kinds;
+}
+
+function fitsType(q: QuestionAnalysis, text: string, own: Word[], entities: Set<EntityKind>): number {
+  const f = fold(text);
+  switch (q.type) {
+    case 'amount':
+      return entities.has('amount') ? 1 : 0;
+    case 'time':
+      return entities.has('time') ? 1 : 0;
+    case 'person':
+      return entities.has('person') ? 1 : 0;
+    case 'place':
+      return entities.has('place') ? 1 : 0;
+    case 'instruction': {
+      const imperative = own.some((w, i) => IMPERATIVES.has(w.word) && (i === 0 || i < 4));
+      return imperative || MODALS.test(f) ? 1 : /\b(para|pelo|pela|atraves|via)\b/.test(f) ? 0.4 : 0;
+    }
+    case 'yesno': {
+      const verb = q.terms.some((t) => !t.kind && own.some((w) => matches(t, w)));
+      return verb && POLARITY.test(f) ? 1 : POLARITY.test(f) ? 0.5 : 0;
+    }
+    case 'reason':
+      return /\b(porque|pois|devido|por causa|motivo|razao|para que|a fim de|visando|uma vez que|ja que)\b/.test(f) ? 1 : 0.3;
+    case 'definition':
+      return /\b(e|sao|significa|consiste|refere-se|chamad[oa]s?|conhecid[oa]s?|is|are|means)\b/.test(f) ? 0.7 : 0.4;
+    default:
+      return 0.5;
+  }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,7 +1,7 @@
 import { verifyCitations, Passage } from './citations';
 import { packContext } from './context-packing';
-import { selectSentences } from './extractive';
-import { sentences, support } from './text-support';
+import { analyzeQuestion, answerEvidence, selectSentences } from './extractive';
+import { sentences, support } from '../../../shared/text/lexical';
 
 const passages: Passage[] = [
   { n: 1, documentId: 'd1', chunkId: 'c1', title: 'Suporte', score: 0.9, text: 'O horário de atendimento do suporte humano é das 09h às 18h. Aos sábados não há atendimento.' },
@@ -47,11 +47,69 @@ describe('packContext', () => {
 });
 
 describe('selectSentences (extractive)', () => {
-  it('picks the sentences that answer the question, in reading order, with their passage', () => {
-    const chosen = selectSentences('Qual é o horário de atendimento do suporte?', passages, { maxSentences: 2, minSupport: 0.3 });
-    expect(chosen.map((s) => [s.n, s.text])).toEqual([[1, 'O horário de atendimento do suporte humano é das 09h às 18h.']]);
+  const opts = { maxSentences: 3, minSupport: 0.4 };
+  const pick = (q: string, ps: Array<{ n: number; text: string; title?: string; start?: number }>) => selectSentences(q, ps, opts).map((x) => x.text);
+
+  it('picks the sentence that answers the question, with its passage', () => {
+    const chosen = selectSentences('Qual é o horário de atendimento do suporte?', passages, opts);
+    expect(chosen.map((c) => [c.n, c.text])).toEqual([[1, 'O horário de atendimento do suporte humano é das 09h às 18h.']]);
   });
+
   it('returns nothing when no sentence covers the question', () => {
-    expect(selectSentences('Quem ganhou a Copa de 1970?', passages, { maxSentences: 3, minSupport: 0.3 })).toEqual([]);
+    expect(selectSentences('Quem ganhou a Copa de 1970?', passages, opts)).toEqual([]);
+  });
+
+  it('does not ask the documents for the question words ("qual", "valor", "posso", "por quantos")', () => {
+    expect(pick('Qual é o valor do auxílio de internet?', [{ n: 1, text: 'O auxílio de internet é de R$ 80 por mês.' }])).toEqual(['O auxílio de internet é de R$ 80 por mês.']);
+    expect(pick('Por quantos dias os backups são guardados?', [{ n: 1, text: 'Os backups são guardados por 30 dias.' }])).toEqual(['Os backups são guardados por 30 dias.']);
+    expect(answerEvidence('Por quantos dias os backups são guardados?', [{ n: 1, text: 'Os backups são guardados por 30 dias.' }])).toBe(1);
+  });
+
+  it('matches word families the stemmer splits (prestar contas / prestação de contas, vender / venda)', () => {
+    const travel = [{ n: 1, text: 'As diárias são pagas antes da viagem. A prestação de contas deve ser feita em até 5 dias úteis após o retorno.' }];
+    expect(pick('Qual o prazo para prestar contas de uma viagem?', travel)).toEqual(['A prestação de contas deve ser feita em até 5 dias úteis após o retorno.']);
+    const leave = [{ n: 1, text: 'As férias duram 30 dias. A venda de até 10 dias de férias é permitida.' }];
+    expect(pick('Posso vender parte das minhas férias?', leave)).toEqual(['A venda de até 10 dias de férias é permitida.']);
+  });
+
+  it('answers an FAQ entry from the sentence under its heading, never quoting the heading or the question line', () => {
+    const faq = [
+      {
+        n: 1,
+        text: '## Meu notebook quebrou. O que eu faço?\n\nAbra um chamado na categoria Hardware no portal e leve o equipamento à sala de TI.\n\nNotebooks com defeito são trocados em até dois dias.',
+      },
+    ];
+    expect(pick('Meu notebook quebrou, o que eu faço?', faq)).toEqual(['Abra um chamado na categoria Hardware no portal e leve o equipamento à sala de TI.']);
+  });
+
+  it('prefers the sentence holding the kind of answer asked (an amount for "quantos")', () => {
+    const hr = [{ n: 1, text: 'A licença-maternidade é um direito previsto em lei. A licença-maternidade dura 180 dias na Vértice.' }];
+    expect(pick('Quantos dias de licença-maternidade?', hr)).toEqual(['A licença-maternidade dura 180 dias na Vértice.']);
+  });
+
+  it('adds no sentence from another passage to a single question', () => {
+    const two = [
+      { n: 1, text: 'A licença-maternidade dura 180 dias.' },
+      { n: 2, text: 'A senha expira a cada 90 dias.' },
+    ];
+    expect(selectSentences('Quantos dias de licença-maternidade?', two, opts).map((c) => c.n)).toEqual([1]);
+  });
+
+  it('never quotes a fragment cut at the start of a passage', () => {
+    const cut = [{ n: 1, start: 500, text: 'll Shuichi ever dreamed of going to space. Cowboy Bebop follows a crew of bounty hunters in 2071.' }];
+    expect(pick('What is Cowboy Bebop about?', cut)).toEqual(['Cowboy Bebop follows a crew of bounty hunters in 2071.']);
+    // a record line ("campo: valor") starts lowercase and is whole
+    const record = [{ n: 1, start: 900, text: 'area: Jurídico; responsavel: Beatriz Lacerda; ramal: 2600.' }];
+    expect(pick('Qual o ramal do jurídico?', record)).toEqual(['area: Jurídico; responsavel: Beatriz Lacerda; ramal: 2600.']);
+  });
+
+  it('reads the question type', () => {
+    expect(analyzeQuestion('Quanto custa o plano?').type).toBe('amount');
+    expect(analyzeQuestion('Qual o prazo para pedir férias?').type).toBe('time');
+    expect(analyzeQuestion('Quem é o DPO?').type).toBe('person');
+    expect(analyzeQuestion('Onde fica a sala de TI?').type).toBe('place');
+    expect(analyzeQuestion('Como faço para resetar a senha?').type).toBe('instruction');
+    expect(analyzeQuestion('Posso trabalhar de outra cidade?').type).toBe('yesno');
+    expect(analyzeQuestion('Quando começa a reforma do terceiro andar?').terms.map((t) => t.word)).toEqual(['comeca', 'reforma', '3o', 'andar']);
   });
 });

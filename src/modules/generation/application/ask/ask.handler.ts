@@ -5,7 +5,8 @@ import { tokenCounterFor } from '../../../../shared/text/tokens';
 import { SearchHandler } from '../../../retrieval';
 import { Passage, verifyCitations } from '../../domain/citations';
 import { packContext } from '../../domain/context-packing';
-import { fold } from '../../domain/text-support';
+import { fold } from '../../../../shared/text/lexical';
+import { answerEvidence } from '../../domain/extractive';
 import { LlmRegistry } from '../models/llm-registry.service';
 import { ChatMessage, Generation, LlmProvider } from '../ports/llm-provider.port';
 import { AskCommand, AskEvent, AskResult } from './ask.types';
@@ -67,7 +68,7 @@ export class AskHandler {
   private options(cmd: AskCommand, p: Prepared) {
     return {
       signal: cmd.signal,
-      grounding: { question: cmd.question, passages: p.passages.map(({ n, text }) => ({ n, text })) },
+      grounding: { question: cmd.question, passages: p.passages.map(({ n, text, title, start }) => ({ n, text, title, start })) },
     };
   }
 
@@ -79,7 +80,7 @@ export class AskHandler {
     const tokens = tokenCounterFor(llm.info.model);
     const render = (h: { title: string; text: string }, n: number) => fill(ask.templates.passage, { n: String(n), title: h.title, text: h.text });
     const packed = packContext(found.hits, ask.contextTokens, tokens.count, render);
-    const passages: Passage[] = packed.map((h) => ({ n: h.n, documentId: h.documentId, chunkId: h.chunkId, title: h.title, text: h.text, score: h.score }));
+    const passages: Passage[] = packed.map((h) => ({ n: h.n, documentId: h.documentId, chunkId: h.chunkId, title: h.title, text: h.text, score: h.score, start: h.start }));
     const context = packed.map((h) => render(h, h.n)).join('\n\n');
     const vars = { refusal: ask.refusal, question: cmd.question, context, language: ask.language };
     return {
@@ -90,8 +91,8 @@ export class AskHandler {
         { role: 'system', content: fill(ask.templates.system, vars) },
         { role: 'user', content: fill(ask.templates.user, vars) },
       ],
-      // Lexical evidence computed by the BM25 branch in the same query (no extra round trip).
-      evidence: Math.max(0, ...packed.map((h) => h.coverage ?? 0)),
+      // The best sentence window's coverage of the question's content (interrogatives and scaffolding are not evidence).
+      evidence: answerEvidence(cmd.question, passages),
       embedMs: found.timings.embed_ms,
       searchMs: found.timings.search_ms,
     };
@@ -100,7 +101,8 @@ export class AskHandler {
   private finish(p: Prepared, generation: Generation, generateMs: number): AskResult {
     const ask = this.config.generation.ask;
     const declined = !generation.text.trim() || ask.refusalPatterns.some((re) => new RegExp(fold(re), 'i').test(fold(generation.text)));
-    if (declined) return this.abstain(p, 'model_declined', generation, generateMs);
+    // the extractive answerer declines exactly when no sentence covers enough of the question: weak evidence
+    if (declined) return this.abstain(p, p.llm.info.kind === 'extractive' ? 'no_evidence' : 'model_declined', generation, generateMs);
     const report = verifyCitations(generation.text, p.passages, ask.citationSupport);
     return {
       answer: report.answer,

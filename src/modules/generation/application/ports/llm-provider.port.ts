@@ -12,7 +12,8 @@ export interface TokenUsage {
 /** The passages a grounded answer may use, numbered as the prompt cites them ([1], [2] ...). */
 export interface GroundingContext {
   question: string;
-  passages: Array<{ n: number; text: string }>;
+  /** `start`: the passage's offset in its document (0 = it begins the document). */
+  passages: Array<{ n: number; text: string; title?: string; start?: number }>;
 }
 
 export interface GenerateOptions {

@@ -4,9 +4,9 @@ import { LlmFailedError } from '../../domain/generation.errors';
 import { ExtractiveOptions, selectSentences } from '../../domain/extractive';
 
 /**
- * The offline default: no language model. It answers with the retrieved sentences that best cover the
- * question, in reading order, each followed by its citation. When no sentence covers enough of the
- * question it returns an empty answer, which the ask use case turns into the refusal.
+ * The offline default: no language model. It answers with the retrieved sentence (or two adjacent ones)
+ * that answers the question (see domain/extractive.ts), followed by its citation. When no sentence covers
+ * enough of the question it returns an empty answer, which the ask use case turns into the refusal.
  * Usage reports an estimate of the tokens it read (prompt) and wrote (answer): there is no tokenizer, and they cost nothing.
  */
 export class ExtractiveLlm implements LlmProvider {
@@ -16,7 +16,8 @@ export class ExtractiveLlm implements LlmProvider {
     modelId: 'extractive:extractive-v1',
     kind: 'extractive',
     capabilities: { streaming: true, toolCalling: false },
-    description: 'No language model: answers with the retrieved sentences that best cover the question, each cited [n]. Offline, deterministic.',
+    description:
+      'No language model: answers with the retrieved sentence (or two adjacent ones) that answers the question, by question type, term coverage and proximity, cited [n]. Offline, deterministic.',
   };
 
   constructor(private readonly options: ExtractiveOptions) {}

@@ -5,6 +5,7 @@ import { withoutNul } from '../../../../shared/text/nul';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
 import { DEFAULT_COLLECTION } from '../../domain/collection-name';
 import { CollectionNotFoundError, InvalidSearchError } from '../../domain/retrieval.errors';
+import { rerank } from '../../domain/rerank';
 import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf';
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
 import { Embedder } from '../ports/embedder.port';
@@ -94,7 +95,9 @@ export class SearchHandler {
     // committed after the collection was read): search again with the new one.
     if (embedding && vector.length === 0 && attempt === 0 && (await this.movedSince(collection))) return this.run(q, attempt + 1);
     let hits: SearchHit[] =
-      mode === 'hybrid' ? reciprocalRankFusion(vector, text, this.fusionPolicy(embedder)) : singleBranch(mode === 'vector' ? vector : text, mode);
+      mode === 'hybrid'
+        ? rerank(query, reciprocalRankFusion(vector, text, this.fusionPolicy(embedder)), policy.rerank)
+        : singleBranch(mode === 'vector' ? vector : text, mode);
     if (q.minScore !== undefined) hits = hits.filter((h) => h.score >= q.minScore!);
     return {
       hits: hits.slice(0, topK),

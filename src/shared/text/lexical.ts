@@ -77,3 +77,36 @@ export function sentences(text: string): Array<{ text: string; start: number }> 
   push(text.length);
   return out;
 }
+
+export interface Word {
+  /** Folded (lowercase, no accents). */
+  word: string;
+  stem: string;
+  /** Index among the text's words (stopwords included), for proximity. */
+  pos: number;
+  stop: boolean;
+}
+
+/** Every word of a text with its stem and position. */
+export function words(text: string): Word[] {
+  const out: Word[] = [];
+  let pos = 0;
+  for (const m of fold(text).matchAll(/[\p{L}\p{N}]+/gu)) {
+    const w = m[0];
+    out.push({ word: w, stem: stem(w), pos: pos++, stop: STOP.has(w) });
+  }
+  return out;
+}
+
+/**
+ * Two words of one family that the suffix stripper keeps apart ("vender" / "venda", "reembolso" /
+ * "reembolsar"): a common prefix of at least 4 letters that leaves at most 2 letters of the shorter word.
+ */
+export function sameFamily(a: string, b: string): boolean {
+  if (a === b) return true;
+  const n = Math.min(a.length, b.length);
+  if (n < 4 || /\d/.test(a) || /\d/.test(b)) return false;
+  let p = 0;
+  while (p < n && a[p] === b[p]) p++;
+  return p >= 4 && p >= n - 2;
+}
