@@ -8,9 +8,9 @@ export function normalizeAnswer(text: string): string {
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/\[\d{1,3}\]/g, ' ')
-    .replace(/(\d)[.,](?=\d)/g, '$1\u0000')
-    .replace(/[^\p{L}\p{N}\u0000$%]+/gu, ' ')
-    .replace(/\u0000/g, '.')
+    .replace(/(\d)[.,](?=\d)/g, '$1¦')
+    .replace(/[^\p{L}\p{N}¦$%]+/gu, ' ')
+    .replace(/¦/g, '.')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { loadSquad } from './squad';
 import {
   containsGold,
@@ -128,7 +129,10 @@ export function loadSet(name: string, opts: { docs?: string; collection?: string
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').slice(0, 50) || 'set';
 
-async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of the API under test, read field by field
+type Json = any;
+
+async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
   const res = await fetch(url, init);
   const text = await res.text();
   let body: unknown = text;
@@ -146,7 +150,7 @@ const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'cont
 async function ingest(base: string, set: EvalSet): Promise<Map<string, string>> {
   const owner = new Map<string, string>();
   for (const d of set.documents) {
-    let res: { status: number; body: any };
+    let res: { status: number; body: Json };
     if (d.file) {
       const form = new FormData();
       form.append('collection', set.collection);
@@ -312,6 +316,14 @@ async function main(): Promise<void> {
     const { misses, ...summary } = report;
     console.log(JSON.stringify({ ...summary, answered_with_fact: answeredWithFact(report), misses: misses.length }, null, 2));
     console.log(`reports written: ${join(out, `eval-${slug(report.set)}.json`)} and .md`);
+    // the bundled sets, scored in-process on the defaults, are the figures docs/BENCHMARKS.md keeps
+    if (!args.url && !args.limit && !args.collection && (report.set === 'squad' || report.set === 'office') && shouldWriteDocs()) {
+      const body = markdown(report, command)
+        .replace(/^# Evaluation: (\w+)/, `## Answers on the ${report.set === 'squad' ? 'SQuAD-pt dev' : 'bundled office'} set (\`npm run eval -- --set ${report.set}\`)`)
+        .replace(/\n## Misses[\s\S]*$/, `\n- The misses are listed in reports/eval-${report.set}.md after a run.\n`);
+      writeSection(`eval-${report.set}`, `${body.split('\n')[0]}\n\n${runHeader(command)}\n${body.split('\n').slice(2).join('\n')}`);
+      console.log(`docs/BENCHMARKS.md updated (eval-${report.set} section)`);
+    }
   } finally {
     await local?.close();
   }
