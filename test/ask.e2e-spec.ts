@@ -130,9 +130,9 @@ describe('/v1/ask (extractive, offline)', () => {
     }
     const median = lengths.sort((a, b) => a - b)[Math.floor(lengths.length / 2)];
     console.log(`SQuAD-pt extractive ask (${answerable} answerable questions): gold in answer ${(holds / (answerable - refused)).toFixed(3)}, refused ${(refused / answerable).toFixed(3)}, median ${median} chars`);
-    // measured 0.70 / 0.10 / 170 chars (npm run eval -- --set squad gives the whole set)
+    // measured 0.67 / 0.04 / 176 chars on this sample (npm run eval -- --set squad scores the whole set)
     expect(holds / (answerable - refused)).toBeGreaterThan(0.62);
-    expect(refused / answerable).toBeLessThan(0.15);
+    expect(refused / answerable).toBeLessThan(0.08);
     expect(median).toBeLessThan(300);
   });
 });

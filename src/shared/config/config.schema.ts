@@ -153,7 +153,7 @@ export const appConfigSchema = z.object({
       openai: llmEndpoint,
       groq: llmEndpoint,
       ollama: llmEndpoint.extend({ keepAlive: z.string().optional() }),
-      extractive: z.object({ maxSentences: int(1, 20), minSupport: z.coerce.number().min(0).max(1) }),
+      extractive: z.object({ maxSentences: int(1, 20), minSupport: z.coerce.number().min(0).max(1), shortQuestionStep: z.coerce.number().min(0).max(0.3) }),
     }),
     ask: z.object({
       topK: int(1, 100),

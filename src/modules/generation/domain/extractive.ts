@@ -21,6 +21,8 @@ export interface ExtractiveOptions {
   maxSentences: number;
   /** Minimum IDF-weighted share of the question's content the chosen sentences must cover. */
   minSupport: number;
+  /** Added to minSupport for each content term a question has fewer than 4 (short questions need fuller cover). */
+  shortQuestionStep?: number;
 }
 
 export interface GroundingPassage {
@@ -43,6 +45,8 @@ export type AnswerType = 'amount' | 'time' | 'person' | 'place' | 'instruction' 
 export interface QuestionTerm {
   stem: string;
   word: string;
+  /** While ranking: the passages' words this term matches. */
+  matching?: Set<string>;
   /** Answer-type noun ("valor", "prazo"): weighs little and is satisfied by an answer of its kind. */
   kind?: EntityKind;
 }
@@ -132,6 +136,12 @@ interface Sentence {
   /** Terms of the heading / FAQ question line above it and of the passage title. */
   context: Array<{ words: Word[]; credit: number }>;
   quotable: boolean;
+  entities?: Set<EntityKind>;
+  cues?: Cues;
+  /** While ranking: position of each question term's first match (-1: none), and the count of other content words. */
+  hits?: number[];
+  fresh?: number;
+  credits?: number[];
 }
 
 interface Scored {
@@ -149,8 +159,8 @@ interface Scored {
 /** Picks the sentences that answer `question`, in reading order; empty when none covers `minSupport` of it. */
 export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
   const best = rankWindows(question, passages);
-  if (best.length === 0 || best[0].coverage < opts.minSupport) return [];
   const analysis = analyzeQuestion(question);
+  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts)) return [];
   const chosen: Scored[] = [trimPair(best[0], best)];
   if (analysis.several) {
     for (const w of best.slice(1)) {
@@ -164,6 +174,15 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
     .flatMap((w) => w.sentences.map((s) => ({ n: s.n, text: s.text, position: s.position, score: round(w.coverage) })))
     .slice(0, Math.max(1, opts.maxSentences))
     .sort((a, b) => a.n - b.n || a.position - b.position);
+}
+
+/**
+ * A short question names few things, and each is decisive ("Qual o valor do vale-transporte?": the one
+ * word missing is the whole question); a long one is covered in part by the sentence that answers it.
+ */
+export function requiredSupport(q: QuestionAnalysis, opts: ExtractiveOptions): number {
+  const named = q.terms.filter((t) => !t.kind).length;
+  return Math.min(0.9, opts.minSupport + (opts.shortQuestionStep ?? 0) * Math.max(0, 4 - named));
 }
 
 const CONTINUES = /^(?:ele|ela|eles|elas|isso|isto|esse|essa|este|esta|nesse|nessa|neste|nesta|depois|em seguida|também|além disso|para isso|caso|assim|então|porém|mas|no entanto|it|this|they|he|she)\b/i;
@@ -188,21 +207,48 @@ export function answerEvidence(question: string, passages: GroundingPassage[]): 
   return best.length ? round(best[0].coverage) : 0;
 }
 
+/** The last rankings: the ask use case (evidence) and the extractive answerer rank the same passages once. */
+const memo = new Map<string, Scored[]>();
+
 /** Candidate windows (one sentence, or two adjacent ones of a passage), best first. */
 export function rankWindows(question: string, passages: GroundingPassage[]): Scored[] {
+  const key = `${question}\u0001${passages.map((p) => `${p.n}\u0002${p.start ?? ''}\u0002${p.title ?? ''}\u0002${p.text}`).join('\u0003')}`;
+  const known = memo.get(key);
+  if (known) return known;
+  const ranked = rank(question, passages);
+  memo.set(key, ranked);
+  if (memo.size > 16) memo.delete(memo.keys().next().value!);
+  return ranked;
+}
+
+function rank(question: string, passages: GroundingPassage[]): Scored[] {
   const q = analyzeQuestion(question);
   if (q.terms.length === 0) return [];
   const all = splitPassages(passages);
   const quotable = all.filter((s) => s.quotable);
   if (quotable.length === 0) return [];
 
+  // which words of the passages each term matches, decided once per distinct word
+  const vocabulary = new Map<string, Word>();
+  for (const s of all) {
+    for (const w of s.words) vocabulary.set(w.word, w);
+    for (const c of s.context) for (const w of c.words) vocabulary.set(w.word, w);
+  }
+  const matching = q.terms.map((t) => new Set([...vocabulary.values()].filter((w) => matches(t, w)).map((w) => w.word)));
+  q.terms.forEach((t, i) => (t.matching = matching[i]));
   // local IDF over every line of the passages (headings included): a term no passage has weighs most
-  const df = q.terms.map((t) => all.filter((s) => s.words.some((w) => matches(t, w))).length);
+  const df = matching.map((m) => all.filter((s) => s.words.some((w) => m.has(w.word))).length);
   const n = all.length;
   // a conjugated verb no passage has ("quebrou", "ganho") is how the user says it, not a topic the documents lack
   const weight = q.terms.map((t, i) => Math.log(1 + (n + 1) / (df[i] + 0.5)) * (t.kind ? TYPE_NOUN_WEIGHT : df[i] === 0 && verbLike(t.word) ? UNSEEN_VERB_WEIGHT : 1));
   const total = weight.reduce((a, b) => a + b, 0);
 
+  // per sentence, once: where each term first occurs, and how many of its words are not the question's
+  for (const s of quotable) {
+    s.hits = matching.map((m) => s.words.find((w) => m.has(w.word))?.pos ?? -1);
+    s.fresh = s.words.filter((w) => !w.stop && !matching.some((m) => m.has(w.word))).length;
+    s.credits = matching.map((m) => Math.max(0, ...s.context.filter((c) => c.words.some((w) => m.has(w.word))).map((c) => c.credit)));
+  }
   const windows: Sentence[][] = [];
   quotable.forEach((s, i) => {
     windows.push([s]);
@@ -215,36 +261,36 @@ export function rankWindows(question: string, passages: GroundingPassage[]): Sco
 }
 
 function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], total: number): Scored {
-  const own = win.flatMap((s) => s.words);
-  const text = win.map((s) => s.text).join(' ');
-  const entities = entityKinds(text);
+  const own = win.length === 1 ? win[0].words : win.flatMap((s) => s.words);
+  const entities = win.length === 1 ? sentenceEntities(win[0]) : new Set(win.flatMap((s) => [...sentenceEntities(s)]));
   let covered = 0;
   const positions: number[] = [];
   const missing: string[] = [];
   q.terms.forEach((t, i) => {
-    const hit = own.find((w) => matches(t, w));
-    if (hit) {
+    const at = win[0].hits![i] >= 0 ? win[0].hits![i] : win.length > 1 && win[1].hits![i] >= 0 ? win[1].hits![i] + 1000 : -1;
+    if (at >= 0) {
       covered += weight[i];
-      positions.push(hit.pos + (win.length > 1 && win[1].words.includes(hit) ? 1000 : 0));
+      positions.push(at);
       return;
     }
     if (t.kind && entities.has(t.kind)) {
       covered += weight[i];
       return;
     }
-    const credit = Math.max(0, ...win[0].context.filter((c) => c.words.some((w) => matches(t, w))).map((c) => c.credit));
+    const credit = win[0].credits![i];
     covered += weight[i] * credit;
     if (credit < 0.6 && !t.kind) missing.push(t.word);
   });
   const coverage = total > 0 ? covered / total : 0;
-  const typeFit = fitsType(q, text, own, entities);
+  const verbHit = q.terms.some((t, i) => !t.kind && win.some((x) => x.hits![i] >= 0));
+  const typeFit = fitsType(q, win, entities, verbHit);
   // proximity: matched terms close together inside the window
   const sorted = positions.sort((a, b) => a - b);
   const span = sorted.length > 1 ? sorted[sorted.length - 1] - sorted[0] : 0;
   const proximity = sorted.length > 1 ? Math.min(1, sorted.length / (span + 1)) * (span > 500 ? 0.5 : 1) : sorted.length * 0.5;
   const rank = 1 / (1 + 0.15 * (win[0].n - 1));
   // a window that only restates the question (few words of its own) answers nothing
-  const fresh = own.filter((w) => !w.stop && !q.terms.some((t) => matches(t, w))).length;
+  const fresh = win.reduce((k, x) => k + x.fresh!, 0);
   const restates = fresh < 2 ? 0.5 : 1;
   const length = own.length;
   const brevity = length > 80 ? 0.7 : length > 45 ? 0.85 : 1;
@@ -258,26 +304,43 @@ function matches(t: QuestionTerm, w: Word): boolean {
   return w.stem === t.stem || (!w.stop && sameFamily(t.word, w.word));
 }
 
+/** A passage's lines, classified and split into words: the same chunks come back query after query. */
+const passageCache = new Map<string, Sentence[]>();
+
 function splitPassages(passages: GroundingPassage[]): Sentence[] {
+  return passages.flatMap((p) => {
+    const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${p.text}`;
+    let lines = passageCache.get(key);
+    if (!lines) {
+      lines = splitPassage(p);
+      passageCache.set(key, lines);
+      if (passageCache.size > 2000) passageCache.delete(passageCache.keys().next().value!);
+    }
+    // fresh objects: the per-question fields (hits, fresh) are written on them
+    return lines.map((l) => ({ ...l, n: p.n }));
+  });
+}
+
+function splitPassage(p: GroundingPassage): Sentence[] {
   const out: Sentence[] = [];
-  for (const p of passages) {
-    const title = p.title ? [{ words: words(p.title), credit: TITLE_CREDIT }] : [];
-    let heading: Word[] | undefined;
-    let previous = 'text';
-    let sinceHeading = 0;
-    sentences(p.text).forEach((s, i) => {
-      const ws = words(s.text);
-      const kind = lineKind(s.text, i === 0 && (p.start ?? 0) > 0);
-      // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
-      if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
-      previous = kind === 'question' ? 'heading' : kind;
-      sinceHeading = previous === 'heading' ? 0 : sinceHeading + 1;
-      // the heading speaks for the lines right under it: the first answers it, later ones less and less
-      const credit = HEADING_CREDIT * Math.pow(0.75, Math.max(0, sinceHeading - 1));
-      const context = heading && kind === 'text' ? [{ words: heading, credit }, ...title] : title;
-      out.push({ n: p.n, position: i, text: cleanLine(s.text), words: ws, context, quotable: kind === 'text' && ws.length > 0 });
-    });
-  }
+  const title = p.title ? [{ words: words(p.title), credit: TITLE_CREDIT }] : [];
+  let heading: Word[] | undefined;
+  let previous = 'text';
+  let sinceHeading = 0;
+  sentences(p.text).forEach((s, i) => {
+    const ws = words(s.text);
+    const kind = lineKind(s.text, i === 0 && (p.start ?? 0) > 0);
+    // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
+    if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
+    previous = kind === 'question' ? 'heading' : kind;
+    sinceHeading = previous === 'heading' ? 0 : sinceHeading + 1;
+    // the heading speaks for the lines right under it: the first answers it, later ones less and less
+    const credit = HEADING_CREDIT * Math.pow(0.75, Math.max(0, sinceHeading - 1));
+    const context = heading && kind === 'text' ? [{ words: heading, credit }, ...title] : title;
+    const text = cleanLine(s.text);
+    const quotable = kind === 'text' && ws.length > 0;
+    out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(quotable ? { entities: entityKinds(text), cues: cues(ws, fold(text)) } : {}) });
+  });
   return out;
 }
 
@@ -320,6 +383,10 @@ const IMPERATIVES = new Set(
 const MODALS = /\b(deve|devem|devera|deverao|precisa|precisam|e preciso|e necessario|basta|recomenda-se|recomendamos|e obrigatorio|tem que|tera que)\b/;
 const POLARITY = /\b(pode|podem|podera|poderao|permitido|permitida|permite|proibido|proibida|vedado|vedada|nao|sim|nunca|sempre|obrigatorio|obrigatoria|opcional|ate|somente|apenas|direito|garantido|garantida)\b/;
 
+function sentenceEntities(s: Sentence): Set<EntityKind> {
+  return (s.entities ??= entityKinds(s.text));
+}
+
 function entityKinds(text: string): Set<EntityKind> {
   const f = fold(text);
   const kinds = new Set<EntityKind>();
@@ -332,8 +399,29 @@ function entityKinds(text: string): Set<EntityKind> {
   return kinds;
 }
 
-function fitsType(q: QuestionAnalysis, text: string, own: Word[], entities: Set<EntityKind>): number {
-  const f = fold(text);
+interface Cues {
+  imperative: boolean;
+  modal: boolean;
+  means: boolean;
+  polarity: boolean;
+  reason: boolean;
+  definition: boolean;
+}
+
+/** What a sentence says, whatever the question: computed once per line. */
+function cues(words: Word[], f: string): Cues {
+  return {
+    imperative: words.some((w, i) => IMPERATIVES.has(w.word) && i < 4),
+    modal: MODALS.test(f),
+    means: /\b(para|pelo|pela|atraves|via)\b/.test(f),
+    polarity: POLARITY.test(f),
+    reason: /\b(porque|pois|devido|por causa|motivo|razao|para que|a fim de|visando|uma vez que|ja que)\b/.test(f),
+    definition: /\b(e|sao|significa|consiste|refere-se|chamad[oa]s?|conhecid[oa]s?|is|are|means)\b/.test(f),
+  };
+}
+
+function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind>, hitsATerm: boolean): number {
+  const any = (k: keyof Cues) => win.some((s) => s.cues![k]);
   switch (q.type) {
     case 'amount':
       return entities.has('amount') ? 1 : 0;
@@ -343,18 +431,14 @@ function fitsType(q: QuestionAnalysis, text: string, own: Word[], entities: Set<
       return entities.has('person') ? 1 : 0;
     case 'place':
       return entities.has('place') ? 1 : 0;
-    case 'instruction': {
-      const imperative = own.some((w, i) => IMPERATIVES.has(w.word) && (i === 0 || i < 4));
-      return imperative || MODALS.test(f) ? 1 : /\b(para|pelo|pela|atraves|via)\b/.test(f) ? 0.4 : 0;
-    }
-    case 'yesno': {
-      const verb = q.terms.some((t) => !t.kind && own.some((w) => matches(t, w)));
-      return verb && POLARITY.test(f) ? 1 : POLARITY.test(f) ? 0.5 : 0;
-    }
+    case 'instruction':
+      return any('imperative') || any('modal') ? 1 : any('means') ? 0.4 : 0;
+    case 'yesno':
+      return any('polarity') ? (hitsATerm ? 1 : 0.5) : 0;
     case 'reason':
-      return /\b(porque|pois|devido|por causa|motivo|razao|para que|a fim de|visando|uma vez que|ja que)\b/.test(f) ? 1 : 0.3;
+      return any('reason') ? 1 : 0.3;
     case 'definition':
-      return /\b(e|sao|significa|consiste|refere-se|chamad[oa]s?|conhecid[oa]s?|is|are|means)\b/.test(f) ? 0.7 : 0.4;
+      return any('definition') ? 0.7 : 0.4;
     default:
       return 0.5;
   }
