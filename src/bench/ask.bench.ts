@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       '',
       runHeader('npm run bench:ask'),
       `- Corpus: SQuAD-pt dev, ${paragraphs.length} paragraphs; ${qs.length} questions, each asked once after 50 warm-up pairs; search and ask interleaved per question`,
-      '- "ask excluding model" = AskHandler wall time minus its generate_ms: retrieval (evidence comes out of the BM25 query) + context packing (token counting) + prompt + citation verification',
+      '- "ask excluding model" = AskHandler wall time minus its generate_ms: retrieval (with reranking) + evidence (the best sentence window, ranked once and shared with the extractive answer) + context packing (token counting) + prompt + citation verification',
       '',
       table,
       '',
