@@ -1,3 +1,4 @@
+import JSZip from 'jszip';
 import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -289,5 +290,100 @@ describe('reliability: the database connection is never poisoned', () => {
     const { rows, ms } = await probe();
     expect(rows).toEqual([{ two: 2 }]);
     expect(ms).toBeLessThan(10_000);
+  });
+});
+
+describe('reliability: parser bombs are refused while parsing (ingestion.limits)', () => {
+  let t: TestApp;
+  const MiB = 2 ** 20;
+  beforeAll(async () => {
+    // files as large as issue 12's reproducers (3.3 MB); the budgets are the defaults
+    t = await startTestApp({ ingestion: { maxFileBytes: 8 * MiB } });
+    await t.http.post('/v1/documents').send({ title: 'Política de férias', text: 'Cada colaborador tem direito a trinta dias de férias por ano.', metadata: { team: 'rh' } }).expect(201);
+  });
+  afterAll(async () => t.close());
+  afterEach(async () => {
+    const res = await t.http.post('/v1/search').send({ query: 'férias', filters: { team: 'rh' } });
+    expect(res.status).toBe(200);
+    expect(res.body.hits[0]?.title).toBe('Política de férias');
+  });
+
+  /** A .docx whose word/document.xml is `body` repeated up to `bytes`: a few hundred KB on disk. */
+  async function docxBomb(bytes: number, body: string, declaredSize?: number): Promise<Buffer> {
+    const head = '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>';
+    const xml = Buffer.concat([Buffer.from(head), Buffer.alloc(bytes, body), Buffer.from('</w:body></w:document>')]);
+    const zip = new JSZip();
+    zip.file(
+      '_rels/.rels',
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    );
+    zip.file('word/document.xml', xml);
+    const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    if (declaredSize !== undefined) {
+      // the central directory and the local header declare a small size for word/document.xml
+      const end = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+      let p = out.readUInt32LE(end + 16);
+      for (let n = out.readUInt16LE(end + 10); n > 0; n--) {
+        if (out.toString('utf8', p + 46, p + 46 + out.readUInt16LE(p + 28)) === 'word/document.xml') {
+          out.writeUInt32LE(declaredSize, p + 24);
+          out.writeUInt32LE(declaredSize, out.readUInt32LE(p + 42) + 22);
+        }
+        p += 46 + out.readUInt16LE(p + 28) + out.readUInt16LE(p + 30) + out.readUInt16LE(p + 32);
+      }
+    }
+    return out;
+  }
+
+  /** Uploads `file` and returns the problem and how much the process's RSS grew meanwhile. */
+  async function upload(file: Buffer, name: string, status: number, code: string) {
+    const rss = process.memoryUsage().rss;
+    const p = expectCleanProblem(await t.http.post('/v1/documents').attach('files', file, name), status, code);
+    return { p, grewMb: (process.memoryUsage().rss - rss) / MiB };
+  }
+
+  it('a .docx of 230 MB of small paragraphs is a 413 before mammoth reads it, and memory stays flat', async () => {
+    const bomb = await docxBomb(230 * MiB, '<w:p><w:r><w:t>a</w:t></w:r></w:p>');
+    expect(bomb.length).toBeLessThan(1 * MiB);
+    const { p, grewMb } = await upload(bomb, 'bomba.docx', 413, 'INGESTION.DECOMPRESSED_TOO_LARGE');
+    expect(p).toMatchObject({ limit: 'ingestion.limits.maxDecompressedBytes', max: 50 * MiB });
+    expect(p.detail).toMatch(/more than the limit of 52428800 bytes once decompressed/);
+    expect(grewMb).toBeLessThan(300);
+  }, 60_000);
+
+  it('a .docx whose one 250 MB text run is declared 1 KB is stopped while inflating, and memory stays flat', async () => {
+    const bomb = await docxBomb(250 * MiB, 'a', 1000);
+    const { p, grewMb } = await upload(bomb, 'mentirosa.docx', 413, 'INGESTION.DECOMPRESSED_TOO_LARGE');
+    expect(p).toMatchObject({ limit: 'ingestion.limits.maxDecompressedBytes', max: 50 * MiB });
+    expect(grewMb).toBeLessThan(300);
+  }, 60_000);
+
+  it('a 3.3 MB CSV with 100,000 columns is a 422 naming maxColumns, without parsing a row', async () => {
+    const header = Array.from({ length: 100_000 }, (_, i) => `coluna${i}`).join(',');
+    const csv = Buffer.from(`${header}\n${'x,'.repeat(99_999)}x\n`);
+    expect(csv.length).toBeGreaterThan(1 * MiB);
+    const started = Date.now();
+    const { p } = await upload(csv, 'larga.csv', 422, 'INGESTION.TOO_MANY_COLUMNS');
+    expect(p).toMatchObject({ limit: 'ingestion.limits.maxColumns', max: 500, found: 100_000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a CSV of 20,000 rows is a 413 naming maxRecords', async () => {
+    const csv = Buffer.from(`nome,texto\n${Array.from({ length: 20_000 }, (_, i) => `n${i},linha ${i}`).join('\n')}\n`);
+    const { p } = await upload(csv, 'comprida.csv', 413, 'INGESTION.TOO_MANY_RECORDS');
+    expect(p).toMatchObject({ limit: 'ingestion.limits.maxRecords', max: 10_000 });
+  });
+
+  it('a 2.9 MB JSON array of 50,000 records is a 413 naming maxRecords, before any document is built', async () => {
+    const records = Array.from({ length: 50_000 }, (_, i) => ({ title: `Registro ${i}`, text: `Texto do registro número ${i}.` }));
+    const json = Buffer.from(JSON.stringify(records));
+    expect(json.length).toBeGreaterThan(2 * MiB);
+    const started = Date.now();
+    const { p } = await upload(json, 'registros.json', 413, 'INGESTION.TOO_MANY_RECORDS');
+    expect(p).toMatchObject({ limit: 'ingestion.limits.maxRecords', max: 10_000, found: 50_000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const listed = await t.http.get('/v1/documents');
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).not.toMatch(/Registro \d/);
   });
 });

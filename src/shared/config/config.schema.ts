@@ -69,6 +69,8 @@ export const appConfigSchema = z.object({
     maxFileBytes: int(1),
     maxFilesPerRequest: int(1, 1000),
     maxTextChars: int(1),
+    /** Budgets a parser enforces while it reads a file (issue 12's bombs). */
+    limits: z.object({ maxDecompressedBytes: int(1), maxColumns: int(1), maxRecords: int(1) }),
     chunking: z
       .object({ unit: z.enum(['tokens', 'characters']), size: int(16), overlap: int(0) })
       .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] }),

@@ -54,3 +54,30 @@ export class InvalidIngestionRequestError extends DomainError {
     super('INGESTION.INVALID_REQUEST', 'invalid', `${field}: ${message}`, { errors: [{ field, message }] });
   }
 }
+
+/** The budgets a parser enforces while it reads a file (ingestion.limits and ingestion.maxTextChars). */
+export type ParseLimitName = 'maxDecompressedBytes' | 'maxColumns' | 'maxRecords' | 'maxTextChars';
+
+const PARSE_LIMITS: Record<ParseLimitName, { code: string; kind: 'too_large' | 'unprocessable'; key: string; what: string }> = {
+  maxDecompressedBytes: { code: 'INGESTION.DECOMPRESSED_TOO_LARGE', kind: 'too_large', key: 'ingestion.limits.maxDecompressedBytes', what: 'bytes once decompressed' },
+  maxColumns: { code: 'INGESTION.TOO_MANY_COLUMNS', kind: 'unprocessable', key: 'ingestion.limits.maxColumns', what: 'columns' },
+  maxRecords: { code: 'INGESTION.TOO_MANY_RECORDS', kind: 'too_large', key: 'ingestion.limits.maxRecords', what: 'records' },
+  maxTextChars: { code: 'INGESTION.TEXT_TOO_LARGE', kind: 'too_large', key: 'ingestion.maxTextChars', what: 'characters of text' },
+};
+
+/**
+ * A file past one of the parsing budgets, found while reading it (before it is read whole): 413, or 422 for a CSV
+ * too wide to be a table of documents. `found` is what was counted, or undefined when reading stopped at the limit.
+ */
+export class ParseLimitExceededError extends DomainError {
+  constructor(name: string, limit: ParseLimitName, max: number, found?: number) {
+    const l = PARSE_LIMITS[limit];
+    const seen = found === undefined ? 'more than' : `${found}, more than`;
+    super(l.code, l.kind, `Document "${name}" has ${seen} the limit of ${max} ${l.what} (${l.key}).`, {
+      document: name,
+      limit: l.key,
+      max,
+      ...(found === undefined ? {} : { found }),
+    });
+  }
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DocumentParser, ParsedDocument, ParseOptions, RawDocument } from '../../application/ports/parser.port';
-import { DocumentTooLargeError, EmptyDocumentError, UnsupportedTypeError } from '../../domain/ingestion.errors';
+import { DocumentTooLargeError, EmptyDocumentError, ParseLimitExceededError, UnsupportedTypeError } from '../../domain/ingestion.errors';
 import { parseCsv } from './csv.parser';
 import { parseDocx } from './docx.parser';
 import { parseHtml } from './html.parser';
@@ -29,7 +29,8 @@ const BY_MIME: Record<string, DocumentFormat> = {
 
 /**
  * Detects the format (extension, then declared media type, then magic bytes) and extracts text.
- * Refuses what it cannot read with 415 (type), 413 (size) or 422 (empty / unreadable).
+ * Refuses what it cannot read with 415 (type), 413 (size) or 422 (empty / unreadable), and what would cost too much
+ * to read with the budgets of ingestion.limits, enforced by each parser while it reads (see ParseLimitExceededError).
  */
 @Injectable()
 export class CompositeDocumentParser implements DocumentParser {
@@ -53,12 +54,16 @@ export class CompositeDocumentParser implements DocumentParser {
     }
     if (raw.buffer.length === 0) throw new EmptyDocumentError(raw.filename);
     const docs = await this.parseAs(format, raw, options);
+    const { maxTextChars } = this.config.ingestion;
+    const long = docs.find((d) => d.text.length > maxTextChars);
+    if (long) throw new ParseLimitExceededError(raw.filename, 'maxTextChars', maxTextChars, long.text.length);
     const nonEmpty = docs.filter((d) => d.text.trim().length > 0);
     if (nonEmpty.length === 0) throw new EmptyDocumentError(raw.filename);
     return nonEmpty;
   }
 
   private parseAs(format: DocumentFormat, raw: RawDocument, options: ParseOptions): ParsedDocument[] | Promise<ParsedDocument[]> {
+    const { limits, maxTextChars } = this.config.ingestion;
     switch (format) {
       case 'txt':
         return parsePlainText(raw);
@@ -69,11 +74,11 @@ export class CompositeDocumentParser implements DocumentParser {
       case 'pdf':
         return parsePdf(raw);
       case 'docx':
-        return parseDocx(raw);
+        return parseDocx(raw, { maxDecompressedBytes: limits.maxDecompressedBytes, maxTextChars });
       case 'json':
-        return parseJson(raw);
+        return parseJson(raw, limits);
       case 'csv':
-        return parseCsv(raw, this.config.ingestion.csv, options.csv);
+        return parseCsv(raw, this.config.ingestion.csv, options.csv, limits);
       default: {
         const unreachable: never = format;
         throw new UnsupportedTypeError(String(unreachable));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CsvDefaults, detectListColumns, detectTitleColumn, parseCsv, sniffDelimiter } from './csv.parser';
+import { ParseLimitExceededError } from '../../domain/ingestion.errors';
+import { CsvDefaults, detectListColumns, detectTitleColumn, headerColumnCount, parseCsv, sniffDelimiter } from './csv.parser';
 
 const DEFAULTS: CsvDefaults = {
   delimiter: 'auto',
@@ -174,5 +175,34 @@ describe('detectListColumns', () => {
     ['too few values', ['a, b', 'a, b']],
   ])('refuses %s', (_why, values) => {
     expect(detectListColumns(rows(values), ['c'], ',')).toEqual([]);
+  });
+});
+
+describe('parseCsv budgets (ingestion.limits)', () => {
+  const LIMITS = { maxColumns: 5, maxRecords: 3 };
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e as ParseLimitExceededError;
+    }
+    throw new Error('not refused');
+  };
+
+  it('counts the header columns before parsing a row, quoted delimiters and line breaks included', () => {
+    expect(headerColumnCount('a,"b,c","d\ne",f\n1,2,3,4', ',')).toBe(4);
+    const e = refusal(() => parseCsv(csv('a,b,c,d,e,f\n"x\n'), DEFAULTS, {}, LIMITS)); // the broken quote is never reached
+    expect(e).toBeInstanceOf(ParseLimitExceededError);
+    expect(e.code).toBe('INGESTION.TOO_MANY_COLUMNS');
+    expect(e.kind).toBe('unprocessable');
+    expect(e.details).toMatchObject({ limit: 'ingestion.limits.maxColumns', max: 5, found: 6 });
+  });
+
+  it('stops parsing at the first row past maxRecords', () => {
+    expect(parseCsv(csv('nome,texto\na,um\nb,dois\nc,três\n'), DEFAULTS, {}, LIMITS)).toHaveLength(3);
+    const e = refusal(() => parseCsv(csv('nome,texto\na,um\nb,dois\nc,três\nd,quatro\n"broken\n'), DEFAULTS, {}, LIMITS));
+    expect(e).toBeInstanceOf(ParseLimitExceededError);
+    expect(e.code).toBe('INGESTION.TOO_MANY_RECORDS');
+    expect(e.message).toMatch(/more than the limit of 3 records \(ingestion\.limits\.maxRecords\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { ParsedDocument, ParseOptions, RawDocument } from '../../application/ports/parser.port';
-import { InvalidIngestionRequestError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { InvalidIngestionRequestError, ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import { decodeText, stem } from './text-decoding';
 import { MAX_TITLE_CHARS } from './title';
 
@@ -14,6 +14,13 @@ export interface CsvDefaults {
   /** With no list columns given, split columns that look like tag lists (see detectListColumns). */
   detectListColumns: boolean;
   listSeparator: string;
+}
+
+export interface CsvLimits {
+  /** Header columns (ingestion.limits.maxColumns), counted before any row is parsed. */
+  maxColumns: number;
+  /** Rows (ingestion.limits.maxRecords): parsing stops at the first row past it. */
+  maxRecords: number;
 }
 
 /** Column names that announce a title, in order of preference. */
@@ -30,12 +37,17 @@ const DELIMITER_CANDIDATES = [',', ';', '\t', '|'];
  * match them. The delimiter is given or sniffed from the header line. The title column is given or detected
  * (see detectTitleColumn); rows without one are titled "<file name> #<row number>", never by a bare id.
  */
-export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: ParseOptions['csv'] = {}): ParsedDocument[] {
+export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: ParseOptions['csv'] = {}, limits?: CsvLimits): ParsedDocument[] {
   let rows: Record<string, string>[];
   const text = decodeText(raw.buffer, raw.filename);
   const delimiter = defaults.delimiter === 'auto' ? sniffDelimiter(text) : defaults.delimiter;
+  if (limits) {
+    const width = headerColumnCount(text, delimiter);
+    if (width > limits.maxColumns) throw new ParseLimitExceededError(raw.filename, 'maxColumns', limits.maxColumns, width);
+  }
   try {
     rows = parse(text, {
+      ...(limits ? { to: limits.maxRecords + 1 } : {}),
       columns: (header: string[]) => header.map((h) => h.trim()),
       skip_empty_lines: true,
       bom: true,
@@ -46,6 +58,7 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   } catch (e) {
     throw new UnreadableDocumentError(raw.filename, `invalid CSV (${(e as Error).message})`);
   }
+  if (limits && rows.length > limits.maxRecords) throw new ParseLimitExceededError(raw.filename, 'maxRecords', limits.maxRecords);
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]);
   const pick = (given: string[] | undefined, fallback: string[]) => (given && given.length ? given : fallback);
@@ -163,6 +176,20 @@ export function sniffDelimiter(text: string): string {
   let best = ',';
   for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
   return best;
+}
+
+/** Fields in the first record (the header), outside quotes; a quoted field may hold the delimiter or a line break. */
+export function headerColumnCount(text: string, delimiter: string): number {
+  let quoted = false;
+  let count = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (ch === '\n' || ch === '\r') break;
+    else if (ch === delimiter) count++;
+  }
+  return count;
 }
 
 /** "Action, Drama" -> ["Action", "Drama"]: trimmed items, empty ones dropped. */

@@ -1,7 +1,8 @@
 import { inflateRawSync } from 'node:zlib';
+import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
-import { UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import { stem } from './text-decoding';
 import { cleanTitle, firstLineTitle, propertiesTitle } from './title';
 
@@ -19,12 +20,20 @@ interface DocxElement {
   children?: DocxElement[];
 }
 
+export interface DocxLimits {
+  /** All entries of the package together, inflated (ingestion.limits.maxDecompressedBytes). */
+  maxDecompressedBytes: number;
+  /** The extracted text (ingestion.maxTextChars). */
+  maxTextChars: number;
+}
+
 /**
  * Text as mammoth's extractRawText gives it (paragraphs end in a blank line). The title is the first paragraph styled
  * as a title or heading, else the core properties title (unless a placeholder such as "Documento1"), else the first
  * line when it reads like a title, else the file name. One pass over the document: the tree is read once for both.
  */
-export async function parseDocx(raw: RawDocument): Promise<ParsedDocument[]> {
+export async function parseDocx(raw: RawDocument, limits?: DocxLimits): Promise<ParsedDocument[]> {
+  if (limits) await checkInflatedSize(raw, limits.maxDecompressedBytes);
   let text = '';
   let heading: string | undefined;
   try {
@@ -41,8 +50,57 @@ export async function parseDocx(raw: RawDocument): Promise<ParsedDocument[]> {
   } catch (e) {
     throw new UnreadableDocumentError(raw.filename, `not a readable .docx (${(e as Error).message})`);
   }
+  if (limits && text.length > limits.maxTextChars) throw new ParseLimitExceededError(raw.filename, 'maxTextChars', limits.maxTextChars, text.length);
   const title = heading ?? propertiesTitle(coreTitle(raw.buffer)) ?? firstLineTitle(text) ?? stem(raw.filename);
   return [{ title, text, mimeType: DOCX_MIME, metadata: {} }];
+}
+
+/** The part of a JSZip entry read here: the sizes its central directory declares. */
+interface ZipEntryData {
+  uncompressedSize?: number;
+}
+
+/** JSZip's StreamHelper (`internalStream`, untyped): inflates chunk by chunk and can be paused for good. */
+interface ZipEntryStream {
+  on(event: 'data', fn: (chunk: Uint8Array) => void): ZipEntryStream;
+  on(event: 'error', fn: (e: Error) => void): ZipEntryStream;
+  on(event: 'end', fn: () => void): ZipEntryStream;
+  pause(): ZipEntryStream;
+  resume(): ZipEntryStream;
+}
+
+/**
+ * Refuses a package that inflates past `max` bytes before mammoth reads it: first by the sizes the central directory
+ * declares (nothing inflated), then by inflating every entry as a stream and counting, stopping at the first byte past
+ * the budget (declared sizes can lie). Only one chunk is held at a time, so a bomb costs CPU up to the budget, not memory.
+ */
+async function checkInflatedSize(raw: RawDocument, max: number): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(raw.buffer);
+  } catch (e) {
+    throw new UnreadableDocumentError(raw.filename, `not a readable .docx (${(e as Error).message})`);
+  }
+  const entries = Object.values(zip.files).filter((f) => !f.dir);
+  const declared = entries.reduce((sum, f) => sum + ((f as unknown as { _data?: ZipEntryData })._data?.uncompressedSize ?? 0), 0);
+  if (declared > max) throw new ParseLimitExceededError(raw.filename, 'maxDecompressedBytes', max, declared);
+  let inflated = 0;
+  for (const entry of entries) {
+    await new Promise<void>((resolve, reject) => {
+      const stream = (entry as unknown as { internalStream(type: 'uint8array'): ZipEntryStream }).internalStream('uint8array');
+      stream
+        .on('data', (chunk) => {
+          inflated += chunk.length;
+          if (inflated > max) {
+            stream.pause();
+            reject(new ParseLimitExceededError(raw.filename, 'maxDecompressedBytes', max));
+          }
+        })
+        .on('error', (e) => reject(new UnreadableDocumentError(raw.filename, `not a readable .docx (${e.message})`)))
+        .on('end', () => resolve())
+        .resume();
+    });
+  }
 }
 
 /** mammoth's convertElementToRawText (what extractRawText returns): text runs, tabs, a blank line after each paragraph. */

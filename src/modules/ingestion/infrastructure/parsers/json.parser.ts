@@ -1,5 +1,5 @@
 import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
-import { UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import { decodeText, stem } from './text-decoding';
 
 const TEXT_KEYS = ['text', 'content', 'body', 'texto', 'conteudo'];
@@ -9,12 +9,16 @@ const TITLE_KEYS = ['title', 'name', 'titulo', 'nome'];
  * `{title, text, metadata}` (or content/body) is one document; an array of them is many (source
  * `#i`); any other JSON becomes one document of `path: value` lines so it is still searchable.
  */
-export function parseJson(raw: RawDocument): ParsedDocument[] {
+export function parseJson(raw: RawDocument, limits?: { maxRecords: number }): ParsedDocument[] {
   let value: unknown;
   try {
     value = JSON.parse(decodeText(raw.buffer, raw.filename));
   } catch (e) {
     throw new UnreadableDocumentError(raw.filename, `invalid JSON (${(e as Error).message})`);
+  }
+  // ingestion.limits.maxRecords: a top-level array is counted before any document is built from it
+  if (limits && Array.isArray(value) && value.length > limits.maxRecords) {
+    throw new ParseLimitExceededError(raw.filename, 'maxRecords', limits.maxRecords, value.length);
   }
   const base = stem(raw.filename);
   if (Array.isArray(value) && value.length > 0 && value.every(isRecordWithText)) {
