@@ -148,10 +148,6 @@ interface Scored {
   sentences: Sentence[];
   coverage: number;
   score: number;
-  /** Content terms of the question the window does not hold (nor its heading). */
-  missing: string[];
-  /** Content terms no passage holds. */
-  unseen?: string[];
   /** Whether the window holds the kind of answer asked (0..1). */
   typeFit: number;
 }
@@ -255,8 +251,7 @@ function rank(question: string, passages: GroundingPassage[]): Scored[] {
     const next = quotable[i + 1];
     if (next && next.n === s.n && next.position === s.position + 1) windows.push([s, next]);
   });
-  const unseen = q.terms.filter((t, i) => df[i] === 0 && !t.kind).map((t) => t.word);
-  const scored = windows.map((win) => ({ ...scoreWindow(win, q, weight, total), unseen }));
+  const scored = windows.map((win) => scoreWindow(win, q, weight, total));
   return scored.sort((a, b) => b.score - a.score || a.sentences[0].n - b.sentences[0].n || a.sentences[0].position - b.sentences[0].position);
 }
 
@@ -265,7 +260,6 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const entities = win.length === 1 ? sentenceEntities(win[0]) : new Set(win.flatMap((s) => [...sentenceEntities(s)]));
   let covered = 0;
   const positions: number[] = [];
-  const missing: string[] = [];
   q.terms.forEach((t, i) => {
     const at = win[0].hits![i] >= 0 ? win[0].hits![i] : win.length > 1 && win[1].hits![i] >= 0 ? win[1].hits![i] + 1000 : -1;
     if (at >= 0) {
@@ -279,7 +273,6 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
     }
     const credit = win[0].credits![i];
     covered += weight[i] * credit;
-    if (credit < 0.6 && !t.kind) missing.push(t.word);
   });
   const coverage = total > 0 ? covered / total : 0;
   const verbHit = q.terms.some((t, i) => !t.kind && win.some((x) => x.hits![i] >= 0));
@@ -297,7 +290,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
   const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * brevity * pair;
-  return { sentences: win, coverage, score, missing, typeFit };
+  return { sentences: win, coverage, score, typeFit };
 }
 
 function matches(t: QuestionTerm, w: Word): boolean {
