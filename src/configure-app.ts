@@ -7,7 +7,8 @@ import { AppModule } from './app.module';
 import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
 import { configureMetadataFilterLimits } from './modules/retrieval';
-import { JsonBodyInterceptor, jsonInputGuard, ProblemDetailsDto } from './shared/http';
+import { HealthRegistry } from './shared/health';
+import { JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
 import { assignRequestId } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
@@ -15,6 +16,10 @@ import type { DestinationStream } from 'pino';
 /** Everything main.ts and the e2e tests share, so tests see what production sees. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
+  // First: a request past http.backpressure.maxInFlight is answered 503 before anything else runs.
+  const shedder = new LoadShedder(config.http.backpressure);
+  app.use(shedder.middleware);
+  app.get(HealthRegistry).register(shedder.readinessCheck());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use((req: Request, res: Response, next: () => void) => (assignRequestId(req, res), next()));
@@ -30,7 +35,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter({ retryAfterSeconds: config.http.backpressure.retryAfterSeconds }));
   app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector)));
   app.enableShutdownHooks();
 

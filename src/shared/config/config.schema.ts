@@ -43,6 +43,8 @@ export const appConfigSchema = z.object({
   http: z.object({
     /** Limits on every JSON value a request carries (bodies, JSON form fields, JSON query parameters). */
     json: z.object({ maxDepth: int(1, 1000), maxKeys: int(1) }),
+    /** Requests served at once per process; past it, 503 REQUEST.OVERLOADED with Retry-After (0 disables). */
+    backpressure: z.object({ maxInFlight: int(0, 100000), retryAfterSeconds: int(1, 3600) }),
   }),
   logging: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

@@ -80,6 +80,9 @@ function titleFor(status: number): string {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
+  /** `retryAfterSeconds`: the Retry-After of a 503 DATABASE.UNAVAILABLE (a connection wait that timed out, a lost database). */
+  constructor(private readonly opts: { retryAfterSeconds?: number } = {}) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
@@ -95,6 +98,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (problem.code === 'DATABASE.UNAVAILABLE') res.setHeader('Retry-After', String(this.opts.retryAfterSeconds ?? 1));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 

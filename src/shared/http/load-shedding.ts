@@ -1,0 +1,78 @@
+import { Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError, problemFromDomainError } from '../errors';
+import type { ReadinessCheck } from '../health/health-registry';
+import { assignRequestId } from '../logging';
+
+export interface BackpressureConfig {
+  /** Requests this process serves at once; past it, 503 REQUEST.OVERLOADED at once. 0 disables. */
+  maxInFlight: number;
+  /** Retry-After (seconds) of that 503. */
+  retryAfterSeconds: number;
+}
+
+/** Probes and the API docs are never shed: Kubernetes must still see the process, and readiness says why. */
+const EXEMPT = /^\/(health\/|docs(?:[/?-]|$))/;
+const LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Bounded in-flight requests per process (issue 12): a request past `maxInFlight` is answered at once with
+ * 503 problem+json and Retry-After, instead of queueing for the database's connection until it times out.
+ */
+export class LoadShedder {
+  private inFlight = 0;
+  private shedSinceLog = 0;
+  private lastLog = 0;
+  private readonly logger = new Logger('LoadShedding');
+
+  constructor(private readonly config: BackpressureConfig) {}
+
+  get current(): number {
+    return this.inFlight;
+  }
+
+  /** Express middleware; register it first so nothing runs for a shed request. */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    if (EXEMPT.test(req.url)) return next();
+    const max = this.config.maxInFlight;
+    if (max > 0 && this.inFlight >= max) return this.shed(req, res);
+    this.inFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+
+  /** Readiness detail: saturated (down) while in-flight ≥ max, so the load balancer stops routing here. */
+  readinessCheck(): ReadinessCheck {
+    return {
+      name: 'http',
+      check: async () => {
+        const max = this.config.maxInFlight;
+        return { up: max === 0 || this.inFlight < max, details: { in_flight: this.inFlight, max_in_flight: max } };
+      },
+    };
+  }
+
+  private shed(req: Request, res: Response): void {
+    const requestId = assignRequestId(req, res);
+    const max = this.config.maxInFlight;
+    const problem = problemFromDomainError(
+      new DomainError('REQUEST.OVERLOADED', 'unavailable', `The server is at its limit of ${max} requests in flight (http.backpressure.maxInFlight). Retry later.`),
+    );
+    this.shedSinceLog++;
+    const now = Date.now();
+    if (now - this.lastLog >= LOG_INTERVAL_MS) {
+      this.logger.warn({ shed: this.shedSinceLog, inFlight: this.inFlight, maxInFlight: max }, `shedding load: ${this.shedSinceLog} request(s) answered 503 REQUEST.OVERLOADED`);
+      this.shedSinceLog = 0;
+      this.lastLog = now;
+    }
+    res.setHeader('Retry-After', String(this.config.retryAfterSeconds));
+    res.status(503).type('application/problem+json').send(JSON.stringify({ ...problem, instance: req.originalUrl, requestId }));
+  }
+}
