@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, ApiSchema } from '@nestjs/swagger';
+import type { ProblemDetails } from '../errors/problem-details.filter';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'top_k' }) field!: string;
@@ -28,18 +29,8 @@ export class ProblemDetailsDto {
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Field errors (400)' }) errors?: FieldErrorDto[];
 }
 
-/** A problem+json body as acervo sends it: the core members plus a code's extension members. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  instance?: string;
-  requestId?: string;
-  errors?: { field: string; message: string }[];
-  [extension: string]: unknown;
-}
+/** A problem+json body as acervo sends it (the filter's own type): the core members plus a code's extension members. */
+export type ProblemBody = ProblemDetails;
 
 /**
  * One documented error of a route: a body copied from a real response of a running acervo (provoke the
