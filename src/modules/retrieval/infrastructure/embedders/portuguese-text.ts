@@ -1,3 +1,5 @@
+import { fold } from '../../../../shared/text/lexical';
+
 /**
  * Text normalization for lexical matching in Portuguese (and the English that mixes into company docs):
  * NFKD + combining marks removed (ação -> acao), lowercase, words of letters/digits, stopwords dropped.
@@ -17,9 +19,7 @@ export const STOPWORDS = new Set(
     .map((w) => fold(w)),
 );
 
-export function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
-}
+export { fold };
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
