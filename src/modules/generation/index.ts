@@ -1,7 +1,11 @@
 export { GenerationModule } from './generation.module';
 export type {
-  ChatMessage, FinishReason, Generation, GenerateOptions, GroundingContext, LlmInfo, LlmProvider, StreamEvent, TokenUsage,
+  ChatMessage, FinishReason, ToolCall, ToolDefinition, Generation, GenerateOptions, GroundingContext, LlmInfo, LlmProvider, StreamEvent, TokenUsage,
 } from './application/ports/llm-provider.port';
 export { AskHandler } from './application/ask/ask.handler';
 export type { AskCommand, AskResult, AskEvent } from './application/ask/ask.types';
 export { LlmRegistry } from './application/models/llm-registry.service';
+export type { Citation } from './application/ask/ask.types';
+export { verifyCitations } from './domain/citations';
+export type { Passage } from './domain/citations';
+export { fill } from './application/ask/ask.handler';

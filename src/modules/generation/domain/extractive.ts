@@ -359,7 +359,8 @@ function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'f
 
 const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro january february march april may june july august september october november december';
 const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesday wednesday thursday friday saturday sunday';
-const NUMBER_WORDS = /\b(um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
+// "um"/"uma" are mostly articles: a number only before a unit ("uma semana", "um mês")
+const NUMBER_WORDS = /\b((um|uma) (dia|mes|ano|hora|semana|vez|minuto|real|unidade|salario|terco|quinto)|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
 const TIME_WORDS = new RegExp(
   `\\b(${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|dias?|semanas?|mes|meses|anos?|horas?|minutos?|uteis|diariamente|semanalmente|mensalmente|anualmente|semanal|mensal|anual|antes|apos|depois|prazo|periodo|manha|tarde|noite|durante|seculo|decada|years?|days?|months?|weeks?|hours?|century)\\b`,
 );

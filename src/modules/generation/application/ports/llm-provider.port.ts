@@ -1,7 +1,25 @@
 /** Chat message in domain terms (no vendor types). */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** assistant: the tools the model asked for in this turn. */
+  toolCalls?: ToolCall[];
+  /** tool: the call this message answers. */
+  toolCallId?: string;
+}
+
+/** A tool the model asked to run, with its parsed arguments. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** A tool offered to the model: name, what it does, and its arguments as a JSON Schema object. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }
 
 export interface TokenUsage {
@@ -22,6 +40,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Structured view of the prompt's evidence; model-free providers (extractive) answer from it. */
   grounding?: GroundingContext;
+  /** Offered to a tool-calling model (capabilities.toolCalling); others ignore them. */
+  tools?: ToolDefinition[];
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other';
@@ -32,6 +52,8 @@ export interface Generation {
   usage: TokenUsage;
   /** Provider-qualified model that actually answered (after fallbacks), e.g. `groq:llama-3.3-70b-versatile`. */
   model: string;
+  /** The tools the model asked for instead of (or before) answering; finishReason is then `tool_calls`. */
+  toolCalls?: ToolCall[];
 }
 
 export type StreamEvent = { type: 'delta'; text: string } | { type: 'done'; generation: Generation };

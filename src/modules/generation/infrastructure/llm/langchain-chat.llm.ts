@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, BaseMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import {
   ChatMessage,
   FinishReason,
@@ -9,6 +9,8 @@ import {
   LlmProvider,
   StreamEvent,
   TokenUsage,
+  ToolCall,
+  ToolDefinition,
 } from '../../application/ports/llm-provider.port';
 import { LlmFailedError } from '../../domain/generation.errors';
 import { abortError, LlmErrorContext, toLlmError } from './llm-errors';
@@ -50,17 +52,19 @@ export abstract class LangChainChatLlm implements LlmProvider {
     if (signal?.aborted) throw abortError(signal, this.info.provider);
     let message: BaseMessage;
     try {
-      message = await this.chatModel(options).invoke(toLangChainMessages(messages), { signal });
+      message = await withTools(this.chatModel(options), options.tools).invoke(toLangChainMessages(messages), { signal });
     } catch (e) {
       throw toLlmError(this.info.provider, e, this.errorContext(signal));
     }
     if (signal?.aborted) throw abortError(signal, this.info.provider);
     const meta = readMetadata(message);
+    const toolCalls = toolCallsOf(message);
     return {
       text: textOf(message.content),
       finishReason: mapFinishReason(meta.finishReason),
       usage: meta.usage ?? { promptTokens: 0, completionTokens: 0 },
       model: this.info.modelId,
+      ...(toolCalls.length ? { toolCalls } : {}),
     };
   }
 
@@ -119,6 +123,23 @@ export abstract class LangChainChatLlm implements LlmProvider {
   }
 }
 
+/**
+ * LangChain tool calling: the tools are bound to the chat model as OpenAI-style function definitions
+ * (`bindTools`), which every integration here (ChatOpenAI, ChatGroq, ChatOllama) converts to its wire format.
+ * The model only asks; running a tool is the caller's job (the conversation module's agent).
+ */
+function withTools(model: BaseChatModel, tools: ToolDefinition[] | undefined): Pick<BaseChatModel, 'invoke'> {
+  if (!tools?.length) return model;
+  if (!model.bindTools) throw new LlmFailedError('llm', 'this chat model does not support tool calling');
+  return model.bindTools(tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })));
+}
+
+/** The tool calls of an AI message (LangChain parses them from every provider's format into `tool_calls`). */
+function toolCallsOf(message: BaseMessage): ToolCall[] {
+  const calls = (message as AIMessage).tool_calls ?? [];
+  return calls.map((c, i) => ({ id: c.id ?? `call_${i}`, name: c.name, arguments: isRecord(c.args) ? c.args : {} }));
+}
+
 export function toLangChainMessages(messages: ChatMessage[]): BaseMessage[] {
   return messages.map((m) => {
     switch (m.role) {
@@ -127,7 +148,11 @@ export function toLangChainMessages(messages: ChatMessage[]): BaseMessage[] {
       case 'user':
         return new HumanMessage(m.content);
       case 'assistant':
-        return new AIMessage(m.content);
+        return m.toolCalls?.length
+          ? new AIMessage({ content: m.content, tool_calls: m.toolCalls.map((c) => ({ id: c.id, name: c.name, args: c.arguments, type: 'tool_call' as const })) })
+          : new AIMessage(m.content);
+      case 'tool':
+        return new ToolMessage({ content: m.content, tool_call_id: m.toolCallId ?? '' });
       default: {
         const unreachable: never = m.role;
         throw new LlmFailedError('llm', `unsupported message role "${String(unreachable)}"`);

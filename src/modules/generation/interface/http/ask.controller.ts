@@ -1,9 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError } from '../../../../shared/errors/domain-error';
-import { problemFromDomainError } from '../../../../shared/errors/problem-details.filter';
-import { ApiProblems } from '../../../../shared/http';
+import { ApiProblems, clientAbortSignal, sendSse } from '../../../../shared/http';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AskHandler } from '../../application/ask/ask.handler';
 import { AskResult } from '../../application/ask/ask.types';
@@ -31,39 +29,13 @@ export class AskController {
   @ApiOkResponse({ type: AskResponseDto })
   @ApiProblems(...ASK_PROBLEMS)
   async run(@Body() body: AskRequestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AskResult | void> {
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal: abort.signal };
+    const signal = clientAbortSignal(res);
+    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal };
     if (!body.stream) return this.ask.execute(cmd);
-
-    const events = this.ask.stream(cmd)[Symbol.asyncIterator]();
-    // Errors before the first event (bad collection, provider down) still get a normal problem+json status.
-    const first = await events.next();
-    res.status(200);
-    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache, no-transform');
-    res.setHeader('x-accel-buffering', 'no');
-    res.flushHeaders();
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    try {
-      for (let it = first; !it.done; it = await events.next()) {
-        const e = it.value;
-        if (e.type === 'token') send('token', { text: e.text });
-        else if (e.type === 'citation') send('citation', e.citation);
-        else send('done', e.result);
-        if (abort.signal.aborted) break;
-      }
-    } catch (e) {
-      const problem =
-        e instanceof DomainError
-          ? problemFromDomainError(e)
-          : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: 'The answer stream failed.', code: 'INTERNAL' };
-      if (!(e instanceof DomainError)) this.logger.error({ err: e }, 'ask stream failed');
-      send('error', { ...problem, requestId: (req as Request & { id?: string }).id });
-    } finally {
-      res.end();
-    }
+    await sendSse(req, res, this.ask.stream(cmd), (e) => (e.type === 'token' ? { event: 'token', data: { text: e.text } } : e.type === 'citation' ? { event: 'citation', data: e.citation } : { event: 'done', data: e.result }), {
+      signal,
+      logger: this.logger,
+      what: 'ask',
+    });
   }
 }

@@ -1,0 +1,54 @@
+import type { LoggerService } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from '../errors/domain-error';
+import { problemFromDomainError } from '../errors/problem-details.filter';
+
+/** An AbortSignal that fires when the client goes away before the response is finished. */
+export function clientAbortSignal(res: Response): AbortSignal {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  return abort.signal;
+}
+
+/**
+ * Server-Sent Events from an async sequence of events. The first event is awaited before any header is
+ * sent, so errors that happen before it (bad collection, provider down) still get a problem+json status.
+ * A failure after streaming started is sent as an `error` event (problem+json body), then the stream ends.
+ * An event with no name is sent as a bare `data:` line; string data is written as it is.
+ */
+export async function sendSse<E>(
+  req: Request & { id?: unknown },
+  res: Response,
+  events: AsyncIterable<E>,
+  toSse: (event: E) => { event?: string; data: unknown } | null,
+  opts: { signal: AbortSignal; logger: LoggerService; what: string },
+): Promise<void> {
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
+  res.status(200);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache, no-transform');
+  res.setHeader('x-accel-buffering', 'no');
+  res.flushHeaders();
+  // No event name: a plain `data:` message (the OpenAI stream format); a string is sent as it is ("[DONE]").
+  const send = (event: string | undefined, data: unknown) =>
+    res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  try {
+    for (let step = first; !step.done; step = await it.next()) {
+      const out = toSse(step.value);
+      if (out) send(out.event, out.data);
+      if (opts.signal.aborted) break;
+    }
+  } catch (e) {
+    const problem =
+      e instanceof DomainError
+        ? problemFromDomainError(e)
+        : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: `The ${opts.what} stream failed.`, code: 'INTERNAL' };
+    if (!(e instanceof DomainError)) opts.logger.error({ err: e }, `${opts.what} stream failed`);
+    send('error', { ...problem, requestId: req.id });
+  } finally {
+    res.end();
+  }
+}
