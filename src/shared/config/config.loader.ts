@@ -84,6 +84,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const defaultFile = join(dir, 'default.yaml');
   if (!existsSync(defaultFile)) throw new ConfigError(`Config file not found: ${defaultFile}`);
   let raw = readYaml(defaultFile);
+  // Model prices live in their own file (config/pricing.yaml), validated with the rest as metrics.pricing.
+  const pricingFile = join(dir, 'pricing.yaml');
+  if (existsSync(pricingFile)) raw = deepMerge(raw, { metrics: { pricing: readYaml(pricingFile) } });
   const profiles = (env.APP_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   for (const profile of profiles) {
     const file = join(dir, `${profile}.yaml`);

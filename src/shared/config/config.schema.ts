@@ -172,6 +172,34 @@ export const appConfigSchema = z.object({
       refusalPatterns: z.array(z.string()),
     }),
   }),
+  conversation: z.object({
+    /** A chat message longer than this is a 400. */
+    maxMessageChars: int(1, 100000),
+    memory: z.object({
+      /** Recent turns (a user message and its reply) sent to the model verbatim; older ones are folded into the summary. */
+      windowTurns: int(1, 100),
+      summaryMaxChars: int(100, 20000),
+    }),
+    agent: z.object({ maxToolSteps: int(1, 10) }),
+    /** The per-turn log line carries the prompt truncated to this many characters (0: not at all). */
+    logPromptChars: int(0, 10000),
+    tools: z.object({
+      knowledge_base_search: z.object({ enabled: bool, topK: int(1, 50) }),
+      sales_data: z.object({ enabled: bool, maxRows: int(1, 1000) }),
+      market_data: z.object({
+        enabled: bool,
+        baseUrl: z.string().url(),
+        apiKey: optionalString,
+        timeoutMs: int(100, 120000),
+        cacheTtlSeconds: int(0, 86400),
+      }),
+    }),
+    templates: z.object({ system: z.string().min(1), rewrite: z.string().min(1), summary: z.string().min(1), toolResult: z.string().min(1) }),
+  }),
+  metrics: z.object({
+    /** USD per 1M tokens by `provider:model` (or `provider:*`), from config/pricing.yaml. */
+    pricing: z.record(z.string(), z.object({ input: z.coerce.number().min(0), output: z.coerce.number().min(0) })),
+  }),
   admin: z.object({ apiKey: optionalString }),
 });
 

@@ -1,0 +1,17 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE, managerFor } from '../../../shared/database';
+import { UsageRecord, UsageStore } from '../application/ports/usage-store.port';
+
+@Injectable()
+export class TypeOrmUsageStore implements UsageStore {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async insert(r: UsageRecord): Promise<void> {
+    await managerFor(this.dataSource).query(
+      `INSERT INTO usage_records (operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, conversation_id, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [r.operation, r.provider, r.model, r.promptTokens, r.completionTokens, r.ms, r.costUsd, r.userId ?? null, r.conversationId ?? null, r.requestId ?? null],
+    );
+  }
+}
