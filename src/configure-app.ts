@@ -1,6 +1,7 @@
 import { INestApplication, VersioningType } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, type TagObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -16,6 +17,8 @@ import type { DestinationStream } from 'pino';
 /** Everything main.ts and the e2e tests share, so tests see what production sees. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
+  // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port.
+  app.useWebSocketAdapter(new WsAdapter(app));
   // First: a request past http.backpressure.maxInFlight is answered 503 before anything else runs.
   const shedder = new LoadShedder(config.http.backpressure);
   app.use(shedder.middleware);

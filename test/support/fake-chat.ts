@@ -8,6 +8,8 @@ import { Fault } from './fake-http.server';
 
 export interface ScriptedReply {
   content: string;
+  /** The model asks for tools instead of answering (OpenAI `tool_calls`, finish reason "tool_calls"). */
+  toolCalls?: Array<{ name: string; arguments: Record<string, unknown> }>;
   /** Default: "stop" (or "length" when the request's token limit cuts the reply). */
   finishReason?: string;
 }
@@ -23,8 +25,9 @@ export class ChatScript {
   }
 
   /** The next reply, cut to `maxTokens` pieces when given (finish reason "length"). */
-  next(maxTokens?: number): { pieces: string[]; finishReason: string; content: string } {
+  next(maxTokens?: number): { pieces: string[]; finishReason: string; content: string; toolCalls?: ScriptedReply['toolCalls'] } {
     const reply = this.queue.shift() ?? { content: DEFAULT_REPLY };
+    if (reply.toolCalls?.length) return { pieces: streamPieces(reply.content), finishReason: 'tool_calls', content: reply.content, toolCalls: reply.toolCalls };
     let pieces = streamPieces(reply.content);
     let finishReason = reply.finishReason ?? 'stop';
     if (maxTokens !== undefined && maxTokens > 0 && pieces.length > maxTokens) {

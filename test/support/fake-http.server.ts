@@ -93,7 +93,7 @@ export class FakeHttpServer {
     });
   }
 
-  /** Registers a handler; `key` is "METHOD /path" (exact path, query string ignored). */
+  /** Registers a handler; `key` is "METHOD /path" (exact path, query string ignored), or "METHOD /prefix/*". */
   route(key: string, handler: RouteHandler): this {
     this.routes.set(key, handler);
     return this;
@@ -196,7 +196,8 @@ export class FakeHttpServer {
       if (!res.writableEnded) recorded.abandoned = true;
     });
 
-    const handler = this.routes.get(`${recorded.method} ${path}`);
+    const key = `${recorded.method} ${path}`;
+    const handler = this.routes.get(key) ?? [...this.routes].find(([k]) => k.endsWith('*') && key.startsWith(k.slice(0, -1)))?.[1];
     if (!handler) {
       this.sendJson(res, 404, { error: `${this.name}: no route for ${recorded.method} ${path}` });
       return;

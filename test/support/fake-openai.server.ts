@@ -17,7 +17,9 @@ import {
  * `stream: true`, the usage chunk when `stream_options.include_usage`, then `data: [DONE]`); and Groq's
  * flavour of the same API under /openai/v1 (GET /openai/v1/models, POST /openai/v1/chat/completions with
  * `x_groq` on the chunks and the usage in `x_groq.usage` of the last one), as groq-sdk calls it.
- * Chat replies are scripted per test with `reply(...)`.
+ * Chat replies are scripted per test with `reply(...)`; a scripted reply with `toolCalls` answers (JSON) with the
+ * model asking for tools, as OpenAI does: `content: null`, `tool_calls[{id, type: "function", function: {name,
+ * arguments (a JSON string)}}]`, finish_reason "tool_calls".
  */
 
 export interface ChatRequestBody {
@@ -346,7 +348,8 @@ export class FakeOpenAiServer {
     if (
       !Array.isArray(messages) ||
       messages.length === 0 ||
-      !messages.every((m) => typeof m?.role === 'string' && typeof m.content === 'string')
+      // content is a string; an assistant message that asked for tools may carry null or "" with its tool_calls
+      !messages.every((m) => typeof m?.role === 'string' && (typeof m.content === 'string' || (m.role === 'assistant' && Array.isArray((m as { tool_calls?: unknown }).tool_calls))))
     ) {
       return send(
         400,
@@ -360,7 +363,7 @@ export class FakeOpenAiServer {
     }
     const id = `chatcmpl-${++this.sequence}`;
     const created = Math.floor(Date.now() / 1000);
-    const { pieces, finishReason, content } = this.chat.next(
+    const { pieces, finishReason, content, toolCalls } = this.chat.next(
       request.max_completion_tokens ?? request.max_tokens,
     );
     const prompt = promptTokens(messages);
@@ -387,7 +390,14 @@ export class FakeOpenAiServer {
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content, ...(flavour === 'openai' ? { refusal: null } : {}) },
+            message: {
+              role: 'assistant',
+              content: toolCalls ? null : content,
+              ...(flavour === 'openai' ? { refusal: null } : {}),
+              ...(toolCalls
+                ? { tool_calls: toolCalls.map((c, i) => ({ id: `call_${this.sequence}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) }
+                : {}),
+            },
             logprobs: null,
             finish_reason: finishReason,
           },

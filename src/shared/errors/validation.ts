@@ -1,4 +1,6 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { FieldError } from './domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -39,4 +41,17 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
+}
+
+/**
+ * Validates a value against a DTO class outside the global pipe: for routes whose clients send fields we do
+ * not know (the OpenAI-compatible API: unknown fields are dropped, not refused) and for WebSocket messages.
+ * Failures are the pipe's 400 REQUEST.VALIDATION.
+ */
+export async function validateDto<T extends object>(cls: new () => T, value: unknown, opts: { allowUnknown: boolean }): Promise<T> {
+  requireObjectBody(value);
+  const instance = plainToInstance(cls, value);
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: !opts.allowUnknown });
+  if (errors.length) throw validationFailed(flatten(errors));
+  return instance;
 }

@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database';
+import { DomainError } from '../../../../shared/errors/domain-error';
+import { estimateTokens } from '../../../../shared/text/tokens';
+import { AskResult, ChatMessage, fill, Generation, LlmProvider, LlmRegistry, verifyCitations } from '../../../generation';
+import { sumCosts, UsageRecorder } from '../../../metrics';
+import { DEFAULT_COLLECTION } from '../../../retrieval';
+import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
+import { ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
+import { PreviousTurn, rewriteFollowUp } from '../../domain/follow-up';
+import { Route, routeMessage } from '../../domain/intent-router';
+import { CONVERSATION_STORE, ConversationStore } from '../ports/conversation-store.port';
+import { Tool, TOOLS, ToolContext, ToolOutput, ToolPassage } from '../ports/tool.port';
+import { KnowledgeBaseTool } from '../tools/knowledge-base.tool';
+import { SalesDataTool } from '../tools/sales-data.tool';
+import { ChatCommand, ChatEvent, ChatResult } from './chat.types';
+
+const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
+
+/** Replies of the offline router's `smalltalk` rule (greetings and thanks need no tool). */
+const SMALLTALK_REPLY = {
+  thanks: 'De nada! Se precisar, pergunte sobre os documentos, as vendas ou cotações de moedas.',
+  hello: 'Olá! Posso responder com base nos documentos da empresa, consultar os dados de vendas e cotações de moedas. O que você precisa?',
+};
+
+interface Turn {
+  cmd: ChatCommand;
+  started: number;
+  llm: LlmProvider;
+  conversation: Conversation | null;
+  conversationId: string;
+  collection: string;
+  stored: StoredMessage[];
+  summary: string;
+  /** The context messages: recent turns of memory (or the client's history), then this message. */
+  window: ChatMessage[];
+  rewritten: string | null;
+  calls: Array<{ operation: string; model: string; promptTokens: number; completionTokens: number; ms: number }>;
+  toolCalls: ToolCallRecord[];
+  timings: { retrieve_ms: number; tool_ms: number; generate_ms: number };
+}
+
+/**
+ * One chat turn: memory (recent turns + rolling summary, Postgres) -> follow-up rewritten into a standalone
+ * query -> the agent decides: a tool-calling model chooses tools itself (LangChain tool calling, at most
+ * conversation.agent.maxToolSteps); any other model goes through the transparent Portuguese router ->
+ * knowledge base (the grounded /v1/ask pipeline), sales_data, market_data, or the conversation alone ->
+ * the user message and its reply stored together with the new summary, one usage row per model call.
+ * Nothing is written when the turn fails.
+ */
+@Injectable()
+export class ChatHandler {
+  private readonly logger = new Logger('Chat');
+
+  constructor(
+    @Inject(CONVERSATION_STORE) private readonly store: ConversationStore,
+    @Inject(TOOLS) private readonly tools: Tool[],
+    @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
+    private readonly knowledgeBase: KnowledgeBaseTool,
+    private readonly sales: SalesDataTool,
+    private readonly llms: LlmRegistry,
+    private readonly usage: UsageRecorder,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(cmd: ChatCommand): Promise<ChatResult> {
+    for await (const event of this.stream(cmd)) if (event.type === 'done') return event.result;
+    throw new Error('chat turn ended without a result');
+  }
+
+  async *stream(cmd: ChatCommand): AsyncIterable<ChatEvent> {
+    const turn = await this.begin(cmd);
+    const llm = turn.llm;
+    let answer: { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] };
+    if (llm.info.kind === 'llm' && llm.info.capabilities.toolCalling) {
+      answer = yield* this.toolCallingAgent(turn);
+    } else {
+      answer = yield* this.routedAgent(turn);
+    }
+    const result = await this.finish(turn, answer);
+    for (const citation of result.citations) yield { type: 'citation', citation };
+    yield { type: 'done', result };
+  }
+
+  private async begin(cmd: ChatCommand): Promise<Turn> {
+    const started = performance.now();
+    const cfg = this.config.conversation;
+    if (cmd.message.length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, cmd.message.length);
+    const llm = this.llms.current(); // held for the whole turn: a hot swap does not affect it
+    const conversation = cmd.conversationId ? await this.store.find(cmd.conversationId, cmd.userId) : null;
+    if (cmd.conversationId && !conversation && !cmd.history) throw new ConversationNotFoundError(cmd.conversationId);
+    const stored = conversation ? await this.store.messages(conversation.id, conversation.summarizedCount) : [];
+    const history: ChatMessage[] = cmd.history ?? stored.map((m) => ({ role: m.role, content: m.content }));
+    const turn: Turn = {
+      cmd,
+      started,
+      llm,
+      conversation,
+      conversationId: conversation?.id ?? cmd.conversationId ?? randomUUID(),
+      collection: cmd.collection ?? conversation?.collection ?? DEFAULT_COLLECTION,
+      stored,
+      summary: cmd.history ? '' : (conversation?.summary ?? ''),
+      window: [...history.slice(-cfg.memory.windowTurns * 2), { role: 'user', content: cmd.message }],
+      rewritten: null,
+      calls: [],
+      toolCalls: [],
+      timings: { retrieve_ms: 0, tool_ms: 0, generate_ms: 0 },
+    };
+    turn.rewritten = await this.rewrite(turn, previousTurn(stored, history));
+    return turn;
+  }
+
+  /** The follow-up as a standalone query: by the model when there is one, by the documented rules otherwise. */
+  private async rewrite(turn: Turn, previous: PreviousTurn | undefined): Promise<string | null> {
+    const message = turn.cmd.message.trim();
+    if (!previous) return null;
+    if (turn.llm.info.kind !== 'llm') {
+      const r = rewriteFollowUp(message, previous, new Date());
+      return r.rule === 'standalone' ? null : r.query;
+    }
+    const history = turn.window
+      .slice(0, -1)
+      .map((m) => `${m.role === 'user' ? 'Usuário' : 'Assistente'}: ${m.content}`)
+      .join('\n');
+    const g = await this.generate(turn, 'rewrite', [{ role: 'user', content: fill(this.config.conversation.templates.rewrite, { history, message }) }]);
+    const text = g.text.trim().replace(/^["“]|["”]$/g, '');
+    return text && text !== message ? text.slice(0, this.config.conversation.maxMessageChars) : null;
+  }
+
+  /** A tool-calling model decides: it asks for tools (run here, at most maxToolSteps), then answers. */
+  private async *toolCallingAgent(turn: Turn): AsyncGenerator<ChatEvent, { text: string; citations: ChatCitation[]; model: string; route: ChatResult['route'] }> {
+    const cfg = this.config.conversation;
+    const system = fill(cfg.templates.system, {
+      refusal: this.config.generation.ask.refusal,
+      summary: turn.summary ? `Resumo da conversa até aqui:\n${turn.summary}` : '',
+    });
+    const messages: ChatMessage[] = [{ role: 'system', content: system }, ...turn.window];
+    const definitions = this.tools.map((t) => t.definition);
+    const passages: ToolPassage[] = [];
+    let final: Generation | undefined;
+    for (let step = 0; step < cfg.agent.maxToolSteps && !final; step++) {
+      const g = await this.generate(turn, 'chat', messages, definitions);
+      if (!g.toolCalls?.length) {
+        final = g;
+        break;
+      }
+      messages.push({ role: 'assistant', content: g.text, toolCalls: g.toolCalls });
+      for (const call of g.toolCalls) {
+        const { record, output } = await this.runTool(turn, call.name, call.arguments, 'model', passages.length + 1);
+        yield { type: 'tool_call', call: record };
+        if (output?.passages) passages.push(...output.passages);
+        messages.push({ role: 'tool', toolCallId: call.id, content: output ? output.content : `ERRO: ${record.error}` });
+      }
+    }
+    // Out of tool steps: the model answers with what it has.
+    final ??= await this.generate(turn, 'chat', messages);
+    let text = final.text.trim();
+    let citations: ChatCitation[] = [];
+    if (passages.length) {
+      const report = verifyCitations(text, passages, this.config.generation.ask.citationSupport);
+      text = report.answer;
+      citations = report.citations.map((c) => ({ n: c.n, document_id: c.documentId, title: c.title, chunk_id: c.chunkId, quote: c.quote, score: c.score, support: c.support }));
+    }
+    for (const part of words(text)) yield { type: 'token', text: part };
+    return { text, citations, model: final.model, route: { decided_by: 'model', rule: null } };
+  }
+
+  /** Any other model: the Portuguese router picks the tool; the answer comes from it (and the model, if any). */
+  private async *routedAgent(
+    turn: Turn,
+  ): AsyncGenerator<ChatEvent, { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] }> {
+    const query = turn.rewritten ?? turn.cmd.message;
+    const vocabulary = this.enabled('sales_data') ? await this.sales.vocabulary() : { product: [], category: [], rep: [], region: [], channel: [] };
+    let route: Route = routeMessage(query, vocabulary);
+    if (route.tool && !this.enabled(route.tool)) route = { tool: 'knowledge_base_search', rule: `${route.rule}_tool_disabled`, arguments: { query } };
+    const decided = { decided_by: 'rules' as const, rule: route.rule };
+
+    if (route.tool === 'knowledge_base_search' || route.tool === null) {
+      if (route.tool === null && turn.llm.info.kind !== 'llm') {
+        const text = /obrigad|valeu/i.test(query) ? SMALLTALK_REPLY.thanks : SMALLTALK_REPLY.hello;
+        for (const part of words(text)) yield { type: 'token', text: part };
+        return { text, citations: [], model: turn.llm.info.modelId, route: decided };
+      }
+      if (route.tool === null) return yield* this.compose(turn, decided, undefined);
+      return yield* this.groundedAnswer(turn, query, decided);
+    }
+    const { record, output } = await this.runTool(turn, route.tool, route.arguments, route.rule, 1);
+    yield { type: 'tool_call', call: record };
+    if (turn.llm.info.kind === 'llm') return yield* this.compose(turn, decided, { name: route.tool, content: output ? output.content : `ERRO: ${record.error}` });
+    const text = output ? output.reply : explainFailure(route.tool, record.error ?? 'erro desconhecido');
+    for (const part of words(text)) yield { type: 'token', text: part };
+    return { text, citations: [], model: turn.llm.info.modelId, route: decided };
+  }
+
+  /** The knowledge base route: the grounded /v1/ask pipeline on the standalone question, streamed. */
+  private async *groundedAnswer(turn: Turn, question: string, route: ChatResult['route']) {
+    const ctx = this.toolContext(turn, 1);
+    const t = performance.now();
+    let result: AskResult | undefined;
+    for await (const e of this.knowledgeBase.answerStream(question, ctx)) {
+      if (e.type === 'token') yield { type: 'token' as const, text: e.text };
+      else if (e.type === 'done') result = e.result;
+    }
+    if (!result) throw new Error('the knowledge base answer ended without a result');
+    const record: ToolCallRecord = { name: 'knowledge_base_search', arguments: { query: question }, ok: true, ms: ms(t), chosen_by: route.rule ?? undefined };
+    turn.toolCalls.push(record);
+    yield { type: 'tool_call' as const, call: record };
+    turn.timings.retrieve_ms += result.timings.embed_ms + result.timings.search_ms;
+    turn.timings.generate_ms += result.timings.generate_ms;
+    if (result.usage.total_tokens > 0 || result.timings.generate_ms > 0) {
+      turn.calls.push({ operation: 'chat', model: result.model, promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens, ms: result.timings.generate_ms });
+    }
+    return { text: result.answer, citations: result.citations, model: result.model, abstained: result.abstained, route };
+  }
+
+  /** A model without tool calling writes the reply from the conversation and, if a tool ran, its result. */
+  private async *compose(turn: Turn, route: ChatResult['route'], tool: { name: string; content: string } | undefined) {
+    const cfg = this.config.conversation;
+    const system = fill(cfg.templates.system, { refusal: this.config.generation.ask.refusal, summary: turn.summary ? `Resumo da conversa até aqui:\n${turn.summary}` : '' });
+    const messages: ChatMessage[] = [{ role: 'system', content: system }, ...turn.window];
+    if (tool) messages.push({ role: 'user', content: fill(cfg.templates.toolResult, { tool: tool.name, result: tool.content }) });
+    const t = performance.now();
+    let generation: Generation | undefined;
+    for await (const e of turn.llm.stream(messages, { signal: turn.cmd.signal })) {
+      if (e.type === 'delta') yield { type: 'token' as const, text: e.text };
+      else generation = e.generation;
+    }
+    if (!generation) throw new Error('LLM stream ended without a final event');
+    this.account(turn, 'chat', generation, ms(t));
+    return { text: generation.text.trim(), citations: [] as ChatCitation[], model: generation.model, route };
+  }
+
+  private async generate(turn: Turn, operation: string, messages: ChatMessage[], tools?: Array<Tool['definition']>): Promise<Generation> {
+    const t = performance.now();
+    const g = await turn.llm.generate(messages, { signal: turn.cmd.signal, ...(tools?.length ? { tools } : {}) });
+    this.account(turn, operation, g, ms(t));
+    return g;
+  }
+
+  private account(turn: Turn, operation: string, g: Generation, took: number): void {
+    turn.timings.generate_ms += took;
+    turn.calls.push({ operation, model: g.model, promptTokens: g.usage.promptTokens, completionTokens: g.usage.completionTokens, ms: took });
+  }
+
+  private async runTool(turn: Turn, name: string, args: Record<string, unknown>, chosenBy: string, nextPassageNumber: number): Promise<{ record: ToolCallRecord; output?: ToolOutput }> {
+    const tool = this.tools.find((t) => t.definition.name === name);
+    const t = performance.now();
+    let output: ToolOutput | undefined;
+    let error: string | undefined;
+    try {
+      if (!tool) throw new DomainError('CONVERSATION.TOOL_UNKNOWN', 'invalid', `no tool named "${name}" is enabled`);
+      output = await tool.run(args, this.toolContext(turn, nextPassageNumber));
+    } catch (e) {
+      if (!(e instanceof DomainError) || turn.cmd.signal?.aborted) throw e;
+      error = e.message; // explained to the user (or the model), never a failed request
+    }
+    const took = ms(t);
+    if (name === 'knowledge_base_search') turn.timings.retrieve_ms += took;
+    else turn.timings.tool_ms += took;
+    const record: ToolCallRecord = { name, arguments: args, ok: !error, ms: took, ...(error ? { error } : {}), chosen_by: chosenBy, ...(output?.period ? { period: output.period } : {}) };
+    turn.toolCalls.push(record);
+    return { record, output };
+  }
+
+  private toolContext(turn: Turn, nextPassageNumber: number): ToolContext {
+    return { collection: turn.collection, userId: turn.cmd.userId, signal: turn.cmd.signal, nextPassageNumber };
+  }
+
+  private enabled(name: string): boolean {
+    return this.tools.some((t) => t.definition.name === name);
+  }
+
+  /** Stores the turn (and the new summary) and the usage rows in one transaction, logs it, and builds the result. */
+  private async finish(turn: Turn, answer: { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] }): Promise<ChatResult> {
+    const { cmd } = turn;
+    const cfg = this.config.conversation;
+    const persist = cmd.persist ?? true;
+    const userMessage = { role: 'user' as const, content: cmd.message, citations: [], tool_calls: [], rewritten_query: turn.rewritten, model: null };
+    const reply = { role: 'assistant' as const, content: answer.text, citations: answer.citations, tool_calls: turn.toolCalls, rewritten_query: null, model: answer.model };
+    const summary = persist ? await this.nextSummary(turn, [userMessage, reply]) : undefined;
+    let cost: number | null = 0;
+    await this.tx.run(async () => {
+      if (persist) {
+        if (!turn.conversation) await this.store.create({ id: turn.conversationId, userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection });
+        await this.store.appendTurn(turn.conversationId, [userMessage, reply], summary);
+      }
+      const costs: Array<number | null> = [];
+      for (const c of turn.calls) {
+        costs.push(
+          await this.usage.record({ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId }),
+        );
+      }
+      cost = sumCosts(costs);
+    });
+    const promptTokens = turn.calls.reduce((a, c) => a + c.promptTokens, 0);
+    const completionTokens = turn.calls.reduce((a, c) => a + c.completionTokens, 0);
+    const context = [...(turn.summary ? [turn.summary] : []), ...turn.window.map((m) => m.content)];
+    const memory = [...turn.window, { role: 'assistant' as const, content: answer.text }]
+      .filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role === 'user' || m.role === 'assistant')
+      .slice(-cfg.memory.windowTurns * 2)
+      .map((m) => ({ role: m.role, content: m.content }));
+    const totalMs = ms(turn.started);
+    this.logger.log(
+      {
+        user_id: cmd.userId,
+        conversation_id: turn.conversationId,
+        request_id: cmd.requestId,
+        prompt: cfg.logPromptChars ? cmd.message.slice(0, cfg.logPromptChars) : undefined,
+        tokens_used: promptTokens + completionTokens,
+        time_ms: totalMs,
+        tool_called: turn.toolCalls.map((c) => c.name).join(',') || null,
+        route: answer.route.rule ?? answer.route.decided_by,
+        model: answer.model,
+      },
+      'chat turn',
+    );
+    return {
+      response: answer.text,
+      model: answer.model,
+      tokens_used: promptTokens + completionTokens,
+      context_size: context.length,
+      context_tokens: context.reduce((a, c) => a + estimateTokens(c), 0),
+      memory,
+      conversation_id: turn.conversationId,
+      rewritten_query: turn.rewritten,
+      citations: answer.citations,
+      tool_calls: turn.toolCalls,
+      route: answer.route,
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens },
+      timings: { ...turn.timings, total_ms: totalMs },
+      cost_usd: cost,
+      ...(answer.abstained ? { abstained: answer.abstained } : {}),
+    };
+  }
+
+  /** Past the window, the oldest whole turns are folded into the rolling summary (by the model when there is one). */
+  private async nextSummary(turn: Turn, added: Array<Pick<StoredMessage, 'role' | 'content'>>): Promise<{ text: string; summarizedCount: number } | undefined> {
+    const cfg = this.config.conversation.memory;
+    if (turn.cmd.history) return undefined;
+    const unsummarized = [...turn.stored, ...added];
+    const excess = unsummarized.length - cfg.windowTurns * 2;
+    if (excess <= 0) return undefined;
+    const folded = unsummarized.slice(0, excess + (excess % 2));
+    const base = turn.conversation?.summarizedCount ?? 0;
+    let text: string;
+    if (turn.llm.info.kind === 'llm') {
+      const history = folded.map((m) => `${m.role === 'user' ? 'Usuário' : 'Assistente'}: ${m.content}`).join('\n');
+      const g = await this.generate(turn, 'summary', [
+        { role: 'user', content: fill(this.config.conversation.templates.summary, { summary: turn.summary || '(nenhum)', history, max_chars: String(cfg.summaryMaxChars) }) },
+      ]);
+      text = g.text.trim().slice(0, cfg.summaryMaxChars) || foldIntoSummary(turn.summary, folded, cfg.summaryMaxChars);
+    } else {
+      text = foldIntoSummary(turn.summary, folded, cfg.summaryMaxChars);
+    }
+    return { text, summarizedCount: base + folded.length };
+  }
+}
+
+/** The previous question of the conversation and the period its sales answer covered, if any. */
+function previousTurn(stored: StoredMessage[], history: ChatMessage[]): PreviousTurn | undefined {
+  for (let i = stored.length - 1; i >= 0; i--) {
+    if (stored[i].role !== 'user') continue;
+    const period = stored[i + 1]?.tool_calls.find((c) => c.period)?.period;
+    return { query: stored[i].rewritten_query ?? stored[i].content, period };
+  }
+  const lastUser = [...history].reverse().find((m) => m.role === 'user');
+  return lastUser ? { query: lastUser.content } : undefined;
+}
+
+function explainFailure(tool: string, reason: string): string {
+  const what = tool === 'sales_data' ? 'os dados de vendas' : tool === 'market_data' ? 'as cotações' : 'a ferramenta';
+  return `Não consegui consultar ${what} agora: ${reason}. Tente de novo em instantes ou reformule a pergunta.`;
+}
+
+function words(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [];
+}

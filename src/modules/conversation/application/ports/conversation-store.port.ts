@@ -1,0 +1,20 @@
+import type { Conversation, StoredMessage } from '../../domain/conversation';
+
+export type NewMessage = Omit<StoredMessage, 'created_at'>;
+
+/** Conversation memory, per user, in Postgres (replicas share it; it survives restarts). */
+export interface ConversationStore {
+  /** The conversation if it exists and belongs to this user; null otherwise (another user's id reads as unknown). */
+  find(id: string, userId: string): Promise<Conversation | null>;
+  create(c: { id: string; userId: string; title: string; collection: string }): Promise<Conversation>;
+  list(userId: string, limit: number, offset: number): Promise<{ items: Conversation[]; total: number }>;
+  /** Messages in order; `after` skips the first N (those already in the summary). */
+  messages(id: string, after?: number): Promise<StoredMessage[]>;
+  /** Appends a user message and its reply together, and the new summary, in one transaction. */
+  appendTurn(id: string, turn: [NewMessage, NewMessage], summary?: { text: string; summarizedCount: number }): Promise<void>;
+  delete(id: string, userId: string): Promise<boolean>;
+  /** Every conversation of a user; returns how many went. */
+  deleteUser(userId: string): Promise<number>;
+}
+
+export const CONVERSATION_STORE = Symbol('CONVERSATION_STORE');

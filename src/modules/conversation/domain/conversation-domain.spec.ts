@@ -1,0 +1,80 @@
+import { rewriteFollowUp } from './follow-up';
+import { currencyCodes, routeMessage } from './intent-router';
+import { formatBrl } from './money';
+import { parsePeriod } from './periods';
+import { salesQueryFrom, SalesVocabulary } from './sales';
+
+const now = new Date('2026-04-15T12:00:00Z');
+const vocabulary: SalesVocabulary = {
+  product: ['Notebook Pro 14', 'Mouse sem fio'],
+  category: ['Informática', 'Acessórios'],
+  rep: ['Ana Souza', 'Bruno Lima'],
+  region: ['Norte', 'Nordeste', 'Centro-Oeste', 'Sudeste', 'Sul'],
+  channel: ['Loja física', 'E-commerce'],
+};
+
+describe('rule-based follow-up rewrite', () => {
+  it('leaves a standalone question alone', () => {
+    expect(rewriteFollowUp('Qual é o prazo de reembolso de viagens?', { query: 'Quantos dias de férias?' }, now)).toEqual({
+      query: 'Qual é o prazo de reembolso de viagens?',
+      rule: 'standalone',
+    });
+  });
+
+  it('"e no mês anterior?" shifts the previous turn\'s period', () => {
+    const previous = { query: 'Quais foram as vendas do mês passado?', period: parsePeriod('mês passado', now) };
+    const r = rewriteFollowUp('e no mês anterior?', previous, now);
+    expect(r).toEqual({ query: 'Quais foram as vendas em fevereiro de 2026?', rule: 'period_replaced' });
+  });
+
+  it('appends a modifier to the previous question', () => {
+    expect(rewriteFollowUp('e por região?', { query: 'Quais foram as vendas do mês passado?' }, now).query).toBe('Quais foram as vendas do mês passado por região?');
+  });
+
+  it('"e quanto custa?" carries the previous subject', () => {
+    const r = rewriteFollowUp('e quanto custa?', { query: 'Qual é o modelo da máquina de café da copa?' }, now);
+    expect(r.rule).toBe('subject_carried');
+    expect(r.query).toBe('Quanto custa o modelo da máquina de café da copa?');
+  });
+
+  it('with no previous turn there is nothing to carry', () => {
+    expect(rewriteFollowUp('e quanto custa?', undefined, now).rule).toBe('standalone');
+  });
+});
+
+describe('offline intent router', () => {
+  it('routes sales questions with their breakdown, top N, filters and period', () => {
+    expect(routeMessage('Quais foram as vendas do mês passado?', vocabulary)).toMatchObject({ tool: 'sales_data', rule: 'sales_words', arguments: { metric: 'revenue' } });
+    expect(routeMessage('Top 3 produtos em março', vocabulary)).toMatchObject({ tool: 'sales_data', arguments: { group_by: 'product', limit: 3 } });
+    expect(routeMessage('vendas da região Sul por vendedor', vocabulary)).toMatchObject({ tool: 'sales_data', arguments: { group_by: 'rep', region: 'Sul' } });
+    expect(routeMessage('Qual produto mais vendeu no 1º trimestre?', vocabulary).arguments).toMatchObject({ group_by: 'product', limit: 1 });
+  });
+
+  it('routes quotes by words and codes, and everything else to the knowledge base', () => {
+    expect(routeMessage('Qual a cotação do dólar hoje?', vocabulary)).toMatchObject({ tool: 'market_data', arguments: { pairs: ['USD-BRL'] } });
+    expect(currencyCodes('quanto está o EUR e a libra?')).toEqual(['EUR', 'GBP']);
+    expect(routeMessage('Quantos dias de férias eu tenho?', vocabulary)).toMatchObject({ tool: 'knowledge_base_search', rule: 'default_knowledge_base' });
+    expect(routeMessage('obrigado!', vocabulary)).toMatchObject({ tool: null, rule: 'smalltalk' });
+  });
+});
+
+describe('sales tool arguments', () => {
+  it('validates into a whitelisted query', () => {
+    const q = salesQueryFrom({ metric: 'revenue', group_by: 'product', period: 'março de 2026', limit: 3, region: 'sul' }, vocabulary, now, 50);
+    expect(q).toMatchObject({ metric: 'revenue', groupBy: 'product', limit: 3, filters: { region: 'Sul' }, period: { from: '2026-03-01', to: '2026-04-01' } });
+  });
+
+  it.each([
+    [{ period: 'mês passado', metric: 'DROP TABLE' }, /metric must be one of/],
+    [{ period: 'quando der' }, /could not read the period/],
+    [{ period: 'mês passado', region: 'Marte' }, /no região named "Marte"/],
+    [{ period: 'mês passado', sql: 'SELECT 1' }, /unknown argument/],
+    [{ period: 'mês passado', limit: -2 }, /limit must be a positive integer/],
+  ])('refuses %j', (args, message) => {
+    expect(() => salesQueryFrom(args, vocabulary, now, 50)).toThrow(message);
+  });
+
+  it('formats BRL as a Brazilian reads it', () => {
+    expect(formatBrl(1234.56)).toBe('R$ 1.234,56');
+  });
+});

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { WebSocket } from 'ws';
+import { DomainError } from '../../../../shared/errors/domain-error';
+import { problemFromDomainError } from '../../../../shared/errors/problem-details.filter';
+import { validateDto } from '../../../../shared/errors/validation';
+import { ChatHandler } from '../../application/chat/chat.handler';
+import { chatEventMessage } from '../http/chat.controller';
+import { ChatRequestDto } from '../http/dto/chat.dto';
+
+/**
+ * The chat over a WebSocket at /v1/chat/ws. Send `{"event":"chat","data":{user_id, message, conversation_id?, collection?}}`;
+ * the turn comes back as JSON messages with the SSE route's events: `tool_call`, `token`, `citation`, `done`
+ * (or `error` with a problem+json body). Several turns may be sent on one connection; each message's
+ * events carry its `turn` id (the client's `data.turn` when given).
+ */
+@WebSocketGateway({ path: '/v1/chat/ws' })
+export class ChatGateway implements OnGatewayConnection {
+  private readonly logger = new Logger('ChatWs');
+  private readonly turns = new WeakMap<WebSocket, AbortController>();
+
+  constructor(private readonly chat: ChatHandler) {}
+
+  handleConnection(client: WebSocket): void {
+    const abort = new AbortController();
+    this.turns.set(client, abort);
+    client.on('close', () => abort.abort());
+  }
+
+  @SubscribeMessage('chat')
+  async onChat(@ConnectedSocket() client: WebSocket, @MessageBody() data: unknown): Promise<void> {
+    const turn = isRecord(data) && typeof data.turn === 'string' ? data.turn.slice(0, 100) : randomUUID();
+    const requestId = randomUUID();
+    const send = (event: string, payload: unknown) => {
+      if (client.readyState === client.OPEN) client.send(JSON.stringify({ event, turn, data: payload }));
+    };
+    try {
+      const { turn: _turn, ...fields } = isRecord(data) ? data : { turn: undefined };
+      const body = await validateDto(ChatRequestDto, isRecord(data) ? fields : data, { allowUnknown: false });
+      const events = this.chat.stream({
+        userId: body.user_id,
+        message: body.message,
+        conversationId: body.conversation_id,
+        collection: body.collection,
+        requestId,
+        signal: this.turns.get(client)?.signal,
+      });
+      for await (const e of events) {
+        const m = chatEventMessage(e);
+        send(m.event, m.data);
+      }
+    } catch (e) {
+      if (e instanceof BadRequestException) {
+        const r = e.getResponse() as { message: string; code: string; errors: unknown[] };
+        send('error', { type: 'https://acervo.dev/problems/request-validation', title: 'Bad Request', status: 400, detail: r.message, code: r.code, errors: r.errors, requestId });
+        return;
+      }
+      if (!(e instanceof DomainError)) this.logger.error({ err: e, requestId }, 'chat over WebSocket failed');
+      send(
+        'error',
+        e instanceof DomainError
+          ? { ...problemFromDomainError(e), requestId }
+          : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: 'The chat turn failed.', code: 'INTERNAL', requestId },
+      );
+    }
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

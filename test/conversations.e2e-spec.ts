@@ -1,0 +1,342 @@
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import WebSocket from 'ws';
+import { generateSales, SALES_REPOSITORY, SalesRepository } from '../src/modules/conversation';
+import { parsePeriod } from '../src/modules/conversation/domain/periods';
+import { formatBrl } from '../src/modules/conversation/domain/money';
+import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
+import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
+import { FakeOpenAiServer } from './support/fake-openai.server';
+
+const KB = [
+  { title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' },
+  { title: 'Equipamentos de TI', text: 'Cada colaborador recebe um notebook Dell Latitude. O notebook custa R$ 6.900 e é trocado a cada três anos.' },
+  { title: 'Política de férias', text: 'O colaborador pode vender até 10 dias de férias por ano. O pedido de férias deve ser feito com 30 dias de antecedência.' },
+];
+
+function parseSse(body: string): Array<[string, Record<string, unknown>]> {
+  return body
+    .split('\n\n')
+    .filter((b) => b.trim())
+    .map((block) => [/^event: (.+)$/m.exec(block)?.[1] ?? 'message', JSON.parse(/^data: (.+)$/m.exec(block)?.[1] ?? '{}')]);
+}
+
+const sse = (r: NodeJS.ReadableStream, cb: (e: Error | null, body: string) => void) => {
+  let data = '';
+  r.on('data', (c: Buffer) => (data += c.toString()));
+  r.on('end', () => cb(null, data));
+};
+
+describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
+  let t: TestApp;
+  let market: FakeAwesomeApiServer;
+  let sales: SalesRepository;
+
+  beforeAll(async () => {
+    market = new FakeAwesomeApiServer();
+    const marketUrl = await market.start();
+    t = await startTestApp({ conversation: { tools: { market_data: { baseUrl: marketUrl, timeoutMs: 300, cacheTtlSeconds: 0 } } } });
+    for (const d of KB) await t.http.post('/v1/documents').send(d).expect(201);
+    sales = t.app.get<SalesRepository>(SALES_REPOSITORY);
+    await sales.replaceAll(generateSales(new Date(), 18, 7));
+  });
+  afterAll(async () => {
+    await t.close();
+    await market.close();
+  });
+
+  it('holds a conversation: the follow-up is rewritten from the first turn and answered from the right document', async () => {
+    const first = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual é a máquina de café da copa?' }).expect(200);
+    expect(first.body).toMatchObject({ conversation_id: expect.any(String), rewritten_query: null, model: 'extractive:extractive-v1', route: { decided_by: 'rules', rule: 'default_knowledge_base' } });
+    expect(first.body.response).toMatch(/Saeco Xelsis/);
+    expect(first.body.citations[0].title).toBe('Copa do escritório');
+
+    const second = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'e quanto custa?', conversation_id: first.body.conversation_id }).expect(200);
+    expect(second.body.rewritten_query).toMatch(/quanto custa.*m[aá]quina de caf[eé] da copa/i);
+    expect(second.body.response).toMatch(/12\.400/);
+    expect(second.body.citations.map((c: { title: string }) => c.title)).toEqual(['Copa do escritório']);
+    expect(second.body.tool_calls).toEqual([expect.objectContaining({ name: 'knowledge_base_search', ok: true, arguments: { query: second.body.rewritten_query } })]);
+    expect(second.body.memory).toHaveLength(4);
+    expect(second.body.context_size).toBe(3); // two stored messages + this one
+    expect(second.body).toMatchObject({ tokens_used: expect.any(Number), cost_usd: 0, usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) } });
+    expect(Object.keys(second.body.timings)).toEqual(['retrieve_ms', 'tool_ms', 'generate_ms', 'total_ms']);
+
+    const stored = await t.http.get(`/v1/conversations/${first.body.conversation_id}`).query({ user_id: 'ana' }).expect(200);
+    expect(stored.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(stored.body.messages[2].rewritten_query).toBe(second.body.rewritten_query);
+    expect(stored.body.messages[3].citations[0].title).toBe('Copa do escritório');
+    expect(stored.body.messages[3].tool_calls[0].name).toBe('knowledge_base_search');
+
+    const usage = await t.dataSource.query(`SELECT operation, provider, model, cost_usd FROM usage_records WHERE conversation_id = $1`, [first.body.conversation_id]);
+    expect(usage).toHaveLength(2);
+    expect(usage[0]).toMatchObject({ operation: 'chat', provider: 'extractive', model: 'extractive-v1' });
+  });
+
+  it('answers "Quais foram as vendas do mês passado?" with the SQL total, in BRL, and "e no mês anterior?" from it', async () => {
+    const period = parsePeriod('mês passado', new Date())!;
+    const [{ total }] = await t.dataSource.query(`SELECT sum(amount)::float8 AS total FROM sales WHERE sold_at >= $1 AND sold_at < $2`, [period.from, period.to]);
+    const r = await t.http.post('/v1/chat').send({ user_id: 'bruno', message: 'Quais foram as vendas do mês passado?' }).expect(200);
+    expect(r.body.route).toEqual({ decided_by: 'rules', rule: 'sales_words' });
+    expect(r.body.tool_calls[0]).toMatchObject({ name: 'sales_data', ok: true, period: { from: period.from, to: period.to } });
+    expect(r.body.response).toContain(formatBrl(total));
+    expect(r.body.response).toMatch(/R\$ \d{1,3}(\.\d{3})*,\d{2}/);
+
+    const before = await t.dataSource.query(`SELECT sum(amount)::float8 AS total FROM sales WHERE sold_at >= ($1::date - interval '1 month') AND sold_at < $1::date`, [period.from]);
+    const f = await t.http.post('/v1/chat').send({ user_id: 'bruno', message: 'e no mês anterior?', conversation_id: r.body.conversation_id }).expect(200);
+    expect(f.body.rewritten_query).toMatch(/vendas em \w+ de \d{4}/);
+    expect(f.body.response).toContain(formatBrl(before[0].total));
+  });
+
+  it('"Top 3 produtos" gives the three a SQL ranking gives, and filters by region per rep', async () => {
+    const period = parsePeriod('em março', new Date())!;
+    const top = await t.dataSource.query(`SELECT product FROM sales WHERE sold_at >= $1 AND sold_at < $2 GROUP BY product ORDER BY sum(amount) DESC LIMIT 3`, [period.from, period.to]);
+    const r = await t.http.post('/v1/chat').send({ user_id: 'bruno', message: 'Top 3 produtos em março' }).expect(200);
+    const lines = (r.body.response as string).split('\n').filter((l) => /^\d\. /.test(l));
+    expect(lines.map((l) => l.replace(/^\d\. /, '').replace(/: R\$.*$/, ''))).toEqual(top.map((x: { product: string }) => x.product));
+
+    const bySul = await t.http.post('/v1/chat').send({ user_id: 'bruno', message: 'vendas da região Sul por vendedor no mês passado' }).expect(200);
+    expect(bySul.body.tool_calls[0].arguments).toMatchObject({ group_by: 'rep', region: 'Sul' });
+    expect(bySul.body.response).toMatch(/Carla Mendes|Diego Rocha/);
+    expect(bySul.body.response).not.toMatch(/Ana Souza/);
+  });
+
+  it('quotes currencies from the market API, and explains its timeouts, 500s and unknown pairs (never a 5xx)', async () => {
+    const ok = await t.http.post('/v1/chat').send({ user_id: 'carla', message: 'Qual a cotação do dólar hoje?' }).expect(200);
+    expect(ok.body.tool_calls[0]).toMatchObject({ name: 'market_data', ok: true, arguments: { pairs: ['USD-BRL'] } });
+    expect(ok.body.response).toMatch(/Dólar Americano\/Real Brasileiro \(USD-BRL\): compra R\$ 5,34/);
+
+    market.http.fail({ type: 'hang' });
+    const slow = await t.http.post('/v1/chat').send({ user_id: 'carla', message: 'e o euro?' }).expect(200);
+    expect(slow.body.tool_calls[0]).toMatchObject({ name: 'market_data', ok: false, error: expect.stringMatching(/did not answer within 300 ms/) });
+    expect(slow.body.response).toMatch(/^Não consegui consultar as cotações agora/);
+
+    market.http.fail({ type: 'status', status: 500, body: { status: 500, message: 'erro interno' } });
+    const down = await t.http.post('/v1/chat').send({ user_id: 'carla', message: 'cotação do euro' }).expect(200);
+    expect(down.body.tool_calls[0]).toMatchObject({ ok: false, error: expect.stringMatching(/answered 500/) });
+  });
+
+  it('streams SSE: tool_call, tokens, citations, then done', async () => {
+    const res = await t.http.post('/v1/chat').send({ user_id: 'dora', message: 'Quantos dias de férias posso vender?', stream: true }).buffer(true).parse(sse as never);
+    expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+    const events = parseSse(res.body as string);
+    const names = events.map(([e]) => e);
+    expect(names).toContain('tool_call');
+    expect(names).toContain('token');
+    expect(names.at(-1)).toBe('done');
+    const done = events.at(-1)![1] as { response: string; conversation_id: string };
+    expect(done.response).toMatch(/10 dias/);
+    expect(events.filter(([e]) => e === 'token').map(([, d]) => d.text).join('')).toContain('10 dias');
+  });
+
+  it('carries a whole turn over the WebSocket', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    const events: Array<{ event: string; turn: string; data: Record<string, unknown> }> = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: 'Quantos dias de férias posso vender?', turn: 't1' } })));
+      const onMessage = (m: WebSocket.RawData) => {
+        const e = JSON.parse(m.toString());
+        events.push(e);
+        if (e.event === 'done' || e.event === 'error') {
+          ws.off('message', onMessage);
+          resolve();
+        }
+      };
+      ws.on('message', onMessage);
+      ws.on('error', reject);
+    });
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '' } }));
+    const bad = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+    ws.close();
+    expect(events.every((e) => e.turn === 't1')).toBe(true);
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['tool_call', 'token', 'citation', 'done']));
+    expect((events.at(-1)!.data as { response: string }).response).toMatch(/10 dias/);
+    expect(bad).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION' } });
+  });
+
+  it('keeps each user in their own memory: another user\'s conversation is a 404 everywhere', async () => {
+    const a = await t.http.post('/v1/chat').send({ user_id: 'fabio', message: 'Qual é a máquina de café da copa?' }).expect(200);
+    const id = a.body.conversation_id;
+    expectProblem(await t.http.get(`/v1/conversations/${id}`).query({ user_id: 'gabi' }), 404, 'CONVERSATION.NOT_FOUND');
+    expectProblem(await t.http.post('/v1/chat').send({ user_id: 'gabi', message: 'e quanto custa?', conversation_id: id }), 404, 'CONVERSATION.NOT_FOUND');
+    expectProblem(await t.http.delete(`/v1/conversations/${id}`).query({ user_id: 'gabi' }), 404, 'CONVERSATION.NOT_FOUND');
+    expect((await t.http.get('/v1/conversations').query({ user_id: 'gabi' }).expect(200)).body).toEqual({ items: [], total: 0, limit: 20, offset: 0 });
+    const list = await t.http.get('/v1/conversations').query({ user_id: 'fabio' }).expect(200);
+    expect(list.body).toMatchObject({ total: 1, items: [{ id, user_id: 'fabio', title: 'Qual é a máquina de café da copa?', message_count: 2 }] });
+
+    await t.http.delete(`/v1/conversations/${id}`).query({ user_id: 'fabio' }).expect(204);
+    expectProblem(await t.http.get(`/v1/conversations/${id}`).query({ user_id: 'fabio' }), 404, 'CONVERSATION.NOT_FOUND');
+    await t.http.post('/v1/chat').send({ user_id: 'fabio', message: 'oi' }).expect(200);
+    expect((await t.http.delete('/v1/users/fabio/memory').expect(200)).body).toEqual({ user_id: 'fabio', conversations_deleted: 1 });
+    expect((await t.http.get('/v1/conversations').query({ user_id: 'fabio' })).body.total).toBe(0);
+  });
+
+  it('refuses bad input with problem+json and writes nothing', async () => {
+    const before = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages');
+    expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: '   ' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'x'.repeat(4001) }), 400, 'CONVERSATION.MESSAGE_TOO_LONG');
+    expectProblem(await t.http.post('/v1/chat').send({ message: 'oi' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'oi', conversation_id: '5f0c3b1e-0000-4000-8000-000000000000' }), 404, 'CONVERSATION.NOT_FOUND');
+    expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'oi', conversation_id: 'nope' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await t.http.get('/v1/conversations/nope').query({ user_id: 'ana' }), 400, 'REQUEST.VALIDATION');
+    expectProblem(await t.http.get('/v1/conversations'), 400, 'REQUEST.VALIDATION');
+    expect(await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages')).toEqual(before);
+  });
+});
+
+describe('/v1/chat: memory survives a restart; summaries', () => {
+  it('the conversation is still there after the app restarts on the same database', async () => {
+    const a = await startTestApp({ conversation: { memory: { windowTurns: 1 } } });
+    const first = await a.http.post('/v1/documents').send(KB[0]).expect(201);
+    expect(first.body).toBeTruthy();
+    const c1 = await a.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual é a máquina de café da copa?' }).expect(200);
+    const id = c1.body.conversation_id;
+    await a.http.post('/v1/chat').send({ user_id: 'ana', message: 'e quanto custa?', conversation_id: id }).expect(200);
+    await a.close({ keepData: true });
+
+    const b = await startTestApp({ conversation: { memory: { windowTurns: 1 } } }, { dataDir: a.dataDir, reset: false });
+    try {
+      const stored = await b.http.get(`/v1/conversations/${id}`).query({ user_id: 'ana' }).expect(200);
+      expect(stored.body.messages).toHaveLength(4);
+      // window of one turn: the first turn was folded into the summary when the second was stored
+      expect(stored.body.summarized_count).toBe(2);
+      expect(stored.body.summary).toMatch(/Usuário: Qual é a máquina de café da copa\? → .*Saeco Xelsis/);
+      const third = await b.http.post('/v1/chat').send({ user_id: 'ana', message: 'e quem faz a manutenção?', conversation_id: id }).expect(200);
+      expect(third.body.context_size).toBe(4); // summary + the last turn (2) + this message
+      expect(third.body.response).toMatch(/Cafés do Sul/);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real tool_calls)', () => {
+  let t: TestApp;
+  let fake: FakeOpenAiServer;
+  let market: FakeAwesomeApiServer;
+
+  beforeAll(async () => {
+    fake = new FakeOpenAiServer({ chatModels: ['gpt-4o-mini'] });
+    const baseUrl = await fake.start();
+    market = new FakeAwesomeApiServer();
+    const marketUrl = await market.start();
+    t = await startTestApp({
+      generation: { llm: { provider: 'openai', maxRetries: 0, openai: { baseUrl, apiKey: 'sk-test', model: 'gpt-4o-mini' } } },
+      conversation: { tools: { market_data: { baseUrl: marketUrl, cacheTtlSeconds: 0 } } },
+    });
+    await t.http.post('/v1/documents').send(KB[0]).expect(201);
+    fake.http.requests.length = 0;
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+    await market.close();
+  });
+
+  it('the model asks for knowledge_base_search, reads the passages, answers with a verified citation; usage is priced', async () => {
+    fake.reply(
+      { content: '', toolCalls: [{ name: 'knowledge_base_search', arguments: { query: 'máquina de café da copa' } }] },
+      'A máquina de café da copa é uma Saeco Xelsis e custou R$ 12.400. [1]',
+    );
+    const r = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual é a máquina de café da copa e quanto custou?' }).expect(200);
+    expect(r.body.route).toEqual({ decided_by: 'model', rule: null });
+    expect(r.body.tool_calls).toEqual([expect.objectContaining({ name: 'knowledge_base_search', ok: true, chosen_by: 'model' })]);
+    expect(r.body.response).toBe('A máquina de café da copa é uma Saeco Xelsis e custou R$ 12.400. [1]');
+    expect(r.body.citations[0]).toMatchObject({ n: 1, title: 'Copa do escritório' });
+    const calls = fake.http.requests.filter((q) => q.path.endsWith('/chat/completions'));
+    expect(calls).toHaveLength(2);
+    const firstBody = calls[0].body as { tools: Array<{ type: string; function: { name: string } }> };
+    expect(firstBody.tools.map((x) => x.function.name).sort()).toEqual(['knowledge_base_search', 'market_data', 'sales_data']);
+    const second = calls[1].body as { messages: Array<{ role: string; tool_call_id?: string; content: string }> };
+    const toolMsg = second.messages.find((m) => m.role === 'tool')!;
+    expect(toolMsg.tool_call_id).toMatch(/^call_/);
+    expect(toolMsg.content).toMatch(/\[1\] Copa do escritório/);
+    // gpt-4o-mini: $0.15 / $0.60 per 1M tokens
+    const u = r.body.usage;
+    expect(r.body.cost_usd).toBeCloseTo((u.prompt_tokens * 0.15 + u.completion_tokens * 0.6) / 1e6, 8);
+    const rows = await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE conversation_id = $1 AND provider = 'openai'`, [r.body.conversation_id]);
+    expect(rows[0].n).toBe(2);
+  });
+
+  it('a bad tool argument is a tool error the model explains, not a failed request', async () => {
+    fake.reply({ content: '', toolCalls: [{ name: 'sales_data', arguments: { period: 'mês passado', metric: 'lucro' } }] }, 'Não consegui consultar: métrica inválida.');
+    const r = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual foi o lucro do mês passado?' }).expect(200);
+    expect(r.body.tool_calls[0]).toMatchObject({ name: 'sales_data', ok: false, error: expect.stringMatching(/metric must be one of/) });
+    const calls = fake.http.requests.filter((q) => q.path.endsWith('/chat/completions'));
+    const last = calls.at(-1)!.body as { messages: Array<{ role: string; content: string }> };
+    expect(last.messages.find((m) => m.role === 'tool')!.content).toMatch(/^ERRO: .*metric must be one of/);
+  });
+
+  it('with the LLM down: a clear 5xx problem and nothing written half', async () => {
+    const before = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages');
+    fake.http.fail({ type: 'status', status: 500, body: { error: { message: 'boom', type: 'server_error' } } }, { times: 5 });
+    const res = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual é a máquina de café?' });
+    expect([502, 503]).toContain(res.status);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages')).toEqual(before);
+  });
+});
+
+describe('OpenAI-compatible API with the official openai client', () => {
+  let t: TestApp;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const d of KB) await t.http.post('/v1/documents').send(d).expect(201);
+    await t.http.post('/v1/documents').send({ ...KB[2], collection: 'rh' }).expect(201);
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => t.close());
+
+  it('lists acervo models per collection', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(expect.arrayContaining(['acervo', 'acervo:rh']));
+  });
+
+  it('answers JSON with citations in choices[0].message.citations, and stores the turn for `user`', async () => {
+    const r = await client.chat.completions.create({ model: 'acervo', user: 'hugo', messages: [{ role: 'user', content: 'Quantos dias de férias posso vender?' }] });
+    expect(r.object).toBe('chat.completion');
+    expect(r.choices[0].message.content).toMatch(/10 dias/);
+    const citations = (r.choices[0].message as unknown as { citations: Array<{ title: string }> }).citations;
+    expect(citations[0].title).toBe('Política de férias');
+    expect(r.usage!.total_tokens).toBe(r.usage!.prompt_tokens + r.usage!.completion_tokens);
+    const list = await t.http.get('/v1/conversations').query({ user_id: 'hugo' }).expect(200);
+    expect(list.body.total).toBe(1);
+  });
+
+  it('streams chunks whose last carries the citations, then [DONE]; the model name picks the collection', async () => {
+    const stream = await client.chat.completions.create({ model: 'acervo:rh', stream: true, messages: [{ role: 'user', content: 'Com quantos dias de antecedência peço férias?' }] });
+    let text = '';
+    let last: OpenAI.Chat.Completions.ChatCompletionChunk | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      last = chunk;
+    }
+    expect(text).toMatch(/30 dias/);
+    expect(last!.choices[0].finish_reason).toBe('stop');
+    expect((last!.choices[0].delta as unknown as { citations: Array<{ title: string }> }).citations[0].title).toBe('Política de férias');
+  });
+
+  it('uses the earlier messages as context for a follow-up', async () => {
+    const r = await client.chat.completions.create({
+      model: 'acervo',
+      messages: [
+        { role: 'user', content: 'Qual é a máquina de café da copa?' },
+        { role: 'assistant', content: 'A máquina de café da copa é uma Saeco Xelsis. [1]' },
+        { role: 'user', content: 'e quanto custa?' },
+      ],
+    });
+    expect(r.choices[0].message.content).toMatch(/12\.400/);
+    expect((r as unknown as { acervo: { rewritten_query: string } }).acervo.rewritten_query).toMatch(/máquina de café/);
+  });
+
+  it('refuses an unknown model name with a 400 the client reports', async () => {
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'oi' }] })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+void SERVER_MODE;
