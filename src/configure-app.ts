@@ -8,7 +8,7 @@ import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
+import { answerClientErrors, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
 import { assignRequestId } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
@@ -16,6 +16,8 @@ import type { DestinationStream } from 'pino';
 /** Everything main.ts and the e2e tests share, so tests see what production sees. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
+  // What Node's HTTP parser refuses (a head past 16 KB, a URL too long, bytes that are not HTTP) answered as problem+json.
+  answerClientErrors(app.getHttpServer());
   // First: a request past http.backpressure.maxInFlight is answered 503 before anything else runs.
   const shedder = new LoadShedder(config.http.backpressure);
   app.use(shedder.middleware);
