@@ -60,6 +60,11 @@ export class AskController {
         e instanceof DomainError
           ? problemFromDomainError(e)
           : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: 'The answer stream failed.', code: 'INTERNAL' };
+      if (abort.signal.aborted) {
+        // the client closed the stream: routine, not a server error (and there is nobody to send an error event to)
+        this.logger.debug('client closed the answer stream');
+        return;
+      }
       if (!(e instanceof DomainError)) this.logger.error({ err: e }, 'ask stream failed');
       send('error', { ...problem, requestId: (req as Request & { id?: string }).id });
     } finally {
