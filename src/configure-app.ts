@@ -9,7 +9,7 @@ import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from '.
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
 import { answerClientErrors, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
-import { assignRequestId } from './shared/logging';
+import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
 
@@ -79,7 +79,13 @@ function orderedTags(document: OpenAPIObject): TagObject[] {
 }
 
 export async function createApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  // Until configureApp attaches the pino logger, Nest logs through the boot logger: the same format, and a failed
+  // boot (the data dir held by another process) is one line, not a coloured stack trace.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), {
+    logger: bootLogger(config, opts.logDestination),
+    bodyParser: false,
+    abortOnError: false,
+  });
   configureApp(app, config);
   return app;
 }
