@@ -1,4 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
+import JSZip from 'jszip';
 import type supertest from 'supertest';
 import { startTestApp, TestApp } from './support/app';
 import {
@@ -340,6 +341,20 @@ describe('OpenAPI document and Swagger UI', () => {
     const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
     const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
     const text = { title: 'Política de férias', text: 'Trinta dias de férias por ano.' };
+    // ingestion.limits: a CSV one column too wide, and a .docx whose document.xml inflates to 51 MiB (156 KB zipped)
+    const wide = Array.from({ length: 501 }, (_, i) => `c${i}`).join(',');
+    const zip = new JSZip();
+    zip.file(
+      '_rels/.rels',
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    );
+    zip.file('word/document.xml', Buffer.alloc(51 * 2 ** 20, '<w:p><w:r><w:t>a</w:t></w:r></w:p>'));
+    const docxBomb = await zip.generateAsync({
+      type: 'nodebuffer',
+      compression: 'DEFLATE',
+      compressionOptions: { level: 9 },
+    });
     // Requests that provoke a documented example, keyed by route and code, and by summary where a route documents
     // one code twice (bodies as in the examples' summaries).
     const replays: Array<[string, string, string, Send, string?]> = [
@@ -436,6 +451,51 @@ describe('OpenAPI document and Swagger UI', () => {
         raw('application/x-www-form-urlencoded', 'query=horário'),
       ],
       ['post', '/v1/ask', 'REQUEST.VALIDATION', json({ question: 'horário', top_k: 80 })],
+      [
+        'post',
+        '/v1/ask',
+        'REQUEST.JSON_TOO_DEEP',
+        json({ question: 'Qual é o horário do suporte?', filters: nested(40) }),
+      ],
+      ['post', '/v1/ask', 'REQUEST.INVALID_TEXT', json({ question: 'Qual é o horário do suporte? \ud800' })],
+      [
+        'post',
+        '/v1/ask',
+        'REQUEST.JSON_TOO_MANY_KEYS',
+        json({ question: 'Qual é o horário do suporte?', filters: keys(1500) }),
+      ],
+      [
+        'post',
+        '/v1/ask',
+        'REQUEST.VALIDATION',
+        json({ question: 'Qual é o horário do suporte?', filters: keys(33) }),
+        'filters naming more keys than retrieval.filters.maxKeys (32)',
+      ],
+      [
+        'post',
+        '/v1/documents',
+        'INGESTION.TOO_MANY_COLUMNS',
+        (req) => req.attach('files', Buffer.from(`${wide}\n${wide}\n`), 'planilha-larga.csv'),
+      ],
+      [
+        'post',
+        '/v1/documents',
+        'INGESTION.TOO_MANY_RECORDS',
+        (req) =>
+          req.attach(
+            'files',
+            Buffer.from(
+              `nome,texto\n${Array.from({ length: 10_001 }, (_, i) => `n${i},linha ${i}`).join('\n')}\n`,
+            ),
+            'cadastro.csv',
+          ),
+      ],
+      [
+        'post',
+        '/v1/documents',
+        'INGESTION.DECOMPRESSED_TOO_LARGE',
+        (req) => req.attach('files', docxBomb, 'relatorio.docx'),
+      ],
       [
         'post',
         '/v1/ask',
