@@ -20,8 +20,11 @@ async function main(): Promise<void> {
     app = await createApp(config);
     await app.listen(config.app.port);
   } catch (e) {
-    // One line in the configured format (JSON with LOG_FORMAT=json), never a stack trace: a refused start is routine.
-    bootLogger(config).fatal?.(`acervo failed to start: ${(e as Error).message}`, 'Bootstrap');
+    // One line in the configured format (JSON with LOG_FORMAT=json), no stack trace: a refused start is routine
+    // (the stack follows at debug, for a boot that fails for another reason).
+    const log = bootLogger(config);
+    log.fatal?.(`acervo failed to start: ${(e as Error).message}`, 'Bootstrap');
+    log.debug?.(String((e as Error).stack), 'Bootstrap');
     process.exit(1);
   }
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
