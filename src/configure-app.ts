@@ -9,8 +9,8 @@ import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
-import { assignRequestId } from './shared/logging';
+import { answerClientErrors, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
+import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
 
@@ -19,6 +19,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useLogger(app.get(Logger));
   // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port.
   app.useWebSocketAdapter(new WsAdapter(app));
+  // What Node's HTTP parser refuses (a head past 16 KB, a URL too long, bytes that are not HTTP) answered as problem+json.
+  answerClientErrors(app.getHttpServer());
   // First: a request past http.backpressure.maxInFlight is answered 503 before anything else runs.
   const shedder = new LoadShedder(config.http.backpressure);
   app.use(shedder.middleware);
@@ -80,7 +82,13 @@ function orderedTags(document: OpenAPIObject): TagObject[] {
 }
 
 export async function createApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  // Until configureApp attaches the pino logger, Nest logs through the boot logger: the same format, and a failed
+  // boot (the data dir held by another process) is one line, not a coloured stack trace.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), {
+    logger: bootLogger(config, opts.logDestination),
+    bodyParser: false,
+    abortOnError: false,
+  });
   configureApp(app, config);
   return app;
 }

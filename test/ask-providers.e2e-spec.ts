@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FakeOpenAiServer } from './support/fake-openai.server';
@@ -22,6 +23,7 @@ async function closedPort(): Promise<number> {
 describe('/v1/ask through a network LLM (OpenAI wire format on 127.0.0.1)', () => {
   const fake = new FakeOpenAiServer({ apiKey: 'sk-test-123456789' });
   let t: TestApp;
+  const logLines: string[] = [];
   beforeAll(async () => {
     await fake.start();
     t = await startTestApp({
@@ -34,13 +36,35 @@ describe('/v1/ask through a network LLM (OpenAI wire format on 127.0.0.1)', () =
           openai: { baseUrl: fake.baseUrl, apiKey: 'sk-test-123456789', model: 'gpt-4o-mini' },
         },
       },
-    });
+    }, { onLog: (line) => logLines.push(line) });
     for (const d of KB) await t.http.post('/v1/documents').send({ ...d, collection: 'kb' }).expect(201);
   });
   afterEach(() => fake.reset());
   afterAll(async () => {
     await t.close();
     await fake.close();
+  });
+
+  it.each([
+    ['its answer stream after the first event', true],
+    ['its connection while the answer is generated', false],
+  ])('a client that closes %s is not logged as a server error (issue 12), and the next ask is answered', async (_what, stream) => {
+    fake.fail(stream ? { type: 'stream-stall', afterDeltas: 2 } : { type: 'hang' }, { times: 1 });
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const before = logLines.length;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ask', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.once('data', () => (req.destroy(), resolve())); // the first event arrived: the user closes the tab
+      });
+      req.on('error', (e) => (e.message === 'socket hang up' ? resolve() : reject(e)));
+      req.end(JSON.stringify({ question: QUESTION, collection: 'kb', stream }));
+      if (!stream) setTimeout(() => req.destroy(), 300);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const errors = logLines.slice(before).map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
+    expect(errors).toEqual([]);
+    expect((await t.http.post('/v1/ask').send({ question: QUESTION, collection: 'kb' })).status).toBe(200);
   });
 
   it('sends a grounded prompt from the config templates and returns verified citations with the provider usage', async () => {

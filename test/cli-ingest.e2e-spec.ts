@@ -532,6 +532,22 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
     expect(statSync(CLI).mode & 0o111).toBe(0o111);
   }, 120_000);
 
+  it('a second server on the held data dir is refused in one JSON line with LOG_FORMAT=json, no stack trace (issue 12)', async () => {
+    const env = { ...process.env, APP_PROFILES: 'test', DATA_DIR: serverDir, DATABASE_URL: '', PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info' };
+    const started = await execFileAsync(process.execPath, [join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env, timeout: 60_000 }).then(
+      () => ({ code: 0, out: '' }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+    );
+    expect(started.code).toBe(1);
+    expect(started.out.includes('\u001b[')).toBe(false); // no colours
+    expect(started.out).not.toMatch(/\n\s+at |ExceptionHandler/);
+    const lines = started.out.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
+    const failures = lines.filter((l) => l.level >= 50);
+    expect(failures).toEqual([
+      expect.objectContaining({ level: 60, msg: expect.stringMatching(/^acervo failed to start: The embedded database at .* is in use by another acervo process \(pid \d+\)/) }),
+    ]);
+  });
+
   it('--url to an address where no acervo server answers: one line, exit 1, nothing started', async () => {
     const { code, stdout, stderr } = await runBuilt(['docs/ferias.txt', '--url', 'http://127.0.0.1:1']);
     expect(code).toBe(EXIT_FAILURES);

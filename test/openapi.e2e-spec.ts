@@ -1,6 +1,16 @@
 import Ajv, { type ValidateFunction } from 'ajv';
+import JSZip from 'jszip';
 import type supertest from 'supertest';
 import { startTestApp, TestApp } from './support/app';
+import {
+  MediaType,
+  OpenApiDoc,
+  Operation,
+  operations,
+  requestExample,
+  resolve,
+  Schema,
+} from './support/openapi';
 
 /**
  * The OpenAPI document as a new user meets it: the app's own /docs-json drives these tests. Its examples
@@ -8,54 +18,8 @@ import { startTestApp, TestApp } from './support/app';
  * (documents, search, ask) to a fresh app, and its error examples are replayed against the running app.
  */
 
-interface Schema {
-  $ref?: string;
-  type?: string | string[];
-  format?: string;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  additionalProperties?: boolean | Schema;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-  enum?: unknown[];
-  nullable?: boolean;
-  example?: unknown;
-  default?: unknown;
-}
-interface Example {
-  summary?: string;
-  value: unknown;
-}
-interface MediaType {
-  schema?: Schema;
-  example?: unknown;
-  examples?: Record<string, Example>;
-}
-interface Parameter {
-  name: string;
-  in: string;
-  required?: boolean;
-  schema?: Schema;
-  example?: unknown;
-  examples?: Record<string, Example>;
-}
-interface Operation {
-  tags?: string[];
-  parameters?: Parameter[];
-  requestBody?: { content: Record<string, MediaType> };
-  responses: Record<string, { description?: string; content?: Record<string, MediaType> }>;
-}
-interface OpenApiDoc {
-  tags?: Array<{ name: string; description?: string }>;
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
-}
-
 const ADMIN_KEY = 'chave-admin-do-teste';
 const TAG_ORDER = ['documents', 'search', 'ask', 'conversations', 'models', 'admin', 'health'];
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** OpenAPI 3.0 schemas as JSON Schema for Ajv: `nullable` becomes a null type, `#/components` refs point into the document. */
 function toJsonSchema(node: unknown): unknown {
@@ -88,63 +52,6 @@ function makeAjv(doc: OpenApiDoc): Ajv {
     ajv.addFormat(f, true);
   ajv.addSchema({ $id: 'openapi', components: toJsonSchema(doc.components) });
   return ajv;
-}
-
-function resolve(doc: OpenApiDoc, s: Schema | undefined): Schema | undefined {
-  let cur = s;
-  for (let i = 0; cur?.$ref && i < 10; i++)
-    cur = doc.components.schemas[cur.$ref.replace('#/components/schemas/', '')];
-  return cur;
-}
-
-const MISSING = Symbol('no example');
-
-/**
- * The body Swagger UI puts in "Try it out" when the media type has no example of its own: every property,
- * each from its example (else default, else first enum value). A property with none of those would go out
- * as a placeholder ("string", 0, {"additionalProp1": {}}): reported in `missing`.
- */
-function sampleFromSchema(
-  doc: OpenApiDoc,
-  schema: Schema | undefined,
-  path: string,
-  missing: string[],
-): unknown {
-  const s = resolve(doc, schema);
-  if (!s) return MISSING;
-  if (s.example !== undefined) return s.example;
-  if (s.default !== undefined) return s.default;
-  if (s.enum?.length) return s.enum[0];
-  if (s.properties) {
-    return Object.fromEntries(
-      Object.entries(s.properties).map(([k, p]) => [k, sampleFromSchema(doc, p, `${path}.${k}`, missing)]),
-    );
-  }
-  if (s.type === 'array' && s.items) return [sampleFromSchema(doc, s.items, `${path}[]`, missing)];
-  missing.push(path);
-  return MISSING;
-}
-
-/** What "Try it out" sends for a JSON body: the first named example, else the example, else the sample. */
-function requestExample(
-  doc: OpenApiDoc,
-  op: Operation,
-  where: string,
-  missing: string[] = [],
-): Record<string, unknown> {
-  const media = op.requestBody?.content['application/json'];
-  if (!media) throw new Error(`${where} has no JSON request body`);
-  if (media.examples) return Object.values(media.examples)[0].value as Record<string, unknown>;
-  if (media.example !== undefined) return media.example as Record<string, unknown>;
-  return sampleFromSchema(doc, media.schema, where, missing) as Record<string, unknown>;
-}
-
-function operations(doc: OpenApiDoc): Array<{ path: string; method: string; op: Operation }> {
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => METHODS.includes(method))
-      .map(([method, op]) => ({ path, method, op })),
-  );
 }
 
 describe('OpenAPI document and Swagger UI', () => {
@@ -434,6 +341,20 @@ describe('OpenAPI document and Swagger UI', () => {
     const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
     const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
     const text = { title: 'Política de férias', text: 'Trinta dias de férias por ano.' };
+    // ingestion.limits: a CSV one column too wide, and a .docx whose document.xml inflates to 51 MiB (156 KB zipped)
+    const wide = Array.from({ length: 501 }, (_, i) => `c${i}`).join(',');
+    const zip = new JSZip();
+    zip.file(
+      '_rels/.rels',
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    );
+    zip.file('word/document.xml', Buffer.alloc(51 * 2 ** 20, '<w:p><w:r><w:t>a</w:t></w:r></w:p>'));
+    const docxBomb = await zip.generateAsync({
+      type: 'nodebuffer',
+      compression: 'DEFLATE',
+      compressionOptions: { level: 9 },
+    });
     // Requests that provoke a documented example, keyed by route and code, and by summary where a route documents
     // one code twice (bodies as in the examples' summaries).
     const replays: Array<[string, string, string, Send, string?]> = [
@@ -530,6 +451,51 @@ describe('OpenAPI document and Swagger UI', () => {
         raw('application/x-www-form-urlencoded', 'query=horário'),
       ],
       ['post', '/v1/ask', 'REQUEST.VALIDATION', json({ question: 'horário', top_k: 80 })],
+      [
+        'post',
+        '/v1/ask',
+        'REQUEST.JSON_TOO_DEEP',
+        json({ question: 'Qual é o horário do suporte?', filters: nested(40) }),
+      ],
+      ['post', '/v1/ask', 'REQUEST.INVALID_TEXT', json({ question: 'Qual é o horário do suporte? \ud800' })],
+      [
+        'post',
+        '/v1/ask',
+        'REQUEST.JSON_TOO_MANY_KEYS',
+        json({ question: 'Qual é o horário do suporte?', filters: keys(1500) }),
+      ],
+      [
+        'post',
+        '/v1/ask',
+        'REQUEST.VALIDATION',
+        json({ question: 'Qual é o horário do suporte?', filters: keys(33) }),
+        'filters naming more keys than retrieval.filters.maxKeys (32)',
+      ],
+      [
+        'post',
+        '/v1/documents',
+        'INGESTION.TOO_MANY_COLUMNS',
+        (req) => req.attach('files', Buffer.from(`${wide}\n${wide}\n`), 'planilha-larga.csv'),
+      ],
+      [
+        'post',
+        '/v1/documents',
+        'INGESTION.TOO_MANY_RECORDS',
+        (req) =>
+          req.attach(
+            'files',
+            Buffer.from(
+              `nome,texto\n${Array.from({ length: 10_001 }, (_, i) => `n${i},linha ${i}`).join('\n')}\n`,
+            ),
+            'cadastro.csv',
+          ),
+      ],
+      [
+        'post',
+        '/v1/documents',
+        'INGESTION.DECOMPRESSED_TOO_LARGE',
+        (req) => req.attach('files', docxBomb, 'relatorio.docx'),
+      ],
       [
         'post',
         '/v1/ask',

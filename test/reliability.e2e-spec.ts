@@ -1,6 +1,7 @@
 import JSZip from 'jszip';
 import { statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Client, type ClientConfig } from 'pg';
@@ -113,6 +114,58 @@ describe('reliability: bad input is a 4xx, and the service keeps answering', () 
       expectCleanProblem(await upload(nested(5000)), 400, 'REQUEST.JSON_TOO_DEEP');
       const p = expectCleanProblem(await upload('{"team":"\\ud800"}'), 400, 'REQUEST.INVALID_TEXT');
       expect(p.errors).toEqual([{ field: 'metadata.team', message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+    });
+  });
+
+  it('a multipart body with an empty boundary (which the form parser skips) is a 400, not a 500 (found by test/fuzz.e2e-spec.ts, seed 1)', async () => {
+    const res = await t.http.post('/v1/documents').set('content-type', 'multipart/form-data; boundary=').send('[[false],{},false]');
+    expect(expectCleanProblem(res, 400, 'INGESTION.INVALID_REQUEST').detail).toMatch(/multipart\/form-data body could not be read/);
+  });
+
+  describe("what Node's HTTP parser refuses is answered as problem+json, not a bare status or a reset", () => {
+    /** A request on its own connection: the status, content type and parsed body (a reset rejects). */
+    const raw = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; type: string; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = request(`${base}${path}`, { headers, agent: false }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: JSON.parse(Buffer.concat(parts).toString() || '{}') }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+
+    it.each([20_000, 100_000])('a URL of %i characters is a 414 problem+json (Node counts the request line in its 16 KB head limit)', async (n) => {
+      const res = await raw(`/v1/documents?collection=${'a'.repeat(n)}`);
+      expect(res).toMatchObject({ status: 414, type: expect.stringMatching(/^application\/problem\+json/), body: { status: 414, code: 'REQUEST.URI_TOO_LONG' } });
+      expect(res.body.detail).toMatch(/16 KB/);
+    });
+
+    it('headers over 16 KB are a 431 problem+json', async () => {
+      const res = await raw('/v1/documents', { 'x-grande': 'h'.repeat(20_000) });
+      expect(res).toMatchObject({
+        status: 431,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        body: { status: 431, code: 'REQUEST.HEADERS_TOO_LARGE', requestId: expect.any(String) },
+      });
+    });
+
+    it('bytes that are not HTTP are a 400 problem+json', async () => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.write('GARBAGE \u0001\r\n\r\n'));
+        let text = '';
+        socket.on('data', (c) => (text += c.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*content-type: application\/problem\+json/i);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'REQUEST.MALFORMED' });
+    });
+
+    it('an Expect other than 100-continue is ignored (RFC 9110 allows it), not a bare 417', async () => {
+      const res = await raw('/v1/documents', { expect: 'algo-desconhecido' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ items: expect.any(Array) });
     });
   });
 

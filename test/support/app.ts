@@ -25,11 +25,20 @@ export const SERVER_MODE = !!process.env.DATABASE_URL;
  * embedded database under a temp DATA_DIR — or on DATABASE_URL when set (CI's server pass), where
  * the tables are emptied first so suites stay independent.
  */
-export async function startTestApp(overrides: DeepPartial<AppConfig> = {}, opts: { dataDir?: string; reset?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: DeepPartial<AppConfig> = {},
+  opts: { dataDir?: string; reset?: boolean; onLog?: (line: string) => void } = {},
+): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'acervo-e2e-'));
   const config = loadConfig({ env: { ...process.env, APP_PROFILES: 'test', DATA_DIR: dataDir }, overrides });
   // Log lines are kept per suite and shown only when one of its tests fails (or at once with LOG_LEVEL set).
-  const app = await createApp(config, { logDestination: suiteLogDestination() });
+  const suiteLog = suiteLogDestination();
+  // onLog sees every line too (a test that asserts what is logged), besides the suite's own log
+  const onLog = opts.onLog;
+  const logDestination = onLog
+    ? { write: (line: string) => (onLog(line), suiteLog ? suiteLog.write(line) : process.stdout.write(line)) }
+    : suiteLog;
+  const app = await createApp(config, { logDestination });
   await app.init();
   const dataSource = app.get<DataSource>(DATA_SOURCE);
   if (SERVER_MODE && opts.reset !== false) {

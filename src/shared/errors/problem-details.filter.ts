@@ -91,6 +91,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     problem.instance = req.originalUrl ?? req.url;
     if (req.id !== undefined) problem.requestId = String(req.id);
 
+    if (clientWentAway(req, res)) {
+      // The client closed its connection first (a cancelled request or stream): routine, not a server error.
+      this.logger.debug(`client closed the connection before the answer (${problem.code})`);
+      return;
+    }
     if (problem.status >= 500) {
       this.logger.error({ err: exception, code: problem.code }, `request failed: ${problem.detail}`);
     }
@@ -132,6 +137,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       code: 'INTERNAL',
     };
   }
+}
+
+/**
+ * The client closed its connection before the answer was written: nothing can be answered, and nothing failed here.
+ * Judged by the connection and the response, never by `req.destroyed`, which is true of any request whose body was read.
+ */
+export function clientWentAway(req: { socket?: { destroyed?: boolean } | null }, res: { destroyed?: boolean; writableFinished?: boolean }): boolean {
+  return res.writableFinished !== true && (res.destroyed === true || req.socket?.destroyed === true);
 }
 
 /**

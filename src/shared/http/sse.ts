@@ -42,6 +42,11 @@ export async function sendSse<E>(
       if (opts.signal.aborted) break;
     }
   } catch (e) {
+    if (opts.signal.aborted) {
+      // the client closed the stream: routine, not a server error (and there is nobody to send an error event to)
+      opts.logger.debug?.(`client closed the ${opts.what} stream`);
+      return;
+    }
     const problem =
       e instanceof DomainError
         ? problemFromDomainError(e)

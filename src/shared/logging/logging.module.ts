@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DynamicModule, Module } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { DynamicModule, LoggerService, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream, type Level } from 'pino';
+import pretty from 'pino-pretty';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../config';
 
@@ -98,6 +100,31 @@ export function redactUrl(url: string): string {
   const params = new URLSearchParams(url.slice(q + 1));
   const names = [...new Set([...params.keys()])];
   return `${url.slice(0, q)}?${names.map((n) => (/key|token|secret|password|auth/i.test(n) ? `${n}=[REDACTED]` : `${n}=${params.get(n)}`)).join('&')}`;
+}
+
+/**
+ * Nest's logger from the start of a boot until the app's pino logger takes over, and for a boot that fails:
+ * one line per message in the configured format (JSON with LOG_FORMAT=json, else pino-pretty), written
+ * synchronously so a line printed just before process.exit is not lost. An error's stack is not printed:
+ * a refused start (the data dir held by another process, a port in use) is one clean line. Nest's
+ * ExceptionHandler line is left out: the failure is thrown to the caller, which reports it once (main.ts).
+ */
+export function bootLogger(config: AppConfig, destination?: DestinationStream): LoggerService {
+  const sink =
+    destination ??
+    (usePrettyLogs(config)
+      ? pretty({ sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : pino.destination({ fd: 1, sync: true }));
+  const log = pino({ level: config.logging.level, base: { pid: process.pid, hostname: hostname() } }, sink);
+  const write =
+    (level: Level) =>
+    (message: unknown, ...params: unknown[]): void => {
+      // Nest's loggers pass (message, stack?, context): the context is the last string, the stack is dropped.
+      const context = typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
+      if (context === 'ExceptionHandler') return;
+      log[level](context ? { context } : {}, message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message));
+    };
+  return { log: write('info'), error: write('error'), warn: write('warn'), debug: write('debug'), verbose: write('trace'), fatal: write('fatal') };
 }
 
 @Module({})

@@ -25,6 +25,75 @@ export const ASK_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'JSON nested deeper than http.json.maxDepth (32 levels)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-deep',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request body nests objects and arrays deeper than 32 levels (http.json.maxDepth)',
+      code: 'REQUEST.JSON_TOO_DEEP',
+      errors: [
+        {
+          field: 'filters.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a',
+          message: 'nested deeper than 32 levels',
+        },
+      ],
+      instance: '/v1/ask',
+      requestId: 'cc908cfb-af9f-4c58-b91b-1731de597991',
+    },
+  },
+  {
+    summary: 'a lone UTF-16 surrogate in the question',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid-text',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'question contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+      code: 'REQUEST.INVALID_TEXT',
+      errors: [
+        {
+          field: 'question',
+          message:
+            'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text',
+        },
+      ],
+      instance: '/v1/ask',
+      requestId: 'de3c1f67-7dd8-4802-9401-aa303d60dbd4',
+    },
+  },
+  {
+    summary: 'filters naming more keys than retrieval.filters.maxKeys (32)',
+    value: {
+      type: 'https://acervo.dev/problems/request-validation',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'Request validation failed: filters: filters may name at most 32 metadata keys, not 33 (retrieval.filters.maxKeys)',
+      code: 'REQUEST.VALIDATION',
+      errors: [
+        {
+          field: 'filters',
+          message: 'filters may name at most 32 metadata keys, not 33 (retrieval.filters.maxKeys)',
+        },
+      ],
+      instance: '/v1/ask',
+      requestId: '16dfe430-d88c-40db-88b7-8eb1e7c6d7ce',
+    },
+  },
+  {
+    summary: 'more object keys than http.json.maxKeys (1000)',
+    value: {
+      type: 'https://acervo.dev/problems/request-json-too-many-keys',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'The request body has more than 1000 object keys (http.json.maxKeys)',
+      code: 'REQUEST.JSON_TOO_MANY_KEYS',
+      instance: '/v1/ask',
+      requestId: '870f0d2c-9cfe-4f3e-88d8-e94bfe41bb71',
+    },
+  },
+  {
     summary: 'unknown collection',
     value: {
       type: 'https://acervo.dev/problems/retrieval-collection-not-found',
@@ -128,6 +197,45 @@ export const ASK_PROBLEMS: ProblemExample[] = [
       provider: 'openai',
       instance: '/v1/ask',
       requestId: 'badf63fe-01f3-4e03-b8d4-1276a7cd7b39',
+    },
+  },
+  {
+    summary:
+      'more requests in flight than http.backpressure.maxInFlight (64 by default; this one captured with 1)',
+    value: {
+      type: 'https://acervo.dev/problems/request-overloaded',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The server is at its limit of 1 requests in flight (http.backpressure.maxInFlight). Retry later.',
+      code: 'REQUEST.OVERLOADED',
+      instance: '/v1/ask',
+      requestId: '88ad9a95-9d0d-4a8c-8fdc-533f059510d5',
+    },
+  },
+  {
+    summary: 'a statement ran longer than database.statementTimeoutMs',
+    value: {
+      type: 'https://acervo.dev/problems/database-timeout',
+      title: 'Service Unavailable',
+      status: 503,
+      detail:
+        'The database cancelled the statement: it ran longer than database.statementTimeoutMs. Narrow the request or retry later.',
+      code: 'DATABASE.TIMEOUT',
+      instance: '/v1/ask',
+      requestId: '4749c27f-db58-4dc0-aba6-501514702d49',
+    },
+  },
+  {
+    summary: 'the database is restarting or cannot be reached',
+    value: {
+      type: 'https://acervo.dev/problems/database-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable (restarting, or its connection was lost). Retry in a moment.',
+      code: 'DATABASE.UNAVAILABLE',
+      instance: '/v1/ask',
+      requestId: '39240797-da8a-4e7c-a307-6223d9158388',
     },
   },
   {

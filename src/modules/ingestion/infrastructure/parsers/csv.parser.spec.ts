@@ -127,6 +127,21 @@ describe('parseCsv', () => {
     expect(() => parseCsv(csv('a,b\n1,2\n'), DEFAULTS, { listColumns: ['c'] })).toThrow(/column "c" is not in planilha\.csv \(columns: a, b\)/);
     expect(() => parseCsv(csv('a,b\n"1,2\n'), DEFAULTS)).toThrow(/invalid CSV/);
   });
+
+  it('a missing column in a wide file names ten columns and the count, not the whole header (issue 12: a 1.6 MB 400)', () => {
+    const header = Array.from({ length: 400 }, (_, i) => `coluna_de_nome_bem_comprido_numero_${i}_${'x'.repeat(100)}`);
+    const file = csv(`${header.join(',')}\n${header.map(() => 'v').join(',')}\n`);
+    const missing = `inexistente${'y'.repeat(5000)}`;
+    let message = '';
+    try {
+      parseCsv(file, DEFAULTS, { textColumns: [missing] });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/column "inexistentey+…" is not in planilha\.csv \(10 of 400 columns: coluna_de_nome_bem_comprido_numero_0_x+…, .*, …\)/);
+    expect(message.length).toBeLessThan(1200);
+    expect(() => parseCsv(file, DEFAULTS, { titleColumn: 'nada' })).toThrow(/title column "nada" is not in planilha\.csv \(10 of 400 columns: /);
+  });
 });
 
 describe('sniffDelimiter', () => {

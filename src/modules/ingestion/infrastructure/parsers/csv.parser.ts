@@ -65,13 +65,13 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   const givenText = pick(options.textColumns, defaults.textColumns);
   const givenLists = pick(options.listColumns, defaults.listColumns);
   for (const c of [...givenText, ...givenLists]) {
-    if (!columns.includes(c)) throw new InvalidIngestionRequestError('csv', `column "${c}" is not in ${raw.filename} (columns: ${columns.join(', ')})`);
+    if (!columns.includes(c)) throw new InvalidIngestionRequestError('csv', `column "${clip(c)}" is not in ${raw.filename} (${someColumns(columns)})`);
   }
   const explicitId = options.idColumn || defaults.idColumn;
   const idColumn = explicitId || columns[0];
   const explicitTitle = options.titleColumn || defaults.titleColumn;
   for (const [name, c] of [['id column', idColumn], ['title column', explicitTitle]]) {
-    if (c && !columns.includes(c)) throw new InvalidIngestionRequestError('csv', `${name} "${c}" is not in ${raw.filename}`);
+    if (c && !columns.includes(c)) throw new InvalidIngestionRequestError('csv', `${name} "${clip(c)}" is not in ${raw.filename} (${someColumns(columns)})`);
   }
   const resolvedText = givenText.length ? givenText : autoTextColumns(rows, columns);
   const titleColumn =
@@ -247,4 +247,18 @@ function firstDuplicate(values: string[]): { value: string; rows: [number, numbe
     seen.set(values[i], i);
   }
   return null;
+}
+
+/** Columns a refusal names: enough to spot a typo, never the whole header of a wide file (a 400 stays small). */
+const NAMED_COLUMNS = 10;
+const NAME_CHARS = 64;
+
+function clip(name: string): string {
+  return name.length > NAME_CHARS ? `${name.slice(0, NAME_CHARS)}…` : name;
+}
+
+/** "columns: a, b, c" for a narrow file; "10 of 500 columns: a, …" for a wide one. */
+export function someColumns(columns: string[]): string {
+  const named = columns.slice(0, NAMED_COLUMNS).map(clip).join(', ');
+  return columns.length > NAMED_COLUMNS ? `${NAMED_COLUMNS} of ${columns.length} columns: ${named}, …` : `columns: ${named}`;
 }

@@ -113,7 +113,9 @@ export class DocumentsController {
   }
 
   private async upload(req: Request, res: Response, files: Express.Multer.File[]): Promise<UploadResultDto> {
-    const fields = req.body as Record<string, string>;
+    // A multipart type the form parser would not read (an empty boundary=) leaves no body at all.
+    const fields = req.body as Record<string, string> | undefined;
+    if (!fields) throw new InvalidIngestionRequestError('files', 'the multipart/form-data body could not be read (its boundary parameter is missing or empty)');
     for (const key of Object.keys(fields)) {
       if (!UPLOAD_FIELDS.includes(key)) throw new InvalidIngestionRequestError(key, `unknown field (allowed: files, ${UPLOAD_FIELDS.join(', ')})`);
     }

@@ -151,6 +151,39 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'a .docx that inflates past ingestion.limits.maxDecompressedBytes (50 MiB)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-decompressed-too-large',
+      title: 'Payload Too Large',
+      status: 413,
+      detail:
+        'Document "relatorio.docx" has 53477656, more than the limit of 52428800 bytes once decompressed (ingestion.limits.maxDecompressedBytes).',
+      code: 'INGESTION.DECOMPRESSED_TOO_LARGE',
+      document: 'relatorio.docx',
+      limit: 'ingestion.limits.maxDecompressedBytes',
+      max: 52428800,
+      found: 53477656,
+      instance: '/v1/documents',
+      requestId: '8caed1f3-a391-4965-b291-610865ca2b49',
+    },
+  },
+  {
+    summary: 'a CSV with more rows than ingestion.limits.maxRecords (10,000)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-too-many-records',
+      title: 'Payload Too Large',
+      status: 413,
+      detail:
+        'Document "cadastro.csv" has more than the limit of 10000 records (ingestion.limits.maxRecords).',
+      code: 'INGESTION.TOO_MANY_RECORDS',
+      document: 'cadastro.csv',
+      limit: 'ingestion.limits.maxRecords',
+      max: 10000,
+      instance: '/v1/documents',
+      requestId: '7b641bc3-eb8b-4c59-9905-f35634d7c8c5',
+    },
+  },
+  {
     summary: 'uploaded file of an unsupported type',
     value: {
       type: 'https://acervo.dev/problems/ingestion-unsupported-type',
@@ -200,6 +233,23 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
       document: 'manual.pdf',
       instance: '/v1/documents',
       requestId: '000ab074-adb0-4e11-90bb-2de40f69cdbc',
+    },
+  },
+  {
+    summary: 'a CSV wider than ingestion.limits.maxColumns (500)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-too-many-columns',
+      title: 'Unprocessable Entity',
+      status: 422,
+      detail:
+        'Document "planilha-larga.csv" has 501, more than the limit of 500 columns (ingestion.limits.maxColumns).',
+      code: 'INGESTION.TOO_MANY_COLUMNS',
+      document: 'planilha-larga.csv',
+      limit: 'ingestion.limits.maxColumns',
+      max: 500,
+      found: 501,
+      instance: '/v1/documents',
+      requestId: 'e8016884-d99a-4333-81e3-5e2d39ca1b8f',
     },
   },
   {
