@@ -8,14 +8,21 @@ import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
+import { GracefulShutdown, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
 import { assignRequestId } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
 
-/** Everything main.ts and the e2e tests share, so tests see what production sees. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+/**
+ * Everything main.ts and the e2e tests share, so tests see what production sees. Returns the graceful shutdown,
+ * whose signal handling only main.ts turns on (createApp's `handleSignals`).
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): GracefulShutdown {
   app.useLogger(app.get(Logger));
+  // Very first: every request is counted until it finishes, so a SIGTERM drains them (http.shutdown).
+  const shutdown = new GracefulShutdown(config.http.shutdown);
+  app.use(shutdown.middleware);
+  app.get(HealthRegistry).register(shutdown.readinessCheck());
   // First: a request past http.backpressure.maxInFlight is answered 503 before anything else runs.
   const shedder = new LoadShedder(config.http.backpressure);
   app.use(shedder.middleware);
@@ -37,7 +44,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter({ retryAfterSeconds: config.http.backpressure.retryAfterSeconds }));
   app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector)));
-  app.enableShutdownHooks();
 
   const doc = new DocumentBuilder()
     .setTitle('acervo')
@@ -52,6 +58,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   const document = SwaggerModule.createDocument(app, doc, { extraModels: [ProblemDetailsDto], autoTagControllers: false });
   document.tags = orderedTags(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'acervo API' });
+  return shutdown;
 }
 
 /** Swagger UI groups operations by tag in this order (the order a new user follows: ingest, search, ask). */
@@ -76,9 +83,17 @@ function orderedTags(document: OpenAPIObject): TagObject[] {
   return [...known, ...unknown];
 }
 
-export async function createApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
+/**
+ * `handleSignals` (main.ts): SIGTERM/SIGINT drain the app and exit (GracefulShutdown). Not for apps sharing a
+ * process with others (the e2e tests), which close themselves.
+ */
+export async function createApp(
+  config: AppConfig,
+  opts: { logDestination?: DestinationStream; handleSignals?: boolean } = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), { bufferLogs: true, bodyParser: false, abortOnError: false });
-  configureApp(app, config);
+  const shutdown = configureApp(app, config);
+  if (opts.handleSignals) shutdown.listen(app);
   return app;
 }
 

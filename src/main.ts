@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const app = await createApp(config);
+  const app = await createApp(config, { handleSignals: true });
   await app.listen(config.app.port);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   app.get(Logger).log(`acervo listening on ${url} (Swagger UI: ${url}/docs)`, 'Bootstrap');
