@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeOpenAiServer } from './support/fake-openai.server';
-import { heldUpload, postSse, request } from './support/live-http';
+import { heldUpload, postSse, request, until } from './support/live-http';
 import { buildIfStale, resetServerDatabase, ServerProcess } from './support/server-process';
 
 const API_KEY = 'sk-shutdown-test';
@@ -18,13 +18,6 @@ const FERIAS = 'Cada colaborador tem direito a trinta dias corridos de férias p
 const REPLY = 'Cada colaborador tem trinta dias corridos de férias por ano [1].';
 const VIAGENS = 'Viagens internacionais precisam de aprovação da diretoria com quinze dias de antecedência.';
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not seen in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('graceful shutdown of the server process (SIGTERM)', () => {
   const fake = new FakeOpenAiServer({ apiKey: API_KEY });
@@ -43,7 +36,12 @@ describe('graceful shutdown of the server process (SIGTERM)', () => {
     return release;
   };
   const inFlight = async (base: string) => (await request(base, 'GET', '/health/ready')).body?.details?.lifecycle?.in_flight as number;
-  const phases = (s: ServerProcess) => s.logs.filter((l) => l.context === 'Shutdown').map((l) => l.phase);
+  // in the order logged (an exit at once may flush an earlier buffered line after its own)
+  const phases = (s: ServerProcess) =>
+    s.logs
+      .filter((l) => l.context === 'Shutdown')
+      .sort((a, b) => (a.time as number) - (b.time as number))
+      .map((l) => l.phase);
 
   beforeAll(async () => {
     buildIfStale();
@@ -60,7 +58,7 @@ describe('graceful shutdown of the server process (SIGTERM)', () => {
   });
 
   it('lets a streamed answer and an upload in flight finish, answers readiness 503, stops accepting, closes and exits 0; the upload is kept', async () => {
-    server = await ServerProcess.start(dataDir, { ...llm(), HTTP_SHUTDOWN_STOP_ACCEPTING_AFTER_MS: '2000' });
+    server = await ServerProcess.start(dataDir, { ...llm(), HTTP_SHUTDOWN_STOP_ACCEPTING_AFTER_MS: '1000' });
     await server.ready();
     await resetServerDatabase();
     const base = server.baseUrl;
@@ -115,7 +113,7 @@ describe('graceful shutdown of the server process (SIGTERM)', () => {
     await server!.waitForLog((l) => l.phase === 'draining');
     server!.signal('SIGTERM');
     expect(await server!.exited).toEqual({ code: 143, signal: null });
-    expect(phases(server!)).toEqual(['draining', 'forced']);
+    expect(phases(server!)).toEqual(['draining', 'listener-closed', 'forced']);
     expect(server!.phase('forced')).toMatchObject({ signal: 'SIGTERM', inFlight: 1, state: 'draining' });
     // the client sees its stream cut without a done event
     const streamed = await stream.ended;

@@ -95,6 +95,7 @@ export function heldUpload(baseUrl: string, file: { name: string; content: strin
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
     });
   });
+  answer.catch(() => undefined); // a test that fails before finish() leaves it unanswered
   const half = Math.floor(body.length / 2);
   req.write(body.subarray(0, half));
   req.flushHeaders();
@@ -134,4 +135,13 @@ export async function request(
     });
     req.end(payload);
   });
+}
+
+/** Polls `condition` every 20 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not seen in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

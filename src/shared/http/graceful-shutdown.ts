@@ -102,15 +102,13 @@ export class GracefulShutdown {
       `${signal}: draining ${this.inFlight.size} request(s) in flight (grace ${graceMs} ms); readiness is 503, no new connection accepted`,
     );
     const server = app.getHttpServer();
-    if (this.config.stopAcceptingAfterMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.config.stopAcceptingAfterMs));
-      this.logger.log(
-        { phase: 'listener-closed', inFlight: this.inFlight.size, ms: Date.now() - started },
-        `no new connection accepted from now on (${this.inFlight.size} request(s) in flight)`,
-      );
-    }
+    if (this.config.stopAcceptingAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, this.config.stopAcceptingAfterMs));
     server.close(); // stops accepting (and closes idle keep-alive connections); the idle wait covers the rest
     server.closeIdleConnections();
+    this.logger.log(
+      { phase: 'listener-closed', inFlight: this.inFlight.size, ms: Date.now() - started },
+      `listener closed: no new connection accepted (${this.inFlight.size} request(s) in flight)`,
+    );
     await this.idle();
     server.closeAllConnections(); // keep-alive connections left idle by the last responses
     this.logger.log({ phase: 'drained', ms: Date.now() - started }, `drained in ${Date.now() - started} ms`);
