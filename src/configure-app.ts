@@ -9,14 +9,21 @@ import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { answerClientErrors, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
+import { answerClientErrors, GracefulShutdown, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
 import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
 
-/** Everything main.ts and the e2e tests share, so tests see what production sees. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+/**
+ * Everything main.ts and the e2e tests share, so tests see what production sees. Returns the graceful shutdown,
+ * whose signal handling only main.ts turns on (createApp's `handleSignals`).
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): GracefulShutdown {
   app.useLogger(app.get(Logger));
+  // Very first: every request is counted until it finishes, so a SIGTERM drains them (http.shutdown).
+  const shutdown = new GracefulShutdown(config.http.shutdown);
+  app.use(shutdown.middleware);
+  app.get(HealthRegistry).register(shutdown.readinessCheck());
   // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port.
   app.useWebSocketAdapter(new WsAdapter(app));
   // What Node's HTTP parser refuses (a head past 16 KB, a URL too long, bytes that are not HTTP) answered as problem+json.
@@ -42,7 +49,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter({ retryAfterSeconds: config.http.backpressure.retryAfterSeconds }));
   app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector)));
-  app.enableShutdownHooks();
 
   const doc = new DocumentBuilder()
     .setTitle('acervo')
@@ -57,6 +63,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   const document = SwaggerModule.createDocument(app, doc, { extraModels: [ProblemDetailsDto], autoTagControllers: false });
   document.tags = orderedTags(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'acervo API' });
+  return shutdown;
 }
 
 /** Swagger UI groups operations by tag in this order (the order a new user follows: ingest, search, ask). */
@@ -81,7 +88,14 @@ function orderedTags(document: OpenAPIObject): TagObject[] {
   return [...known, ...unknown];
 }
 
-export async function createApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
+/**
+ * `handleSignals` (main.ts): SIGTERM/SIGINT drain the app and exit (GracefulShutdown). Not for apps sharing a
+ * process with others (the e2e tests), which close themselves.
+ */
+export async function createApp(
+  config: AppConfig,
+  opts: { logDestination?: DestinationStream; handleSignals?: boolean } = {},
+): Promise<NestExpressApplication> {
   // Until configureApp attaches the pino logger, Nest logs through the boot logger: the same format, and a failed
   // boot (the data dir held by another process) is one line, not a coloured stack trace.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), {
@@ -89,7 +103,8 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
     bodyParser: false,
     abortOnError: false,
   });
-  configureApp(app, config);
+  const shutdown = configureApp(app, config);
+  if (opts.handleSignals) shutdown.listen(app);
   return app;
 }
 

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   let app;
   try {
-    app = await createApp(config);
+    app = await createApp(config, { handleSignals: true });
     await app.listen(config.app.port);
   } catch (e) {
     // One line in the configured format (JSON with LOG_FORMAT=json), no stack trace: a refused start is routine

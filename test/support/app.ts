@@ -20,6 +20,9 @@ export interface TestApp {
 
 export const SERVER_MODE = !!process.env.DATABASE_URL;
 
+/** Empties every table of the knowledge base (the server pass shares one database between suites). */
+export const RESET_TABLES_SQL = 'TRUNCATE chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, collection_stats, conversations, conversation_messages, usage_records, sales CASCADE';
+
 /**
  * The production app (same createApp/configureApp as main.ts) on the test profile, with its own
  * embedded database under a temp DATA_DIR — or on DATABASE_URL when set (CI's server pass), where
@@ -42,7 +45,7 @@ export async function startTestApp(
   await app.init();
   const dataSource = app.get<DataSource>(DATA_SOURCE);
   if (SERVER_MODE && opts.reset !== false) {
-    await dataSource.query('TRUNCATE chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, collection_stats, conversations, conversation_messages, usage_records, sales CASCADE');
+    await dataSource.query(RESET_TABLES_SQL);
   }
   return {
     app,

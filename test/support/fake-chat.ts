@@ -12,6 +12,8 @@ export interface ScriptedReply {
   toolCalls?: Array<{ name: string; arguments: Record<string, unknown> }>;
   /** Default: "stop" (or "length" when the request's token limit cuts the reply). */
   finishReason?: string;
+  /** Streamed: after `afterPieces` pieces, the rest waits for `until` (a model still generating, as long as a test needs). */
+  hold?: { afterPieces: number; until: Promise<unknown> };
 }
 
 export const DEFAULT_REPLY = 'Olá! Esta é a resposta padrão do servidor de teste.';
@@ -25,7 +27,7 @@ export class ChatScript {
   }
 
   /** The next reply, cut to `maxTokens` pieces when given (finish reason "length"). */
-  next(maxTokens?: number): { pieces: string[]; finishReason: string; content: string; toolCalls?: ScriptedReply['toolCalls'] } {
+  next(maxTokens?: number): { pieces: string[]; finishReason: string; content: string; toolCalls?: ScriptedReply['toolCalls']; hold?: ScriptedReply['hold'] } {
     const reply = this.queue.shift() ?? { content: DEFAULT_REPLY };
     if (reply.toolCalls?.length) return { pieces: streamPieces(reply.content), finishReason: 'tool_calls', content: reply.content, toolCalls: reply.toolCalls };
     let pieces = streamPieces(reply.content);
@@ -34,7 +36,7 @@ export class ChatScript {
       pieces = pieces.slice(0, maxTokens);
       finishReason = 'length';
     }
-    return { pieces, finishReason, content: pieces.join('') };
+    return { pieces, finishReason, content: pieces.join(''), hold: reply.hold };
   }
 
   reset(): void {
@@ -75,6 +77,7 @@ export async function writeStream(
     delta: (piece: string) => string;
     tail: string[];
     fault?: StreamFault;
+    hold?: ScriptedReply['hold'];
     errorLine: (message: string) => string;
     malformedLine: string;
   },
@@ -86,6 +89,7 @@ export async function writeStream(
   for (const line of opts.head) write(line);
   for (let i = 0; i < opts.pieces.length; i++) {
     if (fault && i === fault.afterDeltas) break;
+    if (opts.hold && i === opts.hold.afterPieces) await opts.hold.until;
     write(opts.delta(opts.pieces[i]));
     await new Promise((r) => setTimeout(r, 2));
   }

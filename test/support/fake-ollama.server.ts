@@ -177,7 +177,7 @@ export class FakeOllamaServer {
       return this.http.sendJson(res, 400, { error: 'invalid message format: messages must be an array' });
     }
     const numPredict = request.options?.num_predict;
-    const { pieces, finishReason, content } = this.chat.next(
+    const { pieces, finishReason, content, hold } = this.chat.next(
       typeof numPredict === 'number' && numPredict > 0 ? numPredict : undefined,
     );
     const createdAt = () => new Date().toISOString();
@@ -210,6 +210,7 @@ export class FakeOllamaServer {
         }),
       tail: [line(final(''))],
       fault: streamFault(fault),
+      hold,
       errorLine: (message) => line({ error: message }),
       malformedLine: `{"model":"${request.model}","created_at":"${createdAt()}","message":{"role":"assistant","content":"tru\n`,
     });

@@ -363,7 +363,7 @@ export class FakeOpenAiServer {
     }
     const id = `chatcmpl-${++this.sequence}`;
     const created = Math.floor(Date.now() / 1000);
-    const { pieces, finishReason, content, toolCalls } = this.chat.next(
+    const { pieces, finishReason, content, toolCalls, hold } = this.chat.next(
       request.max_completion_tokens ?? request.max_tokens,
     );
     const prompt = promptTokens(messages);
@@ -458,6 +458,7 @@ export class FakeOpenAiServer {
       delta: (piece) => chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]),
       tail,
       fault: streamFault(fault),
+      hold,
       errorLine: (message) => `data: ${JSON.stringify(openAiError(message, 'server_error', null))}\n\n`,
       malformedLine: `data: {"id":"${id}","object":"chat.completion.chunk","choices":[{"delta":{"content":"trunc\n\n`,
     });

@@ -45,6 +45,8 @@ export const appConfigSchema = z.object({
     json: z.object({ maxDepth: int(1, 1000), maxKeys: int(1) }),
     /** Requests served at once per process; past it, 503 REQUEST.OVERLOADED with Retry-After (0 disables). */
     backpressure: z.object({ maxInFlight: int(0, 100000), retryAfterSeconds: int(1, 3600) }),
+    /** SIGTERM/SIGINT: in-flight requests and streams get this long to finish, closing included (then exit 1). */
+    shutdown: z.object({ graceMs: int(0, 3_600_000), stopAcceptingAfterMs: int(0, 3_600_000) }),
   }),
   logging: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

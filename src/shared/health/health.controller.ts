@@ -32,7 +32,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness probe: 200 only when migrations ran, the database answers and the embedder is loaded' })
+  @ApiOperation({
+    summary: 'Readiness probe: 200 only when migrations ran, the database answers, the embedder is loaded, the process is not saturated and not shutting down',
+  })
   @ApiResponse({ status: 200, description: 'Ready: every check is up (Terminus health check result)', schema: { example: readyExample(true) } })
   @ApiResponse({ status: 503, description: 'Not ready: the body says which check is down and why', schema: { example: readyExample(false) } })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
@@ -85,8 +87,10 @@ function readyExample(up: boolean): Record<string, unknown> {
         status: 'down',
       };
   const llm = { provider: 'extractive', model: 'extractive-v1', kind: 'extractive', status: 'up' };
-  const details = { database, embedder, llm };
+  const lifecycle = { state: 'serving', in_flight: 1, status: 'up' };
+  const http = { in_flight: 0, max_in_flight: 64, status: 'up' };
+  const details = { database, embedder, lifecycle, http, llm };
   return up
     ? { status: 'ok', info: details, error: {}, details }
-    : { status: 'error', info: { database, llm }, error: { embedder }, details };
+    : { status: 'error', info: { database, lifecycle, http, llm }, error: { embedder }, details };
 }

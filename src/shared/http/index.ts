@@ -5,3 +5,4 @@ export * from './json-body.interceptor';
 export * from './json-input.guard';
 export * from './load-shedding';
 export { clientAbortSignal, sendSse } from './sse';
+export * from './graceful-shutdown';
