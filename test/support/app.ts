@@ -33,7 +33,7 @@ export async function startTestApp(overrides: DeepPartial<AppConfig> = {}, opts:
   await app.init();
   const dataSource = app.get<DataSource>(DATA_SOURCE);
   if (SERVER_MODE && opts.reset !== false) {
-    await dataSource.query('TRUNCATE chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, collection_stats CASCADE');
+    await dataSource.query('TRUNCATE job_files, jobs, chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, collection_stats CASCADE');
   }
   return {
     app,
