@@ -3,6 +3,7 @@ import type supertest from 'supertest';
 import { DeepPartial } from '../src/shared/config';
 import type { AppConfig } from '../src/shared/config';
 import { expectProblem, startTestApp, TestApp } from './support/app';
+import { FakeHttpServer } from './support/fake-http.server';
 
 /**
  * The background job path (issue 12, ground for issue 10): big uploads answer 202 and run in the long-operation
@@ -117,6 +118,27 @@ describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM job_files WHERE job_id = $1', [id])).toEqual([{ n: 0 }]);
   });
 
+  it('a URL job retries a web server answering 503 (backoff) and completes; a refused URL fails at once', async () => {
+    const site = new FakeHttpServer('site').route('GET /ferias.html', ({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<html lang="pt"><head><title>Férias</title></head><body><article><h1>Férias</h1><p>Cada colaborador tem trinta dias de férias por ano, em até três períodos.</p></article></body></html>');
+    });
+    const origin = await site.start();
+    try {
+      site.fail({ type: 'status', status: 503, body: 'indisponível' }, { path: '/ferias.html' });
+      const id = accepted(await t.http.post('/v1/documents/url?async=true').send({ url: `${origin}/ferias.html`, collection: 'async-url' }));
+      const done = await finished(t, id);
+      expect(done).toMatchObject({ state: 'completed', attempts: 2, result: { title: 'Férias', deduplicated: false } });
+      expect(done.error).toBeUndefined();
+      expect(site.requestsTo('/ferias.html')).toHaveLength(2);
+
+      const refused = accepted(await t.http.post('/v1/documents/url?async=true').send({ url: 'http://usuario:senha@exemplo.com.br/ferias' }));
+      expect(await finished(t, refused)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'INGESTION.URL_REFUSED', status: 400 } });
+    } finally {
+      await site.close();
+    }
+  });
+
   it('unknown job 404, malformed id 400, bad ?async= and ?state= 400 (problem+json)', async () => {
     const unknown = randomUUID();
     expect(expectProblem(await t.http.get(`/v1/jobs/${unknown}`), 404, 'INGESTION.JOB_NOT_FOUND').detail).toBe(`Job ${unknown} does not exist.`);
@@ -144,6 +166,29 @@ describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
 });
 
 describe('background jobs survive a restart', () => {
+  it('a job running when its process stops is handed back and completes after a restart, without duplicates', async () => {
+    const first = await startTestApp(THRESHOLDS);
+    let second: TestApp | undefined;
+    try {
+      const id = accepted(await first.http.post('/v1/documents?async=true').field('collection', 'handback').attach('files', procedures(150, 'mudança'), 'mudanca.csv'));
+      await until(() => job(first, id), (j) => j.state === 'active' && j.progress.done > 0, 'the job to start writing');
+      await first.close({ keepData: true });
+
+      second = await startTestApp(THRESHOLDS, { dataDir: first.dataDir, reset: false });
+      const handedBack = (await second.dataSource.query('SELECT state, attempts FROM jobs WHERE id = $1', [id]))[0];
+      expect(['waiting', 'active']).toContain(handedBack.state);
+      const done = await finished(second, id);
+      expect(done).toMatchObject({ state: 'completed', progress: { done: 150, total: 150 } });
+      // the documents written before the stop deduplicate on the second run: each row stored once
+      const deduplicated = done.result!.documents.filter((d) => d.deduplicated).length;
+      expect(deduplicated).toBeGreaterThan(0);
+      expect(deduplicated).toBeLessThan(150);
+      expect((await second.http.get('/v1/documents?collection=handback')).body.total).toBe(150);
+    } finally {
+      await (second ?? first).close();
+    }
+  });
+
   it('a job accepted by a paused lane (concurrency 0) completes after a restart on the same data; the same request again is the same job', async () => {
     // jobs.concurrency 0: the lane is paused, the job stays waiting (and a re-index stays queued) until the process stops
     const first = await startTestApp({ ...THRESHOLDS, jobs: { ...THRESHOLDS.jobs, concurrency: 0 }, admin: { apiKey: 'chave-admin' } });
