@@ -112,7 +112,7 @@ describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
         .attach('files', broken, 'quebrado.json'),
     );
     const failed = await finished(t, id);
-    expect(failed).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'INGESTION.UNREADABLE_DOCUMENT', status: 422, detail: sync.detail } });
+    expect(failed).toMatchObject({ state: 'failed', attempts: 1, progress: { done: 0 }, error: { code: 'INGESTION.UNREADABLE_DOCUMENT', status: 422, detail: sync.detail } });
     expect(failed.result).toBeUndefined();
     expect((await t.http.get('/v1/documents?collection=async-bad')).body.total).toBe(0);
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM job_files WHERE job_id = $1', [id])).toEqual([{ n: 0 }]);
@@ -170,7 +170,7 @@ describe('background jobs survive a restart', () => {
     const first = await startTestApp(THRESHOLDS);
     let second: TestApp | undefined;
     try {
-      const id = accepted(await first.http.post('/v1/documents?async=true').field('collection', 'handback').attach('files', procedures(150, 'mudança'), 'mudanca.csv'));
+      const id = accepted(await first.http.post('/v1/documents?async=true').field('collection', 'handback').attach('files', procedures(200, 'mudança'), 'mudanca.csv'));
       await until(() => job(first, id), (j) => j.state === 'active' && j.progress.done > 0, 'the job to start writing');
       await first.close({ keepData: true });
 
@@ -178,12 +178,12 @@ describe('background jobs survive a restart', () => {
       const handedBack = (await second.dataSource.query('SELECT state, attempts FROM jobs WHERE id = $1', [id]))[0];
       expect(['waiting', 'active']).toContain(handedBack.state);
       const done = await finished(second, id);
-      expect(done).toMatchObject({ state: 'completed', progress: { done: 150, total: 150 } });
+      expect(done).toMatchObject({ state: 'completed', progress: { done: 200, total: 200 } });
       // the documents written before the stop deduplicate on the second run: each row stored once
       const deduplicated = done.result!.documents.filter((d) => d.deduplicated).length;
       expect(deduplicated).toBeGreaterThan(0);
-      expect(deduplicated).toBeLessThan(150);
-      expect((await second.http.get('/v1/documents?collection=handback')).body.total).toBe(150);
+      expect(deduplicated).toBeLessThan(200);
+      expect((await second.http.get('/v1/documents?collection=handback')).body.total).toBe(200);
     } finally {
       await (second ?? first).close();
     }

@@ -17,7 +17,7 @@ export class Jobs1766000000000 implements MigrationInterface {
         state text NOT NULL CHECK (state IN ('waiting', 'active', 'completed', 'failed')),
         idempotency_key text NOT NULL,
         params jsonb NOT NULL DEFAULT '{}',
-        progress jsonb NOT NULL DEFAULT '{}',
+        progress jsonb NOT NULL DEFAULT '{"done": 0}',
         attempts integer NOT NULL DEFAULT 0,
         max_attempts integer NOT NULL CHECK (max_attempts > 0),
         run_after timestamptz NOT NULL DEFAULT now(),
