@@ -74,7 +74,7 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
     const id = randomUUID();
     try {
       await this.dataSource.transaction(async (m) => {
-        await m.query(`INSERT INTO jobs (id, kind, state, idempotency_key, params, max_attempts) VALUES ($1, $2, 'waiting', $3, $4, $5)`, [
+        await m.query(`INSERT INTO jobs (id, kind, state, idempotency_key, params, progress, max_attempts) VALUES ($1, $2, 'waiting', $3, $4, '{"done": 0}', $5)`, [
           id,
           job.kind,
           job.idempotencyKey,
