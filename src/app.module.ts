@@ -8,6 +8,7 @@ import { RETRIEVAL_ENTITIES, RetrievalModule } from './modules/retrieval';
 import { AppConfig, ConfigModule } from './shared/config';
 import { DatabaseModule } from './shared/database';
 import { HealthModule } from './shared/health';
+import { JobsLaneModule } from './shared/jobs';
 import { LoggingModule } from './shared/logging';
 
 @Module({})
@@ -21,6 +22,7 @@ export class AppModule {
         LoggingModule.forRoot(config, opts.logDestination),
         DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
         HealthModule,
+        JobsLaneModule,
         RetrievalModule,
         IngestionModule,
         GenerationModule,

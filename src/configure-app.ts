@@ -69,6 +69,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
 /** Swagger UI groups operations by tag in this order (the order a new user follows: ingest, search, ask). */
 const TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'documents', description: 'Ingest text, files and web pages; list and delete documents' },
+  { name: 'jobs', description: 'Background jobs: big uploads and ?async=true ingests answered 202 (state, progress, result or error)' },
   { name: 'search', description: 'Hybrid search (pgvector + Portuguese full-text) over a collection' },
   { name: 'ask', description: 'Grounded answers with verified citations, or the refusal' },
   { name: 'conversations', description: 'Conversations with memory' },

@@ -19,7 +19,8 @@ import {
  */
 
 const ADMIN_KEY = 'chave-admin-do-teste';
-const TAG_ORDER = ['documents', 'search', 'ask', 'conversations', 'models', 'admin', 'health'];
+const TAG_ORDER = ['documents', 'jobs', 'search', 'ask', 'conversations', 'models', 'admin', 'health'];
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** OpenAPI 3.0 schemas as JSON Schema for Ajv: `nullable` becomes a null type, `#/components` refs point into the document. */
 function toJsonSchema(node: unknown): unknown {
@@ -130,7 +131,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(Object.keys(form.properties!).sort()).toEqual([...(allowed ?? [])].sort());
   });
 
-  it('lists only tags that have routes, in the order documents, search, ask, conversations, models, admin, health, with one admin tag', () => {
+  it('lists only tags that have routes, in the order documents, jobs, search, ask, conversations, models, admin, health, with one admin tag', () => {
     const ops = operations(doc);
     const used = new Set(ops.flatMap((o) => o.op.tags ?? []));
     expect([...used].filter((tag) => !TAG_ORDER.includes(tag))).toEqual([]);
@@ -138,6 +139,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(used).toEqual(
       new Set([
         'documents',
+        'jobs',
         'search',
         'ask',
         'models',

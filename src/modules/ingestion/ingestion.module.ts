@@ -1,18 +1,26 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { memoryStorage } from 'multer';
+import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
+import { DATA_SOURCE } from '../../shared/database';
+import { LongOperationLane } from '../../shared/jobs';
 import { RetrievalModule } from '../retrieval';
 import { DocumentsHandler } from './application/documents/document-queries.handler';
 import { IngestFilesHandler } from './application/ingest/ingest-files.handler';
 import { IngestTextHandler } from './application/ingest/ingest-text.handler';
 import { IngestUrlHandler } from './application/ingest/ingest-url.handler';
+import { IngestJobWorker } from './application/jobs/ingest-job.worker';
+import { IngestJobsService } from './application/jobs/ingest-jobs.service';
+import { JOB_QUEUE, JOB_WORKER, JobWorker } from './application/ports/job-queue.port';
 import { CHUNKER, DOCUMENT_PARSER, DOCUMENT_REPOSITORY, WEB_FETCHER } from './application/ports/ingestion.tokens';
 import { TextSplitterChunker } from './infrastructure/chunking/text-splitter.chunker';
 import { CompositeDocumentParser } from './infrastructure/parsers/composite.parser';
 import { TypeOrmDocumentRepository } from './infrastructure/persistence/typeorm-document.repository';
+import { createJobQueue } from './infrastructure/jobs/job-queue.factory';
 import { GuardedWebFetcher } from './infrastructure/web/guarded-web.fetcher';
 import { DocumentsController } from './interface/http/documents.controller';
+import { JobsController } from './interface/http/jobs.controller';
 
 @Module({
   imports: [
@@ -25,7 +33,7 @@ import { DocumentsController } from './interface/http/documents.controller';
       }),
     }),
   ],
-  controllers: [DocumentsController],
+  controllers: [DocumentsController, JobsController],
   providers: [
     { provide: DOCUMENT_REPOSITORY, useClass: TypeOrmDocumentRepository },
     { provide: DOCUMENT_PARSER, useClass: CompositeDocumentParser },
@@ -35,6 +43,13 @@ import { DocumentsController } from './interface/http/documents.controller';
     IngestFilesHandler,
     IngestUrlHandler,
     DocumentsHandler,
+    { provide: JOB_WORKER, useClass: IngestJobWorker },
+    {
+      provide: JOB_QUEUE,
+      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER],
+      useFactory: (config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker) => createJobQueue(config, dataSource, lane, worker),
+    },
+    IngestJobsService,
   ],
   exports: [IngestFilesHandler, IngestTextHandler, IngestUrlHandler],
 })

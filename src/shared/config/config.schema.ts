@@ -26,6 +26,8 @@ const stringList = z.preprocess(
 export const EMBEDDER_PROVIDERS = ['hashing', 'transformers', 'openai', 'ollama'] as const;
 export const SEARCH_MODES = ['vector', 'text', 'hybrid'] as const;
 export const LLM_PROVIDERS = ['extractive', 'openai', 'groq', 'ollama'] as const;
+/** Where background jobs are kept: `postgres` (the jobs table, run in-process). Bull on Redis arrives with issue 10. */
+export const JOB_BACKENDS = ['postgres'] as const;
 
 const llmEndpoint = z.object({
   baseUrl: z.string().url(),
@@ -75,6 +77,8 @@ export const appConfigSchema = z.object({
     maxTextChars: int(1),
     /** Budgets a parser enforces while it reads a file (issue 12's bombs). */
     limits: z.object({ maxDecompressedBytes: int(1), maxColumns: int(1), maxRecords: int(1) }),
+    /** Uploads past these go to the background job path (202) unless the caller forces ?async=false. */
+    async: z.object({ thresholdBytes: int(1), thresholdRecords: int(1) }),
     chunking: z
       .object({ unit: z.enum(['tokens', 'characters']), size: int(16), overlap: int(0) })
       .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] }),
@@ -94,6 +98,18 @@ export const appConfigSchema = z.object({
       allowPrivateNetworks: bool,
       userAgent: z.string(),
     }),
+  }),
+  /** Long operations (background ingest jobs, re-index): their own bounded lane, apart from the request lane. */
+  jobs: z.object({
+    backend: z.enum(JOB_BACKENDS),
+    /** Long operations running at once in this process (ingest jobs and re-index jobs together); 0 pauses the lane. */
+    concurrency: int(0, 64),
+    maxAttempts: int(1, 20),
+    /** Delay before the first retry of a transient failure, doubled at each attempt. */
+    backoffMs: int(0),
+    pollIntervalMs: int(10, 60000),
+    /** A running job not renewed for this long (its process died) is picked up again. */
+    leaseMs: int(1000),
   }),
   retrieval: z.object({
     /** Size limits of a metadata filter (search, ask, document listing). */

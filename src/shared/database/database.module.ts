@@ -7,6 +7,7 @@ import { EmbeddedPostgres } from './embedded-postgres';
 import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
 import { ReindexStaging1764000000000 } from './migrations/1764000000000-reindex-staging';
 import { AccentFolding1765000000000 } from './migrations/1765000000000-accent-folding';
+import { Jobs1766000000000 } from './migrations/1766000000000-jobs';
 import { Conversations1767000000000 } from './migrations/1767000000000-conversations';
 import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
 
@@ -21,7 +22,7 @@ export interface DatabaseState {
   embedded?: EmbeddedPostgres;
 }
 
-export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Conversations1767000000000];
+export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;

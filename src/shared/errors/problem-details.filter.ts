@@ -87,7 +87,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: string }>();
-    const problem = this.toProblem(exception);
+    const problem = problemOf(exception);
     problem.instance = req.originalUrl ?? req.url;
     if (req.id !== undefined) problem.requestId = String(req.id);
 
@@ -106,37 +106,41 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.code === 'DATABASE.UNAVAILABLE') res.setHeader('Retry-After', String(this.opts.retryAfterSeconds ?? 1));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
+}
 
-  private toProblem(exception: unknown): ProblemDetails {
-    if (exception instanceof DomainError) return problemFromDomainError(exception);
-    const bodyParserError = bodyParserProblem(exception);
-    if (bodyParserError) return bodyParserError;
-    const database = databaseProblem(exception);
-    if (database) return database;
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse();
-      const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-      const errors = Array.isArray(obj.errors) ? (obj.errors as FieldError[]) : undefined;
-      const detail = typeof obj.message === 'string' ? obj.message : typeof body === 'string' ? body : exception.message;
-      const code = typeof obj.code === 'string' ? obj.code : (STATUS_CODE[status] ?? `HTTP.${status}`);
-      return {
-        type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/[._]/g, '-'),
-        title: titleFor(status),
-        status,
-        detail,
-        code,
-        ...(errors ? { errors } : {}),
-      };
-    }
+/**
+ * The problem+json body of any error: a DomainError by its kind, a body-parser or database failure, an HttpException;
+ * anything else a generic 500 that reveals nothing internal (the HTTP filter and the background jobs share it).
+ */
+export function problemOf(exception: unknown): ProblemDetails {
+  if (exception instanceof DomainError) return problemFromDomainError(exception);
+  const bodyParserError = bodyParserProblem(exception);
+  if (bodyParserError) return bodyParserError;
+  const database = databaseProblem(exception);
+  if (database) return database;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const errors = Array.isArray(obj.errors) ? (obj.errors as FieldError[]) : undefined;
+    const detail = typeof obj.message === 'string' ? obj.message : typeof body === 'string' ? body : exception.message;
+    const code = typeof obj.code === 'string' ? obj.code : (STATUS_CODE[status] ?? `HTTP.${status}`);
     return {
-      type: PROBLEM_TYPE_BASE + 'internal',
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'An unexpected error occurred. It has been logged with this request id.',
-      code: 'INTERNAL',
+      type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/[._]/g, '-'),
+      title: titleFor(status),
+      status,
+      detail,
+      code,
+      ...(errors ? { errors } : {}),
     };
   }
+  return {
+    type: PROBLEM_TYPE_BASE + 'internal',
+    title: 'Internal Server Error',
+    status: 500,
+    detail: 'An unexpected error occurred. It has been logged with this request id.',
+    code: 'INTERNAL',
+  };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ParsedDocument {
   metadata: Record<string, unknown>;
   /** Appended to the file's source id for multi-document files (e.g. `#row=42`). */
   sourceSuffix?: string;
+  /** Records of a table this one document holds, a line each (a JSON array of flat records); absent: 1. */
+  records?: number;
 }
 
 export interface DocumentParser {

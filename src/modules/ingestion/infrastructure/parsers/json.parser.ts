@@ -27,9 +27,9 @@ export function parseJson(raw: RawDocument, limits?: { maxRecords: number }): Pa
   if (isRecordWithText(value)) return [fromRecord(value, base)];
   // a list of flat records (a contact list, a table export): one line per record, so each record reads (and is quoted) whole
   if (Array.isArray(value) && value.length > 0 && value.every(isFlatRecord)) {
-    return [{ title: base, text: value.map(recordLine).join('\n'), mimeType: 'application/json', metadata: {} }];
+    return [{ title: base, text: value.map(recordLine).join('\n'), mimeType: 'application/json', metadata: {}, records: value.length }];
   }
-  return [{ title: base, text: flatten(value).join('\n'), mimeType: 'application/json', metadata: {} }];
+  return [{ title: base, text: flatten(value).join('\n'), mimeType: 'application/json', metadata: {}, ...(Array.isArray(value) ? { records: value.length } : {}) }];
 }
 
 function isFlatRecord(v: unknown): v is Record<string, unknown> {

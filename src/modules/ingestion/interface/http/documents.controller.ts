@@ -1,9 +1,8 @@
 import {
-  BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res,
-  UnsupportedMediaTypeException, UploadedFiles, UseInterceptors,
+  Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UnsupportedMediaTypeException, UploadedFiles, UseInterceptors,
 } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
-import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -15,9 +14,10 @@ import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, metadataFilterProblem } fr
 import type { MetadataFilter } from '../../../retrieval';
 import { DocumentsHandler } from '../../application/documents/document-queries.handler';
 import { IngestResult } from '../../application/ingest/ingest.command';
-import { IngestFilesHandler } from '../../application/ingest/ingest-files.handler';
 import { IngestTextHandler } from '../../application/ingest/ingest-text.handler';
 import { IngestUrlHandler } from '../../application/ingest/ingest-url.handler';
+import { IngestJobsService, IngestMode } from '../../application/jobs/ingest-jobs.service';
+import { Job } from '../../domain/job';
 import { KnowledgeDocument } from '../../domain/document';
 import { InvalidIngestionRequestError } from '../../domain/ingestion.errors';
 import {
@@ -27,18 +27,31 @@ import {
 import {
   CREATE_DOCUMENT_PROBLEMS, DELETE_DOCUMENT_PROBLEMS, GET_DOCUMENT_PROBLEMS, INGEST_URL_PROBLEMS, LIST_DOCUMENTS_PROBLEMS,
 } from './documents.problems';
+import { JobAcceptedDto } from './dto/jobs.dto';
+import { jobLocation } from './jobs.controller';
+import { ASYNC_QUERY_PROBLEM } from './jobs.problems';
 import { UploadLimitsInterceptor } from './upload-limits.interceptor';
+import { uuidParam } from './uuid-param';
 
 const UPLOAD_FIELDS = ['collection', 'metadata', 'source_id', 'text_columns', 'title_column', 'id_column', 'list_columns'];
 
+const ASYNC_QUERY = {
+  name: 'async',
+  required: false,
+  enum: ['true', 'false'],
+  description:
+    'true: always a background job (202). false: in the request, up to the hard limits. Absent: a job past ingestion.async.thresholdBytes ' +
+    'or thresholdRecords.',
+};
+
 @ApiTags('documents')
-@ApiExtraModels(CreateDocumentDto, IngestResultDto, UploadResultDto)
+@ApiExtraModels(CreateDocumentDto, IngestResultDto, UploadResultDto, JobAcceptedDto)
 @Controller({ path: 'documents', version: '1' })
 export class DocumentsController {
   constructor(
     private readonly ingestText: IngestTextHandler,
-    private readonly ingestFiles: IngestFilesHandler,
     private readonly ingestUrl: IngestUrlHandler,
+    private readonly jobs: IngestJobsService,
     private readonly documents: DocumentsHandler,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -51,7 +64,10 @@ export class DocumentsController {
     description:
       'JSON `{title, text, metadata?, collection?, source_id?}` or multipart/form-data with `files` (.txt .md .html .pdf .docx .json .csv) ' +
       'and optional fields collection, metadata (JSON), source_id (single file), text_columns / title_column / id_column / list_columns (CSV, comma-separated). ' +
-      'The same content again returns the existing document (200, deduplicated). The same source with new content replaces it atomically.',
+      'The same content again returns the existing document (200, deduplicated). The same source with new content replaces it atomically. ' +
+      'Big inputs become a background job answered 202 with its id and a Location to follow (GET /v1/jobs/{id}): uploads past ' +
+      'ingestion.async.thresholdBytes (4 MiB) or holding more than ingestion.async.thresholdRecords (500) documents (CSV rows, JSON records), ' +
+      'and a JSON text past thresholdBytes; `?async=true` always queues, `?async=false` keeps the request synchronous up to the hard limits.',
     // One schema per media type (@ApiBody would put the same schema under both): Swagger UI shows the JSON
     // example under application/json and a form with a file picker under multipart/form-data.
     requestBody: {
@@ -85,13 +101,17 @@ export class DocumentsController {
       },
     },
   })
-  @ApiProblems(...CREATE_DOCUMENT_PROBLEMS)
+  @ApiResponse({ status: 202, description: 'Accepted: queued as a background job; follow it at `status_url` (the Location header)', type: JobAcceptedDto })
+  @ApiQuery(ASYNC_QUERY)
+  @ApiProblems(...CREATE_DOCUMENT_PROBLEMS, ASYNC_QUERY_PROBLEM)
   async create(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @UploadedFiles() files: Express.Multer.File[] | undefined,
-  ): Promise<IngestResultDto | UploadResultDto> {
-    if (req.is('multipart/form-data')) return this.upload(req, res, files ?? []);
+    @Query('async') async?: string,
+  ): Promise<IngestResultDto | UploadResultDto | JobAcceptedDto> {
+    const mode = ingestMode(async);
+    if (req.is('multipart/form-data')) return this.upload(req, res, files ?? [], mode);
     if (!req.is('application/json')) {
       throw new UnsupportedMediaTypeException({
         message: 'Send application/json ({title, text}) or multipart/form-data with files.',
@@ -99,20 +119,24 @@ export class DocumentsController {
       });
     }
     const dto = await validated(CreateDocumentDto, req.body);
-    const result = await this.ingestText.execute({
+    const cmd = {
       collection: dto.collection ?? DEFAULT_COLLECTION,
       title: dto.title,
       text: dto.text,
       metadata: dto.metadata,
       sourceId: dto.source_id,
-      sourceType: 'json',
+      sourceType: 'json' as const,
       mimeType: 'text/plain',
-    });
+    };
+    if (mode === 'async' || (mode === 'auto' && Buffer.byteLength(dto.text, 'utf8') > this.config.ingestion.async.thresholdBytes)) {
+      return accepted(res, await this.jobs.submitText(cmd));
+    }
+    const result = await this.ingestText.execute(cmd);
     res.status(result.deduplicated ? 200 : 201);
     return result;
   }
 
-  private async upload(req: Request, res: Response, files: Express.Multer.File[]): Promise<UploadResultDto> {
+  private async upload(req: Request, res: Response, files: Express.Multer.File[], mode: IngestMode): Promise<UploadResultDto | JobAcceptedDto> {
     // A multipart type the form parser would not read (an empty boundary=) leaves no body at all.
     const fields = req.body as Record<string, string> | undefined;
     if (!fields) throw new InvalidIngestionRequestError('files', 'the multipart/form-data body could not be read (its boundary parameter is missing or empty)');
@@ -128,34 +152,39 @@ export class DocumentsController {
     if (!COLLECTION_NAME_PATTERN.test(collection)) throw new InvalidIngestionRequestError('collection', 'lowercase letters, digits, - or _ (max 63)');
     if (fields.source_id && uploads.length > 1) throw new InvalidIngestionRequestError('source_id', 'only allowed with a single file');
     const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-    const results = await this.ingestFiles.execute({
-      collection,
-      files: uploads.map((f) => ({ buffer: f.buffer, filename: Buffer.from(f.originalname, 'latin1').toString('utf8'), mimeType: f.mimetype })),
-      metadata: parseJsonObject('metadata', fields.metadata, this.config.http.json),
-      sourceId: fields.source_id || undefined,
-      parseOptions: {
-        csv: { textColumns: list(fields.text_columns), titleColumn: fields.title_column, idColumn: fields.id_column, listColumns: list(fields.list_columns) },
+    const outcome = await this.jobs.upload(
+      {
+        collection,
+        files: uploads.map((f) => ({ buffer: f.buffer, filename: Buffer.from(f.originalname, 'latin1').toString('utf8'), mimeType: f.mimetype })),
+        metadata: parseJsonObject('metadata', fields.metadata, this.config.http.json),
+        sourceId: fields.source_id || undefined,
+        parseOptions: {
+          csv: { textColumns: list(fields.text_columns), titleColumn: fields.title_column, idColumn: fields.id_column, listColumns: list(fields.list_columns) },
+        },
       },
-    });
-    res.status(results.some((r) => !r.deduplicated) ? 201 : 200);
-    return { documents: results };
+      mode,
+    );
+    if ('job' in outcome) return accepted(res, outcome.job);
+    res.status(outcome.documents.some((r) => !r.deduplicated) ? 201 : 200);
+    return { documents: outcome.documents };
   }
 
   @Post('url')
   @ApiOperation({
     summary: 'Ingest a web page',
-    description: 'Fetches the page (http/https only; private and loopback addresses refused unless allowed in config), keeps its main text with Readability, and ingests it with the URL as source id.',
+    description:
+      'Fetches the page (http/https only; private and loopback addresses refused unless allowed in config), keeps its main text with Readability, ' +
+      'and ingests it with the URL as source id. `?async=true` queues it as a background job (202; fetch errors then end the job failed).',
   })
   @ApiResponse({ status: 201, type: IngestResultDto })
   @ApiResponse({ status: 200, description: 'Deduplicated', type: IngestResultDto })
+  @ApiResponse({ status: 202, description: 'Accepted (?async=true): queued as a background job; follow it at `status_url`', type: JobAcceptedDto })
+  @ApiQuery({ ...ASYNC_QUERY, description: 'true: fetch and ingest in a background job (202). Default: in the request.' })
   @ApiProblems(...INGEST_URL_PROBLEMS)
-  async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response): Promise<IngestResultDto> {
-    const result: IngestResult = await this.ingestUrl.execute({
-      url: dto.url,
-      collection: dto.collection ?? DEFAULT_COLLECTION,
-      title: dto.title,
-      metadata: dto.metadata,
-    });
+  async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response, @Query('async') async?: string): Promise<IngestResultDto | JobAcceptedDto> {
+    const cmd = { url: dto.url, collection: dto.collection ?? DEFAULT_COLLECTION, title: dto.title, metadata: dto.metadata };
+    if (ingestMode(async) === 'async') return accepted(res, await this.jobs.submitUrl(cmd));
+    const result: IngestResult = await this.ingestUrl.execute(cmd);
     res.status(result.deduplicated ? 200 : 201);
     return result;
   }
@@ -175,7 +204,7 @@ export class DocumentsController {
   @ApiOperation({ summary: 'Get a document with its chunk count' })
   @ApiOkResponse({ type: DocumentDto })
   @ApiProblems(...GET_DOCUMENT_PROBLEMS)
-  async get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badId() })) id: string): Promise<DocumentDto> {
+  async get(@Param('id', uuidParam()) id: string): Promise<DocumentDto> {
     return toDto(await this.documents.get(id));
   }
 
@@ -184,13 +213,23 @@ export class DocumentsController {
   @ApiOperation({ summary: 'Delete a document and its chunks' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(...DELETE_DOCUMENT_PROBLEMS)
-  async remove(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badId() })) id: string): Promise<void> {
+  async remove(@Param('id', uuidParam()) id: string): Promise<void> {
     await this.documents.delete(id);
   }
 }
 
-function badId() {
-  return new BadRequestException({ message: 'id must be a UUID', code: 'REQUEST.VALIDATION', errors: [{ field: 'id', message: 'must be a UUID' }] });
+function ingestMode(raw: string | undefined): IngestMode {
+  if (raw === undefined) return 'auto';
+  if (raw === 'true') return 'async';
+  if (raw === 'false') return 'sync';
+  throw new InvalidIngestionRequestError('async', 'must be true or false');
+}
+
+/** 202 with the job's id and where to follow it. */
+function accepted(res: Response, job: Job): JobAcceptedDto {
+  const location = jobLocation(job);
+  res.status(202).setHeader('Location', location);
+  return { job_id: job.id, state: job.state, status_url: location };
 }
 
 /** A JSON object carried in a form field or query parameter: the rules of a JSON body (http.json) apply to it. */

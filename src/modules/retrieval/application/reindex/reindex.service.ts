@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
+import { LaneWaitAbortedError, LongOperationLane } from '../../../../shared/jobs';
 import { CollectionInfo } from '../../domain/chunk';
 import { CollectionNotFoundError, ReindexInProgressError, ReindexSupersededError } from '../../domain/retrieval.errors';
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
@@ -38,6 +39,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Reindex');
   private readonly jobs = new Map<string, ReindexJob>();
   private readonly running = new Set<Promise<void>>();
+  private readonly stop = new AbortController();
   private stopping = false;
 
   constructor(
@@ -46,6 +48,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: EmbedderRegistry,
+    private readonly lane: LongOperationLane,
   ) {}
 
   /** Jobs live in memory: staging rows left by a process that stopped mid-job belong to nobody. */
@@ -55,6 +58,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.stop.abort(); // a job still waiting for the lane gives up
     await Promise.allSettled([...this.running]);
   }
 
@@ -104,10 +108,26 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.registry.release(inUse);
   }
 
+  /**
+   * A re-index is a long operation: it runs in the long-operation lane (jobs.concurrency), beside ingest jobs and
+   * never in the request lane; it stays `queued` while the lane is full.
+   */
   private async run(job: ReindexJob, target: Embedder): Promise<void> {
+    await Promise.resolve(); // let start() return before any work
+    try {
+      await this.lane.run(() => this.reindex(job, target), this.stop.signal);
+    } catch (e) {
+      if (!(e instanceof LaneWaitAbortedError)) throw e;
+      this.fail(job, new ShuttingDownError());
+    }
+    if (!this.stopping) {
+      await this.releaseUnused().catch((e: Error) => this.logger.warn(`releasing unused embedders failed: ${e.message}`));
+    }
+  }
+
+  private async reindex(job: ReindexJob, target: Embedder): Promise<void> {
     const batch = this.config.retrieval.embedder.batchSize;
     try {
-      await Promise.resolve(); // let start() return before any work
       job.status = 'running';
       this.logger.log(`job ${job.id}: ${job.collection} ${job.from} -> ${job.to}`);
       await target.warmUp();
@@ -136,15 +156,16 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       job.status = 'completed';
       this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to} (${updated} chunks, ${job.finishedAt.getTime() - job.startedAt.getTime()} ms)`);
     } catch (e) {
-      job.finishedAt = new Date();
-      job.status = 'failed';
-      job.error = e instanceof Error ? e.message : String(e);
-      this.logger.error(`job ${job.id}: ${job.collection} stays on ${job.from}: ${job.error}`);
+      this.fail(job, e);
       await this.store.clearStaging(job.id).catch(() => undefined);
     }
-    if (!this.stopping) {
-      await this.releaseUnused().catch((e: Error) => this.logger.warn(`releasing unused embedders failed: ${e.message}`));
-    }
+  }
+
+  private fail(job: ReindexJob, e: unknown): void {
+    job.finishedAt = new Date();
+    job.status = 'failed';
+    job.error = e instanceof Error ? e.message : String(e);
+    this.logger.error(`job ${job.id}: ${job.collection} stays on ${job.from}: ${job.error}`);
   }
 
   /** Embeds and stages the collection's chunks not staged yet (one pass, keyset). Returns how many. */

@@ -75,23 +75,8 @@ export class IngestUrlDto {
   metadata?: Record<string, unknown>;
 }
 
-export class ListDocumentsQueryDto {
-  @ApiPropertyOptional({ example: DEFAULT_COLLECTION })
-  @IsOptional()
-  @IsString()
-  @Matches(COLLECTION_NAME_PATTERN, { message: COLLECTION_MESSAGE })
-  collection?: string;
-
-  @ApiPropertyOptional({
-    description:
-      'JSON object of metadata filters, the grammar of POST /v1/search `filters`: equality (array-valued metadata by element), ' +
-      '{"in": [...]}, or a range {"gte": 8, "lt": 9}',
-    example: '{"equipe":"suporte"}',
-  })
-  @IsOptional()
-  @IsString()
-  metadata?: string;
-
+/** limit and offset of a listing (documents, jobs). */
+export class PageQueryDto {
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 })
   @IsOptional()
   @Type(() => Number)
@@ -107,6 +92,24 @@ export class ListDocumentsQueryDto {
   @Min(0)
   @Max(2147483647) // a Postgres integer; 1e20 passed IsInt and failed in SQL (bigint out of range)
   offset?: number;
+}
+
+export class ListDocumentsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: DEFAULT_COLLECTION })
+  @IsOptional()
+  @IsString()
+  @Matches(COLLECTION_NAME_PATTERN, { message: COLLECTION_MESSAGE })
+  collection?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'JSON object of metadata filters, the grammar of POST /v1/search `filters`: equality (array-valued metadata by element), ' +
+      '{"in": [...]}, or a range {"gte": 8, "lt": 9}',
+    example: '{"equipe":"suporte"}',
+  })
+  @IsOptional()
+  @IsString()
+  metadata?: string;
 }
 
 export class IngestResultDto {

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { problemOf } from '../../../../shared/errors';
+import { JobError, JobInterruptedError } from '../../domain/job';
+import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
+import { IngestTextCommand } from '../ingest/ingest.command';
+import { IngestTextHandler } from '../ingest/ingest-text.handler';
+import { IngestUrlCommand, IngestUrlHandler } from '../ingest/ingest-url.handler';
+import { ClaimedJob, JobContext, JobWorker } from '../ports/job-queue.port';
+
+/** What the queue keeps of each kind's command (the bytes travel as job files). */
+export type FilesJobParams = Omit<IngestFilesCommand, 'files'>;
+export type UrlJobParams = IngestUrlCommand;
+export type TextJobParams = Omit<IngestTextCommand, 'text'>;
+
+/** A dependency that is down or slow (database, embedding provider, web server): another attempt may succeed. */
+const TRANSIENT_STATUS = new Set([502, 503, 504]);
+
+/**
+ * Runs ingest jobs through the handlers of the synchronous routes, so a job's result and errors are what the
+ * request would have answered: an upload's `{documents}`, a URL's or a text's IngestResult.
+ */
+@Injectable()
+export class IngestJobWorker implements JobWorker {
+  constructor(
+    private readonly files: IngestFilesHandler,
+    private readonly url: IngestUrlHandler,
+    private readonly text: IngestTextHandler,
+  ) {}
+
+  async run({ job, params, files }: ClaimedJob, ctx: JobContext): Promise<unknown> {
+    if (ctx.signal.aborted) throw new JobInterruptedError();
+    switch (job.kind) {
+      case 'ingest-files': {
+        const cmd: IngestFilesCommand = {
+          ...(params as FilesJobParams),
+          files: files.map((f) => ({ buffer: f.content, filename: f.filename, mimeType: f.mimeType })),
+        };
+        // every file parsed before anything is written, as in the request: a bad file fails the job with nothing stored
+        const parsed = await this.files.parseAll(cmd.files, cmd.parseOptions);
+        const total = parsed.reduce((n, f) => n + f.docs.length, 0);
+        let done = 0;
+        ctx.progress({ done, total });
+        const documents = await this.files.ingestParsed(cmd, parsed, () => {
+          ctx.progress({ done: ++done, total });
+          // between documents: what is written stays (a resumed job deduplicates it by content hash)
+          if (ctx.signal.aborted) throw new JobInterruptedError();
+        });
+        return { documents };
+      }
+      case 'ingest-url': {
+        ctx.progress({ done: 0, total: 1 });
+        const result = await this.url.execute(params as unknown as UrlJobParams);
+        ctx.progress({ done: 1, total: 1 });
+        return result;
+      }
+      case 'ingest-text': {
+        ctx.progress({ done: 0, total: 1 });
+        const text = files[0]?.content.toString('utf8') ?? '';
+        const result = await this.text.execute({ ...(params as unknown as TextJobParams), text });
+        ctx.progress({ done: 1, total: 1 });
+        return result;
+      }
+      default: {
+        const never: never = job.kind;
+        throw new Error(`unknown job kind ${String(never)}`);
+      }
+    }
+  }
+
+  describeFailure(e: unknown): { error: JobError; retryable: boolean } {
+    const { type: _type, title: _title, ...error } = problemOf(e);
+    // a job has no request id: its own id is what the log line names
+    if (error.code === 'INTERNAL') error.detail = 'An unexpected error occurred. It has been logged with the job id.';
+    return { error, retryable: TRANSIENT_STATUS.has(error.status) };
+  }
+}

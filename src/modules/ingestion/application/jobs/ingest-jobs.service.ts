@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { Job, JobKind, JobNotFoundError } from '../../domain/job';
+import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
+import { IngestResult, IngestTextCommand } from '../ingest/ingest.command';
+import { IngestUrlCommand } from '../ingest/ingest-url.handler';
+import { JOB_QUEUE, JobFile, JobListFilter, JobQueue } from '../ports/job-queue.port';
+import { FilesJobParams, TextJobParams } from './ingest-job.worker';
+
+/** `async`: always a job; `sync`: in the request, up to the hard limits; `auto`: a job past ingestion.async's thresholds. */
+export type IngestMode = 'async' | 'sync' | 'auto';
+
+export type UploadOutcome = { job: Job } | { documents: IngestResult[] };
+
+/**
+ * The background path of ingestion (issue 12): big uploads and large record arrays become jobs answered 202,
+ * run later in the long-operation lane by IngestJobWorker, instead of holding a request for minutes.
+ */
+@Injectable()
+export class IngestJobsService {
+  constructor(
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly files: IngestFilesHandler,
+  ) {}
+
+  /**
+   * An upload, by `mode`. `auto` queues files past `thresholdBytes` unread; smaller ones are parsed here (their errors
+   * answered at once) and queued when they hold more than `thresholdRecords` records (documents, or the records of a JSON
+   * array kept as one document), else ingested in the request.
+   */
+  async upload(cmd: IngestFilesCommand, mode: IngestMode): Promise<UploadOutcome> {
+    const { thresholdBytes, thresholdRecords } = this.config.ingestion.async;
+    const bytes = cmd.files.reduce((n, f) => n + f.buffer.length, 0);
+    if (mode === 'async' || (mode === 'auto' && bytes > thresholdBytes)) return { job: await this.submitFiles(cmd) };
+    const parsed = await this.files.parseAll(cmd.files, cmd.parseOptions);
+    const records = parsed.reduce((n, f) => f.docs.reduce((m, d) => m + (d.records ?? 1), n), 0);
+    if (mode === 'auto' && records > thresholdRecords) return { job: await this.submitFiles(cmd) };
+    return { documents: await this.files.ingestParsed(cmd, parsed) };
+  }
+
+  submitFiles(cmd: IngestFilesCommand): Promise<Job> {
+    const { files, ...rest } = cmd;
+    const params: FilesJobParams = rest;
+    return this.submit('ingest-files', params, files.map((f) => ({ filename: f.filename, mimeType: f.mimeType, content: f.buffer })));
+  }
+
+  submitUrl(cmd: IngestUrlCommand): Promise<Job> {
+    return this.submit('ingest-url', { ...cmd }, []);
+  }
+
+  submitText(cmd: IngestTextCommand): Promise<Job> {
+    const { text, ...rest } = cmd;
+    const params: TextJobParams = rest;
+    return this.submit('ingest-text', params, [{ filename: 'text', mimeType: 'text/plain', content: Buffer.from(text, 'utf8') }]);
+  }
+
+  async get(id: string): Promise<Job> {
+    const job = await this.queue.get(id);
+    if (!job) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
+    return this.queue.list(filter);
+  }
+
+  private submit(kind: JobKind, params: object, files: JobFile[]): Promise<Job> {
+    // the same request again (its parameters and the same bytes) finds the unfinished job instead of a second one
+    const key = createHash('sha256').update(kind).update('\0').update(JSON.stringify(params));
+    for (const f of files) key.update('\0').update(f.filename).update('\0').update(f.mimeType ?? '').update('\0').update(createHash('sha256').update(f.content).digest());
+    return this.queue.enqueue({ kind, params: params as Record<string, unknown>, files, idempotencyKey: key.digest('hex') });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './long-operation-lane';
+export * from './jobs.module';

@@ -1,0 +1,39 @@
+import { LaneWaitAbortedError, LongOperationLane } from './long-operation-lane';
+
+describe('LongOperationLane', () => {
+  it('runs at most `concurrency` operations; the next waiter gets a freed slot before any newcomer', async () => {
+    const lane = new LongOperationLane(1);
+    const first = lane.tryAcquire()!;
+    expect(lane.tryAcquire()).toBeUndefined();
+    const order: string[] = [];
+    const waiting = lane.run(async () => order.push('waiter'));
+    expect(lane.waiting).toBe(1);
+    first();
+    // the slot went to the waiter: a tryAcquire now finds the lane full
+    expect(lane.tryAcquire()).toBeUndefined();
+    await waiting;
+    expect(order).toEqual(['waiter']);
+    expect({ active: lane.active, waiting: lane.waiting }).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('releases the slot when the work throws, and a release called twice frees one slot', async () => {
+    const lane = new LongOperationLane(1);
+    await expect(lane.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const release = lane.tryAcquire()!;
+    release();
+    release();
+    expect(lane.active).toBe(0);
+  });
+
+  it('a paused lane (0) grants nothing; an aborted wait rejects and leaves the queue', async () => {
+    const lane = new LongOperationLane(0);
+    expect(lane.tryAcquire()).toBeUndefined();
+    const stop = new AbortController();
+    const waiting = lane.acquire(stop.signal);
+    expect(lane.waiting).toBe(1);
+    stop.abort();
+    await expect(waiting).rejects.toBeInstanceOf(LaneWaitAbortedError);
+    expect(lane.waiting).toBe(0);
+    await expect(lane.acquire(stop.signal)).rejects.toBeInstanceOf(LaneWaitAbortedError);
+  });
+});
