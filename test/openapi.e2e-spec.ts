@@ -20,7 +20,6 @@ import {
 
 const ADMIN_KEY = 'chave-admin-do-teste';
 const TAG_ORDER = ['documents', 'jobs', 'search', 'ask', 'conversations', 'models', 'admin', 'health'];
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** OpenAPI 3.0 schemas as JSON Schema for Ajv: `nullable` becomes a null type, `#/components` refs point into the document. */
 function toJsonSchema(node: unknown): unknown {
