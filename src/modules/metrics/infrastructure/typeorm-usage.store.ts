@@ -7,11 +7,17 @@ import { UsageRecord, UsageStore } from '../application/ports/usage-store.port';
 export class TypeOrmUsageStore implements UsageStore {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  async insert(r: UsageRecord): Promise<void> {
+  async insert(records: UsageRecord[]): Promise<void> {
+    const params: unknown[] = [];
+    const tuples = records.map((r) => {
+      params.push(r.operation, r.provider, r.model, r.promptTokens, r.completionTokens, r.ms, r.costUsd, r.userId ?? null, r.conversationId ?? null, r.requestId ?? null);
+      const b = params.length - 10;
+      return `(${Array.from({ length: 10 }, (_, i) => `$${b + i + 1}`).join(', ')})`;
+    });
     await managerFor(this.dataSource).query(
       `INSERT INTO usage_records (operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, conversation_id, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [r.operation, r.provider, r.model, r.promptTokens, r.completionTokens, r.ms, r.costUsd, r.userId ?? null, r.conversationId ?? null, r.requestId ?? null],
+       VALUES ${tuples.join(', ')}`,
+      params,
     );
   }
 }

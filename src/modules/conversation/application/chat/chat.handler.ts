@@ -284,15 +284,12 @@ export class ChatHandler {
     let cost: number | null = 0;
     await this.tx.run(async () => {
       if (persist) {
-        if (!turn.conversation) await this.store.create({ id: turn.conversationId, userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection });
-        await this.store.appendTurn(turn.conversationId, [userMessage, reply], summary);
+        const create = turn.conversation ? undefined : { userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection };
+        await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create });
       }
-      const costs: Array<number | null> = [];
-      for (const c of turn.calls) {
-        costs.push(
-          await this.usage.record({ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId }),
-        );
-      }
+      const costs = await this.usage.recordAll(
+        turn.calls.map((c) => ({ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId })),
+      );
       cost = sumCosts(costs);
     });
     const promptTokens = turn.calls.reduce((a, c) => a + c.promptTokens, 0);

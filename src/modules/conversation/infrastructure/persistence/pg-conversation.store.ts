@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE, managerFor, TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database';
+import { DATA_SOURCE, managerFor } from '../../../../shared/database';
 import type { Conversation, StoredMessage } from '../../domain/conversation';
 import { ConversationStore, NewMessage } from '../../application/ports/conversation-store.port';
 
@@ -21,10 +21,7 @@ const COLUMNS = 'id, user_id, title, collection, summary, summarized_count, mess
 /** Conversations and their messages in Postgres (parameterized SQL; the rows map to domain objects here). */
 @Injectable()
 export class PgConversationStore implements ConversationStore {
-  constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
-  ) {}
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   private q<T>(sql: string, params: unknown[]): Promise<T[]> {
     return managerFor(this.dataSource).query(sql, params);
@@ -33,14 +30,6 @@ export class PgConversationStore implements ConversationStore {
   async find(id: string, userId: string): Promise<Conversation | null> {
     const [row] = await this.q<ConversationRow>(`SELECT ${COLUMNS} FROM conversations WHERE id = $1 AND user_id = $2`, [id, userId]);
     return row ? toDomain(row) : null;
-  }
-
-  async create(c: { id: string; userId: string; title: string; collection: string }): Promise<Conversation> {
-    const [row] = await this.q<ConversationRow>(
-      `INSERT INTO conversations (id, user_id, title, collection) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-      [c.id, c.userId, c.title, c.collection],
-    );
-    return toDomain(row);
   }
 
   async list(userId: string, limit: number, offset: number): Promise<{ items: Conversation[]; total: number }> {
@@ -61,26 +50,39 @@ export class PgConversationStore implements ConversationStore {
     return rows;
   }
 
-  async appendTurn(id: string, turn: [NewMessage, NewMessage], summary?: { text: string; summarizedCount: number }): Promise<void> {
-    await this.tx.run(async () => {
-      // The row lock orders concurrent turns of one conversation: seq stays dense and unique.
-      const [row] = await this.q<{ message_count: number }>(`SELECT message_count FROM conversations WHERE id = $1 FOR UPDATE`, [id]);
-      let seq = row.message_count;
-      for (const m of turn) {
-        seq++;
-        await this.q(
-          `INSERT INTO conversation_messages (conversation_id, seq, role, content, citations, tool_calls, rewritten_query, model)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8)`,
-          [id, seq, m.role, m.content, JSON.stringify(m.citations), JSON.stringify(m.tool_calls), m.rewritten_query, m.model],
-        );
-      }
-      await this.q(
-        `UPDATE conversations SET message_count = $2, updated_at = now(),
-                summary = COALESCE($3, summary), summarized_count = COALESCE($4, summarized_count)
-          WHERE id = $1`,
-        [id, seq, summary?.text ?? null, summary?.summarizedCount ?? null],
-      );
-    });
+  /**
+   * One statement, so atomic without a transaction of its own (it joins the caller's when one is open): the
+   * conversation row is created, or updated under its row lock (concurrent turns of one conversation queue there
+   * and get dense, unique seq numbers), and both messages are inserted with the seq it returns.
+   */
+  async appendTurn(
+    id: string,
+    turn: [NewMessage, NewMessage],
+    opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string } },
+  ): Promise<void> {
+    const params: unknown[] = [id];
+    const message = (m: NewMessage, offset: number) => {
+      params.push(m.role, m.content, JSON.stringify(m.citations), JSON.stringify(m.tool_calls), m.rewritten_query, m.model);
+      const b = params.length - 5;
+      return `SELECT $1::uuid, c.message_count - ${offset}, $${b}, $${b + 1}, $${b + 2}::jsonb, $${b + 3}::jsonb, $${b + 4}, $${b + 5} FROM c`;
+    };
+    let head: string;
+    if (opts.create) {
+      params.push(opts.create.userId, opts.create.title, opts.create.collection, opts.summary?.text ?? '', opts.summary?.summarizedCount ?? 0);
+      head = `INSERT INTO conversations (id, user_id, title, collection, summary, summarized_count, message_count) VALUES ($1, $2, $3, $4, $5, $6, 2) RETURNING message_count`;
+    } else {
+      params.push(opts.summary?.text ?? null, opts.summary?.summarizedCount ?? null);
+      head = `UPDATE conversations SET message_count = message_count + 2, updated_at = now(),
+                     summary = COALESCE($2, summary), summarized_count = COALESCE($3, summarized_count)
+               WHERE id = $1 RETURNING message_count`;
+    }
+    const rows = [message(turn[0], 1), message(turn[1], 0)];
+    await this.q(
+      `WITH c AS (${head})
+       INSERT INTO conversation_messages (conversation_id, seq, role, content, citations, tool_calls, rewritten_query, model)
+       ${rows.join(' UNION ALL ')}`,
+      params,
+    );
   }
 
   async delete(id: string, userId: string): Promise<boolean> {

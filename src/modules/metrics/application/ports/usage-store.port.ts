@@ -13,7 +13,7 @@ export interface UsageRecord {
 }
 
 export interface UsageStore {
-  insert(record: UsageRecord): Promise<void>;
+  insert(records: UsageRecord[]): Promise<void>;
 }
 
 export const USAGE_STORE = Symbol('USAGE_STORE');

@@ -43,22 +43,24 @@ export class UsageRecorder {
     return cost;
   }
 
-  /** Stores the call (inside the caller's transaction when one is open) and returns its cost. */
-  async record(call: ModelCall): Promise<number | null> {
-    const costUsd = this.cost(call.modelId, call.promptTokens, call.completionTokens);
-    const [provider, ...rest] = call.modelId.split(':');
-    await this.store.insert({
-      operation: call.operation,
-      provider,
-      model: rest.join(':') || provider,
-      promptTokens: call.promptTokens,
-      completionTokens: call.completionTokens,
-      ms: call.ms,
-      costUsd,
-      userId: call.userId,
-      conversationId: call.conversationId,
-      requestId: call.requestId,
+  /** Stores the calls (one statement, inside the caller's transaction when one is open) and returns their costs. */
+  async recordAll(calls: ModelCall[]): Promise<Array<number | null>> {
+    const records = calls.map((call) => {
+      const [provider, ...rest] = call.modelId.split(':');
+      return {
+        operation: call.operation,
+        provider,
+        model: rest.join(':') || provider,
+        promptTokens: call.promptTokens,
+        completionTokens: call.completionTokens,
+        ms: call.ms,
+        costUsd: this.cost(call.modelId, call.promptTokens, call.completionTokens),
+        userId: call.userId,
+        conversationId: call.conversationId,
+        requestId: call.requestId,
+      };
     });
-    return costUsd;
+    if (records.length) await this.store.insert(records);
+    return records.map((r) => r.costUsd);
   }
 }
