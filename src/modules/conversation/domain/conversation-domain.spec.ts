@@ -37,6 +37,10 @@ describe('rule-based follow-up rewrite', () => {
     expect(r.query).toBe('Quanto custa o modelo da máquina de café da copa?');
   });
 
+  it('a follow-up asking its own question stands alone', () => {
+    expect(rewriteFollowUp('e com quantos dias de antecedência peço?', { query: 'Quantos dias de férias posso vender?' }, now).rule).toBe('standalone');
+  });
+
   it('with no previous turn there is nothing to carry', () => {
     expect(rewriteFollowUp('e quanto custa?', undefined, now).rule).toBe('standalone');
   });

@@ -15,6 +15,7 @@ export interface Rewrite {
 
 const CONNECTOR = /^\s*(e|mas|e quanto a|e sobre|e para|e no|e na|e nos|e nas|e em|e o|e a|e os|e as|tambem|e se)\b/;
 const ANAPHORA = /\b(isso|disso|nisso|esse|essa|desse|dessa|nesse|nessa|ele|ela|dele|dela|deles|delas|nele|nela|o mesmo|a mesma|mesmo periodo|la|ali)\b/;
+const INTERROGATIVE = /\b(qual|quais|quanto|quantos|quantas|quando|onde|como|quem|o que|por que|porque)\b/;
 const MODIFIER = /^(por|em|no|na|nos|nas|de|do|da|dos|das|para|pra|com|sem|entre|durante|ate|desde)\b/;
 const QUESTION_LEAD =
   /^(quais?|qual e|quais sao|quais foram|qual foi|quanto|quantos|quantas|quando|onde|como|quem|o que|por que|porque|pode|posso|pode me dizer|me diga|me fala|sabe)(\s+(e|sao|foram|foi))*\s+/;
@@ -26,8 +27,10 @@ const STOP = new Set(['e', 'o', 'a', 'os', 'as', 'de', 'do', 'da', 'dos', 'das',
  *    two content words is a follow-up; any other message stands alone;
  * 2. a follow-up naming a period ("e no mês anterior?", "e em março?") takes the previous question with its
  *    period replaced ("anterior"/"seguinte" shift the previous turn's period by one unit);
- * 3. a follow-up that is a modifier ("por região", "no Sul") is appended to the previous question;
- * 4. otherwise ("e quanto custa?") the follow-up keeps its own words and carries the previous question's
+ * 3. a follow-up with its own interrogative and at least two content words ("e com quantos dias de antecedência
+ *    peço?") asks a question of its own: it stands alone;
+ * 4. a follow-up that is a modifier ("por região", "no Sul") is appended to the previous question;
+ * 5. otherwise ("e quanto custa?") the follow-up keeps its own words and carries the previous question's
  *    subject (its words after the interrogative lead) and entities.
  */
 export function rewriteFollowUp(message: string, previous: PreviousTurn | undefined, now: Date): Rewrite {
@@ -39,13 +42,15 @@ export function rewriteFollowUp(message: string, previous: PreviousTurn | undefi
 
   const core = stripQuestion(text.replace(/^\s*(e|mas|tambem)\s+/i, ''));
   const coreFolded = fold(core.toLowerCase());
-  const prevBase = stripQuestion(previous.query);
+  const prevBase = stripQuestion(previous.query.replace(/^\s*(e|mas|tambem|também)\s+/i, ''));
   const shift = relativeShift(folded);
   const newPeriod = shift && previous.period ? shiftPeriod(previous.period, shift) : parsePeriod(core, now);
   if (newPeriod) {
     const withoutPeriod = previous.period ? removePeriodWords(prevBase) : prevBase;
     return { query: `${withoutPeriod} em ${newPeriod.label}?`, rule: 'period_replaced' };
   }
+  // "e com quantos dias de antecedência peço?": a question of its own (an interrogative and what it asks about)
+  if (INTERROGATIVE.test(coreFolded) && content.length >= 2) return { query: text, rule: 'standalone' };
   if (MODIFIER.test(coreFolded)) return { query: `${prevBase} ${core}?`, rule: 'modifier_appended' };
   const subjectText = stripLead(prevBase);
   const cleaned = core.replace(/\b(isso|disso|nisso|dele|dela|deles|delas|nele|nela)\b/gi, '').replace(/\s+/g, ' ').trim();
