@@ -278,6 +278,44 @@ describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real to
   });
 });
 
+describe('/v1/chat with an LLM: the model rewrites follow-ups and writes the rolling summary', () => {
+  let t: TestApp;
+  let fake: FakeOpenAiServer;
+
+  beforeAll(async () => {
+    fake = new FakeOpenAiServer({ chatModels: ['gpt-4o-mini'] });
+    const baseUrl = await fake.start();
+    t = await startTestApp({
+      generation: { llm: { provider: 'openai', maxRetries: 0, openai: { baseUrl, apiKey: 'sk-test', model: 'gpt-4o-mini' } } },
+      conversation: { memory: { windowTurns: 1 } },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  it('rewrite, answer and summary are three priced model calls; the summary replaces the folded turn', async () => {
+    fake.reply('Olá! Como posso ajudar?');
+    const first = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Oi, tudo bem?' }).expect(200);
+    expect(first.body.rewritten_query).toBeNull();
+    fake.http.requests.length = 0;
+    fake.reply('Quanto custa a máquina de café da copa?', 'Não tenho essa informação nos documentos.', 'O usuário cumprimentou o assistente.');
+    const second = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'e quanto custa a máquina?', conversation_id: first.body.conversation_id }).expect(200);
+    expect(second.body.rewritten_query).toBe('Quanto custa a máquina de café da copa?');
+    const bodies = fake.http.requests.map((r) => r.body as { messages: Array<{ role: string; content: string }>; tools?: unknown[] });
+    expect(bodies).toHaveLength(3);
+    expect(bodies[0].messages[0].content).toMatch(/Reescreva a última mensagem[\s\S]*Usuário: Oi, tudo bem\?[\s\S]*Última mensagem: e quanto custa a máquina\?/);
+    expect(bodies[1].tools).toHaveLength(3);
+    expect(bodies[2].messages[0].content).toMatch(/^Resuma a conversa/);
+    const stored = await t.http.get(`/v1/conversations/${first.body.conversation_id}`).query({ user_id: 'ana' }).expect(200);
+    expect(stored.body).toMatchObject({ summary: 'O usuário cumprimentou o assistente.', summarized_count: 2 });
+    const ops = await t.dataSource.query(`SELECT operation FROM usage_records WHERE conversation_id = $1 ORDER BY id`, [first.body.conversation_id]);
+    expect(ops.map((o: { operation: string }) => o.operation)).toEqual(['chat', 'rewrite', 'chat', 'summary']);
+    expect(second.body.cost_usd).toBeGreaterThan(0);
+  });
+});
+
 describe('OpenAI-compatible API with the official openai client', () => {
   let t: TestApp;
   let client: OpenAI;
