@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './shared/config';
 import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
+import { PrometheusMetrics } from './modules/metrics';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
 import { answerClientErrors, GracefulShutdown, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
@@ -24,6 +25,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   const shutdown = new GracefulShutdown(config.http.shutdown);
   app.use(shutdown.middleware);
   app.get(HealthRegistry).register(shutdown.readinessCheck());
+  // Prometheus (GET /metrics): every request counted by route and status, shed and failed ones included.
+  app.use(app.get(PrometheusMetrics).middleware);
   // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port.
   app.useWebSocketAdapter(new WsAdapter(app));
   // What Node's HTTP parser refuses (a head past 16 KB, a URL too long, bytes that are not HTTP) answered as problem+json.
@@ -75,6 +78,7 @@ const TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'conversations', description: 'Conversations with memory' },
   { name: 'models', description: 'The active LLM and embedder' },
   { name: 'admin', description: 'Model swaps, re-indexing and config reload (x-api-key: ADMIN_API_KEY)' },
+  { name: 'metrics', description: 'Usage, cost and latency reports (x-api-key: ADMIN_API_KEY); Prometheus text at GET /metrics' },
   { name: 'health', description: 'Liveness and readiness probes' },
 ];
 

@@ -1,6 +1,7 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { HealthRegistry } from '../../shared/health';
+import { MetricsModule } from '../metrics';
 import { RetrievalModule } from '../retrieval';
 import { AskHandler } from './application/ask/ask.handler';
 import { ConfigReloader } from './application/models/config-reloader.service';
@@ -23,7 +24,7 @@ class GenerationBootstrap implements OnModuleInit {
 }
 
 @Module({
-  imports: [RetrievalModule],
+  imports: [RetrievalModule, MetricsModule],
   controllers: [AskController, ModelsController],
   providers: [
     { provide: LLM_FACTORY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => (spec?: LlmSpec) => createLlm(config, spec) },

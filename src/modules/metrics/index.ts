@@ -2,4 +2,6 @@
 export { MetricsModule } from './metrics.module';
 export { UsageRecorder } from './application/usage/usage-recorder.service';
 export type { ModelCall } from './application/usage/usage-recorder.service';
+export type { StageTimings } from './application/ports/usage-store.port';
+export { PrometheusMetrics } from './infrastructure/prometheus/prometheus.metrics';
 export { sumCosts } from './domain/pricing';

@@ -11,6 +11,7 @@ export const sizeBytes = (v: string): number => {
   const m = /^(\d+)(kB|MB|GB)$/.exec(v);
   return m ? Number(m[1]) * SIZE_UNITS[m[2]] : 0;
 };
+const optionalNumber = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().min(0).optional());
 const optionalString = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().optional());
 const stringList = z.preprocess(
   (v) =>
@@ -217,6 +218,13 @@ export const appConfigSchema = z.object({
   metrics: z.object({
     /** USD per 1M tokens by `provider:model` (or `provider:*`), from config/pricing.yaml. */
     pricing: z.record(z.string(), z.object({ input: z.coerce.number().min(0), output: z.coerce.number().min(0) })),
+    /** Cost alerts: a threshold crossed in its UTC day or month is logged once, shown in reports and readiness, and POSTed to webhookUrl. */
+    budget: z.object({
+      dailyUsd: optionalNumber,
+      monthlyUsd: optionalNumber,
+      webhookUrl: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().url().optional()),
+      webhookTimeoutMs: int(100, 60_000),
+    }),
   }),
   admin: z.object({ apiKey: optionalString }),
 });

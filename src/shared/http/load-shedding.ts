@@ -11,8 +11,8 @@ export interface BackpressureConfig {
   retryAfterSeconds: number;
 }
 
-/** Probes and the API docs are never shed: Kubernetes must still see the process, and readiness says why. */
-const EXEMPT = /^\/(health\/|docs(?:[/?-]|$))/;
+/** Probes, the Prometheus scrape and the API docs are never shed: Kubernetes must still see the process, and readiness says why. */
+const EXEMPT = /^\/(health\/|metrics(?:\?|$)|docs(?:[/?-]|$))/;
 const LOG_INTERVAL_MS = 10_000;
 
 /**

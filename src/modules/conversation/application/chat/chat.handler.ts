@@ -242,6 +242,7 @@ export class ChatHandler {
 
   private account(turn: Turn, operation: string, g: Generation, took: number): void {
     turn.timings.generate_ms += took;
+    this.usage.observeStages({ generate: took });
     turn.calls.push({ operation, model: g.model, promptTokens: g.usage.promptTokens, completionTokens: g.usage.completionTokens, ms: took });
   }
 
@@ -259,7 +260,10 @@ export class ChatHandler {
     }
     const took = ms(t);
     if (name === 'knowledge_base_search') turn.timings.retrieve_ms += took;
-    else turn.timings.tool_ms += took;
+    else {
+      turn.timings.tool_ms += took;
+      this.usage.observeStages({ tool: took });
+    }
     const record: ToolCallRecord = { name, arguments: args, ok: !error, ms: took, ...(error ? { error } : {}), chosen_by: chosenBy, ...(output?.period ? { period: output.period } : {}) };
     turn.toolCalls.push(record);
     return { record, output };
@@ -288,7 +292,11 @@ export class ChatHandler {
         await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create });
       }
       const costs = await this.usage.recordAll(
-        turn.calls.map((c) => ({ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId })),
+        turn.calls.map((c, i) => ({
+          ...{ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId },
+          // the turn's stage timings and tools ride on its last call's row (the reports' per-stage percentiles and tool usage)
+          ...(i === turn.calls.length - 1 ? { stages: { generate: turn.timings.generate_ms, tool: turn.timings.tool_ms }, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) } : {}),
+        })),
       );
       cost = sumCosts(costs);
     });

@@ -51,10 +51,10 @@ export class KnowledgeBaseTool implements Tool {
 
   /** The grounded answer to a standalone question (offline agent). */
   answer(question: string, ctx: ToolContext): Promise<AskResult> {
-    return this.ask.execute({ question, collection: ctx.collection, signal: ctx.signal });
+    return this.ask.execute({ question, collection: ctx.collection, signal: ctx.signal, recordUsage: false });
   }
 
   answerStream(question: string, ctx: ToolContext) {
-    return this.ask.stream({ question, collection: ctx.collection, signal: ctx.signal });
+    return this.ask.stream({ question, collection: ctx.collection, signal: ctx.signal, recordUsage: false });
   }
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { tokenCounterFor } from '../../../../shared/text/tokens';
+import { UsageRecorder } from '../../../metrics';
 import { SearchHandler } from '../../../retrieval';
 import { Passage, verifyCitations } from '../../domain/citations';
 import { packContext } from '../../domain/context-packing';
@@ -32,36 +33,93 @@ export class AskHandler {
   constructor(
     private readonly search: SearchHandler,
     private readonly llms: LlmRegistry,
+    private readonly usage: UsageRecorder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(cmd: AskCommand): Promise<AskResult> {
     const p = await this.prepare(cmd);
-    if (p.evidence < this.config.generation.ask.minEvidence) return this.abstain(p, 'no_evidence');
+    if (p.evidence < this.config.generation.ask.minEvidence) return this.observed(cmd, p, this.abstain(p, 'no_evidence'));
     const t = performance.now();
-    const generation = await p.llm.generate(p.messages, this.options(cmd, p));
-    return this.finish(p, generation, ms(t));
+    const generation = await this.failureRecorded(cmd, p, t, p.llm.generate(p.messages, this.options(cmd, p)));
+    return this.observed(cmd, p, this.finish(p, generation, ms(t)), generation);
   }
 
   async *stream(cmd: AskCommand): AsyncIterable<AskEvent> {
     const p = await this.prepare(cmd);
     if (p.evidence < this.config.generation.ask.minEvidence) {
-      const result = this.abstain(p, 'no_evidence');
+      const result = this.observed(cmd, p, this.abstain(p, 'no_evidence'));
       yield { type: 'token', text: result.answer };
       yield { type: 'done', result };
       return;
     }
     const t = performance.now();
     let generation: Generation | undefined;
-    for await (const event of p.llm.stream(p.messages, this.options(cmd, p))) {
-      if (event.type === 'delta') {
-        if (event.text) yield { type: 'token', text: event.text };
-      } else generation = event.generation;
+    try {
+      for await (const event of p.llm.stream(p.messages, this.options(cmd, p))) {
+        if (event.type === 'delta') {
+          if (event.text) yield { type: 'token', text: event.text };
+        } else generation = event.generation;
+      }
+      if (!generation) throw new Error('LLM stream ended without a final event');
+    } catch (e) {
+      this.recordFailure(cmd, p, t, e);
+      throw e;
     }
-    if (!generation) throw new Error('LLM stream ended without a final event');
-    const result = this.finish(p, generation, ms(t));
+    const result = this.observed(cmd, p, this.finish(p, generation, ms(t)), generation);
     for (const citation of result.citations) yield { type: 'citation', citation };
     yield { type: 'done', result };
+  }
+
+  /**
+   * Stage timings into the metrics (embed, search, generate) and, when a model was called, one usage row for it,
+   * written off the request path (operation `ask`, with the request's stage timings).
+   */
+  private observed(cmd: AskCommand, p: Prepared, result: AskResult, generation?: Generation): AskResult {
+    const stages = { embed: result.timings.embed_ms, search: result.timings.search_ms, ...(generation ? { generate: result.timings.generate_ms } : {}) };
+    this.usage.observeStages(stages);
+    if (generation && cmd.recordUsage !== false) {
+      this.usage.record([
+        {
+          operation: 'ask',
+          modelId: generation.model,
+          promptTokens: generation.usage.promptTokens,
+          completionTokens: generation.usage.completionTokens,
+          ms: result.timings.generate_ms,
+          userId: cmd.userId,
+          requestId: cmd.requestId,
+          stages,
+        },
+      ]);
+    }
+    return result;
+  }
+
+  private async failureRecorded<T>(cmd: AskCommand, p: Prepared, started: number, call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (e) {
+      this.recordFailure(cmd, p, started, e);
+      throw e;
+    }
+  }
+
+  /** A failed model call is a usage row too (tokens 0, its error code), unless the client went away. */
+  private recordFailure(cmd: AskCommand, p: Prepared, started: number, e: unknown): void {
+    if (cmd.signal?.aborted || cmd.recordUsage === false) return;
+    const code = (e as { code?: unknown }).code;
+    this.usage.record([
+      {
+        operation: 'ask',
+        modelId: p.llm.info.modelId,
+        promptTokens: 0,
+        completionTokens: 0,
+        ms: ms(started),
+        userId: cmd.userId,
+        requestId: cmd.requestId,
+        error: typeof code === 'string' ? code : (e as Error).name || 'Error',
+      },
+    ]);
   }
 
   /** Sampling settings are the provider's own (config, or what an admin swap set); only the request's signal and evidence go here. */

@@ -6,6 +6,11 @@ export interface AskCommand {
   topK?: number;
   filters?: MetadataFilter;
   signal?: AbortSignal;
+  /** Stored on the usage row of the generation. */
+  userId?: string;
+  requestId?: string;
+  /** false: the caller records the generation itself (the chat turn does, in its transaction). Default true. */
+  recordUsage?: boolean;
 }
 
 export interface AskTimings {

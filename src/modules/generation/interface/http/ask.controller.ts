@@ -30,7 +30,7 @@ export class AskController {
   @ApiProblems(...ASK_PROBLEMS)
   async run(@Body() body: AskRequestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AskResult | void> {
     const signal = clientAbortSignal(res);
-    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal };
+    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal, requestId: (req as Request & { id?: string }).id };
     if (!body.stream) return this.ask.execute(cmd);
     await sendSse(req, res, this.ask.stream(cmd), (e) => (e.type === 'token' ? { event: 'token', data: { text: e.text } } : e.type === 'citation' ? { event: 'citation', data: e.citation } : { event: 'done', data: e.result }), {
       signal,

@@ -1,4 +1,9 @@
-/** One model call, as stored: the operations reports (issue 10) aggregate these rows. */
+/** Request stages whose durations (ms) a usage row may carry; Prometheus' acervo_stage_duration_seconds uses the same names. */
+export const STAGES = ['embed', 'search', 'generate', 'tool'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageTimings = Partial<Record<Stage, number>>;
+
+/** One model call, as stored: the usage and cost reports aggregate these rows. */
 export interface UsageRecord {
   operation: string;
   provider: string;
@@ -10,10 +15,71 @@ export interface UsageRecord {
   userId?: string;
   conversationId?: string;
   requestId?: string;
+  /** The request's stage timings, on the row of its main generation. */
+  stages?: StageTimings;
+  /** Tools the request called (chat), on the same row. */
+  tools?: Array<{ name: string; ok: boolean }>;
+  /** A failed model call: the error's code or class (tokens 0). */
+  error?: string;
+}
+
+export const GROUP_BY = ['user', 'model', 'day', 'month'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+export interface TimeRange {
+  from?: Date;
+  to?: Date;
+}
+
+export interface UsageGroup {
+  key: string;
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** null when any call of the group has no price. */
+  cost_usd: number | null;
+  p50_ms: number;
+  p95_ms: number;
+}
+
+export interface StagePercentiles {
+  stage: Stage;
+  count: number;
+  p50_ms: number;
+  p95_ms: number;
+}
+
+export interface ToolUsage {
+  tool: string;
+  calls: number;
+  failures: number;
+}
+
+export interface ErrorCount {
+  error: string;
+  operation: string;
+  count: number;
+}
+
+export interface BudgetAlertRecord {
+  period: string;
+  kind: 'daily' | 'monthly';
+  threshold_usd: number;
+  cost_usd: number;
+  at: string;
 }
 
 export interface UsageStore {
   insert(records: UsageRecord[]): Promise<void>;
+  groups(groupBy: GroupBy, range: TimeRange): Promise<UsageGroup[]>;
+  stages(range: TimeRange): Promise<StagePercentiles[]>;
+  tools(range: TimeRange): Promise<ToolUsage[]>;
+  errors(range: TimeRange): Promise<ErrorCount[]>;
+  /** Priced cost since `from` (unpriced calls count 0 here: a budget watches what is known). */
+  costSince(from: Date): Promise<number>;
+  /** Inserts the alert unless its period already has one; true when this call inserted it. */
+  claimAlert(alert: Omit<BudgetAlertRecord, 'at'>): Promise<boolean>;
+  alerts(range: TimeRange): Promise<BudgetAlertRecord[]>;
 }
 
 export const USAGE_STORE = Symbol('USAGE_STORE');

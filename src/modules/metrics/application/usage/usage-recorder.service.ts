@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { Pricing } from '../../domain/pricing';
-import { USAGE_STORE, UsageStore } from '../ports/usage-store.port';
+import { BudgetMonitor } from '../budget/budget-monitor.service';
+import { TELEMETRY, Telemetry } from '../ports/telemetry.port';
+import { STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
 
 export interface ModelCall {
-  /** What the call was for: chat, ask, rewrite, summary, tool_decision ... */
+  /** What the call was for: chat, ask, rewrite, summary, tool_decision, embed ... */
   operation: string;
   /** `provider:model` as the generation reports it. */
   modelId: string;
@@ -14,20 +16,37 @@ export interface ModelCall {
   userId?: string;
   conversationId?: string;
   requestId?: string;
+  /** The request's stage timings (ms), on its main generation's row. */
+  stages?: StageTimings;
+  tools?: Array<{ name: string; ok: boolean }>;
+  /** The failed call's error code (its tokens are 0). */
+  error?: string;
 }
+
+/** A failed background write is logged at most once per this many ms (with the count since). */
+const WARN_INTERVAL_MS = 60_000;
 
 /**
  * Prices every model call from config/pricing.yaml and stores one usage row per call. A model with no
  * price costs null (and one warning per model and process), never a silent 0.
+ *
+ * Two ways to store: `record` writes off the request path (the request never waits for it and never fails
+ * because of it; `flush` awaits what is in flight, and shutdown does); `recordAll` writes inside the
+ * caller's transaction (the chat turn stores its messages and usage rows together).
  */
 @Injectable()
-export class UsageRecorder {
+export class UsageRecorder implements OnApplicationShutdown {
   private readonly logger = new Logger('Usage');
   private readonly pricing: Pricing;
   private readonly warned = new Set<string>();
+  private readonly pending = new Set<Promise<void>>();
+  private failedSinceWarn = 0;
+  private lastWarn = 0;
 
   constructor(
     @Inject(USAGE_STORE) private readonly store: UsageStore,
+    @Inject(TELEMETRY) private readonly telemetry: Telemetry,
+    private readonly budget: BudgetMonitor,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.pricing = new Pricing(config.metrics.pricing);
@@ -43,10 +62,52 @@ export class UsageRecorder {
     return cost;
   }
 
+  /** Stage timings of a request (Prometheus' acervo_stage_duration_seconds), whether or not a model was called. */
+  observeStages(stages: StageTimings): void {
+    for (const stage of STAGES) {
+      const ms = stages[stage];
+      if (ms !== undefined) this.telemetry.observeStage(stage, ms);
+    }
+  }
+
   /** Stores the calls (one statement, inside the caller's transaction when one is open) and returns their costs. */
   async recordAll(calls: ModelCall[]): Promise<Array<number | null>> {
-    const records = calls.map((call) => {
+    const records = this.price(calls);
+    if (records.length) {
+      await this.store.insert(records);
+      this.budget.schedule();
+    }
+    return records.map((r) => r.costUsd);
+  }
+
+  /** Prices the calls now and stores them in the background: a failed write is logged (once per minute), never thrown. */
+  record(calls: ModelCall[]): Array<number | null> {
+    const records = this.price(calls);
+    if (!records.length) return [];
+    const write = this.store
+      .insert(records)
+      .then(() => this.budget.schedule())
+      .catch((e: unknown) => this.writeFailed(e, records.length))
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+    return records.map((r) => r.costUsd);
+  }
+
+  /** Waits for the background writes in flight (and the budget check they started). */
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+    await this.budget.settled();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  private price(calls: ModelCall[]): UsageRecord[] {
+    return calls.map((call) => {
       const [provider, ...rest] = call.modelId.split(':');
+      const costUsd = this.cost(call.modelId, call.promptTokens, call.completionTokens);
+      this.telemetry.countModelCall({ ...call, costUsd });
       return {
         operation: call.operation,
         provider,
@@ -54,13 +115,23 @@ export class UsageRecorder {
         promptTokens: call.promptTokens,
         completionTokens: call.completionTokens,
         ms: call.ms,
-        costUsd: this.cost(call.modelId, call.promptTokens, call.completionTokens),
+        costUsd,
         userId: call.userId,
         conversationId: call.conversationId,
         requestId: call.requestId,
+        stages: call.stages,
+        tools: call.tools,
+        error: call.error,
       };
     });
-    if (records.length) await this.store.insert(records);
-    return records.map((r) => r.costUsd);
+  }
+
+  private writeFailed(e: unknown, rows: number): void {
+    this.failedSinceWarn += rows;
+    const now = Date.now();
+    if (now - this.lastWarn < WARN_INTERVAL_MS) return;
+    this.logger.warn({ err: (e as Error).message, rows_lost: this.failedSinceWarn }, 'usage rows could not be stored (requests are not affected)');
+    this.lastWarn = now;
+    this.failedSinceWarn = 0;
   }
 }

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Telemetry } from '../../application/ports/telemetry.port';
+import type { Stage } from '../../application/ports/usage-store.port';
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * The Prometheus exposition: one registry per app (tests run several apps in a process), the process' default
+ * metrics, HTTP requests per route, stage durations, model tokens and cost. Served as text at GET /metrics.
+ */
+@Injectable()
+export class PrometheusMetrics implements Telemetry {
+  readonly registry = new Registry();
+  private readonly httpRequests = new Counter({
+    name: 'acervo_http_requests_total',
+    help: 'HTTP requests answered, by method, route (the matched pattern) and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpDuration = new Histogram({
+    name: 'acervo_http_request_duration_seconds',
+    help: 'HTTP request latency until the response finished, by method and route',
+    labelNames: ['method', 'route'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly stageDuration = new Histogram({
+    name: 'acervo_stage_duration_seconds',
+    help: 'Time spent per request stage (embed, search, generate, tool) in /v1/ask and /v1/chat',
+    labelNames: ['stage'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'acervo_llm_tokens_total',
+    help: 'Model tokens by model (provider:model) and kind (prompt, completion)',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly cost = new Counter({
+    name: 'acervo_llm_cost_usd_total',
+    help: 'Model cost in USD by model, from config/pricing.yaml (unpriced calls add nothing; see acervo_llm_unpriced_calls_total)',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  private readonly calls = new Counter({
+    name: 'acervo_llm_calls_total',
+    help: 'Model calls by model and outcome (ok, error)',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly unpriced = new Counter({
+    name: 'acervo_llm_unpriced_calls_total',
+    help: 'Model calls with no price in config/pricing.yaml, by model',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'acervo_' });
+  }
+
+  observeStage(stage: Stage, ms: number): void {
+    if (Number.isFinite(ms) && ms >= 0) this.stageDuration.observe({ stage }, ms / 1000);
+  }
+
+  countModelCall(call: { modelId: string; promptTokens: number; completionTokens: number; costUsd: number | null; error?: string }): void {
+    const model = call.modelId;
+    this.calls.inc({ model, outcome: call.error ? 'error' : 'ok' });
+    if (call.promptTokens) this.tokens.inc({ model, kind: 'prompt' }, call.promptTokens);
+    if (call.completionTokens) this.tokens.inc({ model, kind: 'completion' }, call.completionTokens);
+    if (call.costUsd === null) this.unpriced.inc({ model });
+    else if (call.costUsd > 0) this.cost.inc({ model }, call.costUsd);
+  }
+
+  /** Express middleware: counts every request when its response finishes, labelled by the route pattern (never the raw URL). */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = routeOf(req);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      this.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      this.httpDuration.observe({ method: req.method, route }, seconds);
+    });
+    next();
+  };
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** The matched route pattern (`/v1/documents/:id`); requests no route matched share one label. */
+function routeOf(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof path === 'string') return (req.baseUrl ?? '') + path;
+  return 'unmatched';
+}

@@ -1,0 +1,133 @@
+import { UsageRecorder } from '../src/modules/metrics';
+import { expectProblem, startTestApp, TestApp } from './support/app';
+import { FakeHttpServer } from './support/fake-http.server';
+import { FakeOpenAiServer } from './support/fake-openai.server';
+
+const KEY = 'metrics-admin-key';
+const DOC = { title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' };
+
+/** The value of one Prometheus sample (`name{labels} value`), 0 when absent. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe('usage and cost: reports, Prometheus, budget alerts', () => {
+  let t: TestApp;
+  let llm: FakeOpenAiServer;
+  let hook: FakeHttpServer;
+  const hooks: unknown[] = [];
+  const logs: string[] = [];
+  const admin = (path: string) => t.http.get(path).set('x-api-key', KEY);
+  const flush = () => t.app.get(UsageRecorder).flush();
+
+  beforeAll(async () => {
+    llm = new FakeOpenAiServer({ chatModels: ['gpt-4o-mini'] });
+    const baseUrl = await llm.start();
+    hook = new FakeHttpServer('budget-webhook').route('POST /hook', (ctx) => {
+      hooks.push(ctx.body);
+      ctx.res.writeHead(204).end();
+    });
+    const hookUrl = await hook.start();
+    t = await startTestApp({
+      admin: { apiKey: KEY },
+      generation: { llm: { provider: 'openai', maxRetries: 0, openai: { baseUrl, apiKey: 'sk-test', model: 'gpt-4o-mini' } } },
+      // the first priced call crosses the daily threshold; the monthly one stays far away
+      metrics: { budget: { dailyUsd: 0.000001, monthlyUsd: 1000, webhookUrl: `${hookUrl}/hook` } },
+    }, { onLog: (line) => logs.push(line) });
+    await t.http.post('/v1/documents').send(DOC).expect(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await llm?.close();
+    await hook?.close();
+  });
+
+  it('records /v1/ask and /v1/chat calls; usage groups and report totals equal the sums over usage_records', async () => {
+    llm.reply('A máquina de café da copa é uma Saeco Xelsis [1].', 'A máquina custou R$ 12.400 [1].');
+    const a1 = await t.http.post('/v1/ask').send({ question: 'Qual é a máquina de café da copa?' }).expect(200);
+    const a2 = await t.http.post('/v1/ask').send({ question: 'Quanto custou a máquina de café?' }).expect(200);
+    llm.reply('Olá! Posso ajudar com as políticas da empresa.');
+    const c1 = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Olá, tudo bem?' }).expect(200);
+    await flush();
+
+    const askRows = await t.dataSource.query(`SELECT request_id, prompt_tokens, completion_tokens, stages FROM usage_records WHERE operation = 'ask' ORDER BY id`);
+    expect(askRows.map((r: { request_id: string }) => r.request_id)).toEqual([a1.headers['x-request-id'], a2.headers['x-request-id']]);
+    expect(askRows[0]).toMatchObject({ prompt_tokens: a1.body.usage.prompt_tokens, completion_tokens: a1.body.usage.completion_tokens });
+    expect(Object.keys(askRows[0].stages).sort()).toEqual(['embed', 'generate', 'search']);
+    const chatRows = await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE user_id = 'ana' AND conversation_id = $1`, [c1.body.conversation_id]);
+    expect(chatRows[0].n).toBeGreaterThan(0);
+
+    const [sql] = await t.dataSource.query(
+      `SELECT count(*)::int AS calls, sum(prompt_tokens)::int AS p, sum(completion_tokens)::int AS c, sum(cost_usd)::float8 AS cost FROM usage_records`,
+    );
+    const byModel = (await admin('/v1/metrics/usage?group_by=model').expect(200)).body;
+    expect(byModel.groups).toEqual([expect.objectContaining({ key: 'openai:gpt-4o-mini', calls: sql.calls, prompt_tokens: sql.p, completion_tokens: sql.c })]);
+    expect(byModel.groups[0].cost_usd).toBeCloseTo(sql.cost, 8);
+    expect(byModel.groups[0].p95_ms).toBeGreaterThanOrEqual(byModel.groups[0].p50_ms);
+
+    const byUser = (await admin('/v1/metrics/usage?group_by=user').expect(200)).body.groups;
+    expect(byUser.map((g: { key: string }) => g.key).sort()).toEqual(['(anonymous)', 'ana']);
+    expect(byUser.reduce((a: number, g: { calls: number }) => a + g.calls, 0)).toBe(sql.calls);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const byDay = (await admin(`/v1/metrics/usage?group_by=day&from=${today}`).expect(200)).body;
+    expect(byDay.groups).toEqual([expect.objectContaining({ key: today, calls: sql.calls })]);
+    const none = (await admin('/v1/metrics/usage?group_by=month&to=2000-01-01').expect(200)).body;
+    expect(none.groups).toEqual([]);
+
+    const report = (await admin('/v1/metrics/report').expect(200)).body;
+    expect(report.totals).toMatchObject({ calls: sql.calls, prompt_tokens: sql.p, completion_tokens: sql.c });
+    expect(report.totals.cost_usd).toBeCloseTo(sql.cost, 8);
+    expect(report.by_month).toEqual([expect.objectContaining({ key: today.slice(0, 7), calls: sql.calls })]);
+    expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(expect.arrayContaining(['embed', 'search', 'generate']));
+    const csv = (await admin('/v1/metrics/report?format=csv').expect(200).expect('content-type', /text\/csv/)).text;
+    expect(csv.split('\n')[0]).toBe('section,key,calls,prompt_tokens,completion_tokens,cost_usd,p50_ms,p95_ms,failures');
+    expect(csv).toContain(`total,all,${sql.calls},${sql.p},${sql.c},`);
+    const html = (await admin('/v1/metrics/report?format=html').expect(200).expect('content-type', /text\/html/)).text;
+    expect(html).toContain('<td>openai:gpt-4o-mini</td>');
+  });
+
+  it('a group with an unpriced call reports cost_usd null, never 0', async () => {
+    await t.dataSource.query(
+      `INSERT INTO usage_records (operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id) VALUES ('ask', 'openai', 'gpt-unknown', 10, 2, 5, NULL, 'bia')`,
+    );
+    const groups = (await admin('/v1/metrics/usage?group_by=user').expect(200)).body.groups;
+    expect(groups.find((g: { key: string }) => g.key === 'bia')).toMatchObject({ calls: 1, cost_usd: null });
+    expect((await admin('/v1/metrics/report').expect(200)).body.totals.cost_usd).toBeNull();
+  });
+
+  it('the daily budget crossing is logged once, POSTs the webhook once, and shows in the report and readiness', async () => {
+    llm.reply('A máquina de café da copa é uma Saeco Xelsis [1].');
+    await t.http.post('/v1/ask').send({ question: 'Qual é a máquina de café da copa?' }).expect(200);
+    await flush();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(hooks).toEqual([expect.objectContaining({ event: 'budget.crossed', kind: 'daily', period: today, threshold_usd: 0.000001 })]);
+    expect(logs.filter((l) => l.includes('"event":"budget.crossed"'))).toHaveLength(1);
+    const ready = await t.http.get('/health/ready').expect(200);
+    expect(ready.body.details.budget).toMatchObject({ status: 'up', daily: { crossed: true, threshold_usd: 0.000001 }, monthly: { crossed: false, threshold_usd: 1000 } });
+    const report = (await admin('/v1/metrics/report').expect(200)).body;
+    expect(report.budget.alerts).toEqual([expect.objectContaining({ period: `daily:${today}`, kind: 'daily' })]);
+    expect(report.budget.daily.crossed).toBe(true);
+  });
+
+  it('GET /metrics: Prometheus text with stage histograms, HTTP counts per route, tokens and cost by model; not versioned', async () => {
+    const res = await t.http.get('/metrics').expect(200).expect('content-type', /text\/plain/);
+    const text = res.text;
+    for (const stage of ['embed', 'search', 'generate']) expect(sample(text, `acervo_stage_duration_seconds_count{stage="${stage}"}`)).toBeGreaterThanOrEqual(3);
+    expect(sample(text, 'acervo_http_requests_total{method="POST",route="/v1/ask",status="200"}')).toBe(3);
+    expect(sample(text, 'acervo_llm_tokens_total{model="openai:gpt-4o-mini",kind="prompt"}')).toBeGreaterThan(0);
+    expect(sample(text, 'acervo_llm_cost_usd_total{model="openai:gpt-4o-mini"}')).toBeGreaterThan(0);
+    expect(text).toMatch(/^# TYPE acervo_http_request_duration_seconds histogram$/m);
+    await t.http.get('/v1/metrics').expect(404);
+  });
+
+  it('the metrics routes take the admin key; bad queries are 400 problem+json', async () => {
+    expectProblem(await t.http.get('/v1/metrics/usage'), 401, 'ADMIN.UNAUTHORIZED');
+    expectProblem(await t.http.get('/v1/metrics/report').set('x-api-key', 'wrong'), 401, 'ADMIN.UNAUTHORIZED');
+    expectProblem(await admin('/v1/metrics/usage?group_by=week'), 400, 'REQUEST.VALIDATION');
+    expectProblem(await admin('/v1/metrics/usage?from=yesterday'), 400, 'REQUEST.VALIDATION');
+    expectProblem(await admin('/v1/metrics/usage?from=2026-12-02&to=2026-12-01'), 400, 'METRICS.INVALID_RANGE');
+    expectProblem(await admin('/v1/metrics/report?format=pdf'), 400, 'REQUEST.VALIDATION');
+  });
+});
