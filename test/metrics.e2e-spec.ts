@@ -31,6 +31,7 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     const hookUrl = await hook.start();
     t = await startTestApp({
       admin: { apiKey: KEY },
+      logging: { level: 'warn' },
       generation: { llm: { provider: 'openai', maxRetries: 0, openai: { baseUrl, apiKey: 'sk-test', model: 'gpt-4o-mini' } } },
       // the first priced call crosses the daily threshold; the monthly one stays far away
       metrics: { budget: { dailyUsd: 0.000001, monthlyUsd: 1000, webhookUrl: `${hookUrl}/hook` } },
@@ -103,7 +104,8 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     await flush();
     const today = new Date().toISOString().slice(0, 10);
     expect(hooks).toEqual([expect.objectContaining({ event: 'budget.crossed', kind: 'daily', period: today, threshold_usd: 0.000001 })]);
-    expect(logs.filter((l) => l.includes('"event":"budget.crossed"'))).toHaveLength(1);
+    const warnings = logs.map((l) => JSON.parse(l) as { level: number; event?: string; kind?: string }).filter((l) => l.event === 'budget.crossed');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, kind: 'daily' })]);
     const ready = await t.http.get('/health/ready').expect(200);
     expect(ready.body.details.budget).toMatchObject({ status: 'up', daily: { crossed: true, threshold_usd: 0.000001 }, monthly: { crossed: false, threshold_usd: 1000 } });
     const report = (await admin('/v1/metrics/report').expect(200)).body;

@@ -295,7 +295,7 @@ export class ChatHandler {
         turn.calls.map((c, i) => ({
           ...{ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId },
           // the turn's stage timings and tools ride on its last call's row (the reports' per-stage percentiles and tool usage)
-          ...(i === turn.calls.length - 1 ? { stages: { generate: turn.timings.generate_ms, tool: turn.timings.tool_ms }, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) } : {}),
+          ...(i === turn.calls.length - 1 ? { stages: { generate: turn.timings.generate_ms, ...(turn.timings.tool_ms ? { tool: turn.timings.tool_ms } : {}) }, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) } : {}),
         })),
       );
       cost = sumCosts(costs);
