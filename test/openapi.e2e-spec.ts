@@ -19,7 +19,7 @@ import {
  */
 
 const ADMIN_KEY = 'chave-admin-do-teste';
-const TAG_ORDER = ['documents', 'jobs', 'search', 'ask', 'conversations', 'models', 'admin', 'health'];
+const TAG_ORDER = ['documents', 'jobs', 'search', 'ask', 'conversations', 'models', 'admin', 'metrics', 'health'];
 
 /** OpenAPI 3.0 schemas as JSON Schema for Ajv: `nullable` becomes a null type, `#/components` refs point into the document. */
 function toJsonSchema(node: unknown): unknown {
@@ -130,7 +130,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(Object.keys(form.properties!).sort()).toEqual([...(allowed ?? [])].sort());
   });
 
-  it('lists only tags that have routes, in the order documents, jobs, search, ask, conversations, models, admin, health, with one admin tag', () => {
+  it('lists only tags that have routes, in the order documents, jobs, search, ask, conversations, models, admin, metrics, health, with one admin tag', () => {
     const ops = operations(doc);
     const used = new Set(ops.flatMap((o) => o.op.tags ?? []));
     expect([...used].filter((tag) => !TAG_ORDER.includes(tag))).toEqual([]);
@@ -143,6 +143,7 @@ describe('OpenAPI document and Swagger UI', () => {
         'ask',
         'models',
         'admin',
+        'metrics',
         'health',
         ...(used.has('conversations') ? ['conversations'] : []),
       ]),
