@@ -98,6 +98,17 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     expect((await admin('/v1/metrics/report').expect(200)).body.totals.cost_usd).toBeNull();
   });
 
+  it('a failed model call is an error row (0 tokens, its code), listed in the report; the request fails as before', async () => {
+    llm.http.fail({ type: 'status', status: 500, body: { error: { message: 'boom', type: 'server_error' } } });
+    const r = await t.http.post('/v1/ask').send({ question: 'Qual é a máquina de café da copa?' });
+    expect(r.status).toBeGreaterThanOrEqual(500);
+    await flush();
+    const [row] = await t.dataSource.query(`SELECT prompt_tokens, completion_tokens, error FROM usage_records WHERE request_id = $1`, [r.headers['x-request-id']]);
+    expect(row).toEqual({ prompt_tokens: 0, completion_tokens: 0, error: r.body.code });
+    const report = (await admin('/v1/metrics/report').expect(200)).body;
+    expect(report.errors).toEqual([{ error: r.body.code, operation: 'ask', count: 1 }]);
+  });
+
   it('the daily budget crossing is logged once, POSTs the webhook once, and shows in the report and readiness', async () => {
     llm.reply('A máquina de café da copa é uma Saeco Xelsis [1].');
     await t.http.post('/v1/ask').send({ question: 'Qual é a máquina de café da copa?' }).expect(200);
