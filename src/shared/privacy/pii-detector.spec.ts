@@ -101,7 +101,7 @@ describe('PiiDetector', () => {
 
   it('masks log values deep, errors included, without touching class instances', () => {
     const err = new Error('falhou para ana@empresa.com');
-    const masked = maskLogValue(detector, { user: { email: 'ana@empresa.com', docs: ['529.982.247-25'] }, err, when: new Date(0) }) as Record<string, any>;
+    const masked = maskLogValue(detector, { user: { email: 'ana@empresa.com', docs: ['529.982.247-25'] }, err, when: new Date(0) }) as { user: unknown; err: Error; when: unknown };
     expect(masked.user).toEqual({ email: '[EMAIL]', docs: ['[CPF]'] });
     expect(masked.err).toBeInstanceOf(Error);
     expect(masked.err.message).toBe('falhou para [EMAIL]');
