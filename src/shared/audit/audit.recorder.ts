@@ -94,11 +94,12 @@ export class AuditRecorder {
   async list(q: { limit: number; offset: number; action?: string }): Promise<{ items: AuditRow[]; total: number }> {
     const where = q.action ? 'WHERE action = $1' : '';
     const params: unknown[] = q.action ? [q.action] : [];
+    const page = [Math.max(1, Math.trunc(q.limit)), Math.max(0, Math.trunc(q.offset))];
     const [items, count] = await Promise.all([
       this.dataSource.query(
         `SELECT id::int AS id, at, actor, action, target, outcome, error_code, ip, request_id, details FROM audit_log ${where}
-         ORDER BY at DESC, id DESC LIMIT ${q.limit} OFFSET ${q.offset}`,
-        params,
+         ORDER BY at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, ...page],
       ),
       this.dataSource.query(`SELECT count(*)::int AS n FROM audit_log ${where}`, params),
     ]);
