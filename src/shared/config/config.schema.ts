@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patternProblem } from '../privacy/pii-detector';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const bool = z.preprocess(
@@ -227,6 +228,23 @@ export const appConfigSchema = z.object({
     }),
   }),
   admin: z.object({ apiKey: optionalString }),
+  /** Personal data (issue 11): masked in logs, and towards external model providers when maskExternal is on. */
+  privacy: z.object({
+    maskLogs: bool,
+    maskExternal: bool,
+    /** Providers that are external (masked when maskExternal is on); add ollama when yours is remote. */
+    external: z.object({ llm: z.array(z.enum(LLM_PROVIDERS)), embedder: z.array(z.enum(EMBEDDER_PROVIDERS)) }),
+    patterns: z
+      .array(z.object({ name: z.string(), regex: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).optional() }))
+      .superRefine((list, ctx) => {
+        list.forEach((p, i) => {
+          const problem = patternProblem(p);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i], message: problem });
+        });
+      }),
+  }),
+  /** Audit log of admin actions (issue 11). */
+  audit: z.object({ enabled: bool }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;

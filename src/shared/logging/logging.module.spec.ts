@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import pinoHttp from 'pino-http';
 import { loadConfig } from '../config';
-import { LoggingModule, pinoHttpOptions, redactUrl, REDACT_PATHS } from './logging.module';
+import { LoggingModule, piiMaskingHooks, pinoHttpOptions, redactUrl, REDACT_PATHS } from './logging.module';
 
 describe('logging', () => {
   it('never writes credentials: headers and apiKey fields are redacted', () => {
@@ -36,6 +36,21 @@ describe('logging', () => {
     const line = JSON.parse(lines[0]);
     expect(lines[0]).not.toMatch(/sigiloso|ACME/);
     expect(line.err).toMatchObject({ query: 'INSERT INTO documents (title) VALUES ($1)', code: '23505' });
+  });
+
+  it('masks personal data in messages, interpolated values, fields and errors (privacy.maskLogs)', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const config = loadConfig({ env: { APP_PROFILES: 'test' } });
+    const log = pino({ hooks: piiMaskingHooks(config), serializers: { err: pino.stdSerializers.err } }, sink);
+    log.info({ prompt: 'meu CPF é 529.982.247-25' }, 'pergunta de %s', 'ana@empresa.com.br');
+    log.error({ err: new Error('cliente (11) 98765-4321 não encontrado') }, 'falhou');
+    const out = lines.join('');
+    expect(out).not.toMatch(/529\.982|ana@empresa|98765-4321/);
+    expect(JSON.parse(lines[0])).toMatchObject({ prompt: 'meu CPF é [CPF]', msg: 'pergunta de [EMAIL]' });
+    expect(JSON.parse(lines[1]).err).toMatchObject({ type: 'Error', message: 'cliente [PHONE] não encontrado' });
+    const off = loadConfig({ env: { APP_PROFILES: 'test', PRIVACY_MASK_LOGS: 'false' } });
+    expect(piiMaskingHooks(off)).toBeUndefined();
   });
 
   it('keeps query parameter names but hides secret-looking values', () => {

@@ -3,10 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { DynamicModule, LoggerService, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import pino, { type DestinationStream, type Level } from 'pino';
+import pino, { type DestinationStream, type Level, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../config';
+import { maskLogValue, PiiDetector } from '../privacy';
 
 /** Paths pino replaces with [REDACTED]: credentials never reach a log line. */
 export const REDACT_PATHS = [
@@ -49,16 +50,33 @@ export function assignRequestId(req: IncomingMessage & { id?: unknown }, res: Se
   return id;
 }
 
+/**
+ * privacy.maskLogs: every argument of every log call (message, interpolation values, the merged object and
+ * the errors in it) has its personal data masked before pino formats the line (issue 11). The request
+ * line's URL is masked by the req serializer. One hook for every call site, Nest's logger included.
+ */
+export function piiMaskingHooks(config: AppConfig): LoggerOptions['hooks'] {
+  if (!config.privacy.maskLogs) return undefined;
+  const detector = new PiiDetector(config.privacy.patterns);
+  return {
+    logMethod(args, method) {
+      return method.apply(this, args.map((a) => maskLogValue(detector, a)) as Parameters<typeof method>);
+    },
+  };
+}
+
 export function pinoHttpOptions(config: AppConfig): Options {
+  const maskUrl = config.privacy.maskLogs ? urlMasker(new PiiDetector(config.privacy.patterns)) : (url: string) => url;
   return {
     level: config.logging.level,
+    hooks: piiMaskingHooks(config),
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     genReqId: assignRequestId,
     customLogLevel: requestLogLevel,
     customErrorObject: requestErrorObject,
     customErrorMessage: (_req, res) => `request failed with status ${res.statusCode}`,
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskUrl(redactUrl(req.url)) }),
     },
     autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/live') },
     transport: usePrettyLogs(config)
@@ -93,6 +111,20 @@ export function requestErrorObject(
   return rest;
 }
 
+/** A path or query string can carry an e-mail or a CPF (/v1/users/ana@x.com/memory, ?q=...): masked decoded. */
+function urlMasker(detector: PiiDetector): (url: string) => string {
+  return (url) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.replace(/\+/g, ' '));
+    } catch {
+      decoded = url;
+    }
+    const masked = detector.mask(decoded);
+    return masked === decoded ? url : masked;
+  };
+}
+
 /** Query strings can carry tokens (?api_key=...); keep the path and the parameter names only. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
@@ -115,7 +147,7 @@ export function bootLogger(config: AppConfig, destination?: DestinationStream): 
     (usePrettyLogs(config)
       ? pretty({ sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : pino.destination({ fd: 1, sync: true }));
-  const log = pino({ level: config.logging.level, base: { pid: process.pid, hostname: hostname() } }, sink);
+  const log = pino({ level: config.logging.level, base: { pid: process.pid, hostname: hostname() }, hooks: piiMaskingHooks(config) }, sink);
   const write =
     (level: Level) =>
     (message: unknown, ...params: unknown[]): void => {

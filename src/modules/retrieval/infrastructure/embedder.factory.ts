@@ -1,7 +1,9 @@
 import { AppConfig, appConfigSchema, EMBEDDER_PROVIDERS, EmbedderConfig, resolveDataPath } from '../../../shared/config';
 import { Embedder, EmbedderSpec } from '../application/ports/embedder.port';
 import { InvalidEmbedderSpecError } from '../domain/retrieval.errors';
+import { PiiDetector } from '../../../shared/privacy';
 import { HashingEmbedder } from './embedders/hashing.embedder';
+import { MaskingEmbedder } from './embedders/masking.embedder';
 
 type Provider = (typeof EMBEDDER_PROVIDERS)[number];
 
@@ -59,6 +61,14 @@ export function resolveEmbedderSpec(base: EmbedderConfig, spec: EmbedderSpec): E
  * contacted here: warmUp() does that.
  */
 export async function createEmbedder(config: AppConfig, spec?: EmbedderSpec): Promise<Embedder> {
+  const embedder = await buildEmbedder(config, spec);
+  const { maskExternal, external, patterns } = config.privacy;
+  return maskExternal && (external.embedder as readonly string[]).includes(embedder.info.provider)
+    ? new MaskingEmbedder(embedder, new PiiDetector(patterns))
+    : embedder;
+}
+
+async function buildEmbedder(config: AppConfig, spec?: EmbedderSpec): Promise<Embedder> {
   const e = spec ? resolveEmbedderSpec(config.retrieval.embedder, spec) : config.retrieval.embedder;
   const provider = e.provider;
   switch (provider) {

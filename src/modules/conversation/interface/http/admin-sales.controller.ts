@@ -4,6 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
 import { SeedSalesHandler } from '../../application/sales/seed-sales.handler';
 import { SEED_SALES_PROBLEMS } from './conversation.problems';
+import { Audited } from '../../../../shared/audit';
 
 export class SeedSalesDto {
   @ApiPropertyOptional({ example: 18, minimum: 1, maximum: 60, description: 'Whole months of history before the current one' })
@@ -36,6 +37,7 @@ export class AdminSalesController {
   @Post('seed')
   @HttpCode(200)
   @UseGuards(AdminKeyGuard)
+  @Audited('sales.seed', { target: () => 'sales', details: (req) => ({ months: req.body?.months, seed: req.body?.seed }) })
   @ApiSecurity('admin')
   @ApiOperation({ summary: 'Replace the sales table with a generated history (what npm run seed:sales sends when the server holds the data dir)' })
   @ApiOkResponse({ type: SeedSalesResultDto })

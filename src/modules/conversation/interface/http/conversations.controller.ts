@@ -5,6 +5,7 @@ import { ConversationQueries } from '../../application/conversations/conversatio
 import { CONVERSATION_PROBLEMS, FORGET_PROBLEMS, LIST_CONVERSATIONS_PROBLEMS } from './conversation.problems';
 import { ConversationDto, ConversationListDto, ForgetResultDto, ListConversationsQueryDto, UserQueryDto } from './dto/chat.dto';
 import { UserIdParamDto } from './dto/user-id.param';
+import { Audited } from '../../../../shared/audit';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new BadRequestException({ message: 'id must be a UUID', code: 'REQUEST.VALIDATION', errors: [{ field: 'id', message: 'must be a UUID' }] }),
@@ -33,6 +34,7 @@ export class ConversationsController {
 
   @Delete('conversations/:id')
   @HttpCode(204)
+  @Audited('conversation.delete')
   @ApiOperation({ summary: 'Delete a conversation and its messages' })
   @ApiProblems(...CONVERSATION_PROBLEMS)
   async delete(@Param('id', uuid) id: string, @Query() q: UserQueryDto): Promise<void> {
@@ -40,6 +42,7 @@ export class ConversationsController {
   }
 
   @Delete('users/:user_id/memory')
+  @Audited('user.memory.forget')
   @ApiOperation({ summary: 'A user forgets: every conversation of this user is deleted' })
   @ApiOkResponse({ type: ForgetResultDto })
   @ApiProblems(...FORGET_PROBLEMS)

@@ -81,7 +81,7 @@ export class ConfigReloader {
       }
     }
     const restart = [
-      ...(['app', 'database', 'ingestion', 'logging', 'admin'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k])),
+      ...(['app', 'database', 'ingestion', 'logging', 'admin', 'privacy', 'audit'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k])),
       ...(fresh.retrieval.textSearchConfig !== this.config.retrieval.textSearchConfig ? ['retrieval.textSearchConfig'] : []),
     ];
     this.logger.log(`config reloaded: llm ${llm}; embedder ${typeof embedder === 'string' ? embedder : embedder.model}; restart needed for: ${restart.join(', ') || 'nothing'}`);

@@ -3,8 +3,10 @@ import { AppConfig, LLM_PROVIDERS } from '../../../../shared/config';
 import type { LlmSpec } from '../../application/models/llm-registry.service';
 import { LlmProvider } from '../../application/ports/llm-provider.port';
 import { InvalidModelSpecError } from '../../domain/generation.errors';
+import { PiiDetector } from '../../../../shared/privacy';
 import { ExtractiveLlm } from './extractive.llm';
 import { safeMessage } from './llm-errors';
+import { MaskingLlm } from './masking.llm';
 import { BackoffOptions, ResilientLlm } from './resilient.llm';
 
 export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
@@ -31,11 +33,11 @@ export async function createLlm(
   const llm = config.generation.llm;
   const logger = runtime.logger ?? new Logger('Llm');
   const primaryName = providerName(spec?.provider ?? llm.provider);
-  const chain: LlmProvider[] = [await buildProvider(config, primaryName, spec)];
+  const chain: LlmProvider[] = [withPrivacy(config, primaryName, await buildProvider(config, primaryName, spec))];
   for (const name of new Set(llm.fallback)) {
     if (name === primaryName) continue;
     try {
-      chain.push(await buildProvider(config, name));
+      chain.push(withPrivacy(config, name, await buildProvider(config, name)));
     } catch (e) {
       logger.warn(`fallback LLM ${name} skipped: ${safeMessage(e)}`);
     }
@@ -47,6 +49,12 @@ export async function createLlm(
     logger,
     random: runtime.random,
   });
+}
+
+/** privacy.maskExternal: an external provider (privacy.external.llm) gets masked text (MaskingLlm). */
+function withPrivacy(config: AppConfig, name: LlmProviderName, provider: LlmProvider): LlmProvider {
+  const { maskExternal, external, patterns } = config.privacy;
+  return maskExternal && external.llm.includes(name) ? new MaskingLlm(provider, new PiiDetector(patterns)) : provider;
 }
 
 function providerName(name: string): LlmProviderName {

@@ -6,6 +6,7 @@ import { LlmRegistry } from '../../application/models/llm-registry.service';
 import { ConfigReloader } from '../../application/models/config-reloader.service';
 import { SwapLlmDto } from './dto/models.dto';
 import { RELOAD_CONFIG_PROBLEMS, SWAP_LLM_PROBLEMS } from './generation.problems';
+import { Audited } from '../../../../shared/audit';
 
 // Tagged per route: model-info under models, the admin routes with the other admin routes.
 @Controller({ version: '1' })
@@ -59,6 +60,7 @@ export class ModelsController {
 
   @Put('admin/models/llm')
   @UseGuards(AdminKeyGuard)
+  @Audited('model.llm.swap', { target: () => 'llm', details: (req) => ({ provider: req.body?.provider, model: req.body?.model, options: req.body?.options }) })
   @ApiTags('admin')
   @ApiSecurity('admin')
   @ApiOperation({
@@ -87,6 +89,7 @@ export class ModelsController {
   @Post('admin/config/reload')
   @HttpCode(200)
   @UseGuards(AdminKeyGuard)
+  @Audited('config.reload', { target: () => 'config' })
   @ApiTags('admin')
   @ApiSecurity('admin')
   @ApiOperation({ summary: 'Re-read config/*.yaml and apply model changes (LLM and embedder) the same way as the swap endpoints' })

@@ -32,6 +32,7 @@ import { jobLocation } from './jobs.controller';
 import { ASYNC_QUERY_PROBLEM } from './jobs.problems';
 import { UploadLimitsInterceptor } from './upload-limits.interceptor';
 import { uuidParam } from './uuid-param';
+import { Audited } from '../../../../shared/audit';
 
 const UPLOAD_FIELDS = ['collection', 'metadata', 'source_id', 'text_columns', 'title_column', 'id_column', 'list_columns'];
 
@@ -210,6 +211,7 @@ export class DocumentsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @Audited('document.delete')
   @ApiOperation({ summary: 'Delete a document and its chunks' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(...DELETE_DOCUMENT_PROBLEMS)

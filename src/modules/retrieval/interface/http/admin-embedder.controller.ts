@@ -8,6 +8,7 @@ import {
   ChangeEmbedderDto, ChangeEmbedderResponseDto, EmbedderInfoDto, EmbedderStatusDto, ReindexJobDto, ReindexJobListDto,
 } from './dto/admin-embedder.dto';
 import { CHANGE_EMBEDDER_PROBLEMS, EMBEDDER_STATUS_PROBLEMS, GET_REINDEX_PROBLEMS, LIST_REINDEX_PROBLEMS } from './retrieval.problems';
+import { Audited } from '../../../../shared/audit';
 
 @ApiTags('admin')
 @ApiSecurity('admin')
@@ -18,6 +19,7 @@ export class AdminEmbedderController {
 
   @Put('models/embedder')
   @HttpCode(202)
+  @Audited('model.embedder.swap', { target: () => 'embedder', details: (req) => ({ provider: req.body?.provider, model: req.body?.model, options: req.body?.options, collections: req.body?.collections }) })
   @ApiOperation({
     summary: 'Change the embedder with zero downtime',
     description:

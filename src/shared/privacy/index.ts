@@ -1,0 +1,4 @@
+export * from './check-digits';
+export * from './pii-detector';
+export * from './pseudonymizer';
+export * from './log-masking';
