@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER_MODE, startTestApp, TestApp } from './support/app';
@@ -190,18 +190,5 @@ async function startWorker(env: Record<string, string>): Promise<{ child: ChildP
     expect(await documentCount(t, 'worker-kill')).toBe(rows);
     second.child.kill('SIGTERM');
     await second.exited;
-  });
-
-  it('the worker refuses to start on the embedded database (it belongs to the API process)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'acervo-worker-'));
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], { cwd: ROOT, env: { ...process.env, APP_PROFILES: 'test', DATABASE_URL: '', DATA_DIR: dir }, stdio: 'pipe' });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    expect(code).toBe(1);
-    expect(out).toMatch(/needs DATABASE_URL/);
-    expect(existsSync(join(dir, 'pgdata'))).toBe(false);
-    rmSync(dir, { recursive: true, force: true });
   });
 });
