@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVER_MODE, startTestApp, TestApp } from './support/app';
+import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { RedisServer, startRedis } from './support/redis';
 import { buildIfStale } from './support/server-process';
 import { suiteLogDestination } from './support/suite-logs';
@@ -108,6 +108,17 @@ describe('Bull backend, jobs run by the API process (WORKER_EMBEDDED default)', 
     const hits = await t.http.post('/v1/search').send({ query: 'reembolso de despesas de viagem', collection: 'caixa' }).expect(200);
     expect(hits.body.hits[0]).toMatchObject({ text: expect.stringContaining('despesas de viagem'), metadata: { inbox: 'novo.txt' } });
     expect(await documentCount(t, 'caixa')).toBe(2);
+  });
+
+  it('Redis gone: an async upload and a job lookup answer 503 INGESTION.QUEUE_UNAVAILABLE at once, synchronous ingestion still works', async () => {
+    redis.kill();
+    const status = async () => (await t.http.post('/v1/documents?async=true').field('collection', 'sem-redis').attach('files', Buffer.from('Texto curto.'), 'a.txt')).status;
+    await until(status, (s) => s === 503, 'the queue seen down', 10_000);
+    const res = await t.http.post('/v1/documents?async=true').field('collection', 'sem-redis').attach('files', Buffer.from('Texto curto.'), 'a.txt');
+    expectProblem(res, 503, 'INGESTION.QUEUE_UNAVAILABLE');
+    expectProblem(await t.http.get('/v1/jobs/6f1c2a50-0000-4000-8000-000000000000'), 503, 'INGESTION.QUEUE_UNAVAILABLE');
+    const sync = await t.http.post('/v1/documents').send({ collection: 'sem-redis', title: 'Sem fila', text: 'Documento ingerido sem a fila.' });
+    expect(sync.status).toBe(201);
   });
 });
 

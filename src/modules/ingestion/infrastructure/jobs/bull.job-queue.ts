@@ -3,7 +3,7 @@ import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common'
 import type { Job as BullJob, JobStatus, Queue } from 'bull';
 import { LongOperationLane } from '../../../../shared/jobs';
 import { JobFile, JobListFilter, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
-import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JobState } from '../../domain/job';
+import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JobQueueUnavailableError, JobState } from '../../domain/job';
 
 export interface BullJobQueueOptions {
   maxAttempts: number;
@@ -68,10 +68,13 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
    */
   async onModuleDestroy(): Promise<void> {
     this.stop.abort();
+    // Redis down: its clients would keep reconnecting after the close; drop them now
+    if (this.queue.client.status !== 'ready') for (const c of this.queue.clients) c.disconnect();
     await this.queue.close(true).catch(() => undefined);
   }
 
   async enqueue(job: NewJob): Promise<Job> {
+    this.assertConnected();
     const keyName = `${this.opts.redisPrefix}:${this.queue.name}:idempotency:${job.idempotencyKey}`;
     const id = randomUUID();
     for (let tries = 0; tries < 3; tries++) {
@@ -111,11 +114,13 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
   }
 
   async get(id: string): Promise<Job | undefined> {
+    this.assertConnected();
     const job = await this.queue.getJob(id);
     return job ? toJob(job, await job.getState()) : undefined;
   }
 
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
+    this.assertConnected();
     const statuses = filter.state ? STATES[filter.state] : ALL_STATUSES;
     // each status's newest offset+limit, merged newest first
     const [jobs, total] = await Promise.all([
@@ -127,6 +132,11 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     const page = present.slice(filter.offset, filter.offset + filter.limit);
     const items = await Promise.all(page.map(async (j) => toJob(j, await j.getState())));
     return { items, total };
+  }
+
+  /** Redis down: answer 503 at once instead of queueing the command until it reconnects (the request would hang). */
+  private assertConnected(): void {
+    if (this.queue.client.status !== 'ready') throw new JobQueueUnavailableError();
   }
 
   private async execute(job: BullJob<BullJobData>): Promise<unknown> {
