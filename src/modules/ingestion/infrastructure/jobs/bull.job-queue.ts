@@ -68,8 +68,15 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
    */
   async onModuleDestroy(): Promise<void> {
     this.stop.abort();
-    // Redis down: its clients would keep reconnecting after the close; drop them now
-    if (this.queue.client.status !== 'ready') for (const c of this.queue.clients) c.disconnect();
+    if (this.queue.client.status !== 'ready') {
+      // Redis down: Bull's close() reconnects its blocking client first and can wait for Redis forever. Drop the
+      // clients, stop Bull's timers and mark the queue closed (its loops and @nestjs/bull's close() see `closing`).
+      for (const c of this.queue.clients) c.disconnect();
+      const q = this.queue as unknown as { closing?: Promise<unknown>; _clearTimers(): Promise<unknown> };
+      q.closing = Promise.race([q._clearTimers().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await q.closing;
+      return;
+    }
     await this.queue.close(true).catch(() => undefined);
   }
 
