@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { ConversationModule } from './modules/conversation';
 import { GenerationModule } from './modules/generation';
-import { INGESTION_ENTITIES, IngestionModule } from './modules/ingestion';
+import { INGESTION_ENTITIES, IngestionModule, IngestQueueModule } from './modules/ingestion';
 import { MetricsModule } from './modules/metrics';
 import { RETRIEVAL_ENTITIES, RetrievalModule } from './modules/retrieval';
 import { AuditModule } from './shared/audit';
@@ -25,6 +25,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         JobsLaneModule,
+        IngestQueueModule.forRoot(config),
         RetrievalModule,
         IngestionModule,
         GenerationModule,

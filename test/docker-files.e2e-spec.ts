@@ -168,6 +168,7 @@ interface HealthCheck {
 
 interface Service {
   image?: string;
+  command?: string | string[];
   build?: string | { context?: string; dockerfile?: string };
   ports?: (string | number | { target: number; published?: string | number })[];
   environment?: Record<string, string | number | null> | string[];
@@ -282,7 +283,7 @@ const dockerignore = read('.dockerignore')
   .split(/\r?\n/)
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
-const compose = parseYaml(read('docker-compose.yml')) as Compose;
+const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as Compose;
 const services = compose.services;
 const apiEnv = environmentOf(services.api);
 const documented = new Map(
@@ -486,8 +487,33 @@ describe('.dockerignore', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('defines api, postgres, redis and ollama', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'ollama', 'postgres', 'redis']);
+  it('defines api, worker, postgres, redis and ollama', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'ollama', 'postgres', 'redis', 'worker']);
+  });
+
+  it('runs the worker from the same image with `npm run start:worker`, a script that runs what the build puts in dist/', () => {
+    const worker = services.worker;
+    expect(worker.build).toEqual(services.api.build);
+    expect(worker.command).toEqual(['npm', 'run', 'start:worker']);
+    const script = JSON.parse(read('package.json')).scripts['start:worker'] as string;
+    const entry = /^node (dist\/\S+\.js)$/.exec(script)?.[1];
+    expect(entry).toBe('dist/worker.js');
+    expect(existsSync(join(ROOT, 'src', 'worker.ts'))).toBe(true);
+    expect(runtimeSteps.some(({ ins }) => ins.keyword === 'COPY' && copySpec(ins).sources.includes('/app/dist'))).toBe(true);
+  });
+
+  it('gives the worker the API environment (jobs leave the API: WORKER_EMBEDDED=false) and the inbox in its data volume', () => {
+    const workerEnv = environmentOf(services.worker);
+    const { WORKER_EMBEDDED, ...shared } = apiEnv;
+    expect(WORKER_EMBEDDED).toBe('false');
+    const { INBOX_DIR, ...workerShared } = workerEnv;
+    expect(workerShared).toEqual(shared);
+    expect(INBOX_DIR.startsWith(`${runtimeEnv.DATA_DIR}/`)).toBe(true);
+    const deps = services.worker.depends_on as Record<string, { condition?: string }>;
+    expect([deps.postgres?.condition, deps.redis?.condition]).toEqual(['service_healthy', 'service_healthy']);
+    // the image's healthcheck asks /health/live over HTTP, which the worker does not serve
+    expect(services.worker.healthcheck?.disable).toBe(true);
+    expect([...Object.keys(workerEnv)].filter((k) => !documented.has(k) && !PLATFORM_VARS.has(k))).toEqual([]);
   });
 
   it('builds api from this Dockerfile and publishes host 3000 to the port the app listens on', () => {
@@ -510,7 +536,7 @@ describe('docker-compose.yml', () => {
     const tool = Object.fromEntries(
       Object.entries(services).map(([name, s]) => [name, healthcheckArgv(s.healthcheck)[0]]),
     );
-    expect(tool).toEqual({ api: 'node', postgres: 'pg_isready', redis: 'redis-cli', ollama: 'ollama' });
+    expect(tool).toEqual({ api: 'node', worker: undefined, postgres: 'pg_isready', redis: 'redis-cli', ollama: 'ollama' });
   });
 
   it('api healthcheck passes only when /health/ready answers 2xx on $PORT', async () => {
@@ -556,6 +582,7 @@ describe('docker-compose.yml', () => {
     );
     expect(mounts).toEqual({
       api: [runtimeEnv.DATA_DIR],
+      worker: [runtimeEnv.DATA_DIR],
       postgres: ['/var/lib/postgresql/data'],
       redis: ['/data'],
       ollama: ['/root/.ollama'],

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { memoryStorage } from 'multer';
+import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { DATA_SOURCE } from '../../shared/database';
@@ -18,6 +19,8 @@ import { TextSplitterChunker } from './infrastructure/chunking/text-splitter.chu
 import { CompositeDocumentParser } from './infrastructure/parsers/composite.parser';
 import { TypeOrmDocumentRepository } from './infrastructure/persistence/typeorm-document.repository';
 import { createJobQueue } from './infrastructure/jobs/job-queue.factory';
+import { BULL_INGEST_QUEUE } from './infrastructure/jobs/ingest-queue.module';
+import { InboxWatcher } from './interface/inbox/inbox.watcher';
 import { GuardedWebFetcher } from './infrastructure/web/guarded-web.fetcher';
 import { DocumentsController } from './interface/http/documents.controller';
 import { JobsController } from './interface/http/jobs.controller';
@@ -46,10 +49,12 @@ import { JobsController } from './interface/http/jobs.controller';
     { provide: JOB_WORKER, useClass: IngestJobWorker },
     {
       provide: JOB_QUEUE,
-      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER],
-      useFactory: (config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker) => createJobQueue(config, dataSource, lane, worker),
+      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER, BULL_INGEST_QUEUE],
+      useFactory: (config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker, bullQueue: Queue | null) =>
+        createJobQueue(config, dataSource, lane, worker, bullQueue),
     },
     IngestJobsService,
+    InboxWatcher,
   ],
   exports: [IngestFilesHandler, IngestTextHandler, IngestUrlHandler],
 })

@@ -28,8 +28,11 @@ const stringList = z.preprocess(
 export const EMBEDDER_PROVIDERS = ['hashing', 'transformers', 'openai', 'ollama'] as const;
 export const SEARCH_MODES = ['vector', 'text', 'hybrid'] as const;
 export const LLM_PROVIDERS = ['extractive', 'openai', 'groq', 'ollama'] as const;
-/** Where background jobs are kept: `postgres` (the jobs table, run in-process). Bull on Redis arrives with issue 10. */
-export const JOB_BACKENDS = ['postgres'] as const;
+/**
+ * Where background jobs are kept: `postgres` (the jobs table), `bull` (Bull queues on Redis, jobs.redisUrl), `auto`
+ * (bull when jobs.redisUrl / REDIS_URL is set, else postgres).
+ */
+export const JOB_BACKENDS = ['auto', 'postgres', 'bull'] as const;
 
 const llmEndpoint = z.object({
   baseUrl: z.string().url(),
@@ -112,6 +115,22 @@ export const appConfigSchema = z.object({
     pollIntervalMs: int(10, 60000),
     /** A running job not renewed for this long (its process died) is picked up again. */
     leaseMs: int(1000),
+    /** Redis of the bull backend (REDIS_URL). */
+    redisUrl: optionalString,
+    /** Prefix of the bull backend's Redis keys (several deployments on one Redis). */
+    redisPrefix: z.string().min(1),
+    /** Whether this API process runs jobs too (WORKER_EMBEDDED); false leaves them to `npm run start:worker`. */
+    embeddedWorker: bool,
+  }),
+  /** The folder inbox (seed 000): files dropped in `dir` are ingested as jobs, then moved to done/ or failed/. */
+  inbox: z.object({
+    /** INBOX_DIR; unset: no inbox. */
+    dir: optionalString,
+    collection: z.string().min(1),
+    /** A file is read once its size has not changed for this long (a copy still being written is not read half). */
+    stableMs: int(50, 600_000),
+    /** How often a job started by the inbox is checked for its outcome. */
+    pollMs: int(10, 60_000),
   }),
   retrieval: z.object({
     /** Size limits of a metadata filter (search, ask, document listing). */

@@ -54,3 +54,10 @@ export class JobInterruptedError extends Error {
     this.name = 'JobInterruptedError';
   }
 }
+
+/** The job backend's store (Redis, for Bull) is not reachable: nothing was enqueued; the client may retry. */
+export class JobQueueUnavailableError extends DomainError {
+  constructor() {
+    super('INGESTION.QUEUE_UNAVAILABLE', 'unavailable', 'The job queue is unavailable (its Redis is not connected); nothing was queued. Try again shortly.');
+  }
+}

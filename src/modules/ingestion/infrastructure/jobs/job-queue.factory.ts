@@ -1,18 +1,50 @@
+import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../shared/config';
 import { LongOperationLane } from '../../../../shared/jobs';
 import { JobQueue, JobWorker } from '../../application/ports/job-queue.port';
+import { BullJobQueue } from './bull.job-queue';
 import { PostgresJobQueue } from './postgres.job-queue';
 
-/** The JobQueue adapter named by jobs.backend (issue 10 adds `bull`, on Redis). */
-export function createJobQueue(config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker): JobQueue {
-  const backend = config.jobs.backend;
+export type ResolvedJobBackend = 'postgres' | 'bull';
+
+/** jobs.backend with `auto` resolved: bull when Redis is configured (REDIS_URL), else postgres. */
+export function resolveJobBackend(jobs: AppConfig['jobs']): ResolvedJobBackend {
+  const backend = jobs.backend;
   switch (backend) {
+    case 'auto':
+      return jobs.redisUrl ? 'bull' : 'postgres';
     case 'postgres':
-      return new PostgresJobQueue(dataSource, lane, worker, config.jobs);
+      return 'postgres';
+    case 'bull':
+      if (!jobs.redisUrl) throw new Error('jobs.backend "bull" needs jobs.redisUrl (REDIS_URL)');
+      return 'bull';
     default: {
       const never: never = backend;
-      throw new Error(`jobs.backend "${String(never)}" is not one of: postgres`);
+      throw new Error(`jobs.backend "${String(never)}" is not one of: auto, postgres, bull`);
+    }
+  }
+}
+
+/** The JobQueue adapter named by jobs.backend; `bullQueue` is the queue IngestQueueModule registered (bull only). */
+export function createJobQueue(
+  config: AppConfig,
+  dataSource: DataSource,
+  lane: LongOperationLane,
+  worker: JobWorker,
+  bullQueue: Queue | null,
+): JobQueue {
+  const { maxAttempts, backoffMs, embeddedWorker, redisPrefix } = config.jobs;
+  const backend = resolveJobBackend(config.jobs);
+  switch (backend) {
+    case 'postgres':
+      return new PostgresJobQueue(dataSource, lane, worker, { ...config.jobs, consume: embeddedWorker });
+    case 'bull':
+      if (!bullQueue) throw new Error('jobs.backend resolved to bull but no Bull queue is registered (IngestQueueModule.forRoot)');
+      return new BullJobQueue(bullQueue as Queue<never>, lane, worker, { maxAttempts, backoffMs, consume: embeddedWorker, redisPrefix });
+    default: {
+      const never: never = backend;
+      throw new Error(`unknown job backend ${String(never)}`);
     }
   }
 }

@@ -10,6 +10,8 @@ export interface PostgresJobQueueOptions {
   backoffMs: number;
   pollIntervalMs: number;
   leaseMs: number;
+  /** Whether this process runs jobs (jobs.embeddedWorker, or the worker process); false: it only enqueues. */
+  consume: boolean;
 }
 
 interface JobRow {
@@ -56,6 +58,7 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
 
   /** Jobs left waiting or running by an earlier process start now (those running resume once their lease expires). */
   onApplicationBootstrap(): void {
+    if (!this.opts.consume) return;
     this.timer = setInterval(() => this.pump(), this.opts.pollIntervalMs);
     this.timer.unref();
     this.pump();
@@ -118,7 +121,7 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
 
   /** Claims jobs while the lane has a free slot; each runs in that slot. */
   private pump(): void {
-    if (this.stop.signal.aborted) return;
+    if (this.stop.signal.aborted || !this.opts.consume) return;
     if (this.pumping) {
       this.pumpAgain = true;
       return;

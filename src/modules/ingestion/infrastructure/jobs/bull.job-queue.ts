@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Job as BullJob, JobStatus, Queue } from 'bull';
+import { LongOperationLane } from '../../../../shared/jobs';
+import { JobFile, JobListFilter, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
+import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JobQueueUnavailableError, JobState } from '../../domain/job';
+
+export interface BullJobQueueOptions {
+  maxAttempts: number;
+  backoffMs: number;
+  /** Whether this process runs jobs (jobs.embeddedWorker, or the worker process). */
+  consume: boolean;
+  /** The queue's Redis key prefix (jobs.redisPrefix): the idempotency keys sit beside Bull's. */
+  redisPrefix: string;
+}
+
+/** What a Bull job carries in Redis: the use case's parameters and its bytes (base64, dropped when the job ends). */
+interface BullJobData {
+  kind: JobKind;
+  params: Record<string, unknown>;
+  files: Array<{ filename: string; mimeType?: string; content: string }>;
+  idempotencyKey: string;
+  /** The last failure: the problem the synchronous route would have answered. */
+  error?: JobError;
+}
+
+const STATES: Record<JobState, JobStatus[]> = {
+  waiting: ['waiting', 'delayed', 'paused'],
+  active: ['active'],
+  completed: ['completed'],
+  failed: ['failed'],
+};
+const ALL_STATUSES = Object.values(STATES).flat();
+/** Progress is written at most this often. */
+const PROGRESS_EVERY_MS = 250;
+/** How long an idempotency key points at its job (a retry of the same POST comes within minutes). */
+const IDEMPOTENCY_TTL_S = 24 * 3600;
+
+/**
+ * The JobQueue on Bull (Redis), the queue @nestjs/bull registers when jobs.backend resolves to `bull`. Jobs, their
+ * state, progress, result and error live in Redis; any process holding the queue enqueues, and those with
+ * `consume` (the worker, and the API unless WORKER_EMBEDDED=false) run them in their long-operation lane. Retries
+ * with exponential backoff are Bull's (`attempts`, `backoff`); bad input is discarded at once; a process that dies
+ * mid-job leaves a lock that expires (jobs.leaseMs), and Bull's stalled-job check hands the job to the next worker.
+ * Completed and failed jobs are kept, their bytes dropped.
+ */
+export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Jobs');
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly queue: Queue<BullJobData>,
+    private readonly lane: LongOperationLane,
+    private readonly worker: JobWorker,
+    private readonly opts: BullJobQueueOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.queue.on('error', (e: Error) => this.logger.warn(`Redis: ${e.message}`));
+    if (!this.opts.consume || this.lane.concurrency === 0) return;
+    // the promise settles only when the queue closes; errors of the processing loop arrive as 'error' events
+    void this.queue.process(this.lane.concurrency, (job) => this.execute(job)).catch((e: Error) => this.logger.warn(`job processing stopped: ${e.message}`));
+  }
+
+  /**
+   * Stops taking jobs. A running job stops at its next safe point and is left active: its lock expires and the
+   * stalled-job check of the next worker (or of this one restarted) runs it again.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.stop.abort();
+    if (this.queue.client.status !== 'ready') {
+      // Redis down: Bull's close() reconnects its blocking client first and can wait for Redis forever. Drop the
+      // clients, stop Bull's timers and mark the queue closed (its loops and @nestjs/bull's close() see `closing`).
+      for (const c of this.queue.clients) c.disconnect();
+      const q = this.queue as unknown as { closing?: Promise<unknown>; _clearTimers(): Promise<unknown> };
+      q.closing = Promise.race([q._clearTimers().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await q.closing;
+      return;
+    }
+    await this.queue.close(true).catch(() => undefined);
+  }
+
+  async enqueue(job: NewJob): Promise<Job> {
+    this.assertConnected();
+    const keyName = `${this.opts.redisPrefix}:${this.queue.name}:idempotency:${job.idempotencyKey}`;
+    const id = randomUUID();
+    for (let tries = 0; tries < 3; tries++) {
+      const previous = await this.queue.client.get(keyName);
+      if (previous) {
+        const existing = await this.get(previous);
+        if (existing && (existing.state === 'waiting' || existing.state === 'active')) return existing;
+      }
+      // the key moves to the new job only if nobody moved it meanwhile (the same request enqueued concurrently)
+      const claimed = previous
+        ? (await this.queue.client.eval(
+            `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) else return false end`,
+            1,
+            keyName,
+            previous,
+            id,
+            IDEMPOTENCY_TTL_S,
+          ))
+        : await this.queue.client.set(keyName, id, 'EX', IDEMPOTENCY_TTL_S, 'NX');
+      if (!claimed) continue;
+      const data: BullJobData = {
+        kind: job.kind,
+        params: job.params,
+        files: job.files.map((f) => ({ filename: f.filename, mimeType: f.mimeType, content: f.content.toString('base64') })),
+        idempotencyKey: job.idempotencyKey,
+      };
+      const added = await this.queue.add(data, {
+        jobId: id,
+        attempts: this.opts.maxAttempts,
+        backoff: { type: 'exponential', delay: this.opts.backoffMs },
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+      return toJob(added, 'waiting');
+    }
+    throw new Error('the same job is being enqueued concurrently; try again');
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    this.assertConnected();
+    const job = await this.queue.getJob(id);
+    return job ? toJob(job, await job.getState()) : undefined;
+  }
+
+  async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
+    this.assertConnected();
+    const statuses = filter.state ? STATES[filter.state] : ALL_STATUSES;
+    // each status's newest offset+limit, merged newest first
+    const [jobs, total] = await Promise.all([
+      this.queue.getJobs(statuses, 0, filter.offset + filter.limit - 1, false),
+      this.queue.getJobCountByTypes(statuses),
+    ]);
+    const present = jobs.filter((j): j is BullJob<BullJobData> => !!j);
+    present.sort((a, b) => b.timestamp - a.timestamp || String(a.id).localeCompare(String(b.id)));
+    const page = present.slice(filter.offset, filter.offset + filter.limit);
+    const items = await Promise.all(page.map(async (j) => toJob(j, await j.getState())));
+    return { items, total };
+  }
+
+  /** Redis down: answer 503 at once instead of queueing the command until it reconnects (the request would hang). */
+  private assertConnected(): void {
+    if (this.queue.client.status !== 'ready') throw new JobQueueUnavailableError();
+  }
+
+  private async execute(job: BullJob<BullJobData>): Promise<unknown> {
+    const release = await this.lane.acquire(this.stop.signal).catch(() => undefined);
+    if (!release) return interrupted();
+    const attempt = job.attemptsMade + 1;
+    const started = Date.now();
+    let written = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    const { kind } = job.data;
+    this.logger.log(`job ${job.id} (${kind}) started, attempt ${attempt} of ${job.opts.attempts ?? 1}`);
+    try {
+      const files = job.data.files.map((f): JobFile => ({ filename: f.filename, mimeType: f.mimeType, content: Buffer.from(f.content, 'base64') }));
+      const result = await this.worker.run(
+        { job: toJob(job, 'active'), params: job.data.params, files },
+        {
+          signal: this.stop.signal,
+          progress: (p: JobProgress) => {
+            if (Date.now() - written < PROGRESS_EVERY_MS && p.done !== p.total) return;
+            written = Date.now();
+            writing = writing.then(() => job.progress(p)).catch((e: Error) => this.logger.warn(`job ${job.id}: saving progress failed: ${e.message}`));
+          },
+        },
+      );
+      await writing;
+      await job.update({ ...job.data, files: [] });
+      this.logger.log(`job ${job.id} (${kind}) completed in ${Date.now() - started} ms`);
+      return result ?? null;
+    } catch (e) {
+      await writing;
+      if (e instanceof JobInterruptedError || this.stop.signal.aborted) {
+        this.logger.log(`job ${job.id} (${kind}) handed back: the process is stopping`);
+        return interrupted();
+      }
+      const { error, retryable } = this.worker.describeFailure(e);
+      const last = !retryable || attempt >= (job.opts.attempts ?? 1);
+      if (error.status >= 500 && !retryable) this.logger.error({ err: e }, `job ${job.id} (${kind}) failed: ${error.detail}`);
+      await job.update({ ...job.data, error, files: last ? [] : job.data.files });
+      if (!retryable) await job.discard();
+      if (last) this.logger.warn(`job ${job.id} (${kind}) failed: ${error.code} after ${attempt} attempt(s)`);
+      else this.logger.warn(`job ${job.id} (${kind}) failed with ${error.code}, retrying (attempt ${attempt} of ${job.opts.attempts})`);
+      throw new Error(error.detail);
+    } finally {
+      release();
+    }
+  }
+}
+
+/** A job this process gives up because it is stopping: left active, never settled, so its lock lapses and it runs again. */
+function interrupted(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string): Job {
+  const state: JobState = status === 'completed' || status === 'failed' || status === 'active' ? status : 'waiting';
+  const progress = j.progress() as JobProgress | number;
+  const maxAttempts = j.opts.attempts ?? 1;
+  // attemptsMade counts the failed attempts; the running or the successful one adds one
+  const attempts = state === 'active' || state === 'completed' ? j.attemptsMade + 1 : j.attemptsMade;
+  const error: JobError | undefined =
+    j.data.error ?? (state === 'failed' ? { code: 'JOB.ABANDONED', status: 500, detail: `The job could not be run: ${j.failedReason ?? 'unknown reason'}.` } : undefined);
+  return {
+    id: String(j.id),
+    kind: j.data.kind,
+    state,
+    progress: typeof progress === 'object' && progress ? progress : { done: 0 },
+    attempts,
+    maxAttempts,
+    ...(state === 'completed' && j.returnvalue !== null && j.returnvalue !== undefined ? { result: j.returnvalue } : {}),
+    ...(state !== 'completed' && error ? { error } : {}),
+    createdAt: new Date(j.timestamp),
+    ...(j.processedOn ? { startedAt: new Date(j.processedOn) } : {}),
+    ...(j.finishedOn && (state === 'completed' || state === 'failed') ? { finishedAt: new Date(j.finishedOn) } : {}),
+    runAfter: new Date(j.timestamp + (Number(j.opts.delay) || 0)),
+  };
+}
