@@ -5,6 +5,7 @@ import { GenerationModule } from './modules/generation';
 import { INGESTION_ENTITIES, IngestionModule } from './modules/ingestion';
 import { MetricsModule } from './modules/metrics';
 import { RETRIEVAL_ENTITIES, RetrievalModule } from './modules/retrieval';
+import { AppCacheModule } from './shared/cache';
 import { AppConfig, ConfigModule } from './shared/config';
 import { DatabaseModule } from './shared/database';
 import { HealthModule } from './shared/health';
@@ -22,6 +23,7 @@ export class AppModule {
         LoggingModule.forRoot(config, opts.logDestination),
         DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
         HealthModule,
+        AppCacheModule,
         JobsLaneModule,
         RetrievalModule,
         IngestionModule,

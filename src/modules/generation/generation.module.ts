@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { HealthRegistry } from '../../shared/health';
 import { RetrievalModule } from '../retrieval';
 import { AskHandler } from './application/ask/ask.handler';
+import { CachedAskHandler } from './application/ask/cached-ask.handler';
 import { ConfigReloader } from './application/models/config-reloader.service';
 import { LLM_FACTORY, LlmRegistry, LlmSpec } from './application/models/llm-registry.service';
 import { createLlm } from './infrastructure/llm/llm.factory';
@@ -29,6 +30,7 @@ class GenerationBootstrap implements OnModuleInit {
     { provide: LLM_FACTORY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => (spec?: LlmSpec) => createLlm(config, spec) },
     LlmRegistry,
     AskHandler,
+    CachedAskHandler,
     ConfigReloader,
     GenerationBootstrap,
   ],

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
+import { LruMap } from '../../../../shared/cache';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { withoutNul } from '../../../../shared/text/nul';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
@@ -10,7 +11,7 @@ import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf'
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
 import { Embedder } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
-import { VectorStore } from '../ports/vector-store.port';
+import { CorpusState, VectorStore } from '../ports/vector-store.port';
 import { SearchQuery, SearchResult } from './search.query';
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
@@ -35,6 +36,31 @@ export class SearchHandler {
   ) {}
 
   private readonly collections = new Map<string, { info: CollectionInfo; at: number }>();
+  /** Query embeddings by embedder and text (cache.embeddings.maxEntries, LRU; 0: off). */
+  private queryEmbeddings?: LruMap<string, Float32Array>;
+
+  /** The collection's embedder and corpus version (what a cached answer depends on); null when it does not exist. */
+  corpusState(collection: string): Promise<CorpusState | null> {
+    return this.store.corpusState(collection);
+  }
+
+  /** The query's embedding with the collection's embedder (cached); null when the collection has none yet. */
+  async embedQuery(collection: string, text: string): Promise<Float32Array | null> {
+    const info = await this.collection(collection, false);
+    const embedder = info ? this.embedders.find(info) : undefined;
+    return embedder ? this.embedQueryWith(embedder, withoutNul(text).trim()) : null;
+  }
+
+  private async embedQueryWith(embedder: Embedder, query: string): Promise<Float32Array> {
+    if (this.config.cache.embeddings.maxEntries === 0) return (await embedder.embed([query], 'query'))[0];
+    const key = `${embedder.info.modelId}\u0000${query}`;
+    const cache = (this.queryEmbeddings ??= new LruMap(this.config.cache.embeddings.maxEntries));
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const [embedding] = await embedder.embed([query], 'query');
+    cache.set(key, embedding);
+    return embedding;
+  }
 
   execute(q: SearchQuery): Promise<SearchResult> {
     return this.run({ ...q, query: withoutNul(q.query), filters: withoutNul(q.filters) }, 0);
@@ -76,7 +102,7 @@ export class SearchHandler {
         embedder = this.embedders.forCollection(collection); // throws EmbedderMismatchError
       }
       const t0 = performance.now();
-      [embedding] = await embedder.embed([query], 'query');
+      embedding = await this.embedQueryWith(embedder, query);
       embedMs = ms(t0);
       // A query with no word the embedder keeps ("!!!", only stopwords) embeds to zeros: no direction, no neighbours.
       if (!embedding.some((x) => x !== 0)) embedding = undefined;
