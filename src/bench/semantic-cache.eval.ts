@@ -12,10 +12,26 @@ import { join } from 'node:path';
 import { createEmbedder } from '../modules/retrieval/infrastructure/embedder.factory';
 import { cosine } from '../modules/generation/domain/answer-cache-key';
 import { loadConfig } from '../shared/config';
+import { runHeader, shouldWriteDocs, writeSection } from './report';
+import { markdownTable } from './stats';
 
 interface Fixture {
   paraphrase: Array<[string, string]>;
   different: Array<[string, string]>;
+}
+
+type Scored = { cos: number };
+
+function verdict(para: Scored[], diff: Scored[], thresholds: number[], configured: number): string {
+  const clean = thresholds.find((th) => diff.every((p) => p.cos < th));
+  const closest = Math.max(...diff.map((p) => p.cos));
+  const reused = (th: number) => para.filter((p) => p.cos >= th).length;
+  return (
+    `Lowest threshold with no false hit: ${clean ?? 'none'}${clean === undefined ? '' : ` (reuses ${reused(clean)}/${para.length} paraphrases)`}; ` +
+    `closest near miss ${closest.toFixed(3)}. The configured \`cache.semantic.threshold\` ${configured} reuses ${reused(configured)}/${para.length} with ` +
+    `${diff.filter((p) => p.cos >= configured).length} false hits. A lexical embedder only catches rewordings that keep the words; ` +
+    'a neural one (transformers, openai, ollama) must be measured with this script before the semantic cache is turned on.'
+  );
 }
 
 async function main() {
@@ -27,17 +43,32 @@ async function main() {
     Promise.all(pairs.map(async ([a, b]) => ({ a, b, cos: cosine(...((await embedder.embed([a, b], 'query')) as [Float32Array, Float32Array])) })));
   const para = await score(fixture.paraphrase);
   const diff = await score(fixture.different);
-  console.log(`embedder ${embedder.info.modelId}: ${para.length} paraphrase pairs, ${diff.length} near-miss pairs`);
-  console.log('| threshold | paraphrases reused | false hits (near misses reused) |');
-  console.log('|---:|---:|---:|');
-  for (const th of [0.8, 0.85, 0.9, 0.92, 0.95, 0.97]) {
-    const reused = para.filter((p) => p.cos >= th).length;
-    const falseHits = diff.filter((p) => p.cos >= th);
-    console.log(`| ${th} | ${reused}/${para.length} | ${falseHits.length}/${diff.length} |`);
-  }
-  const fmt = (p: { a: string; b: string; cos: number }) => `${p.cos.toFixed(3)}  "${p.a}" / "${p.b}"`;
-  console.log('\nhighest near misses:\n' + [...diff].sort((x, y) => y.cos - x.cos).slice(0, 5).map(fmt).join('\n'));
-  console.log('\nlowest paraphrases:\n' + [...para].sort((x, y) => x.cos - y.cos).slice(0, 5).map(fmt).join('\n'));
+  const thresholds = [0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
+  const table = markdownTable(
+    ['threshold', 'paraphrases reused', 'false hits (near misses reused)'],
+    thresholds.map((th) => [th, `${para.filter((p) => p.cos >= th).length}/${para.length}`, `${diff.filter((p) => p.cos >= th).length}/${diff.length}`]),
+  );
+  const fmt = (p: { a: string; b: string; cos: number }) => `- ${p.cos.toFixed(3)}: "${p.a}" / "${p.b}"`;
+  const body = [
+    '## Semantic cache threshold (`npm run eval:semantic-cache`)',
+    '',
+    runHeader('npm run eval:semantic-cache'),
+    `- Embedder: \`${embedder.info.modelId}\` (${embedder.info.kind}); pairs: test/fixtures/cache/paraphrases-pt.json, ${para.length} paraphrase pairs (should reuse) and ${diff.length} near-miss pairs (same shape, other information: reusing is a false hit, a wrong answer)`,
+    '',
+    table,
+    '',
+    verdict(para, diff, thresholds, config.cache.semantic.threshold),
+    '',
+    'Closest near misses (a false hit at a threshold below them):',
+    '',
+    ...[...diff].sort((x, y) => y.cos - x.cos).slice(0, 5).map(fmt),
+    '',
+    'Paraphrases furthest apart (never reused by this embedder):',
+    '',
+    ...[...para].sort((x, y) => x.cos - y.cos).slice(0, 5).map(fmt),
+  ].join('\n');
+  console.log(body);
+  if (shouldWriteDocs()) writeSection('semantic-cache', body);
   await embedder.close?.();
 }
 

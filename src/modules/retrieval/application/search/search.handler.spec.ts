@@ -128,3 +128,18 @@ describe('SearchHandler (fake ports)', () => {
     await expect(handler.execute({ query: 'x', collection: 'kb', mode: 'text' })).resolves.toMatchObject({ hits: [] });
   });
 });
+
+describe('SearchHandler query-embedding cache', () => {
+  it('embeds a repeated query text once per embedder, and every time with cache.embeddings.maxEntries 0', async () => {
+    for (const [maxEntries, expected] of [[1000, 1], [0, 3]]) {
+      const config = loadConfig({ env: {}, overrides: { cache: { embeddings: { maxEntries } } } });
+      const embedder = new HashingEmbedder({ dimension: 64 });
+      const embed = jest.spyOn(embedder, 'embed');
+      const store = new FakeStore();
+      store.collections.set('kb', info('kb', embedder));
+      const handler = new SearchHandler(new EmbedderRegistry(embedder, async () => other), store as unknown as VectorStore, config);
+      for (let i = 0; i < 3; i++) await handler.execute({ query: 'política de férias', collection: 'kb', mode: 'vector' });
+      expect(embed).toHaveBeenCalledTimes(expected);
+    }
+  });
+});
