@@ -1,5 +1,5 @@
 import { startTestApp, TestApp } from './support/app';
-import { startRedis, TestRedis } from './support/redis';
+import { freePort, startRedis, TestRedis } from './support/redis';
 
 const KB = [
   { title: 'Atendimento', text: 'O horário de atendimento do suporte humano é das 09h às 18h, de segunda a sexta, exceto feriados.' },
@@ -98,6 +98,27 @@ describe('response cache on Redis (REDIS_URL)', () => {
     expect((await readiness(t)).redis).toMatchObject({ state: 'up' });
     expect((await ask(t)).cache).toBe('miss'); // Redis restarted empty
     expect((await ask(t)).cache).toBe('hit');
+  });
+});
+
+describe('Redis not there at start', () => {
+  it('the app starts, answers uncached with readiness 200 (redis degraded), and uses Redis once it comes up', async () => {
+    const port = await freePort();
+    const t = await startTestApp({ cache: { redis: { url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }, response: { enabled: true } } });
+    let redis: TestRedis | undefined;
+    try {
+      for (const d of KB) await ingest(t, d);
+      expect((await ask(t)).cache).toBe('miss');
+      expect((await ask(t)).cache).toBe('miss');
+      expect(await readiness(t)).toMatchObject({ status: 200, redis: { state: 'degraded', degraded: true } });
+      redis = await startRedis(port);
+      for (let i = 0; i < 50 && (await readiness(t)).redis?.state !== 'up'; i++) await new Promise((r) => setTimeout(r, 100));
+      await ask(t);
+      expect((await ask(t)).cache).toBe('hit');
+    } finally {
+      await t.close();
+      await redis?.stop();
+    }
   });
 });
 

@@ -45,8 +45,8 @@ function exited(child: ChildProcess): Promise<void> {
  * A real `redis-server` for one suite, on a free loopback port, with persistence off. Tests kill it by the
  * pid it started (never by name) and stop it in afterAll.
  */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+export async function startRedis(onPort?: number): Promise<TestRedis> {
+  const port = onPort ?? (await freePort());
   let child: ChildProcess;
   const launch = async () => {
     child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
