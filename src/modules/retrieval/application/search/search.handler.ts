@@ -39,9 +39,35 @@ export class SearchHandler {
   /** Query embeddings by embedder and text (cache.embeddings.maxEntries, LRU; 0: off). */
   private queryEmbeddings?: LruMap<string, Float32Array>;
 
-  /** The collection's embedder and corpus version (what a cached answer depends on); null when it does not exist. */
+  private readonly versionReads = new Map<string, { running: Promise<unknown>; next?: Promise<CorpusState | null> }>();
+
+  /**
+   * The collection's embedder and corpus version (what a cached answer depends on); null when it does not
+   * exist. Concurrent callers share reads, but never one that began before them (it could predate an ingest
+   * they must see): a caller arriving while a read runs waits for the next one, which all such callers share.
+   */
   corpusState(collection: string): Promise<CorpusState | null> {
-    return this.store.corpusState(collection);
+    const slot = this.versionReads.get(collection);
+    if (!slot) {
+      const fresh = { running: Promise.resolve() as Promise<unknown> };
+      this.versionReads.set(collection, fresh);
+      return this.readVersion(collection, fresh);
+    }
+    slot.next ??= slot.running.then(() => {
+      slot.next = undefined; // callers from now on wait for the read after this one
+      return this.readVersion(collection, slot);
+    });
+    return slot.next;
+  }
+
+  private readVersion(collection: string, slot: { running: Promise<unknown>; next?: Promise<CorpusState | null> }): Promise<CorpusState | null> {
+    const read = this.store.corpusState(collection);
+    const running = read.catch(() => undefined);
+    slot.running = running;
+    void running.then(() => {
+      if (slot.running === running && !slot.next && this.versionReads.get(collection) === slot) this.versionReads.delete(collection);
+    });
+    return read;
   }
 
   /** The query's embedding with the collection's embedder (cached); null when the collection has none yet. */
