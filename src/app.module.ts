@@ -6,6 +6,7 @@ import { INGESTION_ENTITIES, IngestionModule, IngestQueueModule } from './module
 import { MetricsModule } from './modules/metrics';
 import { RETRIEVAL_ENTITIES, RetrievalModule } from './modules/retrieval';
 import { AuditModule } from './shared/audit';
+import { AppCacheModule } from './shared/cache';
 import { AppConfig, ConfigModule } from './shared/config';
 import { DatabaseModule } from './shared/database';
 import { HealthModule } from './shared/health';
@@ -24,6 +25,7 @@ export class AppModule {
         DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
         HealthModule,
         AuditModule,
+        AppCacheModule,
         JobsLaneModule,
         IngestQueueModule.forRoot(config),
         RetrievalModule,

@@ -1,60 +1,81 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 
-export interface RedisServer {
+export interface TestRedis {
+  port: number;
   url: string;
   pid: number;
-  /** SIGTERM, resolved once the process is gone. */
+  /** SIGKILL: the server vanishes mid-run (connections reset, nothing saved). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: it saves nothing). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
-  /** SIGKILL (Redis gone mid-run), without waiting. */
-  kill(): void;
 }
 
-/** A free TCP port on the loopback (asked of the OS, then released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
+const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+/** A free TCP port on loopback (the OS picks it; released before Redis binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
-    s.setTimeout(500);
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-    s.once('data', (d) => (s.destroy(), resolve(d.toString().startsWith('+PONG'))));
+    const done = (ok: boolean) => (s.destroy(), resolve(ok));
+    s.setTimeout(500, () => done(false));
+    s.once('error', () => done(false));
     s.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
+    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
   });
 }
 
-/** A real, throwaway redis-server (Debian's, /usr/bin) on a free port: no persistence; stop() or kill() it. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 10_000;
-  while (!(await answersPing(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-    kill: () => void child.kill('SIGKILL'),
-  };
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
+
+/**
+ * A real `redis-server` for one suite, on a free loopback port, with persistence off. Tests kill it by the
+ * pid it started (never by name) and stop it in afterAll.
+ */
+export async function startRedis(onPort?: number): Promise<TestRedis> {
+  const port = onPort ?? (await freePort());
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+    const failed = new Promise<never>((_, reject) => child.once('error', reject));
+    for (let i = 0; i < 100; i++) {
+      if (await Promise.race([answersPing(port), failed])) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`redis-server did not answer on port ${port}`);
+  };
+  await launch();
+  const handle: TestRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid!;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    restart: launch,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+  return handle;
+}
+
+/** The name the queue suite uses. */
+export type RedisServer = TestRedis;

@@ -4,6 +4,7 @@ import { HealthRegistry } from '../../shared/health';
 import { MetricsModule } from '../metrics';
 import { RetrievalModule } from '../retrieval';
 import { AskHandler } from './application/ask/ask.handler';
+import { CachedAskHandler } from './application/ask/cached-ask.handler';
 import { ConfigReloader } from './application/models/config-reloader.service';
 import { LLM_FACTORY, LlmRegistry, LlmSpec } from './application/models/llm-registry.service';
 import { createLlm } from './infrastructure/llm/llm.factory';
@@ -30,6 +31,7 @@ class GenerationBootstrap implements OnModuleInit {
     { provide: LLM_FACTORY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => (spec?: LlmSpec) => createLlm(config, spec) },
     LlmRegistry,
     AskHandler,
+    CachedAskHandler,
     ConfigReloader,
     GenerationBootstrap,
   ],

@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 export interface ReadinessCheck {
   /** Key in the /health/ready body (database, embedder, llm, redis...). */
   name: string;
+  /** false: an optional dependency (the Redis cache): when it fails, readiness stays 200 and the entry says `degraded: true`. */
+  critical?: boolean;
   check(): Promise<{ up: boolean; details?: Record<string, unknown> }>;
 }
 

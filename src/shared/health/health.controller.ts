@@ -45,9 +45,11 @@ export class HealthController {
           const ind = this.indicator.check(c.name);
           try {
             const r = await withTimeout(c.check(), PROBE_TIMEOUT_MS, c.name);
-            return r.up ? ind.up(r.details) : ind.down(r.details);
+            if (r.up) return ind.up(r.details);
+            return c.critical === false ? ind.up({ ...r.details, degraded: true }) : ind.down(r.details);
           } catch (e) {
-            return ind.down({ message: (e as Error).message });
+            const details = { message: (e as Error).message };
+            return c.critical === false ? ind.up({ ...details, degraded: true }) : ind.down(details);
           }
         }),
       ]);

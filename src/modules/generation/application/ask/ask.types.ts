@@ -31,6 +31,9 @@ export interface Citation {
   support: number;
 }
 
+/** Whether an answer came from the response cache: an exact (normalized) question, or a close one (semantic). */
+export type CacheOutcome = 'hit' | 'miss' | 'semantic';
+
 export interface AskResult {
   answer: string;
   citations: Citation[];
@@ -44,6 +47,8 @@ export interface AskResult {
   /** Why the answer is the refusal: weak retrieval evidence, or the model declined / gave no answer. */
   abstained?: 'no_evidence' | 'model_declined';
   evidence: number;
+  /** Set by the response cache (`/v1/ask`); absent where the pipeline runs uncached (chat). */
+  cache?: CacheOutcome;
 }
 
 export type AskEvent =

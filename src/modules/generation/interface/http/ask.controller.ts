@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Request, Response } from 'express';
 import { ApiProblems, clientAbortSignal, sendSse } from '../../../../shared/http';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
-import { AskHandler } from '../../application/ask/ask.handler';
+import { CachedAskHandler } from '../../application/ask/cached-ask.handler';
 import { AskResult } from '../../application/ask/ask.types';
 import { AskRequestDto, AskResponseDto } from './dto/ask.dto';
 import { ASK_PROBLEMS } from './generation.problems';
@@ -13,7 +13,7 @@ import { ASK_PROBLEMS } from './generation.problems';
 export class AskController {
   private readonly logger = new Logger('Ask');
 
-  constructor(private readonly ask: AskHandler) {}
+  constructor(private readonly ask: CachedAskHandler) {}
 
   @Post()
   @HttpCode(200)

@@ -1,5 +1,10 @@
 import { CollectionInfo, DocumentRef, EmbeddedChunk, MetadataFilter, RankedChunk } from '../../domain/chunk';
 
+export interface CorpusState {
+  embedderId: string;
+  version: string;
+}
+
 export interface BranchQuery {
   collection: string;
   limit: number;
@@ -9,6 +14,11 @@ export interface BranchQuery {
 export interface VectorStore {
   getCollection(name: string): Promise<CollectionInfo | null>;
   listCollections(): Promise<CollectionInfo[]>;
+  /**
+   * What a cached answer over this collection depends on: its embedder and its corpus version (a new value
+   * after every statement that inserts or deletes its chunks). null when the collection does not exist.
+   */
+  corpusState(name: string): Promise<CorpusState | null>;
   /** Creates the collection bound to this embedder, or returns the existing one unchanged. */
   ensureCollection(name: string, embedderId: string, dimension: number, textSearchConfig: string): Promise<CollectionInfo>;
   /**

@@ -128,3 +128,41 @@ describe('SearchHandler (fake ports)', () => {
     await expect(handler.execute({ query: 'x', collection: 'kb', mode: 'text' })).resolves.toMatchObject({ hits: [] });
   });
 });
+
+describe('SearchHandler query-embedding cache', () => {
+  it('embeds a repeated query text once per embedder, and every time with cache.embeddings.maxEntries 0', async () => {
+    for (const [maxEntries, expected] of [[1000, 1], [0, 3]]) {
+      const config = loadConfig({ env: {}, overrides: { cache: { embeddings: { maxEntries } } } });
+      const embedder = new HashingEmbedder({ dimension: 64 });
+      const embed = jest.spyOn(embedder, 'embed');
+      const store = new FakeStore();
+      store.collections.set('kb', info('kb', embedder));
+      const handler = new SearchHandler(new EmbedderRegistry(embedder, async () => other), store as unknown as VectorStore, config);
+      for (let i = 0; i < 3; i++) await handler.execute({ query: 'política de férias', collection: 'kb', mode: 'vector' });
+      expect(embed).toHaveBeenCalledTimes(expected);
+    }
+  });
+});
+
+describe('SearchHandler.corpusState (shared reads)', () => {
+  it('callers arriving during a read share the next one, never the one already running', async () => {
+    const config = loadConfig({ env: {} });
+    const pending: Array<(v: { embedderId: string; version: string }) => void> = [];
+    const store = { corpusState: () => new Promise((resolve) => pending.push(resolve)) };
+    const handler = new SearchHandler(new EmbedderRegistry(hashing, async () => other), store as unknown as VectorStore, config);
+    const first = handler.corpusState('kb');
+    const late = [handler.corpusState('kb'), handler.corpusState('kb'), handler.corpusState('kb')];
+    expect(pending).toHaveLength(1);
+    pending[0]({ embedderId: 'e', version: '1' }); // e.g. read before an ingest committed
+    await expect(first).resolves.toEqual({ embedderId: 'e', version: '1' });
+    await new Promise((r) => setImmediate(r));
+    expect(pending).toHaveLength(2); // one read for the three late callers
+    pending[1]({ embedderId: 'e', version: '2' });
+    expect(await Promise.all(late)).toEqual([1, 2, 3].map(() => ({ embedderId: 'e', version: '2' })));
+    const after = handler.corpusState('kb'); // nothing running: a read of its own
+    await new Promise((r) => setImmediate(r));
+    expect(pending).toHaveLength(3);
+    pending[2]({ embedderId: 'e', version: '3' });
+    await expect(after).resolves.toEqual({ embedderId: 'e', version: '3' });
+  });
+});

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
+import { LruMap } from '../../../../shared/cache';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { withoutNul } from '../../../../shared/text/nul';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
@@ -10,7 +11,7 @@ import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf'
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
 import { Embedder } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
-import { VectorStore } from '../ports/vector-store.port';
+import { CorpusState, VectorStore } from '../ports/vector-store.port';
 import { SearchQuery, SearchResult } from './search.query';
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
@@ -35,6 +36,57 @@ export class SearchHandler {
   ) {}
 
   private readonly collections = new Map<string, { info: CollectionInfo; at: number }>();
+  /** Query embeddings by embedder and text (cache.embeddings.maxEntries, LRU; 0: off). */
+  private queryEmbeddings?: LruMap<string, Float32Array>;
+
+  private readonly versionReads = new Map<string, { running: Promise<unknown>; next?: Promise<CorpusState | null> }>();
+
+  /**
+   * The collection's embedder and corpus version (what a cached answer depends on); null when it does not
+   * exist. Concurrent callers share reads, but never one that began before them (it could predate an ingest
+   * they must see): a caller arriving while a read runs waits for the next one, which all such callers share.
+   */
+  corpusState(collection: string): Promise<CorpusState | null> {
+    const slot = this.versionReads.get(collection);
+    if (!slot) {
+      const fresh = { running: Promise.resolve() as Promise<unknown> };
+      this.versionReads.set(collection, fresh);
+      return this.readVersion(collection, fresh);
+    }
+    slot.next ??= slot.running.then(() => {
+      slot.next = undefined; // callers from now on wait for the read after this one
+      return this.readVersion(collection, slot);
+    });
+    return slot.next;
+  }
+
+  private readVersion(collection: string, slot: { running: Promise<unknown>; next?: Promise<CorpusState | null> }): Promise<CorpusState | null> {
+    const read = this.store.corpusState(collection);
+    const running = read.catch(() => undefined);
+    slot.running = running;
+    void running.then(() => {
+      if (slot.running === running && !slot.next && this.versionReads.get(collection) === slot) this.versionReads.delete(collection);
+    });
+    return read;
+  }
+
+  /** The query's embedding with the collection's embedder (cached); null when the collection has none yet. */
+  async embedQuery(collection: string, text: string): Promise<Float32Array | null> {
+    const info = await this.collection(collection, false);
+    const embedder = info ? this.embedders.find(info) : undefined;
+    return embedder ? this.embedQueryWith(embedder, withoutNul(text).trim()) : null;
+  }
+
+  private async embedQueryWith(embedder: Embedder, query: string): Promise<Float32Array> {
+    if (this.config.cache.embeddings.maxEntries === 0) return (await embedder.embed([query], 'query'))[0];
+    const key = `${embedder.info.modelId}\u0000${query}`;
+    const cache = (this.queryEmbeddings ??= new LruMap(this.config.cache.embeddings.maxEntries));
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const [embedding] = await embedder.embed([query], 'query');
+    cache.set(key, embedding);
+    return embedding;
+  }
 
   execute(q: SearchQuery): Promise<SearchResult> {
     return this.run({ ...q, query: withoutNul(q.query), filters: withoutNul(q.filters) }, 0);
@@ -76,7 +128,7 @@ export class SearchHandler {
         embedder = this.embedders.forCollection(collection); // throws EmbedderMismatchError
       }
       const t0 = performance.now();
-      [embedding] = await embedder.embed([query], 'query');
+      embedding = await this.embedQueryWith(embedder, query);
       embedMs = ms(t0);
       // A query with no word the embedder keeps ("!!!", only stopwords) embeds to zeros: no direction, no neighbours.
       if (!embedding.some((x) => x !== 0)) embedding = undefined;

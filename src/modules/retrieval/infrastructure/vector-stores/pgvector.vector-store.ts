@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
-import { BranchQuery, VectorStore } from '../../application/ports/vector-store.port';
+import { BranchQuery, CorpusState, VectorStore } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 
@@ -43,6 +43,14 @@ export class PgVectorStore implements VectorStore {
   async getCollection(name: string): Promise<CollectionInfo | null> {
     const row = await managerFor(this.dataSource).findOne(CollectionOrmEntity, { where: { name } });
     return row ? toInfo(row) : null;
+  }
+
+  async corpusState(name: string): Promise<CorpusState | null> {
+    const rows: Array<{ embedder_id: string; version: string | null }> = await managerFor(this.dataSource).query(
+      `SELECT c.embedder_id, s.version::text AS version FROM collections c LEFT JOIN collection_stats s ON s.collection = c.name WHERE c.name = $1`,
+      [name],
+    );
+    return rows.length ? { embedderId: rows[0].embedder_id, version: rows[0].version ?? '0' } : null;
   }
 
   async listCollections(): Promise<CollectionInfo[]> {

@@ -80,4 +80,13 @@ export class AskResponseDto {
   @ApiProperty({ example: 0 }) citations_dropped!: number;
   @ApiPropertyOptional({ enum: ['no_evidence', 'model_declined'] }) abstained?: string;
   @ApiProperty({ example: 0.83, description: "Share of the question's information found in the best passage" }) evidence!: number;
+  @ApiProperty({
+    enum: ['hit', 'miss', 'semantic'],
+    example: 'miss',
+    description:
+      'Response cache: `hit` (the same normalized question, collection, filters, top_k, model and corpus version was answered before), ' +
+      '`semantic` (a close paraphrase was, with `cache.semantic.enabled`), `miss` (computed now). A cached answer reports this ' +
+      "request's timings and zero usage (no model was called).",
+  })
+  cache!: string;
 }

@@ -1,0 +1,141 @@
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CACHE, AppCache } from '../../../../shared/cache';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { DEFAULT_COLLECTION, SearchHandler } from '../../../retrieval';
+import { canonicalJson, cosine, normalizeQuestion, sha256 } from '../../domain/answer-cache-key';
+import { LlmRegistry } from '../models/llm-registry.service';
+import { AskHandler } from './ask.handler';
+import { AskCommand, AskEvent, AskResult, CacheOutcome } from './ask.types';
+
+const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
+
+interface SemanticEntry {
+  /** The cached question's embedding. */
+  v: number[];
+  key: string;
+}
+
+/**
+ * `/v1/ask` through the response cache. The key covers the normalized question, collection, filters, top_k,
+ * the active model, the collection's embedder and corpus version (a new one after every ingest or delete,
+ * read before the answer is computed), and the ask/search settings a config reload can change, so an
+ * answer is never served for another corpus or model. With `cache.semantic.enabled`, a question whose
+ * embedding is within `threshold` (cosine) of a cached one in the same scope reuses its answer.
+ * A cached answer is served with this request's timings and no usage (no model was called).
+ */
+@Injectable()
+export class CachedAskHandler {
+  private settings = { json: '', hash: '' };
+
+  constructor(
+    private readonly ask: AskHandler,
+    private readonly search: SearchHandler,
+    private readonly llms: LlmRegistry,
+    @Inject(APP_CACHE) private readonly cache: AppCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(cmd: AskCommand): Promise<AskResult> {
+    const started = performance.now();
+    const scope = await this.scope(cmd);
+    if (!scope) return { ...(await this.ask.execute(cmd)), cache: 'miss' };
+    const cached = await this.lookup(cmd, scope);
+    if (cached) return served(cached.result, cached.outcome, started);
+    const result = await this.ask.execute(cmd);
+    await this.store(cmd, scope, result);
+    return { ...result, cache: 'miss' };
+  }
+
+  /** A hit is replayed as the same events a generation sends: the answer as one token, citations, done. */
+  async *stream(cmd: AskCommand): AsyncIterable<AskEvent> {
+    const started = performance.now();
+    const scope = await this.scope(cmd);
+    const cached = scope ? await this.lookup(cmd, scope) : undefined;
+    if (cached) {
+      const result = served(cached.result, cached.outcome, started);
+      yield { type: 'token', text: result.answer };
+      for (const citation of result.citations) yield { type: 'citation', citation };
+      yield { type: 'done', result };
+      return;
+    }
+    for await (const event of this.ask.stream(cmd)) {
+      if (event.type !== 'done') {
+        yield event;
+        continue;
+      }
+      if (scope && !cmd.signal?.aborted) await this.store(cmd, scope, event.result);
+      yield { type: 'done', result: { ...event.result, cache: 'miss' } };
+    }
+  }
+
+  /** What every key of this request shares (null: not cacheable, e.g. an unknown collection, which the handler rejects). */
+  private async scope(cmd: AskCommand): Promise<string | null> {
+    if (!this.config.cache.response.enabled) return null;
+    const corpus = await this.search.corpusState(cmd.collection);
+    if (!corpus && cmd.collection !== DEFAULT_COLLECTION) return null;
+    const llm = this.llms.current().info;
+    return sha256(
+      canonicalJson([
+        cmd.collection,
+        cmd.filters ?? null,
+        cmd.topK ?? this.config.generation.ask.topK,
+        llm,
+        corpus?.embedderId ?? null,
+        corpus?.version ?? '0',
+        this.settingsHash(),
+      ]),
+    );
+  }
+
+  private settingsHash(): string {
+    const json = JSON.stringify([this.config.generation.ask, this.config.retrieval.search]);
+    if (json !== this.settings.json) this.settings = { json, hash: sha256(json) };
+    return this.settings.hash;
+  }
+
+  private answerKey(scope: string, cmd: AskCommand): string {
+    return `ask:${scope}:${sha256(normalizeQuestion(cmd.question))}`;
+  }
+
+  private async lookup(cmd: AskCommand, scope: string): Promise<{ result: AskResult; outcome: CacheOutcome } | undefined> {
+    const exact = await this.cache.get<AskResult>(this.answerKey(scope, cmd));
+    if (exact) return { result: exact, outcome: 'hit' };
+    const semantic = this.config.cache.semantic;
+    if (!semantic.enabled) return undefined;
+    const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
+    if (!embedding) return undefined;
+    const entries = (await this.cache.get<SemanticEntry[]>(`sem:${scope}`)) ?? [];
+    let best: SemanticEntry | undefined;
+    let bestScore = semantic.threshold;
+    for (const e of entries) {
+      const s = cosine(embedding, e.v);
+      if (s >= bestScore) [best, bestScore] = [e, s];
+    }
+    if (!best) return undefined;
+    const result = await this.cache.get<AskResult>(best.key);
+    return result ? { result, outcome: 'semantic' } : undefined;
+  }
+
+  private async store(cmd: AskCommand, scope: string, result: AskResult): Promise<void> {
+    const ttlMs = this.config.cache.response.ttlSeconds * 1000;
+    const key = this.answerKey(scope, cmd);
+    await this.cache.set(key, result, ttlMs);
+    const semantic = this.config.cache.semantic;
+    if (!semantic.enabled) return;
+    const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
+    if (!embedding || !embedding.some((x) => x !== 0)) return;
+    const entries = ((await this.cache.get<SemanticEntry[]>(`sem:${scope}`)) ?? []).filter((e) => e.key !== key);
+    entries.push({ v: Array.from(embedding, (x) => Math.round(x * 1e5) / 1e5), key });
+    await this.cache.set(`sem:${scope}`, entries.slice(-semantic.maxEntries), ttlMs);
+  }
+}
+
+function served(result: AskResult, outcome: CacheOutcome, started: number): AskResult {
+  return {
+    ...result,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    timings: { embed_ms: 0, search_ms: 0, generate_ms: 0, total_ms: ms(started) },
+    cache: outcome,
+  };
+}

@@ -1,0 +1,51 @@
+import KeyvRedis from '@keyv/redis';
+import Keyv from 'keyv';
+import type { AppConfig } from '../config';
+import { LruMap } from './lru-map';
+
+/** The Keyv store under cache-manager: bounded memory, or Redis when `cache.redis.url` (REDIS_URL) is set. */
+export interface CacheBackend {
+  kind: 'memory' | 'redis';
+  keyv: Keyv;
+  /** Redis only: a round trip to the server (readiness). */
+  ping?(): Promise<void>;
+  /** Redis only: socket errors, which would otherwise be unhandled 'error' events. */
+  onError(listener: (e: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export const CACHE_BACKEND = Symbol('CACHE_BACKEND');
+
+const RECONNECT_MAX_MS = 1000;
+
+export function createCacheBackend(config: AppConfig): CacheBackend {
+  const { redis, response } = config.cache;
+  if (!redis.url) {
+    const keyv = new Keyv({ store: new LruMap<string, unknown>(response.maxEntries), useKeyPrefix: false });
+    return { kind: 'memory', keyv, onError: (l) => keyv.on('error', l), close: async () => undefined };
+  }
+  const store = new KeyvRedis(
+    {
+      url: redis.url,
+      // No offline queue: while Redis is down a command fails at once instead of holding the request.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: redis.connectTimeoutMs, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, RECONNECT_MAX_MS) },
+    },
+    { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: redis.connectTimeoutMs },
+  );
+  const keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true });
+  return {
+    kind: 'redis',
+    keyv,
+    ping: async () => {
+      const client = await store.getClient();
+      await client.ping();
+    },
+    onError: (l) => {
+      keyv.on('error', l);
+      store.on('error', l);
+      store.client.on('error', l);
+    },
+    close: () => store.disconnect(true),
+  };
+}

@@ -1,0 +1,4 @@
+export { APP_CACHE } from './cache.port';
+export type { AppCache } from './cache.port';
+export { AppCacheModule } from './cache.module';
+export { LruMap } from './lru-map';

@@ -1,0 +1,146 @@
+import { startTestApp, TestApp } from './support/app';
+import { freePort, startRedis, TestRedis } from './support/redis';
+
+const KB = [
+  { title: 'Atendimento', text: 'O horário de atendimento do suporte humano é das 09h às 18h, de segunda a sexta, exceto feriados.' },
+  { title: 'Reembolso', text: 'Para pedir reembolso, abra um ticket no Jira com a tag financeiro e anexe os comprovantes. O prazo de análise é de cinco dias úteis.' },
+];
+const Q = 'Qual é o horário de atendimento do suporte?';
+
+async function ask(t: TestApp, question = Q, extra: Record<string, unknown> = {}) {
+  const res = await t.http.post('/v1/ask').send({ question, collection: 'kb', ...extra });
+  expect(res.status).toBe(200);
+  return res.body as { answer: string; cache: string; usage: { total_tokens: number }; citations: unknown[] };
+}
+
+async function ingest(t: TestApp, doc: { title: string; text: string }): Promise<string> {
+  const res = await t.http.post('/v1/documents').send({ ...doc, collection: 'kb' });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function readiness(t: TestApp) {
+  const res = await t.http.get('/health/ready');
+  return { status: res.status, redis: res.body.details?.redis as Record<string, unknown> | undefined };
+}
+
+/** The behaviour both stores share: a repeat is a hit, any ingest or delete in the collection invalidates. */
+async function expectInvalidation(t: TestApp) {
+  const first = await ask(t);
+  expect(first.cache).toBe('miss');
+  const again = await ask(t, '  qual É o horário   de atendimento do SUPORTE?\n');
+  expect(again).toMatchObject({ cache: 'hit', answer: first.answer, citations: first.citations });
+  expect(again.usage.total_tokens).toBe(0);
+  expect((await ask(t, Q, { top_k: 1 })).cache).toBe('miss'); // top_k is in the key
+
+  const id = await ingest(t, { title: 'Plantão', text: 'O plantão de atendimento do suporte aos sábados funciona das 10h às 14h.' });
+  expect((await ask(t)).cache).toBe('miss');
+  expect((await ask(t)).cache).toBe('hit');
+  expect((await t.http.delete(`/v1/documents/${id}`)).status).toBe(204);
+  const afterDelete = await ask(t);
+  expect(afterDelete.cache).toBe('miss');
+  expect(afterDelete.answer).toBe(first.answer);
+}
+
+describe('response cache on Redis (REDIS_URL)', () => {
+  let redis: TestRedis;
+  let t: TestApp;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    t = await startTestApp(
+      { cache: { redis: { url: redis.url, connectTimeoutMs: 300, errorLogIntervalMs: 60_000 }, response: { enabled: true } } },
+      { onLog: (line) => logs.push(line) },
+    );
+    for (const d of KB) await ingest(t, d);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await redis?.stop();
+  });
+
+  it('a repeat question is a hit; an ingest and a delete invalidate it', async () => {
+    expect(await readiness(t)).toEqual({ status: 200, redis: { store: 'redis', state: 'up', status: 'up' } });
+    await expectInvalidation(t);
+  });
+
+  it('replays a hit as SSE events with cache: hit in done', async () => {
+    await ask(t, 'Como pedir reembolso?');
+    const res = await t.http
+      .post('/v1/ask')
+      .send({ question: 'Como pedir reembolso?', collection: 'kb', stream: true })
+      .buffer(true)
+      .parse((r, cb) => {
+        let data = '';
+        r.on('data', (c: Buffer) => (data += c.toString()));
+        r.on('end', () => cb(null, data));
+      });
+    expect(res.status).toBe(200);
+    const events = [...(res.body as string).matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(events[0]).toBe('token');
+    expect(events.at(-1)).toBe('done');
+    const done = JSON.parse(/event: done\ndata: (.+)/.exec(res.body as string)![1]);
+    expect(done).toMatchObject({ cache: 'hit', answer: expect.stringContaining('Jira') });
+  });
+
+  it('Redis killed: answers still 200 uncached, readiness 200 with redis degraded, one log line; back after a restart', async () => {
+    await ask(t, 'Qual é o prazo de análise do reembolso?');
+    await redis.kill();
+    for (let i = 0; i < 5; i++) expect((await ask(t, 'Qual é o prazo de análise do reembolso?')).cache).toBe('miss');
+    const down = await readiness(t);
+    expect(down.status).toBe(200);
+    expect(down.redis).toMatchObject({ store: 'redis', state: 'degraded', degraded: true, status: 'up' });
+    expect(logs.filter((l) => l.includes('cache unavailable'))).toHaveLength(1);
+
+    await redis.restart();
+    for (let i = 0; i < 50 && (await readiness(t)).redis?.state !== 'up'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await readiness(t)).redis).toMatchObject({ state: 'up' });
+    expect((await ask(t)).cache).toBe('miss'); // Redis restarted empty
+    expect((await ask(t)).cache).toBe('hit');
+  });
+});
+
+describe('Redis not there at start', () => {
+  it('the app starts, answers uncached with readiness 200 (redis degraded), and uses Redis once it comes up', async () => {
+    const port = await freePort();
+    const t = await startTestApp({ cache: { redis: { url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }, response: { enabled: true } } });
+    let redis: TestRedis | undefined;
+    try {
+      for (const d of KB) await ingest(t, d);
+      expect((await ask(t)).cache).toBe('miss');
+      expect((await ask(t)).cache).toBe('miss');
+      expect(await readiness(t)).toMatchObject({ status: 200, redis: { state: 'degraded', degraded: true } });
+      redis = await startRedis(port);
+      for (let i = 0; i < 50 && (await readiness(t)).redis?.state !== 'up'; i++) await new Promise((r) => setTimeout(r, 100));
+      await ask(t);
+      expect((await ask(t)).cache).toBe('hit');
+    } finally {
+      await t.close();
+      await redis?.stop();
+    }
+  });
+});
+
+describe('response cache in memory (no REDIS_URL)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ cache: { response: { enabled: true }, semantic: { enabled: true, threshold: 0.9 } } });
+    for (const d of KB) await ingest(t, d);
+  });
+  afterAll(async () => t?.close());
+
+  it('a repeat question is a hit; an ingest and a delete invalidate it; readiness has no redis entry', async () => {
+    await expectInvalidation(t);
+    expect(await readiness(t)).toEqual({ status: 200, redis: undefined });
+  });
+
+  it('semantic: a close rewording reuses the answer, another question does not', async () => {
+    // cosine 0.9+ with the hashing embedder (the closest pair of test/fixtures/cache/paraphrases-pt.json)
+    const first = await ask(t);
+    expect(first.cache).toBe('hit');
+    const close = await ask(t, 'Qual o horário de atendimento do suporte?');
+    expect(close).toMatchObject({ cache: 'semantic', answer: first.answer });
+    expect((await ask(t, 'Qual é o prazo de análise?')).cache).toBe('miss');
+  });
+});
