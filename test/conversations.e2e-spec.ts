@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { generateSales, SALES_REPOSITORY, SalesRepository } from '../src/modules/conversation';
 import { parsePeriod } from '../src/modules/conversation/domain/periods';
 import { formatBrl } from '../src/modules/conversation/domain/money';
+import { UsageRecorder } from '../src/modules/metrics';
 import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
 import { FakeOpenAiServer } from './support/fake-openai.server';
@@ -67,6 +68,7 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(stored.body.messages[3].citations[0].title).toBe('Copa do escritório');
     expect(stored.body.messages[3].tool_calls[0].name).toBe('knowledge_base_search');
 
+    await t.app.get(UsageRecorder).flush(); // usage rows are written off the request path
     const usage = await t.dataSource.query(`SELECT operation, provider, model, cost_usd FROM usage_records WHERE conversation_id = $1`, [first.body.conversation_id]);
     expect(usage).toHaveLength(2);
     expect(usage[0]).toMatchObject({ operation: 'chat', provider: 'extractive', model: 'extractive-v1' });
@@ -255,6 +257,7 @@ describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real to
     // gpt-4o-mini: $0.15 / $0.60 per 1M tokens
     const u = r.body.usage;
     expect(r.body.cost_usd).toBeCloseTo((u.prompt_tokens * 0.15 + u.completion_tokens * 0.6) / 1e6, 8);
+    await t.app.get(UsageRecorder).flush(); // usage rows are written off the request path
     const rows = await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE conversation_id = $1 AND provider = 'openai'`, [r.body.conversation_id]);
     expect(rows[0].n).toBe(2);
   });
@@ -310,6 +313,7 @@ describe('/v1/chat with an LLM: the model rewrites follow-ups and writes the rol
     expect(bodies[2].messages[0].content).toMatch(/^Resuma a conversa/);
     const stored = await t.http.get(`/v1/conversations/${first.body.conversation_id}`).query({ user_id: 'ana' }).expect(200);
     expect(stored.body).toMatchObject({ summary: 'O usuário cumprimentou o assistente.', summarized_count: 2 });
+    await t.app.get(UsageRecorder).flush(); // usage rows are written off the request path
     const ops = await t.dataSource.query(`SELECT operation FROM usage_records WHERE conversation_id = $1 ORDER BY id`, [first.body.conversation_id]);
     expect(ops.map((o: { operation: string }) => o.operation)).toEqual(['chat', 'rewrite', 'chat', 'summary']);
     expect(second.body.cost_usd).toBeGreaterThan(0);

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database';
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { estimateTokens } from '../../../../shared/text/tokens';
 import { AskResult, ChatMessage, fill, Generation, LlmProvider, LlmRegistry, verifyCitations } from '../../../generation';
@@ -48,8 +47,8 @@ interface Turn {
  * query -> the agent decides: a tool-calling model chooses tools itself (LangChain tool calling, at most
  * conversation.agent.maxToolSteps); any other model goes through the transparent Portuguese router ->
  * knowledge base (the grounded /v1/ask pipeline), sales_data, market_data, or the conversation alone ->
- * the user message and its reply stored together with the new summary, one usage row per model call.
- * Nothing is written when the turn fails.
+ * the user message and its reply stored together with the new summary, one usage row per model call
+ * (written in the background). Nothing is written when the turn fails.
  */
 @Injectable()
 export class ChatHandler {
@@ -58,7 +57,6 @@ export class ChatHandler {
   constructor(
     @Inject(CONVERSATION_STORE) private readonly store: ConversationStore,
     @Inject(TOOLS) private readonly tools: Tool[],
-    @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
     private readonly knowledgeBase: KnowledgeBaseTool,
     private readonly sales: SalesDataTool,
     private readonly llms: LlmRegistry,
@@ -285,21 +283,21 @@ export class ChatHandler {
     const userMessage = { role: 'user' as const, content: cmd.message, citations: [], tool_calls: [], rewritten_query: turn.rewritten, model: null };
     const reply = { role: 'assistant' as const, content: answer.text, citations: answer.citations, tool_calls: turn.toolCalls, rewritten_query: null, model: answer.model };
     const summary = persist ? await this.nextSummary(turn, [userMessage, reply]) : undefined;
-    let cost: number | null = 0;
-    await this.tx.run(async () => {
-      if (persist) {
-        const create = turn.conversation ? undefined : { userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection };
-        await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create });
-      }
-      const costs = await this.usage.recordAll(
+    if (persist) {
+      // one statement: the conversation (created or updated), both messages and the new summary
+      const create = turn.conversation ? undefined : { userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection };
+      await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create });
+    }
+    // usage rows are written off the request path (a failed metrics write never fails a turn), priced now
+    const cost = sumCosts(
+      this.usage.record(
         turn.calls.map((c, i) => ({
           ...{ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId },
           // the turn's stage timings and tools ride on its last call's row (the reports' per-stage percentiles and tool usage)
           ...(i === turn.calls.length - 1 ? { stages: { generate: turn.timings.generate_ms, ...(turn.timings.tool_ms ? { tool: turn.timings.tool_ms } : {}) }, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) } : {}),
         })),
-      );
-      cost = sumCosts(costs);
-    });
+      ),
+    );
     const promptTokens = turn.calls.reduce((a, c) => a + c.promptTokens, 0);
     const completionTokens = turn.calls.reduce((a, c) => a + c.completionTokens, 0);
     const context = [...(turn.summary ? [turn.summary] : []), ...turn.window.map((m) => m.content)];

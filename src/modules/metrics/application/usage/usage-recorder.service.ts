@@ -30,9 +30,8 @@ const WARN_INTERVAL_MS = 60_000;
  * Prices every model call from config/pricing.yaml and stores one usage row per call. A model with no
  * price costs null (and one warning per model and process), never a silent 0.
  *
- * Two ways to store: `record` writes off the request path (the request never waits for it and never fails
- * because of it; `flush` awaits what is in flight, and shutdown does); `recordAll` writes inside the
- * caller's transaction (the chat turn stores its messages and usage rows together).
+ * `record` writes off the request path: the request never waits for it and never fails because of it;
+ * `flush` awaits what is in flight, and shutdown does.
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationShutdown {
@@ -68,16 +67,6 @@ export class UsageRecorder implements OnApplicationShutdown {
       const ms = stages[stage];
       if (ms !== undefined) this.telemetry.observeStage(stage, ms);
     }
-  }
-
-  /** Stores the calls (one statement, inside the caller's transaction when one is open) and returns their costs. */
-  async recordAll(calls: ModelCall[]): Promise<Array<number | null>> {
-    const records = this.price(calls);
-    if (records.length) {
-      await this.store.insert(records);
-      this.budget.schedule();
-    }
-    return records.map((r) => r.costUsd);
   }
 
   /** Prices the calls now and stores them in the background: a failed write is logged (once per minute), never thrown. */
