@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { AccessModule } from './modules/access';
 import { ConversationModule } from './modules/conversation';
 import { GenerationModule } from './modules/generation';
 import { INGESTION_ENTITIES, IngestionModule } from './modules/ingestion';
@@ -22,6 +23,7 @@ export class AppModule {
         LoggingModule.forRoot(config, opts.logDestination),
         DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
         HealthModule,
+        AccessModule,
         JobsLaneModule,
         RetrievalModule,
         IngestionModule,

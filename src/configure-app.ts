@@ -57,7 +57,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
         'Every error is application/problem+json with a stable `code`.',
     )
     .setVersion('0.1.0')
-    .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' }, 'admin')
+    .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header', description: 'An API key (npm run keys, POST /v1/admin/keys) or ADMIN_API_KEY' }, 'admin')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key', description: 'A JWT (auth.jwt) or an API key' }, 'bearer')
+    // Swagger's Authorize: either scheme is sent with every operation (auth.mode required needs one everywhere).
+    .addSecurityRequirements('admin')
+    .addSecurityRequirements('bearer')
     .build();
   // Tags come from @ApiTags only (a controller may tag routes apart: the LLM admin routes sit under admin).
   const document = SwaggerModule.createDocument(app, doc, { extraModels: [ProblemDetailsDto], autoTagControllers: false });
@@ -74,6 +78,7 @@ const TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'ask', description: 'Grounded answers with verified citations, or the refusal' },
   { name: 'conversations', description: 'Conversations with memory' },
   { name: 'models', description: 'The active LLM and embedder' },
+  { name: 'collections', description: 'Collection access lists: private or public, owner and users (enforced when auth.mode is required)' },
   { name: 'admin', description: 'Model swaps, re-indexing and config reload (x-api-key: ADMIN_API_KEY)' },
   { name: 'health', description: 'Liveness and readiness probes' },
 ];

@@ -219,6 +219,24 @@ export const appConfigSchema = z.object({
     pricing: z.record(z.string(), z.object({ input: z.coerce.number().min(0), output: z.coerce.number().min(0) })),
   }),
   admin: z.object({ apiKey: optionalString }),
+  auth: z.object({
+    /** open: no credential needed, user ids from bodies (the quick start); required: every /v1 route needs a key or token. */
+    mode: z.enum(['open', 'required']),
+    jwt: z.object({
+      /** HS256 shared secret; or jwksUrl for RS256/ES256 issuers (not both). */
+      secret: optionalString,
+      jwksUrl: optionalString.pipe(z.string().url().optional()),
+      issuer: optionalString,
+      audience: optionalString,
+      clockToleranceSeconds: int(0, 3600),
+      /** How long fetched JWKS keys are kept before a refresh; an unknown `kid` refetches after cooldownSeconds. */
+      jwksCacheSeconds: int(1, 86400),
+      jwksCooldownSeconds: int(0, 3600),
+      userClaim: z.string().min(1),
+      rolesClaim: z.string().min(1),
+      collectionsClaim: z.string().min(1),
+    }),
+  }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;

@@ -9,6 +9,7 @@ import { ReindexStaging1764000000000 } from './migrations/1764000000000-reindex-
 import { AccentFolding1765000000000 } from './migrations/1765000000000-accent-folding';
 import { Jobs1766000000000 } from './migrations/1766000000000-jobs';
 import { Conversations1767000000000 } from './migrations/1767000000000-conversations';
+import { Access1768100000000 } from './migrations/1768100000000-access';
 import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -22,7 +23,7 @@ export interface DatabaseState {
   embedded?: EmbeddedPostgres;
 }
 
-export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000];
+export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, Access1768100000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;
