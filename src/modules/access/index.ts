@@ -2,3 +2,4 @@
 export { AccessModule } from './access.module';
 export { ApiKeysService } from './application/api-keys.service';
 export { CollectionAccessInterceptor } from './interface/http/collection-access.interceptor';
+export { keyView } from './interface/http/keys.controller';
