@@ -237,6 +237,16 @@ export const appConfigSchema = z.object({
       collectionsClaim: z.string().min(1),
     }),
   }),
+  rateLimit: z.object({
+    enabled: bool,
+    /** Requests a minute per key or token (per IP without one), in each route group not listed in groups. */
+    perMinute: int(1),
+    /** Requests a minute from one IP address, all routes and credentials together. */
+    perIpPerMinute: int(1),
+    groups: z.object({ generate: int(1).optional(), search: int(1).optional(), ingest: int(1).optional(), admin: int(1).optional() }),
+    /** Counts in Redis (shared by replicas) when set; in process memory otherwise. */
+    redisUrl: optionalString,
+  }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
