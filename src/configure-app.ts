@@ -72,13 +72,12 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
 
 /** Swagger UI groups operations by tag in this order (the order a new user follows: ingest, search, ask). */
 const TAGS: ReadonlyArray<{ name: string; description: string }> = [
-  { name: 'documents', description: 'Ingest text, files and web pages; list and delete documents' },
+  { name: 'documents', description: 'Ingest text, files and web pages; list and delete documents; collection access lists' },
   { name: 'jobs', description: 'Background jobs: big uploads and ?async=true ingests answered 202 (state, progress, result or error)' },
   { name: 'search', description: 'Hybrid search (pgvector + Portuguese full-text) over a collection' },
   { name: 'ask', description: 'Grounded answers with verified citations, or the refusal' },
   { name: 'conversations', description: 'Conversations with memory' },
   { name: 'models', description: 'The active LLM and embedder' },
-  { name: 'collections', description: 'Collection access lists: private or public, owner and users (enforced when auth.mode is required)' },
   { name: 'admin', description: 'Model swaps, re-indexing and config reload (x-api-key: ADMIN_API_KEY)' },
   { name: 'health', description: 'Liveness and readiness probes' },
 ];

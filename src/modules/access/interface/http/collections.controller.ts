@@ -9,7 +9,7 @@ import { GET_COLLECTION_ACCESS_PROBLEMS, PUT_COLLECTION_ACCESS_PROBLEMS } from '
 /** In open mode (no credential) the caller acts as an admin: the access list is kept for when auth turns required. */
 const OPEN: Principal = { role: 'admin', via: 'bootstrap' };
 
-@ApiTags('collections')
+@ApiTags('documents')
 @ApiSecurity('admin')
 @ApiSecurity('bearer')
 @Controller({ path: 'collections', version: '1' })

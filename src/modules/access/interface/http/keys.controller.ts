@@ -4,7 +4,7 @@ import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
 import { ApiKeysService } from '../../application/api-keys.service';
 import type { ApiKey } from '../../domain/api-key';
 import { ApiKeyListDto, CreatedKeyDto, CreateKeyDto } from './access.dto';
-import { CREATE_KEY_PROBLEMS, REVOKE_KEY_PROBLEMS } from './access.problems';
+import { CREATE_KEY_PROBLEMS, LIST_KEYS_PROBLEMS, REVOKE_KEY_PROBLEMS } from './access.problems';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new BadRequestException({ message: 'id must be a UUID', code: 'REQUEST.VALIDATION', errors: [{ field: 'id', message: 'must be a UUID' }] }),
@@ -42,7 +42,7 @@ export class KeysController {
   @Get()
   @ApiOperation({ summary: 'List API keys (prefixes only: a key cannot be read back)' })
   @ApiOkResponse({ type: ApiKeyListDto })
-  @ApiProblems(401, 403)
+  @ApiProblems(...LIST_KEYS_PROBLEMS)
   async list() {
     return { data: (await this.keys.list()).map(keyView) };
   }
