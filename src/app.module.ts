@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { AccessModule } from './modules/access';
 import { ConversationModule } from './modules/conversation';
 import { GenerationModule } from './modules/generation';
 import { INGESTION_ENTITIES, IngestionModule, IngestQueueModule } from './modules/ingestion';
@@ -26,6 +27,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         AppCacheModule,
+        AccessModule,
         JobsLaneModule,
         IngestQueueModule.forRoot(config),
         RetrievalModule,

@@ -60,7 +60,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
         'Every error is application/problem+json with a stable `code`.',
     )
     .setVersion('0.1.0')
-    .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' }, 'admin')
+    .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header', description: 'An API key (npm run keys, POST /v1/admin/keys) or ADMIN_API_KEY' }, 'admin')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key', description: 'A JWT (auth.jwt) or an API key' }, 'bearer')
+    // Swagger's Authorize: either scheme is sent with every operation (auth.mode required needs one everywhere).
+    .addSecurityRequirements('admin')
+    .addSecurityRequirements('bearer')
     .build();
   // Tags come from @ApiTags only (a controller may tag routes apart: the LLM admin routes sit under admin).
   const document = SwaggerModule.createDocument(app, doc, { extraModels: [ProblemDetailsDto], autoTagControllers: false });
@@ -71,7 +75,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
 
 /** Swagger UI groups operations by tag in this order (the order a new user follows: ingest, search, ask). */
 const TAGS: ReadonlyArray<{ name: string; description: string }> = [
-  { name: 'documents', description: 'Ingest text, files and web pages; list and delete documents' },
+  { name: 'documents', description: 'Ingest text, files and web pages; list and delete documents; collection access lists' },
   { name: 'jobs', description: 'Background jobs: big uploads and ?async=true ingests answered 202 (state, progress, result or error)' },
   { name: 'search', description: 'Hybrid search (pgvector + Portuguese full-text) over a collection' },
   { name: 'ask', description: 'Grounded answers with verified citations, or the refusal' },

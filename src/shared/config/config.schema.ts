@@ -271,6 +271,34 @@ export const appConfigSchema = z.object({
   }),
   /** Audit log of admin actions (issue 11). */
   audit: z.object({ enabled: bool }),
+  auth: z.object({
+    /** open: no credential needed, user ids from bodies (the quick start); required: every /v1 route needs a key or token. */
+    mode: z.enum(['open', 'required']),
+    jwt: z.object({
+      /** HS256 shared secret; or jwksUrl for RS256/ES256 issuers (not both). */
+      secret: optionalString,
+      jwksUrl: optionalString.pipe(z.string().url().optional()),
+      issuer: optionalString,
+      audience: optionalString,
+      clockToleranceSeconds: int(0, 3600),
+      /** How long fetched JWKS keys are kept before a refresh; an unknown `kid` refetches after cooldownSeconds. */
+      jwksCacheSeconds: int(1, 86400),
+      jwksCooldownSeconds: int(0, 3600),
+      userClaim: z.string().min(1),
+      rolesClaim: z.string().min(1),
+      collectionsClaim: z.string().min(1),
+    }),
+  }),
+  rateLimit: z.object({
+    enabled: bool,
+    /** Requests a minute per key or token (per IP without one), in each route group not listed in groups. */
+    perMinute: int(1),
+    /** Requests a minute from one IP address, all routes and credentials together. */
+    perIpPerMinute: int(1),
+    groups: z.object({ generate: int(1).optional(), search: int(1).optional(), ingest: int(1).optional(), admin: int(1).optional() }),
+    /** Counts in Redis (shared by replicas) when set; in process memory otherwise. */
+    redisUrl: optionalString,
+  }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;

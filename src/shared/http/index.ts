@@ -6,3 +6,4 @@ export * from './json-input.guard';
 export * from './load-shedding';
 export { clientAbortSignal, sendSse } from './sse';
 export * from './graceful-shutdown';
+export * from './principal';

@@ -6,6 +6,7 @@ import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQ
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
+import { CollectionAccessInterceptor } from '../../../access';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { AcceptsMultipart, ApiProblems, jsonInputProblem, JsonInputLimits } from '../../../../shared/http';
 import { requireObjectBody, validationFailed } from '../../../../shared/errors';
@@ -59,7 +60,8 @@ export class DocumentsController {
 
   @Post()
   @AcceptsMultipart()
-  @UseInterceptors(UploadLimitsInterceptor, AnyFilesInterceptor())
+  // The access check runs again once multer has parsed the form's collection field.
+  @UseInterceptors(UploadLimitsInterceptor, AnyFilesInterceptor(), CollectionAccessInterceptor)
   @ApiOperation({
     summary: 'Ingest documents (JSON text, or one or many uploaded files)',
     description:

@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../shared/config';
+import { safeEqual } from '../../../shared/http/admin-key.guard';
+import type { Principal } from '../../../shared/http/principal';
+import { looksLikeKey } from '../domain/api-key';
+import { invalidCredential } from '../domain/access.errors';
+import { ApiKeysService } from './api-keys.service';
+import { TOKEN_VERIFIER, TokenVerifier } from './ports/access.ports';
+
+/**
+ * A credential to a principal: ADMIN_API_KEY (bootstrap admin), a stored key (`acv_...`, looked up by its
+ * hash, refused once revoked), or a JWT when auth.jwt is configured. Throws AUTH.INVALID_CREDENTIALS.
+ */
+@Injectable()
+export class Authenticator {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: ApiKeysService,
+    @Inject(TOKEN_VERIFIER) private readonly tokens: TokenVerifier,
+  ) {}
+
+  async authenticate(credential: string): Promise<Principal> {
+    const bootstrap = this.config.admin.apiKey;
+    if (bootstrap && safeEqual(credential, bootstrap)) return { role: 'admin', via: 'bootstrap' };
+    if (looksLikeKey(credential)) {
+      const key = await this.keys.findActive(credential);
+      if (!key) throw invalidCredential('unknown or revoked API key');
+      return { role: key.role, userId: key.userId ?? undefined, collections: key.collections ?? undefined, via: 'api-key', ref: key.id };
+    }
+    if (credential.split('.').length === 3 && this.tokens.enabled) return this.tokens.verify(credential);
+    throw invalidCredential('not an acervo API key' + (this.tokens.enabled ? ' nor a valid JWT' : ' (JWTs are not configured: auth.jwt)'));
+  }
+}

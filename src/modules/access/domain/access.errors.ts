@@ -1,0 +1,26 @@
+import { DomainError, DomainErrorKind } from '../../../shared/errors/domain-error';
+
+/** Errors of the access module, with stable AUTH.* codes. Messages never echo a credential. */
+export class AccessError extends DomainError {
+  constructor(code: `AUTH.${string}`, kind: DomainErrorKind, message: string, details: Record<string, unknown> = {}) {
+    super(code, kind, message, details);
+  }
+}
+
+export const authRequired = () => new AccessError('AUTH.REQUIRED', 'unauthorized', 'An API key (x-api-key or Authorization: Bearer) or a bearer token is required.');
+export const invalidCredential = (reason: string) => new AccessError('AUTH.INVALID_CREDENTIALS', 'unauthorized', `The credential was refused: ${reason}.`);
+export const userMismatch = (field: string) =>
+  new AccessError('AUTH.USER_MISMATCH', 'forbidden', `${field} names another user than the authenticated one; leave it out or send your own.`, {
+    errors: [{ field, message: 'must be the authenticated user' }],
+  });
+export const forbidden = (what: string) => new AccessError('AUTH.FORBIDDEN', 'forbidden', what);
+export const keyNotFound = (id: string) => new AccessError('AUTH.KEY_NOT_FOUND', 'not_found', `API key ${id} does not exist.`, { id });
+
+/**
+ * A collection the caller may not read answers exactly what an unknown collection answers (retrieval's
+ * 404), so names of others' collections do not leak.
+ */
+export const collectionNotFound = (collection: string) =>
+  new DomainError('RETRIEVAL.COLLECTION_NOT_FOUND', 'not_found', `Collection "${collection}" does not exist (nothing has been ingested into it).`, { collection });
+export const documentNotFound = (id: string) => new DomainError('INGESTION.DOCUMENT_NOT_FOUND', 'not_found', `Document ${id} does not exist.`, { id });
+export const jobNotFound = (id: string) => new DomainError('INGESTION.JOB_NOT_FOUND', 'not_found', `Job ${id} does not exist.`, { id });

@@ -1,0 +1,5 @@
+// Public surface of the access module: other modules import only from here.
+export { AccessModule } from './access.module';
+export { ApiKeysService } from './application/api-keys.service';
+export { CollectionAccessInterceptor } from './interface/http/collection-access.interceptor';
+export { keyView } from './interface/http/keys.controller';

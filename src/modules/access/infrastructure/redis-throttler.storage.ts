@@ -1,0 +1,51 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import Redis from 'ioredis';
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * Fixed-window counts in Redis, so every replica on the same REDIS_URL shares them: one INCR per request, the
+ * window's expiry set on its first hit, both in one Lua call (atomic). A request past the limit is blocked
+ * for the rest of the window. When Redis cannot be reached the request is let through (fail open) and the
+ * outage logged at most once a minute: an outage of the counter must not take the API down.
+ */
+const SCRIPT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {hits, ttl}`;
+
+export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+  private readonly logger = new Logger('RateLimit');
+  private readonly redis: Redis;
+  private lastError = 0;
+
+  constructor(url: string, private readonly prefix = 'acervo:rl:') {
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+    this.redis.on('error', (e: Error) => this.warn(e));
+  }
+
+  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    try {
+      const [hits, ms] = (await this.redis.eval(SCRIPT, 1, this.prefix + key, String(ttl))) as [number, number];
+      const seconds = Math.max(1, Math.ceil(ms / 1000));
+      const isBlocked = hits > limit;
+      return { totalHits: hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
+    } catch (e) {
+      this.warn(e as Error);
+      return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
+    }
+  }
+
+  private warn(e: Error): void {
+    if (Date.now() - this.lastError < 60_000) return;
+    this.lastError = Date.now();
+    this.logger.warn(`rate-limit counts unavailable in Redis, requests are let through: ${e.message}`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

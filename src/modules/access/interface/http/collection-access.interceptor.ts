@@ -1,0 +1,83 @@
+import { CallHandler, ExecutionContext, ForbiddenException, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request } from 'express';
+import { mergeMap, Observable } from 'rxjs';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { principalOf, type Principal } from '../../../../shared/http/principal';
+import { DEFAULT_COLLECTION } from '../../../retrieval';
+import { AccessService } from '../../application/access.service';
+import { documentNotFound, jobNotFound } from '../../domain/access.errors';
+
+/**
+ * Collection isolation when auth.mode is required, for a user (or a key or token bound to collections): the
+ * collection a request names (body or query `collection`, the OpenAI `model` acervo:<name>, the collection of a
+ * document or job addressed by id) must be readable, or writable for ingests and deletions; otherwise the very
+ * 404 an unknown collection, document or job gets. Global (APP_INTERCEPTOR) for JSON requests; a multipart
+ * upload's fields exist only after multer, so POST /v1/documents also lists it after its file interceptor.
+ */
+@Injectable()
+export class CollectionAccessInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly access: AccessService,
+  ) {}
+
+  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (ctx.getType() !== 'http' || this.config.auth.mode !== 'required') return next.handle();
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const p = principalOf(req);
+    if (!p || (p.role === 'admin' && !p.collections)) return next.handle();
+    // Multipart fields are parsed by the route's own interceptor: checked when this runs again after it.
+    if (req.is('multipart/form-data') && req.body === undefined) return next.handle();
+    await this.check(req, p);
+    const path = req.path.replace(/\/+$/, '');
+    if (req.method === 'GET' && path === '/v1/models') return next.handle().pipe(mergeMap((body) => this.visibleModels(p, body)));
+    return next.handle();
+  }
+
+  private async check(req: Request, p: Principal): Promise<void> {
+    const path = req.path.replace(/\/+$/, '');
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    const named = (v: unknown) => (typeof v === 'string' && v ? v : DEFAULT_COLLECTION);
+    const m = req.method;
+    if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask' || path === '/v1/chat')) return this.access.authorize(p, named(body.collection), 'read');
+    if (m === 'POST' && path === '/v1/chat/completions') {
+      const model = typeof body.model === 'string' ? body.model : '';
+      return this.access.authorize(p, model.includes(':') ? named(model.split(':')[1]) : DEFAULT_COLLECTION, 'read');
+    }
+    if (m === 'POST' && (path === '/v1/documents' || path === '/v1/documents/url')) return this.access.authorize(p, named(body.collection), 'write');
+    if (m === 'GET' && path === '/v1/documents') {
+      // A user's listing is always of one collection (default when none is named), never of every collection.
+      const query = { ...(req.query as Record<string, unknown>) };
+      query.collection = named(query.collection);
+      Object.defineProperty(req, 'query', { value: query, writable: true, configurable: true, enumerable: true });
+      return this.access.authorize(p, query.collection as string, 'read');
+    }
+    const doc = /^\/v1\/documents\/([^/]+)$/.exec(path);
+    if (doc && (m === 'GET' || m === 'DELETE')) {
+      const collection = await this.access.documentCollection(doc[1]);
+      if (collection === undefined) return; // the handler answers its own 404 (or 400 for a bad id)
+      await this.access.authorize(p, collection, m === 'GET' ? 'read' : 'write').catch(() => Promise.reject(documentNotFound(doc[1])));
+      return;
+    }
+    const job = /^\/v1\/jobs\/([^/]+)$/.exec(path);
+    if (job && m === 'GET') {
+      const collection = await this.access.jobCollection(job[1]);
+      if (collection === undefined) return;
+      await this.access.authorize(p, collection ?? DEFAULT_COLLECTION, 'read').catch(() => Promise.reject(jobNotFound(job[1])));
+      return;
+    }
+    if (m === 'GET' && path === '/v1/jobs') {
+      throw new ForbiddenException({ message: 'The job list is for admins; follow your own job at GET /v1/jobs/{id} (its Location).', code: 'AUTH.FORBIDDEN' });
+    }
+  }
+
+  /** GET /v1/models: only the collections this caller may read are named. */
+  private async visibleModels(p: Principal, body: unknown): Promise<unknown> {
+    const list = body as { data?: Array<{ id: string }> };
+    if (!Array.isArray(list?.data)) return body;
+    const readable = await Promise.all(
+      list.data.map((m) => (m.id.includes(':') ? this.access.authorize(p, m.id.split(':')[1], 'read').then(() => true, () => false) : true)),
+    );
+    return { ...list, data: list.data.filter((_, i) => readable[i]) };
+  }
+}

@@ -1,0 +1,21 @@
+import type { Request } from 'express';
+
+/**
+ * Who is calling, once a credential was verified (access module's AuthGuard): an API key, a JWT, or the
+ * bootstrap ADMIN_API_KEY. `collections`, when set, bounds what the caller may touch at all (a key bound to
+ * some collections, or a token's collections claim). Lives in shared so the admin guard can read it.
+ */
+export interface Principal {
+  role: 'user' | 'admin';
+  userId?: string;
+  collections?: string[];
+  via: 'api-key' | 'jwt' | 'bootstrap';
+  /** The stored key's id (api-key) or the token's `jti`/subject (jwt), for logs and audit. */
+  ref?: string;
+}
+
+export type RequestWithPrincipal = Request & { principal?: Principal };
+
+export function principalOf(req: Request): Principal | undefined {
+  return (req as RequestWithPrincipal).principal;
+}

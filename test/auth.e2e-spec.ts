@@ -1,0 +1,149 @@
+import { AppConfig } from '../src/shared/config';
+import { JoseTokenVerifier } from '../src/modules/access/infrastructure/jose-token.verifier';
+import { expectProblem, startTestApp, TestApp } from './support/app';
+import { FakeJwksServer, importJose } from './support/fake-jwks.server';
+
+const ADMIN = 'bootstrap-admin-key-for-tests';
+const ISSUER = 'https://idp.example.test/';
+const AUDIENCE = 'acervo';
+
+describe('Authentication: API keys and JWTs (auth.mode required)', () => {
+  let t: TestApp;
+  let idp: FakeJwksServer;
+
+  beforeAll(async () => {
+    idp = new FakeJwksServer();
+    await idp.start();
+    t = await startTestApp({
+      admin: { apiKey: ADMIN },
+      auth: { mode: 'required', jwt: { jwksUrl: idp.jwksUrl, issuer: ISSUER, audience: AUDIENCE, jwksCooldownSeconds: 0, clockToleranceSeconds: 5 } },
+    });
+    await t.http.post('/v1/documents').set('x-api-key', ADMIN).send({ title: 'Férias', text: 'Pedidos de férias vão ao RH com 30 dias de antecedência.' }).expect(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.close();
+  });
+
+  const search = (headers: Record<string, string>) => t.http.post('/v1/search').set(headers).send({ query: 'férias', mode: 'text' });
+
+  it('asks for a credential on every /v1 route, not on the probes', async () => {
+    expectProblem(await search({}), 401, 'AUTH.REQUIRED');
+    expectProblem(await t.http.get('/v1/documents'), 401, 'AUTH.REQUIRED');
+    await t.http.get('/health/live').expect(200);
+    expectProblem(await search({ 'x-api-key': 'acv_not-a-key' }), 401, 'AUTH.INVALID_CREDENTIALS');
+    expectProblem(await search({ authorization: 'Bearer nonsense' }), 401, 'AUTH.INVALID_CREDENTIALS');
+  });
+
+  it('creates a key shown once, lists it by prefix, accepts it in x-api-key and as a bearer, refuses it once revoked', async () => {
+    const created = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'ana' }).expect(201);
+    const key: string = created.body.key;
+    expect(key).toMatch(/^acv_[A-Za-z0-9_-]{43}$/);
+    expect(created.body).toMatchObject({ role: 'user', user_id: 'ana', prefix: key.slice(0, 12), revoked_at: null });
+
+    const list = await t.http.get('/v1/admin/keys').set('authorization', `Bearer ${ADMIN}`).expect(200);
+    expect(list.body.data).toEqual([expect.objectContaining({ id: created.body.id, prefix: key.slice(0, 12) })]);
+    expect(JSON.stringify(list.body)).not.toContain(key);
+    const [{ key_hash: stored }] = await t.dataSource.query('SELECT key_hash FROM api_keys WHERE id = $1', [created.body.id]);
+    expect(stored).not.toContain(key.slice(4));
+
+    // The default collection holds the admin's document and has no access list: a user reads nothing there.
+    expectProblem(await search({ 'x-api-key': key }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
+    await t.http.put('/v1/collections/default').set('x-api-key', ADMIN).send({ visibility: 'public' }).expect(200);
+    expect((await search({ 'x-api-key': key }).expect(200)).body.hits.length).toBeGreaterThan(0);
+    await search({ authorization: `Bearer ${key}` }).expect(200);
+
+    expectProblem(await t.http.get('/v1/admin/keys').set('x-api-key', key), 403, 'AUTH.FORBIDDEN');
+    expectProblem(await t.http.post('/v1/admin/keys').set('x-api-key', key).send({ role: 'admin' }), 403, 'AUTH.FORBIDDEN');
+
+    await t.http.delete(`/v1/admin/keys/${created.body.id}`).set('x-api-key', ADMIN).expect(204);
+    expectProblem(await search({ 'x-api-key': key }), 401, 'AUTH.INVALID_CREDENTIALS');
+    expectProblem(await t.http.delete(`/v1/admin/keys/${created.body.id}`).set('x-api-key', ADMIN), 404, 'AUTH.KEY_NOT_FOUND');
+  });
+
+  it('makes admin keys that work on admin routes, and refuses a user key without user_id', async () => {
+    const admin = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'admin' }).expect(201);
+    await t.http.get('/v1/admin/keys').set('x-api-key', admin.body.key).expect(200);
+    expectProblem(await t.http.post('/v1/admin/keys').set('x-api-key', admin.body.key).send({ role: 'user' }), 400, 'AUTH.INVALID_KEY_REQUEST');
+    expectProblem(await t.http.post('/v1/admin/keys').set('x-api-key', admin.body.key).send({ role: 'root' }), 400, 'REQUEST.VALIDATION');
+  });
+
+  it("takes the user from a JWT's sub: the identity replaces user_id, another user's id is refused", async () => {
+    const token = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE });
+    const bearer = { authorization: `Bearer ${token}` };
+    await search(bearer).expect(200);
+    const list = await t.http.get('/v1/conversations').set(bearer).expect(200);
+    expect(list.body.items).toEqual([]);
+    expectProblem(await t.http.get('/v1/conversations?user_id=ana').set(bearer), 403, 'AUTH.USER_MISMATCH');
+    expectProblem(await t.http.delete('/v1/users/ana/memory').set(bearer), 403, 'AUTH.USER_MISMATCH');
+    await t.http.get('/v1/conversations?user_id=bia').set(bearer).expect(200);
+  });
+
+  it('refuses expired, tampered, wrong-audience, wrong-issuer and alg:none tokens', async () => {
+    const good = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE });
+    const expired = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE, expiresIn: Math.floor(Date.now() / 1000) - 60 });
+    const [h, p, s] = good.split('.');
+    const tampered = [h, Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'admin', roles: ['admin'] })).toString('base64url'), s].join('.');
+    const none = [Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url'), p, ''].join('.');
+    const audience = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: 'another-api' });
+    const issuer = await idp.sign({ sub: 'bia' }, { issuer: 'https://evil.example.test/', audience: AUDIENCE });
+    const cases: Array<[string, RegExp]> = [
+      [expired, /expired/],
+      [tampered, /signature/],
+      [none, /malformed|algorithm/],
+      [audience, /aud/],
+      [issuer, /iss/],
+    ];
+    for (const [token, reason] of cases) {
+      const res = await search({ authorization: `Bearer ${token}` });
+      expect(expectProblem(res, 401, 'AUTH.INVALID_CREDENTIALS').detail).toMatch(reason);
+      expect(JSON.stringify(res.body)).not.toContain(token);
+    }
+  });
+
+  it('follows the issuer rotating its keys: a new kid is fetched, a dropped key no longer verifies', async () => {
+    const old = idp.currentKey();
+    const before = idp.fetches;
+    await idp.rotate('ES256');
+    const fresh = await idp.sign({ sub: 'bia', roles: ['admin'] }, { issuer: ISSUER, audience: AUDIENCE });
+    await t.http.get('/v1/admin/keys').set('authorization', `Bearer ${fresh}`).expect(200);
+    expect(idp.fetches).toBeGreaterThan(before);
+    const stale = await idp.signWith(old, { sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE });
+    expectProblem(await search({ authorization: `Bearer ${stale}` }), 401, 'AUTH.INVALID_CREDENTIALS');
+  });
+});
+
+describe('JWT verification with an HS256 secret', () => {
+  const cfg: AppConfig['auth']['jwt'] = {
+    secret: 'a-shared-secret-of-at-least-32-bytes!!',
+    issuer: 'acervo-tests',
+    audience: 'acervo',
+    clockToleranceSeconds: 30,
+    jwksCacheSeconds: 600,
+    jwksCooldownSeconds: 30,
+    userClaim: 'email',
+    rolesClaim: 'roles',
+    collectionsClaim: 'collections',
+  };
+  const verifier = new JoseTokenVerifier(cfg);
+
+  it('reads the configured user, roles and collections claims, with clock tolerance', async () => {
+    const jose = await importJose('jose');
+    const key = new TextEncoder().encode(cfg.secret);
+    const sign = (claims: Record<string, unknown>, exp: number) =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('acervo-tests').setAudience('acervo').setExpirationTime(exp).sign(key);
+    const now = Math.floor(Date.now() / 1000);
+    await expect(verifier.verify(await sign({ email: 'ana@example.com', roles: ['admin'], collections: ['rh'] }, now + 60))).resolves.toMatchObject({
+      userId: 'ana@example.com',
+      role: 'admin',
+      collections: ['rh'],
+      via: 'jwt',
+    });
+    // 10 s past expiry is inside the 30 s tolerance; 60 s is not.
+    await expect(verifier.verify(await sign({ email: 'ana@example.com' }, now - 10))).resolves.toMatchObject({ role: 'user', collections: undefined });
+    await expect(verifier.verify(await sign({ email: 'ana@example.com' }, now - 60))).rejects.toMatchObject({ code: 'AUTH.INVALID_CREDENTIALS' });
+    await expect(verifier.verify(await sign({ sub: 'no-email' }, now + 60))).rejects.toMatchObject({ message: expect.stringContaining('email') });
+    const wrongSecret = await new jose.SignJWT({ email: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('acervo-tests').setAudience('acervo').sign(new TextEncoder().encode('another-secret-of-at-least-32-bytes!!'));
+    await expect(verifier.verify(wrongSecret)).rejects.toMatchObject({ message: expect.stringContaining('signature') });
+  });
+});

@@ -1,0 +1,43 @@
+import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
+import { startRedisServer } from './support/redis-server';
+
+/**
+ * Rate limits (issue 11): two app instances on one Redis share the counts, per caller and per route group;
+ * past the limit 429 RATE_LIMIT.EXCEEDED with Retry-After; the probes are never limited.
+ */
+describe('Rate limits shared by two instances on one Redis', () => {
+  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const config = { rateLimit: { perMinute: 4, perIpPerMinute: 1000, groups: { search: 3 }, redisUrl: redis.url } };
+    a = await startTestApp(config);
+    // The server pass shares one database: the second instance must not empty it under the first.
+    b = await startTestApp(config, SERVER_MODE ? { reset: false } : {});
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  it('counts a caller across both instances, per route group, and answers 429 with Retry-After', async () => {
+    const search = (t: TestApp, key: string) => t.http.post('/v1/search').set('x-api-key', key).send({ query: 'férias', mode: 'text' });
+    const statuses = [];
+    for (const t of [a, b, a]) statuses.push((await search(t, 'caller-one')).status);
+    expect(statuses).not.toContain(429);
+    const limited = await search(b, 'caller-one');
+    expect(expectProblem(limited, 429, 'RATE_LIMIT.EXCEEDED').detail).toMatch(/3 requests a minute/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(JSON.stringify(limited.body)).not.toContain('caller-one');
+
+    // Another credential has its own count; another route group (documents list, perMinute 4) too.
+    expect((await search(a, 'caller-two')).status).not.toBe(429);
+    expect((await a.http.get('/v1/documents').set('x-api-key', 'caller-one')).status).not.toBe(429);
+    // Probes are never limited.
+    for (let i = 0; i < 6; i++) await b.http.get('/health/live').expect(200);
+  });
+});
