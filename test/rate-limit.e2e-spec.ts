@@ -1,17 +1,17 @@
 import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
-import { startRedisServer } from './support/redis-server';
+import { startRedis } from './support/redis';
 
 /**
  * Rate limits (issue 11): two app instances on one Redis share the counts, per caller and per route group;
  * past the limit 429 RATE_LIMIT.EXCEEDED with Retry-After; the probes are never limited.
  */
 describe('Rate limits shared by two instances on one Redis', () => {
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  let redis: Awaited<ReturnType<typeof startRedis>>;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startRedis();
     const config = { rateLimit: { perMinute: 4, perIpPerMinute: 1000, groups: { search: 3 }, redisUrl: redis.url } };
     a = await startTestApp(config);
     // The server pass shares one database: the second instance must not empty it under the first.
