@@ -1,7 +1,8 @@
 import { AppConfig } from '../src/shared/config';
 import { JoseTokenVerifier } from '../src/modules/access/infrastructure/jose-token.verifier';
 import { expectProblem, startTestApp, TestApp } from './support/app';
-import { FakeJwksServer, importJose } from './support/fake-jwks.server';
+import * as joseLib from 'jose';
+import { FakeJwksServer } from './support/fake-jwks.server';
 
 const ADMIN = 'bootstrap-admin-key-for-tests';
 const ISSUER = 'https://idp.example.test/';
@@ -128,7 +129,7 @@ describe('JWT verification with an HS256 secret', () => {
   const verifier = new JoseTokenVerifier(cfg);
 
   it('reads the configured user, roles and collections claims, with clock tolerance', async () => {
-    const jose = await importJose('jose');
+    const jose = joseLib;
     const key = new TextEncoder().encode(cfg.secret);
     const sign = (claims: Record<string, unknown>, exp: number) =>
       new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('acervo-tests').setAudience('acervo').setExpirationTime(exp).sign(key);

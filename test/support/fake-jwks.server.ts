@@ -1,8 +1,10 @@
 import { FakeHttpServer } from './fake-http.server';
 
-type Jose = typeof import('jose');
+import * as joseLib from 'jose';
+
+type Jose = typeof joseLib;
 // jose is an ES module: a real import() (ts-jest's CommonJS output would turn `import()` into require).
-export const importJose = new Function('s', 'return import(s)') as (s: string) => Promise<Jose>;
+
 
 interface SigningKey {
   kid: string;
@@ -23,7 +25,7 @@ export class FakeJwksServer {
   private n = 0;
 
   async start(): Promise<string> {
-    this.jose = await importJose('jose');
+    this.jose = joseLib;
     await this.rotate('RS256');
     this.http.route('GET /.well-known/jwks.json', ({ res }) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -4,11 +4,13 @@ import type { Principal } from '../../../shared/http/principal';
 import type { TokenVerifier } from '../application/ports/access.ports';
 import { invalidCredential } from '../domain/access.errors';
 
-type Jose = typeof import('jose');
+import * as joseLib from 'jose';
+
+type Jose = typeof joseLib;
 type JwtConfig = AppConfig['auth']['jwt'];
 
-// jose is an ES module: loaded with a real import() (TypeScript's CommonJS output would turn it into require).
-const importEsm = new Function('s', 'return import(s)') as (s: string) => Promise<Jose>;
+// jose 5 (ships CommonJS): jose 6 is ESM-only, and a `new Function('return import()')` loader breaks under
+// Jest's cached scripts (ARCHITECTURE deviation 23).
 
 /**
  * JWT bearer tokens verified by jose: HS256 with auth.jwt.secret, or RS256/ES256 with the issuer's JWKS
@@ -18,7 +20,7 @@ const importEsm = new Function('s', 'return import(s)') as (s: string) => Promis
  */
 export class JoseTokenVerifier implements TokenVerifier {
   private readonly logger = new Logger('Auth');
-  private key?: Promise<Parameters<Jose['jwtVerify']>[1]>;
+  private key?: Promise<Uint8Array | ReturnType<Jose['createRemoteJWKSet']>>;
 
   constructor(private readonly cfg: JwtConfig) {}
 
@@ -35,7 +37,7 @@ export class JoseTokenVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
-    const jose = await importEsm('jose');
+    const jose = joseLib;
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jose.jwtVerify(token, (await this.keyFor(jose)) as never, {
