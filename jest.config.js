@@ -4,6 +4,9 @@ const common = { moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'n
 module.exports = {
   // Global, not per project: e2e suites boot an embedded Postgres per suite.
   testTimeout: 60000,
+  // Redis and Bull clients of the queue suites keep reconnect timers after their server is gone: end the run
+  // when the tests have finished rather than wait on them.
+  forceExit: true,
   // Application logs of a suite are printed only when one of its tests fails, or as they come with LOG_LEVEL set.
   reporters: ['default', '<rootDir>/test/support/suite-logs.reporter.cjs'],
   projects: [
