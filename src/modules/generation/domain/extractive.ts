@@ -320,8 +320,27 @@ function splitPassage(p: GroundingPassage): Sentence[] {
   let heading: Word[] | undefined;
   let previous = 'text';
   let sinceHeading = 0;
+  // a table: its header row and the heading above it speak for every row, however far down
+  let table: { header: Word[]; heading?: Word[] } | undefined;
   sentences(p.text).forEach((s, i) => {
     const ws = words(s.text);
+    const row = tableCells(s.text);
+    if (row) {
+      if (row.length === 0) return; // the |---|---| rule under a header
+      if (!table) {
+        // a passage cut inside a table starts with a body row: only a row of labels (no digits) is a header
+        table = { header: /\d/.test(s.text) ? [] : ws, heading };
+        if (table.header.length) {
+          out.push({ n: p.n, position: i, text: s.text, words: ws, context: title, quotable: false });
+          return;
+        }
+      }
+      const context = [...(table.header.length ? [{ words: table.header, credit: HEADING_CREDIT }] : []), ...(table.heading ? [{ words: table.heading, credit: HEADING_CREDIT }] : []), ...title];
+      const text = rowText(row);
+      out.push({ n: p.n, position: i, text, words: ws, context, quotable: true, entities: entityKinds(text), cues: cues(ws, fold(text)) });
+      return;
+    }
+    table = undefined;
     const kind = lineKind(s.text, i === 0 && (p.start ?? 0) > 0);
     // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
     if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
@@ -335,6 +354,20 @@ function splitPassage(p: GroundingPassage): Sentence[] {
     out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(quotable ? { entities: entityKinds(text), cues: cues(ws, fold(text)) } : {}) });
   });
   return out;
+}
+
+/** The cells of a Markdown table row ("| a | b |"); [] for the |---|---| rule; undefined for any other line. */
+function tableCells(line: string): string[] | undefined {
+  const t = line.trim();
+  if (!/^\|.*\|$/.test(t) || t.length < 3) return undefined;
+  const cells = t.slice(1, -1).split('|').map((c) => c.trim());
+  return cells.every((c) => /^:?-{2,}:?$/.test(c) || c === '') ? [] : cells;
+}
+
+/** A row quoted as a sentence: "São Paulo: R$ 450,00", "Luto — avós: 2 dias consecutivos; a partir do falecimento". */
+function rowText(cells: string[]): string {
+  const filled = cells.filter(Boolean);
+  return filled.length < 2 ? filled.join('') : `${filled[0]}: ${filled.slice(1).join('; ')}`;
 }
 
 /** Markdown bullets and table pipes are layout, not words of the answer. */

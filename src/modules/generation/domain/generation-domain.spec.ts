@@ -40,9 +40,14 @@ describe('verifyCitations', () => {
 
 describe('packContext', () => {
   const hit = (id: string, doc: string, start: number, end: number, text = `texto ${id} `.repeat(10)) => ({ documentId: doc, chunkId: id, title: id, text, score: 1, start, end });
-  it('stops at the token budget and skips overlapping chunks of the same document', () => {
-    const packed = packContext([hit('a', 'd', 0, 100), hit('b', 'd', 50, 150), hit('c', 'e', 0, 100), hit('d', 'f', 0, 100)], 45, (t) => t.split(' ').length, (h) => h.text);
+  it('stops at the token budget and skips chunks mostly covered by a packed one of the same document', () => {
+    const packed = packContext([hit('a', 'd', 0, 100), hit('b', 'd', 30, 130), hit('c', 'e', 0, 100), hit('d', 'f', 0, 100)], 45, (t) => t.split(' ').length, (h) => h.text);
     expect(packed.map((p) => [p.chunkId, p.n])).toEqual([['a', 1], ['c', 2]]);
+  });
+
+  it('keeps a neighbour that shares only the chunk overlap with a packed chunk (its new part may be the answer)', () => {
+    const packed = packContext([hit('a', 'd', 0, 100), hit('b', 'd', 85, 185), hit('c', 'e', 0, 100)], 1000, (t) => t.split(' ').length, (h) => h.text);
+    expect(packed.map((p) => p.chunkId)).toEqual(['a', 'b', 'c']);
   });
 });
 

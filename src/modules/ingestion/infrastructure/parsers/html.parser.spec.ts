@@ -12,3 +12,22 @@ describe('parseHtml', () => {
     expect(doc.text).not.toMatch(/Início \| Blog|alert/);
   });
 });
+
+describe('parseHtml structure', () => {
+  const page = (body: string) =>
+    parseHtml({
+      buffer: Buffer.from(`<html><head><title>Viagens</title></head><body><article>${body}<p>${'Texto corrido da política de viagens da empresa. '.repeat(4)}</p></article></body></html>`),
+      filename: 'viagens.html',
+    })[0].text;
+
+  it('writes each table row as one line of cells, so a row stays one sentence', () => {
+    const text = page('<h2>4. Hospedagem</h2><table><thead><tr><th>Cidade</th><th>Limite por noite</th></tr></thead><tbody><tr><td>São Paulo</td><td>R$ 450,00</td></tr><tr><td>Brasília</td><td>R$ 380,00</td></tr></tbody></table>');
+    expect(text).toContain('## 4. Hospedagem');
+    expect(text).toContain('| Cidade | Limite por noite |\n| São Paulo | R$ 450,00 |\n| Brasília | R$ 380,00 |');
+  });
+
+  it('keeps list items apart and marks them as items', () => {
+    const text = page('<ul><li>Passagens em classe econômica.</li><li>Táxi até o aeroporto</li></ul>');
+    expect(text).toMatch(/- Passagens em classe econômica\.\n+- Táxi até o aeroporto/);
+  });
+});

@@ -34,11 +34,45 @@ export function parseHtml(raw: RawDocument): ParsedDocument[] {
   ];
 }
 
-/** textContent glues adjacent blocks ("fim.Início"); break lines at block boundaries first. */
+const BLOCKS = new Set(['P', 'DIV', 'LI', 'BLOCKQUOTE', 'PRE', 'SECTION', 'ARTICLE', 'HEADER', 'FOOTER', 'DD', 'DT', 'UL', 'OL', 'DL', 'FIGURE', 'FIGCAPTION', 'ASIDE', 'MAIN', 'NAV', 'CAPTION']);
+
+/**
+ * The article as plain text with its structure kept the way Markdown writes it: blocks on their own
+ * lines, headings as "## Título", list items as "- item", and each table row as one line of cells
+ * between pipes ("| São Paulo | R$ 450,00 |"), so a row stays one sentence for search and answers.
+ * (textContent alone glues adjacent blocks: "fim.Início", and puts every cell on a line of its own.)
+ */
 function blockText(html: string): string {
-  const spaced = html.replace(/<\/(p|div|h[1-6]|li|tr|blockquote|pre|section|article|header|footer|td|th|dd|dt)>|<br\s*\/?>/gi, (m) => `${m}\n\n`);
-  const frag = JSDOM.fragment(spaced);
-  return (frag.textContent ?? '').trim();
+  const out: string[] = [];
+  const walk = (node: Node): void => {
+    if (node.nodeType === 3) {
+      out.push(node.textContent ?? '');
+      return;
+    }
+    if (node.nodeType !== 1 && node.nodeType !== 11) return;
+    const el = node as Element;
+    const tag = node.nodeType === 1 ? el.tagName : '';
+    if (tag === 'TABLE') {
+      const rows = [...el.querySelectorAll('tr')].map((tr) => [...tr.children].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim()));
+      const lines = rows.filter((r) => r.some(Boolean)).map((r) => `| ${r.join(' | ')} |`);
+      out.push(`\n\n${lines.join('\n')}\n\n`);
+      return;
+    }
+    if (/^H[1-6]$/.test(tag)) {
+      out.push(`\n\n${'#'.repeat(Number(tag[1]))} ${(el.textContent ?? '').replace(/\s+/g, ' ').trim()}\n\n`);
+      return;
+    }
+    if (tag === 'BR') {
+      out.push('\n');
+      return;
+    }
+    const block = BLOCKS.has(tag);
+    if (block) out.push(tag === 'LI' ? '\n- ' : '\n\n');
+    node.childNodes.forEach(walk);
+    if (block) out.push('\n\n');
+  };
+  walk(JSDOM.fragment(html));
+  return out.join('').trim();
 }
 
 function tidy(text: string): string {

@@ -1,0 +1,82 @@
+/*
+ * `npm run eval:explain -- --set office|squad|<path.jsonl> [--misses] [--question "..."] [--limit N]`
+ *
+ * Why did the offline answerer answer (or refuse) what it did? For each question: the retrieved passages,
+ * the question's analysis (answer type, terms and their weights) and the best sentence windows with their
+ * coverage, type fit and score. With --misses, only the questions the last `npm run eval` run missed
+ * (reports/eval-<set>.json).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { analyzeQuestion, rankWindows } from '../modules/generation/domain/extractive';
+import { loadSet } from './eval';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+async function main(): Promise<void> {
+  const args: Record<string, string> = {};
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i].replace(/^--/, '');
+    args[k] = k === 'misses' ? 'true' : argv[++i];
+  }
+  const set = loadSet(args.set ?? 'office');
+  let questions = set.questions;
+  if (args.question) questions = [{ question: args.question, answers: [], offTopic: false, scoreAnswer: false }];
+  else if (args.misses) {
+    const file = join(ROOT, 'reports', `eval-${set.name}.json`);
+    if (!existsSync(file)) throw new Error(`${file} not found: run npm run eval -- --set ${set.name} first`);
+    const missed = new Set((JSON.parse(readFileSync(file, 'utf8')).misses as Array<{ question: string }>).map((m) => m.question));
+    questions = questions.filter((q) => missed.has(q.question));
+  }
+  if (args.limit) questions = questions.slice(0, Number(args.limit));
+
+  const { createApp } = await import('../configure-app');
+  const { loadConfig } = await import('../shared/config');
+  const dir = mkdtempSync(join(tmpdir(), 'acervo-explain-'));
+  const config = loadConfig({ env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' } });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  try {
+    for (const d of set.documents) {
+      const form = new FormData();
+      form.append('collection', set.collection);
+      if (d.file) form.append('files', new Blob([readFileSync(d.file)]), d.file.split('/').pop()!);
+      const res = d.file
+        ? await fetch(`${base}/v1/documents`, { method: 'POST', body: form })
+        : await fetch(`${base}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: d.title ?? d.key, text: d.text, collection: set.collection }) });
+      if (!res.ok) throw new Error(`ingest ${d.key}: ${res.status}`);
+    }
+    for (const q of questions) {
+      const res = await fetch(`${base}/v1/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: q.question, collection: set.collection, top_k: config.generation.ask.topK, mode: 'hybrid' }),
+      });
+      const hits = ((await res.json()) as { hits: Array<{ text: string; title: string; start: number }> }).hits;
+      const passages = hits.map((h, i) => ({ n: i + 1, text: h.text, title: h.title, start: h.start }));
+      const a = analyzeQuestion(q.question);
+      const windows = rankWindows(q.question, passages);
+      const asked = (await (
+        await fetch(`${base}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: q.question, collection: set.collection }) })
+      ).json()) as { answer: string; evidence: number; abstained: string | false };
+      console.log(`\n=== ${q.question}   [expected: ${q.offTopic ? 'refusal' : q.answers.join(' | ')}]`);
+      console.log(`ask: ${asked.abstained ? `(refused: ${asked.abstained})` : asked.answer.slice(0, 200)} [evidence ${asked.evidence}]`);
+      console.log(`type ${a.type}${a.several ? ' (several)' : ''}; terms: ${a.terms.map((t) => `${t.word}${t.kind ? `(${t.kind})` : ''}→{${[...(t.matching ?? [])].slice(0, 4).join(',')}}`).join(' ')}`);
+      passages.forEach((p) => console.log(`  [${p.n}] ${p.title}: ${p.text.replace(/\s+/g, ' ').slice(0, 160)}`));
+      for (const w of windows.slice(0, Number(args.windows ?? 4))) {
+        console.log(`  cov ${w.coverage.toFixed(3)} fit ${w.typeFit} score ${w.score.toFixed(3)} [${w.sentences[0].n}] ${w.sentences.map((s) => s.text).join(' ').slice(0, 200)}`);
+      }
+    }
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
