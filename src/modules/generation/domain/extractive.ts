@@ -49,6 +49,8 @@ export interface QuestionTerm {
   matching?: Set<string>;
   /** Answer-type noun ("valor", "prazo"): weighs little and is satisfied by an answer of its kind. */
   kind?: EntityKind;
+  /** Another spelling the documents may use: "terceiro" is written "3º" too. */
+  alias?: string;
 }
 
 export interface QuestionAnalysis {
@@ -89,18 +91,18 @@ const UNSEEN_VERB_WEIGHT = 0.4;
 
 /** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
 function verbLike(word: string): boolean {
-  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word));
+  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word));
 }
 const HEADING_CREDIT = 0.8;
 const TITLE_CREDIT = 0.5;
 
 const ORDINALS: Record<string, string> = Object.fromEntries(
-  'primeiro segundo terceiro quarto quinto sexto sétimo oitavo nono décimo'.split(' ').map((w, i) => [fold(w), `${i + 1}o`]),
+  ['primeiro segundo terceiro quarto quinto sexto sétimo oitavo nono décimo', 'primeira segunda terceira quarta quinta sexta sétima oitava nona décima'].flatMap((list, g) =>
+    list.split(' ').map((w, i) => [fold(w), `${i + 1}${g ? 'a' : 'o'}`]),
+  ),
 );
 
 export function analyzeQuestion(question: string): QuestionAnalysis {
-  // "terceiro andar" asks about what the documents write "3º andar"
-  question = question.replace(/\p{L}+/gu, (w) => ORDINALS[fold(w)] ?? w);
   const f = ` ${fold(question).replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
   const has = (re: RegExp) => re.test(f);
   let type: AnswerType;
@@ -121,7 +123,8 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
   for (const w of words(question)) {
     if (w.stop || SCAFFOLDING.has(w.word)) continue;
     if (terms.some((t) => t.stem === w.stem)) continue;
-    terms.push({ stem: w.stem, word: w.word, ...(TYPE_NOUNS[w.word] ? { kind: TYPE_NOUNS[w.word] } : {}) });
+    const alias = ORDINALS[w.word];
+    terms.push({ stem: w.stem, word: w.word, ...(TYPE_NOUNS[w.word] ? { kind: TYPE_NOUNS[w.word] } : {}), ...(alias ? { alias } : {}) });
   }
   const wh = f.match(/ (qual|quais|quanto|quanta|quantos|quantas|como|onde|quando|quem) /g)?.length ?? 0;
   const several = has(/ (liste|listar|enumere|cite|quais (sao|os|as)) /) || wh >= 2 || (question.match(/\?/g)?.length ?? 0) >= 2;
@@ -150,13 +153,15 @@ interface Scored {
   score: number;
   /** Whether the window holds the kind of answer asked (0..1). */
   typeFit: number;
+  /** Named terms of the question the window (with its heading) leaves out; answer-type nouns and verbs no passage has don't count. */
+  missing: number;
 }
 
 /** Picks the sentences that answer `question`, in reading order; empty when none covers `minSupport` of it. */
 export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
   const best = rankWindows(question, passages);
   const analysis = analyzeQuestion(question);
-  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts)) return [];
+  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing)) return [];
   const chosen: Scored[] = [trimPair(best[0], best)];
   if (analysis.several) {
     for (const w of best.slice(1)) {
@@ -176,8 +181,10 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
  * A short question names few things, and each is decisive ("Qual o valor do vale-transporte?": the one
  * word missing is the whole question); a long one is covered in part by the sentence that answers it.
  */
-export function requiredSupport(q: QuestionAnalysis, opts: ExtractiveOptions): number {
+export function requiredSupport(q: QuestionAnalysis, opts: ExtractiveOptions, missing = 1): number {
   const named = q.terms.filter((t) => !t.kind).length;
+  // a window that holds (or sits under a heading holding) every thing the question names needs only the base share
+  if (missing === 0) return opts.minSupport;
   return Math.min(0.9, opts.minSupport + (opts.shortQuestionStep ?? 0) * Math.max(0, 4 - named));
 }
 
@@ -236,7 +243,8 @@ function rank(question: string, passages: GroundingPassage[]): Scored[] {
   const df = matching.map((m) => all.filter((s) => s.words.some((w) => m.has(w.word))).length);
   const n = all.length;
   // a conjugated verb no passage has ("quebrou", "ganho") is how the user says it, not a topic the documents lack
-  const weight = q.terms.map((t, i) => Math.log(1 + (n + 1) / (df[i] + 0.5)) * (t.kind ? TYPE_NOUN_WEIGHT : df[i] === 0 && verbLike(t.word) ? UNSEEN_VERB_WEIGHT : 1));
+  const optional = q.terms.map((t, i) => !!t.kind || (df[i] === 0 && verbLike(t.word)));
+  const weight = q.terms.map((t, i) => Math.log(1 + (n + 1) / (df[i] + 0.5)) * (t.kind ? TYPE_NOUN_WEIGHT : optional[i] ? UNSEEN_VERB_WEIGHT : 1));
   const total = weight.reduce((a, b) => a + b, 0);
 
   // per sentence, once: where each term first occurs, and how many of its words are not the question's
@@ -251,14 +259,15 @@ function rank(question: string, passages: GroundingPassage[]): Scored[] {
     const next = quotable[i + 1];
     if (next && next.n === s.n && next.position === s.position + 1) windows.push([s, next]);
   });
-  const scored = windows.map((win) => scoreWindow(win, q, weight, total));
+  const scored = windows.map((win) => scoreWindow(win, q, weight, total, optional));
   return scored.sort((a, b) => b.score - a.score || a.sentences[0].n - b.sentences[0].n || a.sentences[0].position - b.sentences[0].position);
 }
 
-function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], total: number): Scored {
+function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], total: number, optional: boolean[]): Scored {
   const own = win.length === 1 ? win[0].words : win.flatMap((s) => s.words);
   const entities = win.length === 1 ? sentenceEntities(win[0]) : new Set(win.flatMap((s) => [...sentenceEntities(s)]));
   let covered = 0;
+  let missing = 0;
   const positions: number[] = [];
   q.terms.forEach((t, i) => {
     const at = win[0].hits![i] >= 0 ? win[0].hits![i] : win.length > 1 && win[1].hits![i] >= 0 ? win[1].hits![i] + 1000 : -1;
@@ -273,6 +282,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
     }
     const credit = win[0].credits![i];
     covered += weight[i] * credit;
+    if (credit < 0.5 && !optional[i]) missing++;
   });
   const coverage = total > 0 ? covered / total : 0;
   const verbHit = q.terms.some((t, i) => !t.kind && win.some((x) => x.hits![i] >= 0));
@@ -290,11 +300,11 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
   const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * brevity * pair;
-  return { sentences: win, coverage, score, typeFit };
+  return { sentences: win, coverage, score, typeFit, missing };
 }
 
 function matches(t: QuestionTerm, w: Word): boolean {
-  return w.stem === t.stem || (!w.stop && sameFamily(t.word, w.word));
+  return w.stem === t.stem || w.word === t.alias || (!w.stop && sameFamily(t.word, w.word));
 }
 
 /** A passage's lines, classified and split into words: the same chunks come back query after query. */
@@ -321,21 +331,24 @@ function splitPassage(p: GroundingPassage): Sentence[] {
   let previous = 'text';
   let sinceHeading = 0;
   // a table: its header row and the heading above it speak for every row, however far down
-  let table: { header: Word[]; heading?: Word[] } | undefined;
+  let table: { header: Word[]; heading?: Word[]; lead?: Word[] } | undefined;
+  // the sentence that introduces a table or list ("…os limites por noite abaixo:")
+  let lead: Word[] | undefined;
   sentences(p.text).forEach((s, i) => {
-    const ws = words(s.text);
+    const ws = withAcronyms(s.text, words(s.text));
     const row = tableCells(s.text);
     if (row) {
       if (row.length === 0) return; // the |---|---| rule under a header
       if (!table) {
         // a passage cut inside a table starts with a body row: only a row of labels (no digits) is a header
-        table = { header: /\d/.test(s.text) ? [] : ws, heading };
+        table = { header: /\d/.test(s.text) ? [] : ws, heading, lead };
         if (table.header.length) {
           out.push({ n: p.n, position: i, text: s.text, words: ws, context: title, quotable: false });
           return;
         }
       }
-      const context = [...(table.header.length ? [{ words: table.header, credit: HEADING_CREDIT }] : []), ...(table.heading ? [{ words: table.heading, credit: HEADING_CREDIT }] : []), ...title];
+      const context = [table.header, table.heading, table.lead].filter((c): c is Word[] => !!c?.length).map((c) => ({ words: c, credit: HEADING_CREDIT }));
+      context.push(...title);
       const text = rowText(row);
       out.push({ n: p.n, position: i, text, words: ws, context, quotable: true, entities: entityKinds(text), cues: cues(ws, fold(text)) });
       return;
@@ -351,9 +364,25 @@ function splitPassage(p: GroundingPassage): Sentence[] {
     const context = heading && kind === 'text' ? [{ words: heading, credit }, ...title] : title;
     const text = cleanLine(s.text);
     const quotable = kind === 'text' && ws.length > 0;
+    lead = kind === 'text' && /:$/.test(text) ? ws : undefined;
     out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(quotable ? { entities: entityKinds(text), cues: cues(ws, fold(text)) } : {}) });
   });
   return out;
+}
+
+/**
+ * Hyphenated compounds are also known by their initials ("vale-refeição" is the "VR", "vale-transporte"
+ * the "VT"): the initials are added as a word at the compound's position.
+ */
+function withAcronyms(text: string, ws: Word[]): Word[] {
+  const compounds = [...fold(text).matchAll(/\b(\p{L})\p{L}+-(\p{L})\p{L}+(?:-(\p{L})\p{L}+)?\b/gu)];
+  if (compounds.length === 0) return ws;
+  const extra = compounds.map((m) => {
+    const first = words(fold(text).slice(0, m.index)).length;
+    const word = m.slice(1).filter(Boolean).join('');
+    return { word, stem: word, pos: ws[first]?.pos ?? first, stop: false };
+  });
+  return [...ws, ...extra];
 }
 
 /** The cells of a Markdown table row ("| a | b |"); [] for the |---|---| rule; undefined for any other line. */
@@ -379,6 +408,8 @@ function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'f
   const t = text.trim();
   if (/^#{1,6}\s/.test(t) || /^\*\*[^*]+\*\*:?$/.test(t)) return 'heading';
   if (/\?["')\]]*$/.test(t)) return 'question';
+  // an aside wholly in parentheses ("(cópia adaptada pelo Administrativo)") answers nothing
+  if (/^\([^()]*\)\.?$/.test(t)) return 'fragment';
   // a passage cut in the middle of a sentence starts with its tail (lowercase, or mid-word)
   // ("campo: valor" lines of a table or record start lowercase and are whole)
   if (cutBefore && /^\p{Ll}/u.test(t) && !/^[\p{L}_ ]{1,30}:\s/u.test(t)) return 'fragment';

@@ -115,6 +115,35 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('Onde fica a sala de TI?').type).toBe('place');
     expect(analyzeQuestion('Como faço para resetar a senha?').type).toBe('instruction');
     expect(analyzeQuestion('Posso trabalhar de outra cidade?').type).toBe('yesno');
-    expect(analyzeQuestion('Quando começa a reforma do terceiro andar?').terms.map((t) => t.word)).toEqual(['comeca', 'reforma', '3o', 'andar']);
+    expect(analyzeQuestion('Quando começa a reforma do terceiro andar?').terms.map((t) => t.alias ?? t.word)).toEqual(['comeca', 'reforma', '3o', 'andar']);
+  });
+
+  it('matches an ordinal written either way ("primeiro dia" / "1º dia", "terceiro andar" / "3º andar")', () => {
+    expect(pick('Que horas tenho que chegar no primeiro dia?', [{ n: 1, text: 'Horário de chegada no primeiro dia: 9h, na recepção.' }])).toEqual(['Horário de chegada no primeiro dia: 9h, na recepção.']);
+    expect(pick('Quando começa a reforma do terceiro andar?', [{ n: 1, text: 'A reforma do 3º andar começa em 6 de abril.' }])).toEqual(['A reforma do 3º andar começa em 6 de abril.']);
+  });
+
+  it('answers from a table row, with the header, the heading and the sentence that introduces the table as its context', () => {
+    const text = [
+      '## 4. Hospedagem',
+      'A reserva de hotel respeita os limites por noite abaixo:',
+      '| Cidade | Limite por noite |',
+      '|---|---|',
+      '| São Paulo | R$ 450,00 |',
+      '| Brasília | R$ 380,00 |',
+    ].join('\n');
+    expect(pick('Qual o teto de hotel em São Paulo?', [{ n: 1, text }])).toEqual(['São Paulo: R$ 450,00']);
+    expect(pick('Quanto posso gastar de hotel em Brasília por noite?', [{ n: 1, text }])).toEqual(['Brasília: R$ 380,00']);
+  });
+
+  it('knows a hyphenated compound by its initials ("VR" is the vale-refeição)', () => {
+    const text = 'O vale-transporte é descontado em 6% do salário. O vale-refeição é de R$ 48,00 por dia útil.';
+    expect(pick('qual o valor do VR por dia?', [{ n: 1, text }])).toEqual(['O vale-refeição é de R$ 48,00 por dia útil.']);
+  });
+
+  it('never quotes an aside wholly in parentheses', () => {
+    expect(pick('Qual o modelo da máquina de café da copa?', [{ n: 1, text: '(cópia adaptada pelo Administrativo para as copas do 3º andar)\nA máquina de café da copa é uma Cremma BX-500.' }])).toEqual([
+      'A máquina de café da copa é uma Cremma BX-500.',
+    ]);
   });
 });
