@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       console.log(`type ${a.type}${a.several ? ' (several)' : ''}; terms: ${a.terms.map((t) => `${t.word}${t.kind ? `(${t.kind})` : ''}→{${[...(t.matching ?? [])].slice(0, 4).join(',')}}`).join(' ')}`);
       passages.forEach((p) => console.log(`  [${p.n}] ${p.title}: ${p.text.replace(/\s+/g, ' ').slice(0, 160)}`));
       for (const w of windows.slice(0, Number(args.windows ?? 4))) {
-        console.log(`  cov ${w.coverage.toFixed(3)} fit ${w.typeFit} score ${w.score.toFixed(3)} [${w.sentences[0].n}] ${w.sentences.map((s) => s.text).join(' ').slice(0, 200)}`);
+        console.log(`  cov ${w.coverage.toFixed(3)} miss ${w.missing} fit ${w.typeFit} score ${w.score.toFixed(3)} [${w.sentences[0].n}] ${w.sentences.map((s) => s.text).join(' ').slice(0, 200)}`);
       }
     }
   } finally {
