@@ -188,9 +188,6 @@ export function requiredSupport(q: QuestionAnalysis, opts: ExtractiveOptions, mi
   return Math.min(0.9, opts.minSupport + (opts.shortQuestionStep ?? 0) * Math.max(0, 4 - named));
 }
 
-/** Coverage the second sentence must add for a pair to be quoted whole. */
-const PAIR_GAIN = 0.01;
-
 const CONTINUES = /^(?:ele|ela|eles|elas|isso|isto|esse|essa|este|esta|nesse|nessa|neste|nesta|depois|em seguida|também|além disso|para isso|caso|assim|então|porém|mas|no entanto|it|this|they|he|she)\b/i;
 
 /**
@@ -204,8 +201,8 @@ function trimPair(w: Scored, all: Scored[]): Scored {
   const single = all.find((x) => x.sentences.length === 1 && (x.sentences[0] === a || x.sentences[0] === b));
   // one sentence holds the question's terms, the next the kind of answer asked: both are the answer
   if (!single || (single.typeFit < 1 && w.typeFit === 1)) return w;
-  // each sentence holds part of what the question names ("…dois fatores é obrigatória." "O único aplicativo aceito é…")
-  if (w.coverage - single.coverage >= PAIR_GAIN) return w;
+  // the next sentence holds what the first leaves out of the question ("…dois fatores é obrigatória." "O único aplicativo aceito é…")
+  if (w.missing < single.missing && single.sentences[0] === a) return w;
   return { ...single, coverage: w.coverage };
 }
 
