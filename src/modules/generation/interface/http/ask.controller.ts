@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems, clientAbortSignal, sendSse } from '../../../../shared/http';
+import { ApiProblems, clientAbortSignal, principalOf, sendSse } from '../../../../shared/http';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { CachedAskHandler } from '../../application/ask/cached-ask.handler';
 import { AskResult } from '../../application/ask/ask.types';
@@ -30,7 +30,8 @@ export class AskController {
   @ApiProblems(...ASK_PROBLEMS)
   async run(@Body() body: AskRequestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AskResult | void> {
     const signal = clientAbortSignal(res);
-    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal, requestId: (req as Request & { id?: string }).id };
+    // The caller's user id (a user key or token) goes on the usage rows: the daily token quota counts them.
+    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal, requestId: (req as Request & { id?: string }).id, userId: principalOf(req)?.userId };
     if (!body.stream) return this.ask.execute(cmd);
     await sendSse(req, res, this.ask.stream(cmd), (e) => (e.type === 'token' ? { event: 'token', data: { text: e.text } } : e.type === 'citation' ? { event: 'citation', data: e.citation } : { event: 'done', data: e.result }), {
       signal,
