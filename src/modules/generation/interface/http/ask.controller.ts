@@ -7,6 +7,7 @@ import { CachedAskHandler } from '../../application/ask/cached-ask.handler';
 import { AskResult } from '../../application/ask/ask.types';
 import { AskRequestDto, AskResponseDto } from './dto/ask.dto';
 import { ASK_PROBLEMS } from './generation.problems';
+import { QUOTA_EXCEEDED_PROBLEM } from '../../../access';
 
 @ApiTags('ask')
 @Controller({ path: 'ask', version: '1' })
@@ -27,7 +28,7 @@ export class AskController {
   })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: AskResponseDto })
-  @ApiProblems(...ASK_PROBLEMS)
+  @ApiProblems(...ASK_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/ask'))
   async run(@Body() body: AskRequestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AskResult | void> {
     const signal = clientAbortSignal(res);
     // The caller's user id (a user key or token) goes on the usage rows: the daily token quota counts them.
