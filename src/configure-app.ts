@@ -10,7 +10,7 @@ import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from '.
 import { PrometheusMetrics } from './modules/metrics';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { answerClientErrors, GracefulShutdown, JsonBodyInterceptor, jsonInputGuard, LoadShedder, ProblemDetailsDto } from './shared/http';
+import { answerClientErrors, enableCors, GracefulShutdown, JsonBodyInterceptor, jsonBodyParser, jsonInputGuard, LoadShedder, ProblemDetailsDto, securityHeaders } from './shared/http';
 import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
@@ -38,7 +38,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use((req: Request, res: Response, next: () => void) => (assignRequestId(req, res), next()));
-  app.useBodyParser('json', { limit: Math.max(config.ingestion.maxFileBytes, 1024 * 1024) });
+  // Helmet's headers (http.securityHeaders) and CORS (http.cors.origins; none by default): every answer, errors too.
+  if (config.http.securityHeaders) app.use(securityHeaders());
+  enableCors(app, config.http.cors);
+  // JSON bodies limited per route: text ingestion up to the upload limit, the rest to http.json.maxBytes (413).
+  app.use(jsonBodyParser({ jsonMaxBytes: config.http.json.maxBytes, documentsMaxBytes: Math.max(config.ingestion.maxFileBytes, config.http.json.maxBytes) }));
   // Every JSON body and query string: depth, key count, lone surrogates (http.json), before routing and validation.
   app.use(jsonInputGuard(config.http.json));
   configureMetadataFilterLimits(config.retrieval.filters);

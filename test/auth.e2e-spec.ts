@@ -1,3 +1,4 @@
+import { runKeysCommand } from '../src/cli/keys.command';
 import { AppConfig } from '../src/shared/config';
 import { JoseTokenVerifier } from '../src/modules/access/infrastructure/jose-token.verifier';
 import { expectProblem, startTestApp, TestApp } from './support/app';
@@ -60,6 +61,32 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     await t.http.delete(`/v1/admin/keys/${created.body.id}`).set('x-api-key', ADMIN).expect(204);
     expectProblem(await search({ 'x-api-key': key }), 401, 'AUTH.INVALID_CREDENTIALS');
     expectProblem(await t.http.delete(`/v1/admin/keys/${created.body.id}`).set('x-api-key', ADMIN), 404, 'AUTH.KEY_NOT_FOUND');
+  });
+
+  it('writes an audit row for every key created or revoked, over HTTP and by npm run keys (actor cli), never the key', async () => {
+    const created = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'caio', collections: ['rh'] }).expect(201);
+    await t.http.delete(`/v1/admin/keys/${created.body.id}`).set('x-api-key', ADMIN).expect(204);
+    await t.http.delete(`/v1/admin/keys/${created.body.id}`).set('x-api-key', ADMIN).expect(404);
+    const [cli] = await runKeysCommand(t.app, { command: 'create', role: 'admin' });
+    await runKeysCommand(t.app, { command: 'revoke', id: cli.id });
+    await expect(runKeysCommand(t.app, { command: 'revoke', id: cli.id })).rejects.toMatchObject({ code: 'AUTH.KEY_NOT_FOUND' });
+
+    const audit = async (action: string) => (await t.http.get('/v1/admin/audit').query({ action, limit: 100 }).set('x-api-key', ADMIN).expect(200)).body.items;
+    const rows = [...(await audit('key.create')), ...(await audit('key.revoke'))].filter((r) => r.target === created.body.id || r.target === cli.id);
+    const actor = expect.stringMatching(/^key:[0-9a-f]{12}$/);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'key.create', actor, target: created.body.id, outcome: 'ok', details: { role: 'user', user_id: 'caio', collections: ['rh'] } }),
+        expect.objectContaining({ action: 'key.revoke', actor, target: created.body.id, outcome: 'ok' }),
+        expect.objectContaining({ action: 'key.revoke', actor, target: created.body.id, outcome: 'failed', error_code: 'AUTH.KEY_NOT_FOUND' }),
+        expect.objectContaining({ action: 'key.create', actor: 'cli', target: cli.id, outcome: 'ok', details: expect.objectContaining({ role: 'admin', prefix: cli.prefix }) }),
+        expect.objectContaining({ action: 'key.revoke', actor: 'cli', target: cli.id, outcome: 'ok' }),
+        expect.objectContaining({ action: 'key.revoke', actor: 'cli', target: cli.id, outcome: 'failed', error_code: 'AUTH.KEY_NOT_FOUND' }),
+      ]),
+    );
+    expect(rows).toHaveLength(6);
+    expect(JSON.stringify(rows)).not.toContain(created.body.key);
+    expect(JSON.stringify(rows)).not.toContain(cli.key);
   });
 
   it('makes admin keys that work on admin routes, and refuses a user key without user_id', async () => {

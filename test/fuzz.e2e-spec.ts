@@ -3,6 +3,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import fc from 'fast-check';
+import * as jose from 'jose';
 import { startTestApp, TestApp } from './support/app';
 import {
   OpenApiDoc,
@@ -23,7 +24,8 @@ import {
  *
  * Seeded and reproducible: FUZZ_SEED (default below) and FUZZ_RUNS (requests per route); each route's seed is
  * derived from FUZZ_SEED and the route, so a new route does not change the others' requests. A failure prints
- * the exact request. The network is never reached: URLs are ones the SSRF guard refuses or invalid ones, model
+ * the exact request. A second app in auth.mode required (issue 11) gets random and malformed credentials on every
+ * route: garbage, alg none, wrong signatures, expired or foreign tokens, revoked keys, huge headers. The network is never reached: URLs are ones the SSRF guard refuses or invalid ones, model
  * providers are the offline ones, and a DNS lookup of anything but localhost fails the suite.
  */
 
@@ -992,4 +994,136 @@ describe('fuzz: every route of /docs-json answers bad input with a 4xx problem+j
     },
     20 * 60_000,
   );
+});
+
+const JWT_SECRET = 'segredo-do-fuzz-com-mais-de-32-bytes!!';
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+describe('fuzz: in auth.mode required, a bad credential is a 401 (or 400/431) problem+json on every route, never a 5xx', () => {
+  let t: TestApp;
+  let port: number;
+  let doc: OpenApiDoc;
+  let requests = 0;
+  const histogram = new Map<number, number>();
+  /** Credentials that are not valid, each as the headers that carry it. */
+  let invalid: Array<Record<string, string>> = [];
+  let userKey = '';
+
+  beforeAll(async () => {
+    t = await startTestApp({ admin: { apiKey: ADMIN_KEY }, auth: { mode: 'required', jwt: { secret: JWT_SECRET, audience: 'acervo', issuer: 'fuzz' } } });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    doc = (await t.http.get('/docs-json').expect(200)).body as OpenApiDoc;
+    const admin = { 'x-api-key': ADMIN_KEY };
+    userKey = (await t.http.post('/v1/admin/keys').set(admin).send({ role: 'user', user_id: 'fuzz' }).expect(201)).body.key;
+    const revoked = (await t.http.post('/v1/admin/keys').set(admin).send({ role: 'admin' }).expect(201)).body;
+    await t.http.delete(`/v1/admin/keys/${revoked.id}`).set(admin).expect(204);
+    const sign = (claims: jose.JWTPayload, secret = JWT_SECRET, exp: number | string = '5m', aud = 'acervo') =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('fuzz').setAudience(aud).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    const good = await sign({ sub: 'fuzz', roles: ['admin'] });
+    const [h, p] = good.split('.');
+    const tokens = [
+      await sign({ sub: 'fuzz', roles: ['admin'] }, 'outro-segredo-com-mais-de-32-bytes!!!'), // wrong signature
+      await sign({ sub: 'fuzz' }, JWT_SECRET, Math.floor(Date.now() / 1000) - 3600), // expired
+      await sign({ sub: 'fuzz' }, JWT_SECRET, '5m', 'another-api'), // wrong audience
+      await sign({ roles: ['admin'] }), // no sub
+      await sign({ sub: 42 as unknown as string }), // sub not a string
+      [b64({ alg: 'none', typ: 'JWT' }), p, ''].join('.'), // alg none
+      [b64({ alg: 'none' }), p].join('.') + '.',
+      [b64({ alg: 'HS512', typ: 'JWT' }), p, good.split('.')[2]].join('.'),
+      [b64({ alg: 'RS256', kid: '../../etc/passwd' }), p, 'c2ln'].join('.'),
+      [h, b64({ sub: 'admin', roles: ['admin'] }), good.split('.')[2]].join('.'), // tampered payload
+      [b64('not json'), b64('nor this'), 'x'].join('.'),
+      [h, b64({ sub: 'x'.repeat(6000) }), 'x'].join('.'),
+      '..',
+      'a.b.c',
+      '.'.repeat(2),
+      `${h}.${p}`,
+      `${good}.extra`,
+      good.slice(0, -2),
+    ];
+    invalid = [
+      { 'x-api-key': 'acv_' + 'A'.repeat(43) },
+      { 'x-api-key': revoked.key },
+      { authorization: `Bearer ${revoked.key}` },
+      { 'x-api-key': 'acv_' },
+      { 'x-api-key': userKey.slice(0, -1) },
+      { 'x-api-key': `${userKey}x` },
+      { 'x-api-key': 'a'.repeat(10_000) },
+      { 'x-api-key': 'h'.repeat(20_000) }, // past the 16 KB head: 431
+      { authorization: `Bearer ${'a.'.repeat(9_000)}a` }, // huge: 431
+      { authorization: 'Bearer a.'.padEnd(14_000, 'b') + '.c' },
+      ...tokens.map((tk) => ({ authorization: `Bearer ${tk}` })),
+      ...tokens.slice(0, 4).map((tk) => ({ 'x-api-key': tk })),
+    ];
+  });
+  afterAll(async () => {
+    process.stdout.write(`\nfuzz (auth required): ${requests} requests; statuses ${[...histogram.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')}\n`);
+    await t?.close();
+  });
+
+  /** Random garbage in the credential headers, on top of the crafted ones. */
+  const garbage = fc.oneof(
+    fc.string({ unit: fc.integer({ min: 0x21, max: 0xff }).map((c) => String.fromCharCode(c === 0x7f ? 0x21 : c)), minLength: 1, maxLength: 300 }).map((v) => ({ 'x-api-key': v })),
+    fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 }).map((v) => ({ authorization: `Bearer ${v}` })),
+    fc.tuple(fc.base64String({ maxLength: 200 }), fc.base64String({ maxLength: 400 }), fc.base64String({ maxLength: 100 })).map((parts) => ({ authorization: `Bearer ${parts.join('.')}` })),
+    fc.constantFrom<Record<string, string>>(
+      { authorization: 'Bearer' },
+      { authorization: 'Bearer ' },
+      { authorization: 'Bearer     ' },
+      { authorization: 'Basic YWRtaW46YWRtaW4=' },
+      { authorization: 'Digest username="x"' },
+      { authorization: 'bearer' },
+      { authorization: ' ' },
+      { 'x-api-key': ' ' },
+      { authorization: 'Bearer a b c' },
+    ),
+  );
+
+  it('answers every route with a 401/400/431 problem+json for a bad credential, 403 for a user key on admin routes', async () => {
+    const ops = operations(doc).filter(({ path }) => !path.startsWith('/health'));
+    const failures: string[] = [];
+    for (const { path, method, op } of ops) {
+      const route = `${method.toUpperCase()} ${path}`;
+      const body = op.requestBody?.content['application/json'] ? jsonBodies(doc, path, op).map((b) => jsonText(b)) : fc.constant(undefined);
+      const credential = fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...invalid).map((headers) => ({ headers, kind: 'invalid' as const })) },
+        { weight: 2, arbitrary: garbage.map((headers) => ({ headers, kind: 'invalid' as const })) },
+        { weight: 1, arbitrary: fc.constant({ headers: {}, kind: 'none' as const }) },
+        { weight: path.startsWith('/v1/admin/') ? 1 : 0, arbitrary: fc.constant({ headers: { 'x-api-key': userKey }, kind: 'user-on-admin' as const }) },
+      );
+      const request = fc.tuple(credential, body, fc.uuid()).map(([c, b, id]) => {
+        const r: FuzzRequest = {
+          method: method.toUpperCase(),
+          path: path.replace(/\{[^}]+\}/g, id),
+          headers: { ...c.headers, ...(b ? { 'content-type': 'application/json' } : {}) },
+          body: b,
+        };
+        return Object.assign({ r, kind: c.kind }, { [fc.toStringMethod]: () => describeRequest(port, r) });
+      });
+      await fc
+        .assert(
+          fc.asyncProperty(request, async ({ r, kind }) => {
+            const a = await send(port, r).catch((e: Error) => {
+              throw new Error(`${route}: no answer (${e.message}) to\n  ${describeRequest(port, r)}`);
+            });
+            requests++;
+            histogram.set(a.status, (histogram.get(a.status) ?? 0) + 1);
+            const allowed = kind === 'user-on-admin' ? [400, 403, 413] : [400, 401, 413, 431];
+            // A 400 or 413 is the body's (read before any credential): malformed, too deep, too large.
+            const bodyRefused = (a.status === 400 || a.status === 413) && !/"code":"REQUEST\./.test(a.text);
+            const why =
+              violation(op, r, a) ??
+              (allowed.includes(a.status) && !bodyRefused ? undefined : `a ${a.status} for a ${kind} credential (expected ${allowed.join('/')}, a 400/413 only from the body)`);
+            if (why) throw new Error(`${route}: ${why} to\n  ${describeRequest(port, r)}\n  answer: ${a.text.slice(0, 600)}`);
+          }),
+          { seed: createHash('sha256').update(`${SEED} auth ${route}`).digest().readInt32LE(0), numRuns: Math.max(10, Math.round(RUNS / 8)), endOnFailure: true },
+        )
+        .catch((e: Error) => failures.push(`${e.message.split('\n').slice(0, 2).join(' ')}\n${(e.cause as Error | undefined)?.message ?? e.message}`));
+    }
+    expect(failures).toEqual([]);
+    // The crafted credentials are each tried somewhere, and none ever got through.
+    expect(histogram.get(401)).toBeGreaterThan(ops.length);
+    await t.http.get('/v1/admin/keys').set('x-api-key', ADMIN_KEY).expect(200);
+  }, 10 * 60_000);
 });

@@ -15,7 +15,7 @@ Where: the database that DATA_DIR (embedded) or DATABASE_URL names. When a runni
 embedded data dir, the command goes through that server's /v1/admin/keys (ADMIN_API_KEY needed); --url sends it
 to a server at that address.`;
 
-type KeyView = { id: string; prefix: string; role: string; user_id: string | null; collections: string[] | null; created_at: string; revoked_at: string | null; key?: string };
+import type { KeysCommand, KeyView } from './keys.command';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -52,17 +52,16 @@ async function main(): Promise<number> {
     return report(command, command === 'list' ? (body.data as KeyView[]) : body.id ? [body as unknown as KeyView] : [], id);
   }
 
-  const [{ NestFactory }, { AppModule }, access] = await Promise.all([import('@nestjs/core'), import('../app.module'), import('../modules/access')]);
+  const [{ NestFactory }, { AppModule }, { runKeysCommand }] = await Promise.all([import('@nestjs/core'), import('../app.module'), import('./keys.command')]);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
   try {
-    const keys = app.get(access.ApiKeysService);
-    if (command === 'create') {
-      const { key, apiKey } = await keys.create({ role: values.role as 'user' | 'admin', userId: values.user, collections });
-      return report(command, [{ ...access.keyView(apiKey), key }]);
-    }
-    if (command === 'list') return report(command, (await keys.list()).map(access.keyView));
-    await keys.revoke(id);
-    return report(command, [], id);
+    const cmd: KeysCommand =
+      command === 'create'
+        ? { command, role: values.role as 'user' | 'admin', userId: values.user, collections }
+        : command === 'revoke'
+          ? { command, id }
+          : { command: 'list' };
+    return report(command, await runKeysCommand(app, cmd), id);
   } catch (e) {
     return fail((e as Error).message);
   } finally {

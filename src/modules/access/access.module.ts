@@ -2,9 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
+import { MetricsModule } from '../metrics';
 import { AccessService } from './application/access.service';
 import { ApiKeysService } from './application/api-keys.service';
 import { Authenticator } from './application/authenticator.service';
+import { QuotaService } from './application/quota.service';
 import { API_KEY_STORE, COLLECTION_ACCESS_STORE, RESOURCE_LOOKUP, TOKEN_VERIFIER } from './application/ports/access.ports';
 import { JoseTokenVerifier } from './infrastructure/jose-token.verifier';
 import { RedisThrottlerStorage } from './infrastructure/redis-throttler.storage';
@@ -13,7 +15,9 @@ import { AuthGuard } from './interface/http/auth.guard';
 import { CollectionAccessInterceptor } from './interface/http/collection-access.interceptor';
 import { CollectionsController } from './interface/http/collections.controller';
 import { KeysController } from './interface/http/keys.controller';
+import { QuotaGuard } from './interface/http/quota.guard';
 import { RateLimitGuard, throttlerOptions } from './interface/http/rate-limit.guard';
+import { WsAccessGate } from './interface/ws/ws-access.gate';
 
 /**
  * Who calls and what they may reach (issue 11): API keys and JWTs to a principal (a global guard), the
@@ -23,6 +27,7 @@ import { RateLimitGuard, throttlerOptions } from './interface/http/rate-limit.gu
 @Global()
 @Module({
   imports: [
+    MetricsModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
@@ -38,12 +43,15 @@ import { RateLimitGuard, throttlerOptions } from './interface/http/rate-limit.gu
     ApiKeysService,
     AccessService,
     Authenticator,
+    QuotaService,
+    WsAccessGate,
     CollectionAccessInterceptor,
-    // In this order: a flood is refused before any credential is looked up.
+    // In this order: a flood is refused before any credential is looked up, a quota once the caller is known.
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: QuotaGuard },
     { provide: APP_INTERCEPTOR, useClass: CollectionAccessInterceptor },
   ],
-  exports: [ApiKeysService, AccessService, CollectionAccessInterceptor],
+  exports: [ApiKeysService, AccessService, QuotaService, WsAccessGate, CollectionAccessInterceptor],
 })
 export class AccessModule {}

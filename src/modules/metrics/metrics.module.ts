@@ -6,6 +6,7 @@ import { TELEMETRY } from './application/ports/telemetry.port';
 import { USAGE_STORE } from './application/ports/usage-store.port';
 import { UsageReports } from './application/reports/usage-report.service';
 import { UsageRecorder } from './application/usage/usage-recorder.service';
+import { UserTokenUsage } from './application/usage/user-token-usage.service';
 import { PrometheusMetrics } from './infrastructure/prometheus/prometheus.metrics';
 import { TypeOrmUsageStore } from './infrastructure/typeorm-usage.store';
 import { WebhookBudgetNotifier } from './infrastructure/webhook.budget-notifier';
@@ -43,9 +44,10 @@ class MetricsBootstrap implements OnModuleInit {
     { provide: TELEMETRY, useExisting: PrometheusMetrics },
     BudgetMonitor,
     UsageRecorder,
+    UserTokenUsage,
     UsageReports,
     MetricsBootstrap,
   ],
-  exports: [UsageRecorder, PrometheusMetrics],
+  exports: [UsageRecorder, UserTokenUsage, PrometheusMetrics],
 })
 export class MetricsModule {}

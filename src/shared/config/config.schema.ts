@@ -49,7 +49,19 @@ export const appConfigSchema = z.object({
   }),
   http: z.object({
     /** Limits on every JSON value a request carries (bodies, JSON form fields, JSON query parameters). */
-    json: z.object({ maxDepth: int(1, 1000), maxKeys: int(1) }),
+    json: z.object({
+      maxDepth: int(1, 1000),
+      maxKeys: int(1),
+      /** Bytes of a JSON body; POST /v1/documents* (text ingestion) takes ingestion.maxFileBytes. Past it: 413 REQUEST.TOO_LARGE. */
+      maxBytes: int(1024),
+    }),
+    /** Origins a browser may call from (CORS): a list, or `*`; empty (the default) sends no CORS headers. */
+    cors: z.object({
+      origins: stringList.pipe(z.array(z.union([z.literal('*'), z.string().url().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')]))),
+      maxAgeSeconds: int(0, 86400),
+    }),
+    /** Helmet's security headers (CSP, HSTS, nosniff, frame options...) on every answer. */
+    securityHeaders: bool,
     /** Requests served at once per process; past it, 503 REQUEST.OVERLOADED with Retry-After (0 disables). */
     backpressure: z.object({ maxInFlight: int(0, 100000), retryAfterSeconds: int(1, 3600) }),
     /** SIGTERM/SIGINT: in-flight requests and streams get this long to finish, closing included (then exit 1). */
@@ -288,6 +300,16 @@ export const appConfigSchema = z.object({
       rolesClaim: z.string().min(1),
       collectionsClaim: z.string().min(1),
     }),
+  }),
+  /** Daily token quotas per user (UTC day), counted from the usage records; 0 is no quota. */
+  quota: z.object({
+    dailyTokens: int(0),
+    /** A user id's own daily quota (0: none). */
+    users: z.record(z.string(), int(0)),
+    /** An API key's own quota, by its id or its prefix (acv_ and 8 characters); before the user's. */
+    keys: z.record(z.string(), int(0)),
+    /** How long a user's figure is reused before the usage table is read again. */
+    cacheSeconds: int(0, 3600),
   }),
   rateLimit: z.object({
     enabled: bool,

@@ -11,6 +11,7 @@ export type DomainErrorKind =
   | 'unsupported_media' // 415
   | 'forbidden' // 403
   | 'unauthorized' // 401
+  | 'too_many_requests' // 429: a quota is spent (details.retryAfterSeconds sets Retry-After)
   | 'unavailable' // 503: a dependency is down
   | 'bad_gateway' // 502: a dependency answered wrongly
   | 'timeout'; // 504

@@ -23,6 +23,7 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   unsupported_media: 415,
   forbidden: 403,
   unauthorized: 401,
+  too_many_requests: 429,
   unavailable: 503,
   bad_gateway: 502,
   timeout: 504,
@@ -49,7 +50,7 @@ export const PROBLEM_TYPE_BASE = 'https://acervo.dev/problems/';
 export function problemFromDomainError(err: DomainError): ProblemDetails {
   const status = KIND_STATUS[err.kind];
   // `retryable` / `retryAfterMs` steer our own retries; they are not part of the public problem.
-  const { errors, retryable: _retryable, retryAfterMs: _retryAfterMs, ...extra } = err.details;
+  const { errors, retryable: _retryable, retryAfterMs: _retryAfterMs, retryAfterSeconds: _retryAfterSeconds, ...extra } = err.details;
   // Extra details first: a detail named like a core member (an upstream `status`) must not override it.
   return {
     ...extra,
@@ -104,6 +105,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     if (problem.code === 'DATABASE.UNAVAILABLE') res.setHeader('Retry-After', String(this.opts.retryAfterSeconds ?? 1));
+    const retryAfter = exception instanceof DomainError ? exception.details.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

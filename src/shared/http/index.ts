@@ -7,3 +7,4 @@ export * from './load-shedding';
 export { clientAbortSignal, sendSse } from './sse';
 export * from './graceful-shutdown';
 export * from './principal';
+export * from './security';

@@ -12,6 +12,8 @@ export interface Principal {
   via: 'api-key' | 'jwt' | 'bootstrap';
   /** The stored key's id (api-key) or the token's `jti`/subject (jwt), for logs and audit. */
   ref?: string;
+  /** A stored key's prefix (acv_ and 8 characters), as listed: quota.keys may name a key by it. */
+  keyPrefix?: string;
 }
 
 export type RequestWithPrincipal = Request & { principal?: Principal };

@@ -24,3 +24,12 @@ export const collectionNotFound = (collection: string) =>
   new DomainError('RETRIEVAL.COLLECTION_NOT_FOUND', 'not_found', `Collection "${collection}" does not exist (nothing has been ingested into it).`, { collection });
 export const documentNotFound = (id: string) => new DomainError('INGESTION.DOCUMENT_NOT_FOUND', 'not_found', `Document ${id} does not exist.`, { id });
 export const jobNotFound = (id: string) => new DomainError('INGESTION.JOB_NOT_FOUND', 'not_found', `Job ${id} does not exist.`, { id });
+
+/** 429 QUOTA.EXCEEDED: a user's daily token quota is spent until the next UTC midnight. */
+export const quotaExceeded = (quota: number, used: number, resetAt: Date, now: Date) =>
+  new DomainError('QUOTA.EXCEEDED', 'too_many_requests', `The daily token quota (${quota} tokens) is spent: ${used} used today (UTC); it resets at ${resetAt.toISOString()}.`, {
+    quota,
+    used,
+    reset_at: resetAt.toISOString(),
+    retryAfterSeconds: Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)),
+  });

@@ -86,6 +86,15 @@ export class TypeOrmUsageStore implements UsageStore {
     return num(row?.cost);
   }
 
+  async tokensSince(userId: string, from: Date): Promise<number> {
+    // usage_records_user_at (user_id, at) serves it: one user's rows of the day, not the table.
+    const [row] = await this.dataSource.query(
+      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2`,
+      [userId, from.toISOString()],
+    );
+    return num(row?.tokens);
+  }
+
   async claimAlert(alert: Omit<BudgetAlertRecord, 'at'>): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO budget_alerts (period, kind, threshold_usd, cost_usd) VALUES ($1, $2, $3, $4) ON CONFLICT (period) DO NOTHING RETURNING period`,

@@ -146,3 +146,23 @@ export const PUT_COLLECTION_ACCESS_PROBLEMS: ProblemExample[] = [
 
 /** GET /v1/collections/{name} */
 export const GET_COLLECTION_ACCESS_PROBLEMS: ProblemExample[] = [BAD_NAME];
+
+/**
+ * 429 of a spent daily token quota (quota.*) on the routes that run a model; copied from a real /v1/chat answer
+ * (quota.dailyTokens 1, Retry-After: 47477).
+ */
+export const QUOTA_EXCEEDED_PROBLEM = (instance: string): ProblemExample => ({
+  summary: "the user's daily token quota is spent (Retry-After: seconds to UTC midnight)",
+  value: {
+    quota: 1,
+    used: 166,
+    reset_at: '2026-12-02T00:00:00.000Z',
+    type: 'https://acervo.dev/problems/quota-exceeded',
+    title: 'Too Many Requests',
+    status: 429,
+    detail: 'The daily token quota (1 tokens) is spent: 166 used today (UTC); it resets at 2026-12-02T00:00:00.000Z.',
+    code: 'QUOTA.EXCEEDED',
+    instance,
+    requestId: '35e11f33-a294-4840-a22a-74de5b5c30a0',
+  },
+});

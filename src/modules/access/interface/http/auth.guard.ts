@@ -6,6 +6,7 @@ import { credentialOf } from '../../../../shared/http/admin-key.guard';
 import type { Principal, RequestWithPrincipal } from '../../../../shared/http/principal';
 import { Authenticator } from '../../application/authenticator.service';
 import { authRequired, userMismatch } from '../../domain/access.errors';
+import { WsAccessGate } from '../ws/ws-access.gate';
 
 /**
  * Global guard (APP_GUARD). Any credential a request carries (x-api-key or Authorization: Bearer) is verified
@@ -22,6 +23,7 @@ export class AuthGuard implements CanActivate, OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly auth: Authenticator,
+    private readonly ws: WsAccessGate,
   ) {}
 
   onModuleInit(): void {
@@ -33,8 +35,8 @@ export class AuthGuard implements CanActivate, OnModuleInit {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const required = this.config.auth.mode === 'required';
     if (ctx.getType() !== 'http') {
-      // The WebSocket chat carries no credential per message yet: closed in required mode (use POST /v1/chat).
-      if (required) throw new WsException('AUTH.REQUIRED: the WebSocket chat is not available when auth.mode is required; use POST /v1/chat');
+      // A WebSocket is authenticated once, at its handshake (WsAccessGate.admit): a message of a refused one never runs.
+      if (required && !(await this.ws.session(ctx.switchToWs().getClient<object>()))) throw new WsException('AUTH.REQUIRED: the handshake carried no valid credential');
       return true;
     }
     const req = ctx.switchToHttp().getRequest<RequestWithPrincipal>();

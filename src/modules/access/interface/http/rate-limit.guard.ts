@@ -19,10 +19,11 @@ export function routeGroup(req: Request): RouteGroup {
 }
 
 /** A credential counts as itself (a hash of it, never the key), whatever it is worth; no credential counts as the IP. */
-function caller(req: Request): string {
-  const credential = credentialOf(req);
-  return credential ? 'c:' + createHash('sha256').update(credential).digest('hex').slice(0, 24) : 'ip:' + (req.ip ?? 'unknown');
+export function callerTracker(credential: string | undefined, ip: string | undefined): string {
+  return credential ? 'c:' + createHash('sha256').update(credential).digest('hex').slice(0, 24) : 'ip:' + (ip ?? 'unknown');
 }
+
+const caller = (req: Request) => callerTracker(credentialOf(req), req.ip);
 
 const unlimited = (ctx: ExecutionContext) => ctx.getType() !== 'http' || ctx.switchToHttp().getRequest<Request>().path.startsWith('/health');
 

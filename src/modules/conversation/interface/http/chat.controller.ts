@@ -6,6 +6,7 @@ import { ChatHandler } from '../../application/chat/chat.handler';
 import { ChatEvent, ChatResult } from '../../application/chat/chat.types';
 import { CHAT_PROBLEMS } from './conversation.problems';
 import { ChatRequestDto, ChatResponseDto } from './dto/chat.dto';
+import { QUOTA_EXCEEDED_PROBLEM } from '../../../access';
 
 /** The SSE (and WebSocket) shape of a chat event: /v1/ask's token, citation and done, plus tool_call. */
 export function chatEventMessage(e: ChatEvent): { event: string; data: unknown } {
@@ -41,7 +42,7 @@ export class ChatController {
   })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ChatResponseDto })
-  @ApiProblems(...CHAT_PROBLEMS)
+  @ApiProblems(...CHAT_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/chat'))
   async send(@Body() body: ChatRequestDto, @Req() req: Request & { id?: string }, @Res({ passthrough: true }) res: Response): Promise<ChatResult | void> {
     const signal = clientAbortSignal(res);
     const cmd = { userId: body.user_id, message: body.message, conversationId: body.conversation_id, collection: body.collection, requestId: req.id, signal };

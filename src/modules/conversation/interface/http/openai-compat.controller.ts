@@ -11,6 +11,7 @@ import { ChatEvent, ChatResult } from '../../application/chat/chat.types';
 import { ConversationError } from '../../domain/conversation.errors';
 import { COMPLETIONS_PROBLEMS } from './conversation.problems';
 import { ChatCompletionDto, ChatCompletionRequestDto, ModelListDto, OpenAiMessageDto } from './dto/openai.dto';
+import { QUOTA_EXCEEDED_PROBLEM } from '../../../access';
 
 /** Users of the OpenAI-compatible route that send no `user`: their turns are answered but not stored. */
 const ANONYMOUS = 'openai-anonymous';
@@ -55,7 +56,7 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ChatCompletionDto })
   @ApiBody({ type: ChatCompletionRequestDto })
-  @ApiProblems(...COMPLETIONS_PROBLEMS)
+  @ApiProblems(...COMPLETIONS_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/chat/completions'))
   // The body is validated here, not by the global pipe: OpenAI clients send fields acervo does not use (n, seed,
   // response_format, tools ...), which are dropped instead of refused.
   async complete(@Body() raw: unknown, @Req() req: Request & { id?: string }, @Res({ passthrough: true }) res: Response) {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { BadRequestException, Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { problemFromDomainError } from '../../../../shared/errors/problem-details.filter';
 import { validateDto } from '../../../../shared/errors/validation';
+import { WsAccessGate } from '../../../access';
 import { ChatHandler } from '../../application/chat/chat.handler';
 import { chatEventMessage } from '../http/chat.controller';
 import { ChatRequestDto } from '../http/dto/chat.dto';
@@ -14,15 +16,24 @@ import { ChatRequestDto } from '../http/dto/chat.dto';
  * the turn comes back as JSON messages with the SSE route's events: `tool_call`, `token`, `citation`, `done`
  * (or `error` with a problem+json body). Several turns may be sent on one connection; each message's
  * events carry its `turn` id (the client's `data.turn` when given).
+ *
+ * Access as over HTTP (WsAccessGate): a credential at the handshake (`x-api-key` / `Authorization: Bearer`
+ * headers, the `Sec-WebSocket-Protocol` pair `bearer, <key or token>`, or `?access_token=`); with auth.mode
+ * required a missing or refused one closes the socket with 4401. Each message counts against the generate
+ * rate limits, runs as the caller's user, in collections it may read, within its daily token quota.
  */
 @WebSocketGateway({ path: '/v1/chat/ws' })
 export class ChatGateway implements OnGatewayConnection {
   private readonly logger = new Logger('ChatWs');
   private readonly turns = new WeakMap<WebSocket, AbortController>();
 
-  constructor(private readonly chat: ChatHandler) {}
+  constructor(
+    private readonly chat: ChatHandler,
+    private readonly gate: WsAccessGate,
+  ) {}
 
-  handleConnection(client: WebSocket): void {
+  handleConnection(client: WebSocket, req: IncomingMessage): void {
+    this.gate.admit(client, req);
     const abort = new AbortController();
     this.turns.set(client, abort);
     client.on('close', () => abort.abort());
@@ -35,9 +46,13 @@ export class ChatGateway implements OnGatewayConnection {
     const send = (event: string, payload: unknown) => {
       if (client.readyState === client.OPEN) client.send(JSON.stringify({ event, turn, data: payload }));
     };
+    const session = await this.gate.session(client);
+    if (!session) return; // refused at the handshake: the socket is closing with 4401
     try {
       const { turn: _turn, ...fields } = isRecord(data) ? data : { turn: undefined };
+      await this.gate.admitTurn(session, fields);
       const body = await validateDto(ChatRequestDto, isRecord(data) ? fields : data, { allowUnknown: false });
+      await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection });
       const events = this.chat.stream({
         userId: body.user_id,
         message: body.message,

@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems, clientAbortSignal, sendSse } from '../../../../shared/http';
+import { ApiProblems, clientAbortSignal, principalOf, sendSse } from '../../../../shared/http';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { CachedAskHandler } from '../../application/ask/cached-ask.handler';
 import { AskResult } from '../../application/ask/ask.types';
 import { AskRequestDto, AskResponseDto } from './dto/ask.dto';
 import { ASK_PROBLEMS } from './generation.problems';
+import { QUOTA_EXCEEDED_PROBLEM } from '../../../access';
 
 @ApiTags('ask')
 @Controller({ path: 'ask', version: '1' })
@@ -27,10 +28,11 @@ export class AskController {
   })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: AskResponseDto })
-  @ApiProblems(...ASK_PROBLEMS)
+  @ApiProblems(...ASK_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/ask'))
   async run(@Body() body: AskRequestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AskResult | void> {
     const signal = clientAbortSignal(res);
-    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal, requestId: (req as Request & { id?: string }).id };
+    // The caller's user id (a user key or token) goes on the usage rows: the daily token quota counts them.
+    const cmd = { question: body.question, collection: body.collection ?? DEFAULT_COLLECTION, topK: body.top_k, filters: body.filters, signal, requestId: (req as Request & { id?: string }).id, userId: principalOf(req)?.userId };
     if (!body.stream) return this.ask.execute(cmd);
     await sendSse(req, res, this.ask.stream(cmd), (e) => (e.type === 'token' ? { event: 'token', data: { text: e.text } } : e.type === 'citation' ? { event: 'citation', data: e.citation } : { event: 'done', data: e.result }), {
       signal,

@@ -4,6 +4,7 @@ import { Pricing } from '../../domain/pricing';
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { TELEMETRY, Telemetry } from '../ports/telemetry.port';
 import { STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
+import { UserTokenUsage } from './user-token-usage.service';
 
 export interface ModelCall {
   /** What the call was for: chat, ask, rewrite, summary, tool_decision, embed ... */
@@ -47,6 +48,7 @@ export class UsageRecorder implements OnApplicationShutdown {
     @Inject(TELEMETRY) private readonly telemetry: Telemetry,
     private readonly budget: BudgetMonitor,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly userTokens: UserTokenUsage,
   ) {
     this.pricing = new Pricing(config.metrics.pricing);
   }
@@ -73,6 +75,7 @@ export class UsageRecorder implements OnApplicationShutdown {
   record(calls: ModelCall[]): Array<number | null> {
     const records = this.price(calls);
     if (!records.length) return [];
+    for (const r of records) if (r.userId) this.userTokens.add(r.userId, r.promptTokens + r.completionTokens);
     const write = this.store
       .insert(records)
       .then(() => this.budget.schedule())

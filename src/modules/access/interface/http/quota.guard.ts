@@ -1,0 +1,29 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { principalOf } from '../../../../shared/http/principal';
+import { QuotaService } from '../../application/quota.service';
+
+/** The routes that run a model, and the body field naming the user when no credential does (auth.mode open). */
+const MODEL_ROUTES: Record<string, string | undefined> = { '/v1/ask': undefined, '/v1/chat': 'user_id', '/v1/chat/completions': 'user' };
+
+/**
+ * Global guard (APP_GUARD, after AuthGuard): POST /v1/ask, /v1/chat and /v1/chat/completions are refused with 429
+ * QUOTA.EXCEEDED (Retry-After: seconds to UTC midnight) once the caller's user has spent its daily token quota.
+ * The user is the credential's; without one (auth.mode open) the user_id / user the chat body names.
+ */
+@Injectable()
+export class QuotaGuard implements CanActivate {
+  constructor(private readonly quota: QuotaService) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const path = req.path.replace(/\/+$/, '');
+    if (req.method !== 'POST' || !(path in MODEL_ROUTES)) return true;
+    const p = principalOf(req);
+    const field = MODEL_ROUTES[path];
+    const named = field && typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>)[field] : undefined;
+    await this.quota.check(p?.userId ?? (typeof named === 'string' && named ? named : undefined), p);
+    return true;
+  }
+}

@@ -1,0 +1,137 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { DomainError } from '../../../../shared/errors/domain-error';
+import type { Principal } from '../../../../shared/http/principal';
+import { DEFAULT_COLLECTION } from '../../../retrieval';
+import { AccessService } from '../../application/access.service';
+import { Authenticator } from '../../application/authenticator.service';
+import { QuotaService } from '../../application/quota.service';
+import { authRequired, userMismatch } from '../../domain/access.errors';
+import { callerTracker } from '../http/rate-limit.guard';
+
+/** The close code of a WebSocket refused at its handshake for want of a valid credential (4000-4999: the application's). */
+export const WS_UNAUTHORIZED = 4401;
+
+/** What a connection was admitted as: its caller (undefined: anonymous, auth.mode open) and its rate-limit trackers. */
+export interface WsSession {
+  principal?: Principal;
+  tracker: string;
+  ip: string;
+}
+
+/** Minimal view of a socket: what closing it needs. */
+interface Closable {
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * The credential of a WebSocket handshake, in this order: `x-api-key` or `Authorization: Bearer` headers (as over
+ * HTTP); the `Sec-WebSocket-Protocol` pair `bearer, <credential>` (what a browser can send); `?access_token=`.
+ */
+export function wsCredentialOf(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header) return header;
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+  if (bearer) return bearer;
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const i = protocols.findIndex((p) => p.toLowerCase() === 'bearer');
+  if (i >= 0 && protocols[i + 1]) return protocols[i + 1];
+  try {
+    return new URL(req.url ?? '/', 'ws://localhost').searchParams.get('access_token') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The WebSocket chat's access (issue 11), the same rules as the HTTP chat: the handshake's credential (see
+ * wsCredentialOf) verified by the Authenticator, a refused or (auth.mode required) missing one closing the socket with
+ * 4401; then per message the `generate` route group's rate limits (counted with HTTP's, same storage and keys), the
+ * user bound to the caller (403 AUTH.USER_MISMATCH for another user_id), the collection's access list (the 404 of an
+ * unknown collection) and the daily token quota.
+ */
+@Injectable()
+export class WsAccessGate {
+  private readonly sessions = new WeakMap<object, Promise<WsSession | undefined>>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: Authenticator,
+    private readonly access: AccessService,
+    private readonly quota: QuotaService,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+  ) {}
+
+  private get required(): boolean {
+    return this.config.auth.mode === 'required';
+  }
+
+  /** At the handshake: verifies the credential; a socket refused is closed with 4401 (and no session). */
+  admit(client: Closable, req: IncomingMessage): void {
+    const session = this.open(req).catch((e: unknown) => {
+      const code = e instanceof DomainError ? e.code : 'AUTH.INVALID_CREDENTIALS';
+      client.close(WS_UNAUTHORIZED, code);
+      return undefined;
+    });
+    this.sessions.set(client, session);
+  }
+
+  private async open(req: IncomingMessage): Promise<WsSession> {
+    const credential = wsCredentialOf(req);
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    let principal: Principal | undefined;
+    if (credential) {
+      try {
+        principal = await this.auth.authenticate(credential);
+      } catch (e) {
+        if (this.required) throw e;
+      }
+    }
+    if (this.required && !principal) throw authRequired();
+    return { principal, tracker: callerTracker(credential, ip), ip };
+  }
+
+  /** The session a message runs in; undefined once the handshake was refused (the socket is closing). */
+  session(client: object): Promise<WsSession | undefined> {
+    return this.sessions.get(client) ?? Promise.resolve(this.required ? undefined : { tracker: 'ip:unknown', ip: 'unknown' });
+  }
+
+  /** Before a message is validated: the rate limits, and the caller's user id in `fields.user_id` (filled in or checked). */
+  async admitTurn(s: WsSession, fields: Record<string, unknown>): Promise<void> {
+    await this.throttle(s);
+    const p = s.principal;
+    if (!this.required || !p || p.role === 'admin') return;
+    const given = fields.user_id;
+    if (given !== undefined && given !== null && given !== '' && given !== p.userId) throw userMismatch('user_id');
+    fields.user_id = p.userId;
+  }
+
+  /** Once validated: the collection must be readable by the caller, and the user's quota not spent. */
+  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string }): Promise<void> {
+    const p = s.principal;
+    if (this.required && p && !(p.role === 'admin' && !p.collections)) await this.access.authorize(p, turn.collection ?? DEFAULT_COLLECTION, 'read');
+    await this.quota.check(p?.userId ?? turn.userId, p);
+  }
+
+  /** HTTP's two throttlers (per caller in the generate group, per IP), on the same storage. */
+  private async throttle(s: WsSession): Promise<void> {
+    const cfg = this.config.rateLimit;
+    if (!cfg.enabled) return;
+    const checks: Array<[string, number, string]> = [
+      [`caller:generate:${s.tracker}`, cfg.groups.generate ?? cfg.perMinute, 'caller'],
+      [`ip:${s.ip}`, cfg.perIpPerMinute, 'ip'],
+    ];
+    for (const [key, limit, name] of checks) {
+      const r = await this.storage.increment(key, 60_000, limit, 60_000, name);
+      if (r.isBlocked) {
+        const retry = Math.max(1, Math.ceil(r.timeToBlockExpire));
+        const per = name === 'ip' ? 'this address' : 'this caller';
+        throw new DomainError('RATE_LIMIT.EXCEEDED', 'too_many_requests', `Rate limit reached: ${limit} requests a minute for ${per} on these routes; retry in ${retry} s.`, {
+          retryAfterSeconds: retry,
+        });
+      }
+    }
+  }
+}
