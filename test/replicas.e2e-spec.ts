@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { defaultConfigDir } from '../src/shared/config';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { SERVER_MODE, startTestApp, TestApp } from './support/app';
+import { startRedis, TestRedis } from './support/redis';
 
 /**
  * Issue 10, replicas and configuration: three app processes' worth of Nest apps on ONE database (the first one's
  * embedded PGlite, reached by the others through its socket; or CI's Postgres-protocol server), with sharing on.
- * Swaps and reloads on one are followed by the others; one started after the swap comes up on it; config.watch
- * applies an edited YAML and ignores a broken one.
+ * A and B hear of changes through Redis pub/sub (a real redis-server); C, started later, without Redis, by polling
+ * the version (what a PGlite-served database gets: it cannot deliver LISTEN/NOTIFY). Swaps and reloads on one are
+ * followed by the others; one started after the swap comes up on it; config.watch applies an edited YAML and
+ * ignores a broken one.
  */
 describe('replicas share the active models; config.watch', () => {
   const KEY = 'sk-test-123456789';
@@ -21,6 +24,7 @@ describe('replicas share the active models; config.watch', () => {
   let a: TestApp;
   let b: TestApp;
   let c: TestApp | undefined;
+  let redis: TestRedis;
 
   const edit = (file: string, from: string, to: string) => {
     const path = join(dir, file);
@@ -49,11 +53,12 @@ describe('replicas share the active models; config.watch', () => {
     edit('test.yaml', 'replicas:\n  shareModels: false', 'replicas:\n  shareModels: true\nconfig:\n  watch: true\n  debounceMs: 200');
     edit('test.yaml', 'level: ${LOG_LEVEL:error}', 'level: warn'); // the watcher's and the follower's warnings are asserted
     Object.assign(process.env, { CONFIG_DIR: dir, APP_PROFILES: 'test', ADMIN_API_KEY: 'k', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: KEY });
-    a = await startTestApp({}, { onLog: (line) => logsA.push(line) });
+    redis = await startRedis();
+    a = await startTestApp({ replicas: { redisUrl: redis.url } }, { onLog: (line) => logsA.push(line) });
     await a.dataSource.query('DELETE FROM shared_state');
     // the second instance reaches the first one's database (embedded: its socket, with the password of its data dir)
     const url = SERVER_MODE ? undefined : (a.dataSource.options as { url: string }).url;
-    b = await startTestApp({ database: { url, poolSize: 2 } }, { reset: false });
+    b = await startTestApp({ database: { url, poolSize: 2 }, replicas: { redisUrl: redis.url } }, { reset: false });
     await a.http.post('/v1/documents').send({ title: 'Suporte', text: 'O suporte humano atende das 09h às 18h, de segunda a sexta.' }).expect(201);
   });
   afterAll(async () => {
@@ -62,6 +67,7 @@ describe('replicas share the active models; config.watch', () => {
     await a?.dataSource.query('DELETE FROM shared_state').catch(() => undefined);
     await a?.close();
     await fake.close();
+    await redis?.stop();
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -76,7 +82,7 @@ describe('replicas share the active models; config.watch', () => {
     expect(seen.llm.shared).toMatchObject({ source: 'swap', this_instance: false, by: expect.stringMatching(/:\d+:/) });
     expect(seen.llm.shared.by).not.toBe(seen.sharing.instance);
     expect(seen.llm.shared.error).toBeUndefined();
-    expect(seen.sharing).toMatchObject({ enabled: true, notify: expect.stringMatching(/^(poll|postgres)$/) });
+    expect(seen.sharing).toMatchObject({ enabled: true, notify: 'redis' });
     expect((await info(a)).llm.shared).toMatchObject({ source: 'swap', this_instance: true });
 
     fake.reply('O suporte humano atende das 09h às 18h [1].');
@@ -102,8 +108,10 @@ describe('replicas share the active models; config.watch', () => {
     expect(search.status).toBe(200);
     expect(search.body.hits.length).toBeGreaterThan(0);
 
-    c = await startTestApp({ database: { url: SERVER_MODE ? undefined : (a.dataSource.options as { url: string }).url, poolSize: 2 } }, { reset: false });
+    const url = SERVER_MODE ? undefined : (a.dataSource.options as { url: string }).url;
+    c = await startTestApp({ database: { url, poolSize: 2 }, replicas: { redisUrl: '' } }, { reset: false });
     const third = await info(c);
+    expect(third.sharing).toMatchObject({ enabled: true, notify: 'poll' });
     expect(third.llm).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', shared: { source: 'swap', this_instance: false } });
     expect(third.embedder).toMatchObject({ model: 'hashing:v1:256', shared: { source: 'swap' } });
   });

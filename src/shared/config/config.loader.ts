@@ -115,7 +115,7 @@ export function configSources(options: Pick<LoadConfigOptions, 'configDir' | 'en
 export function configProblemSummary(message: string): string {
   const [first, ...rest] = message.split('\n');
   const issues = rest.filter((l) => /^ {2}- [\w.[\]()]+: /.test(l)).map((l) => l.replace(/, received .*$/, ''));
-  return [first.replace(/:$/, ''), ...issues].join('\n');
+  return [issues.length ? first : first.replace(/:$/, ''), ...issues].join('\n');
 }
 
 function formatIssues(error: z.ZodError): string {
