@@ -111,7 +111,13 @@ export class ModelsController {
   @Audited('config.reload', { target: () => 'config' })
   @ApiTags('admin')
   @ApiSecurity('admin')
-  @ApiOperation({ summary: 'Re-read config/*.yaml and apply model changes (LLM and embedder) the same way as the swap endpoints' })
+  @ApiOperation({
+    summary: 'Re-read config/*.yaml and apply model changes (LLM and embedder) the same way as the swap endpoints',
+    description:
+      'An admin swap goes back to the YAML model even when its section did not change. With replicas.shareModels every other ' +
+      'process on the database repeats the reload with its own YAML (the re-index runs here only). config.watch runs the same reload ' +
+      'when a loaded config file changes.',
+  })
   @ApiOkResponse({
     description:
       'What changed: the new LLM (or "unchanged"), the new embedder with the re-index jobs it started (or "unchanged"), ' +
