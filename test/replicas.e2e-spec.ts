@@ -116,6 +116,24 @@ describe('replicas share the active models; config.watch', () => {
     expect(third.embedder).toMatchObject({ model: 'hashing:v1:256', shared: { source: 'swap' } });
   });
 
+  it('a swap another instance cannot apply (a key for another server is not shared) is an error there, not a silent divergence', async () => {
+    const other = new FakeOpenAiServer({ apiKey: 'sk-other-987654321' });
+    await other.start();
+    try {
+      const swap = await a.http.put('/v1/admin/models/llm').set(ADMIN).send({ provider: 'openai', model: 'gpt-4o', options: { baseUrl: other.baseUrl, apiKey: 'sk-other-987654321' } });
+      expect(swap.status).toBe(200);
+      await within(2000, async () => expect((await info(b)).llm.shared).toMatchObject({ source: 'swap', error: expect.stringMatching(/openai/i) }));
+      const m = await info(b);
+      expect(m.llm).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini' }); // it keeps what it had
+      expect(JSON.stringify(m)).not.toContain('sk-other');
+      const ready = await b.http.get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.details.replicas).toMatchObject({ status: 'up', degraded: true, not_applied: [expect.objectContaining({ key: 'llm' })] });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a config reload on one instance puts every instance back on the YAML models', async () => {
     const reload = await b.http.post('/v1/admin/config/reload').set(ADMIN);
     expect(reload.status).toBe(200);
@@ -123,7 +141,7 @@ describe('replicas share the active models; config.watch', () => {
     for (const t of [a, b, c!]) {
       await within(2000, async () => {
         const m = await info(t);
-        expect({ llm: m.llm.provider, embedder: m.embedder.model, source: m.llm.shared?.source }).toEqual({ llm: 'extractive', embedder: 'hashing:v1:384', source: 'config' });
+        expect({ llm: m.llm.provider, embedder: m.embedder.model, source: m.llm.shared?.source, error: m.llm.shared?.error }).toEqual({ llm: 'extractive', embedder: 'hashing:v1:384', source: 'config', error: undefined });
       });
     }
     // only the instance that took the reload re-indexes

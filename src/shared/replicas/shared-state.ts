@@ -114,6 +114,11 @@ export class SharedState {
     return this.applied.get(key) as AppliedEntry<T> | undefined;
   }
 
+  /** The keys whose latest shared entry this process could not apply, with the error. */
+  failures(): Array<{ key: string; version: number; error: string }> {
+    return [...this.applied.values()].filter((e) => e.error).map((e) => ({ key: e.key, version: e.version, error: e.error! }));
+  }
+
   /**
    * Stores `value` under `key` and tells the other processes. The caller has applied it already (this process
    * never runs its own handler for it). A value must not hold secrets: pass it through withoutSecrets first.
