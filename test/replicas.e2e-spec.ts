@@ -91,6 +91,8 @@ describe('replicas share the active models; config.watch', () => {
     expect(ask.body.model).toBe('openai:gpt-4o-mini');
     expect(fake.chatRequests().length).toBeGreaterThan(0);
 
+    // one audit row (one database): written by the instance that took the request, not by the one that followed
+    await within(2000, async () => expect(await a.dataSource.query(`SELECT actor, outcome FROM audit_log WHERE action = 'model.llm.swap'`)).toEqual([expect.objectContaining({ outcome: 'ok' })]));
     const [row] = await a.dataSource.query(`SELECT value::text AS value FROM shared_state WHERE key = 'llm'`);
     expect(row.value).not.toContain(KEY);
     expect(JSON.parse(row.value)).toMatchObject({ source: 'swap', spec: { provider: 'openai', model: 'gpt-4o-mini', options: { baseUrl: fake.baseUrl } }, omitted: ['options.apiKey'] });
