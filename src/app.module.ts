@@ -13,6 +13,7 @@ import { DatabaseModule } from './shared/database';
 import { HealthModule } from './shared/health';
 import { JobsLaneModule } from './shared/jobs';
 import { LoggingModule } from './shared/logging';
+import { ReplicasModule } from './shared/replicas';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         LoggingModule.forRoot(config, opts.logDestination),
         DatabaseModule.forRoot([...INGESTION_ENTITIES, ...RETRIEVAL_ENTITIES]),
         HealthModule,
+        ReplicasModule,
         AuditModule,
         AppCacheModule,
         AccessModule,

@@ -7,9 +7,11 @@ import { AskHandler } from './application/ask/ask.handler';
 import { CachedAskHandler } from './application/ask/cached-ask.handler';
 import { ConfigReloader } from './application/models/config-reloader.service';
 import { LLM_FACTORY, LlmRegistry, LlmSpec } from './application/models/llm-registry.service';
+import { SharedModels } from './application/models/shared-models.service';
 import { createLlm } from './infrastructure/llm/llm.factory';
 import { AskController } from './interface/http/ask.controller';
 import { ModelsController } from './interface/http/models.controller';
+import { ConfigFileWatcher } from './interface/watch/config-file.watcher';
 
 /** Builds the registry's first provider and registers the LLM readiness check. */
 class GenerationBootstrap implements OnModuleInit {
@@ -33,7 +35,9 @@ class GenerationBootstrap implements OnModuleInit {
     AskHandler,
     CachedAskHandler,
     ConfigReloader,
+    SharedModels,
     GenerationBootstrap,
+    ConfigFileWatcher,
   ],
   exports: [AskHandler, LlmRegistry],
 })

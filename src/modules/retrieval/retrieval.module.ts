@@ -1,7 +1,8 @@
-import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { HealthRegistry } from '../../shared/health';
-import { EmbedderAdminService } from './application/embedders/embedder-admin.service';
+import { SharedState } from '../../shared/replicas';
+import { EmbedderAdminService, SHARED_EMBEDDER_KEY, SharedEmbedder } from './application/embedders/embedder-admin.service';
 import { EmbedderRegistry } from './application/embedders/embedder-registry.service';
 import { ChunkIndexer } from './application/indexing/chunk-indexer.service';
 import { Embedder } from './application/ports/embedder.port';
@@ -83,6 +84,26 @@ class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+/**
+ * Follows the embedder other processes swapped to (issue 10): made active here through the same factory, without a
+ * re-index (the process that took the swap runs it). Back to the YAML (`config`) comes with the LLM's entry of the
+ * same reload, which re-reads the whole config (generation's ConfigReloader).
+ */
+@Injectable()
+class SharedEmbedderFollower implements OnModuleInit {
+  constructor(
+    private readonly admin: EmbedderAdminService,
+    private readonly shared: SharedState,
+  ) {}
+
+  onModuleInit(): void {
+    this.shared.on(SHARED_EMBEDDER_KEY, async (entry) => {
+      const value = entry.value as SharedEmbedder;
+      if (value.source === 'swap') await this.admin.adopt(value.spec);
+    });
+  }
+}
+
 @Module({
   controllers: [SearchController, AdminEmbedderController],
   providers: [
@@ -98,6 +119,7 @@ class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
     ReindexService,
     EmbedderAdminService,
     EmbedderWarmUp,
+    SharedEmbedderFollower,
   ],
   exports: [ChunkIndexer, SearchHandler, EmbedderAdminService],
 })

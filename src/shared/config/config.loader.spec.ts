@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, defaultConfigDir, interpolate, loadConfig } from './config.loader';
+import { ConfigError, configProblemSummary, configSources, defaultConfigDir, interpolate, loadConfig } from './config.loader';
 
 describe('loadConfig', () => {
   it('loads the shipped defaults with no environment at all', () => {
@@ -50,5 +50,30 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ env: {}, overrides: { ingestion: { chunking: { unit: 'tokens', size: 100, overlap: 100 } } } }),
     ).toThrow(/ingestion\.chunking\.overlap/);
+  });
+});
+
+describe('config.watch helpers', () => {
+  it('configSources lists the files loadConfig reads: default, pricing and each APP_PROFILES file', () => {
+    const { files } = configSources({ env: { CONFIG_DIR: '/etc/acervo', APP_PROFILES: 'production, eu' } });
+    expect(files).toEqual(['/etc/acervo/default.yaml', '/etc/acervo/pricing.yaml', '/etc/acervo/production.yaml', '/etc/acervo/eu.yaml']);
+  });
+
+  it('configProblemSummary keeps the file, line and keys of a problem, never the quoted source', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acervo-cfg-'));
+    copyFileSync(join(defaultConfigDir(), 'default.yaml'), join(dir, 'default.yaml'));
+    writeFileSync(join(dir, 'default.yaml'), 'app:\n  port: 3000\nbroken:\n  apiKey: sk-secret-1\n   bad: [x\n');
+    let message = '';
+    try {
+      loadConfig({ configDir: dir, env: {} });
+    } catch (e) {
+      message = (e as ConfigError).message;
+    }
+    expect(message).toContain('sk-secret-1'); // the raw error quotes the line
+    const summary = configProblemSummary(message);
+    expect(summary).toMatch(/not valid YAML.*at line 4, column 11$/);
+    expect(summary).not.toContain('sk-secret-1');
+    const invalid = configProblemSummary("Invalid configuration:\n  - generation.llm.provider: Invalid enum value. Expected 'extractive', received 'sk-oops'");
+    expect(invalid).toBe('Invalid configuration:\n  - generation.llm.provider: Invalid enum value. Expected \'extractive\'');
   });
 });

@@ -80,14 +80,13 @@ export function defaultConfigDir(): string {
  */
 export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const env = options.env ?? environment();
-  const dir = options.configDir ?? env.CONFIG_DIR ?? defaultConfigDir();
+  const { dir, profiles } = configSources({ configDir: options.configDir, env });
   const defaultFile = join(dir, 'default.yaml');
   if (!existsSync(defaultFile)) throw new ConfigError(`Config file not found: ${defaultFile}`);
   let raw = readYaml(defaultFile);
   // Model prices live in their own file (config/pricing.yaml), validated with the rest as metrics.pricing.
   const pricingFile = join(dir, 'pricing.yaml');
   if (existsSync(pricingFile)) raw = deepMerge(raw, { metrics: { pricing: readYaml(pricingFile) } });
-  const profiles = (env.APP_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   for (const profile of profiles) {
     const file = join(dir, `${profile}.yaml`);
     if (!existsSync(file)) {
@@ -99,6 +98,24 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const parsed = appConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
   return parsed.data;
+}
+
+/** The folder and files loadConfig reads with this environment (config.watch follows them). */
+export function configSources(options: Pick<LoadConfigOptions, 'configDir' | 'env'> = {}): { dir: string; profiles: string[]; files: string[] } {
+  const env = options.env ?? environment();
+  const dir = options.configDir ?? env.CONFIG_DIR ?? defaultConfigDir();
+  const profiles = (env.APP_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  return { dir, profiles, files: ['default.yaml', 'pricing.yaml', ...profiles.map((p) => `${p}.yaml`)].map((f) => join(dir, f)) };
+}
+
+/**
+ * A ConfigError's message fit for a log line: its first line and the `key: problem` lines, never the quoted source
+ * (a YAML syntax error quotes the offending line, which may hold a key).
+ */
+export function configProblemSummary(message: string): string {
+  const [first, ...rest] = message.split('\n');
+  const issues = rest.filter((l) => /^ {2}- [\w.[\]()]+: /.test(l)).map((l) => l.replace(/, received .*$/, ''));
+  return [issues.length ? first : first.replace(/:$/, ''), ...issues].join('\n');
 }
 
 function formatIssues(error: z.ZodError): string {

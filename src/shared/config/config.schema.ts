@@ -321,6 +321,22 @@ export const appConfigSchema = z.object({
     /** Counts in Redis (shared by replicas) when set; in process memory otherwise. */
     redisUrl: optionalString,
   }),
+  /**
+   * Several API processes on one database (issue 10): the active models (admin swaps and config reloads) are kept in
+   * the shared_state table and every process follows them. notify: how the others hear of a change (auto: Redis
+   * pub/sub when redisUrl is set, else Postgres LISTEN/NOTIFY when the server delivers it, else polling).
+   */
+  replicas: z.object({
+    shareModels: bool,
+    notify: z.enum(['auto', 'redis', 'postgres', 'poll']),
+    redisUrl: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional()),
+    /** How often the shared_state version is read when no notification can arrive. */
+    pollMs: int(50, 60_000),
+    /** The same read when notifications arrive: a missed one (a dropped connection) is caught within this. */
+    backstopMs: int(500, 3_600_000),
+  }),
+  /** config.watch: edits to the loaded config/*.yaml files are applied like POST /v1/admin/config/reload. */
+  config: z.object({ watch: bool, debounceMs: int(50, 60_000) }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;

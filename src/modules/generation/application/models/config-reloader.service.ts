@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ConfigError, loadConfig } from '../../../../shared/config';
-import { EmbedderAdminService } from '../../../retrieval';
+import { APP_CONFIG, AppConfig, ConfigError, configProblemSummary, loadConfig } from '../../../../shared/config';
+import { SharedState } from '../../../../shared/replicas';
+import { EmbedderAdminService, SHARED_EMBEDDER_KEY, SharedEmbedder } from '../../../retrieval';
 import { InvalidModelSpecError } from '../../domain/generation.errors';
-import { LlmRegistry } from './llm-registry.service';
+import { LlmRegistry, LlmSpec } from './llm-registry.service';
 
 /**
  * POST /v1/admin/config/reload: re-reads the YAML (same profiles and environment as at boot) and applies
@@ -10,6 +11,10 @@ import { LlmRegistry } from './llm-registry.service';
  * (validated, probed, atomic); a changed embedder section swaps the embedder and re-indexes collections in
  * the background (zero downtime). Other settings are not hot-reloaded: they are reported so the operator
  * knows a restart applies them.
+ *
+ * A reload also ends an admin swap: the models go back to the YAML even when their sections did not change. With
+ * replicas.shareModels it is stored (shared_state: llm and embedder back to `config`) and every other process
+ * repeats it with its own YAML (`remote`: the embedder is made active without a re-index, which this one runs).
  */
 @Injectable()
 export class ConfigReloader {
@@ -19,9 +24,10 @@ export class ConfigReloader {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly llms: LlmRegistry,
     private readonly embedders: EmbedderAdminService,
+    private readonly shared: SharedState,
   ) {}
 
-  async reload(): Promise<{
+  async reload(opts: { remote?: boolean } = {}): Promise<{
     llm: 'unchanged' | string;
     embedder: 'unchanged' | { model: string; reindex_jobs: string[] };
     applied: string[];
@@ -31,23 +37,19 @@ export class ConfigReloader {
     try {
       fresh = loadConfig();
     } catch (e) {
-      if (e instanceof ConfigError) throw new InvalidModelSpecError(e.message, 'config');
+      // the key and the line, never the quoted source: a YAML error quotes the offending line, which may hold a key
+      if (e instanceof ConfigError) throw new InvalidModelSpecError(configProblemSummary(e.message), 'config');
       throw e;
     }
     let llm: 'unchanged' | string = 'unchanged';
     const before = JSON.stringify(this.config.generation.llm);
-    if (JSON.stringify(fresh.generation.llm) !== before) {
+    const swapped = this.llms.activeSpec();
+    if (JSON.stringify(fresh.generation.llm) !== before || (swapped && JSON.stringify(swapped) !== JSON.stringify(llmSpecOf(fresh)))) {
       // The factory reads the live config: put the new section in place, and restore it if the swap fails.
       const previous = JSON.parse(before) as AppConfig['generation']['llm'];
       Object.assign(this.config.generation.llm, fresh.generation.llm);
-      const l = fresh.generation.llm;
-      const endpoint = l.provider === 'extractive' ? undefined : l[l.provider];
       try {
-        const r = await this.llms.swap({
-          provider: l.provider,
-          model: endpoint?.model,
-          options: { baseUrl: endpoint?.baseUrl, apiKey: endpoint?.apiKey, temperature: l.temperature, maxTokens: l.maxTokens },
-        });
+        const r = await this.llms.swap(llmSpecOf(fresh));
         llm = r.info.modelId;
       } catch (e) {
         Object.assign(this.config.generation.llm, previous);
@@ -55,15 +57,23 @@ export class ConfigReloader {
       }
     }
     let embedder: 'unchanged' | { model: string; reindex_jobs: string[] } = 'unchanged';
-    if (JSON.stringify(fresh.retrieval.embedder) !== JSON.stringify(this.config.retrieval.embedder)) {
+    const e = fresh.retrieval.embedder;
+    const yamlEmbedder = { provider: e.provider, model: e.provider === 'hashing' ? undefined : e[e.provider].model };
+    const embedderSwapped = this.embedders.activeSpec();
+    if (
+      JSON.stringify(fresh.retrieval.embedder) !== JSON.stringify(this.config.retrieval.embedder) ||
+      (embedderSwapped && JSON.stringify(embedderSwapped) !== JSON.stringify(yamlEmbedder))
+    ) {
       // As for the LLM: the factory merges over the live section, so the new one goes in first.
       const previous = JSON.parse(JSON.stringify(this.config.retrieval.embedder)) as AppConfig['retrieval']['embedder'];
       Object.assign(this.config.retrieval.embedder, fresh.retrieval.embedder);
-      const e = fresh.retrieval.embedder;
-      const model = e.provider === 'hashing' ? undefined : e[e.provider].model;
       try {
-        const change = await this.embedders.change({ provider: e.provider, model });
-        embedder = { model: change.embedder.info.modelId, reindex_jobs: change.jobs.map((j) => j.id) };
+        if (opts.remote) {
+          embedder = { model: (await this.embedders.adopt(yamlEmbedder)).modelId, reindex_jobs: [] };
+        } else {
+          const change = await this.embedders.change(yamlEmbedder, undefined, { share: false });
+          embedder = { model: change.embedder.info.modelId, reindex_jobs: change.jobs.map((j) => j.id) };
+        }
       } catch (err) {
         Object.assign(this.config.retrieval.embedder, previous);
         throw err;
@@ -81,10 +91,29 @@ export class ConfigReloader {
       }
     }
     const restart = [
-      ...(['app', 'database', 'ingestion', 'logging', 'admin', 'privacy', 'audit'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k])),
+      ...(['app', 'database', 'ingestion', 'logging', 'admin', 'privacy', 'audit', 'replicas', 'config'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k])),
       ...(fresh.retrieval.textSearchConfig !== this.config.retrieval.textSearchConfig ? ['retrieval.textSearchConfig'] : []),
     ];
-    this.logger.log(`config reloaded: llm ${llm}; embedder ${typeof embedder === 'string' ? embedder : embedder.model}; restart needed for: ${restart.join(', ') || 'nothing'}`);
+    if (!opts.remote) {
+      // Every other process repeats the reload (the llm entry triggers it; the embedder's says no swap is active).
+      await this.shared.publish<SharedEmbedder>(SHARED_EMBEDDER_KEY, { source: 'config' });
+      await this.shared.publish(SHARED_LLM_KEY, { source: 'config' });
+    }
+    this.logger.log(`config ${opts.remote ? 'reloaded after another process reloaded it' : 'reloaded'}: llm ${llm}; embedder ${typeof embedder === 'string' ? embedder : embedder.model}; restart needed for: ${restart.join(', ') || 'nothing'}`);
     return { llm, embedder, applied, restart_needed_for: restart };
   }
+}
+
+/** The key of the LLM entry in shared_state (SharedModels stores swaps under it). */
+export const SHARED_LLM_KEY = 'llm';
+
+/** The spec a reload swaps to: the YAML's provider and its endpoint (the registry compares it with the active one). */
+function llmSpecOf(config: AppConfig): LlmSpec {
+  const l = config.generation.llm;
+  const endpoint = l.provider === 'extractive' ? undefined : l[l.provider];
+  return {
+    provider: l.provider,
+    model: endpoint?.model,
+    options: { baseUrl: endpoint?.baseUrl, apiKey: endpoint?.apiKey, temperature: l.temperature, maxTokens: l.maxTokens },
+  };
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SharedState, withoutSecrets } from '../../../../shared/replicas';
 import { CollectionNotFoundError, ReindexInProgressError, ReindexJobNotFoundError } from '../../domain/retrieval.errors';
 import { EmbedderInfo, EmbedderSpec } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
@@ -22,6 +23,10 @@ export interface EmbedderStatus {
   collections: CollectionEmbedder[];
 }
 
+/** The shared_state value of the `embedder` key: the spec of an admin swap (no secrets), or back to the YAML. */
+export type SharedEmbedder = { source: 'swap'; spec: EmbedderSpec; omitted?: string[] } | { source: 'config' };
+export const SHARED_EMBEDDER_KEY = 'embedder';
+
 export interface EmbedderChange {
   embedder: LoadedEmbedder;
   /** One per collection that was on another embedder (none when all already use this one). */
@@ -36,20 +41,52 @@ export interface EmbedderChange {
 @Injectable()
 export class EmbedderAdminService {
   private queue: Promise<unknown> = Promise.resolve();
+  private spec?: EmbedderSpec;
 
   constructor(
     private readonly registry: EmbedderRegistry,
     private readonly reindex: ReindexService,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
+    private readonly shared: SharedState,
   ) {}
+
+  /** The spec of the last change or adoption, if any (a config reload compares the YAML with it). */
+  activeSpec(): EmbedderSpec | undefined {
+    return this.spec;
+  }
 
   /**
    * `collections`: the ones to move (default: all). Refused (nothing changed) when one of them is unknown (404),
    * when one is being re-indexed (409), for a bad spec (400) or when the new embedder cannot warm up (502/503/504).
    * Asking again for the active embedder re-indexes collections still on another one (e.g. after a failed job).
    */
-  change(spec: EmbedderSpec, collections?: string[]): Promise<EmbedderChange> {
-    const run = this.queue.then(() => this.doChange(spec, collections));
+  change(spec: EmbedderSpec, collections?: string[], opts: { share?: boolean } = {}): Promise<EmbedderChange> {
+    return this.serialized(async () => {
+      const change = await this.doChange(spec, collections);
+      // The other processes make it active too (their collections are re-indexed here, by this process's jobs).
+      if (opts.share !== false) {
+        const { value, omitted } = withoutSecrets(spec);
+        await this.shared.publish<SharedEmbedder>(SHARED_EMBEDDER_KEY, { source: 'swap', spec: value, ...(omitted.length ? { omitted } : {}) });
+      }
+      return change;
+    });
+  }
+
+  /**
+   * Makes `spec` the active embedder without re-indexing anything: another process changed it and re-indexes the
+   * collections; this one loads the model its cutovers will need (and releases what no collection uses any more).
+   */
+  adopt(spec: EmbedderSpec): Promise<EmbedderInfo> {
+    return this.serialized(async () => {
+      const info = await this.registry.swap(spec);
+      this.spec = spec;
+      await this.reindex.releaseUnused();
+      return info;
+    });
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -63,6 +100,7 @@ export class EmbedderAdminService {
       if (busy) throw new ReindexInProgressError(c.name, busy.id);
     }
     const info: EmbedderInfo = await this.registry.swap(spec);
+    this.spec = spec;
     const target = this.registry.active();
     // listed again after the swap: a collection created meanwhile was built with the previous active embedder
     const jobs = (await this.store.listCollections())

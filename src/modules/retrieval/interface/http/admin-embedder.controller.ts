@@ -25,7 +25,9 @@ export class AdminEmbedderController {
     description:
       'Builds the embedder and warms it up (a failure changes nothing), makes it the active one (new collections use it at once), then ' +
       're-indexes every collection (or those listed) in the background. Each collection keeps being searched and extended with its ' +
-      'old embedder until its job cuts over atomically; follow progress at GET /v1/admin/reindex/{id}. Requires the admin key.',
+      'old embedder until its job cuts over atomically; follow progress at GET /v1/admin/reindex/{id}. With replicas.shareModels (the ' +
+      'default) the spec, without secrets, is stored in Postgres and every other process on the database makes the embedder active ' +
+      'too, without a second re-index. Requires the admin key.',
   })
   @ApiBody({
     type: ChangeEmbedderDto,

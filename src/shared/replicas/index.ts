@@ -1,0 +1,2 @@
+export * from './shared-state';
+export * from './replicas.module';
