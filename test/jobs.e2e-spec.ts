@@ -58,6 +58,12 @@ function accepted(res: supertest.Response): string {
   return res.body.job_id as string;
 }
 
+/** The value of one Prometheus sample (`name{labels} value`), 0 when absent. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 const comparable = (docs: Array<Record<string, unknown>>) => docs.map(({ title, deduplicated, replaced, chunks }) => ({ title, deduplicated, replaced, chunks }));
 
 describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
@@ -145,6 +151,21 @@ describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
     expectProblem(await t.http.get('/v1/jobs/123'), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.get('/v1/jobs?state=done'), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.post('/v1/documents?async=maybe').attach('files', Buffer.from('abc'), 'a.txt'), 400, 'INGESTION.INVALID_REQUEST');
+  });
+
+  it('GET /metrics: queue depth per state read from the jobs table at scrape time; job outcomes by kind (completed, failed, retried)', async () => {
+    const text = (await t.http.get('/metrics').expect(200)).text;
+    const rows: Array<{ state: string; n: number }> = await t.dataSource.query('SELECT state, count(*)::int AS n FROM jobs GROUP BY state');
+    const inTable = Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    for (const state of ['waiting', 'active', 'completed', 'failed']) expect([state, sample(text, `acervo_queue_jobs{state="${state}"}`)]).toEqual([state, inTable[state] ?? 0]);
+    expect(inTable.completed).toBeGreaterThanOrEqual(4);
+    // the tests above: uploads and a text completed, a bad upload failed, a URL retried once then completed, a refused URL failed
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-files",outcome="completed"}')).toBe(2);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-files",outcome="failed"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-text",outcome="completed"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-url",outcome="retried"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-url",outcome="completed"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-url",outcome="failed"}')).toBe(1);
   });
 
   it('while a long job runs, search answers and no request slot is taken (separate lanes)', async () => {
