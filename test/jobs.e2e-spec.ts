@@ -210,6 +210,49 @@ describe('background jobs survive a restart', () => {
     }
   });
 
+  it('a re-index interrupted by an app close resumes on the next start (same database) from its staged vectors and completes', async () => {
+    const ADMIN = { 'x-api-key': 'chave-admin' };
+    const slow: DeepPartial<AppConfig> = { ...THRESHOLDS, admin: { apiKey: 'chave-admin' }, retrieval: { embedder: { batchSize: 2 } } };
+    const firstLogs: string[] = [];
+    const first = await startTestApp({ ...slow, logging: { level: 'info' } }, { onLog: (l) => firstLogs.push(l) });
+    let second: TestApp | undefined;
+    try {
+      expect((await first.http.post('/v1/documents?async=false').field('collection', 'mover').attach('files', procedures(120, 'mudança'), 'mover.csv')).status).toBe(201);
+      const change = await first.http.put('/v1/admin/models/embedder').set(ADMIN).send({ provider: 'hashing', options: { dimension: 256 }, collections: ['mover'] });
+      expect(change.status).toBe(202);
+      const id = change.body.jobs[0].id as string;
+      const during = await until(
+        async () => (await first.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body,
+        (j) => j.status === 'running' && j.done > 0,
+        'the re-index under way',
+      );
+      await first.close({ keepData: true });
+
+      const logs: string[] = [];
+      second = await startTestApp({ ...slow, logging: { level: 'info' } }, { dataDir: first.dataDir, reset: false, onLog: (l) => logs.push(l) });
+      const s = second;
+      const done = await until(async () => (await s.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body, (j) => j.status !== 'running' && j.status !== 'queued', 'the resumed re-index');
+      expect(done).toMatchObject({ id, collection: 'mover', status: 'completed', from: 'hashing:v1:384', to: 'hashing:v1:256', total: 120, done: 120 });
+      expect(done.done).toBeGreaterThan(during.done);
+      // resumed, not started over: the chunks staged before the close were not embedded again
+      // (Nest's static Logger may still write through the first app's logger: both apps' lines are searched)
+      const lines = [...firstLogs, ...logs].filter((l) => l.includes(`job ${id}`));
+      expect(lines.join('\n')).toContain(`job ${id}: interrupted at `);
+      expect(lines.join('\n')).toContain(`job ${id}: mover hashing:v1:384 -> hashing:v1:256 (resumed)`);
+      const status = (await s.http.get('/v1/admin/models/embedder').set(ADMIN).expect(200)).body;
+      expect(status.collections.find((c: { name: string }) => c.name === 'mover')).toEqual({ name: 'mover', embedder_id: 'hashing:v1:256', dimension: 256 });
+      const hits = await s.http.post('/v1/search').send({ query: 'comprovante 42 do mudança', collection: 'mover', top_k: 1 }).expect(200);
+      expect(hits.body.hits[0].title).toBe('Procedimento 42 de mudança');
+      expect(await s.dataSource.query('SELECT count(*)::int AS n FROM chunk_embeddings_staging')).toEqual([{ n: 0 }]);
+      // the queue ran it: a reindex job, completed, its result naming the re-index
+      const queued = (await s.http.get('/v1/jobs?state=completed&limit=50').expect(200)).body.items.find((j: { kind: string }) => j.kind === 'reindex');
+      expect(queued).toMatchObject({ kind: 'reindex', state: 'completed', result: { reindex_id: id, collection: 'mover', to: 'hashing:v1:256', chunks: 120 } });
+      expect((await s.http.get('/v1/admin/reindex').set(ADMIN).expect(200)).body.items.map((j: { id: string }) => j.id)).toEqual([id]);
+    } finally {
+      await (second ?? first).close();
+    }
+  });
+
   it('a job accepted by a paused lane (concurrency 0) completes after a restart on the same data; the same request again is the same job', async () => {
     // jobs.concurrency 0: the lane is paused, the job stays waiting (and a re-index stays queued) until the process stops
     const first = await startTestApp({ ...THRESHOLDS, jobs: { ...THRESHOLDS.jobs, concurrency: 0 }, admin: { apiKey: 'chave-admin' } });

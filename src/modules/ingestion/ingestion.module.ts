@@ -14,6 +14,7 @@ import { IngestTextHandler } from './application/ingest/ingest-text.handler';
 import { IngestUrlHandler } from './application/ingest/ingest-url.handler';
 import { IngestJobWorker } from './application/jobs/ingest-job.worker';
 import { IngestJobsService } from './application/jobs/ingest-jobs.service';
+import { ReindexQueueBridge } from './application/jobs/reindex-queue.bridge';
 import { JOB_QUEUE, JOB_WORKER, JobWorker } from './application/ports/job-queue.port';
 import { CHUNKER, DOCUMENT_PARSER, DOCUMENT_REPOSITORY, WEB_FETCHER } from './application/ports/ingestion.tokens';
 import { TextSplitterChunker } from './infrastructure/chunking/text-splitter.chunker';
@@ -60,6 +61,7 @@ import { JobsController } from './interface/http/jobs.controller';
       },
     },
     IngestJobsService,
+    ReindexQueueBridge,
     InboxWatcher,
   ],
   exports: [IngestFilesHandler, IngestTextHandler, IngestUrlHandler],

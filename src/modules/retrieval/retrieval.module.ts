@@ -99,6 +99,6 @@ class EmbedderWarmUp implements OnApplicationBootstrap, OnApplicationShutdown {
     EmbedderAdminService,
     EmbedderWarmUp,
   ],
-  exports: [ChunkIndexer, SearchHandler, EmbedderAdminService],
+  exports: [ChunkIndexer, SearchHandler, EmbedderAdminService, ReindexService],
 })
 export class RetrievalModule {}
