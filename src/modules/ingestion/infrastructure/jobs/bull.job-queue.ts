@@ -141,7 +141,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
 
   private async lookup(id: string): Promise<Job | undefined> {
     const job = await this.queue.getJob(id);
-    return job ? toJob(job, await job.getState()) : undefined;
+    return job ? withState(job) : undefined;
   }
 
   list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
@@ -158,7 +158,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     const present = jobs.filter((j): j is BullJob<BullJobData> => !!j);
     present.sort((a, b) => b.timestamp - a.timestamp || String(a.id).localeCompare(String(b.id)));
     const page = present.slice(filter.offset, filter.offset + filter.limit);
-    const items = await Promise.all(page.map(async (j) => toJob(j, await j.getState())));
+    const items = await Promise.all(page.map(withState));
     return { items, total };
   }
 
@@ -282,6 +282,18 @@ function isConnectionError(e: unknown): boolean {
 /** A job this process gives up because it is stopping: left active, never settled, so its lock lapses and it runs again. */
 function interrupted(): Promise<never> {
   return new Promise<never>(() => undefined);
+}
+
+/**
+ * The job with its state. The state is read after the job's hash: a job that ended in between would pair its
+ * old hash (attempts, error not yet written) with its final state, so an ended job's hash is read again (Bull
+ * writes the outcome and the state change in one MULTI).
+ */
+async function withState(j: BullJob<BullJobData>): Promise<Job> {
+  const status = await j.getState();
+  if (status !== 'completed' && status !== 'failed') return toJob(j, status);
+  const fresh = (await j.queue.getJob(j.id)) as BullJob<BullJobData> | null;
+  return toJob(fresh ?? j, status);
 }
 
 function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string): Job {
