@@ -58,6 +58,12 @@ function accepted(res: supertest.Response): string {
   return res.body.job_id as string;
 }
 
+/** The value of one Prometheus sample (`name{labels} value`), 0 when absent. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 const comparable = (docs: Array<Record<string, unknown>>) => docs.map(({ title, deduplicated, replaced, chunks }) => ({ title, deduplicated, replaced, chunks }));
 
 describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
@@ -147,6 +153,21 @@ describe('background jobs: 202 and GET /v1/jobs/{id}', () => {
     expectProblem(await t.http.post('/v1/documents?async=maybe').attach('files', Buffer.from('abc'), 'a.txt'), 400, 'INGESTION.INVALID_REQUEST');
   });
 
+  it('GET /metrics: queue depth per state read from the jobs table at scrape time; job outcomes by kind (completed, failed, retried)', async () => {
+    const text = (await t.http.get('/metrics').expect(200)).text;
+    const rows: Array<{ state: string; n: number }> = await t.dataSource.query('SELECT state, count(*)::int AS n FROM jobs GROUP BY state');
+    const inTable = Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    for (const state of ['waiting', 'active', 'completed', 'failed']) expect([state, sample(text, `acervo_queue_jobs{state="${state}"}`)]).toEqual([state, inTable[state] ?? 0]);
+    expect(inTable.completed).toBeGreaterThanOrEqual(4);
+    // the tests above: uploads and a text completed, a bad upload failed, a URL retried once then completed, a refused URL failed
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-files",outcome="completed"}')).toBe(2);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-files",outcome="failed"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-text",outcome="completed"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-url",outcome="retried"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-url",outcome="completed"}')).toBe(1);
+    expect(sample(text, 'acervo_jobs_total{kind="ingest-url",outcome="failed"}')).toBe(1);
+  });
+
   it('while a long job runs, search answers and no request slot is taken (separate lanes)', async () => {
     const id = accepted(await t.http.post('/v1/documents').field('collection', 'async-long').attach('files', procedures(400, 'onboarding'), 'longo.csv'));
     await until(() => job(t, id), (j) => j.state === 'active' && j.progress.done > 0, 'the job to start writing', 30_000);
@@ -186,6 +207,51 @@ describe('background jobs survive a restart', () => {
       expect((await second.http.get('/v1/documents?collection=handback')).body.total).toBe(200);
     } finally {
       await (second ?? first).close();
+    }
+  });
+
+  it('a re-index interrupted by an app close resumes on the next start (same database) from its staged vectors and completes', async () => {
+    const ADMIN = { 'x-api-key': 'chave-admin' };
+    const slow: DeepPartial<AppConfig> = { ...THRESHOLDS, admin: { apiKey: 'chave-admin' }, retrieval: { embedder: { batchSize: 2 } } };
+    const first = await startTestApp(slow);
+    // the app to close if the test stops early
+    let open: TestApp | undefined = first;
+    try {
+      expect((await first.http.post('/v1/documents?async=false').field('collection', 'mover').attach('files', procedures(120, 'mudança'), 'mover.csv')).status).toBe(201);
+      const change = await first.http.put('/v1/admin/models/embedder').set(ADMIN).send({ provider: 'hashing', options: { dimension: 256 }, collections: ['mover'] });
+      expect(change.status).toBe(202);
+      const id = change.body.jobs[0].id as string;
+      await until(async () => (await first.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body, (j) => j.status === 'running' && j.done > 0, 'the re-index under way');
+      open = undefined;
+      await first.close({ keepData: true });
+
+      // a start with the lane paused shows what the close left: the job unfinished, its staged vectors kept
+      const paused = await startTestApp({ ...slow, jobs: { ...THRESHOLDS.jobs, concurrency: 0 } }, { dataDir: first.dataDir, reset: false });
+      open = paused;
+      const left = (await paused.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body;
+      expect(left).toMatchObject({ status: 'running', total: 120 });
+      expect(left.done).toBeGreaterThan(0);
+      expect(left.done).toBeLessThan(120);
+      const [{ n: staged }] = await paused.dataSource.query('SELECT count(*)::int AS n FROM chunk_embeddings_staging WHERE job_id = $1', [id]);
+      expect(staged).toBe(left.done);
+      open = undefined;
+      await paused.close({ keepData: true });
+
+      const s = await startTestApp(slow, { dataDir: first.dataDir, reset: false });
+      open = s;
+      const done = await until(async () => (await s.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body, (j) => j.status !== 'running' && j.status !== 'queued', 'the resumed re-index');
+      expect(done).toMatchObject({ id, collection: 'mover', status: 'completed', from: 'hashing:v1:384', to: 'hashing:v1:256', total: 120, done: 120 });
+      const status = (await s.http.get('/v1/admin/models/embedder').set(ADMIN).expect(200)).body;
+      expect(status.collections.find((c: { name: string }) => c.name === 'mover')).toEqual({ name: 'mover', embedder_id: 'hashing:v1:256', dimension: 256 });
+      const hits = await s.http.post('/v1/search').send({ query: 'comprovante 42 do mudança', collection: 'mover', top_k: 1 }).expect(200);
+      expect(hits.body.hits[0].title).toBe('Procedimento 42 de mudança');
+      expect(await s.dataSource.query('SELECT count(*)::int AS n FROM chunk_embeddings_staging')).toEqual([{ n: 0 }]);
+      // the queue ran it: a reindex job, completed, its result naming the re-index
+      const queued = (await s.http.get('/v1/jobs?state=completed&limit=50').expect(200)).body.items.find((j: { kind: string }) => j.kind === 'reindex');
+      expect(queued).toMatchObject({ kind: 'reindex', state: 'completed', result: { reindex_id: id, collection: 'mover', to: 'hashing:v1:256', chunks: 120 } });
+      expect((await s.http.get('/v1/admin/reindex').set(ADMIN).expect(200)).body.items.map((j: { id: string }) => j.id)).toEqual([id]);
+    } finally {
+      await open?.close();
     }
   });
 

@@ -62,10 +62,19 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     const [sql] = await t.dataSource.query(
       `SELECT count(*)::int AS calls, sum(prompt_tokens)::int AS p, sum(completion_tokens)::int AS c, sum(cost_usd)::float8 AS cost FROM usage_records`,
     );
+    const [llmSql] = await t.dataSource.query(
+      `SELECT count(*)::int AS calls, sum(prompt_tokens)::int AS p, sum(completion_tokens)::int AS c FROM usage_records WHERE provider = 'openai'`,
+    );
     const byModel = (await admin('/v1/metrics/usage?group_by=model').expect(200)).body;
-    expect(byModel.groups).toEqual([expect.objectContaining({ key: 'openai:gpt-4o-mini', calls: sql.calls, prompt_tokens: sql.p, completion_tokens: sql.c })]);
-    expect(byModel.groups[0].cost_usd).toBeCloseTo(sql.cost, 8);
-    expect(byModel.groups[0].p95_ms).toBeGreaterThanOrEqual(byModel.groups[0].p50_ms);
+    // the model's calls, and the offline embedder's (ingest and query embeddings, cost 0)
+    expect(byModel.groups.map((g: { key: string }) => g.key).sort()).toEqual(['hashing:v1', 'openai:gpt-4o-mini']);
+    const gpt = byModel.groups.find((g: { key: string }) => g.key === 'openai:gpt-4o-mini');
+    expect(gpt).toMatchObject({ calls: llmSql.calls, prompt_tokens: llmSql.p, completion_tokens: llmSql.c });
+    expect(gpt.cost_usd).toBeCloseTo(sql.cost, 8);
+    expect(gpt.p95_ms).toBeGreaterThanOrEqual(gpt.p50_ms);
+    expect(byModel.groups.find((g: { key: string }) => g.key === 'hashing:v1')).toMatchObject({ cost_usd: 0, completion_tokens: 0 });
+    const sum = (k: string) => byModel.groups.reduce((a: number, g: Record<string, number>) => a + g[k], 0);
+    expect([sum('calls'), sum('prompt_tokens'), sum('completion_tokens')]).toEqual([sql.calls, sql.p, sql.c]);
 
     const byUser = (await admin('/v1/metrics/usage?group_by=user').expect(200)).body.groups;
     expect(byUser.map((g: { key: string }) => g.key).sort()).toEqual(['(anonymous)', 'ana']);
@@ -103,7 +112,7 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     const r = await t.http.post('/v1/ask').send({ question: 'Qual é a máquina de café da copa?' });
     expect(r.status).toBeGreaterThanOrEqual(500);
     await flush();
-    const [row] = await t.dataSource.query(`SELECT prompt_tokens, completion_tokens, error FROM usage_records WHERE request_id = $1`, [r.headers['x-request-id']]);
+    const [row] = await t.dataSource.query(`SELECT prompt_tokens, completion_tokens, error FROM usage_records WHERE request_id = $1 AND operation = 'ask'`, [r.headers['x-request-id']]);
     expect(row).toEqual({ prompt_tokens: 0, completion_tokens: 0, error: r.body.code });
     const report = (await admin('/v1/metrics/report').expect(200)).body;
     expect(report.errors).toEqual([{ error: r.body.code, operation: 'ask', count: 1 }]);
@@ -142,5 +151,25 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     expectProblem(await admin('/v1/metrics/usage?from=yesterday'), 400, 'REQUEST.VALIDATION');
     expectProblem(await admin('/v1/metrics/usage?from=2026-12-02&to=2026-12-01'), 400, 'METRICS.INVALID_RANGE');
     expectProblem(await admin('/v1/metrics/report?format=pdf'), 400, 'REQUEST.VALIDATION');
+  });
+
+  it('embedding calls are usage rows: the ingest (embed_document) and each ask (embed_query) under their request ids, cost 0 offline', async () => {
+    const doc = await t.http.post('/v1/documents').send({ title: 'Estacionamento', text: 'O estacionamento da sede tem vinte vagas para visitantes no subsolo.' }).expect(201);
+    llm.reply('O estacionamento tem vinte vagas para visitantes [1].');
+    const ask = await t.http.post('/v1/ask').send({ question: 'Quantas vagas de visitantes tem o estacionamento?' }).expect(200);
+    await flush();
+    const rows = async (requestId: string) =>
+      t.dataSource.query(`SELECT operation, provider, model, prompt_tokens, completion_tokens, cost_usd::float8 AS cost FROM usage_records WHERE request_id = $1 ORDER BY id`, [requestId]);
+    expect(await rows(doc.headers['x-request-id'])).toEqual([
+      { operation: 'embed_document', provider: 'hashing', model: 'v1', prompt_tokens: expect.any(Number), completion_tokens: 0, cost: 0 },
+    ]);
+    const askRows = await rows(ask.headers['x-request-id']);
+    expect(askRows.map((r: { operation: string }) => r.operation).sort()).toEqual(['ask', 'embed_query']);
+    const embed = askRows.find((r: { operation: string }) => r.operation === 'embed_query');
+    expect(embed).toMatchObject({ provider: 'hashing', model: 'v1', completion_tokens: 0, cost: 0 });
+    expect(embed.prompt_tokens).toBeGreaterThan(0);
+    // the report's totals are still the sums over the rows
+    const [sql] = await t.dataSource.query(`SELECT count(*)::int AS calls, sum(prompt_tokens)::int AS p FROM usage_records`);
+    expect((await admin('/v1/metrics/report').expect(200)).body.totals).toMatchObject({ calls: sql.calls, prompt_tokens: sql.p });
   });
 });

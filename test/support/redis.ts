@@ -9,6 +9,8 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: it saves nothing). */
   restart(): Promise<void>;
+  /** CLIENT PAUSE: the server stays connected but answers no client's command for `ms` (a hung Redis). */
+  pause(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,13 @@ export async function startRedis(onPort?: number): Promise<TestRedis> {
       await exited(child);
     },
     restart: launch,
+    pause: (ms) =>
+      new Promise<void>((resolve, reject) => {
+        const s = new Socket();
+        s.once('error', reject);
+        s.connect(port, '127.0.0.1', () => s.write(`CLIENT PAUSE ${ms}\r\n`));
+        s.once('data', (d) => (s.destroy(), d.toString().startsWith('+OK') ? resolve() : reject(new Error(`CLIENT PAUSE: ${d.toString()}`))));
+      }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited(child);

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { DATA_SOURCE } from '../../shared/database';
 import { LongOperationLane } from '../../shared/jobs';
+import { MetricsModule, PrometheusMetrics } from '../metrics';
 import { RetrievalModule } from '../retrieval';
 import { DocumentsHandler } from './application/documents/document-queries.handler';
 import { IngestFilesHandler } from './application/ingest/ingest-files.handler';
@@ -13,6 +14,7 @@ import { IngestTextHandler } from './application/ingest/ingest-text.handler';
 import { IngestUrlHandler } from './application/ingest/ingest-url.handler';
 import { IngestJobWorker } from './application/jobs/ingest-job.worker';
 import { IngestJobsService } from './application/jobs/ingest-jobs.service';
+import { ReindexQueueBridge } from './application/jobs/reindex-queue.bridge';
 import { JOB_QUEUE, JOB_WORKER, JobWorker } from './application/ports/job-queue.port';
 import { CHUNKER, DOCUMENT_PARSER, DOCUMENT_REPOSITORY, WEB_FETCHER } from './application/ports/ingestion.tokens';
 import { TextSplitterChunker } from './infrastructure/chunking/text-splitter.chunker';
@@ -28,6 +30,7 @@ import { JobsController } from './interface/http/jobs.controller';
 @Module({
   imports: [
     RetrievalModule,
+    MetricsModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -49,11 +52,16 @@ import { JobsController } from './interface/http/jobs.controller';
     { provide: JOB_WORKER, useClass: IngestJobWorker },
     {
       provide: JOB_QUEUE,
-      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER, BULL_INGEST_QUEUE],
-      useFactory: (config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker, bullQueue: Queue | null) =>
-        createJobQueue(config, dataSource, lane, worker, bullQueue),
+      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER, BULL_INGEST_QUEUE, PrometheusMetrics],
+      useFactory: (config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker, bullQueue: Queue | null, prometheus: PrometheusMetrics) => {
+        const queue = createJobQueue(config, dataSource, lane, worker, bullQueue, (kind, outcome) => prometheus.countJobOutcome(kind, outcome));
+        // queue depth is read at scrape time (Prometheus' /metrics), never kept as a second count that could drift
+        prometheus.watchQueueDepth(() => queue.counts());
+        return queue;
+      },
     },
     IngestJobsService,
+    ReindexQueueBridge,
     InboxWatcher,
   ],
   exports: [IngestFilesHandler, IngestTextHandler, IngestUrlHandler],

@@ -7,6 +7,8 @@ export type { CollectionEmbedder, EmbedderChange, EmbedderStatus, SharedEmbedder
 export { SHARED_EMBEDDER_KEY } from './application/embedders/embedder-admin.service';
 export type { LoadedEmbedder } from './application/embedders/embedder-registry.service';
 export type { ReindexJob, ReindexStatus } from './application/reindex/reindex-job';
+export { ReindexInterruptedError, ReindexService } from './application/reindex/reindex.service';
+export type { ReindexRunContext } from './application/reindex/reindex.service';
 export type { SearchQuery, SearchResult } from './application/search/search.query';
 export type { Embedder, EmbedderInfo, EmbedderSpec, EmbeddingPurpose } from './application/ports/embedder.port';
 export type { ChunkDraft, CollectionInfo, DocumentRef, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';

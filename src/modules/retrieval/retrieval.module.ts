@@ -1,11 +1,15 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import { HealthRegistry } from '../../shared/health';
+import { currentRequestId } from '../../shared/logging';
 import { SharedState } from '../../shared/replicas';
+import { MetricsModule, UsageRecorder } from '../metrics';
 import { EmbedderAdminService, SHARED_EMBEDDER_KEY, SharedEmbedder } from './application/embedders/embedder-admin.service';
 import { EmbedderRegistry } from './application/embedders/embedder-registry.service';
 import { ChunkIndexer } from './application/indexing/chunk-indexer.service';
-import { Embedder } from './application/ports/embedder.port';
+import { MeteredEmbedder } from './application/embedders/metered-embedder';
+import { Embedder, EmbedderSpec } from './application/ports/embedder.port';
+import { EMBEDDING_USAGE, EmbeddingUsageSink } from './application/ports/embedding-usage.port';
 import { REINDEX_STORE, VECTOR_STORE } from './application/ports/retrieval.tokens';
 import { ReindexService } from './application/reindex/reindex.service';
 import { SearchHandler } from './application/search/search.handler';
@@ -105,12 +109,33 @@ class SharedEmbedderFollower implements OnModuleInit {
 }
 
 @Module({
+  imports: [MetricsModule],
   controllers: [SearchController, AdminEmbedderController],
   providers: [
     {
+      // every embedding call a usage row (operation embed_query or embed_document), batched off the request path
+      provide: EMBEDDING_USAGE,
+      inject: [UsageRecorder],
+      useFactory: (usage: UsageRecorder): EmbeddingUsageSink => ({
+        record: (c) =>
+          usage.recordSoon({
+            operation: c.purpose === 'query' ? 'embed_query' : 'embed_document',
+            modelId: c.modelId,
+            promptTokens: c.tokens,
+            completionTokens: 0,
+            ms: c.ms,
+            requestId: c.requestId,
+            error: c.error,
+          }),
+      }),
+    },
+    {
       provide: EmbedderRegistry,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => new EmbedderRegistry(await createEmbedder(config), (spec) => createEmbedder(config, spec)),
+      inject: [APP_CONFIG, EMBEDDING_USAGE],
+      useFactory: async (config: AppConfig, usage: EmbeddingUsageSink) => {
+        const build = async (spec?: EmbedderSpec) => new MeteredEmbedder(await createEmbedder(config, spec), usage, currentRequestId);
+        return new EmbedderRegistry(await build(), build);
+      },
     },
     { provide: VECTOR_STORE, useClass: PgVectorStore },
     { provide: REINDEX_STORE, useClass: PgReindexStore },
@@ -121,6 +146,6 @@ class SharedEmbedderFollower implements OnModuleInit {
     EmbedderWarmUp,
     SharedEmbedderFollower,
   ],
-  exports: [ChunkIndexer, SearchHandler, EmbedderAdminService],
+  exports: [ChunkIndexer, SearchHandler, EmbedderAdminService, ReindexService],
 })
 export class RetrievalModule {}

@@ -131,6 +131,8 @@ export const appConfigSchema = z.object({
     redisUrl: optionalString,
     /** Prefix of the bull backend's Redis keys (several deployments on one Redis). */
     redisPrefix: z.string().min(1),
+    /** The longest a request waits on the bull backend's Redis before answering 503 INGESTION.QUEUE_UNAVAILABLE. */
+    redisTimeoutMs: int(100, 60_000),
     /** Whether this API process runs jobs too (WORKER_EMBEDDED); false leaves them to `npm run start:worker`. */
     embeddedWorker: bool,
   }),

@@ -4,7 +4,8 @@ import { DomainError } from '../../../shared/errors/domain-error';
 export const JOB_STATES = ['waiting', 'active', 'completed', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export const JOB_KINDS = ['ingest-files', 'ingest-url', 'ingest-text'] as const;
+/** `reindex`: moving a collection to another embedder (retrieval's re-index, run through this queue so it survives a restart). */
+export const JOB_KINDS = ['ingest-files', 'ingest-url', 'ingest-text', 'reindex'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Documents written so far; `total` once the files are parsed (a URL or a text: 1). */

@@ -73,7 +73,7 @@ export class ReindexInProgressError extends DomainError {
 
 export class ReindexJobNotFoundError extends DomainError {
   constructor(id: string) {
-    super('RETRIEVAL.REINDEX_JOB_NOT_FOUND', 'not_found', `Re-index job ${id} is unknown (jobs are kept in memory and do not survive a restart).`, {
+    super('RETRIEVAL.REINDEX_JOB_NOT_FOUND', 'not_found', `Re-index job ${id} is unknown.`, {
       jobId: id,
     });
   }

@@ -2,7 +2,7 @@ import { EmptyDocumentError, FetchFailedError, UnreadableDocumentError } from '.
 import { IngestJobWorker } from './ingest-job.worker';
 
 describe('IngestJobWorker.describeFailure', () => {
-  const worker = new IngestJobWorker(undefined as never, undefined as never, undefined as never);
+  const worker = new IngestJobWorker(undefined as never, undefined as never, undefined as never, undefined as never);
 
   it('bad input fails at once with the problem the request would have answered', () => {
     expect(worker.describeFailure(new UnreadableDocumentError('a.json', 'invalid JSON'))).toEqual({

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { problemOf } from '../../../../shared/errors';
+import { ReindexInterruptedError, ReindexService } from '../../../retrieval';
 import { JobError, JobInterruptedError } from '../../domain/job';
 import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
 import { IngestTextCommand } from '../ingest/ingest.command';
@@ -11,6 +12,17 @@ import { ClaimedJob, JobContext, JobWorker } from '../ports/job-queue.port';
 export type FilesJobParams = Omit<IngestFilesCommand, 'files'>;
 export type UrlJobParams = IngestUrlCommand;
 export type TextJobParams = Omit<IngestTextCommand, 'text'>;
+export interface ReindexJobParams {
+  reindexId: string;
+}
+
+/** A re-index that ended failed: final (the admin asks again to retry), its error the re-index job's. */
+class ReindexFailed extends Error {
+  constructor(detail: string) {
+    super(`The re-index failed: ${detail}`);
+    this.name = 'ReindexFailed';
+  }
+}
 
 /** A dependency that is down or slow (database, embedding provider, web server): another attempt may succeed. */
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
@@ -25,6 +37,7 @@ export class IngestJobWorker implements JobWorker {
     private readonly files: IngestFilesHandler,
     private readonly url: IngestUrlHandler,
     private readonly text: IngestTextHandler,
+    private readonly reindex: ReindexService,
   ) {}
 
   async run({ job, params, files }: ClaimedJob, ctx: JobContext): Promise<unknown> {
@@ -60,6 +73,17 @@ export class IngestJobWorker implements JobWorker {
         ctx.progress({ done: 1, total: 1 });
         return result;
       }
+      case 'reindex': {
+        // the re-index keeps its own record (GET /v1/admin/reindex/{id}); this job runs it and resumes it after a restart
+        try {
+          const ended = await this.reindex.execute((params as unknown as ReindexJobParams).reindexId, ctx);
+          if (ended.status === 'failed') throw new ReindexFailed(ended.error ?? 'unknown error');
+          return { reindex_id: ended.id, collection: ended.collection, to: ended.to, chunks: ended.done };
+        } catch (e) {
+          if (e instanceof ReindexInterruptedError || ctx.signal.aborted) throw new JobInterruptedError();
+          throw e;
+        }
+      }
       default: {
         const never: never = job.kind;
         throw new Error(`unknown job kind ${String(never)}`);
@@ -68,6 +92,7 @@ export class IngestJobWorker implements JobWorker {
   }
 
   describeFailure(e: unknown): { error: JobError; retryable: boolean } {
+    if (e instanceof ReindexFailed) return { error: { code: 'INGESTION.REINDEX_FAILED', status: 500, detail: e.message }, retryable: false };
     const { type: _type, title: _title, ...error } = problemOf(e);
     // a job has no request id: its own id is what the log line names
     if (error.code === 'INTERNAL') error.detail = 'An unexpected error occurred. It has been logged with the job id.';

@@ -6,7 +6,7 @@ import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.h
 import { IngestResult, IngestTextCommand } from '../ingest/ingest.command';
 import { IngestUrlCommand } from '../ingest/ingest-url.handler';
 import { JOB_QUEUE, JobFile, JobListFilter, JobQueue } from '../ports/job-queue.port';
-import { FilesJobParams, TextJobParams } from './ingest-job.worker';
+import { FilesJobParams, ReindexJobParams, TextJobParams } from './ingest-job.worker';
 
 /** `async`: always a job; `sync`: in the request, up to the hard limits; `auto`: a job past ingestion.async's thresholds. */
 export type IngestMode = 'async' | 'sync' | 'auto';
@@ -54,6 +54,12 @@ export class IngestJobsService {
     const { text, ...rest } = cmd;
     const params: TextJobParams = rest;
     return this.submit('ingest-text', params, [{ filename: 'text', mimeType: 'text/plain', content: Buffer.from(text, 'utf8') }]);
+  }
+
+  /** A re-index job of retrieval's (its id is the key: queued once while unfinished). */
+  submitReindex(reindexId: string): Promise<Job> {
+    const params: ReindexJobParams = { reindexId };
+    return this.submit('reindex', params, []);
   }
 
   async get(id: string): Promise<Job> {

@@ -32,7 +32,15 @@ export interface JobQueue {
   get(id: string): Promise<Job | undefined>;
   /** Newest first. */
   list(filter: JobListFilter): Promise<{ items: Job[]; total: number }>;
+  /** Jobs per state now (Prometheus' queue depth). */
+  counts(): Promise<Record<JobState, number>>;
 }
+
+/** How a job attempt ended: done, failed for good, or failed and waiting for another attempt. */
+export type JobOutcome = 'completed' | 'failed' | 'retried';
+
+/** Told of every attempt's outcome (Prometheus counters); never throws into the queue. */
+export type JobOutcomeListener = (kind: JobKind, outcome: JobOutcome) => void;
 
 export interface JobContext {
   /** Aborted when the process stops: the worker stops at its next safe point with JobInterruptedError. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Job as BullJob, JobStatus, Queue } from 'bull';
 import { LongOperationLane } from '../../../../shared/jobs';
-import { JobFile, JobListFilter, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
+import { JobFile, JobListFilter, JobOutcome, JobOutcomeListener, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
 import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JobQueueUnavailableError, JobState } from '../../domain/job';
 
 export interface BullJobQueueOptions {
@@ -12,6 +12,13 @@ export interface BullJobQueueOptions {
   consume: boolean;
   /** The queue's Redis key prefix (jobs.redisPrefix): the idempotency keys sit beside Bull's. */
   redisPrefix: string;
+  /**
+   * The longest a request waits on Redis before it answers 503 INGESTION.QUEUE_UNAVAILABLE (jobs.redisTimeoutMs): a
+   * Redis that hangs, or dies between the status check and its reply, would otherwise hold the request.
+   */
+  redisTimeoutMs: number;
+  /** Told how each attempt ended (Prometheus). */
+  onOutcome?: JobOutcomeListener;
 }
 
 /** What a Bull job carries in Redis: the use case's parameters and its bytes (base64, dropped when the job ends). */
@@ -31,6 +38,8 @@ const STATES: Record<JobState, JobStatus[]> = {
   failed: ['failed'],
 };
 const ALL_STATUSES = Object.values(STATES).flat();
+/** The step of the Redis call bound (bounded()). */
+const TICK_MS = 100;
 /** Progress is written at most this often. */
 const PROGRESS_EVERY_MS = 250;
 /** How long an idempotency key points at its job (a retry of the same POST comes within minutes). */
@@ -80,14 +89,19 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     await this.queue.close(true).catch(() => undefined);
   }
 
-  async enqueue(job: NewJob): Promise<Job> {
-    this.assertConnected();
+  enqueue(job: NewJob): Promise<Job> {
+    return this.bounded((live) => this.enqueueOnce(job, live));
+  }
+
+  private async enqueueOnce(job: NewJob, live: () => void): Promise<Job> {
     const keyName = `${this.opts.redisPrefix}:${this.queue.name}:idempotency:${job.idempotencyKey}`;
     const id = randomUUID();
     for (let tries = 0; tries < 3; tries++) {
       const previous = await this.queue.client.get(keyName);
+      live();
       if (previous) {
-        const existing = await this.get(previous);
+        const existing = await this.lookup(previous);
+        live();
         if (existing && (existing.state === 'waiting' || existing.state === 'active')) return existing;
       }
       // the key moves to the new job only if nobody moved it meanwhile (the same request enqueued concurrently)
@@ -101,6 +115,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
             IDEMPOTENCY_TTL_S,
           ))
         : await this.queue.client.set(keyName, id, 'EX', IDEMPOTENCY_TTL_S, 'NX');
+      live();
       if (!claimed) continue;
       const data: BullJobData = {
         kind: job.kind,
@@ -120,14 +135,20 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     throw new Error('the same job is being enqueued concurrently; try again');
   }
 
-  async get(id: string): Promise<Job | undefined> {
-    this.assertConnected();
-    const job = await this.queue.getJob(id);
-    return job ? toJob(job, await job.getState()) : undefined;
+  get(id: string): Promise<Job | undefined> {
+    return this.bounded(() => this.lookup(id));
   }
 
-  async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
-    this.assertConnected();
+  private async lookup(id: string): Promise<Job | undefined> {
+    const job = await this.queue.getJob(id);
+    return job ? withState(job) : undefined;
+  }
+
+  list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
+    return this.bounded(() => this.listOnce(filter));
+  }
+
+  private async listOnce(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const statuses = filter.state ? STATES[filter.state] : ALL_STATUSES;
     // each status's newest offset+limit, merged newest first
     const [jobs, total] = await Promise.all([
@@ -137,13 +158,70 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     const present = jobs.filter((j): j is BullJob<BullJobData> => !!j);
     present.sort((a, b) => b.timestamp - a.timestamp || String(a.id).localeCompare(String(b.id)));
     const page = present.slice(filter.offset, filter.offset + filter.limit);
-    const items = await Promise.all(page.map(async (j) => toJob(j, await j.getState())));
+    const items = await Promise.all(page.map(withState));
     return { items, total };
   }
 
-  /** Redis down: answer 503 at once instead of queueing the command until it reconnects (the request would hang). */
-  private assertConnected(): void {
+  counts(): Promise<Record<JobState, number>> {
+    return this.bounded(async () => {
+      const c = (await this.queue.getJobCounts()) as unknown as Partial<Record<JobStatus, number>>;
+      const n = (statuses: JobStatus[]) => statuses.reduce((sum, st) => sum + (c[st] ?? 0), 0);
+      return { waiting: n(STATES.waiting), active: n(STATES.active), completed: n(STATES.completed), failed: n(STATES.failed) };
+    });
+  }
+
+  private outcome(kind: JobKind, outcome: JobOutcome): void {
+    try {
+      this.opts.onOutcome?.(kind, outcome);
+    } catch {
+      // a metric never fails a job
+    }
+  }
+
+  /**
+   * Runs one request's Redis calls, bounded. Redis down (the client not `ready`): 503 at once instead of queueing
+   * the commands until it reconnects. Redis hung or dying mid-call: 503 after redisTimeoutMs at most (the command
+   * client also gives up on its in-flight commands at the second failed reconnect, maxRetriesPerRequest 1 in
+   * IngestQueueModule); `live()` throws once the caller has had its 503, so a late reply starts nothing more (no
+   * job enqueued behind an answered 503).
+   */
+  private async bounded<T>(run: (live: () => void) => Promise<T>): Promise<T> {
     if (this.queue.client.status !== 'ready') throw new JobQueueUnavailableError();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const live = () => {
+      if (timedOut) throw new JobQueueUnavailableError();
+    };
+    const work = run(live).catch((e: unknown) => {
+      // a Redis error (connection lost, retries exhausted) is the same outage as a status that is not ready
+      if (e instanceof JobQueueUnavailableError || this.queue.client.status !== 'ready' || isConnectionError(e)) throw new JobQueueUnavailableError();
+      throw e;
+    });
+    const deadline = new Promise<never>((_, reject) => {
+      // counts time the event loop was free to read Redis's reply: a busy process (a loaded machine, a long
+      // synchronous step) is not a hung Redis, and a multi-command call needs loop turns between its replies
+      let waited = 0;
+      let last = Date.now();
+      const tick = () => {
+        const now = Date.now();
+        waited += Math.min(now - last, 2 * TICK_MS);
+        last = now;
+        if (waited < this.opts.redisTimeoutMs) {
+          timer = setTimeout(tick, TICK_MS);
+          return;
+        }
+        timedOut = true;
+        reject(new JobQueueUnavailableError());
+      };
+      timer = setTimeout(tick, TICK_MS);
+    });
+    work.catch(() => undefined); // settled after the deadline: nobody awaits it any more
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      deadline.catch(() => undefined);
+      clearTimeout(timer);
+    }
   }
 
   private async execute(job: BullJob<BullJobData>): Promise<unknown> {
@@ -171,6 +249,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
       await writing;
       await job.update({ ...job.data, files: [] });
       this.logger.log(`job ${job.id} (${kind}) completed in ${Date.now() - started} ms`);
+      this.outcome(kind, 'completed');
       return result ?? null;
     } catch (e) {
       await writing;
@@ -183,6 +262,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
       if (error.status >= 500 && !retryable) this.logger.error({ err: e }, `job ${job.id} (${kind}) failed: ${error.detail}`);
       await job.update({ ...job.data, error, files: last ? [] : job.data.files });
       if (!retryable) await job.discard();
+      this.outcome(kind, last ? 'failed' : 'retried');
       if (last) this.logger.warn(`job ${job.id} (${kind}) failed: ${error.code} after ${attempt} attempt(s)`);
       else this.logger.warn(`job ${job.id} (${kind}) failed with ${error.code}, retrying (attempt ${attempt} of ${job.opts.attempts})`);
       throw new Error(error.detail);
@@ -192,9 +272,28 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
   }
 }
 
+/** ioredis's errors for a connection that is gone (closed stream, retries exhausted, offline queue off). */
+function isConnectionError(e: unknown): boolean {
+  const name = e instanceof Error ? e.name : '';
+  const message = e instanceof Error ? e.message : '';
+  return name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET/.test(message);
+}
+
 /** A job this process gives up because it is stopping: left active, never settled, so its lock lapses and it runs again. */
 function interrupted(): Promise<never> {
   return new Promise<never>(() => undefined);
+}
+
+/**
+ * The job with its state. The state is read after the job's hash: a job that ended in between would pair its
+ * old hash (attempts, error not yet written) with its final state, so an ended job's hash is read again (Bull
+ * writes the outcome and the state change in one MULTI).
+ */
+async function withState(j: BullJob<BullJobData>): Promise<Job> {
+  const status = await j.getState();
+  if (status !== 'completed' && status !== 'failed') return toJob(j, status);
+  const fresh = (await j.queue.getJob(j.id)) as BullJob<BullJobData> | null;
+  return toJob(fresh ?? j, status);
 }
 
 function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string): Job {

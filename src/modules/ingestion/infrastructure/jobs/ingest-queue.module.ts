@@ -23,7 +23,10 @@ export class IngestQueueModule {
       module: IngestQueueModule,
       global: true,
       imports: [
-        BullModule.forRoot({ url: redisUrl, prefix: redisPrefix }),
+        // the command client gives up on a command at the second failed reconnect (Bull's own retry delays reach
+        // 20 s, and ioredis's default 20 retries held an upload for minutes with Redis gone); Bull's blocking and
+        // subscriber clients keep theirs unbounded (Bull sets them null)
+        BullModule.forRoot({ url: redisUrl, prefix: redisPrefix, redis: { maxRetriesPerRequest: 1 } }),
         BullModule.registerQueue({
           name: INGEST_QUEUE_NAME,
           // a job whose process stopped renewing its lock for leaseMs runs again; one that stalls more often than

@@ -2,7 +2,7 @@ import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../shared/config';
 import { LongOperationLane } from '../../../../shared/jobs';
-import { JobQueue, JobWorker } from '../../application/ports/job-queue.port';
+import { JobOutcomeListener, JobQueue, JobWorker } from '../../application/ports/job-queue.port';
 import { BullJobQueue } from './bull.job-queue';
 import { PostgresJobQueue } from './postgres.job-queue';
 
@@ -33,15 +33,16 @@ export function createJobQueue(
   lane: LongOperationLane,
   worker: JobWorker,
   bullQueue: Queue | null,
+  onOutcome?: JobOutcomeListener,
 ): JobQueue {
-  const { maxAttempts, backoffMs, embeddedWorker, redisPrefix } = config.jobs;
+  const { maxAttempts, backoffMs, embeddedWorker, redisPrefix, redisTimeoutMs } = config.jobs;
   const backend = resolveJobBackend(config.jobs);
   switch (backend) {
     case 'postgres':
-      return new PostgresJobQueue(dataSource, lane, worker, { ...config.jobs, consume: embeddedWorker });
+      return new PostgresJobQueue(dataSource, lane, worker, { ...config.jobs, consume: embeddedWorker, onOutcome });
     case 'bull':
       if (!bullQueue) throw new Error('jobs.backend resolved to bull but no Bull queue is registered (IngestQueueModule.forRoot)');
-      return new BullJobQueue(bullQueue as Queue<never>, lane, worker, { maxAttempts, backoffMs, consume: embeddedWorker, redisPrefix });
+      return new BullJobQueue(bullQueue as Queue<never>, lane, worker, { maxAttempts, backoffMs, consume: embeddedWorker, redisPrefix, redisTimeoutMs, onOutcome });
     default: {
       const never: never = backend;
       throw new Error(`unknown job backend ${String(never)}`);

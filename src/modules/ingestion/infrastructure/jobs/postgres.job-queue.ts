@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { LongOperationLane } from '../../../../shared/jobs';
-import { ClaimedJob, JobFile, JobListFilter, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
-import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JobState } from '../../domain/job';
+import { ClaimedJob, JobFile, JobListFilter, JobOutcomeListener, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
+import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JOB_STATES, JobState } from '../../domain/job';
 
 export interface PostgresJobQueueOptions {
   maxAttempts: number;
@@ -12,6 +12,8 @@ export interface PostgresJobQueueOptions {
   leaseMs: number;
   /** Whether this process runs jobs (jobs.embeddedWorker, or the worker process); false: it only enqueues. */
   consume: boolean;
+  /** Told how each attempt ended (Prometheus). */
+  onOutcome?: JobOutcomeListener;
 }
 
 interface JobRow {
@@ -114,6 +116,21 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
     return { items: rows.map(toJob), total: n };
   }
 
+  async counts(): Promise<Record<JobState, number>> {
+    const rows: Array<{ state: JobState; n: number }> = await this.dataSource.query(`SELECT state, count(*)::int AS n FROM jobs GROUP BY state`);
+    const counts = Object.fromEntries(JOB_STATES.map((st) => [st, 0])) as Record<JobState, number>;
+    for (const r of rows) counts[r.state] = r.n;
+    return counts;
+  }
+
+  private outcome(kind: JobKind, outcome: 'completed' | 'failed' | 'retried'): void {
+    try {
+      this.opts.onOutcome?.(kind, outcome);
+    } catch {
+      // a metric never fails a job
+    }
+  }
+
   private async unfinishedWithKey(key: string): Promise<Job | undefined> {
     const [row]: JobRow[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM jobs WHERE idempotency_key = $1 AND state IN ('waiting', 'active')`, [key]);
     return row ? toJob(row) : undefined;
@@ -180,6 +197,7 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
         detail: `The job was started ${job.maxAttempts} times and its process stopped each time before it ended (jobs.maxAttempts).`,
       });
       this.logger.error(`job ${job.id} (${job.kind}) abandoned after ${job.maxAttempts} interrupted attempts`);
+      this.outcome(job.kind, 'failed');
       return this.claim();
     }
     const files: Array<{ filename: string; mime_type: string | null; content: Buffer }> = await this.dataSource.query(
@@ -222,6 +240,7 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
       clearInterval(renew);
       await writing;
       await this.finish(job.id, 'completed', result ?? null, null, progress);
+      this.outcome(job.kind, 'completed');
       this.logger.log(`job ${job.id} (${job.kind}) completed in ${Date.now() - started} ms`);
     } catch (e) {
       clearInterval(renew);
@@ -244,9 +263,11 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
           [job.id, delay, JSON.stringify(error), JSON.stringify(progress)],
         );
         this.logger.warn(`job ${job.id} (${job.kind}) failed with ${error.code}, retrying in ${delay} ms (attempt ${job.attempts} of ${job.maxAttempts})`);
+        this.outcome(job.kind, 'retried');
         return;
       }
       await this.finish(job.id, 'failed', null, error, progress);
+      this.outcome(job.kind, 'failed');
       this.logger.warn(`job ${job.id} (${job.kind}) failed: ${error.code} after ${job.attempts} attempt(s)`);
     }
   }

@@ -24,6 +24,10 @@ export interface ModelCall {
   error?: string;
 }
 
+/** Calls given to recordSoon are written together at most this long after the first one (or at BATCH_ROWS). */
+const BATCH_MS = 500;
+const BATCH_ROWS = 100;
+
 /** A failed background write is logged at most once per this many ms (with the count since). */
 const WARN_INTERVAL_MS = 60_000;
 
@@ -40,6 +44,8 @@ export class UsageRecorder implements OnApplicationShutdown {
   private readonly pricing: Pricing;
   private readonly warned = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
+  private buffered: ModelCall[] = [];
+  private bufferTimer?: NodeJS.Timeout;
   private failedSinceWarn = 0;
   private lastWarn = 0;
 
@@ -85,8 +91,30 @@ export class UsageRecorder implements OnApplicationShutdown {
     return records.map((r) => r.costUsd);
   }
 
-  /** Waits for the background writes in flight (and the budget check they started). */
+  /**
+   * For frequent small calls (every embedding): buffered and written as one insert within BATCH_MS, so a search
+   * does not add a write of its own. Priced and counted when written.
+   */
+  recordSoon(call: ModelCall): void {
+    this.buffered.push(call);
+    if (this.buffered.length >= BATCH_ROWS) this.drain();
+    else if (!this.bufferTimer) {
+      this.bufferTimer = setTimeout(() => this.drain(), BATCH_MS);
+      this.bufferTimer.unref();
+    }
+  }
+
+  private drain(): void {
+    clearTimeout(this.bufferTimer);
+    this.bufferTimer = undefined;
+    const calls = this.buffered;
+    this.buffered = [];
+    if (calls.length) this.record(calls);
+  }
+
+  /** Waits for the background writes in flight (and the budget check they started), buffered calls included. */
   async flush(): Promise<void> {
+    this.drain();
     while (this.pending.size) await Promise.all([...this.pending]);
     await this.budget.settled();
   }

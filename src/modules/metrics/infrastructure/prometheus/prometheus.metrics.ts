@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Telemetry } from '../../application/ports/telemetry.port';
 import type { Stage } from '../../application/ports/usage-store.port';
 
@@ -58,6 +58,21 @@ export class PrometheusMetrics implements Telemetry {
     registers: [this.registry],
   });
 
+  private readonly jobOutcomes = new Counter({
+    name: 'acervo_jobs_total',
+    help: 'Background job attempts that ended, by kind and outcome (completed, failed: for good, retried: failed and waiting for another attempt)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private queueDepthReader?: () => Promise<Record<string, number>>;
+  private readonly queueDepth = new Gauge({
+    name: 'acervo_queue_jobs',
+    help: 'Jobs in the queue by state (waiting, active, completed, failed), read from the queue at scrape time; absent when the queue cannot be read (Redis down)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: () => this.readQueueDepth(),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'acervo_' });
   }
@@ -73,6 +88,25 @@ export class PrometheusMetrics implements Telemetry {
     if (call.completionTokens) this.tokens.inc({ model, kind: 'completion' }, call.completionTokens);
     if (call.costUsd === null) this.unpriced.inc({ model });
     else if (call.costUsd > 0) this.cost.inc({ model }, call.costUsd);
+  }
+
+  countJobOutcome(kind: string, outcome: 'completed' | 'failed' | 'retried'): void {
+    this.jobOutcomes.inc({ kind, outcome });
+  }
+
+  /** The queue whose depth each scrape reads (the process's job queue registers itself at boot). */
+  watchQueueDepth(read: () => Promise<Record<string, number>>): void {
+    this.queueDepthReader = read;
+  }
+
+  private async readQueueDepth(): Promise<void> {
+    this.queueDepth.reset();
+    if (!this.queueDepthReader) return;
+    try {
+      for (const [state, n] of Object.entries(await this.queueDepthReader())) this.queueDepth.set({ state }, n);
+    } catch {
+      // the queue's store is down: no sample this scrape (its readiness entry says why), never a failed scrape
+    }
   }
 
   /** Express middleware: counts every request when its response finishes, labelled by the route pattern (never the raw URL). */

@@ -96,16 +96,18 @@ export class EmbedderAdminService {
     const before = await this.store.listCollections();
     for (const name of names ?? []) if (!before.some((c) => c.name === name)) throw new CollectionNotFoundError(name);
     for (const c of selected(before)) {
-      const busy = this.reindex.unfinishedFor(c.name);
+      const busy = await this.reindex.unfinishedFor(c.name);
       if (busy) throw new ReindexInProgressError(c.name, busy.id);
     }
     const info: EmbedderInfo = await this.registry.swap(spec);
     this.spec = spec;
     const target = this.registry.active();
     // listed again after the swap: a collection created meanwhile was built with the previous active embedder
-    const jobs = (await this.store.listCollections())
-      .filter((c) => (!names || names.includes(c.name)) && (c.embedderId !== info.modelId || c.dimension !== info.dimension))
-      .map((c) => this.reindex.start(c, target));
+    const moving = (await this.store.listCollections()).filter(
+      (c) => (!names || names.includes(c.name)) && (c.embedderId !== info.modelId || c.dimension !== info.dimension),
+    );
+    const jobs: ReindexJob[] = [];
+    for (const c of moving) jobs.push(await this.reindex.start(c, target, spec));
     await this.reindex.releaseUnused();
     return { embedder: this.registry.activeStatus(), jobs };
   }
@@ -115,13 +117,13 @@ export class EmbedderAdminService {
     return { active: this.registry.activeStatus(), loaded: this.registry.list(), collections };
   }
 
-  job(id: string): ReindexJob {
-    const job = this.reindex.get(id);
+  async job(id: string): Promise<ReindexJob> {
+    const job = await this.reindex.get(id);
     if (!job) throw new ReindexJobNotFoundError(id);
     return job;
   }
 
-  jobs(): ReindexJob[] {
+  jobs(): Promise<ReindexJob[]> {
     return this.reindex.list();
   }
 }

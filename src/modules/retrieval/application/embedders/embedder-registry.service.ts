@@ -99,6 +99,28 @@ export class EmbedderRegistry {
     return candidate.info;
   }
 
+  /**
+   * The embedder `spec` names, loaded beside the others without becoming active (a re-index resumed after a
+   * restart needs its target): a loaded one with the same modelId is returned as it is; a new one is warmed up first.
+   */
+  async load(spec: EmbedderSpec): Promise<Embedder> {
+    const candidate = await this.build(spec);
+    const existing = this.loaded.get(candidate.info.modelId);
+    if (existing) {
+      await this.closeQuietly(candidate);
+      return existing.embedder;
+    }
+    try {
+      await candidate.warmUp();
+    } catch (e) {
+      await this.closeQuietly(candidate);
+      throw e;
+    }
+    this.loaded.set(candidate.info.modelId, { embedder: candidate, loadedAt: this.now() });
+    this.logger.log(`loaded embedder ${candidate.info.modelId} (${candidate.info.dimension}-d) for a re-index`);
+    return candidate;
+  }
+
   /** Drops (and closes) every embedder that is not active, not pinned and not in `inUse`. Returns their modelIds. */
   async release(inUse: ReadonlySet<string>): Promise<string[]> {
     const released: string[] = [];

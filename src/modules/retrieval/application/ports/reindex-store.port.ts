@@ -1,4 +1,6 @@
 import { CollectionInfo } from '../../domain/chunk';
+import { ReindexJob } from '../reindex/reindex-job';
+import { EmbedderSpec } from './embedder.port';
 
 export interface ChunkText {
   id: string;
@@ -25,5 +27,17 @@ export interface ReindexStore {
    * the chunks, re-binds the collection to the new embedder and deletes the job's staging rows. Returns chunks updated.
    */
   cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<number>;
-  clearStaging(jobId?: string): Promise<void>;
+  clearStaging(jobId: string): Promise<void>;
+  /** Deletes staging rows of every job that is not unfinished (left by a process that stopped, or by a failed job). */
+  clearOrphanStaging(): Promise<void>;
+  countStaged(jobId: string): Promise<number>;
+
+  /** Re-index jobs (joining the caller's transaction when one is open). One unfinished job per collection (23505). */
+  createJob(job: ReindexJob, target: EmbedderSpec): Promise<void>;
+  updateJob(job: ReindexJob): Promise<void>;
+  findJob(id: string): Promise<{ job: ReindexJob; target: EmbedderSpec } | undefined>;
+  /** Newest first. */
+  listJobs(limit: number): Promise<ReindexJob[]>;
+  /** Queued or running. */
+  unfinishedJobs(): Promise<ReindexJob[]>;
 }

@@ -1,6 +1,6 @@
 export type ReindexStatus = 'queued' | 'running' | 'completed' | 'failed';
 
-/** Progress of moving one collection to another embedder. Kept in memory: jobs do not survive a restart. */
+/** Progress of moving one collection to another embedder. Kept in `reindex_jobs`; run through the job queue, so a restart resumes it. */
 export interface ReindexJob {
   id: string;
   collection: string;

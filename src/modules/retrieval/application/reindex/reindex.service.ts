@@ -4,43 +4,61 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
 import { LaneWaitAbortedError, LongOperationLane } from '../../../../shared/jobs';
 import { CollectionInfo } from '../../domain/chunk';
-import { CollectionNotFoundError, ReindexInProgressError, ReindexSupersededError } from '../../domain/retrieval.errors';
+import { CollectionNotFoundError, ReindexInProgressError, ReindexJobNotFoundError, ReindexSupersededError } from '../../domain/retrieval.errors';
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
-import { Embedder } from '../ports/embedder.port';
-import { ChunkText, ReindexStore } from '../ports/reindex-store.port';
+import { Embedder, EmbedderSpec } from '../ports/embedder.port';
+import { ReindexStore } from '../ports/reindex-store.port';
 import { REINDEX_STORE, VECTOR_STORE } from '../ports/retrieval.tokens';
 import { VectorStore } from '../ports/vector-store.port';
 import { ReindexJob } from './reindex-job';
 
-/** Finished jobs kept for GET /v1/admin/reindex (the oldest are dropped beyond this). */
-const KEEP_FINISHED = 100;
+/** Jobs listed by GET /v1/admin/reindex (the newest). */
+const LIST_LIMIT = 100;
 /** Catch-up passes outside the lock before the cutover takes it (the rest is embedded under the lock). */
 const CATCH_UP_PASSES = 3;
+/** Option names never written to the jobs table (a resumed job takes them from its process's environment). */
+const SECRET_OPTION = /key|secret|token|password/i;
 
-class ShuttingDownError extends Error {
+/** The process is stopping: the job is left unfinished (its staged vectors kept) and resumes on the next start. */
+export class ReindexInterruptedError extends Error {
   constructor() {
-    super('the application is shutting down; the collection keeps its previous embedder');
+    super('the application is shutting down; the re-index resumes at the next start');
+    this.name = 'ReindexInterruptedError';
   }
+}
+
+/** Puts a re-index job on the process's job queue (ingestion's JobQueue: Postgres, or Bull on Redis). */
+export type ReindexDispatcher = (jobId: string) => Promise<void>;
+
+/** What a queue runner passes to `execute`. */
+export interface ReindexRunContext {
+  signal: AbortSignal;
+  progress?(p: { done: number; total: number }): void;
 }
 
 /**
  * Re-embeds a collection with another embedder while it stays searchable on the old one:
- *  1. pages through the chunks (keyset by id), embeds them with the target and stores the vectors in a
- *     staging table that no search reads;
+ *  1. embeds the chunks that have no staged vector for this job yet (keyset by id) with the target and stores
+ *     the vectors in a staging table that no search reads;
  *  2. embeds the chunks written meanwhile (outside any lock, a few passes);
  *  3. CUTOVER, one transaction: locks the collection row (ingestion into it waits), embeds what is still
- *     missing, moves the staged vectors into the chunks and re-binds the collection to the new embedder.
+ *     missing, moves the staged vectors into the chunks, re-binds the collection to the new embedder and marks
+ *     the job completed.
  * Searches read the collection row to pick their embedder, so before the commit they query the old vectors
- * with the old model and after it the new ones with the new model. A failure or a restart at any point
- * leaves the collection on its old embedder, consistent; staging rows are then discarded.
+ * with the old model and after it the new ones with the new model.
+ *
+ * Jobs are rows of `reindex_jobs` run through the job queue (issue 10): a process that stops mid-job leaves it
+ * unfinished with its staged vectors, and the queue runs it again after a restart (or on another worker), which
+ * embeds only the chunks still unstaged. A failure leaves the collection on its old embedder; the job's staging
+ * rows are then discarded. Without a dispatcher (no queue wired) jobs run in this process's long-operation lane.
  */
 @Injectable()
 export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Reindex');
-  private readonly jobs = new Map<string, ReindexJob>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<unknown>>();
   private readonly stop = new AbortController();
   private stopping = false;
+  private dispatch?: ReindexDispatcher;
 
   constructor(
     @Inject(REINDEX_STORE) private readonly store: ReindexStore,
@@ -51,9 +69,16 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly lane: LongOperationLane,
   ) {}
 
-  /** Jobs live in memory: staging rows left by a process that stopped mid-job belong to nobody. */
+  /** The job queue takes the jobs from now on (ingestion wires it at init: it depends on this module, not the reverse). */
+  useDispatcher(dispatch: ReindexDispatcher): void {
+    this.dispatch = dispatch;
+  }
+
+  /** Staging rows of no unfinished job are left-overs; without a queue, unfinished jobs resume in this process. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.store.clearStaging();
+    await this.store.clearOrphanStaging();
+    if (this.dispatch) return;
+    for (const job of await this.store.unfinishedJobs()) this.runInProcess(job.id);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -62,9 +87,9 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Starts moving `collection` to `target` in the background. 409 when a job for it is still unfinished. */
-  start(collection: CollectionInfo, target: Embedder): ReindexJob {
-    const busy = this.unfinishedFor(collection.name);
+  /** Queues moving `collection` to `target` (built from `spec`). 409 when a job for it is still unfinished. */
+  async start(collection: CollectionInfo, target: Embedder, spec: EmbedderSpec): Promise<ReindexJob> {
+    const busy = await this.unfinishedFor(collection.name);
     if (busy) throw new ReindexInProgressError(collection.name, busy.id);
     const job: ReindexJob = {
       id: randomUUID(),
@@ -78,131 +103,170 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       done: 0,
       startedAt: new Date(),
     };
-    this.jobs.set(job.id, job);
-    this.prune();
-    const run = this.run(job, target).finally(() => this.running.delete(run));
-    this.running.add(run);
+    try {
+      await this.store.createJob(job, withoutSecrets(spec));
+    } catch (e) {
+      // the same collection queued concurrently (unique index on unfinished jobs)
+      const raced = (e as { code?: string }).code === '23505' ? await this.unfinishedFor(collection.name) : undefined;
+      if (raced) throw new ReindexInProgressError(collection.name, raced.id);
+      throw e;
+    }
+    if (!this.dispatch) {
+      this.runInProcess(job.id);
+      return { ...job };
+    }
+    try {
+      await this.dispatch(job.id);
+    } catch (e) {
+      await this.fail(job, e);
+      throw e;
+    }
     return { ...job };
   }
 
-  get(id: string): ReindexJob | undefined {
-    const job = this.jobs.get(id);
-    return job ? { ...job } : undefined;
+  async get(id: string): Promise<ReindexJob | undefined> {
+    return (await this.store.findJob(id))?.job;
   }
 
   /** Newest first. */
-  list(): ReindexJob[] {
-    return [...this.jobs.values()].reverse().map((j) => ({ ...j }));
+  list(): Promise<ReindexJob[]> {
+    return this.store.listJobs(LIST_LIMIT);
   }
 
-  unfinishedFor(collection: string): ReindexJob | undefined {
-    return [...this.jobs.values()].find((j) => j.collection === collection && (j.status === 'queued' || j.status === 'running'));
+  async unfinishedFor(collection: string): Promise<ReindexJob | undefined> {
+    return (await this.store.unfinishedJobs()).find((j) => j.collection === collection);
   }
 
   /** Releases loaded embedders that no collection and no unfinished job needs any more. */
   async releaseUnused(): Promise<string[]> {
     const inUse = new Set((await this.collections.listCollections()).map((c) => c.embedderId));
-    for (const j of this.jobs.values()) {
-      if (j.status === 'queued' || j.status === 'running') inUse.add(j.from).add(j.to);
-    }
+    for (const j of await this.store.unfinishedJobs()) inUse.add(j.from).add(j.to);
     return this.registry.release(inUse);
   }
 
   /**
-   * A re-index is a long operation: it runs in the long-operation lane (jobs.concurrency), beside ingest jobs and
-   * never in the request lane; it stays `queued` while the lane is full.
+   * Runs (or resumes) one job to its end: the queue's runner calls it. Returns the job as it ended (completed or
+   * failed); throws ReindexInterruptedError when the process is stopping (the job stays unfinished, to resume).
+   * A job already ended returns as it is (a queue that runs it twice changes nothing).
    */
-  private async run(job: ReindexJob, target: Embedder): Promise<void> {
-    await Promise.resolve(); // let start() return before any work
-    try {
-      await this.lane.run(() => this.reindex(job, target), this.stop.signal);
-    } catch (e) {
-      if (!(e instanceof LaneWaitAbortedError)) throw e;
-      this.fail(job, new ShuttingDownError());
-    }
-    if (!this.stopping) {
-      await this.releaseUnused().catch((e: Error) => this.logger.warn(`releasing unused embedders failed: ${e.message}`));
-    }
-  }
-
-  private async reindex(job: ReindexJob, target: Embedder): Promise<void> {
+  async execute(id: string, ctx: ReindexRunContext): Promise<ReindexJob> {
+    const found = await this.store.findJob(id);
+    if (!found) throw new ReindexJobNotFoundError(id);
+    const { job, target: spec } = found;
+    if (job.status === 'completed' || job.status === 'failed') return job;
+    const stopped = () => this.stopping || ctx.signal.aborted;
     const batch = this.config.retrieval.embedder.batchSize;
     try {
+      if (stopped()) throw new ReindexInterruptedError();
+      const target = await this.targetFor(job, spec);
+      const resumed = job.status === 'running';
       job.status = 'running';
-      this.logger.log(`job ${job.id}: ${job.collection} ${job.from} -> ${job.to}`);
-      await target.warmUp();
+      this.logger.log(`job ${job.id}: ${job.collection} ${job.from} -> ${job.to}${resumed ? ' (resumed)' : ''}`);
       await this.store.ensureDimensionIndex(target.info.dimension);
       job.total = await this.store.countChunks(job.collection);
+      job.done = Math.min(await this.store.countStaged(job.id), job.total);
+      await this.store.updateJob(job);
+      ctx.progress?.({ done: job.done, total: job.total });
 
-      for (let after: string | undefined; ; ) {
-        this.checkStopping();
-        const page = await this.store.chunkPage(job.collection, after, batch);
-        if (page.length === 0) break;
-        await this.embedAndStage(job, target, page);
-        after = page[page.length - 1].id;
-      }
-      for (let pass = 0; pass < CATCH_UP_PASSES && (await this.catchUp(job, target)) > 0; pass++) this.checkStopping();
-      this.checkStopping();
+      // the first pass (everything not staged yet: all of it, or what an interrupted run left), then catch-ups
+      await this.stageUnstaged(job, target, batch, ctx, stopped);
+      for (let pass = 0; pass < CATCH_UP_PASSES && (await this.stageUnstaged(job, target, batch, ctx, stopped)) > 0; pass++);
+      if (stopped()) throw new ReindexInterruptedError();
 
       const updated = await this.tx.run(async () => {
         const current = await this.store.lockCollection(job.collection);
         if (!current) throw new CollectionNotFoundError(job.collection);
         if (current.embedderId !== job.from) throw new ReindexSupersededError(job.collection, job.from, current.embedderId);
-        await this.catchUp(job, target);
-        return this.store.cutover(job.id, job.collection, target.info.modelId, target.info.dimension);
+        await this.stageUnstaged(job, target, batch, ctx, () => false);
+        const n = await this.store.cutover(job.id, job.collection, target.info.modelId, target.info.dimension);
+        job.finishedAt = new Date();
+        job.total = job.done;
+        job.status = 'completed';
+        // in the cutover's transaction: a crash never leaves a moved collection with an unfinished job
+        await this.store.updateJob(job);
+        return n;
       });
-      job.finishedAt = new Date();
-      job.total = job.done;
-      job.status = 'completed';
-      this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to} (${updated} chunks, ${job.finishedAt.getTime() - job.startedAt.getTime()} ms)`);
+      ctx.progress?.({ done: job.done, total: job.total });
+      this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to} (${updated} chunks, ${job.finishedAt!.getTime() - job.startedAt.getTime()} ms)`);
     } catch (e) {
-      this.fail(job, e);
+      if (e instanceof ReindexInterruptedError || stopped()) {
+        job.status = 'running';
+        job.finishedAt = undefined;
+        await this.store.updateJob(job).catch(() => undefined);
+        this.logger.log(`job ${job.id}: interrupted at ${job.done}/${job.total} chunks; it resumes at the next start`);
+        throw new ReindexInterruptedError();
+      }
+      await this.fail(job, e);
       await this.store.clearStaging(job.id).catch(() => undefined);
     }
+    if (!this.stopping) await this.releaseUnused().catch((e: Error) => this.logger.warn(`releasing unused embedders failed: ${e.message}`));
+    return { ...job };
   }
 
-  private fail(job: ReindexJob, e: unknown): void {
+  /** The target embedder: loaded already (the swap that queued the job), or built from its spec (a restart, a worker). */
+  private async targetFor(job: ReindexJob, spec: EmbedderSpec): Promise<Embedder> {
+    const loaded = this.registry.find({ embedderId: job.to, dimension: job.toDimension });
+    if (loaded) {
+      await loaded.warmUp();
+      return loaded;
+    }
+    const built = await this.registry.load(spec);
+    if (built.info.modelId !== job.to || built.info.dimension !== job.toDimension) {
+      throw new Error(`the embedder built from the job's settings is ${built.info.modelId} (${built.info.dimension}-d), not ${job.to} (${job.toDimension}-d)`);
+    }
+    return built;
+  }
+
+  /** Without a queue: the job runs in this process's long-operation lane, beside ingest jobs, never in the request lane. */
+  private runInProcess(id: string): void {
+    const run = (async () => {
+      await Promise.resolve(); // let start() return before any work
+      try {
+        await this.lane.run(() => this.execute(id, { signal: this.stop.signal }), this.stop.signal);
+      } catch (e) {
+        if (!(e instanceof LaneWaitAbortedError || e instanceof ReindexInterruptedError)) this.logger.error(`job ${id}: ${(e as Error).message}`);
+      }
+    })().finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  private async fail(job: ReindexJob, e: unknown): Promise<void> {
     job.finishedAt = new Date();
     job.status = 'failed';
     job.error = e instanceof Error ? e.message : String(e);
     this.logger.error(`job ${job.id}: ${job.collection} stays on ${job.from}: ${job.error}`);
+    await this.store.updateJob(job).catch((err: Error) => this.logger.warn(`job ${job.id}: recording its failure failed: ${err.message}`));
   }
 
-  /** Embeds and stages the collection's chunks not staged yet (one pass, keyset). Returns how many. */
-  private async catchUp(job: ReindexJob, target: Embedder): Promise<number> {
-    const batch = this.config.retrieval.embedder.batchSize;
+  /** Embeds and stages the collection's chunks not staged yet for this job (one pass, keyset). Returns how many. */
+  private async stageUnstaged(job: ReindexJob, target: Embedder, batch: number, ctx: ReindexRunContext, stopped: () => boolean): Promise<number> {
     let n = 0;
     for (let after: string | undefined; ; ) {
+      if (stopped()) throw new ReindexInterruptedError();
       const page = await this.store.unstagedPage(job.id, job.collection, after, batch);
       if (page.length === 0) return n;
-      job.total += page.length;
-      await this.embedAndStage(job, target, page, false);
+      const vectors = await target.embed(
+        page.map((c) => c.text),
+        'document',
+      );
+      await this.store.stage(
+        job.id,
+        target.info.dimension,
+        page.map((c, i) => ({ id: c.id, embedding: vectors[i] })),
+      );
+      job.done += page.length;
+      // chunks written during the job lie past the initial count
+      if (job.done > job.total) job.total = job.done;
+      await this.store.updateJob(job);
+      ctx.progress?.({ done: job.done, total: job.total });
       n += page.length;
       after = page[page.length - 1].id;
     }
   }
+}
 
-  private async embedAndStage(job: ReindexJob, target: Embedder, page: ChunkText[], counted = true): Promise<void> {
-    const vectors = await target.embed(
-      page.map((c) => c.text),
-      'document',
-    );
-    await this.store.stage(
-      job.id,
-      target.info.dimension,
-      page.map((c, i) => ({ id: c.id, embedding: vectors[i] })),
-    );
-    job.done += page.length;
-    // chunks written during the first pass may lie past the initial count
-    if (counted && job.done > job.total) job.total = job.done;
-  }
-
-  private checkStopping(): void {
-    if (this.stopping) throw new ShuttingDownError();
-  }
-
-  private prune(): void {
-    const finished = [...this.jobs.values()].filter((j) => j.status === 'completed' || j.status === 'failed');
-    for (const j of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(j.id);
-  }
+/** The spec as stored with the job: option values that look like credentials are left out. */
+function withoutSecrets(spec: EmbedderSpec): EmbedderSpec {
+  if (!spec.options) return spec;
+  return { ...spec, options: Object.fromEntries(Object.entries(spec.options).filter(([k]) => !SECRET_OPTION.test(k))) };
 }

@@ -1,31 +1,18 @@
 import { PiiDetector, Pseudonymizer } from '../../../../shared/privacy';
-import { Embedder, EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
+import { DelegatingEmbedder } from '../../application/embedders/delegating-embedder';
+import { Embedder, EmbeddingPurpose } from '../../application/ports/embedder.port';
 
 /**
  * privacy.maskExternal: an external embedder (privacy.external.embedder) receives each batch with personal
  * identifiers replaced by placeholders (`[CPF_1]`, the same value the same placeholder within the batch).
  * Nothing comes back to restore: vectors only. The stored chunk text keeps the originals.
  */
-export class MaskingEmbedder implements Embedder {
+export class MaskingEmbedder extends DelegatingEmbedder {
   constructor(
-    private readonly inner: Embedder,
+    inner: Embedder,
     private readonly detector: PiiDetector,
-  ) {}
-
-  get info(): EmbedderInfo {
-    return this.inner.info;
-  }
-
-  get dimension(): number {
-    return this.inner.dimension;
-  }
-
-  get modelId(): string {
-    return this.inner.modelId;
-  }
-
-  get ready(): boolean {
-    return this.inner.ready;
+  ) {
+    super(inner);
   }
 
   embed(texts: string[], purpose?: EmbeddingPurpose): Promise<Float32Array[]> {
@@ -34,13 +21,5 @@ export class MaskingEmbedder implements Embedder {
       texts.map((t) => p.mask(t)),
       purpose,
     );
-  }
-
-  warmUp(): Promise<void> {
-    return this.inner.warmUp();
-  }
-
-  async close(): Promise<void> {
-    await this.inner.close?.();
   }
 }

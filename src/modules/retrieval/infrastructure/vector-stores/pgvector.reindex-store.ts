@@ -2,8 +2,28 @@ import { Inject, Injectable } from '@nestjs/common';
 import pgvector from 'pgvector';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, hnswIndexSql, managerFor } from '../../../../shared/database';
+import { EmbedderSpec } from '../../application/ports/embedder.port';
 import { ChunkText, ReindexStore } from '../../application/ports/reindex-store.port';
+import { ReindexJob, ReindexStatus } from '../../application/reindex/reindex-job';
 import { CollectionInfo } from '../../domain/chunk';
+
+interface ReindexJobRow {
+  id: string;
+  collection: string;
+  from_id: string;
+  from_dimension: number;
+  to_id: string;
+  to_dimension: number;
+  target: EmbedderSpec;
+  status: ReindexStatus;
+  total: number;
+  done: number;
+  started_at: Date;
+  finished_at: Date | null;
+  error: string | null;
+}
+
+const JOB_COLUMNS = 'id, collection, from_id, from_dimension, to_id, to_dimension, target, status, total, done, started_at, finished_at, error';
 
 interface CollectionRow {
   name: string;
@@ -91,9 +111,72 @@ export class PgReindexStore implements ReindexStore {
     return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
   }
 
-  async clearStaging(jobId?: string): Promise<void> {
-    const em = managerFor(this.dataSource);
-    if (jobId) await em.query(`DELETE FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
-    else await em.query(`DELETE FROM chunk_embeddings_staging`);
+  async clearStaging(jobId: string): Promise<void> {
+    await managerFor(this.dataSource).query(`DELETE FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
   }
+
+  async clearOrphanStaging(): Promise<void> {
+    await managerFor(this.dataSource).query(
+      `DELETE FROM chunk_embeddings_staging s
+       WHERE NOT EXISTS (SELECT 1 FROM reindex_jobs j WHERE j.id = s.job_id AND j.status IN ('queued', 'running'))`,
+    );
+  }
+
+  async countStaged(jobId: string): Promise<number> {
+    const [row]: Array<{ n: number }> = await managerFor(this.dataSource).query(`SELECT count(*)::int AS n FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
+    return row.n;
+  }
+
+  async createJob(job: ReindexJob, target: EmbedderSpec): Promise<void> {
+    await managerFor(this.dataSource).query(
+      `INSERT INTO reindex_jobs (id, collection, from_id, from_dimension, to_id, to_dimension, target, status, total, done, started_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [job.id, job.collection, job.from, job.fromDimension, job.to, job.toDimension, JSON.stringify(target), job.status, job.total, job.done, job.startedAt],
+    );
+  }
+
+  async updateJob(job: ReindexJob): Promise<void> {
+    await managerFor(this.dataSource).query(`UPDATE reindex_jobs SET status = $2, total = $3, done = $4, finished_at = $5, error = $6 WHERE id = $1`, [
+      job.id,
+      job.status,
+      job.total,
+      job.done,
+      job.finishedAt ?? null,
+      job.error ?? null,
+    ]);
+  }
+
+  async findJob(id: string): Promise<{ job: ReindexJob; target: EmbedderSpec } | undefined> {
+    const [row]: ReindexJobRow[] = await managerFor(this.dataSource).query(`SELECT ${JOB_COLUMNS} FROM reindex_jobs WHERE id = $1`, [id]);
+    return row ? { job: toJob(row), target: row.target } : undefined;
+  }
+
+  async listJobs(limit: number): Promise<ReindexJob[]> {
+    const rows: ReindexJobRow[] = await managerFor(this.dataSource).query(`SELECT ${JOB_COLUMNS} FROM reindex_jobs ORDER BY started_at DESC, id LIMIT $1`, [limit]);
+    return rows.map(toJob);
+  }
+
+  async unfinishedJobs(): Promise<ReindexJob[]> {
+    const rows: ReindexJobRow[] = await managerFor(this.dataSource).query(
+      `SELECT ${JOB_COLUMNS} FROM reindex_jobs WHERE status IN ('queued', 'running') ORDER BY started_at, id`,
+    );
+    return rows.map(toJob);
+  }
+}
+
+function toJob(r: ReindexJobRow): ReindexJob {
+  return {
+    id: r.id,
+    collection: r.collection,
+    from: r.from_id,
+    fromDimension: r.from_dimension,
+    to: r.to_id,
+    toDimension: r.to_dimension,
+    status: r.status,
+    total: r.total,
+    done: r.done,
+    startedAt: new Date(r.started_at),
+    ...(r.finished_at ? { finishedAt: new Date(r.finished_at) } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
 }

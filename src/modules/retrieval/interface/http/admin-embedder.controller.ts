@@ -65,19 +65,19 @@ export class AdminEmbedderController {
   }
 
   @Get('reindex')
-  @ApiOperation({ summary: 'Re-index jobs of this process, newest first (kept in memory: a restart forgets them)' })
+  @ApiOperation({ summary: 'Re-index jobs, newest first (the last 100; kept in the database and run through the job queue, so a restart resumes them)' })
   @ApiOkResponse({ type: ReindexJobListDto })
   @ApiProblems(...LIST_REINDEX_PROBLEMS)
-  list(): ReindexJobListDto {
-    return { items: this.admin.jobs().map(toJobDto) };
+  async list(): Promise<ReindexJobListDto> {
+    return { items: (await this.admin.jobs()).map(toJobDto) };
   }
 
   @Get('reindex/:id')
   @ApiOperation({ summary: 'Progress of one re-index job' })
   @ApiOkResponse({ type: ReindexJobDto })
   @ApiProblems(...GET_REINDEX_PROBLEMS)
-  get(@Param('id', new ParseUUIDPipe()) id: string): ReindexJobDto {
-    return toJobDto(this.admin.job(id));
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ReindexJobDto> {
+    return toJobDto(await this.admin.job(id));
   }
 }
 

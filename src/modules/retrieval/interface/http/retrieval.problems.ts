@@ -538,13 +538,13 @@ export const GET_REINDEX_PROBLEMS: ProblemExample[] = [
     },
   },
   {
-    summary: 'unknown job (jobs live in memory)',
+    summary: 'unknown job',
     value: {
       type: 'https://acervo.dev/problems/retrieval-reindex-job-not-found',
       title: 'Not Found',
       status: 404,
       detail:
-        'Re-index job 7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b is unknown (jobs are kept in memory and do not survive a restart).',
+        'Re-index job 7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b is unknown.',
       code: 'RETRIEVAL.REINDEX_JOB_NOT_FOUND',
       jobId: '7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b',
       instance: '/v1/admin/reindex/7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b',

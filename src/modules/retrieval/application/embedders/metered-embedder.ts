@@ -1,0 +1,49 @@
+import { Embedder, EmbeddingPurpose } from '../ports/embedder.port';
+import { EmbeddingUsageSink } from '../ports/embedding-usage.port';
+import { DelegatingEmbedder } from './delegating-embedder';
+
+/** About this many characters make a token (the estimate every provider's usage is recorded with). */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * Reports every embed() call of the embedder it wraps to the usage sink: model, purpose (query or document),
+ * estimated tokens, latency, the request it served, and the error code of a failed call. The report is
+ * synchronous and cheap (the sink writes in the background); it never changes what embed() answers or throws.
+ */
+export class MeteredEmbedder extends DelegatingEmbedder {
+  constructor(
+    inner: Embedder,
+    private readonly usage: EmbeddingUsageSink,
+    private readonly requestId: () => string | undefined,
+  ) {
+    super(inner);
+  }
+
+  async embed(texts: string[], purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
+    const started = performance.now();
+    const chars = texts.reduce((n, t) => n + t.length, 0);
+    const report = (error?: string) => {
+      try {
+        this.usage.record({
+          modelId: this.inner.modelId.replace(/:\d+$/, ''),
+          purpose,
+          tokens: Math.ceil(chars / CHARS_PER_TOKEN),
+          ms: Math.round(performance.now() - started),
+          requestId: this.requestId(),
+          ...(error ? { error } : {}),
+        });
+      } catch {
+        // a metrics failure never fails an embedding
+      }
+    };
+    try {
+      const vectors = await this.inner.embed(texts, purpose);
+      report();
+      return vectors;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      report(typeof code === 'string' ? code : (e as Error).name || 'Error');
+      throw e;
+    }
+  }
+}
