@@ -24,7 +24,8 @@ describe('parseCsv', () => {
     expect(bebop.metadata).toMatchObject({ MAL_ID: 1, Name: 'Cowboy Bebop', Score: 8.78 });
     expect(bebop.metadata.Genres).toEqual(['Action', 'Adventure', 'Comedy', 'Drama', 'Sci-Fi', 'Space']);
     // Genres (average 45 characters) is also auto-detected as text, next to the synopsis.
-    expect(bebop.text).toMatch(/^Action, Adventure, Comedy, Drama, Sci-Fi, Space\n\n.*bounty hunters/s);
+    // the short fields lead the text as one record line, so a name, a score or a code is searchable and quotable
+    expect(bebop.text).toMatch(/^MAL_ID: 1; Name: Cowboy Bebop; Score: 8\.78\.\n\nAction, Adventure, Comedy, Drama, Sci-Fi, Space\n\n.*bounty hunters/s);
     expect(bebop.metadata.Synopsis).toBeUndefined();
   });
 
@@ -53,12 +54,12 @@ describe('parseCsv', () => {
     expect(docs).toHaveLength(6);
     expect(docs[1]).toMatchObject({
       title: 'Reembolso',
-      text: 'Reembolsos de viagem são pagos na folha seguinte à aprovação da nota.',
+      text: 'código: 2; nome: Reembolso; área: Financeiro; nota: 7,25; tags: benefícios, despesas.\n\nReembolsos de viagem são pagos na folha seguinte à aprovação da nota.',
       metadata: { código: 2, nome: 'Reembolso', área: 'Financeiro', nota: 7.25, tags: ['benefícios', 'despesas'], row: 2 },
       sourceSuffix: '#2',
     });
     expect(docs[3].metadata).toMatchObject({ nota: 6, tags: ['acesso'] });
-    expect(docs[4].text).toBe('Notebooks são trocados a cada três anos; os dados ficam no drive corporativo.');
+    expect(docs[4].text).toMatch(/\n\nNotebooks são trocados a cada três anos; os dados ficam no drive corporativo.$/);
   });
 
   it('reads pt-BR numbers only in a ";" file: "8,5", "2.500" and "1.234,56"; elsewhere a comma is text', () => {

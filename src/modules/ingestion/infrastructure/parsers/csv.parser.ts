@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { ParsedDocument, ParseOptions, RawDocument } from '../../application/ports/parser.port';
 import { InvalidIngestionRequestError, ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { recordLine } from './record-line';
 import { decodeText, stem } from './text-decoding';
 import { MAX_TITLE_CHARS } from './title';
 
@@ -32,7 +33,7 @@ const DELIMITER_CANDIDATES = [',', ';', '\t', '|'];
 
 /**
  * Each row is a document. Text columns are indexed (given, or auto: columns whose values average
- * over 40 characters); every other column becomes metadata, numbers as numbers (8.78, or 8,78 when
+ * over 40 characters), after a "campo: valor; ..." line of the row's other fields; every other column also becomes metadata, numbers as numbers (8.78, or 8,78 when
  * the delimiter is not a comma) and list columns (given, or detected) as arrays, so `filters` can
  * match them. The delimiter is given or sniffed from the header line. The title column is given or detected
  * (see detectTitleColumn); rows without one are titled "<file name> #<row number>", never by a bare id.
@@ -105,9 +106,12 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
         : toNumber(v, ptBrNumbers) ?? v;
     }
     const id = rowId(row, i);
+    // the row's other fields lead its text as one "campo: valor; ..." line, so a price, a code or a date is
+    // searchable and can be quoted ("preco: 549,00; unidade: usuário/mês")
+    const fields = recordLine(Object.fromEntries(columns.filter((c) => !resolvedText.includes(c)).map((c) => [c, row[c]])));
     return {
       title: (titleColumn && row[titleColumn]) || `${base} #${i + 1}`,
-      text: resolvedText.map((c) => row[c]).filter(Boolean).join('\n\n'),
+      text: [fields, ...resolvedText.map((c) => row[c])].filter(Boolean).join('\n\n'),
       mimeType: 'text/csv',
       metadata: { ...metadata, row: i + 1 },
       sourceSuffix: `#${encodeURIComponent(id)}`,

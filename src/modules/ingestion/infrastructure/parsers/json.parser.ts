@@ -1,3 +1,4 @@
+import { recordLine } from './record-line';
 import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
 import { ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import { decodeText, stem } from './text-decoding';
@@ -36,14 +37,6 @@ function isFlatRecord(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x !== 'object');
 }
 
-/** `key: value; key: value.` with empty values left out. */
-function recordLine(v: Record<string, unknown>): string {
-  const line = Object.entries(v)
-    .filter(([, x]) => x !== null && x !== '')
-    .map(([k, x]) => `${k}: ${String(x).replace(/\s+/g, ' ').trim().replace(/[.;]$/, '')}`)
-    .join('; ');
-  return `${line}.`;
-}
 
 function isRecordWithText(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v) && TEXT_KEYS.some((k) => typeof (v as Record<string, unknown>)[k] === 'string');
