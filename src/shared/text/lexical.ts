@@ -41,7 +41,9 @@ export function support(claim: string, source: string | Set<string>): number {
   return c.filter((w) => s.has(w)).length / c.length;
 }
 
-const ABBREVIATIONS = /(?:^|\s)(sr|sra|dr|dra|prof|p|ex|etc|vs|n|nº|art|pág|cap|fig)\.$/i;
+const ABBREVIATIONS = /(?:^|\s)(sr|sra|srta|dr|dra|prof|profa|rev|pe|st|sto|sta|jr|mr|mrs|ms|p|ex|etc|vs|n|nº|art|pág|cap|fig|av|r|tel|dept|depto)\.$/i;
+/** An initial inside a name ("Joan B. Kroc", "John F. Kennedy"): an uppercase letter alone before the period. */
+const INITIAL = /(?:^|\s)\p{Lu}\.$/u;
 
 /** Sentences with their offsets: split after . ! ? (or a line break) followed by space; abbreviations and decimals are kept whole. */
 export function sentences(text: string): Array<{ text: string; start: number }> {
@@ -67,7 +69,7 @@ export function sentences(text: string): Array<{ text: string; start: number }> 
       i = j;
       continue; // 8.5, e.g.x, URLs
     }
-    if (ch === '.' && j === i && ABBREVIATIONS.test(text.slice(Math.max(start, i - 6), i + 1))) {
+    if (ch === '.' && j === i && (ABBREVIATIONS.test(text.slice(Math.max(start, i - 6), i + 1)) || INITIAL.test(text.slice(Math.max(start, i - 2), i + 1)))) {
       i = j;
       continue;
     }

@@ -20,6 +20,13 @@ describe('text support', () => {
       'Fim',
     ]);
   });
+  it('keeps initials inside names and common titles whole ("Joan B. Kroc", "Rev. John", "Av. Paulista")', () => {
+    expect(sentences('O Instituto Joan B. Kroc estuda a paz. O Rev. John chegou. Fica na Av. Paulista, 900.').map((s) => s.text)).toEqual([
+      'O Instituto Joan B. Kroc estuda a paz.',
+      'O Rev. John chegou.',
+      'Fica na Av. Paulista, 900.',
+    ]);
+  });
 });
 
 describe('verifyCitations', () => {
