@@ -7,8 +7,9 @@ export type { CollectionEmbedder, EmbedderChange, EmbedderStatus } from './appli
 export type { LoadedEmbedder } from './application/embedders/embedder-registry.service';
 export type { ReindexJob, ReindexStatus } from './application/reindex/reindex-job';
 export type { SearchQuery, SearchResult } from './application/search/search.query';
+export type { DocumentChunks } from './application/ports/vector-store.port';
 export type { Embedder, EmbedderInfo, EmbedderSpec, EmbeddingPurpose } from './application/ports/embedder.port';
-export type { ChunkDraft, CollectionInfo, DocumentRef, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';
+export type { ChunkDraft, CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';
 export { isMetadataFilter, METADATA_FILTER_RULE } from './domain/chunk';
 export { CollectionEmbedderChangedError } from './domain/retrieval.errors';
 export { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from './domain/collection-name';
