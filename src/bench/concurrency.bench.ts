@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, { logDestination: { write: (l: string) => (process.env.LOG_LEVEL ? process.stdout.write(l) : true) } });
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
+  console.log(`listening on ${url}; seeding`);
   const { paragraphs, questions } = loadSquad();
   const started = Date.now();
   try {
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       paragraphs.map((p) => ({ collection, title: p.article.replace(/_/g, ' '), text: p.context, sourceType: 'json' as const, sourceId: p.id, mimeType: 'text/plain' })),
     );
     if (outcomes.some((o) => o.error)) throw new Error('seeding failed');
+    console.log(`seeded ${outcomes.length} documents in ${round((Date.now() - started) / 1000, 1)} s`);
     let q = 0;
     let doc = 0;
     const runId = Date.now().toString(36);

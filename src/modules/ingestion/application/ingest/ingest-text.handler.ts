@@ -75,7 +75,8 @@ export class IngestTextHandler {
     let emitted = 0;
     const settle = (index: number, outcome: IngestOutcome) => {
       outcomes[index] = outcome;
-      while (emitted < commands.length && outcomes[emitted]) onOutcome?.(outcomes[emitted], emitted++);
+      // (not `onOutcome?.(..., emitted++)`: without a callback that would skip the increment)
+      for (; emitted < commands.length && outcomes[emitted]; emitted++) onOutcome?.(outcomes[emitted], emitted);
     };
     const { documents: maxDocs, characters: maxChars } = this.config.ingestion.batch;
     let batch: Prepared[] = [];
