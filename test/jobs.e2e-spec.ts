@@ -11,7 +11,8 @@ import { FakeHttpServer } from './support/fake-http.server';
  */
 
 const THRESHOLDS: DeepPartial<AppConfig> = {
-  ingestion: { async: { thresholdBytes: 64 * 1024, thresholdRecords: 20 } },
+  // batches of 5 documents: these tests watch a job mid-way (progress between 0 and total, searches while it writes)
+  ingestion: { async: { thresholdBytes: 64 * 1024, thresholdRecords: 20 }, batch: { documents: 5 } },
   jobs: { pollIntervalMs: 50, backoffMs: 50 },
 };
 

@@ -206,7 +206,8 @@ async function startWorker(env: Record<string, string>): Promise<{ child: ChildP
     buildIfStale();
     redis = await startRedis();
     t = await startTestApp({ jobs: { backend: 'bull', redisUrl: redis.url, embeddedWorker: false, leaseMs: 5000 } });
-    env = { JOBS_BACKEND: 'bull', REDIS_URL: redis.url, JOBS_LEASE_MS: '5000', DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: t.dataDir };
+    // batches of 5 documents, so the worker is killed with the job under way
+    env = { JOBS_BACKEND: 'bull', REDIS_URL: redis.url, JOBS_LEASE_MS: '5000', INGESTION_BATCH_DOCUMENTS: '5', DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: t.dataDir };
   });
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');

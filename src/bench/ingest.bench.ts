@@ -19,16 +19,22 @@
  * BENCH_SYNTHETIC_DOCS shrinks the synthetic corpus; BENCH_WRITE_DOCS=0 leaves docs/BENCHMARKS.md alone.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { IngestFilesHandler, type IngestResult } from '../modules/ingestion';
 import { benchApp } from './bench-app';
 import { bulkLoadSynthetic } from './bulk-load';
-import { benchCollection, cleanupCollection, ingestSquad, ingestSyntheticFullPath, SYNTHETIC_DOCS, SYNTHETIC_SHARED_BUFFERS, syntheticOverrides } from './corpora';
-import { cacheEnabled, recordSnapshot, snapshotDir } from './corpus-cache';
+import { benchCollection, cleanupCollection, ingestSquad, ingestSyntheticFullPath, serverMode, SYNTHETIC_DOCS, SYNTHETIC_SHARED_BUFFERS, syntheticOverrides } from './corpora';
+import { cacheEnabled, findSnapshot, recordSnapshot, snapshotDir } from './corpus-cache';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { databaseMode, gc, markdownTable, PeakRss, round } from './stats';
 import { CHUNKS_PER_DOC, SyntheticCorpus } from './synthetic';
 
 const FULL_PATH_DOCS = Math.min(SYNTHETIC_DOCS, Number(process.env.BENCH_FULL_PATH_DOCS ?? 300));
 const STEADY_DOCS = Number(process.env.BENCH_STEADY_DOCS ?? 100);
+const ANIME_CSV = process.env.ANIME_CSV_PATH ?? join(__dirname, '..', '..', 'test', 'fixtures', 'datasets', 'anime', 'anime_with_synopsis.csv');
+const PUBLIC_DOCS = Number(process.env.BENCH_PUBLIC_DOCS ?? 200);
 const RESULT_PREFIX = 'BENCH_RESULT ';
 
 interface IngestRow {
@@ -129,6 +135,72 @@ async function syntheticPhase(): Promise<IngestRow[]> {
   }
 }
 
+/**
+ * The public path into the 100k collection, the batched upload next to the per-document anchor in the same run:
+ * the saved 100k corpus (bench:ingest's snapshot, or BENCH_SEED_DIR) reopened, then BENCH_PUBLIC_DOCS synthetic
+ * documents through IngestTextHandler.execute one by one (what every path did before batching), and as many
+ * other documents as one JSON upload through IngestFilesHandler.execute (the upload, CSV, job and CLI path,
+ * batched). Then the anime CSV, both ways, each into a collection of its own.
+ */
+async function publicPathPhase(): Promise<IngestRow[]> {
+  const seed = process.env.BENCH_SEED_DIR ?? findSnapshot(SYNTHETIC_DOCS)?.dir;
+  if (!seed && !serverMode()) {
+    console.log('[public] no saved 100k corpus (BENCH_NO_CACHE?): skipped');
+    return [];
+  }
+  const corpus = new SyntheticCorpus();
+  const peak = new PeakRss();
+  const ctx = await benchApp(syntheticOverrides(), seed ? { seedDataDir: seed } : {});
+  const collection = 'bench-synthetic';
+  const rows: IngestRow[] = [];
+  try {
+    const files = ctx.app.get(IngestFilesHandler);
+    const [{ n }] = (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM chunks WHERE collection = $1`, [collection])) as Array<{ n: number }>;
+    const name = `synthetic, into the ${Math.round(n / 1000)}k-chunk collection`;
+    const first = SYNTHETIC_DOCS + STEADY_DOCS + 1000;
+    gc();
+    peak.reset();
+    console.log(`[public] per document: ${PUBLIC_DOCS} documents into ${n} chunks`);
+    const one = await ingestSyntheticFullPath(ctx, corpus, collection, first, first + PUBLIC_DOCS);
+    rows.push(row(name, 'per document: IngestTextHandler.execute, 1 tx/doc (the anchor: every path before batching)', one.docs, one.chunks, one.ms, peak, 'HNSW maintained per row'));
+
+    gc();
+    peak.reset();
+    const docs = Array.from({ length: PUBLIC_DOCS }, (_, i) => corpus.document(first + PUBLIC_DOCS + i));
+    const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
+    console.log(`[public] one upload of ${PUBLIC_DOCS} documents (${Math.round(buffer.length / 1024)} KiB of JSON)`);
+    const t0 = performance.now();
+    const results = await files.execute({ collection, files: [{ buffer, filename: 'synthetic-batch.json' }] });
+    const ms = performance.now() - t0;
+    const chunks = results.reduce((k, r) => k + r.chunks, 0);
+    if (chunks !== PUBLIC_DOCS * CHUNKS_PER_DOC) throw new Error(`upload gave ${chunks} chunks, expected ${PUBLIC_DOCS * CHUNKS_PER_DOC}`);
+    const { documents, characters } = ctx.config.ingestion.batch;
+    rows.push(row(name, `batched: IngestFilesHandler.execute (upload/CSV/job/CLI path), ${documents} docs or ${characters.toLocaleString('en')} chars per tx`, results.length, chunks, ms, peak, 'HNSW maintained per row; JSON parse included'));
+
+    const anime = readFileSync(ANIME_CSV);
+    for (const [path, batched] of [['per document (before)', false], ['batched (after)', true]] as const) {
+      const target = `anime-${batched ? 'batched' : 'per-doc'}`;
+      gc();
+      peak.reset();
+      const t = performance.now();
+      const raw = [{ buffer: anime, filename: 'anime_with_synopsis.csv' }];
+      let out: IngestResult[];
+      if (batched) out = await files.execute({ collection: target, files: raw });
+      else {
+        const parsed = await files.parseAll(raw);
+        out = [];
+        for (const d of parsed[0].docs)
+          out.push(await ctx.ingest.execute({ collection: target, title: d.title, text: d.text, mimeType: d.mimeType, sourceType: 'upload', sourceId: `anime_with_synopsis.csv${d.sourceSuffix ?? ''}`, metadata: d.metadata }));
+      }
+      rows.push(row('anime CSV (bundled copy)', `${path}: parse + ingest`, out.length, out.reduce((k, r) => k + r.chunks, 0), performance.now() - t, peak, 'its own new collection'));
+    }
+    return rows;
+  } finally {
+    await ctx.close();
+    peak.stop();
+  }
+}
+
 /** Runs one phase in a child process (own heap, own PGlite, own RSS) and returns its rows. */
 function runChild(phase: string): Promise<IngestRow[]> {
   return new Promise((resolve, reject) => {
@@ -172,13 +244,15 @@ async function main(): Promise<void> {
   const phaseArg = process.argv.find((a) => a.startsWith('--phase='));
   if (phaseArg) {
     const phase = phaseArg.slice('--phase='.length);
-    const rows = phase === 'squad' ? await squadPhase() : await syntheticPhase();
+    const rows = phase === 'squad' ? await squadPhase() : phase === 'public' ? await publicPathPhase() : await syntheticPhase();
     console.log(RESULT_PREFIX + JSON.stringify(rows));
     return;
   }
   console.log(`Database: ${databaseMode()}`);
   const started = Date.now();
-  const rows = [...(await runChild('squad')), ...(await runChild('synthetic'))];
+  // BENCH_ONLY=public: the public-path rows alone, on the saved corpus (BENCH_SEED_DIR or bench:ingest's snapshot)
+  const only = process.env.BENCH_ONLY;
+  const rows = only ? await runChild(only) : [...(await runChild('squad')), ...(await runChild('synthetic')), ...(await runChild('public'))];
   const md = table(rows);
   console.log(`\n${md}\n\nTotal wall time ${round((Date.now() - started) / 1000, 1)} s`);
   if (shouldWriteDocs()) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SourceType } from '../../domain/document';
 import { DocumentParser, ParsedDocument, ParseOptions, RawDocument } from '../ports/parser.port';
 import { DOCUMENT_PARSER } from '../ports/ingestion.tokens';
-import { IngestResult } from './ingest.command';
+import { IngestResult, IngestTextCommand } from './ingest.command';
 import { IngestTextHandler } from './ingest-text.handler';
 
 export interface IngestFilesCommand {
@@ -22,7 +22,7 @@ export interface ParsedFile {
 
 /**
  * Uploads: every file is parsed before anything is written, so one bad file rejects the request and
- * stores nothing. Then each extracted document goes through IngestTextHandler.
+ * stores nothing. Then the extracted documents go through IngestTextHandler.executeMany, in batches.
  */
 @Injectable()
 export class IngestFilesHandler {
@@ -42,12 +42,17 @@ export class IngestFilesHandler {
     return this.ingestParsed(cmd, parsed, onDocument);
   }
 
+  /**
+   * Writes the extracted documents in batches (IngestTextHandler.executeMany). onDocument sees each stored
+   * document in order as its batch commits (an exception from it stops the run there). When a document fails,
+   * the others are still written, and then the first failure is thrown, as the request's answer.
+   */
   async ingestParsed(cmd: IngestFilesCommand, parsed: ParsedFile[], onDocument?: (r: IngestResult) => void): Promise<IngestResult[]> {
-    const results: IngestResult[] = [];
+    const commands: IngestTextCommand[] = [];
     for (const { raw, docs } of parsed) {
       const baseSource = cmd.sourceId ?? raw.url ?? raw.filename;
       for (const doc of docs) {
-        const result = await this.ingestText.execute({
+        commands.push({
           collection: cmd.collection,
           title: doc.title,
           text: doc.text,
@@ -57,10 +62,13 @@ export class IngestFilesHandler {
           sizeBytes: docs.length === 1 ? raw.buffer.length : Buffer.byteLength(doc.text, 'utf8'),
           metadata: { ...doc.metadata, ...cmd.metadata, ...(raw.url ? { url: raw.url } : { filename: raw.filename }) },
         });
-        results.push(result);
-        onDocument?.(result);
       }
     }
-    return results;
+    const outcomes = await this.ingestText.executeMany(commands, (o) => {
+      if (o.result) onDocument?.(o.result);
+    });
+    const failed = outcomes.find((o) => o.error !== undefined);
+    if (failed) throw failed.error;
+    return outcomes.map((o) => o.result!);
   }
 }

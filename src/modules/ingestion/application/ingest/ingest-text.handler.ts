@@ -3,8 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
 import { withoutNul } from '../../../../shared/text/nul';
-import { ChunkIndexer, CollectionEmbedderChangedError } from '../../../retrieval';
-import { contentHash, KnowledgeDocument, normalizeWithOffsets, sourceRange } from '../../domain/document';
+import { ChunkIndexer, CollectionEmbedderChangedError, type ChunkDraft, type CollectionInfo, type EmbeddedChunk } from '../../../retrieval';
+import { contentHash, KnowledgeDocument, NormalizedText, normalizeWithOffsets, sourceRange } from '../../domain/document';
 import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
 import { Chunker } from '../ports/chunker.port';
 import { DocumentRepository, DuplicateSourceError } from '../ports/document-repository.port';
@@ -29,6 +29,160 @@ export class IngestTextHandler {
   ) {}
 
   async execute(command: IngestTextCommand, attempt = 0): Promise<IngestResult> {
+    const p = this.prepare(command);
+    const cmd = p.cmd;
+    const collection = await this.indexer.openCollection(cmd.collection);
+
+    // A known source is compared with its own last version only: if it now holds what another document
+    // holds, it is still replaced (deduplicating it to the other one would leave this source stale).
+    const known = cmd.sourceId ? await this.documents.findBySource(collection.name, p.sourceId) : null;
+    const same = known ? (known.contentHash === p.hash ? known : null) : await this.documents.findByHash(collection.name, p.hash);
+    if (same) return deduplicated(same);
+
+    const drafts = await this.chunk(p);
+    try {
+      const chunks = await this.indexer.embed(drafts, collection);
+      return await this.tx.run(async () => {
+        const previous = await this.documents.findBySource(collection.name, p.sourceId);
+        // A concurrent request with the same content committed first: nothing to write.
+        if (previous?.contentHash === p.hash) return deduplicated(previous);
+        const doc = documentFor(p, collection.name, chunks.length, previous);
+        await this.documents.save(doc);
+        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks);
+        return this.written(doc, previous);
+      });
+    } catch (e) {
+      // A concurrent writer created the same source (or content) first, or a re-index moved the collection to
+      // another embedder after these chunks were embedded: redo once against the current state.
+      if ((e instanceof DuplicateSourceError || e instanceof CollectionEmbedderChangedError) && attempt === 0) return this.execute(cmd, 1);
+      throw e;
+    }
+  }
+
+  /**
+   * Many documents with the semantics of calling execute() on each in order, but written in batches: the
+   * dedup lookups of a batch are two queries, its chunks are embedded in one call across documents, and its
+   * documents and chunks are written in one transaction (multi-row INSERTs). A batch is cut before a document
+   * whose source or content is already in it, so a duplicate in the input is deduplicated against the stored
+   * first copy and a repeated source replaces its earlier version, as one by one. Each command gets its own
+   * outcome: a document that cannot be ingested (empty, too large, or its write fails) fails alone; when a
+   * batch's transaction fails, its documents are retried one by one so only the bad one fails.
+   * `onOutcome` is called in input order as documents are settled (after their batch committed); an
+   * exception from it stops the run there, with what was written staying.
+   */
+  async executeMany(commands: IngestTextCommand[], onOutcome?: (outcome: IngestOutcome, index: number) => void): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = new Array(commands.length);
+    let emitted = 0;
+    const settle = (index: number, outcome: IngestOutcome) => {
+      outcomes[index] = outcome;
+      // (not `onOutcome?.(..., emitted++)`: without a callback that would skip the increment)
+      for (; emitted < commands.length && outcomes[emitted]; emitted++) onOutcome?.(outcomes[emitted], emitted);
+    };
+    const { documents: maxDocs, characters: maxChars } = this.config.ingestion.batch;
+    let batch: Prepared[] = [];
+    let chars = 0;
+    const keys = new Set<string>();
+    const collections = new Map<string, Promise<CollectionInfo>>();
+    const open = (name: string) => {
+      let c = collections.get(name);
+      if (!c) collections.set(name, (c = this.indexer.openCollection(name)));
+      return c;
+    };
+    const flush = async () => {
+      const current = batch;
+      batch = [];
+      chars = 0;
+      keys.clear();
+      if (current.length) for (const [i, o] of await this.ingestBatch(current)) settle(i, o);
+    };
+    for (const [index, command] of commands.entries()) {
+      let p: Prepared;
+      try {
+        p = { ...this.prepare(command), index, collection: await open(command.collection) };
+      } catch (error) {
+        settle(index, { error });
+        continue;
+      }
+      const sourceKey = `${p.collection.name}\0s\0${p.sourceId}`;
+      const hashKey = `${p.collection.name}\0h\0${p.hash}`;
+      if (batch.length && (keys.has(sourceKey) || keys.has(hashKey) || batch[0].collection.name !== p.collection.name)) await flush();
+      batch.push(p);
+      keys.add(sourceKey).add(hashKey);
+      chars += p.normalized.text.length;
+      if (batch.length >= maxDocs || chars >= maxChars) await flush();
+    }
+    await flush();
+    return outcomes;
+  }
+
+  /** One batch (one collection, no source or content twice): its outcomes by input index. */
+  private async ingestBatch(batch: Prepared[]): Promise<Array<[number, IngestOutcome]>> {
+    const collection = batch[0].collection;
+    const out: Array<[number, IngestOutcome]> = [];
+    const known = await this.documents.findManyBySource(collection.name, batch.filter((p) => p.cmd.sourceId).map((p) => p.sourceId));
+    const unknown = batch.filter((p) => !(p.cmd.sourceId && known.has(p.sourceId)));
+    const byHash = await this.documents.findManyByHash(collection.name, unknown.map((p) => p.hash));
+    const pending: Array<{ p: Prepared; drafts: ChunkDraft[] }> = [];
+    for (const p of batch) {
+      const k = p.cmd.sourceId ? known.get(p.sourceId) : undefined;
+      const same = k ? (k.contentHash === p.hash ? k : undefined) : byHash.get(p.hash);
+      if (same) {
+        out.push([p.index, { result: deduplicated(same) }]);
+        continue;
+      }
+      try {
+        pending.push({ p, drafts: await this.chunk(p) });
+      } catch (error) {
+        out.push([p.index, { error }]);
+      }
+    }
+    if (pending.length === 0) return out;
+    try {
+      // one embedding call sequence across the batch's documents, split back by document
+      const embedded = await this.indexer.embed(pending.flatMap((d) => d.drafts), collection);
+      let k = 0;
+      const withChunks = pending.map(({ p, drafts }) => ({ p, chunks: embedded.slice(k, (k += drafts.length)) }));
+      const written = await this.tx.run(async () => {
+        const previous = await this.documents.findManyBySource(collection.name, withChunks.map(({ p }) => p.sourceId));
+        const results: Array<[number, IngestOutcome]> = [];
+        const docs: Array<{ doc: KnowledgeDocument; chunks: EmbeddedChunk[] }> = [];
+        for (const { p, chunks } of withChunks) {
+          const prev = previous.get(p.sourceId) ?? null;
+          // A concurrent request with the same content committed first: nothing to write.
+          if (prev?.contentHash === p.hash) {
+            results.push([p.index, { result: deduplicated(prev) }]);
+            continue;
+          }
+          const doc = documentFor(p, collection.name, chunks.length, prev);
+          docs.push({ doc, chunks });
+          results.push([p.index, { result: this.written(doc, prev) }]);
+        }
+        await this.documents.saveMany(docs.map((d) => d.doc));
+        await this.indexer.writeMany(
+          docs.map(({ doc, chunks }) => ({ document: { id: doc.id, title: doc.title, metadata: doc.metadata }, chunks })),
+          collection,
+        );
+        return results;
+      });
+      return [...out, ...written];
+    } catch (e) {
+      if (pending.length === 1 && !isRetryable(e)) return [...out, [pending[0].p.index, { error: e }]];
+      // A concurrent writer, a re-index cutover or one bad document failed the batch: one by one, each
+      // document gets its own result or error (execute() redoes its lookups and retries once).
+      this.logger.warn(`batch of ${pending.length} documents in ${collection.name} failed (${(e as Error).message}); writing them one by one`);
+      for (const { p } of pending) {
+        try {
+          out.push([p.index, { result: await this.execute(p.cmd) }]);
+        } catch (error) {
+          out.push([p.index, { error }]);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Cleans and checks one command and hashes its normalized text (no I/O). */
+  private prepare(command: IngestTextCommand): Omit<Prepared, 'index' | 'collection'> {
     // title, source id and metadata (from a request or a parsed file) lose any NUL, as the text does
     const cmd: IngestTextCommand = { ...command, title: withoutNul(command.title), sourceId: withoutNul(command.sourceId), metadata: withoutNul(command.metadata) };
     const normalized = normalizeWithOffsets(cmd.text);
@@ -38,53 +192,55 @@ export class IngestTextHandler {
       throw new DocumentTooLargeError(cmd.title, `${this.config.ingestion.maxTextChars} characters of text`);
     }
     const hash = contentHash(text);
-    const collection = await this.indexer.openCollection(cmd.collection);
-
-    // A known source is compared with its own last version only: if it now holds what another document
-    // holds, it is still replaced (deduplicating it to the other one would leave this source stale).
-    const sourceId = cmd.sourceId ?? `sha256:${hash}`;
-    const known = cmd.sourceId ? await this.documents.findBySource(collection.name, sourceId) : null;
-    const same = known ? (known.contentHash === hash ? known : null) : await this.documents.findByHash(collection.name, hash);
-    if (same) return deduplicated(same);
-
-    // chunk the normalized text; offsets are reported in the text as submitted (or as extracted from a file)
-    const drafts = (await this.chunker.split(text)).map((d) => ({ ...d, ...sourceRange(normalized, d.start, d.end) }));
-    if (drafts.length === 0) throw new EmptyDocumentError(cmd.title);
-
-    try {
-      const chunks = await this.indexer.embed(drafts, collection);
-      return await this.tx.run(async () => {
-        const previous = await this.documents.findBySource(collection.name, sourceId);
-        // A concurrent request with the same content committed first: nothing to write.
-        if (previous?.contentHash === hash) return deduplicated(previous);
-        const now = new Date();
-        const doc: KnowledgeDocument = {
-          id: previous?.id ?? randomUUID(),
-          collection: collection.name,
-          sourceId,
-          sourceType: cmd.sourceType,
-          title: cmd.title,
-          contentHash: hash,
-          mimeType: cmd.mimeType,
-          sizeBytes: cmd.sizeBytes ?? Buffer.byteLength(cmd.text, 'utf8'),
-          charCount: text.length,
-          chunkCount: chunks.length,
-          metadata: cmd.metadata ?? {},
-          createdAt: previous?.createdAt ?? now,
-          updatedAt: now,
-        };
-        await this.documents.save(doc);
-        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks);
-        if (previous) this.logger.log(`replaced ${doc.id} (${sourceId}) in ${collection.name}: ${chunks.length} chunks`);
-        return { id: doc.id, title: doc.title, deduplicated: false, replaced: !!previous, chunks: chunks.length };
-      });
-    } catch (e) {
-      // A concurrent writer created the same source (or content) first, or a re-index moved the collection to
-      // another embedder after these chunks were embedded: redo once against the current state.
-      if ((e instanceof DuplicateSourceError || e instanceof CollectionEmbedderChangedError) && attempt === 0) return this.execute(cmd, 1);
-      throw e;
-    }
+    return { cmd, normalized, hash, sourceId: cmd.sourceId ?? `sha256:${hash}` };
   }
+
+  /** Chunks the normalized text; offsets are reported in the text as submitted (or as extracted from a file). */
+  private async chunk(p: Omit<Prepared, 'index' | 'collection'>): Promise<ChunkDraft[]> {
+    const drafts = (await this.chunker.split(p.normalized.text)).map((d) => ({ ...d, ...sourceRange(p.normalized, d.start, d.end) }));
+    if (drafts.length === 0) throw new EmptyDocumentError(p.cmd.title);
+    return drafts;
+  }
+
+  private written(doc: KnowledgeDocument, previous: KnowledgeDocument | null): IngestResult {
+    if (previous) this.logger.log(`replaced ${doc.id} (${doc.sourceId}) in ${doc.collection}: ${doc.chunkCount} chunks`);
+    return { id: doc.id, title: doc.title, deduplicated: false, replaced: !!previous, chunks: doc.chunkCount };
+  }
+}
+
+/** What executeMany reports for one command: its result, or the error execute() would have thrown. */
+export type IngestOutcome = { result: IngestResult; error?: undefined } | { error: unknown; result?: undefined };
+
+interface Prepared {
+  index: number;
+  cmd: IngestTextCommand;
+  collection: CollectionInfo;
+  normalized: NormalizedText;
+  hash: string;
+  sourceId: string;
+}
+
+function isRetryable(e: unknown): boolean {
+  return e instanceof DuplicateSourceError || e instanceof CollectionEmbedderChangedError;
+}
+
+function documentFor(p: Omit<Prepared, 'index' | 'collection'>, collection: string, chunkCount: number, previous: KnowledgeDocument | null | undefined): KnowledgeDocument {
+  const now = new Date();
+  return {
+    id: previous?.id ?? randomUUID(),
+    collection,
+    sourceId: p.sourceId,
+    sourceType: p.cmd.sourceType,
+    title: p.cmd.title,
+    contentHash: p.hash,
+    mimeType: p.cmd.mimeType,
+    sizeBytes: p.cmd.sizeBytes ?? Buffer.byteLength(p.cmd.text, 'utf8'),
+    charCount: p.normalized.text.length,
+    chunkCount,
+    metadata: p.cmd.metadata ?? {},
+    createdAt: previous?.createdAt ?? now,
+    updatedAt: now,
+  };
 }
 
 function deduplicated(doc: KnowledgeDocument): IngestResult {

@@ -13,8 +13,14 @@ export interface DocumentRepository {
   findById(id: string): Promise<KnowledgeDocument | null>;
   findByHash(collection: string, hash: string): Promise<KnowledgeDocument | null>;
   findBySource(collection: string, sourceId: string): Promise<KnowledgeDocument | null>;
+  /** findBySource for many sources of one collection, keyed by source id (absent: none stored). */
+  findManyBySource(collection: string, sourceIds: string[]): Promise<Map<string, KnowledgeDocument>>;
+  /** findByHash for many hashes of one collection, keyed by hash: the oldest document holding each. */
+  findManyByHash(collection: string, hashes: string[]): Promise<Map<string, KnowledgeDocument>>;
   /** Insert or update by id, inside the caller's transaction if one is open. */
   save(doc: KnowledgeDocument): Promise<void>;
+  /** save() for many documents in one statement. */
+  saveMany(docs: KnowledgeDocument[]): Promise<void>;
   delete(id: string): Promise<boolean>;
   list(query: DocumentListQuery): Promise<{ items: KnowledgeDocument[]; total: number }>;
 }

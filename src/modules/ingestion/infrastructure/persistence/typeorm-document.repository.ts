@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, In, QueryFailedError } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DATA_SOURCE, managerFor } from '../../../../shared/database';
 import { metadataFilterSql } from '../../../retrieval';
@@ -30,12 +30,31 @@ export class TypeOrmDocumentRepository implements DocumentRepository {
     return row ? toDomain(row) : null;
   }
 
-  async save(doc: KnowledgeDocument): Promise<void> {
+  async findManyBySource(collection: string, sourceIds: string[]): Promise<Map<string, KnowledgeDocument>> {
+    if (sourceIds.length === 0) return new Map();
+    const rows = await this.repo.find({ where: { collection, sourceId: In(sourceIds) } });
+    return new Map(rows.map((r) => [r.sourceId, toDomain(r)]));
+  }
+
+  async findManyByHash(collection: string, hashes: string[]): Promise<Map<string, KnowledgeDocument>> {
+    if (hashes.length === 0) return new Map();
+    const rows = await this.repo.find({ where: { collection, contentHash: In(hashes) }, order: { createdAt: 'DESC' } });
+    // oldest last, so it is the one the map keeps (as findByHash returns it)
+    return new Map(rows.map((r) => [r.contentHash, toDomain(r)]));
+  }
+
+  save(doc: KnowledgeDocument): Promise<void> {
+    return this.saveMany([doc]);
+  }
+
+  async saveMany(docs: KnowledgeDocument[]): Promise<void> {
+    if (docs.length === 0) return;
     try {
-      await this.repo.upsert(toRow(doc) as QueryDeepPartialEntity<DocumentOrmEntity>, { conflictPaths: ['id'] });
+      await this.repo.upsert(docs.map(toRow) as QueryDeepPartialEntity<DocumentOrmEntity>[], { conflictPaths: ['id'] });
     } catch (e) {
       if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
-        throw new DuplicateSourceError(`source ${doc.sourceId} already exists in ${doc.collection}`);
+        const detail = docs.length === 1 ? `source ${docs[0].sourceId}` : `one of ${docs.length} sources`;
+        throw new DuplicateSourceError(`${detail} already exists in ${docs[0].collection}`);
       }
       throw e;
     }

@@ -5,6 +5,12 @@ export interface CorpusState {
   version: string;
 }
 
+/** One document's new chunks, for a write of many documents at once. */
+export interface DocumentChunks {
+  document: DocumentRef;
+  chunks: EmbeddedChunk[];
+}
+
 export interface BranchQuery {
   collection: string;
   limit: number;
@@ -27,6 +33,8 @@ export interface VectorStore {
    * chunks were made with (a re-index cut over after they were embedded).
    */
   replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void>;
+  /** replaceDocumentChunks for many documents of one collection in one pass (same lock, same check, same transaction). */
+  replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo): Promise<void>;
   deleteDocumentChunks(documentId: string): Promise<number>;
   /**
    * Nearest chunks by cosine. `embedderId` is what made the query vector: in the same snapshot, nothing is

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
-import { BranchQuery, CorpusState, VectorStore } from '../../application/ports/vector-store.port';
+import { BranchQuery, CorpusState, DocumentChunks, VectorStore } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 
@@ -72,7 +72,15 @@ export class PgVectorStore implements VectorStore {
     return (await this.getCollection(name))!;
   }
 
-  async replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
+  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
+    return this.replaceManyDocumentChunks([{ document, chunks }], collection);
+  }
+
+  /**
+   * Many documents in one pass: one share lock on the collection, one DELETE of their old chunks, and multi-row
+   * INSERTs of up to INSERT_BATCH chunks across documents (each row carries its document's id, title and metadata).
+   */
+  async replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo): Promise<void> {
     const em = managerFor(this.dataSource);
     // A re-index cutover locks this row FOR UPDATE: it waits for this write, or this write waits for it and
     // then sees the new embedder. Vectors from the old one must not land in the re-indexed collection.
@@ -82,33 +90,34 @@ export class PgVectorStore implements VectorStore {
     );
     if (rows.length === 0) throw new CollectionNotFoundError(collection.name);
     const current = rows[0];
-    const stale = chunks.find((c) => c.embedderId !== current.embedder_id);
+    const stale = entries.flatMap((e) => e.chunks).find((c) => c.embedderId !== current.embedder_id);
     if (stale) throw new CollectionEmbedderChangedError(collection.name, stale.embedderId, current.embedder_id);
-    await em.query(`DELETE FROM chunks WHERE document_id = $1`, [document.id]);
-    for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-      const batch = chunks.slice(i, i + INSERT_BATCH);
+    await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
+    const rowsToWrite = entries.flatMap(({ document, chunks }) => chunks.map((chunk) => ({ document, chunk })));
+    for (let i = 0; i < rowsToWrite.length; i += INSERT_BATCH) {
+      const batch = rowsToWrite.slice(i, i + INSERT_BATCH);
       await em.query(
         `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, metadata, dimension, embedding, tsv, token_count)
-         SELECT t.id, $1, $2, t.position, t.text, t.start_offset, t.end_offset, $3::jsonb, $4, t.embedding::vector, t.tsv,
+         SELECT t.id, t.document_id, $1, t.position, t.text, t.start_offset, t.end_offset, t.metadata::jsonb, $2, t.embedding::vector, t.tsv,
                 (SELECT coalesce(sum(coalesce(array_length(l.positions, 1), 1)), 0) FROM unnest(t.tsv) l)
          FROM (
-           SELECT u.*, setweight(to_tsvector($5::regconfig, coalesce($6, '')), 'B') || setweight(to_tsvector($5::regconfig, u.text), 'D') AS tsv
-           FROM unnest($7::uuid[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[])
-                AS u(id, position, text, start_offset, end_offset, embedding)
+           SELECT u.*, setweight(to_tsvector($3::regconfig, coalesce(u.title, '')), 'B') || setweight(to_tsvector($3::regconfig, u.text), 'D') AS tsv
+           FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[])
+                AS u(id, document_id, title, metadata, position, text, start_offset, end_offset, embedding)
          ) t`,
         [
-          document.id,
           collection.name,
-          JSON.stringify(document.metadata),
           current.dimension,
           collection.textSearchConfig,
-          document.title,
-          batch.map((c) => c.id),
-          batch.map((c) => c.position),
-          batch.map((c) => c.text),
-          batch.map((c) => c.start),
-          batch.map((c) => c.end),
-          batch.map((c) => pgvector.toSql(Array.from(c.embedding))),
+          batch.map((r) => r.chunk.id),
+          batch.map((r) => r.document.id),
+          batch.map((r) => r.document.title),
+          batch.map((r) => JSON.stringify(r.document.metadata)),
+          batch.map((r) => r.chunk.position),
+          batch.map((r) => r.chunk.text),
+          batch.map((r) => r.chunk.start),
+          batch.map((r) => r.chunk.end),
+          batch.map((r) => pgvector.toSql(Array.from(r.chunk.embedding))),
         ],
       );
     }

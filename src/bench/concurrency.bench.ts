@@ -1,0 +1,123 @@
+/*
+ * Concurrent clients against the real HTTP app (autocannon): 1, 8 and 32 connections on POST /v1/search
+ * (hybrid), POST /v1/ask and POST /v1/documents (a new text each request), BENCH_CONCURRENCY_SECONDS each
+ * (default 10), over the SQuAD-pt dev paragraphs.
+ *
+ *   npm run bench:concurrency                       (embedded PGlite)
+ *   DATABASE_URL=postgres://... npm run bench:concurrency   (a Postgres-protocol server, e.g. dist/cli/pg-server.js)
+ *
+ * "event loop busy" is the application thread's event-loop utilization during the run: near 100% means the
+ * request thread's own work (HTTP, JSON, chunking, hashing embedder, ranking) is the limit; low means the
+ * requests wait on the database (in embedded mode: the PGlite worker thread, one statement at a time).
+ * The rate limiter is off (it would answer 429 by design); everything else is the default configuration.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { createApp } from '../configure-app';
+import { IngestTextHandler } from '../modules/ingestion';
+import { loadConfig } from '../shared/config';
+import { runHeader, shouldWriteDocs, writeSection } from './report';
+import { loadSquad } from './squad';
+import { databaseMode, markdownTable, round } from './stats';
+
+const SECONDS = Number(process.env.BENCH_CONCURRENCY_SECONDS ?? 10);
+const CLIENTS = (process.env.BENCH_CONCURRENCY_CLIENTS ?? '1,8,32').split(',').map(Number);
+
+interface Row {
+  route: string;
+  clients: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  elu: number;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'acervo-bench-conc-'));
+  const collection = process.env.DATABASE_URL ? `bench-conc-${Date.now().toString(36)}` : 'bench-conc';
+  const config = loadConfig({
+    env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json' },
+    overrides: { rateLimit: { enabled: false } },
+  });
+  const app = await createApp(config, { logDestination: { write: (l: string) => (process.env.LOG_LEVEL ? process.stdout.write(l) : true) } });
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  console.log(`listening on ${url}; seeding`);
+  const { paragraphs, questions } = loadSquad();
+  const started = Date.now();
+  try {
+    const outcomes = await app.get(IngestTextHandler).executeMany(
+      paragraphs.map((p) => ({ collection, title: p.article.replace(/_/g, ' '), text: p.context, sourceType: 'json' as const, sourceId: p.id, mimeType: 'text/plain' })),
+    );
+    if (outcomes.some((o) => o.error)) throw new Error('seeding failed');
+    console.log(`seeded ${outcomes.length} documents in ${round((Date.now() - started) / 1000, 1)} s`);
+    let q = 0;
+    let doc = 0;
+    const runId = Date.now().toString(36);
+    const routes: Array<{ route: string; path: string; body: () => unknown }> = [
+      { route: 'POST /v1/search (hybrid, top 10)', path: '/v1/search', body: () => ({ query: questions[q++ % questions.length].question, collection, mode: 'hybrid', top_k: 10 }) },
+      { route: 'POST /v1/ask (extractive)', path: '/v1/ask', body: () => ({ question: questions[q++ % questions.length].question, collection }) },
+      {
+        route: 'POST /v1/documents (JSON text, new each time)',
+        path: '/v1/documents',
+        body: () => {
+          const p = paragraphs[doc % paragraphs.length];
+          return { title: `carga ${runId} ${doc}`, text: `${p.context}\n\nCópia de carga ${runId} número ${doc++}.`, collection: `${collection}-ingest` };
+        },
+      },
+    ];
+    const rows: Row[] = [];
+    for (const r of routes) {
+      for (const clients of CLIENTS) {
+        const elu0 = performance.eventLoopUtilization();
+        const result = await autocannon({
+          url,
+          connections: clients,
+          duration: SECONDS,
+          timeout: 30,
+          requests: [{ method: 'POST', path: r.path, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify(r.body()) }) }],
+        });
+        const elu = performance.eventLoopUtilization(elu0).utilization;
+        const bad = result.errors + result.timeouts + result.non2xx;
+        rows.push({ route: r.route, clients, requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: bad, elu });
+        console.log(`${r.route} x${clients}: ${round(result.requests.average, 1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${bad}, event loop busy ${Math.round(elu * 100)}%`);
+      }
+    }
+    const md = markdownTable(
+      ['route', 'clients', 'requests', 'req/s', 'x vs 1 client', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'event loop busy'],
+      rows.map((x) => {
+        const one = rows.find((y) => y.route === x.route && y.clients === 1);
+        return [x.route, x.clients, x.requests, round(x.rps, 1), one ? round(x.rps / one.rps, 2) : '', x.p50, x.p99, x.max, x.errors, `${Math.round(x.elu * 100)}%`];
+      }),
+    );
+    console.log(`\n${md}\n`);
+    if (shouldWriteDocs()) {
+      writeSection(
+        'concurrency',
+        `## Concurrency (\`npm run bench:concurrency\`)
+
+${runHeader('npm run bench:concurrency')}
+- Database: ${databaseMode()}; pool ${config.database.url ? `${config.database.poolSize} connections` : '1 connection (the embedded session)'}
+- The real HTTP app on 127.0.0.1, rate limiter off, SQuAD-pt dev (217 paragraphs) seeded; autocannon ${SECONDS} s per row; "errors" = connection errors + timeouts + non-2xx answers
+- Total wall time: ${round((Date.now() - started) / 1000, 1)} s
+
+${md}`,
+      );
+      console.log('docs/BENCHMARKS.md updated (concurrency section)');
+    }
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message).slice(0, 4000) : e);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+import { IngestTextHandler } from '../src/modules/ingestion';
+import type { IngestTextCommand } from '../src/modules/ingestion/application/ingest/ingest.command';
+import { startTestApp, TestApp } from './support/app';
+
+/**
+ * Batched ingestion (IngestTextHandler.executeMany, behind uploads, CSV, jobs and the CLI): many documents per
+ * transaction with the results of ingesting them one by one. Batches of 3 here, so a run of 7 spans several.
+ */
+describe('bulk ingestion (documents written in batches)', () => {
+  let t: TestApp;
+  let ingest: IngestTextHandler;
+  beforeAll(async () => {
+    t = await startTestApp({ ingestion: { batch: { documents: 3 } } });
+    ingest = t.app.get(IngestTextHandler);
+  });
+  afterAll(async () => t.close());
+
+  const doc = (collection: string, title: string, text: string, extra: Partial<IngestTextCommand> = {}): IngestTextCommand => ({
+    collection, title, text, mimeType: 'text/plain', sourceType: 'json', ...extra,
+  });
+  const chunkTexts = async (documentId: string): Promise<string[]> =>
+    ((await t.dataSource.query(`SELECT text FROM chunks WHERE document_id = $1 ORDER BY position`, [documentId])) as Array<{ text: string }>).map((r) => r.text);
+  const docCount = async (collection: string): Promise<number> =>
+    ((await t.dataSource.query(`SELECT count(*)::int AS n FROM documents WHERE collection = $1`, [collection])) as Array<{ n: number }>)[0].n;
+
+  it('keeps per-document results: a bad document fails alone, a duplicate is deduplicated, a repeated source replaces', async () => {
+    const c = 'bulk-semantics';
+    const seen: number[] = [];
+    const outcomes = await ingest.executeMany(
+      [
+        doc(c, 'Férias', 'Cada colaborador tem direito a trinta dias de férias por ano.'),
+        doc(c, 'Vazio', ' \n\n \t '),
+        doc(c, 'Reembolso', 'Reembolsos são pedidos no portal financeiro em até trinta dias.', { sourceId: 'reembolso.txt' }),
+        doc(c, 'Férias (cópia)', 'Cada colaborador tem direito a trinta dias de férias por ano.'),
+        doc(c, 'Reembolso v2', 'Reembolsos agora são pedidos pelo aplicativo, em até quinze dias.', { sourceId: 'reembolso.txt' }),
+        doc(c, 'Backups', 'Backups automáticos diários às 02h00 com retenção de trinta dias.'),
+        doc(c, 'VPN', 'O acesso remoto usa a VPN corporativa com autenticação em dois fatores.'),
+      ],
+      (_o, i) => seen.push(i),
+    );
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]); // progress in input order
+    const [ferias, vazio, reembolso, copia, reembolso2, backups, vpn] = outcomes;
+    expect(vazio.error).toMatchObject({ code: 'INGESTION.EMPTY_DOCUMENT' });
+    expect(ferias.result).toMatchObject({ deduplicated: false, replaced: false, chunks: 1 });
+    expect(copia.result).toEqual({ ...ferias.result, deduplicated: true });
+    expect(reembolso2.result).toMatchObject({ id: reembolso.result!.id, replaced: true, deduplicated: false });
+    for (const o of [backups, vpn]) expect(o.result).toMatchObject({ deduplicated: false, replaced: false, chunks: 1 });
+    expect(await docCount(c)).toBe(4);
+    // the replaced source holds only its new text
+    expect(await chunkTexts(reembolso.result!.id)).toEqual(['Reembolsos agora são pedidos pelo aplicativo, em até quinze dias.']);
+    const hits = (await t.http.post('/v1/search').send({ query: 'reembolso aplicativo', collection: c, mode: 'text' })).body.hits;
+    expect(hits.map((h: { title: string }) => h.title)).toEqual(['Reembolso v2']);
+  });
+
+  it('a document whose write fails does not take the rest of its batch with it', async () => {
+    const c = 'bulk-write-failure';
+    // the database refuses one document (a constraint that only this test adds): the batch's transaction fails,
+    // and its documents are written again one by one
+    await t.dataSource.query(`ALTER TABLE documents ADD CONSTRAINT bulk_test_refuses CHECK (title <> 'Ruim')`);
+    const outcomes = await ingest
+      .executeMany([
+        doc(c, 'Um', 'Primeiro documento do lote, sobre o plano de saúde.'),
+        doc(c, 'Ruim', 'Documento que o banco recusa.'),
+        doc(c, 'Três', 'Terceiro documento do lote, sobre o vale-refeição.'),
+      ])
+      .finally(() => t.dataSource.query(`ALTER TABLE documents DROP CONSTRAINT bulk_test_refuses`));
+    expect(outcomes[0].result).toMatchObject({ deduplicated: false, chunks: 1 });
+    expect(outcomes[1].error).toMatchObject({ message: expect.stringContaining('bulk_test_refuses') });
+    expect(outcomes[2].result).toMatchObject({ deduplicated: false, chunks: 1 });
+    expect(await docCount(c)).toBe(2);
+    expect(await chunkTexts(outcomes[2].result!.id)).toEqual(['Terceiro documento do lote, sobre o vale-refeição.']);
+  });
+
+  it('re-ingests a batch of changed sources atomically: every document is either all old or all new', async () => {
+    const c = 'bulk-replace';
+    const v1 = Array.from({ length: 6 }, (_, i) => doc(c, `Política ${i}`, `Versão antiga da política ${i}: `.concat('regra antiga. '.repeat(200)), { sourceId: `p${i}` }));
+    const first = await ingest.executeMany(v1);
+    const ids = first.map((o) => o.result!.id);
+    const v2 = v1.map((d, i) => ({ ...d, text: `Versão nova da política ${i}: `.concat('regra nova. '.repeat(300)) }));
+    let stop = false;
+    const mixed: string[] = [];
+    // a reader polling while the batch is written never sees one document with old and new chunks at once
+    const reader = (async () => {
+      while (!stop) {
+        const rows = (await t.dataSource.query(
+          `SELECT document_id, bool_or(text LIKE '%antiga%') AS old, bool_or(text LIKE '%nova%') AS new FROM chunks WHERE collection = $1 GROUP BY document_id`,
+          [c],
+        )) as Array<{ document_id: string; old: boolean; new: boolean }>;
+        for (const r of rows) if (r.old && r.new) mixed.push(r.document_id);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const second = await ingest.executeMany(v2);
+    stop = true;
+    await reader;
+    expect(mixed).toEqual([]);
+    expect(second.map((o) => o.result)).toEqual(ids.map((id) => expect.objectContaining({ id, replaced: true, deduplicated: false })));
+    for (const [i, id] of ids.entries()) {
+      const texts = await chunkTexts(id);
+      expect(texts.length).toBe(second[i].result!.chunks);
+      expect(texts.every((x) => !x.includes('antiga'))).toBe(true);
+    }
+    expect(await docCount(c)).toBe(6);
+  });
+
+  it('deduplicates a repeated CSV row within one upload and reports every row', async () => {
+    const csv = ['id,titulo,texto', '1,Férias,Trinta dias de férias por ano para cada colaborador.', '2,Reembolso,Reembolso pelo portal financeiro.', '3,Férias de novo,Trinta dias de férias por ano para cada colaborador.', '4,VPN,Acesso remoto pela VPN corporativa.'].join('\n');
+    const res = await t.http.post('/v1/documents').field('collection', 'bulk-csv').attach('files', Buffer.from(csv), 'politicas.csv');
+    expect(res.status).toBe(201);
+    const docs = res.body.documents as Array<{ id: string; deduplicated: boolean }>;
+    expect(docs).toHaveLength(4);
+    expect(docs.map((d) => d.deduplicated)).toEqual([false, false, true, false]);
+    expect(docs[2].id).toBe(docs[0].id);
+    expect(await docCount('bulk-csv')).toBe(3);
+  });
+});
