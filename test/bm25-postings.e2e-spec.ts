@@ -10,7 +10,7 @@ import { loadSquad } from '../src/bench/squad';
 import { metadataFilterSql } from '../src/modules/retrieval';
 import type { MetadataFilter } from '../src/modules/retrieval';
 import { PgVectorStore } from '../src/modules/retrieval/infrastructure/vector-stores/pgvector.vector-store';
-import { startTestApp, TestApp } from './support/app';
+import { SERVER_MODE, startTestApp, TestApp } from './support/app';
 
 const QUESTIONS = 300;
 
@@ -153,4 +153,10 @@ describe('BM25 on postings', () => {
     expect(n).toBeGreaterThan(10_000);
     for (const q of sample.slice(0, 20)) expectSameRanking(await postings(q.question, 10), await reference(q.question, 10), q.question);
   }, 60_000);
+
+  it('shows the embedded buffer cache in the readiness details', async () => {
+    const db = (await t.http.get('/health/ready').expect(200)).body.info.database;
+    if (SERVER_MODE) expect(db.shared_buffers).toBeUndefined();
+    else expect(db).toMatchObject({ shared_buffers: t.config.database.embedded.sharedBuffers, shared_buffers_source: 'configured', data_mb_at_boot: expect.any(Number) });
+  });
 });
