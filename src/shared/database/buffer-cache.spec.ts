@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { autoSharedBuffers, bufferCacheAdvice, directoryBytes, resolveBufferCache } from './buffer-cache';
+import { adviceKind, autoSharedBuffers, bufferCacheAdvice, directoryBytes, resolveBufferCache } from './buffer-cache';
 
 const MB = 2 ** 20;
 const GB = 2 ** 30;
@@ -35,6 +35,7 @@ describe('embedded buffer cache sizing', () => {
     expect(bufferCacheAdvice(auto, 200 * MB)).toBeUndefined();
     expect(bufferCacheAdvice(auto, 400 * MB)).toMatch(/grew to 400MB, past its 256MB buffer cache: restart/);
     expect(bufferCacheAdvice(auto, 1500 * MB)).toMatch(/more than the 1024MB buffer cache embedded mode can give.*DATABASE_URL/);
+    expect([200, 400, 1500, 1900].map((mb) => adviceKind(auto, mb * MB))).toEqual([undefined, 'cache', 'embedded', 'embedded']);
     const fixed = resolveBufferCache('128MB', '/nonexistent', 4 * GB);
     expect(bufferCacheAdvice(fixed, 200 * MB)).toMatch(/raise it, or set it to auto/);
   });

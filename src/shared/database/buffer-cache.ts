@@ -68,6 +68,11 @@ export function bufferCacheAdvice(cache: BufferCacheSize, dataBytes: number): st
   return undefined;
 }
 
+/** Which advice {@link bufferCacheAdvice} gives: past what embedded mode can cache, past the boot-time cache, or none. */
+export function adviceKind(cache: BufferCacheSize, dataBytes: number): 'embedded' | 'cache' | undefined {
+  return dataBytes > cache.capBytes ? 'embedded' : dataBytes > cache.bytes ? 'cache' : undefined;
+}
+
 /** Bytes of the files under `dir` (0 when it does not exist yet). */
 export function directoryBytes(dir: string): number {
   let total = 0;

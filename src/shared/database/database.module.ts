@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { DataSource, type EntitySchema, MigrationExecutor, type MixedList } from 'typeorm';
 import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
 import { join } from 'node:path';
-import { bufferCacheAdvice, type BufferCacheSize, directoryBytes, resolveBufferCache } from './buffer-cache';
+import { adviceKind, bufferCacheAdvice, type BufferCacheSize, directoryBytes, resolveBufferCache } from './buffer-cache';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
 import { ReindexStaging1764000000000 } from './migrations/1764000000000-reindex-staging';
@@ -153,7 +153,7 @@ export function loopbackUrl(address: AddressInfo | string | null): string | unde
 class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Database');
   private cacheTimer?: NodeJS.Timeout;
-  private lastAdvice?: string;
+  private lastAdvice?: 'cache' | 'embedded';
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -167,6 +167,7 @@ class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
    */
   onApplicationBootstrap(): void {
     if (this.state.bufferCache) {
+      this.lastAdvice = adviceKind(this.state.bufferCache, this.state.bufferCache.dataBytes); // said at boot
       this.cacheTimer = setInterval(() => void this.checkBufferCache(), CACHE_CHECK_MS);
       this.cacheTimer.unref();
     }
@@ -187,14 +188,16 @@ class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     if (!cache) return undefined;
     const dataBytes = directoryBytes(embeddedDataDir(this.state.location));
     const advice = bufferCacheAdvice(cache, dataBytes);
-    if (advice && advice.split(':')[0] !== this.lastAdvice?.split(':')[0]) {
+    // once per kind of advice (past the boot-time cache, past what embedded mode can cache), not per measurement
+    const kind = adviceKind(cache, dataBytes);
+    if (kind && kind !== this.lastAdvice) {
       const rows: Array<{ collection: string; n: string }> = await this.dataSource
         .query(`SELECT collection, chunk_count::text AS n FROM collection_stats ORDER BY chunk_count DESC LIMIT 1`)
         .catch(() => []);
       const largest = rows[0] ? ` (largest collection: "${rows[0].collection}", ${rows[0].n} chunks)` : '';
       this.logger.warn(`${advice}${largest}`);
     }
-    this.lastAdvice = advice;
+    this.lastAdvice = kind;
     return advice;
   }
 
