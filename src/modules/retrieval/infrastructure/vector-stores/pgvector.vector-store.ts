@@ -180,7 +180,7 @@ export class PgVectorStore implements VectorStore {
          CROSS JOIN LATERAL (SELECT p.chunk_id, p.tf, p.dl FROM postings p WHERE p.lexeme_id = qs.lexeme_id OFFSET 0) p${filtered}
          WHERE qs.selects
          GROUP BY p.chunk_id
-       ), bound AS (
+       ), bound AS MATERIALIZED (
          SELECT (SELECT coalesce(sum(idf), 0) FROM qs WHERE NOT qs.selects) * ($5::float8 + 1) AS extra,
                 (SELECT partial FROM cand ORDER BY partial DESC OFFSET $4::int - 1 LIMIT 1) AS kth
        ), scored AS (
