@@ -58,8 +58,8 @@ export function bufferCacheAdvice(cache: BufferCacheSize, dataBytes: number): st
   if (dataBytes > cache.capBytes)
     return (
       `the embedded database holds ${mb(dataBytes)}, more than the ${mb(cache.capBytes)} buffer cache embedded mode can give it on this machine ` +
-      `(shared_buffers ${cache.setting}): searches will read from disk and slow down. Run Postgres with pgvector as a server and set DATABASE_URL ` +
-      `(docs/operations.md); "npm run pg:server" serves this data directory for a start`
+      `(shared_buffers ${cache.setting}): searches will read from disk and slow down. The next step is server mode: Postgres with ` +
+      `pgvector as a server, DATABASE_URL pointing at it (docs/operations.md, "Embedded database buffer cache")`
     );
   if (dataBytes > cache.bytes)
     return cache.source === 'auto'
