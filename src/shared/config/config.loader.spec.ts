@@ -33,7 +33,7 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(/app\.port/);
     expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://x' } })).toThrow(/database\.url: must be a postgres/);
-    expect(() => loadConfig({ env: { EMBEDDED_PG_SHARED_BUFFERS: 'lots' } })).toThrow(/database\.embedded\.sharedBuffers: must be a size like 128MB/);
+    expect(() => loadConfig({ env: { EMBEDDED_PG_SHARED_BUFFERS: 'lots' } })).toThrow(/database\.embedded\.sharedBuffers: must be auto or a size like 128MB/);
     expect(() => loadConfig({ env: { EMBEDDED_PG_SHARED_BUFFERS: '2GB' } })).toThrow(/sharedBuffers: must be between 16MB and 1GB/);
     expect(loadConfig({ env: { EMBEDDED_PG_SHARED_BUFFERS: '512MB' } }).database.embedded.sharedBuffers).toBe('512MB');
   });

@@ -82,8 +82,8 @@ export const appConfigSchema = z.object({
       maxConnections: int(1, 100),
       sharedBuffers: z
         .string()
-        .regex(/^\d+(kB|MB|GB)$/, 'must be a size like 128MB, 512MB or 1GB')
-        .refine((v) => sizeBytes(v) >= 16 * 2 ** 20 && sizeBytes(v) <= 2 ** 30, {
+        .regex(/^(auto|\d+(kB|MB|GB))$/, 'must be auto or a size like 128MB, 512MB or 1GB')
+        .refine((v) => v === 'auto' || (sizeBytes(v) >= 16 * 2 ** 20 && sizeBytes(v) <= 2 ** 30), {
           message: 'must be between 16MB and 1GB',
         }),
     }),

@@ -3,6 +3,8 @@ import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, 
 import { HttpAdapterHost } from '@nestjs/core';
 import { DataSource, type EntitySchema, MigrationExecutor, type MixedList } from 'typeorm';
 import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
+import { join } from 'node:path';
+import { adviceKind, bufferCacheAdvice, type BufferCacheSize, directoryBytes, resolveBufferCache } from './buffer-cache';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
 import { ReindexStaging1764000000000 } from './migrations/1764000000000-reindex-staging';
@@ -14,6 +16,7 @@ import { AuditLog1768300000000 } from './migrations/1768300000000-audit-log';
 import { UsageDetails1768400000000 } from './migrations/1768400000000-usage-details';
 import { ReindexJobs1768500000000 } from './migrations/1768500000000-reindex-jobs';
 import { Access1768200000000 } from './migrations/1768200000000-access';
+import { Bm25Postings1768510000000 } from './migrations/1768510000000-bm25-postings';
 import { SharedState1768570000000 } from './migrations/1768570000000-shared-state';
 import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
 
@@ -26,9 +29,11 @@ export interface DatabaseState {
   location: string;
   migrationsRan: boolean;
   embedded?: EmbeddedPostgres;
+  /** Embedded mode: the buffer cache chosen at boot (database.embedded.sharedBuffers, `auto` sized from the data). */
+  bufferCache?: BufferCacheSize;
 }
 
-export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, SharedState1768570000000];
+export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;
@@ -57,15 +62,23 @@ export async function openDatabase(
   if (!url) {
     const dir = resolveDataPath(config, config.database.embedded.dir);
     const started = Date.now();
+    const cache = resolveBufferCache(config.database.embedded.sharedBuffers, embeddedDataDir(dir));
+    state.bufferCache = cache;
     state.embedded = new EmbeddedPostgres({
       dir,
       maxConnections: config.database.embedded.maxConnections,
-      sharedBuffers: config.database.embedded.sharedBuffers,
+      sharedBuffers: cache.setting,
       log: (level, message) => logger[level](message),
     });
     url = (await state.embedded.start()).url;
     state.location = dir;
-    logger.log(`embedded Postgres (PGlite + pgvector) ready at ${dir} in ${Date.now() - started} ms (shared_buffers ${config.database.embedded.sharedBuffers})`);
+    const mb = (b: number) => Math.round(b / 2 ** 20);
+    logger.log(
+      `embedded Postgres (PGlite + pgvector) ready at ${dir} in ${Date.now() - started} ms (shared_buffers ${cache.setting}` +
+        `${cache.source === 'auto' ? `, auto: ${mb(cache.dataBytes)}MB of data, at most ${mb(cache.capBytes)}MB on this machine` : ''})`,
+    );
+    const advice = bufferCacheAdvice(cache, cache.dataBytes);
+    if (advice) logger.warn(advice);
   } else {
     const u = new URL(url);
     state.location = `${u.hostname}:${u.port || 5432}${u.pathname}`;
@@ -119,6 +132,14 @@ async function runMigrations(dataSource: DataSource, config: AppConfig) {
   }
 }
 
+/** Where PGlite keeps its files inside the embedded database directory. */
+export function embeddedDataDir(dir: string): string {
+  return join(dir, 'data');
+}
+
+/** How often the embedded data directory is measured against its buffer cache (a directory walk). */
+const CACHE_CHECK_MS = 5 * 60_000;
+
 export async function closeDatabase(dataSource: DataSource, state: DatabaseState): Promise<void> {
   if (dataSource.isInitialized) await dataSource.destroy();
   await state.embedded?.stop();
@@ -132,6 +153,10 @@ export function loopbackUrl(address: AddressInfo | string | null): string | unde
 }
 
 class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  private cacheTimer?: NodeJS.Timeout;
+  private lastAdvice?: 'cache' | 'embedded';
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(DATABASE_STATE) private readonly state: DatabaseState,
@@ -143,6 +168,11 @@ class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
    * then sends its files there instead of failing on the lock. (No HTTP server: an application context, nothing said.)
    */
   onApplicationBootstrap(): void {
+    if (this.state.bufferCache) {
+      this.lastAdvice = adviceKind(this.state.bufferCache, this.state.bufferCache.dataBytes); // said at boot
+      this.cacheTimer = setInterval(() => void this.checkBufferCache(), CACHE_CHECK_MS);
+      this.cacheTimer.unref();
+    }
     const server = this.state.embedded && this.adapterHost?.httpAdapter?.getHttpServer?.();
     if (!server?.once) return;
     server.once('listening', () => {
@@ -151,7 +181,30 @@ class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     });
   }
 
+  /**
+   * Re-measures the embedded data as it grows: the log says once when it outgrows the cache chosen at boot (or what
+   * embedded mode can cache at all), naming the largest collection.
+   */
+  async checkBufferCache(): Promise<string | undefined> {
+    const cache = this.state.bufferCache;
+    if (!cache) return undefined;
+    const dataBytes = directoryBytes(embeddedDataDir(this.state.location));
+    const advice = bufferCacheAdvice(cache, dataBytes);
+    // once per kind of advice (past the boot-time cache, past what embedded mode can cache), not per measurement
+    const kind = adviceKind(cache, dataBytes);
+    if (kind && kind !== this.lastAdvice) {
+      const rows: Array<{ collection: string; n: string }> = await this.dataSource
+        .query(`SELECT collection, chunk_count::text AS n FROM collection_stats ORDER BY chunk_count DESC LIMIT 1`)
+        .catch(() => []);
+      const largest = rows[0] ? ` (largest collection: "${rows[0].collection}", ${rows[0].n} chunks)` : '';
+      this.logger.warn(`${advice}${largest}`);
+    }
+    this.lastAdvice = kind;
+    return advice;
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    if (this.cacheTimer) clearInterval(this.cacheTimer);
     await closeDatabase(this.dataSource, this.state);
   }
 }

@@ -64,7 +64,13 @@ export class HealthController {
 
   private async database() {
     const ind = this.indicator.check('database');
-    const details = { mode: this.dbState.mode, migrations: this.dbState.migrationsRan ? 'applied' : 'pending' };
+    const cache = this.dbState.bufferCache;
+    const details = {
+      mode: this.dbState.mode,
+      migrations: this.dbState.migrationsRan ? 'applied' : 'pending',
+      // embedded: the buffer cache chosen at boot and the data it was sized for
+      ...(cache ? { shared_buffers: cache.setting, shared_buffers_source: cache.source, data_mb_at_boot: Math.round(cache.dataBytes / 2 ** 20) } : {}),
+    };
     if (!this.dbState.migrationsRan) return ind.down(details);
     try {
       await withTimeout(this.dataSource.query('SELECT 1'), PROBE_TIMEOUT_MS, 'database');
@@ -77,7 +83,7 @@ export class HealthController {
 
 /** The readiness body as Terminus writes it, for Swagger (checked against a running app). */
 function readyExample(up: boolean): Record<string, unknown> {
-  const database = { mode: 'embedded', migrations: 'applied', status: 'up' };
+  const database = { mode: 'embedded', migrations: 'applied', shared_buffers: '256MB', shared_buffers_source: 'auto', data_mb_at_boot: 41, status: 'up' };
   const embedder = up
     ? { provider: 'hashing', model: 'hashing:v1:384', kind: 'lexical', loaded: true, status: 'up' }
     : {

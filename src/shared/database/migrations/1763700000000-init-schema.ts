@@ -16,6 +16,35 @@ export function hnswIndexSql(dimension: number): string {
  */
 export const DEFAULT_INDEX_DIMENSION = 384;
 
+/** The BM25 statistics trigger functions as this migration creates them (the postings migration restores them on down). */
+export const STATS_INSERT_FUNCTION_SQL = `
+      CREATE FUNCTION chunks_stats_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO lexeme_stats (collection, lexeme, df)
+          SELECT n.collection, u.lexeme, count(*) FROM new_rows n, unnest(n.tsv) u
+          GROUP BY n.collection, u.lexeme ORDER BY 1, 2
+        ON CONFLICT (collection, lexeme) DO UPDATE SET df = lexeme_stats.df + EXCLUDED.df;
+        INSERT INTO collection_stats (collection, chunk_count, token_count)
+          SELECT collection, count(*), sum(token_count) FROM new_rows GROUP BY collection ORDER BY 1
+        ON CONFLICT (collection) DO UPDATE SET chunk_count = collection_stats.chunk_count + EXCLUDED.chunk_count,
+                                               token_count = collection_stats.token_count + EXCLUDED.token_count;
+        RETURN NULL;
+      END $$`;
+export const STATS_DELETE_FUNCTION_SQL = `
+      CREATE FUNCTION chunks_stats_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE lexeme_stats s SET df = s.df - d.df
+          FROM (SELECT o.collection, u.lexeme, count(*) AS df FROM old_rows o, unnest(o.tsv) u
+                GROUP BY o.collection, u.lexeme ORDER BY 1, 2) d
+          WHERE s.collection = d.collection AND s.lexeme = d.lexeme;
+        DELETE FROM lexeme_stats s USING (SELECT DISTINCT collection FROM old_rows) c
+          WHERE s.collection = c.collection AND s.df <= 0;
+        UPDATE collection_stats s SET chunk_count = s.chunk_count - d.n, token_count = s.token_count - d.t
+          FROM (SELECT collection, count(*) AS n, sum(token_count) AS t FROM old_rows GROUP BY collection) d
+          WHERE s.collection = d.collection;
+        RETURN NULL;
+      END $$`;
+
 export class InitSchema1763700000000 implements MigrationInterface {
   name = 'InitSchema1763700000000';
 
@@ -85,33 +114,8 @@ export class InitSchema1763700000000 implements MigrationInterface {
         chunk_count bigint NOT NULL,
         token_count bigint NOT NULL
       )`);
-    await q.query(`
-      CREATE FUNCTION chunks_stats_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        INSERT INTO lexeme_stats (collection, lexeme, df)
-          SELECT n.collection, u.lexeme, count(*) FROM new_rows n, unnest(n.tsv) u
-          GROUP BY n.collection, u.lexeme ORDER BY 1, 2
-        ON CONFLICT (collection, lexeme) DO UPDATE SET df = lexeme_stats.df + EXCLUDED.df;
-        INSERT INTO collection_stats (collection, chunk_count, token_count)
-          SELECT collection, count(*), sum(token_count) FROM new_rows GROUP BY collection ORDER BY 1
-        ON CONFLICT (collection) DO UPDATE SET chunk_count = collection_stats.chunk_count + EXCLUDED.chunk_count,
-                                               token_count = collection_stats.token_count + EXCLUDED.token_count;
-        RETURN NULL;
-      END $$`);
-    await q.query(`
-      CREATE FUNCTION chunks_stats_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        UPDATE lexeme_stats s SET df = s.df - d.df
-          FROM (SELECT o.collection, u.lexeme, count(*) AS df FROM old_rows o, unnest(o.tsv) u
-                GROUP BY o.collection, u.lexeme ORDER BY 1, 2) d
-          WHERE s.collection = d.collection AND s.lexeme = d.lexeme;
-        DELETE FROM lexeme_stats s USING (SELECT DISTINCT collection FROM old_rows) c
-          WHERE s.collection = c.collection AND s.df <= 0;
-        UPDATE collection_stats s SET chunk_count = s.chunk_count - d.n, token_count = s.token_count - d.t
-          FROM (SELECT collection, count(*) AS n, sum(token_count) AS t FROM old_rows GROUP BY collection) d
-          WHERE s.collection = d.collection;
-        RETURN NULL;
-      END $$`);
+    await q.query(STATS_INSERT_FUNCTION_SQL);
+    await q.query(STATS_DELETE_FUNCTION_SQL);
     await q.query(`CREATE TRIGGER chunks_stats_insert AFTER INSERT ON chunks REFERENCING NEW TABLE AS new_rows
                    FOR EACH STATEMENT EXECUTE FUNCTION chunks_stats_after_insert()`);
     await q.query(`CREATE TRIGGER chunks_stats_delete AFTER DELETE ON chunks REFERENCING OLD TABLE AS old_rows

@@ -46,8 +46,8 @@ export async function convertCollections(q: Pick<QueryRunner, 'query'>, from: st
   const names = rows.map((r) => r.name);
   if (names.length === 0) return;
   // One pass over the chunks (each updated row version is indexed again, HNSW included: the upgrade takes
-  // time in proportion to the chunks of the converted collections). The statistics triggers fire on
-  // INSERT and DELETE only: an UPDATE leaves them alone, and they are rebuilt below from the new tsvectors.
+  // time in proportion to the chunks of the converted collections). Before the postings migration the statistics
+  // triggers fired on INSERT and DELETE only: they are rebuilt below from the new tsvectors.
   await q.query(
     `UPDATE chunks c
         SET tsv = n.tsv,
@@ -59,6 +59,12 @@ export async function convertCollections(q: Pick<QueryRunner, 'query'>, from: st
       WHERE c.id = n.id`,
     [names, to],
   );
+  // Since the postings migration a row trigger follows tsv updates (statistics and postings, whose keys are the
+  // lexeme_stats ids a rebuild would renumber): nothing left to rebuild.
+  const [{ maintained }]: Array<{ maintained: boolean }> = await q.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'chunks_stats_update' AND tgrelid = 'chunks'::regclass) AS maintained`,
+  );
+  if (maintained) return;
   await q.query(`DELETE FROM lexeme_stats WHERE collection = ANY($1::text[])`, [names]);
   await q.query(
     `INSERT INTO lexeme_stats (collection, lexeme, df)

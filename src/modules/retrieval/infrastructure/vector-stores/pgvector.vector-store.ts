@@ -150,49 +150,63 @@ export class PgVectorStore implements VectorStore {
   }
 
   /**
-   * Okapi BM25 (k1, b from config) over Postgres tsvectors: per-collection document frequencies and
-   * average length come from lexeme_stats / collection_stats. Candidates are chunks matching any
-   * informative query lexeme (GIN index); lexemes in more than 5% of the chunks (and 50) only score.
+   * Okapi BM25 (k1, b from config) scored from the postings table (lexeme, chunk, tf, chunk length), which the
+   * statistics triggers on `chunks` maintain with lexeme_stats (document frequencies) and collection_stats
+   * (chunk count, average length). Candidates are the chunks in the postings of the query's informative lexemes
+   * (in at most 5% of the chunks, or 50; if the query has none, its rarest): one index range per lexeme. The
+   * common lexemes only add to the candidates' scores, looked up per candidate, and only for candidates that can
+   * still reach the top `limit`: a BM25 term is below idf * (k1 + 1), so a candidate whose partial score plus
+   * that bound for every common lexeme is below the limit-th best partial score cannot. The scores are those of
+   * the former tsvector scorer (test/bm25-postings.e2e-spec.ts holds the two side by side on SQuAD-pt).
    */
   async textSearch(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]> {
     const params: unknown[] = [q.textSearchConfig, q.text, q.collection, q.limit, this.bm25.k1, this.bm25.b];
     const filter = metadataFilterSql(q.filters, params);
+    const term = `qs.idf * (p.tf * ($5::float8 + 1)) / (p.tf + $5::float8 * (1 - $6::float8 + $6::float8 * p.dl / st.avgdl))`;
+    // Only a metadata filter needs the chunk rows of the candidates.
+    const filtered = filter ? ` JOIN chunks c ON c.id = p.chunk_id AND c.collection = $3${filter}` : '';
     const rows: ChunkRow[] = await managerFor(this.dataSource).query(
-      `WITH st AS (
+      `WITH st AS MATERIALIZED (
          SELECT greatest(chunk_count, 1)::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl
          FROM collection_stats WHERE collection = $3
-       ), qa AS (
+       ), qa AS MATERIALIZED (
          -- every query lexeme; one the collection never saw gets the highest IDF (it counts against coverage)
-         SELECT ql.lexeme, coalesce(s.df, 0) AS df, ln(1 + (st.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
+         SELECT ql.lexeme, s.id AS lexeme_id, coalesce(s.df, 0) AS df, ln(1 + (st.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
          FROM (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector($1::regconfig, $2)) u) ql
          CROSS JOIN st
          LEFT JOIN lexeme_stats s ON s.collection = $3 AND s.lexeme = ql.lexeme
-       ), qs AS (
-         SELECT * FROM qa WHERE df > 0
-       ), tot AS (
-         SELECT sum(idf) AS idf FROM qa
-       ), tq AS (
-         SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query
-         FROM qs, st
-         -- candidates come from informative lexemes (in at most 5% of chunks, or 50); if the query has none,
-         -- from its rarest lexeme; common lexemes still add to the score of the candidates
-         WHERE qs.df <= greatest(st.n * 0.05, 50) OR (NOT EXISTS (SELECT 1 FROM qs q2, st s2 WHERE q2.df <= greatest(s2.n * 0.05, 50))
-                                                      AND qs.df = (SELECT min(df) FROM qs))
+       ), qs AS MATERIALIZED (
+         -- the lexemes the collection holds; "selects": its postings choose the candidates
+         SELECT qa.lexeme_id, qa.idf,
+                qa.df <= greatest(st.n * 0.05, 50)
+                OR (NOT EXISTS (SELECT 1 FROM qa q2 WHERE q2.df > 0 AND q2.df <= greatest(st.n * 0.05, 50))
+                    AND qa.df = (SELECT min(q3.df) FROM qa q3 WHERE q3.df > 0)) AS selects
+         FROM qa CROSS JOIN st WHERE qa.df > 0
+       ), cand AS MATERIALIZED (
+         SELECT p.chunk_id, sum(${term}) AS partial, sum(qs.idf) AS matched_idf
+         FROM qs CROSS JOIN st
+         -- OFFSET 0 keeps this a per-lexeme index range scan whatever the planner thinks of the CTE's size
+         CROSS JOIN LATERAL (SELECT p.chunk_id, p.tf, p.dl FROM postings p WHERE p.lexeme_id = qs.lexeme_id OFFSET 0) p${filtered}
+         WHERE qs.selects
+         GROUP BY p.chunk_id
+       ), bound AS MATERIALIZED (
+         SELECT (SELECT coalesce(sum(idf), 0) FROM qs WHERE NOT qs.selects) * ($5::float8 + 1) AS extra,
+                (SELECT partial FROM cand ORDER BY partial DESC OFFSET $4::int - 1 LIMIT 1) AS kth
        ), scored AS (
-         SELECT c.id,
-                sum(qs.idf * (t.tf * ($5::float8 + 1)) / (t.tf + $5::float8 * (1 - $6::float8 + $6::float8 * c.token_count / st.avgdl))) AS score,
-                sum(qs.idf) AS matched_idf
-         FROM tq, st, chunks c
-         CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM unnest(c.tsv) u) t
-         JOIN qs ON qs.lexeme = t.lexeme
-         WHERE tq.query IS NOT NULL AND c.collection = $3 AND c.tsv @@ tq.query${filter}
-         GROUP BY c.id
-         ORDER BY score DESC, c.id
+         SELECT k.chunk_id AS id, k.partial + coalesce(x.score, 0) AS score, k.matched_idf + coalesce(x.idf, 0) AS matched_idf
+         FROM cand k CROSS JOIN bound
+         LEFT JOIN LATERAL (
+           SELECT sum(${term}) AS score, sum(qs.idf) AS idf
+           FROM qs CROSS JOIN st JOIN postings p ON p.lexeme_id = qs.lexeme_id AND p.chunk_id = k.chunk_id
+           WHERE NOT qs.selects
+         ) x ON bound.extra > 0
+         WHERE bound.kth IS NULL OR k.partial + bound.extra * (1 + 1e-9) >= bound.kth
+         ORDER BY score DESC, k.chunk_id
          LIMIT $4
        )
        SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, scored.score,
               scored.matched_idf / nullif(tot.idf, 0) AS coverage
-       FROM scored CROSS JOIN tot JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
+       FROM scored CROSS JOIN (SELECT sum(idf) AS idf FROM qa) tot JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
        ORDER BY scored.score DESC, c.id`,
       params,
     );
