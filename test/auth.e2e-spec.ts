@@ -89,6 +89,14 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     expect(JSON.stringify(rows)).not.toContain(cli.key);
   });
 
+  it('writes an audit row when a collection\'s access list changes (who, which collection, what)', async () => {
+    await t.http.put('/v1/collections/auditada').set('x-api-key', ADMIN).send({ visibility: 'private', users: ['bia'] }).expect(200);
+    const rows = (await t.http.get('/v1/admin/audit').query({ action: 'collection.access' }).set('x-api-key', ADMIN).expect(200)).body.items;
+    expect(rows.filter((r: { target: string }) => r.target === 'auditada')).toEqual([
+      expect.objectContaining({ action: 'collection.access', actor: expect.stringMatching(/^key:[0-9a-f]{12}$/), target: 'auditada', outcome: 'ok', details: { visibility: 'private', users: ['bia'] } }),
+    ]);
+  });
+
   it('makes admin keys that work on admin routes, and refuses a user key without user_id', async () => {
     const admin = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'admin' }).expect(201);
     await t.http.get('/v1/admin/keys').set('x-api-key', admin.body.key).expect(200);

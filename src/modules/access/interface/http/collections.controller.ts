@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Put, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { Audited } from '../../../../shared/audit';
 import { ApiProblems, principalOf, type Principal } from '../../../../shared/http';
 import { AccessService } from '../../application/access.service';
 import { CollectionAccessDto, CollectionNameParamDto, PutCollectionAccessDto } from './access.dto';
@@ -25,6 +26,7 @@ export class CollectionsController {
   })
   @ApiOkResponse({ type: CollectionAccessDto })
   @ApiProblems(...PUT_COLLECTION_ACCESS_PROBLEMS)
+  @Audited('collection.access', { target: (req) => String(req.params?.name ?? ''), details: (req) => ({ visibility: req.body?.visibility, users: req.body?.users }) })
   put(@Param() p: CollectionNameParamDto, @Body() body: PutCollectionAccessDto, @Req() req: Request) {
     return this.access.put(principalOf(req) ?? OPEN, p.name, body.visibility, body.users);
   }
