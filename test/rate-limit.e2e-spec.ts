@@ -41,3 +41,23 @@ describe('Rate limits shared by two instances on one Redis', () => {
     for (let i = 0; i < 6; i++) await b.http.get('/health/live').expect(200);
   });
 });
+
+/** Without Redis the counts are the process's own (MemoryThrottlerStorage): the same limits and answers. */
+describe('Rate limits in one process without Redis', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ rateLimit: { perMinute: 4, perIpPerMinute: 1000, groups: { search: 3 }, redisUrl: '' } });
+  });
+  afterAll(async () => app?.close());
+
+  it('blocks a caller past its group limit with Retry-After, and only that caller', async () => {
+    const search = (key: string) => app.http.post('/v1/search').set('x-api-key', key).send({ query: 'férias', mode: 'text' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await search('caller-one')).status);
+    expect(statuses).not.toContain(429);
+    const limited = await search('caller-one');
+    expect(expectProblem(limited, 429, 'RATE_LIMIT.EXCEEDED').detail).toMatch(/3 requests a minute/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    expect((await search('caller-two')).status).not.toBe(429);
+  });
+});

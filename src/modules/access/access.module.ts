@@ -9,6 +9,7 @@ import { Authenticator } from './application/authenticator.service';
 import { QuotaService } from './application/quota.service';
 import { API_KEY_STORE, COLLECTION_ACCESS_STORE, RESOURCE_LOOKUP, TOKEN_VERIFIER } from './application/ports/access.ports';
 import { JoseTokenVerifier } from './infrastructure/jose-token.verifier';
+import { MemoryThrottlerStorage } from './infrastructure/memory-throttler.storage';
 import { RedisThrottlerStorage } from './infrastructure/redis-throttler.storage';
 import { SqlResourceLookup, TypeOrmApiKeyStore, TypeOrmCollectionAccessStore } from './infrastructure/typeorm-access.stores';
 import { AuthGuard } from './interface/http/auth.guard';
@@ -31,7 +32,7 @@ import { WsAccessGate } from './interface/ws/ws-access.gate';
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        throttlerOptions(config.rateLimit, config.rateLimit.enabled && config.rateLimit.redisUrl ? new RedisThrottlerStorage(config.rateLimit.redisUrl) : undefined),
+        throttlerOptions(config.rateLimit, config.rateLimit.enabled && config.rateLimit.redisUrl ? new RedisThrottlerStorage(config.rateLimit.redisUrl) : new MemoryThrottlerStorage()),
     }),
   ],
   controllers: [KeysController, CollectionsController],

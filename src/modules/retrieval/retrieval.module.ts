@@ -1,5 +1,7 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../../shared/database';
 import { HealthRegistry } from '../../shared/health';
 import { currentRequestId } from '../../shared/logging';
 import { SharedState } from '../../shared/replicas';
@@ -14,6 +16,7 @@ import { REINDEX_STORE, VECTOR_STORE } from './application/ports/retrieval.token
 import { ReindexService } from './application/reindex/reindex.service';
 import { SearchHandler } from './application/search/search.handler';
 import { createEmbedder } from './infrastructure/embedder.factory';
+import { CorpusStateCache } from './infrastructure/vector-stores/corpus-state.cache';
 import { PgReindexStore } from './infrastructure/vector-stores/pgvector.reindex-store';
 import { PgVectorStore } from './infrastructure/vector-stores/pgvector.vector-store';
 import { AdminEmbedderController } from './interface/http/admin-embedder.controller';
@@ -136,6 +139,11 @@ class SharedEmbedderFollower implements OnModuleInit {
         const build = async (spec?: EmbedderSpec) => new MeteredEmbedder(await createEmbedder(config, spec), usage, currentRequestId);
         return new EmbedderRegistry(await build(), build);
       },
+    },
+    {
+      provide: CorpusStateCache,
+      useFactory: (dataSource: DataSource, config: AppConfig) => new CorpusStateCache(() => config.cache.response.corpusVersionMaxAgeMs, dataSource),
+      inject: [DATA_SOURCE, APP_CONFIG],
     },
     { provide: VECTOR_STORE, useClass: PgVectorStore },
     { provide: REINDEX_STORE, useClass: PgReindexStore },

@@ -21,7 +21,14 @@ const RECONNECT_MAX_MS = 1000;
 export function createCacheBackend(config: AppConfig): CacheBackend {
   const { redis, response } = config.cache;
   if (!redis.url) {
-    const keyv = new Keyv({ store: new LruMap<string, unknown>(response.maxEntries), useKeyPrefix: false });
+    // Values kept as objects, not JSON (no parse per hit): a frozen copy taken when stored, so neither the writer
+    // nor a reader can change what the next reader gets.
+    const keyv = new Keyv({
+      store: new LruMap<string, unknown>(response.maxEntries),
+      useKeyPrefix: false,
+      serialize: ((data: unknown) => deepFreeze(structuredClone(data))) as unknown as (data: unknown) => string,
+      deserialize: undefined,
+    });
     return { kind: 'memory', keyv, onError: (l) => keyv.on('error', l), close: async () => undefined };
   }
   const store = new KeyvRedis(
@@ -48,4 +55,11 @@ export function createCacheBackend(config: AppConfig): CacheBackend {
     },
     close: () => store.disconnect(true),
   };
+}
+
+/** Freezes a value and everything it holds (typed arrays cannot be frozen: they stay as they are). */
+export function deepFreeze<T>(value: T): T {
+  if (!value || typeof value !== 'object' || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }

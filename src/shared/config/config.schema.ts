@@ -265,7 +265,7 @@ export const appConfigSchema = z.object({
   cache: z.object({
     /** REDIS_URL: the response cache lives in Redis (shared by replicas); empty: in this process's memory. */
     redis: z.object({ url: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional()), connectTimeoutMs: int(50, 60000), errorLogIntervalMs: int(1000, 3_600_000) }),
-    response: z.object({ enabled: bool, ttlSeconds: int(1, 30 * 86400), maxEntries: int(1, 10_000_000) }),
+    response: z.object({ enabled: bool, ttlSeconds: int(1, 30 * 86400), maxEntries: int(1, 10_000_000), corpusVersionMaxAgeMs: int(0, 60_000) }),
     semantic: z.object({ enabled: bool, threshold: z.coerce.number().min(0).max(1), maxEntries: int(1, 10000) }),
     embeddings: z.object({ maxEntries: int(0, 1_000_000) }),
   }),

@@ -69,23 +69,22 @@ export class CachedAskHandler {
     }
   }
 
-  /** What every key of this request shares (null: not cacheable, e.g. an unknown collection, which the handler rejects). */
+  /** What every key of this request shares, as canonical JSON (null: not cacheable, e.g. an unknown collection, which the handler rejects). */
   private async scope(cmd: AskCommand): Promise<string | null> {
     if (!this.config.cache.response.enabled) return null;
     const corpus = await this.search.corpusState(cmd.collection);
     if (!corpus && cmd.collection !== DEFAULT_COLLECTION) return null;
     const llm = this.llms.current().info;
-    return sha256(
-      canonicalJson([
-        cmd.collection,
-        cmd.filters ?? null,
-        cmd.topK ?? this.config.generation.ask.topK,
-        llm,
-        corpus?.embedderId ?? null,
-        corpus?.version ?? '0',
-        this.settingsHash(),
-      ]),
-    );
+    // Not hashed here: the answer key hashes it with the question (one digest per request).
+    return canonicalJson([
+      cmd.collection,
+      cmd.filters ?? null,
+      cmd.topK ?? this.config.generation.ask.topK,
+      llm,
+      corpus?.embedderId ?? null,
+      corpus?.version ?? '0',
+      this.settingsHash(),
+    ]);
   }
 
   private settingsHash(): string {
@@ -95,7 +94,12 @@ export class CachedAskHandler {
   }
 
   private answerKey(scope: string, cmd: AskCommand): string {
-    return `ask:${scope}:${sha256(normalizeQuestion(cmd.question))}`;
+    return `ask:${sha256(`${scope}\u0000${normalizeQuestion(cmd.question)}`)}`;
+  }
+
+  /** The semantic cache's list of questions for this scope (only read with cache.semantic on). */
+  private semanticKey(scope: string): string {
+    return `sem:${sha256(scope)}`;
   }
 
   private async lookup(cmd: AskCommand, scope: string): Promise<{ result: AskResult; outcome: CacheOutcome } | undefined> {
@@ -105,7 +109,7 @@ export class CachedAskHandler {
     if (!semantic.enabled) return undefined;
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding) return undefined;
-    const entries = (await this.cache.get<SemanticEntry[]>(`sem:${scope}`)) ?? [];
+    const entries = (await this.cache.get<SemanticEntry[]>(this.semanticKey(scope))) ?? [];
     let best: SemanticEntry | undefined;
     let bestScore = semantic.threshold;
     for (const e of entries) {
@@ -125,9 +129,9 @@ export class CachedAskHandler {
     if (!semantic.enabled) return;
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding || !embedding.some((x) => x !== 0)) return;
-    const entries = ((await this.cache.get<SemanticEntry[]>(`sem:${scope}`)) ?? []).filter((e) => e.key !== key);
+    const entries = ((await this.cache.get<SemanticEntry[]>(this.semanticKey(scope))) ?? []).filter((e) => e.key !== key);
     entries.push({ v: Array.from(embedding, (x) => Math.round(x * 1e5) / 1e5), key });
-    await this.cache.set(`sem:${scope}`, entries.slice(-semantic.maxEntries), ttlMs);
+    await this.cache.set(this.semanticKey(scope), entries.slice(-semantic.maxEntries), ttlMs);
   }
 }
 

@@ -6,6 +6,7 @@ import { EmbedderSpec } from '../../application/ports/embedder.port';
 import { ChunkText, ReindexStore } from '../../application/ports/reindex-store.port';
 import { ReindexJob, ReindexStatus } from '../../application/reindex/reindex-job';
 import { CollectionInfo } from '../../domain/chunk';
+import { CorpusStateCache } from './corpus-state.cache';
 
 interface ReindexJobRow {
   id: string;
@@ -40,7 +41,10 @@ interface CollectionRow {
  */
 @Injectable()
 export class PgReindexStore implements ReindexStore {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly corpusStates: CorpusStateCache,
+  ) {}
 
   async countChunks(collection: string): Promise<number> {
     const [row]: Array<{ n: number }> = await managerFor(this.dataSource).query(`SELECT count(*)::int AS n FROM chunks WHERE collection = $1`, [
@@ -106,7 +110,9 @@ export class PgReindexStore implements ReindexStore {
        WHERE s.job_id = $1 AND s.chunk_id = c.id AND c.collection = $2`,
       [jobId, collection],
     );
+    this.corpusStates.written(em); // the embedder is in every cached answer's key (dropped again at commit)
     await em.query(`UPDATE collections SET embedder_id = $2, dimension = $3 WHERE name = $1`, [collection, embedderId, Math.trunc(dimension)]);
+    this.corpusStates.written(em);
     await em.query(`DELETE FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
     return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
   }

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import pgvector from 'pgvector';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
 import { BranchQuery, CorpusState, DocumentChunks, VectorStore } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
+import { CorpusStateCache } from './corpus-state.cache';
 
 const INSERT_BATCH = 500;
 
@@ -36,6 +37,7 @@ export class PgVectorStore implements VectorStore {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly corpusStates: CorpusStateCache,
   ) {
     this.bm25 = config.retrieval.search.bm25;
   }
@@ -45,7 +47,17 @@ export class PgVectorStore implements VectorStore {
     return row ? toInfo(row) : null;
   }
 
+  /** Served from CorpusStateCache when read lately (cache.response.corpusVersionMaxAgeMs) and not written since. */
   async corpusState(name: string): Promise<CorpusState | null> {
+    const known = this.corpusStates.get(name);
+    if (known !== undefined) return known;
+    const read = this.corpusStates.begin();
+    const state = await this.readCorpusState(name);
+    this.corpusStates.keep(name, state, read);
+    return state;
+  }
+
+  private async readCorpusState(name: string): Promise<CorpusState | null> {
     const rows: Array<{ embedder_id: string; version: string | null }> = await managerFor(this.dataSource).query(
       `SELECT c.embedder_id, s.version::text AS version FROM collections c LEFT JOIN collection_stats s ON s.collection = c.name WHERE c.name = $1`,
       [name],
@@ -60,6 +72,7 @@ export class PgVectorStore implements VectorStore {
 
   async ensureCollection(name: string, embedderId: string, dimension: number, textSearchConfig: string): Promise<CollectionInfo> {
     const em = managerFor(this.dataSource);
+    this.corpusStates.written(em);
     await em.query(
       `INSERT INTO collections (name, embedder_id, dimension, text_search_config) VALUES ($1, $2, $3, $4::regconfig)
        ON CONFLICT (name) DO NOTHING`,
@@ -69,6 +82,7 @@ export class PgVectorStore implements VectorStore {
       await em.query(hnswIndexSql(dimension));
       this.indexedDimensions.add(dimension);
     }
+    this.corpusStates.written(em);
     return (await this.getCollection(name))!;
   }
 
@@ -92,6 +106,15 @@ export class PgVectorStore implements VectorStore {
     const current = rows[0];
     const stale = entries.flatMap((e) => e.chunks).find((c) => c.embedderId !== current.embedder_id);
     if (stale) throw new CollectionEmbedderChangedError(collection.name, stale.embedderId, current.embedder_id);
+    this.corpusStates.written(em);
+    try {
+      await this.writeChunks(em, entries, collection, current.dimension);
+    } finally {
+      this.corpusStates.written(em);
+    }
+  }
+
+  private async writeChunks(em: EntityManager, entries: DocumentChunks[], collection: CollectionInfo, dimension: number): Promise<void> {
     await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
     const rowsToWrite = entries.flatMap(({ document, chunks }) => chunks.map((chunk) => ({ document, chunk })));
     for (let i = 0; i < rowsToWrite.length; i += INSERT_BATCH) {
@@ -107,7 +130,7 @@ export class PgVectorStore implements VectorStore {
          ) t`,
         [
           collection.name,
-          current.dimension,
+          dimension,
           collection.textSearchConfig,
           batch.map((r) => r.chunk.id),
           batch.map((r) => r.document.id),
@@ -124,7 +147,9 @@ export class PgVectorStore implements VectorStore {
   }
 
   async deleteDocumentChunks(documentId: string): Promise<number> {
-    const res = await managerFor(this.dataSource).query(`DELETE FROM chunks WHERE document_id = $1`, [documentId]);
+    const em = managerFor(this.dataSource);
+    this.corpusStates.written(em);
+    const res = await em.query(`DELETE FROM chunks WHERE document_id = $1`, [documentId]).finally(() => this.corpusStates.written(em));
     return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
   }
 

@@ -1,0 +1,68 @@
+import { performance } from 'node:perf_hooks';
+import type { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import type { CorpusState } from '../../application/ports/vector-store.port';
+
+/** Marks a transaction (its QueryRunner's `data`) that wrote chunks or a collection's embedder. */
+const CORPUS_WRITE = Symbol('corpusWrite');
+
+/**
+ * Corpus states (embedder and corpus version per collection) read by this process, kept at most `maxAgeMs`
+ * (cache.response.corpusVersionMaxAgeMs; 0: read every time), so a cached /v1/ask does not pay a database round
+ * trip per request. Never stale for this process's own writes: every write (`written`) drops every entry and
+ * bumps a generation, before its statement and again after it, or after its transaction commits or rolls back
+ * (a TypeORM subscriber on the marked transaction); a read that began before the last change is not kept.
+ * Writes by other processes (replicas, a separate worker, SQL by hand) are seen at most `maxAgeMs` after they
+ * commit, the age counted from when the read that is kept began.
+ */
+export class CorpusStateCache {
+  private generation = 0;
+  private readonly entries = new Map<string, { state: CorpusState | null; at: number }>();
+
+  constructor(
+    private readonly maxAgeMs: () => number,
+    dataSource?: Pick<DataSource, 'subscribers'>,
+  ) {
+    dataSource?.subscribers.push(this.subscriber());
+  }
+
+  /** The state read at most maxAgeMs ago and not invalidated since; undefined: read it (`begin`, then `keep`). */
+  get(collection: string): CorpusState | null | undefined {
+    const entry = this.entries.get(collection);
+    if (!entry) return undefined;
+    if (performance.now() - entry.at < this.maxAgeMs()) return entry.state;
+    this.entries.delete(collection);
+    return undefined;
+  }
+
+  /** Call just before reading from the database; pass the result to `keep`. */
+  begin(): { generation: number; at: number } {
+    return { generation: this.generation, at: performance.now() };
+  }
+
+  keep(collection: string, state: CorpusState | null, read: { generation: number; at: number }): void {
+    if (read.generation !== this.generation || this.maxAgeMs() <= 0) return;
+    this.entries.set(collection, { state, at: read.at });
+  }
+
+  /** A write to chunks or collections through `em`: call before and after the statement. */
+  written(em: EntityManager): void {
+    this.invalidate();
+    const runner = em.queryRunner;
+    if (runner?.isTransactionActive) (runner.data as Record<symbol, boolean>)[CORPUS_WRITE] = true;
+  }
+
+  invalidate(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  private subscriber(): EntitySubscriberInterface {
+    const settled = (event: TransactionCommitEvent | TransactionRollbackEvent) => {
+      const data = event.queryRunner.data as Record<symbol, boolean> | undefined;
+      if (!data?.[CORPUS_WRITE]) return;
+      delete data[CORPUS_WRITE];
+      this.invalidate();
+    };
+    return { afterTransactionCommit: settled, afterTransactionRollback: settled };
+  }
+}
