@@ -104,7 +104,9 @@ describe('bulk ingestion (documents written in batches)', () => {
   });
 
   it('deduplicates a repeated CSV row within one upload and reports every row', async () => {
-    const csv = ['id,titulo,texto', '1,Férias,Trinta dias de férias por ano para cada colaborador.', '2,Reembolso,Reembolso pelo portal financeiro.', '3,Férias de novo,Trinta dias de férias por ano para cada colaborador.', '4,VPN,Acesso remoto pela VPN corporativa.'].join('\n');
+    // row 3 repeats row 1 whole (a row's text is its fields and its text columns: the same description under
+    // another id or title is another record, and is kept)
+    const csv = ['id,titulo,texto', '1,Férias,Trinta dias de férias por ano para cada colaborador.', '2,Reembolso,Reembolso pelo portal financeiro.', '1,Férias,Trinta dias de férias por ano para cada colaborador.', '4,VPN,Acesso remoto pela VPN corporativa.'].join('\n');
     const res = await t.http.post('/v1/documents').field('collection', 'bulk-csv').attach('files', Buffer.from(csv), 'politicas.csv');
     expect(res.status).toBe(201);
     const docs = res.body.documents as Array<{ id: string; deduplicated: boolean }>;
