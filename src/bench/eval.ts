@@ -147,7 +147,7 @@ async function call(url: string, init: RequestInit = {}): Promise<{ status: numb
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Uploads the set's documents; returns document id -> document key. */
-async function ingest(base: string, set: EvalSet): Promise<Map<string, string>> {
+export async function ingest(base: string, set: EvalSet): Promise<Map<string, string>> {
   const owner = new Map<string, string>();
   for (const d of set.documents) {
     let res: { status: number; body: Json };
@@ -280,7 +280,7 @@ export function markdown(r: EvalReport, command: string): string {
   return lines.join('\n') + '\n';
 }
 
-async function startLocal(): Promise<{ base: string; close: () => Promise<void> }> {
+export async function startLocal(): Promise<{ base: string; close: () => Promise<void> }> {
   // loaded lazily: --url runs need none of the app
   const { createApp } = await import('../configure-app');
   const { loadConfig } = await import('../shared/config');

@@ -6,11 +6,11 @@
  * coverage, type fit and score. With --misses, only the questions the last `npm run eval` run missed
  * (reports/eval-<set>.json).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeQuestion, rankWindows } from '../modules/generation/domain/extractive';
-import { loadSet } from './eval';
+import { loadConfig } from '../shared/config';
+import { ingest, loadSet, startLocal } from './eval';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -32,23 +32,12 @@ async function main(): Promise<void> {
   }
   if (args.limit) questions = questions.slice(0, Number(args.limit));
 
-  const { createApp } = await import('../configure-app');
-  const { loadConfig } = await import('../shared/config');
-  const dir = mkdtempSync(join(tmpdir(), 'acervo-explain-'));
-  const config = loadConfig({ env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' } });
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  // the same app and upload path as `npm run eval`
+  const local = await startLocal();
+  const base = local.base;
+  const config = loadConfig({ env: process.env });
   try {
-    for (const d of set.documents) {
-      const form = new FormData();
-      form.append('collection', set.collection);
-      if (d.file) form.append('files', new Blob([readFileSync(d.file)]), d.file.split('/').pop()!);
-      const res = d.file
-        ? await fetch(`${base}/v1/documents`, { method: 'POST', body: form })
-        : await fetch(`${base}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: d.title ?? d.key, text: d.text, collection: set.collection }) });
-      if (!res.ok) throw new Error(`ingest ${d.key}: ${res.status}`);
-    }
+    await ingest(base, set);
     for (const q of questions) {
       const res = await fetch(`${base}/v1/search`, {
         method: 'POST',
@@ -71,8 +60,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    await local.close();
   }
 }
 
