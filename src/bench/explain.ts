@@ -4,9 +4,11 @@
  * Why did the offline answerer answer (or refuse) what it did? For each question: the retrieved passages,
  * the question's analysis (answer type, terms and their weights) and the best sentence windows with their
  * coverage, type fit and score. With --misses, only the questions the last `npm run eval` run missed
- * (reports/eval-<set>.json).
+ * (reports/eval-<set>.json). With --features <file.jsonl>, one line per question with what the abstention
+ * gate sees (best coverage, missing named terms, named-term count) and whether the best window holds the
+ * expected answer, to calibrate `minSupport` / `shortQuestionStep` on a labelled set.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeQuestion, rankWindows } from '../modules/generation/domain/extractive';
 import { loadConfig } from '../shared/config';
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     const k = argv[i].replace(/^--/, '');
     args[k] = k === 'misses' ? 'true' : argv[++i];
   }
+  if (args.features) writeFileSync(args.features, '');
   const set = loadSet(args.set ?? 'office');
   let questions = set.questions;
   if (args.question) questions = [{ question: args.question, answers: [], offTopic: false, scoreAnswer: false }];
@@ -48,6 +51,25 @@ async function main(): Promise<void> {
       const passages = hits.map((h, i) => ({ n: i + 1, text: h.text, title: h.title, start: h.start }));
       const a = analyzeQuestion(q.question);
       const windows = rankWindows(q.question, passages);
+      if (args.features) {
+        const best = windows[0];
+        const text = best ? best.sentences.map((s) => s.text).join(' ').toLowerCase() : '';
+        appendFileSync(
+          args.features,
+          `${JSON.stringify({
+            question: q.question,
+            offTopic: q.offTopic,
+            type: a.type,
+            named: a.terms.filter((t) => !t.kind).length,
+            coverage: best?.coverage ?? 0,
+            missing: best?.missing ?? 0,
+            typeFit: best?.typeFit ?? 0,
+            missed: best?.missed.map((t) => ({ word: t.word, seen: (t.matching?.size ?? 0) > 0, proper: !!t.proper })) ?? [],
+            holds: q.answers.some((ans) => text.includes(ans.toLowerCase())),
+          })}\n`,
+        );
+        continue;
+      }
       const asked = (await (
         await fetch(`${base}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: q.question, collection: set.collection }) })
       ).json()) as { answer: string; evidence: number; abstained: string | false };

@@ -1,4 +1,5 @@
-import { fold, sameFamily, sentences, Word, words } from '../../../shared/text/lexical';
+import { fold, sameFamily, sentences, stem, Word, words } from '../../../shared/text/lexical';
+import { isSynonym, sameWord, synonymsOf } from '../../../shared/text/synonyms';
 
 /**
  * The offline answerer: from the retrieved passages, the sentence (or two adjacent sentences) that
@@ -51,6 +52,10 @@ export interface QuestionTerm {
   kind?: EntityKind;
   /** Another spelling the documents may use: "terceiro" is written "3º" too. */
   alias?: string;
+  /** Words that say the same ("peço" / "solicitação"). */
+  synonyms?: readonly string[];
+  /** A name, acronym or code as the user wrote it ("Netflix", "PLR", "E7"): documents that never write it do not answer. */
+  proper?: boolean;
 }
 
 export interface QuestionAnalysis {
@@ -58,6 +63,8 @@ export interface QuestionAnalysis {
   terms: QuestionTerm[];
   /** Asks for several things (lists, two questions in one): answers may take sentences from several passages. */
   several: boolean;
+  /** For amounts: money ("quanto custa") or a length of time ("quanto tempo", "quantos dias"). */
+  unit?: 'money' | 'duration';
 }
 
 type EntityKind = 'amount' | 'time' | 'person' | 'place';
@@ -70,6 +77,7 @@ const SCAFFOLDING = new Set(
      eu você vocês pra pro meu minha meus minhas nosso nossa nossos nossas algum alguma alguns algumas gente
      é são está estão ser estar sobre aí lá então favor numa num mim comigo depois enquanto vai vão vou ir estou sou fica ficar
      quer querem dizer significa significam várias vários sozinho sozinha ainda agora hoje aqui isso esse essa daqui
+     este esta estes estas deste desta destes destas neste nesta desse dessa nesse nessa aquele aquela
      what which who whom when where why how does do did can could should would much many about tell me`,
   )
     .split(/\s+/)
@@ -120,15 +128,38 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
   else type = 'open';
 
   const terms: QuestionTerm[] = [];
+  const written = [...question.matchAll(/[\p{L}\p{N}]+/gu)];
   for (const w of words(question)) {
     if (w.stop || SCAFFOLDING.has(w.word)) continue;
+    const token = written[w.pos];
     if (terms.some((t) => t.stem === w.stem)) continue;
     const alias = ORDINALS[w.word];
-    terms.push({ stem: w.stem, word: w.word, ...(TYPE_NOUNS[w.word] ? { kind: TYPE_NOUNS[w.word] } : {}), ...(alias ? { alias } : {}) });
+    const synonyms = synonymsOf(w.word);
+    terms.push({
+      stem: w.stem,
+      word: w.word,
+      ...(TYPE_NOUNS[w.word] ? { kind: TYPE_NOUNS[w.word] } : {}),
+      ...(alias ? { alias } : {}),
+      ...(synonyms.length ? { synonyms } : {}),
+      ...(token && isProper(token[0], question.slice(0, token.index)) ? { proper: true } : {}),
+    });
   }
   const wh = f.match(/ (qual|quais|quanto|quanta|quantos|quantas|como|onde|quando|quem) /g)?.length ?? 0;
   const several = has(/ (liste|listar|enumere|cite|quais (sao|os|as)) /) || wh >= 2 || (question.match(/\?/g)?.length ?? 0) >= 2;
-  return { type, terms, several };
+  let unit: QuestionAnalysis['unit'];
+  if (type === 'amount') {
+    if (has(/ quanto tempo | quant[oa]s (dias|horas|minutos|meses|anos|semanas|noites) | how long /)) unit = 'duration';
+    // "quantas parcelas" counts; "quanto custa", "qual o valor" want money
+    else if (!has(/ quant[oa]s (?!reais)\w+ /) && has(/ (custa|custam|custo|preco|precos|valor|valores|sai|saem|pago|pagamos|paga|pagam|ganho|ganha|ganham|recebo|recebe|recebem|reembolso|reembolsa|dinheiro|reais|how much does) /))
+      unit = 'money';
+  }
+  return { type, terms, several, ...(unit ? { unit } : {}) };
+}
+
+/** An acronym ("PLR"), a code ("E7") or a capitalized word that does not open a sentence ("Netflix"). */
+function isProper(token: string, before: string): boolean {
+  if (/\p{Lu}.*\p{Lu}/u.test(token) || (/\p{L}/u.test(token) && /\d/.test(token))) return true;
+  return /^\p{Lu}/u.test(token) && /[\p{L}\p{N},;:)"'»]\s*$/u.test(before);
 }
 
 interface Sentence {
@@ -155,6 +186,8 @@ interface Scored {
   typeFit: number;
   /** Named terms of the question the window (with its heading) leaves out; answer-type nouns and verbs no passage has don't count. */
   missing: number;
+  /** Those terms (for eval:explain). */
+  missed: QuestionTerm[];
 }
 
 /** Picks the sentences that answer `question`, in reading order; empty when none covers `minSupport` of it. */
@@ -162,6 +195,9 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   const best = rankWindows(question, passages);
   const analysis = analyzeQuestion(question);
   if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing)) return [];
+  // a short question about a name no retrieved passage writes ("o erro E7"): the documents are about something
+  // else. In a long question such a name is one detail among several, often spelled otherwise by the documents.
+  if (analysis.terms.filter((t) => !t.kind).length <= 3 && best[0].missed.some((t) => t.proper && !t.matching?.size)) return [];
   const chosen: Scored[] = [trimPair(best[0], best)];
   if (analysis.several) {
     for (const w of best.slice(1)) {
@@ -270,6 +306,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const entities = win.length === 1 ? sentenceEntities(win[0]) : new Set(win.flatMap((s) => [...sentenceEntities(s)]));
   let covered = 0;
   let missing = 0;
+  const missed: QuestionTerm[] = [];
   const positions: number[] = [];
   q.terms.forEach((t, i) => {
     const at = win[0].hits![i] >= 0 ? win[0].hits![i] : win.length > 1 && win[1].hits![i] >= 0 ? win[1].hits![i] + 1000 : -1;
@@ -284,7 +321,10 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
     }
     const credit = win[0].credits![i];
     covered += weight[i] * credit;
-    if (credit < 0.5 && !optional[i]) missing++;
+    if (credit < 0.5 && !optional[i]) {
+      missing++;
+      missed.push(t);
+    }
   });
   const coverage = total > 0 ? covered / total : 0;
   const verbHit = q.terms.some((t, i) => !t.kind && win.some((x) => x.hits![i] >= 0));
@@ -302,11 +342,13 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
   const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * brevity * pair;
-  return { sentences: win, coverage, score, typeFit, missing };
+  return { sentences: win, coverage, score, typeFit, missing, missed };
 }
 
 function matches(t: QuestionTerm, w: Word): boolean {
-  return w.stem === t.stem || w.word === t.alias || (!w.stop && sameFamily(t.word, w.word));
+  // the stem is cut at 6 letters: past that, "funcionários" and "funcionamento" share one and are not a family
+  const sameStem = w.stem === t.stem && (t.word.length <= 7 || w.word.length <= 7 || sameFamily(t.word, w.word));
+  return sameStem || w.word === t.alias || (!w.stop && (sameFamily(t.word, w.word) || sameWord(t.word, w.word) || (!!t.synonyms && isSynonym(t.synonyms, w.word))));
 }
 
 /** A passage's lines, classified and split into words: the same chunks come back query after query. */
@@ -374,17 +416,26 @@ function splitPassage(p: GroundingPassage): Sentence[] {
 
 /**
  * Hyphenated compounds are also known by their initials ("vale-refeição" is the "VR", "vale-transporte"
- * the "VT"): the initials are added as a word at the compound's position.
+ * the "VT") and written without the hyphen ("wifi"): both are added as words at the compound's position.
  */
 function withAcronyms(text: string, ws: Word[]): Word[] {
-  const compounds = [...fold(text).matchAll(/\b(\p{L})\p{L}+-(\p{L})\p{L}+(?:-(\p{L})\p{L}+)?\b/gu)];
-  if (compounds.length === 0) return ws;
-  const extra = compounds.map((m) => {
-    const first = words(fold(text).slice(0, m.index)).length;
+  const folded = fold(text);
+  const extra: Word[] = [];
+  const at = (index: number) => {
+    const first = words(folded.slice(0, index)).length;
+    return ws[first]?.pos ?? first;
+  };
+  // "vale-refeição" is also "VR"
+  for (const m of folded.matchAll(/\b(\p{L})\p{L}+-(\p{L})\p{L}+(?:-(\p{L})\p{L}+)?\b/gu)) {
     const word = m.slice(1).filter(Boolean).join('');
-    return { word, stem: word, pos: ws[first]?.pos ?? first, stop: false };
-  });
-  return [...ws, ...extra];
+    extra.push({ word, stem: word, pos: at(m.index!), stop: false });
+  }
+  // "Wi-Fi", "e-mail" are also written "wifi", "email"
+  for (const m of folded.matchAll(/\b[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+\b/gu)) {
+    const word = m[0].replace(/-/g, '');
+    extra.push({ word, stem: stem(word), pos: at(m.index!), stop: false });
+  }
+  return extra.length ? [...ws, ...extra] : ws;
 }
 
 /** The cells of a Markdown table row ("| a | b |"); [] for the |---|---| rule; undefined for any other line. */
@@ -426,6 +477,9 @@ function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'f
 const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro january february march april may june july august september october november december';
 const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesday wednesday thursday friday saturday sunday';
 // "um"/"uma" are mostly articles: a number only before a unit ("uma semana", "um mês")
+const NAMED = /\s\p{Lu}\p{Ll}+/u;
+const MONEY = /R\$|US\$|€|\breais\b|\b\d+,\d{2}\b|\bgratuit|\bsem custo/i;
+const DURATION = /\b(\d+|um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|quinze|vinte|trinta)\s*(a \d+\s*)?(minutos?|min|h|horas?|dias?|semanas?|mes|meses|anos?|noites?|uteis)\b/;
 const NUMBER_WORDS = /\b((um|uma) (dia|mes|ano|hora|semana|vez|minuto|real|unidade|salario|terco|quinto)|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
 const TIME_WORDS = new RegExp(
   `\\b(${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|dias?|semanas?|mes|meses|anos?|horas?|minutos?|uteis|diariamente|semanalmente|mensalmente|anualmente|semanal|mensal|anual|antes|apos|depois|prazo|periodo|manha|tarde|noite|durante|seculo|decada|years?|days?|months?|weeks?|hours?|century)\\b`,
@@ -484,11 +538,16 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
   const any = (k: keyof Cues) => win.some((s) => s.cues![k]);
   switch (q.type) {
     case 'amount':
-      return entities.has('amount') ? 1 : 0;
+      if (!entities.has('amount')) return 0;
+      // "quanto custa" wants money, "quanto tempo" a duration: another number is a weaker fit
+      if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.5;
+      if (q.unit === 'duration') return win.some((s) => DURATION.test(fold(s.text))) ? 1 : 0.5;
+      return 1;
     case 'time':
       return entities.has('time') ? 1 : 0;
     case 'person':
-      return entities.has('person') ? 1 : 0;
+      // a name answers "quem"; a role ("o gestor") only in part
+      return !entities.has('person') ? 0 : win.some((s) => NAMED.test(s.text)) ? 1 : 0.6;
     case 'place':
       return entities.has('place') ? 1 : 0;
     case 'instruction':

@@ -148,6 +148,35 @@ describe('selectSentences (extractive)', () => {
     expect(pick('qual o valor do VR por dia?', [{ n: 1, text }])).toEqual(['O vale-refeição é de R$ 48,00 por dia útil.']);
   });
 
+  it('knows the words people ask with from the ones documents use ("peço" / "solicitações", "avô faleceu" / "luto, avós")', () => {
+    const ferias = '## Férias\nO período aquisitivo é de 12 meses.\nTodas as solicitações são feitas no sistema PeopleHub, no menu "Ausências".';
+    expect(pick('Em qual sistema eu peço férias?', [{ n: 1, text: ferias }])).toEqual(['Todas as solicitações são feitas no sistema PeopleHub, no menu "Ausências".']);
+    const luto = 'Luto — cônjuge, pais, filhos: 5 dias consecutivos.\nLuto — avós, netos, sogros: 2 dias consecutivos.';
+    expect(pick('Meu avô faleceu, quantos dias posso ficar afastado?', [{ n: 1, text: luto }])).toEqual(['Luto — avós, netos, sogros: 2 dias consecutivos.']);
+    // a family, not a truncated stem: "funcionários" is not "funcionamento"
+    expect(pick('Quantos funcionários a empresa tem?', [{ n: 1, text: 'O horário de funcionamento da empresa é das 8h às 18h.' }])).toEqual([]);
+  });
+
+  it('matches a compound written with or without its hyphen ("wifi" / "Wi-Fi")', () => {
+    expect(pick('Qual a rede wifi dos visitantes?', [{ n: 1, text: 'O Wi-Fi dos visitantes é a rede Vertice-Visitantes.' }])).toEqual(['O Wi-Fi dos visitantes é a rede Vertice-Visitantes.']);
+  });
+
+  it('wants money for "quanto custa" and a duration for "quanto tempo", not just any number', () => {
+    expect(analyzeQuestion('Quanto custa o plano odontológico?').unit).toBe('money');
+    expect(analyzeQuestion('Em quanto tempo cai o reembolso?').unit).toBe('duration');
+    expect(analyzeQuestion('Em quantas parcelas a PLR é paga?').unit).toBeUndefined();
+    const plano = 'A adesão ao plano odontológico deve ser feita em até 30 dias. O plano odontológico custa R$ 18,90 por mês.';
+    expect(pick('Quanto custa o plano odontológico?', [{ n: 1, text: plano }])).toEqual(['O plano odontológico custa R$ 18,90 por mês.']);
+    const descal = 'A descalcificação deve ser feita a cada 500 xícaras. O ciclo de descalcificação leva cerca de 25 minutos.';
+    expect(pick('Quanto tempo leva a descalcificação?', [{ n: 1, text: descal }])).toEqual(['O ciclo de descalcificação leva cerca de 25 minutos.']);
+  });
+
+  it('refuses a short question about a name no passage writes ("o erro E7"), not a long one with a name spelled otherwise', () => {
+    const erros = 'E1: falta de água no reservatório. E2: bandeja de borra cheia. E4: superaquecimento; desligue por 30 minutos.';
+    expect(pick('O que significa o erro E7 na cafeteira?', [{ n: 1, title: 'Manual da cafeteira', text: erros }])).toEqual([]);
+    expect(pick('O que significa o erro E4 na cafeteira?', [{ n: 1, title: 'Manual da cafeteira', text: erros }])).toEqual(['E4: superaquecimento; desligue por 30 minutos.']);
+  });
+
   it('never quotes an aside wholly in parentheses', () => {
     expect(pick('Qual o modelo da máquina de café da copa?', [{ n: 1, text: '(cópia adaptada pelo Administrativo para as copas do 3º andar)\nA máquina de café da copa é uma Cremma BX-500.' }])).toEqual([
       'A máquina de café da copa é uma Cremma BX-500.',
