@@ -1,4 +1,4 @@
-import { containsGold, exactMatch, rankingMetrics, tokenF1, withoutMarkers } from './eval-metrics';
+import { containsGold, containsGoldVerbatim, exactMatch, rankingMetrics, tokenF1, withoutMarkers } from './eval-metrics';
 
 describe('eval metrics', () => {
   it('finds the gold answer in a reply, ignoring case, accents, punctuation and [n] markers', () => {
@@ -6,6 +6,12 @@ describe('eval metrics', () => {
     expect(containsGold('Pode vender até 10 dias [2].', ['10 DIAS'])).toBe(true);
     expect(containsGold('São 180 dias.', ['80 dias'])).toBe(false); // whole tokens only
     expect(containsGold('Custa R$ 1.250,00 por ano.', ['1.250,00'])).toBe(true);
+  });
+  it('drops articles before looking for the gold, as SQuAD normalizes (the article contracts into "do", "ao")', () => {
+    expect(containsGold('Ao lado do edifício principal é a Basílica. [1]', ['o edifício principal'])).toBe(true);
+    expect(containsGoldVerbatim('Ao lado do edifício principal é a Basílica. [1]', ['o edifício principal'])).toBe(false);
+    expect(containsGold('Fica ao lado da capela.', ['o edifício principal'])).toBe(false);
+    expect(containsGold('Qualquer coisa.', ['a'])).toBe(false); // an article alone is no answer
   });
   it('scores exact match and token F1 as SQuAD does (articles dropped)', () => {
     expect(exactMatch('o edifício principal', ['Edifício Principal'])).toBe(true);

@@ -15,6 +15,7 @@ import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { loadSquad } from './squad';
 import {
   containsGold,
+  containsGoldVerbatim,
   exactMatch,
   median,
   p,
@@ -58,7 +59,7 @@ export interface EvalReport {
   collection: string;
   questions: { answerable: number; off_topic: number; scored_answers: number };
   retrieval: (RankingMetrics & { mode: 'hybrid' }) | null;
-  answers: { contains: number | null; exact: number | null; f1: number | null; median_chars: number | null };
+  answers: { contains: number | null; contains_verbatim: number | null; exact: number | null; f1: number | null; median_chars: number | null };
   abstention: { off_topic_refused: number | null; answerable_refused: number | null };
   citations: { precision: number | null; cited_answers: number };
   latency_ms: { p50: number | null; p95: number | null; stages_p50: Record<string, number | null> };
@@ -173,7 +174,7 @@ export async function runEval(set: EvalSet, base: string, limit?: number): Promi
   const ranks: number[] = [];
   const wall: number[] = [];
   const stages: Record<string, number[]> = { embed: [], search: [], generate: [], total: [] };
-  let contains = 0, exact = 0, f1 = 0, scored = 0, answerable = 0, answerableRefused = 0, offTopic = 0, offTopicRefused = 0;
+  let contains = 0, verbatim = 0, exact = 0, f1 = 0, scored = 0, answerable = 0, answerableRefused = 0, offTopic = 0, offTopicRefused = 0;
   let citations = 0, preciseCitations = 0, citedAnswers = 0;
   const chars: number[] = [];
   const misses: EvalReport['misses'] = [];
@@ -213,6 +214,7 @@ export async function runEval(set: EvalSet, base: string, limit?: number): Promi
     chars.push(text.length);
     const hit = containsGold(text, q.answers);
     if (hit) contains++;
+    if (containsGoldVerbatim(text, q.answers)) verbatim++;
     else misses.push({ question: q.question, expected: q.answers[0], got: text, why: 'gold not in answer' });
     if (exactMatch(text, q.answers)) exact++;
     f1 += tokenF1(text, q.answers);
@@ -231,6 +233,7 @@ export async function runEval(set: EvalSet, base: string, limit?: number): Promi
     retrieval: ranks.length ? { mode: 'hybrid', ...rankingMetrics(ranks)! } : null,
     answers: {
       contains: share(contains, scored - answerableRefused),
+      contains_verbatim: share(verbatim, scored - answerableRefused),
       exact: share(exact, scored - answerableRefused),
       f1: scored - answerableRefused > 0 ? round3(f1 / (scored - answerableRefused)) : null,
       median_chars: median(chars),
@@ -265,7 +268,8 @@ export function markdown(r: EvalReport, command: string): string {
     `| retrieval R@1 / R@5 / R@10 | ${f(r.retrieval?.r1)} / ${f(r.retrieval?.r5)} / ${f(r.retrieval?.r10)} |`,
     `| retrieval MRR@10 / nDCG@10 | ${f(r.retrieval?.mrr)} / ${f(r.retrieval?.ndcg)} |`,
     `| answered with the expected fact (all answerable) | ${f(answeredWithFact(r))} |`,
-    `| gold contained (answered ones) / exact / token F1 | ${f(r.answers.contains)} / ${f(r.answers.exact)} / ${f(r.answers.f1)} |`,
+    `| gold contained (answered ones; articles dropped, as SQuAD normalizes) / exact / token F1 | ${f(r.answers.contains)} / ${f(r.answers.exact)} / ${f(r.answers.f1)} |`,
+    `| gold contained with its articles (the figure reported before 2026-12-01) | ${f(r.answers.contains_verbatim)} |`,
     `| median answer length (characters, without [n]) | ${f(r.answers.median_chars)} |`,
     `| off-topic refused | ${f(r.abstention.off_topic_refused)} |`,
     `| answerable wrongly refused | ${f(r.abstention.answerable_refused)} |`,
