@@ -133,8 +133,16 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').slice(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of the API under test, read field by field
 type Json = any;
 
+/** One request; a 429 is waited out (its Retry-After, at most 3 times): a deployment's rate limit is not an eval failure. */
 async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
-  const res = await fetch(url, init);
+  let res = await fetch(url, init);
+  for (let retry = 0; res.status === 429 && retry < 3; retry++) {
+    const wait = Math.min(120, Number(res.headers.get('retry-after')) || 5);
+    console.error(`429 from ${new URL(url).pathname}: waiting ${wait} s (Retry-After)`);
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, wait * 1000));
+    res = await fetch(url, init);
+  }
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -289,7 +297,10 @@ export async function startLocal(): Promise<{ base: string; close: () => Promise
   const { createApp } = await import('../configure-app');
   const { loadConfig } = await import('../shared/config');
   const dir = mkdtempSync(join(tmpdir(), 'acervo-eval-'));
-  const config = loadConfig({ env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json' } });
+  // the in-process app serves this run alone: its rate limit would only fail a fast run (over 1,200 questions a minute)
+  const config = loadConfig({
+    env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json', RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false' },
+  });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
