@@ -21,6 +21,7 @@ custar custo preço valor
 funcionário funcionária funcionários empregado colaborador colaboradora
 demorar demora leva durar duração
 programa software aplicativo app
+sistema plataforma ferramenta módulo
 conectar conexão acessar acesso logar entrar
 email e-mail correio
 reportar comunicar avisar notificar relatar

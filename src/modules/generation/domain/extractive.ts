@@ -65,6 +65,8 @@ export interface QuestionAnalysis {
   several: boolean;
   /** For amounts: money ("quanto custa") or a length of time ("quanto tempo", "quantos dias"). */
   unit?: 'money' | 'duration';
+  /** "Qual programa", "em qual sistema": the noun whose name is asked (folded); the answer names it ("o sistema Rota"). */
+  slot?: string;
 }
 
 type EntityKind = 'amount' | 'time' | 'person' | 'place';
@@ -150,10 +152,12 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
   if (type === 'amount') {
     if (has(/ quanto tempo | quant[oa]s (dias|horas|minutos|meses|anos|semanas|noites) | how long /)) unit = 'duration';
     // "quantas parcelas" counts; "quanto custa", "qual o valor" want money
-    else if (!has(/ quant[oa]s (?!reais)\w+ /) && has(/ (custa|custam|custo|preco|precos|valor|valores|sai|saem|pago|pagamos|paga|pagam|ganho|ganha|ganham|recebo|recebe|recebem|reembolso|reembolsa|dinheiro|reais|how much does) /))
+    else if (!has(/ quant[oa]s (?!reais)\w+ /) && has(/ (custa|custam|custo|preco|precos|valor|valores|sai|saem|pago|pagamos|paga|pagam|ganho|ganha|ganham|recebo|recebe|recebem|reembolso|reembolsa|dinheiro|reais|how much does) | quanto (e|sao|fica|ficam) /))
       unit = 'money';
   }
-  return { type, terms, several, ...(unit ? { unit } : {}) };
+  const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
+  const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
+  return { type, terms, several, ...(unit ? { unit } : {}), ...(slot ? { slot } : {}) };
 }
 
 /** An acronym ("PLR"), a code ("E7") or a capitalized word that does not open a sentence ("Netflix"). */
@@ -337,11 +341,13 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   // a window that only restates the question (few words of its own) answers nothing
   const fresh = win.reduce((k, x) => k + x.fresh!, 0);
   const restates = fresh < 2 ? 0.5 : 1;
+  // "Esta política orienta como solicitar…" introduces the document and covers every question about it
+  const intro = META.test(win[0].text) && !q.terms.some((t) => t.word === fold(META.exec(win[0].text)![2])) ? 0.6 : 1;
   const length = own.length;
   const brevity = length > 80 ? 0.7 : length > 45 ? 0.85 : 1;
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
-  const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * brevity * pair;
+  const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * intro * brevity * pair;
   return { sentences: win, coverage, score, typeFit, missing, missed };
 }
 
@@ -477,6 +483,7 @@ function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'f
 const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro january february march april may june july august september october november december';
 const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesday wednesday thursday friday saturday sunday';
 // "um"/"uma" are mostly articles: a number only before a unit ("uma semana", "um mês")
+const META = /^(Esta|Este|A presente|O presente)\s+(política|documento|manual|guia|página|procedimento|norma|regulamento|seção|capítulo|FAQ|cartilha|instrução)\b/i;
 const NAMED = /\s\p{Lu}\p{Ll}+/u;
 const MONEY = /R\$|US\$|€|\breais\b|\b\d+,\d{2}\b|\bgratuit|\bsem custo/i;
 const DURATION = /\b(\d+|um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|quinze|vinte|trinta)\s*(a \d+\s*)?(minutos?|min|h|horas?|dias?|semanas?|mes|meses|anos?|noites?|uteis)\b/;
@@ -559,8 +566,16 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
     case 'definition':
       return any('definition') ? 0.7 : 0.4;
     default:
-      return 0.5;
+      return q.slot ? (win.some((s) => namesSlot(s.text, q.slot!)) ? 1 : 0.4) : 0.5;
   }
+}
+
+/** The sentence names the asked noun: it is followed, within three words, by a name or code ("sistema **Rota**", "o FortiClient"). */
+function namesSlot(text: string, slot: string): boolean {
+  const tokens = text.split(/\s+/);
+  // the noun or one that says the same ("em qual sistema" / "no módulo Rota")
+  const roots = [slot, ...synonymsOf(slot)].map((w) => w.slice(0, Math.max(4, w.length - 2)));
+  return tokens.some((t, i) => roots.some((root) => fold(t).replace(/[^\p{L}]/gu, '').startsWith(root)) && tokens.slice(i + 1, i + 4).some((n) => /^[*"'“(]*(\p{Lu}|\d)/u.test(n)));
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -165,6 +165,7 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('Quanto custa o plano odontológico?').unit).toBe('money');
     expect(analyzeQuestion('Em quanto tempo cai o reembolso?').unit).toBe('duration');
     expect(analyzeQuestion('Em quantas parcelas a PLR é paga?').unit).toBeUndefined();
+    expect(analyzeQuestion('Quanto é o auxílio internet?').unit).toBe('money');
     const plano = 'A adesão ao plano odontológico deve ser feita em até 30 dias. O plano odontológico custa R$ 18,90 por mês.';
     expect(pick('Quanto custa o plano odontológico?', [{ n: 1, text: plano }])).toEqual(['O plano odontológico custa R$ 18,90 por mês.']);
     const descal = 'A descalcificação deve ser feita a cada 500 xícaras. O ciclo de descalcificação leva cerca de 25 minutos.';
@@ -175,6 +176,15 @@ describe('selectSentences (extractive)', () => {
     const erros = 'E1: falta de água no reservatório. E2: bandeja de borra cheia. E4: superaquecimento; desligue por 30 minutos.';
     expect(pick('O que significa o erro E7 na cafeteira?', [{ n: 1, title: 'Manual da cafeteira', text: erros }])).toEqual([]);
     expect(pick('O que significa o erro E4 na cafeteira?', [{ n: 1, title: 'Manual da cafeteira', text: erros }])).toEqual(['E4: superaquecimento; desligue por 30 minutos.']);
+  });
+
+  it('answers "qual sistema" with the sentence that names it, not the introduction that covers every word', () => {
+    const text = [
+      'Esta política orienta como solicitar, realizar e prestar contas de viagens a trabalho.',
+      'Toda viagem deve ser solicitada no módulo Rota do PeopleHub e aprovada pelo gestor.',
+    ].join('\n');
+    expect(analyzeQuestion('Em qual sistema eu solicito uma viagem a trabalho?').slot).toBe('sistema');
+    expect(pick('Em qual sistema eu solicito uma viagem a trabalho?', [{ n: 1, text }])).toEqual(['Toda viagem deve ser solicitada no módulo Rota do PeopleHub e aprovada pelo gestor.']);
   });
 
   it('never quotes an aside wholly in parentheses', () => {
