@@ -82,11 +82,12 @@ export async function openAnchor(
     embedQuery: async (text: string) => Array.from((await indexer.embed([{ text, position: 0, start: 0, end: text.length }]))[0].embedding),
   };
   // A saved corpus may hold the anchor's table already (seeded as below, e.g. by an earlier run saved with it): kept
-  // when it holds a copy of the collection and its HNSW index; built again otherwise.
+  // when it holds a copy of the collection (at least 90% of its rows) and its HNSW index; built again otherwise.
   const kept = seedFrom ? await seededAlready(ctx.dataSource, seedFrom) : false;
   if (!kept) await ctx.dataSource.query(`DROP TABLE IF EXISTS ${ANCHOR_TABLE}`);
   const store = await loaded.PGVectorStore.initialize(embeddings, {
-    postgresConnectionOptions: { connectionString: databaseUrl(ctx.dataSource), max: 1 },
+    // (two: PGVectorStore.initialize keeps one client checked out for as long as the store lives)
+    postgresConnectionOptions: { connectionString: databaseUrl(ctx.dataSource), max: 2 },
     tableName: ANCHOR_TABLE,
     dimensions,
     distanceStrategy: 'cosine',
@@ -96,7 +97,7 @@ export async function openAnchor(
   if (seedFrom && !kept) {
     const t = performance.now();
     await ctx.dataSource.query(
-      `INSERT INTO ${ANCHOR_TABLE} (id, content, metadata, embedding)
+      `INSERT INTO ${ANCHOR_TABLE} (id, text, metadata, embedding)
        SELECT id, text, metadata, embedding::vector(${Math.trunc(dimensions)}) FROM chunks WHERE collection = $1`,
       [seedFrom],
     );
@@ -117,5 +118,6 @@ async function seededAlready(dataSource: DataSource, collection: string): Promis
             EXISTS (SELECT 1 FROM pg_indexes WHERE tablename = $2 AND indexdef ILIKE '%USING hnsw%') AS indexed`,
     [collection, ANCHOR_TABLE],
   )) as Array<{ rows: number; chunks: number; indexed: boolean }>;
-  return indexed && rows >= chunks;
+  // (the collection may have grown since: this run's own earlier rows; a copy is a copy if it is about as large)
+  return indexed && rows >= chunks * 0.9;
 }
