@@ -74,7 +74,7 @@ export async function openAnchor(
   loaded: { PGVectorStore: PgVectorStoreClass; version: string },
   dimensions: number,
   seedFrom?: string,
-): Promise<Anchor & { seedMs: number; indexMs: number; rows: number }> {
+): Promise<Anchor & { seedMs: number; indexMs: number; rows: number; kept: boolean }> {
   const indexer = ctx.app.get(ChunkIndexer);
   const embeddings = {
     embedDocuments: async (texts: string[]) =>
@@ -92,6 +92,11 @@ export async function openAnchor(
     dimensions,
     distanceStrategy: 'cosine',
   });
+  // The client PGVectorStore keeps checked out has no 'error' listener: an engine restart (a statement of ours past
+  // its timeout closes every connection) would otherwise end the process.
+  (store as unknown as { client?: { on(event: 'error', listener: (e: Error) => void): void } }).client?.on('error', (e) =>
+    console.log(`[anchor] LangChain's held client: ${e.message}`),
+  );
   let seedMs = 0;
   let indexMs = 0;
   if (seedFrom && !kept) {
@@ -107,7 +112,7 @@ export async function openAnchor(
   if (!kept) await store.createHnswIndex({ dimensions, m: 16, efConstruction: 64 });
   indexMs = performance.now() - t;
   const [{ n }] = (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM ${ANCHOR_TABLE}`)) as Array<{ n: number }>;
-  return { store, version: loaded.version, seedMs, indexMs, rows: n };
+  return { store, version: loaded.version, seedMs, indexMs, rows: n, kept };
 }
 
 async function seededAlready(dataSource: DataSource, collection: string): Promise<boolean> {
