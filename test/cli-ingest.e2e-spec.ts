@@ -256,6 +256,38 @@ describe('npm run ingest (runIngestCli)', () => {
     expect(await out.stderr()).toBe('');
   }, 120_000);
 
+  it('a folder of many small files goes in shared batches, still one result per file in order (a bad one fails alone)', async () => {
+    const many = join(root, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 40; i++)
+      writeFileSync(join(many, `nota-${String(i).padStart(2, '0')}.txt`), `Nota número ${i} do lote: o fornecedor ${i * 7} entrega às ${i % 24} horas.`);
+    writeFileSync(join(many, 'nota-20-vazia.txt'), '   \n');
+    const versions = async () => {
+      const config = loadConfig({ env, overrides });
+      const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'], abortOnError: false });
+      try {
+        const [{ v }] = (await app.get<DataSource>(DATA_SOURCE).query(`SELECT last_value::int AS v FROM corpus_version_seq`)) as Array<{ v: number }>;
+        return v;
+      } finally {
+        await app.close();
+      }
+    };
+    const before = await versions();
+    const out = capture();
+    const code = await run(['many', '--collection', 'cli-many'], out);
+    const stdout = await out.stdout();
+    expect(code).toBe(EXIT_FAILURES);
+    expect(summary(stdout)).toMatchObject({ documents: 40, created: 40, failures: 1 });
+    const lines = stdout.split('\n').filter((l) => l.startsWith('['));
+    expect(lines).toHaveLength(40);
+    expect(lines[0]).toMatch(/^\[1\/41\] many\/nota-00\.txt: 1 document \(1 new/);
+    expect(lines[20]).toMatch(/^\[22\/41\] many\/nota-20\.txt: 1 document/);
+    expect(lines[39]).toMatch(/^\[41\/41\] many\/nota-39\.txt: 1 document/);
+    expect(await out.stderr()).toMatch(/^\[21\/41\] many\/nota-20-vazia\.txt: FAILED INGESTION\.EMPTY_DOCUMENT/m);
+    // Every statement writing a collection's chunks takes a new corpus version: the 40 files were not 40 writes.
+    expect((await versions()) - before).toBeLessThan(5);
+  }, 180_000);
+
   it('draws a progress bar on a terminal and still prints the summary', async () => {
     const out = capture(true);
     const code = await run(['docs/b.md', 'docs/sub', '--collection', COLLECTION], out);

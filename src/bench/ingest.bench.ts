@@ -13,6 +13,11 @@
  *     3. full path again for BENCH_STEADY_DOCS more documents (default 100) into the 100k collection:
  *        what adding documents to a large collection costs (incremental inserts into a 100k graph).
  *
+ * (c) Public path into the saved 100k corpus (publicPathPhase): per document vs batched upload, then the anchor,
+ *     LangChain.js PGVectorStore.addDocuments (langchain-anchor.ts, installed apart in bench/langchain-anchor), side
+ *     by side with our batched upload: same database, embedder and chunks (BENCH_ANCHOR_ROUNDS, BENCH_LANGCHAIN=0),
+ *     then the anime CSV both ways. BENCH_ONLY=public BENCH_SEED_DIR=<saved corpus> runs this phase alone.
+ *
  * The finished 100k database (before step 3) is saved for bench:search (corpus-cache.ts; BENCH_NO_CACHE=1 to skip).
  * Each corpus runs in its own child process on its own throwaway embedded database, so the peak RSS
  * figures (process RSS, which includes the in-process PGlite) do not carry over between corpora.
@@ -23,7 +28,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { IngestFilesHandler, type IngestResult } from '../modules/ingestion';
-import { benchApp } from './bench-app';
+import { ChunkIndexer } from '../modules/retrieval';
+import { benchApp, type BenchContext } from './bench-app';
+import { ANCHOR_TABLE, loadPgVectorStore, openAnchor } from './langchain-anchor';
 import { bulkLoadSynthetic } from './bulk-load';
 import { benchCollection, cleanupCollection, ingestSquad, ingestSyntheticFullPath, serverMode, SYNTHETIC_DOCS, SYNTHETIC_SHARED_BUFFERS, syntheticOverrides } from './corpora';
 import { cacheEnabled, findSnapshot, recordSnapshot, snapshotDir } from './corpus-cache';
@@ -35,6 +42,7 @@ const FULL_PATH_DOCS = Math.min(SYNTHETIC_DOCS, Number(process.env.BENCH_FULL_PA
 const STEADY_DOCS = Number(process.env.BENCH_STEADY_DOCS ?? 100);
 const ANIME_CSV = process.env.ANIME_CSV_PATH ?? join(__dirname, '..', '..', 'test', 'fixtures', 'datasets', 'anime', 'anime_with_synopsis.csv');
 const PUBLIC_DOCS = Number(process.env.BENCH_PUBLIC_DOCS ?? 200);
+const ANCHOR_ROUNDS = Number(process.env.BENCH_ANCHOR_ROUNDS ?? 2);
 const RESULT_PREFIX = 'BENCH_RESULT ';
 
 interface IngestRow {
@@ -177,6 +185,8 @@ async function publicPathPhase(): Promise<IngestRow[]> {
     const { documents, characters } = ctx.config.ingestion.batch;
     rows.push(row(name, `batched: IngestFilesHandler.execute (upload/CSV/job/CLI path), ${documents} docs or ${characters.toLocaleString('en')} chars per tx`, results.length, chunks, ms, peak, 'HNSW maintained per row; JSON parse included'));
 
+    rows.push(...(await langchainRounds(ctx, corpus, collection, name, first + 2 * PUBLIC_DOCS, peak)));
+
     const anime = readFileSync(ANIME_CSV);
     for (const [path, batched] of [['per document (before)', false], ['batched (after)', true]] as const) {
       const target = `anime-${batched ? 'batched' : 'per-doc'}`;
@@ -199,6 +209,83 @@ async function publicPathPhase(): Promise<IngestRow[]> {
     await ctx.close();
     peak.stop();
   }
+}
+
+/**
+ * The anchor side by side with ours, into collections of the same size on the same database: LangChain.js
+ * PGVectorStore.addDocuments on its own table (seeded with a copy of the collection's chunks and LangChain's HNSW
+ * index), and our batched upload (IngestFilesHandler.execute, one JSON file) into the collection, with the same
+ * documents, the same embedder, and the same chunks (each synthetic paragraph is one chunk of ours; LangChain is
+ * handed the paragraphs, so its time includes no chunking). BENCH_ANCHOR_ROUNDS rounds of BENCH_PUBLIC_DOCS
+ * documents each, the two alternating which goes first; BENCH_LANGCHAIN=0 skips it.
+ */
+async function langchainRounds(ctx: BenchContext, corpus: SyntheticCorpus, collection: string, name: string, first: number, peak: PeakRss): Promise<IngestRow[]> {
+  const loaded = process.env.BENCH_LANGCHAIN === '0' ? null : loadPgVectorStore();
+  if (!loaded) return [];
+  const files = ctx.app.get(IngestFilesHandler);
+  const info = await ctx.app.get(ChunkIndexer).openCollection(collection);
+  console.log(`[anchor] LangChain.js PGVectorStore ${loaded.version}: its table ${ANCHOR_TABLE}, a copy of ${collection}'s chunks with an HNSW index`);
+  const anchor = await openAnchor(ctx, loaded, info.dimension, collection);
+  console.log(
+    anchor.kept
+      ? `[anchor] ${anchor.rows} rows and their index kept from the saved corpus`
+      : `[anchor] ${anchor.rows} rows copied in ${round(anchor.seedMs / 1000, 1)} s, HNSW index built in ${round(anchor.indexMs / 1000, 1)} s`,
+  );
+  const ours = { docs: 0, chunks: 0, ms: 0 };
+  const theirs = { docs: 0, chunks: 0, ms: 0 };
+  gc();
+  peak.reset();
+  try {
+    // round -1 warms both up (not counted): the anchor's table and index are cold after the seed copy or the reopen
+    for (let r = -1; r < ANCHOR_ROUNDS; r++) {
+      const size = r < 0 ? Math.min(10, PUBLIC_DOCS) : PUBLIC_DOCS;
+      const docs = Array.from({ length: size }, (_, i) => corpus.document(first + (r + 1) * PUBLIC_DOCS + i));
+      const runOurs = async () => {
+        const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
+        const t = performance.now();
+        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${r}.json` }] });
+        ours.ms += performance.now() - t;
+        ours.docs += results.length;
+        ours.chunks += results.reduce((k, x) => k + x.chunks, 0);
+      };
+      const runTheirs = async () => {
+        const chunks = docs.flatMap((d) => d.paragraphs.map((pageContent, position) => ({ pageContent, metadata: { synthetic: true, doc: d.index, position, title: d.title } })));
+        const t = performance.now();
+        await anchor.store.addDocuments(chunks);
+        theirs.ms += performance.now() - t;
+        theirs.docs += docs.length;
+        theirs.chunks += chunks.length;
+      };
+      if (r < 0) {
+        const [o, t] = [{ ...ours }, { ...theirs }];
+        await runOurs();
+        await runTheirs();
+        Object.assign(ours, o);
+        Object.assign(theirs, t);
+        gc();
+        peak.reset();
+        continue;
+      }
+      for (const step of r % 2 === 0 ? [runOurs, runTheirs] : [runTheirs, runOurs]) await step();
+      console.log(`[anchor] round ${r + 1}/${ANCHOR_ROUNDS}: ours ${round((ours.chunks / ours.ms) * 1000, 1)} chunks/s, LangChain ${round((theirs.chunks / theirs.ms) * 1000, 1)} chunks/s so far`);
+    }
+  } finally {
+    await anchor.store.end();
+  }
+  const ratio = round(ours.chunks / ours.ms / (theirs.chunks / theirs.ms), 2);
+  const rounds = `${ANCHOR_ROUNDS} rounds of ${PUBLIC_DOCS} documents, alternating who goes first`;
+  return [
+    row(name, 'batched: IngestFilesHandler.execute, one JSON upload per round (ours, beside the anchor)', ours.docs, ours.chunks, ours.ms, peak, `${rounds}; ${ratio}x the anchor`),
+    row(
+      `LangChain table, ${Math.round(anchor.rows / 1000)}k rows`,
+      `anchor: LangChain.js PGVectorStore.addDocuments (@langchain/community ${anchor.version})`,
+      theirs.docs,
+      theirs.chunks,
+      theirs.ms,
+      peak,
+      `same database, embedder and chunks; its table seeded with the collection's chunks, createHnswIndex (m 16, ef_construction 64) ${anchor.kept ? 'kept from the saved corpus' : `built in ${round(anchor.indexMs / 1000, 1)} s`}; no chunking in its time`,
+    ),
+  ];
 }
 
 /** Runs one phase in a child process (own heap, own PGlite, own RSS) and returns its rows. */

@@ -7,7 +7,7 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { basename } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { IngestResult } from '../modules/ingestion';
+import type { FileOutcome, IngestResult } from '../modules/ingestion';
 import type { AppConfig } from '../shared/config';
 import type { DatabaseState } from '../shared/database';
 
@@ -25,6 +25,17 @@ export interface IngestBackend {
     file: { name: string; buffer: Buffer },
     job: IngestJob,
     onDocument: (r: IngestResult) => void,
+  ): Promise<void>;
+  /**
+   * Many files at once, each with its own outcome (in process: their documents share batches, so many small files
+   * are one transaction). onDocument and onFile are called in input order; an exception from either stops the run.
+   * Absent over HTTP, where every file is its own upload.
+   */
+  ingestFiles?(
+    files: Array<{ name: string; buffer: Buffer }>,
+    job: IngestJob,
+    onDocument: (file: number, r: IngestResult) => void,
+    onFile: (file: number, outcome: FileOutcome) => void,
   ): Promise<void>;
   ingestUrl(url: string, job: IngestJob): Promise<IngestResult>;
   close(): Promise<void>;
@@ -99,6 +110,13 @@ export async function startLocalBackend(config: AppConfig): Promise<IngestBacken
           parseOptions: { csv: job.csv },
         },
         onDocument,
+      );
+    },
+    ingestFiles: async (batch, job, onDocument, onFile) => {
+      await files.ingestEach(
+        { collection: job.collection, metadata: job.metadata, parseOptions: { csv: job.csv } },
+        batch.map((f) => ({ buffer: f.buffer, filename: f.name })),
+        { document: onDocument, file: onFile },
       );
     },
     ingestUrl: (url, job) => urls.execute({ url, collection: job.collection, metadata: job.metadata }),

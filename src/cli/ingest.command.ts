@@ -477,6 +477,28 @@ function barReporter(io: IngestCliIo): Reporter {
 
 class Interrupted extends Error {}
 
+/** Files per in-process call, and the bytes read ahead for one call (at least one file). */
+const GROUP_FILES = 64;
+const GROUP_BYTES = 16 * 1024 * 1024;
+
+/** The consecutive file targets from `start` (up to GROUP_FILES / GROUP_BYTES), read; a file that cannot be read carries its error. */
+async function readGroup(targets: IngestTarget[], start: number): Promise<Array<{ index: number; buffer?: Buffer; error?: unknown }>> {
+  const out: Array<{ index: number; buffer?: Buffer; error?: unknown }> = [];
+  let bytes = 0;
+  for (let i = start; i < targets.length && out.length < GROUP_FILES && (out.length === 0 || bytes < GROUP_BYTES); i++) {
+    const t = targets[i];
+    if (t.kind !== 'file') break;
+    try {
+      const buffer = await readFile(t.path);
+      bytes += buffer.length;
+      out.push({ index: i, buffer });
+    } catch (error) {
+      out.push({ index: i, error });
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Where the inputs go
 
@@ -656,10 +678,59 @@ export async function runIngestCli(
   let lost: ServerUnreachableError | undefined;
   try {
     reporter.start(targets.length);
-    for (const [i, target] of targets.entries()) {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
       if (runtime.signal?.aborted) {
         interrupted = true;
         break;
+      }
+      if (target.kind === 'file' && backend.ingestFiles) {
+        // In process: consecutive files go together (their documents share batches), each with its own result.
+        const group = await readGroup(targets, i);
+        let fileStarted = Date.now();
+        let reported = i; // targets before this one have been reported
+        const settle = (index: number, file: Tally, error?: unknown) => {
+          processed++;
+          if (error === undefined) reporter.done(index + 1, targets[index], file, (Date.now() - fileStarted) / 1000);
+          else {
+            const failure = { name: targets[index].name, ...problem(error) };
+            failures.push(failure);
+            reporter.failed(index + 1, targets[index], failure);
+          }
+          fileStarted = Date.now();
+          reported = index + 1;
+          if (reported < targets.length && group.some((g) => g.index === reported)) reporter.begin(targets[reported]);
+        };
+        // files that could not be read are reported in their place, between the others
+        const unreadBefore = (index: number) => {
+          for (const g of group) if (g.index >= reported && g.index < index && g.error !== undefined) settle(g.index, emptyTally(), g.error);
+        };
+        const readable = group.filter((g) => g.buffer);
+        const tallies = readable.map(() => emptyTally());
+        reporter.begin(target);
+        try {
+          await backend.ingestFiles(
+            readable.map((g) => ({ name: targets[g.index].name, buffer: g.buffer! })),
+            job,
+            (k, r) => {
+              count(tallies[k], r);
+              count(total, r);
+              reporter.document(total);
+              if (runtime.signal?.aborted) throw new Interrupted();
+            },
+            (k, outcome) => {
+              unreadBefore(readable[k].index);
+              settle(readable[k].index, tallies[k], outcome.error);
+            },
+          );
+          unreadBefore(group[group.length - 1].index + 1);
+        } catch (e) {
+          if (!(e instanceof Interrupted)) throw e;
+          interrupted = true;
+          break;
+        }
+        i = group[group.length - 1].index;
+        continue;
       }
       reporter.begin(target);
       const file = emptyTally();

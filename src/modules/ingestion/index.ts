@@ -3,7 +3,7 @@ import { DocumentOrmEntity } from './infrastructure/persistence/document.orm-ent
 export { IngestionModule } from './ingestion.module';
 export { IngestQueueModule } from './infrastructure/jobs/ingest-queue.module';
 export { resolveJobBackend } from './infrastructure/jobs/job-queue.factory';
-export { IngestFilesHandler } from './application/ingest/ingest-files.handler';
+export { IngestFilesHandler, type FileOutcome } from './application/ingest/ingest-files.handler';
 export { IngestTextHandler } from './application/ingest/ingest-text.handler';
 export { IngestUrlHandler } from './application/ingest/ingest-url.handler';
 export type { IngestResult, IngestTextCommand } from './application/ingest/ingest.command';

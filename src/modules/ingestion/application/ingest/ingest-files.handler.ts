@@ -48,22 +48,7 @@ export class IngestFilesHandler {
    * the others are still written, and then the first failure is thrown, as the request's answer.
    */
   async ingestParsed(cmd: IngestFilesCommand, parsed: ParsedFile[], onDocument?: (r: IngestResult) => void): Promise<IngestResult[]> {
-    const commands: IngestTextCommand[] = [];
-    for (const { raw, docs } of parsed) {
-      const baseSource = cmd.sourceId ?? raw.url ?? raw.filename;
-      for (const doc of docs) {
-        commands.push({
-          collection: cmd.collection,
-          title: doc.title,
-          text: doc.text,
-          mimeType: doc.mimeType,
-          sourceType: cmd.sourceType ?? 'upload',
-          sourceId: baseSource + (doc.sourceSuffix ?? ''),
-          sizeBytes: docs.length === 1 ? raw.buffer.length : Buffer.byteLength(doc.text, 'utf8'),
-          metadata: { ...doc.metadata, ...cmd.metadata, ...(raw.url ? { url: raw.url } : { filename: raw.filename }) },
-        });
-      }
-    }
+    const commands = parsed.flatMap((file) => commandsFor(cmd, file));
     const outcomes = await this.ingestText.executeMany(commands, (o) => {
       if (o.result) onDocument?.(o.result);
     });
@@ -71,4 +56,71 @@ export class IngestFilesHandler {
     if (failed) throw failed.error;
     return outcomes.map((o) => o.result!);
   }
+
+  /**
+   * Many files, each with its own outcome (the CLI's directory runs): each file is parsed on its own (one that
+   * cannot be parsed fails alone), then the documents of all of them go through one executeMany, so many small
+   * files share a batch (one transaction, one embedding pass). A file fails when one of its documents fails (its
+   * other documents are still written, as in execute). `on.document` sees each stored document and `on.file` each
+   * file's outcome, in input order, as their batches commit; an exception from either stops the run there.
+   */
+  async ingestEach(cmd: Omit<IngestFilesCommand, 'files' | 'sourceId'>, files: RawDocument[], on: IngestEachListener = {}): Promise<FileOutcome[]> {
+    const outcomes: FileOutcome[] = files.map(() => ({ results: [] }));
+    const pending: number[] = files.map(() => 0);
+    const owners: number[] = [];
+    const commands: IngestTextCommand[] = [];
+    for (const [i, raw] of files.entries()) {
+      try {
+        const file = { raw, docs: await this.parser.parse(raw, cmd.parseOptions) };
+        for (const c of commandsFor(cmd, file)) {
+          commands.push(c);
+          owners.push(i);
+          pending[i]++;
+        }
+      } catch (error) {
+        outcomes[i] = { error, results: [] };
+      }
+    }
+    let next = 0;
+    const settleFiles = () => {
+      for (; next < files.length && pending[next] === 0; next++) on.file?.(next, outcomes[next]);
+    };
+    settleFiles();
+    await this.ingestText.executeMany(commands, (o, index) => {
+      const i = owners[index];
+      if (o.result) {
+        outcomes[i].results!.push(o.result);
+        on.document?.(i, o.result);
+      } else if (outcomes[i].error === undefined) outcomes[i] = { error: o.error, results: outcomes[i].results };
+      pending[i]--;
+      settleFiles();
+    });
+    return outcomes;
+  }
+}
+
+/** What ingestEach reports for one file: the documents it stored and, when it failed, the first error. */
+export interface FileOutcome {
+  results: IngestResult[];
+  error?: unknown;
+}
+
+export interface IngestEachListener {
+  document?(file: number, result: IngestResult): void;
+  file?(file: number, outcome: FileOutcome): void;
+}
+
+/** The ingestion commands of one parsed file (its source id, size and metadata as an upload gives them). */
+function commandsFor(cmd: Omit<IngestFilesCommand, 'files'>, { raw, docs }: ParsedFile): IngestTextCommand[] {
+  const baseSource = cmd.sourceId ?? raw.url ?? raw.filename;
+  return docs.map((doc) => ({
+    collection: cmd.collection,
+    title: doc.title,
+    text: doc.text,
+    mimeType: doc.mimeType,
+    sourceType: cmd.sourceType ?? 'upload',
+    sourceId: baseSource + (doc.sourceSuffix ?? ''),
+    sizeBytes: docs.length === 1 ? raw.buffer.length : Buffer.byteLength(doc.text, 'utf8'),
+    metadata: { ...doc.metadata, ...cmd.metadata, ...(raw.url ? { url: raw.url } : { filename: raw.filename }) },
+  }));
 }

@@ -66,7 +66,8 @@ export class IngestTextHandler {
    * whose source or content is already in it, so a duplicate in the input is deduplicated against the stored
    * first copy and a repeated source replaces its earlier version, as one by one. Each command gets its own
    * outcome: a document that cannot be ingested (empty, too large, or its write fails) fails alone; when a
-   * batch's transaction fails, its documents are retried one by one so only the bad one fails.
+   * batch's transaction fails, its documents are retried one by one so only the bad one fails. Batches are
+   * pipelined: one is chunked and embedded while the one before it is written.
    * `onOutcome` is called in input order as documents are settled (after their batch committed); an
    * exception from it stops the run there, with what was written staying.
    */
@@ -88,12 +89,35 @@ export class IngestTextHandler {
       if (!c) collections.set(name, (c = this.indexer.openCollection(name)));
       return c;
     };
+    // Pipelined: batch k's dedup lookups run before batch k-1's write starts, and its chunking and embedding (this
+    // thread, or the embedder's) while batch k-1 is written (the database's thread or server). Batch k is looked up
+    // after k-1 is written when they share a source or a content hash (the write could change what the lookup finds).
+    let ready: { computed: Computed; keys: Set<string> } | undefined;
+    const settleAll = (outcomes: Array<[number, IngestOutcome]>) => {
+      for (const [i, o] of outcomes) settle(i, o);
+    };
     const flush = async () => {
       const current = batch;
+      const currentKeys = new Set(keys);
       batch = [];
       chars = 0;
       keys.clear();
-      if (current.length) for (const [i, o] of await this.ingestBatch(current)) settle(i, o);
+      if (!current.length) return;
+      if (ready && [...currentKeys].some((k) => ready!.keys.has(k))) {
+        const previous = ready.computed;
+        ready = undefined;
+        settleAll(await this.write(previous));
+      }
+      const looked = await this.lookup(current);
+      const writing = ready ? this.write(ready.computed) : undefined;
+      ready = undefined;
+      let computed: Computed;
+      try {
+        computed = await this.compute(looked);
+      } finally {
+        if (writing) settleAll(await writing);
+      }
+      ready = { computed, keys: currentKeys };
     };
     for (const [index, command] of commands.entries()) {
       let p: Prepared;
@@ -112,73 +136,93 @@ export class IngestTextHandler {
       if (batch.length >= maxDocs || chars >= maxChars) await flush();
     }
     await flush();
+    if (ready) settleAll(await this.write(ready.computed));
     return outcomes;
   }
 
-  /** One batch (one collection, no source or content twice): its outcomes by input index. */
-  private async ingestBatch(batch: Prepared[]): Promise<Array<[number, IngestOutcome]>> {
+  /** A batch's dedup lookups (one collection, no source or content twice): what is already stored, and what is new. */
+  private async lookup(batch: Prepared[]): Promise<{ out: Array<[number, IngestOutcome]>; fresh: Prepared[] }> {
     const collection = batch[0].collection;
     const out: Array<[number, IngestOutcome]> = [];
     const known = await this.documents.findManyBySource(collection.name, batch.filter((p) => p.cmd.sourceId).map((p) => p.sourceId));
     const unknown = batch.filter((p) => !(p.cmd.sourceId && known.has(p.sourceId)));
     const byHash = await this.documents.findManyByHash(collection.name, unknown.map((p) => p.hash));
-    const pending: Array<{ p: Prepared; drafts: ChunkDraft[] }> = [];
+    const fresh: Prepared[] = [];
     for (const p of batch) {
       const k = p.cmd.sourceId ? known.get(p.sourceId) : undefined;
       const same = k ? (k.contentHash === p.hash ? k : undefined) : byHash.get(p.hash);
-      if (same) {
-        out.push([p.index, { result: deduplicated(same) }]);
-        continue;
-      }
+      if (same) out.push([p.index, { result: deduplicated(same) }]);
+      else fresh.push(p);
+    }
+    return { out, fresh };
+  }
+
+  /** Chunks the new documents of a batch and embeds them in one call sequence across documents (no database write). */
+  private async compute({ out, fresh }: { out: Array<[number, IngestOutcome]>; fresh: Prepared[] }): Promise<Computed> {
+    const pending: Array<{ p: Prepared; drafts: ChunkDraft[] }> = [];
+    for (const p of fresh) {
       try {
         pending.push({ p, drafts: await this.chunk(p) });
       } catch (error) {
         out.push([p.index, { error }]);
       }
     }
-    if (pending.length === 0) return out;
+    if (pending.length === 0) return { out, pending };
     try {
-      // one embedding call sequence across the batch's documents, split back by document
-      const embedded = await this.indexer.embed(pending.flatMap((d) => d.drafts), collection);
+      const embedded = await this.indexer.embed(pending.flatMap((d) => d.drafts), pending[0].p.collection);
       let k = 0;
-      const withChunks = pending.map(({ p, drafts }) => ({ p, chunks: embedded.slice(k, (k += drafts.length)) }));
-      const written = await this.tx.run(async () => {
-        const previous = await this.documents.findManyBySource(collection.name, withChunks.map(({ p }) => p.sourceId));
-        const results: Array<[number, IngestOutcome]> = [];
-        const docs: Array<{ doc: KnowledgeDocument; chunks: EmbeddedChunk[] }> = [];
-        for (const { p, chunks } of withChunks) {
-          const prev = previous.get(p.sourceId) ?? null;
-          // A concurrent request with the same content committed first: nothing to write.
-          if (prev?.contentHash === p.hash) {
-            results.push([p.index, { result: deduplicated(prev) }]);
-            continue;
-          }
-          const doc = documentFor(p, collection.name, chunks.length, prev);
-          docs.push({ doc, chunks });
-          results.push([p.index, { result: this.written(doc, prev) }]);
-        }
-        await this.documents.saveMany(docs.map((d) => d.doc));
-        await this.indexer.writeMany(
-          docs.map(({ doc, chunks }) => ({ document: { id: doc.id, title: doc.title, metadata: doc.metadata }, chunks })),
-          collection,
-        );
-        return results;
-      });
-      return [...out, ...written];
-    } catch (e) {
-      if (pending.length === 1 && !isRetryable(e)) return [...out, [pending[0].p.index, { error: e }]];
-      // A concurrent writer, a re-index cutover or one bad document failed the batch: one by one, each
-      // document gets its own result or error (execute() redoes its lookups and retries once).
-      this.logger.warn(`batch of ${pending.length} documents in ${collection.name} failed (${(e as Error).message}); writing them one by one`);
-      for (const { p } of pending) {
-        try {
-          out.push([p.index, { result: await this.execute(p.cmd) }]);
-        } catch (error) {
-          out.push([p.index, { error }]);
-        }
-      }
-      return out;
+      return { out, pending, withChunks: pending.map(({ p, drafts }) => ({ p, chunks: embedded.slice(k, (k += drafts.length)) })) };
+    } catch (failure) {
+      return { out, pending, failure };
     }
+  }
+
+  /** Writes a computed batch in one transaction; when that fails, its documents one by one. Its outcomes by input index. */
+  private async write({ out, pending, withChunks, failure }: Computed): Promise<Array<[number, IngestOutcome]>> {
+    if (pending.length === 0) return out;
+    const collection = pending[0].p.collection;
+    let e = failure;
+    if (withChunks) {
+      try {
+        const written = await this.tx.run(async () => {
+          const previous = await this.documents.findManyBySource(collection.name, withChunks.map(({ p }) => p.sourceId));
+          const results: Array<[number, IngestOutcome]> = [];
+          const docs: Array<{ doc: KnowledgeDocument; chunks: EmbeddedChunk[] }> = [];
+          for (const { p, chunks } of withChunks) {
+            const prev = previous.get(p.sourceId) ?? null;
+            // A concurrent request with the same content committed first: nothing to write.
+            if (prev?.contentHash === p.hash) {
+              results.push([p.index, { result: deduplicated(prev) }]);
+              continue;
+            }
+            const doc = documentFor(p, collection.name, chunks.length, prev);
+            docs.push({ doc, chunks });
+            results.push([p.index, { result: this.written(doc, prev) }]);
+          }
+          await this.documents.saveMany(docs.map((d) => d.doc));
+          await this.indexer.writeMany(
+            docs.map(({ doc, chunks }) => ({ document: { id: doc.id, title: doc.title, metadata: doc.metadata }, chunks })),
+            collection,
+          );
+          return results;
+        });
+        return [...out, ...written];
+      } catch (error) {
+        e = error;
+      }
+    }
+    if (pending.length === 1 && !isRetryable(e)) return [...out, [pending[0].p.index, { error: e }]];
+    // A concurrent writer, a re-index cutover or one bad document failed the batch: one by one, each
+    // document gets its own result or error (execute() redoes its lookups and retries once).
+    this.logger.warn(`batch of ${pending.length} documents in ${collection.name} failed (${(e as Error)?.message}); writing them one by one`);
+    for (const { p } of pending) {
+      try {
+        out.push([p.index, { result: await this.execute(p.cmd) }]);
+      } catch (error) {
+        out.push([p.index, { error }]);
+      }
+    }
+    return out;
   }
 
   /** Cleans and checks one command and hashes its normalized text (no I/O). */
@@ -210,6 +254,14 @@ export class IngestTextHandler {
 
 /** What executeMany reports for one command: its result, or the error execute() would have thrown. */
 export type IngestOutcome = { result: IngestResult; error?: undefined } | { error: unknown; result?: undefined };
+
+/** A batch ready to write: outcomes known already (duplicates, documents that could not be chunked), and the rest embedded (or why not). */
+interface Computed {
+  out: Array<[number, IngestOutcome]>;
+  pending: Array<{ p: Prepared; drafts: ChunkDraft[] }>;
+  withChunks?: Array<{ p: Prepared; chunks: EmbeddedChunk[] }>;
+  failure?: unknown;
+}
 
 interface Prepared {
   index: number;

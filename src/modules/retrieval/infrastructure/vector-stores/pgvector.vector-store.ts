@@ -9,7 +9,13 @@ import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../d
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
 
-const INSERT_BATCH = 500;
+/**
+ * Chunks per INSERT statement. Each statement's time is mostly its rows' HNSW inserts (about 10 ms a chunk into a
+ * large graph on the embedded engine under load), and database.statementTimeoutMs bounds one statement, not the
+ * transaction: 100 rows keep a statement to seconds where 500 ran past the 30 s timeout on a loaded machine (which
+ * restarts the embedded engine). The batch is still one transaction.
+ */
+const INSERT_BATCH = 100;
 
 interface ChunkRow {
   id: string;
