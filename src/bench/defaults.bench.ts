@@ -7,8 +7,9 @@
  * `database.embedded.sharedBuffers: auto` chooses, batches are `ingestion.batch`'s defaults), 5,000 synthetic
  * documents x 10 chunks = 50,000 chunks ingested through IngestTextHandler.executeMany (normalize, dedup lookups,
  * chunk, embed, transactional multi-row writes: the use case behind uploads, CSV/JSON imports, queue jobs and the
- * CLI), 100 documents per call with 2 calls in flight (BENCH_DEFAULTS_CONCURRENCY), as an import of many files by
- * a few clients would arrive. Then, sequentially, 300 keyword queries (the first 30 as
+ * CLI), 100 documents per call, one call at a time (BENCH_DEFAULTS_CONCURRENCY: the embedded database has one
+ * connection, and a second call waiting past its 15 s connect timeout fails), as one client importing many files
+ * would send them. Then, sequentially, 300 keyword queries (the first 30 as
  * warm-up) through SearchHandler in hybrid, vector and text modes, interleaved; server-side `search_ms` and the
  * handler's wall time. Measured twice: in the process that ingested (the cache sized at boot for an empty
  * database), and after a restart (auto sizes it from the data).
@@ -34,7 +35,7 @@ const COLLECTION = 'bench-defaults';
 const MODES: SearchMode[] = ['hybrid', 'vector', 'text'];
 /** Documents per executeMany call (it cuts them into `ingestion.batch` batches), and calls in flight. */
 const PER_CALL = 100;
-const CONCURRENCY = Math.max(1, Number(process.env.BENCH_DEFAULTS_CONCURRENCY ?? 2));
+const CONCURRENCY = Math.max(1, Number(process.env.BENCH_DEFAULTS_CONCURRENCY ?? 1));
 
 /** Synthetic documents [from, to) through IngestTextHandler.executeMany, `CONCURRENCY` calls in flight. */
 async function ingestBatched(ctx: BenchContext, corpus: SyntheticCorpus, from: number, to: number): Promise<{ chunks: number; ms: number }> {
