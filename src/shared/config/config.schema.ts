@@ -86,6 +86,12 @@ export const appConfigSchema = z.object({
         .refine((v) => v === 'auto' || (sizeBytes(v) >= 16 * 2 ** 20 && sizeBytes(v) <= 2 ** 30), {
           message: 'must be between 16MB and 1GB',
         }),
+      /** Embedded mode has no autovacuum: the app vacuums the ingestion tables on a timer (intervalMs 0: never). */
+      vacuum: z.object({
+        intervalMs: int(0, 86_400_000),
+        /** Pages written since a table's last VACUUM before it is vacuumed again (8 kB each). */
+        minPages: int(1, 10_000_000),
+      }),
     }),
   }),
   ingestion: z.object({

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig, resolveDataPath } from '../config';
 import { join } from 'node:path';
 import { adviceKind, bufferCacheAdvice, type BufferCacheSize, directoryBytes, resolveBufferCache } from './buffer-cache';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedVacuum } from './embedded-vacuum';
 import { InitSchema1763700000000 } from './migrations/1763700000000-init-schema';
 import { ReindexStaging1764000000000 } from './migrations/1764000000000-reindex-staging';
 import { AccentFolding1765000000000 } from './migrations/1765000000000-accent-folding';
@@ -32,6 +33,8 @@ export interface DatabaseState {
   embedded?: EmbeddedPostgres;
   /** Embedded mode: the buffer cache chosen at boot (database.embedded.sharedBuffers, `auto` sized from the data). */
   bufferCache?: BufferCacheSize;
+  /** Embedded mode: the timer that vacuums the ingestion tables (database.embedded.vacuum; no autovacuum there). */
+  vacuum?: EmbeddedVacuum;
 }
 
 export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000, DropRedundantChunkIndex1768610000000];
@@ -105,6 +108,9 @@ export async function openDatabase(
     await dataSource.initialize();
     for (const m of await runMigrations(dataSource, config)) logger.log(`migration applied: ${m.name}`);
     state.migrationsRan = true;
+    if (state.embedded) {
+      state.vacuum = new EmbeddedVacuum(dataSource, { ...config.database.embedded.vacuum, statementTimeoutMs: config.database.statementTimeoutMs });
+    }
     logger.log(`database ready (${state.mode}: ${state.location})`);
     return { dataSource, state };
   } catch (e) {
@@ -142,6 +148,7 @@ export function embeddedDataDir(dir: string): string {
 const CACHE_CHECK_MS = 5 * 60_000;
 
 export async function closeDatabase(dataSource: DataSource, state: DatabaseState): Promise<void> {
+  await state.vacuum?.stop();
   if (dataSource.isInitialized) await dataSource.destroy();
   await state.embedded?.stop();
 }
@@ -169,6 +176,7 @@ class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
    * then sends its files there instead of failing on the lock. (No HTTP server: an application context, nothing said.)
    */
   onApplicationBootstrap(): void {
+    this.state.vacuum?.start();
     if (this.state.bufferCache) {
       this.lastAdvice = adviceKind(this.state.bufferCache, this.state.bufferCache.dataBytes); // said at boot
       this.cacheTimer = setInterval(() => void this.checkBufferCache(), CACHE_CHECK_MS);

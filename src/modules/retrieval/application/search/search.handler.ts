@@ -117,6 +117,13 @@ export class SearchHandler {
     // Only fusion needs a wider candidate pool than what is returned.
     const limit = mode === 'hybrid' ? Math.max(policy.candidates, topK) : topK;
 
+    const branch = { collection: collection.name, limit, filters: q.filters };
+    // The text branch needs no embedding: it is sent first, so the database works on it while the query is embedded
+    // (and the embedded database, one statement at a time, has it done or under way when the vector query arrives).
+    const t1 = performance.now();
+    const textQuery =
+      mode !== 'vector' ? this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }) : Promise.resolve<RankedChunk[]>([]);
+    textQuery.catch(() => undefined); // awaited below; not an unhandled rejection if embedding fails first
     let embedMs = 0;
     let embedding: Float32Array | undefined;
     let embedder: Embedder | undefined;
@@ -133,15 +140,11 @@ export class SearchHandler {
       // A query with no word the embedder keeps ("!!!", only stopwords) embeds to zeros: no direction, no neighbours.
       if (!embedding.some((x) => x !== 0)) embedding = undefined;
     }
-    const t1 = performance.now();
-    const branch = { collection: collection.name, limit, filters: q.filters };
     const [vector, text] = await Promise.all([
       embedding && embedder
         ? this.store.vectorSearch({ ...branch, embedding, dimension: collection.dimension, embedderId: embedder.info.modelId })
         : Promise.resolve<RankedChunk[]>([]),
-      mode !== 'vector'
-        ? this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig })
-        : Promise.resolve<RankedChunk[]>([]),
+      textQuery,
     ]);
     // The vector query returns nothing when the collection no longer names the query's embedder (a cutover
     // committed after the collection was read): search again with the new one.
@@ -156,7 +159,7 @@ export class SearchHandler {
       mode,
       collection: collection.name,
       embedder: embedder?.info.modelId ?? null,
-      timings: { embed_ms: embedMs, search_ms: ms(t1) },
+      timings: { embed_ms: embedMs, search_ms: Math.max(0, Math.round((ms(t1) - embedMs) * 100) / 100) },
     };
   }
 
