@@ -11,20 +11,16 @@
  * requests wait on the database (in embedded mode: the PGlite worker thread, one statement at a time).
  * The rate limiter is off (it would answer 429 by design); everything else is the default configuration.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { createApp } from '../configure-app';
-import { IngestTextHandler } from '../modules/ingestion';
-import { loadConfig } from '../shared/config';
+import { startLoadApp } from './load-app';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
-import { loadSquad } from './squad';
 import { databaseMode, markdownTable, round } from './stats';
 
 const SECONDS = Number(process.env.BENCH_CONCURRENCY_SECONDS ?? 10);
 const CLIENTS = (process.env.BENCH_CONCURRENCY_CLIENTS ?? '1,8,32').split(',').map(Number);
+/** BENCH_CONCURRENCY_ROUTES=search,ask,ingest (default all three) runs only those. */
+const ROUTES = (process.env.BENCH_CONCURRENCY_ROUTES ?? 'search,ask,ingest').split(',');
 
 interface Row {
   route: string;
@@ -39,31 +35,19 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'acervo-bench-conc-'));
-  const collection = process.env.DATABASE_URL ? `bench-conc-${Date.now().toString(36)}` : 'bench-conc';
-  const config = loadConfig({
-    env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json' },
-    overrides: { rateLimit: { enabled: false } },
-  });
-  const app = await createApp(config, { logDestination: { write: (l: string) => (process.env.LOG_LEVEL ? process.stdout.write(l) : true) } });
-  await app.listen(0, '127.0.0.1');
-  const url = await app.getUrl();
-  console.log(`listening on ${url}; seeding`);
-  const { paragraphs, questions } = loadSquad();
   const started = Date.now();
+  const { config, url, collection, squad, close } = await startLoadApp('conc');
+  const { paragraphs, questions } = squad;
   try {
-    const outcomes = await app.get(IngestTextHandler).executeMany(
-      paragraphs.map((p) => ({ collection, title: p.article.replace(/_/g, ' '), text: p.context, sourceType: 'json' as const, sourceId: p.id, mimeType: 'text/plain' })),
-    );
-    if (outcomes.some((o) => o.error)) throw new Error('seeding failed');
-    console.log(`seeded ${outcomes.length} documents in ${round((Date.now() - started) / 1000, 1)} s`);
+    console.log(`seeded ${paragraphs.length} documents in ${round((Date.now() - started) / 1000, 1)} s`);
     let q = 0;
     let doc = 0;
     const runId = Date.now().toString(36);
-    const routes: Array<{ route: string; path: string; body: () => unknown }> = [
-      { route: 'POST /v1/search (hybrid, top 10)', path: '/v1/search', body: () => ({ query: questions[q++ % questions.length].question, collection, mode: 'hybrid', top_k: 10 }) },
-      { route: 'POST /v1/ask (extractive)', path: '/v1/ask', body: () => ({ question: questions[q++ % questions.length].question, collection }) },
+    const routes: Array<{ key: string; route: string; path: string; body: () => unknown }> = [
+      { key: 'search', route: 'POST /v1/search (hybrid, top 10)', path: '/v1/search', body: () => ({ query: questions[q++ % questions.length].question, collection, mode: 'hybrid', top_k: 10 }) },
+      { key: 'ask', route: 'POST /v1/ask (extractive)', path: '/v1/ask', body: () => ({ question: questions[q++ % questions.length].question, collection }) },
       {
+        key: 'ingest',
         route: 'POST /v1/documents (JSON text, new each time)',
         path: '/v1/documents',
         body: () => {
@@ -73,7 +57,7 @@ async function main(): Promise<void> {
       },
     ];
     const rows: Row[] = [];
-    for (const r of routes) {
+    for (const r of routes.filter((x) => ROUTES.includes(x.key))) {
       for (const clients of CLIENTS) {
         const elu0 = performance.eventLoopUtilization();
         const result = await autocannon({
@@ -112,8 +96,7 @@ ${md}`,
       console.log('docs/BENCHMARKS.md updated (concurrency section)');
     }
   } finally {
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

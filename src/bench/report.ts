@@ -4,7 +4,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { databaseMode, machineInfo } from './stats';
 
-export type BenchSection = 'ingest' | 'concurrency' | 'search' | 'ask' | 'chat' | 'recall' | 'eval-squad' | 'eval-office' | 'cache' | 'semantic-cache' | 'defaults';
+export type BenchSection = 'ingest' | 'concurrency' | 'search' | 'ask' | 'chat' | 'recall' | 'eval-squad' | 'eval-office' | 'cache' | 'semantic-cache' | 'defaults' | 'soak';
 
 /** docs/BENCHMARKS.md of the project (dist/bench -> ../../docs), or BENCH_DOCS_PATH. */
 export function benchmarksDocPath(): string {

@@ -24,7 +24,7 @@ export interface ModelCall {
   error?: string;
 }
 
-/** Calls given to recordSoon are written together at most this long after the first one (or at BATCH_ROWS). */
+/** Rows are written together at most this long after the first one (or at BATCH_ROWS). */
 const BATCH_MS = 500;
 const BATCH_ROWS = 100;
 
@@ -35,7 +35,9 @@ const WARN_INTERVAL_MS = 60_000;
  * Prices every model call from config/pricing.yaml and stores one usage row per call. A model with no
  * price costs null (and one warning per model and process), never a silent 0.
  *
- * `record` writes off the request path: the request never waits for it and never fails because of it;
+ * `record` writes off the request path: the request never waits for it and never fails because of it. Rows are
+ * written together, at most BATCH_MS after the first (or at BATCH_ROWS): one INSERT per request held the embedded
+ * database's one session as long as a search's own statements under concurrent /v1/ask (issue 13).
  * `flush` awaits what is in flight, and shutdown does.
  */
 @Injectable()
@@ -45,6 +47,8 @@ export class UsageRecorder implements OnApplicationShutdown {
   private readonly warned = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   private buffered: ModelCall[] = [];
+  /** Rows priced by record(), waiting for the next write. */
+  private priced: UsageRecord[] = [];
   private bufferTimer?: NodeJS.Timeout;
   private failedSinceWarn = 0;
   private lastWarn = 0;
@@ -77,27 +81,42 @@ export class UsageRecorder implements OnApplicationShutdown {
     }
   }
 
-  /** Prices the calls now and stores them in the background: a failed write is logged (once per minute), never thrown. */
+  /**
+   * Prices the calls now and stores them in the background, with the other rows of the next BATCH_MS: a failed
+   * write is logged (once per minute), never thrown.
+   */
   record(calls: ModelCall[]): Array<number | null> {
     const records = this.price(calls);
     if (!records.length) return [];
     for (const r of records) if (r.userId) this.userTokens.add(r.userId, r.promptTokens + r.completionTokens);
+    this.priced.push(...records);
+    this.schedule();
+    return records.map((r) => r.costUsd);
+  }
+
+  private write(records: UsageRecord[]): void {
     const write = this.store
       .insert(records)
       .then(() => this.budget.schedule())
       .catch((e: unknown) => this.writeFailed(e, records.length))
-      .finally(() => this.pending.delete(write));
+      .finally(() => {
+        for (const r of records) if (r.userId) this.userTokens.written(r.userId, r.promptTokens + r.completionTokens);
+        this.pending.delete(write);
+      });
     this.pending.add(write);
-    return records.map((r) => r.costUsd);
   }
 
   /**
-   * For frequent small calls (every embedding): buffered and written as one insert within BATCH_MS, so a search
+   * For frequent small calls (every embedding): buffered and written with the next batch of rows, so a search
    * does not add a write of its own. Priced and counted when written.
    */
   recordSoon(call: ModelCall): void {
     this.buffered.push(call);
-    if (this.buffered.length >= BATCH_ROWS) this.drain();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.buffered.length + this.priced.length >= BATCH_ROWS) this.drain();
     else if (!this.bufferTimer) {
       this.bufferTimer = setTimeout(() => this.drain(), BATCH_MS);
       this.bufferTimer.unref();
@@ -109,7 +128,13 @@ export class UsageRecorder implements OnApplicationShutdown {
     this.bufferTimer = undefined;
     const calls = this.buffered;
     this.buffered = [];
-    if (calls.length) this.record(calls);
+    const records = this.priced;
+    this.priced = [];
+    for (const r of this.price(calls)) {
+      if (r.userId) this.userTokens.add(r.userId, r.promptTokens + r.completionTokens);
+      records.push(r);
+    }
+    if (records.length) this.write(records);
   }
 
   /** Waits for the background writes in flight (and the budget check they started), buffered calls included. */

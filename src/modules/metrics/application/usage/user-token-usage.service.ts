@@ -24,6 +24,8 @@ export const nextUtcMidnight = (at: Date) => new Date(Date.UTC(at.getUTCFullYear
 @Injectable()
 export class UserTokenUsage {
   private readonly entries = new Map<string, Entry>();
+  /** Tokens this process recorded that are not in the table yet (UsageRecorder writes rows in batches). */
+  private readonly unwritten = new Map<string, number>();
   private readonly ttlMs: number;
 
   constructor(
@@ -37,16 +39,27 @@ export class UserTokenUsage {
     const day = utcDay(now);
     const cached = this.entries.get(userId);
     if (cached && cached.day === day && now.getTime() - cached.fetchedAt < this.ttlMs) return cached.tokens;
-    const tokens = await this.store.tokensSince(userId, new Date(`${day}T00:00:00.000Z`));
+    const tokens = (await this.store.tokensSince(userId, new Date(`${day}T00:00:00.000Z`))) + (this.unwritten.get(userId) ?? 0);
     this.entries.delete(userId);
     if (this.entries.size >= MAX_USERS) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(userId, { day, tokens, fetchedAt: now.getTime() });
     return tokens;
   }
 
-  /** A call this process recorded (UsageRecorder): counted in the cached figure before the next read. */
+  /**
+   * A call this process recorded (UsageRecorder): counted in the cached figure before the next read, and added to
+   * what the next read finds until `written` says its row is stored.
+   */
   add(userId: string, tokens: number, now = new Date()): void {
     const cached = this.entries.get(userId);
     if (cached && cached.day === utcDay(now)) cached.tokens += tokens;
+    this.unwritten.set(userId, (this.unwritten.get(userId) ?? 0) + tokens);
+  }
+
+  /** The rows of calls given to `add` were written (or their write failed): the table has them, or never will. */
+  written(userId: string, tokens: number): void {
+    const left = (this.unwritten.get(userId) ?? 0) - tokens;
+    if (left > 0) this.unwritten.set(userId, left);
+    else this.unwritten.delete(userId);
   }
 }

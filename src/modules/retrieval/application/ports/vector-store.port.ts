@@ -28,8 +28,9 @@ export interface VectorStore {
   /** Creates the collection bound to this embedder, or returns the existing one unchanged. */
   ensureCollection(name: string, embedderId: string, dimension: number, textSearchConfig: string): Promise<CollectionInfo>;
   /**
-   * Deletes the document's chunks and writes these, inside the caller's transaction if one is open. Share-locks
-   * the collection row first and throws CollectionEmbedderChangedError when it no longer names the embedder the
+   * Deletes the document's chunks and writes these, inside the caller's transaction if one is open. Locks
+   * the collection row first (one writer per collection at a time; a re-index cutover waits) and throws
+   * CollectionEmbedderChangedError when it no longer names the embedder the
    * chunks were made with (a re-index cut over after they were embedded).
    */
   replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void>;

@@ -104,8 +104,11 @@ export class PgVectorStore implements VectorStore {
     const em = managerFor(this.dataSource);
     // A re-index cutover locks this row FOR UPDATE: it waits for this write, or this write waits for it and
     // then sees the new embedder. Vectors from the old one must not land in the re-indexed collection.
+    // NO KEY UPDATE, not SHARE: writers into one collection take turns from here, so their statistics triggers
+    // never lock the same BM25 rows in opposite orders (on a Postgres server, concurrent replacements deadlocked:
+    // docs/BENCHMARKS.md, issue 13). It does not conflict with the KEY SHARE lock of the document rows' foreign key.
     const rows: Array<{ embedder_id: string; dimension: number }> = await em.query(
-      `SELECT embedder_id, dimension FROM collections WHERE name = $1 FOR SHARE`,
+      `SELECT embedder_id, dimension FROM collections WHERE name = $1 FOR NO KEY UPDATE`,
       [collection.name],
     );
     if (rows.length === 0) throw new CollectionNotFoundError(collection.name);
