@@ -112,3 +112,13 @@ export function sameFamily(a: string, b: string): boolean {
   while (p < n && a[p] === b[p]) p++;
   return p >= 4 && p >= n - 2;
 }
+
+/** Inflections of one word: all but the last letter of the shorter shared ("pedi" / "pedir", "faleceu" / "falecer"), or a plural "s" ("avó" / "avós"). */
+export function sameWord(a: string, b: string): boolean {
+  if (a === b) return true;
+  const n = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < n && a[p] === b[p]) p++;
+  if (n === 3) return p === 3 && Math.abs(a.length - b.length) === 1 && /s$/.test(a.length > b.length ? a : b);
+  return n > 3 && p >= Math.max(4, n - 1);
+}

@@ -1,4 +1,4 @@
-import { fold } from './lexical';
+import { fold, sameWord } from './lexical';
 
 /**
  * Words Brazilian Portuguese speakers use for the same thing when they ask and when documents state it
@@ -59,16 +59,6 @@ imprimir impressão impressora
 const groups = GROUPS.split('\n')
   .map((line) => line.split(/\s+/).filter(Boolean).map((w) => fold(w).replace(/[^\p{L}\p{N}]+/gu, '')))
   .filter((g) => g.length > 1);
-
-/** Inflections of one word: all but the last letter of the shorter shared ("pedi" / "pedir", "faleceu" / "falecer"), or a plural "s" ("avó" / "avós"). */
-export function sameWord(a: string, b: string): boolean {
-  if (a === b) return true;
-  const n = Math.min(a.length, b.length);
-  let p = 0;
-  while (p < n && a[p] === b[p]) p++;
-  if (n === 3) return p === 3 && Math.abs(a.length - b.length) === 1 && /s$/.test(a.length > b.length ? a : b);
-  return n > 3 && p >= Math.max(4, n - 1);
-}
 
 /** The words (folded) that mean the same as `word` (folded): those of every group holding an inflection of it. */
 export function synonymsOf(word: string): readonly string[] {

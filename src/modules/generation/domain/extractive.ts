@@ -1,5 +1,5 @@
-import { fold, sameFamily, sentences, stem, Word, words } from '../../../shared/text/lexical';
-import { isSynonym, sameWord, synonymsOf } from '../../../shared/text/synonyms';
+import { fold, sameFamily, sameWord, sentences, stem, Word, words } from '../../../shared/text/lexical';
+import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
 
 /**
  * The offline answerer: from the retrieved passages, the sentence (or two adjacent sentences) that
@@ -67,6 +67,8 @@ export interface QuestionAnalysis {
   unit?: 'money' | 'duration';
   /** "Qual programa", "em qual sistema": the noun whose name is asked (folded); the answer names it ("o sistema Rota"). */
   slot?: string;
+  /** The slot noun's and its synonyms' prefixes ("sistem", "modu"), computed once per question. */
+  slotRoots?: string[];
 }
 
 type EntityKind = 'amount' | 'time' | 'person' | 'place';
@@ -157,7 +159,9 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
   }
   const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
-  return { type, terms, several, ...(unit ? { unit } : {}), ...(slot ? { slot } : {}) };
+  // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
+  const slotRoots = slot ? [slot, ...synonymsOf(slot)].map((w) => w.slice(0, Math.max(4, w.length - 2))) : undefined;
+  return { type, terms, several, ...(unit ? { unit } : {}), ...(slot ? { slot, slotRoots } : {}) };
 }
 
 /** An acronym ("PLR"), a code ("E7") or a capitalized word that does not open a sentence ("Netflix"). */
@@ -342,7 +346,8 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const fresh = win.reduce((k, x) => k + x.fresh!, 0);
   const restates = fresh < 2 ? 0.5 : 1;
   // "Esta política orienta como solicitar…" introduces the document and covers every question about it
-  const intro = META.test(win[0].text) && !q.terms.some((t) => t.word === fold(META.exec(win[0].text)![2])) ? 0.6 : 1;
+  const meta = META.exec(win[0].text);
+  const intro = meta && !q.terms.some((t) => t.word === fold(meta[2])) ? 0.6 : 1;
   const length = own.length;
   const brevity = length > 80 ? 0.7 : length > 45 ? 0.85 : 1;
   const pair = win.length > 1 ? 0.93 : 1;
@@ -566,15 +571,13 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
     case 'definition':
       return any('definition') ? 0.7 : 0.4;
     default:
-      return q.slot ? (win.some((s) => namesSlot(s.text, q.slot!)) ? 1 : 0.4) : 0.5;
+      return q.slotRoots ? (win.some((s) => namesSlot(s.text, q.slotRoots!)) ? 1 : 0.4) : 0.5;
   }
 }
 
 /** The sentence names the asked noun: it is followed, within three words, by a name or code ("sistema **Rota**", "o FortiClient"). */
-function namesSlot(text: string, slot: string): boolean {
+function namesSlot(text: string, roots: string[]): boolean {
   const tokens = text.split(/\s+/);
-  // the noun or one that says the same ("em qual sistema" / "no módulo Rota")
-  const roots = [slot, ...synonymsOf(slot)].map((w) => w.slice(0, Math.max(4, w.length - 2)));
   return tokens.some((t, i) => roots.some((root) => fold(t).replace(/[^\p{L}]/gu, '').startsWith(root)) && tokens.slice(i + 1, i + 4).some((n) => /^[*"'“(]*(\p{Lu}|\d)/u.test(n)));
 }
 
