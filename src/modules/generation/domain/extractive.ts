@@ -63,8 +63,10 @@ export interface QuestionAnalysis {
   terms: QuestionTerm[];
   /** Asks for several things (lists, two questions in one): answers may take sentences from several passages. */
   several: boolean;
-  /** For amounts: money ("quanto custa") or a length of time ("quanto tempo", "quantos dias"). */
-  unit?: 'money' | 'duration';
+  /** For amounts: money ("quanto custa") or a length of time ("quanto tempo", "quantos dias"); for times, how often ("de quanto em quanto tempo"). */
+  unit?: 'money' | 'duration' | 'frequency';
+  /** "Quantos funcionários": prefixes of the counted noun and its synonyms; the answer counts it ("8 horas" does not). */
+  countRoots?: string[];
   /** "Qual programa", "em qual sistema": the noun whose name is asked (folded); the answer names it ("o sistema Rota"). */
   slot?: string;
   /** The slot noun's and its synonyms' prefixes ("sistem", "modu"), computed once per question. */
@@ -98,6 +100,9 @@ const TYPE_NOUNS: Record<string, EntityKind> = Object.fromEntries(
   ].map(([w, k]) => [fold(w), k as EntityKind]),
 );
 
+/** In "quanto tempo demora / dura / leva…" the verb asks for the duration: the document says "leva 25 minutos" or only "25 minutos". */
+const DURATION_VERBS = new Set(fold('demora demoram demorar dura duram durar leva levam levar gasta gastam gastar').split(' '));
+
 const TYPE_NOUN_WEIGHT = 0.35;
 const UNSEEN_VERB_WEIGHT = 0.4;
 
@@ -114,8 +119,19 @@ const ORDINALS: Record<string, string> = Object.fromEntries(
   ),
 );
 
-export function analyzeQuestion(question: string): QuestionAnalysis {
-  const f = ` ${fold(question).replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
+/** Chat spellings of question words ("oq eu faço", "pq", "vc") read as written out. */
+const CHAT: Record<string, string> = {
+  oq: 'o que', oque: 'o que', pq: 'por que', pqe: 'por que', vc: 'você', vcs: 'vocês', q: 'que', tb: 'também', tbm: 'também',
+  hj: 'hoje', qdo: 'quando', qnd: 'quando', qto: 'quanto', qnto: 'quanto', qtos: 'quantos', qtas: 'quantas', cmg: 'comigo', td: 'tudo', msm: 'mesmo', n: 'não', ñ: 'não', naum: 'não', eh: 'é', p: 'para',
+};
+
+function expandChat(question: string): string {
+  return question.replace(/(?<![\p{L}\p{N}])\p{L}+(?![\p{L}\p{N}])/gu, (w) => CHAT[w.toLowerCase()] ?? w);
+}
+
+export function analyzeQuestion(asked: string): QuestionAnalysis {
+  const question = expandChat(asked);
+  const f = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
   const has = (re: RegExp) => re.test(f);
   let type: AnswerType;
   if (has(/ (por que|porque|por qual motivo|qual (e )?o motivo|why) /)) type = 'reason';
@@ -131,6 +147,8 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
   else if (!has(/ (qual|quais|quanto|quanta|quantos|quantas|como|onde|aonde|quando|quem|que|what|which|who|whom|when|where|why|how) /)) type = 'yesno';
   else type = 'open';
 
+  // "quanto tempo demora / dura / leva": the verb asks for the duration, as "prazo" does
+  const durationVerb = has(/ quanto tempo | how long /);
   const terms: QuestionTerm[] = [];
   const written = [...question.matchAll(/[\p{L}\p{N}]+/gu)];
   for (const w of words(question)) {
@@ -139,10 +157,11 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
     if (terms.some((t) => t.stem === w.stem)) continue;
     const alias = ORDINALS[w.word];
     const synonyms = synonymsOf(w.word);
+    const kind = TYPE_NOUNS[w.word] ?? (durationVerb && DURATION_VERBS.has(w.word) ? 'time' : undefined);
     terms.push({
       stem: w.stem,
       word: w.word,
-      ...(TYPE_NOUNS[w.word] ? { kind: TYPE_NOUNS[w.word] } : {}),
+      ...(kind ? { kind } : {}),
       ...(alias ? { alias } : {}),
       ...(synonyms.length ? { synonyms } : {}),
       ...(token && isProper(token[0], question.slice(0, token.index)) ? { proper: true } : {}),
@@ -157,11 +176,19 @@ export function analyzeQuestion(question: string): QuestionAnalysis {
     else if (!has(/ quant[oa]s (?!reais)\w+ /) && has(/ (custa|custam|custo|preco|precos|valor|valores|sai|saem|pago|pagamos|paga|pagam|ganho|ganha|ganham|recebo|recebe|recebem|reembolso|reembolsa|dinheiro|reais|how much does) | quanto (e|sao|fica|ficam) /))
       unit = 'money';
   }
+  if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com que frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
+  const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
+  const countRoots = counted && !SCAFFOLDING.has(counted) ? roots(counted) : undefined;
   const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
-  const slotRoots = slot ? [slot, ...synonymsOf(slot)].map((w) => w.slice(0, Math.max(4, w.length - 2))) : undefined;
-  return { type, terms, several, ...(unit ? { unit } : {}), ...(slot ? { slot, slotRoots } : {}) };
+  const slotRoots = slot ? roots(slot) : undefined;
+  return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(slot ? { slot, slotRoots } : {}) };
+}
+
+/** A noun and the words that say the same, as prefixes that take any inflection ("sistem", "modu"). */
+function roots(noun: string): string[] {
+  return [noun, ...synonymsOf(noun)].map((w) => fold(w).slice(0, Math.max(4, w.length - 2)));
 }
 
 /** An acronym ("PLR"), a code ("E7") or a capitalized word that does not open a sentence ("Netflix"). */
@@ -242,7 +269,9 @@ function trimPair(w: Scored, all: Scored[]): Scored {
   if (w.sentences.length < 2) return w;
   const [a, b] = w.sentences;
   if (/:$/.test(a.text) || CONTINUES.test(b.text)) return w;
-  const single = all.find((x) => x.sentences.length === 1 && (x.sentences[0] === a || x.sentences[0] === b));
+  // the better of the two alone: the one that leaves out fewest of the question's terms, then the better ranked
+  const singles = [a, b].map((x) => all.find((y) => y.sentences.length === 1 && y.sentences[0] === x)).filter((x): x is Scored => !!x);
+  const single = singles.sort((x, y) => x.missing - y.missing || y.score - x.score)[0];
   // one sentence holds the question's terms, the next the kind of answer asked: both are the answer
   if (!single || (single.typeFit < 1 && w.typeFit === 1)) return w;
   // the next sentence holds what the first leaves out of the question ("…dois fatores é obrigatória." "O único aplicativo aceito é…")
@@ -323,7 +352,8 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
       positions.push(at);
       return;
     }
-    if (t.kind && entities.has(t.kind)) {
+    // "quanto tempo demora": a duration, not any number
+    if (t.kind && entities.has(t.kind) && (t.kind !== 'time' || q.unit !== 'duration' || win.some((s) => DURATION.test(fold(s.text))))) {
       covered += weight[i];
       return;
     }
@@ -465,7 +495,7 @@ function rowText(cells: string[]): string {
 
 /** Markdown bullets and table pipes are layout, not words of the answer. */
 function cleanLine(text: string): string {
-  return text.replace(/^\s*(?:[-*•]|\d{1,2}[.)])\s+/, '').trim();
+  return text.replace(/^\s*(?:>\s*)?(?:(?:[-*•]|\d{1,2}[.)])\s+)?/, '').trim();
 }
 
 function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'fragment' | 'text' {
@@ -521,7 +551,7 @@ function entityKinds(text: string): Set<EntityKind> {
   if (digits || TIME_WORDS.test(f)) kinds.add('time');
   // a capitalized word after the first one, or a role
   if (/\s\p{Lu}\p{Ll}+/u.test(text) || ROLE_WORDS.test(f)) kinds.add('person');
-  if (PLACE_WORDS.test(f) || /\b(em|no|na|nos|nas|ao|à)\s+\p{Lu}/u.test(text) || /https?:\/\/|www\.|@\w/.test(text)) kinds.add('place');
+  if (PLACE_WORDS.test(f) || /\b(em|no|na|nos|nas|ao|à)\s+\p{Lu}/u.test(text) || /https?:\/\/|www\.|@\w|\b[\w-]+\.(?:com|br|org|net|io|gov)\b/.test(text)) kinds.add('place');
   return kinds;
 }
 
@@ -554,9 +584,11 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       // "quanto custa" wants money, "quanto tempo" a duration: another number is a weaker fit
       if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.5;
       if (q.unit === 'duration') return win.some((s) => DURATION.test(fold(s.text))) ? 1 : 0.5;
+      if (q.countRoots) return win.some((s) => counts(s.text, q.countRoots!)) ? 1 : 0.5;
       return 1;
     case 'time':
-      return entities.has('time') ? 1 : 0;
+      if (!entities.has('time')) return 0;
+      return q.unit === 'frequency' && !win.some((s) => FREQUENCY.test(fold(s.text))) ? 0.5 : 1;
     case 'person':
       // a name answers "quem"; a role ("o gestor") only in part
       return !entities.has('person') ? 0 : win.some((s) => NAMED.test(s.text)) ? 1 : 0.6;
@@ -570,10 +602,28 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       return any('reason') ? 1 : 0.3;
     case 'definition':
       return any('definition') ? 0.7 : 0.4;
-    default:
+    default: {
+      // "qual o e-mail / ramal / site": the answer is written in that form
+      const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
+      if (form) return win.some((s) => form.test(s.text)) ? 1 : 0.2;
       return q.slotRoots ? (win.some((s) => namesSlot(s.text, q.slotRoots!)) ? 1 : 0.4) : 0.5;
+    }
   }
 }
+
+const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
+  [/^e?mails?$/, /[\w.+-]+@[\w-]+\.\w/],
+  [/^(telefones?|ramal|ramais|celular|celulares|whatsapp|whats|zap|fone)$/, /\d{3,}|\(\d{2}\)/],
+  [/^(site|sites|link|links|url|portal|pagina|endereco)$/, /https?:\/\/|www\.|\b[\w-]+\.(com|br|org|net|io|gov)\b/],
+];
+const FREQUENCY = /\b(a cada|por (dia|semana|mes|ano|hora)|(ao|no|na) (dia|semana|mes|ano)|diariamente|semanalmente|quinzenalmente|mensalmente|bimestralmente|trimestralmente|semestralmente|anualmente|diari[oa]s?|semana(l|is)|mensa(l|is)|anua(l|is)|tod[oa]s? (o|a|os|as) |sempre que|vezes)\b/;
+
+/** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */
+function counts(text: string, roots: string[]): boolean {
+  const tokens = fold(text).split(/\s+/).map((t) => t.replace(/[^\p{L}\p{N}]/gu, ''));
+  return tokens.some((t, i) => (/^\d/.test(t) || COUNT_WORDS.test(t)) && tokens.slice(i + 1, i + 4).some((n) => roots.some((r) => n.startsWith(r))));
+}
+const COUNT_WORDS = /^(um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|cem|mil)$/;
 
 /** The sentence names the asked noun: it is followed, within three words, by a name or code ("sistema **Rota**", "o FortiClient"). */
 function namesSlot(text: string, roots: string[]): boolean {

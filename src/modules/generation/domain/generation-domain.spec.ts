@@ -192,4 +192,30 @@ describe('selectSentences (extractive)', () => {
       'A máquina de café da copa é uma Cremma BX-500.',
     ]);
   });
+  it('reads chat spellings ("oq eu faço", "pq", "vc") as the words they stand for', () => {
+    expect(analyzeQuestion('cafeteira deu erro E4, oq eu faço?').type).toBe('instruction');
+    expect(analyzeQuestion('pq a VPN caiu?').type).toBe('reason');
+    expect(analyzeQuestion('vc sabe qto custa o estacionamento?').unit).toBe('money');
+  });
+
+  it('reads "quanto tempo demora / dura" as asking for a duration, which the document may state without the verb', () => {
+    const q = analyzeQuestion('Quanto tempo demora a descalcificação?');
+    expect(q.terms.find((t) => t.word === 'demora')?.kind).toBe('time');
+    const text = '## Descalcificação\nUse o descalcificante líquido.\nO procedimento leva cerca de 25 minutos.\nA descalcificação deve ser feita a cada 500 xícaras.';
+    expect(pick('Quanto tempo demora a descalcificação?', [{ n: 1, text }])).toEqual(['O procedimento leva cerca de 25 minutos.']);
+    expect(pick('De quanto em quanto tempo preciso fazer a descalcificação?', [{ n: 1, text }])).toEqual(['A descalcificação deve ser feita a cada 500 xícaras.']);
+  });
+
+  it('answers "qual o e-mail / ramal" with a sentence that writes one, and "quantos X" with a count of X', () => {
+    const text = 'E-mails suspeitos devem ser reportados pelo botão Reportar Phishing. Incidentes de segurança vão para seguranca@empresa.com.br.';
+    expect(pick('qual o email pra reportar incidente de segurança?', [{ n: 1, text }])).toEqual(['Incidentes de segurança vão para seguranca@empresa.com.br.']);
+    const vagas = 'A área de Engenharia tem reuniões às 10h. A área de Engenharia abriu 8 vagas no trimestre.';
+    expect(analyzeQuestion('Quantas vagas a área de Engenharia abriu?').countRoots).toContain('vaga');
+    expect(pick('Quantas vagas a área de Engenharia abriu?', [{ n: 1, text: vagas }])).toEqual(['A área de Engenharia abriu 8 vagas no trimestre.']);
+  });
+
+  it('quotes the line under a heading the question names, not the next sentence that only repeats a word of it', () => {
+    const ata = '------\nPRÓXIMA REUNIÃO\n------\n9 de abril de 2026, às 9h, na sala Jequitibá.\nSem mais assuntos, a reunião foi encerrada às 11h15.';
+    expect(pick('Quando é a próxima reunião?', [{ n: 1, title: 'Ata da reunião de liderança', text: ata }])).toEqual(['9 de abril de 2026, às 9h, na sala Jequitibá.']);
+  });
 });
