@@ -69,6 +69,11 @@ export function sentences(text: string): Array<{ text: string; start: number }> 
       i = j;
       continue; // 8.5, e.g.x, URLs
     }
+    // "1. Instale o FortiClient": a list item's number opens its sentence, it is not one
+    if (ch === '.' && j === i && /^\s*\d{1,2}$/.test(text.slice(start, i))) {
+      i = j;
+      continue;
+    }
     if (ch === '.' && j === i && (ABBREVIATIONS.test(text.slice(Math.max(start, i - 6), i + 1)) || INITIAL.test(text.slice(Math.max(start, i - 2), i + 1)))) {
       i = j;
       continue;
@@ -110,7 +115,10 @@ export function sameFamily(a: string, b: string): boolean {
   if (n < 4 || /\d/.test(a) || /\d/.test(b)) return false;
   let p = 0;
   while (p < n && a[p] === b[p]) p++;
-  return p >= 4 && p >= n - 2;
+  if (p < 4 || p < n - 2) return false;
+  // on a 4-letter prefix the longer word may add only an ending or a derivational suffix ("vend-er", "casa-mento"),
+  // not another word's tail: "comeca" / "comercial", "contas" / "contestar" are not one family
+  return p >= 5 || /^(?:.{0,4}|mentos?)$/.test((a.length > b.length ? a : b).slice(p));
 }
 
 /** Inflections of one word: all but the last letter of the shorter shared ("pedi" / "pedir", "faleceu" / "falecer"), or a plural "s" ("avó" / "avós"). */

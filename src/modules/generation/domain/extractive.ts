@@ -178,7 +178,7 @@ export function analyzeQuestion(asked: string): QuestionAnalysis {
   }
   if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com que frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
-  const countRoots = counted && !SCAFFOLDING.has(counted) ? roots(counted) : undefined;
+  const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
   const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
@@ -230,14 +230,23 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   const best = rankWindows(question, passages);
   const analysis = analyzeQuestion(question);
   if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing)) return [];
+  const named = analysis.terms.filter((t) => !t.kind).length;
+  let top = best[0];
+  // a short question for one kind of amount (a price, a duration, a count of X) is answered only by a window
+  // holding one: "Qual o valor da PLR?" is not answered by when the PLR is paid
+  if (named <= 2 && (analysis.unit === 'money' || analysis.unit === 'duration' || analysis.countRoots) && top.typeFit < 1) {
+    const fitting = best.find((w) => w.typeFit === 1 && w.coverage >= requiredSupport(analysis, opts, w.missing));
+    if (!fitting) return [];
+    top = fitting;
+  }
   // a short question about a name no retrieved passage writes ("o erro E7"): the documents are about something
   // else. In a long question such a name is one detail among several, often spelled otherwise by the documents.
-  if (analysis.terms.filter((t) => !t.kind).length <= 3 && best[0].missed.some((t) => t.proper && !t.matching?.size)) return [];
-  const chosen: Scored[] = [trimPair(best[0], best)];
+  if (named <= 3 && top.missed.some((t) => t.proper && !t.matching?.size)) return [];
+  const chosen: Scored[] = [trimPair(top, best)];
   if (analysis.several) {
     for (const w of best.slice(1)) {
       if (chosen.reduce((k, c) => k + c.sentences.length, 0) + w.sentences.length > opts.maxSentences) continue;
-      if (w.coverage < opts.minSupport || w.score < best[0].score * 0.75) continue;
+      if (w.coverage < opts.minSupport || w.score < top.score * 0.75) continue;
       if (chosen.some((c) => c.sentences.some((s) => w.sentences.includes(s)))) continue;
       chosen.push(w);
     }
@@ -374,7 +383,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const rank = 1 / (1 + 0.15 * (win[0].n - 1));
   // a window that only restates the question (few words of its own) answers nothing
   const fresh = win.reduce((k, x) => k + x.fresh!, 0);
-  const restates = fresh < 2 ? 0.5 : 1;
+  const restates = fresh < 2 && typeFit < 1 ? 0.5 : 1;
   // "Esta política orienta como solicitar…" introduces the document and covers every question about it
   const meta = META.exec(win[0].text);
   const intro = meta && !q.terms.some((t) => t.word === fold(meta[2])) ? 0.6 : 1;
@@ -582,8 +591,8 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
     case 'amount':
       if (!entities.has('amount')) return 0;
       // "quanto custa" wants money, "quanto tempo" a duration: another number is a weaker fit
-      if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.5;
-      if (q.unit === 'duration') return win.some((s) => DURATION.test(fold(s.text))) ? 1 : 0.5;
+      if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.25;
+      if (q.unit === 'duration') return win.some((s) => DURATION.test(fold(s.text))) ? 1 : 0.25;
       if (q.countRoots) return win.some((s) => counts(s.text, q.countRoots!)) ? 1 : 0.5;
       return 1;
     case 'time':

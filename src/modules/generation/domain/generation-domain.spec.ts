@@ -20,6 +20,13 @@ describe('text support', () => {
       'Fim',
     ]);
   });
+  it('keeps a numbered list item whole ("1. Instale o FortiClient.")', () => {
+    expect(sentences('A VPN é obrigatória.\n1. Instale o FortiClient. 2. Informe o servidor.').map((s) => s.text)).toEqual([
+      'A VPN é obrigatória.',
+      '1. Instale o FortiClient.',
+      '2. Informe o servidor.',
+    ]);
+  });
   it('keeps initials inside names and common titles whole ("Joan B. Kroc", "Rev. John", "Av. Paulista")', () => {
     expect(sentences('O Instituto Joan B. Kroc estuda a paz. O Rev. John chegou. Fica na Av. Paulista, 900.').map((s) => s.text)).toEqual([
       'O Instituto Joan B. Kroc estuda a paz.',
@@ -217,5 +224,12 @@ describe('selectSentences (extractive)', () => {
   it('quotes the line under a heading the question names, not the next sentence that only repeats a word of it', () => {
     const ata = '------\nPRÓXIMA REUNIÃO\n------\n9 de abril de 2026, às 9h, na sala Jequitibá.\nSem mais assuntos, a reunião foi encerrada às 11h15.';
     expect(pick('Quando é a próxima reunião?', [{ n: 1, title: 'Ata da reunião de liderança', text: ata }])).toEqual(['9 de abril de 2026, às 9h, na sala Jequitibá.']);
+  });
+  it('refuses a short question for a price, a duration or a count when no passage holds one, and takes the one that does', () => {
+    const plr = 'A PLR é paga em duas parcelas, em agosto e em fevereiro. As regras estão no acordo de PLR.';
+    expect(pick('Qual o valor da PLR?', [{ n: 1, text: plr }])).toEqual([]);
+    expect(analyzeQuestion('Em quantas vezes posso dividir as férias?').countRoots).toBeUndefined();
+    const odonto = 'A adesão ao plano odontológico é feita em até 30 dias. Plano odontológico: custo de R$ 18,90 por mês.';
+    expect(pick('Quanto custa o plano odontológico?', [{ n: 1, text: odonto }])).toEqual(['Plano odontológico: custo de R$ 18,90 por mês.']);
   });
 });
