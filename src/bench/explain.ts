@@ -5,8 +5,9 @@
  * the question's analysis (answer type, terms and their weights) and the best sentence windows with their
  * coverage, type fit and score. With --misses, only the questions the last `npm run eval` run missed
  * (reports/eval-<set>.json). With --features <file.jsonl>, one line per question with what the abstention
- * gate sees (best coverage, missing named terms, named-term count) and whether the best window holds the
- * expected answer, to calibrate `minSupport` / `shortQuestionStep` on a labelled set.
+ * gate sees (best coverage, missing named terms, named-term count), whether the best window holds the expected
+ * answer, which window first does (holdsAt) and which passage first writes it (inPassage), to calibrate
+ * `minSupport` / `shortQuestionStep` on a labelled set and to tell ranking misses from retrieval misses.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
           `${JSON.stringify({
             question: q.question,
             offTopic: q.offTopic,
+            scored: q.scoreAnswer,
             type: a.type,
             named: a.terms.filter((t) => !t.kind).length,
             coverage: best?.coverage ?? 0,
@@ -66,6 +68,9 @@ async function main(): Promise<void> {
             typeFit: best?.typeFit ?? 0,
             missed: best?.missed.map((t) => ({ word: t.word, seen: (t.matching?.size ?? 0) > 0, proper: !!t.proper })) ?? [],
             holds: q.answers.some((ans) => text.includes(ans.toLowerCase())),
+            // where the expected answer is: the first window holding it (-1: none), the first passage writing it (0: none)
+            holdsAt: windows.findIndex((w) => q.answers.some((ans) => w.sentences.map((s) => s.text).join(' ').toLowerCase().includes(ans.toLowerCase()))),
+            inPassage: passages.find((p) => q.answers.some((ans) => p.text.toLowerCase().includes(ans.toLowerCase())))?.n ?? 0,
           })}\n`,
         );
         continue;

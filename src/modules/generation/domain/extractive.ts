@@ -64,7 +64,7 @@ export interface QuestionAnalysis {
   /** Asks for several things (lists, two questions in one): answers may take sentences from several passages. */
   several: boolean;
   /** For amounts: money ("quanto custa") or a length of time ("quanto tempo", "quantos dias"); for times, how often ("de quanto em quanto tempo"). */
-  unit?: 'money' | 'duration' | 'frequency';
+  unit?: 'money' | 'duration' | 'frequency' | 'year';
   /** "Quantos funcionários": prefixes of the counted noun and its synonyms; the answer counts it ("8 horas" does not). */
   countRoots?: string[];
   /** "Qual programa", "em qual sistema": the noun whose name is asked (folded); the answer names it ("o sistema Rota"). */
@@ -129,6 +129,14 @@ function expandChat(question: string): string {
   return question.replace(/(?<![\p{L}\p{N}])\p{L}+(?![\p{L}\p{N}])/gu, (w) => CHAT[w.toLowerCase()] ?? w);
 }
 
+/** Numbers written in words or digits ("dez" / "10"), both ways. */
+const CARDINALS: Record<string, string> = Object.fromEntries(
+  'dois tres quatro cinco seis sete oito nove dez onze doze treze quatorze quinze dezesseis dezessete dezoito dezenove vinte'
+    .split(' ')
+    .flatMap((w, i) => [[w, String(i + 2)], [String(i + 2), w]])
+    .concat([['trinta', '30'], ['30', 'trinta'], ['cem', '100'], ['100', 'cem'], ['mil', '1000']]),
+);
+
 export function analyzeQuestion(asked: string): QuestionAnalysis {
   const question = expandChat(asked);
   const f = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
@@ -155,7 +163,7 @@ export function analyzeQuestion(asked: string): QuestionAnalysis {
     if (w.stop || SCAFFOLDING.has(w.word)) continue;
     const token = written[w.pos];
     if (terms.some((t) => t.stem === w.stem)) continue;
-    const alias = ORDINALS[w.word];
+    const alias = ORDINALS[w.word] ?? CARDINALS[w.word];
     const synonyms = synonymsOf(w.word);
     const kind = TYPE_NOUNS[w.word] ?? (durationVerb && DURATION_VERBS.has(w.word) ? 'time' : undefined);
     terms.push({
@@ -177,6 +185,7 @@ export function analyzeQuestion(asked: string): QuestionAnalysis {
       unit = 'money';
   }
   if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com que frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
+  else if (type === 'time' && has(/ (em |de |a partir de |desde |ate )?(que|qual) (ano|seculo|decada) | what year /)) unit = 'year';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
   const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
   const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
@@ -529,7 +538,7 @@ const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesda
 // "um"/"uma" are mostly articles: a number only before a unit ("uma semana", "um mês")
 const META = /^(Esta|Este|A presente|O presente)\s+(política|documento|manual|guia|página|procedimento|norma|regulamento|seção|capítulo|FAQ|cartilha|instrução)\b/i;
 const NAMED = /\s\p{Lu}\p{Ll}+/u;
-const MONEY = /R\$|US\$|€|\breais\b|\b\d+,\d{2}\b|\bgratuit|\bsem custo/i;
+const MONEY = /R\s?\$|US\s?\$|\$\s?\d|€|£|\b(reais|dólares|dolares|euros|libras)\b|\b\d+,\d{2}\b|\bgratuit|\bsem custo/i;
 const DURATION = /\b(\d+|um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|quinze|vinte|trinta)\s*(a \d+\s*)?(minutos?|min|h|horas?|dias?|semanas?|mes|meses|anos?|noites?|uteis)\b/;
 const NUMBER_WORDS = /\b((um|uma) (dia|mes|ano|hora|semana|vez|minuto|real|unidade|salario|terco|quinto)|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
 const TIME_WORDS = new RegExp(
@@ -597,7 +606,10 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       return 1;
     case 'time':
       if (!entities.has('time')) return 0;
-      return q.unit === 'frequency' && !win.some((s) => FREQUENCY.test(fold(s.text))) ? 0.5 : 1;
+      if (q.unit === 'frequency') return win.some((s) => FREQUENCY.test(fold(s.text))) ? 1 : 0.5;
+      // "em que ano": a year (or a century, a decade), not any number
+      if (q.unit === 'year') return win.some((s) => YEAR.test(fold(s.text))) ? 1 : 0.5;
+      return 1;
     case 'person':
       // a name answers "quem"; a role ("o gestor") only in part
       return !entities.has('person') ? 0 : win.some((s) => NAMED.test(s.text)) ? 1 : 0.6;
@@ -625,6 +637,7 @@ const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
   [/^(telefones?|ramal|ramais|celular|celulares|whatsapp|whats|zap|fone)$/, /\d{3,}|\(\d{2}\)/],
   [/^(site|sites|link|links|url|portal|pagina|endereco)$/, /https?:\/\/|www\.|\b[\w-]+\.(com|br|org|net|io|gov)\b/],
 ];
+const YEAR = /\b(1\d{3}|20\d{2})\b|\bseculo\b|\bdecada\b|\banos \d0\b/;
 const FREQUENCY = /\b(a cada|por (dia|semana|mes|ano|hora)|(ao|no|na) (dia|semana|mes|ano)|diariamente|semanalmente|quinzenalmente|mensalmente|bimestralmente|trimestralmente|semestralmente|anualmente|diari[oa]s?|semana(l|is)|mensa(l|is)|anua(l|is)|tod[oa]s? (o|a|os|as) |sempre que|vezes)\b/;
 
 /** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */

@@ -232,4 +232,16 @@ describe('selectSentences (extractive)', () => {
     const odonto = 'A adesão ao plano odontológico é feita em até 30 dias. Plano odontológico: custo de R$ 18,90 por mês.';
     expect(pick('Quanto custa o plano odontológico?', [{ n: 1, text: odonto }])).toEqual(['Plano odontológico: custo de R$ 18,90 por mês.']);
   });
+  it('wants a year for "em que ano" and reads "US $ 100 milhões" as money', () => {
+    expect(analyzeQuestion('Em que ano a biblioteca chegou a 10 mil livros?').unit).toBe('year');
+    const lib = [
+      { n: 1, text: 'A biblioteca chegou a 10 mil livros com as doações de 14 famílias.' },
+      { n: 2, text: 'Em 1879, a biblioteca chegou a dez mil livros.' },
+    ];
+    expect(pick('Em que ano a biblioteca chegou a 10 mil livros?', lib)).toEqual(['Em 1879, a biblioteca chegou a dez mil livros.']);
+    const deal = 'O contrato entre a universidade e a Under Armour inclui uniformes e equipamentos. Este contrato, avaliado em quase US $ 100 milhões, é o maior da liga.';
+    // the first sentence names the parties, the next holds the amount: both are the answer
+    expect(pick('Qual é o valor do contrato com a Under Armour?', [{ n: 1, text: deal }])).toContain('Este contrato, avaliado em quase US $ 100 milhões, é o maior da liga.');
+    expect(pick('Qual é o valor do contrato?', [{ n: 1, text: deal }])).toEqual(['Este contrato, avaliado em quase US $ 100 milhões, é o maior da liga.']);
+  });
 });
