@@ -137,8 +137,11 @@ const CARDINALS: Record<string, string> = Object.fromEntries(
     .concat([['trinta', '30'], ['30', 'trinta'], ['cem', '100'], ['100', 'cem'], ['mil', '1000']]),
 );
 
+/** "da empresa", "aqui na firma": in a company's own documents the company is where the question is asked, not what it asks about. */
+const OWN_COMPANY = /\s(?:aqui\s)?(?:da|na|pela|para a|nesta|nessa|desta|dessa)\s(?:nossa\s)?(?:empresa|companhia|firma)(?=[\s?!.,;]|$)/giu;
+
 export function analyzeQuestion(asked: string): QuestionAnalysis {
-  const question = expandChat(asked);
+  const question = expandChat(asked).replace(OWN_COMPANY, '');
   const f = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
   const has = (re: RegExp) => re.test(f);
   let type: AnswerType;
@@ -411,33 +414,78 @@ function matches(t: QuestionTerm, w: Word): boolean {
 }
 
 /** A passage's lines, classified and split into words: the same chunks come back query after query. */
-const passageCache = new Map<string, Sentence[]>();
+const passageCache = new Map<string, Split>();
 
 function splitPassages(passages: GroundingPassage[]): Sentence[] {
-  return passages.flatMap((p) => {
-    const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${p.text}`;
-    let lines = passageCache.get(key);
-    if (!lines) {
-      lines = splitPassage(p);
-      passageCache.set(key, lines);
+  // a passage that continues another one retrieved from the same document (the chunker cut a section, a list)
+  // starts under that passage's last heading: in document order, each passage hands its state to the next
+  const split = new Map<GroundingPassage, Split>();
+  const ordered = [...passages].sort((a, b) => (a.title ?? '').localeCompare(b.title ?? '') || (a.start ?? 0) - (b.start ?? 0));
+  ordered.forEach((p, i) => {
+    const before = ordered[i - 1];
+    const continues =
+      before && p.start !== undefined && before.start !== undefined && before.title === p.title && p.start > before.start && p.start <= before.start + before.text.length + 3;
+    // the state where this passage starts inside the earlier one (chunks overlap)
+    const carry = continues ? split.get(before)!.states.filter((c) => c.at <= p.start! - before.start!).pop() : undefined;
+    const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${carry ? carry.key : ''}\u0001${p.text}`;
+    let done = passageCache.get(key);
+    if (!done) {
+      done = splitPassage(p, carry);
+      passageCache.set(key, done);
       if (passageCache.size > 2000) passageCache.delete(passageCache.keys().next().value!);
     }
-    // fresh objects: the per-question fields (hits, fresh) are written on them
-    return lines.map((l) => ({ ...l, n: p.n }));
+    split.set(p, done);
   });
+  // fresh objects: the per-question fields (hits, fresh) are written on them
+  return passages.flatMap((p) => split.get(p)!.lines.map((l) => ({ ...l, n: p.n })));
 }
 
-function splitPassage(p: GroundingPassage): Sentence[] {
+/** Where a passage leaves off: the heading it ends under, how far below it, and an open list's lead-in. */
+interface Carry {
+  /** Offset in the passage of the sentence this state is read before. */
+  at: number;
+  heading?: Word[];
+  sinceHeading: number;
+  lead?: Word[];
+  listed: boolean;
+  key: string;
+}
+
+interface Split {
+  lines: Sentence[];
+  /** The state before each sentence, and after the last. */
+  states: Carry[];
+}
+
+function splitPassage(p: GroundingPassage, from?: Carry): Split {
   const out: Sentence[] = [];
   const title = p.title ? [{ words: words(p.title), credit: TITLE_CREDIT }] : [];
-  let heading: Word[] | undefined;
+  let heading: Word[] | undefined = from?.heading;
   let previous = 'text';
-  let sinceHeading = 0;
+  let sinceHeading = from?.sinceHeading ?? 0;
   // a table: its header row and the heading above it speak for every row, however far down
   let table: { header: Word[]; heading?: Word[]; lead?: Word[] } | undefined;
   // the sentence that introduces a table or list ("…os limites por noite abaixo:")
-  let lead: Word[] | undefined;
+  let lead: Word[] | undefined = from?.lead;
+  let end = 0;
+  let listed = from?.listed ?? false;
+  const states: Carry[] = [];
+  const state = (at: number): Carry => ({
+    at,
+    heading,
+    sinceHeading,
+    lead,
+    listed,
+    key: `${(heading ?? []).map((w) => w.word).join(' ')}|${sinceHeading}|${(lead ?? []).map((w) => w.word).join(' ')}|${listed}`,
+  });
   sentences(p.text).forEach((s, i) => {
+    states.push(state(s.start));
+    // a heading governs its section by lines: a paragraph's sentences, and a list's items after the line that introduces them, are one step
+    const newLine = i === 0 || p.text.slice(end, s.start).includes('\n');
+    end = s.start + s.text.length;
+    const item = /^\s*(?:[-*•]|\d{1,2}[.)])\s/.test(s.text);
+    const sibling = item && (listed || !!lead);
+    listed = item;
     const ws = withAcronyms(s.text, words(s.text));
     const row = tableCells(s.text);
     if (row) {
@@ -461,7 +509,7 @@ function splitPassage(p: GroundingPassage): Sentence[] {
     // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
     if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
     previous = kind === 'question' ? 'heading' : kind;
-    sinceHeading = previous === 'heading' ? 0 : sinceHeading + 1;
+    sinceHeading = previous === 'heading' ? 0 : newLine && !sibling ? sinceHeading + 1 : Math.max(1, sinceHeading);
     // the heading speaks for the lines right under it: the first answers it, later ones less and less
     const credit = HEADING_CREDIT * Math.pow(0.75, Math.max(0, sinceHeading - 1));
     const context = heading && kind === 'text' ? [{ words: heading, credit }, ...title] : title;
@@ -470,7 +518,8 @@ function splitPassage(p: GroundingPassage): Sentence[] {
     lead = kind === 'text' && /:$/.test(text) ? ws : undefined;
     out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(quotable ? { entities: entityKinds(text), cues: cues(ws, fold(text)) } : {}) });
   });
-  return out;
+  states.push(state(p.text.length));
+  return { lines: out, states };
 }
 
 /**
@@ -537,7 +586,6 @@ const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro o
 const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesday wednesday thursday friday saturday sunday';
 // "um"/"uma" are mostly articles: a number only before a unit ("uma semana", "um mês")
 const META = /^(Esta|Este|A presente|O presente)\s+(política|documento|manual|guia|página|procedimento|norma|regulamento|seção|capítulo|FAQ|cartilha|instrução)\b/i;
-const NAMED = /\s\p{Lu}\p{Ll}+/u;
 const MONEY = /R\s?\$|US\s?\$|\$\s?\d|€|£|\b(reais|dólares|dolares|euros|libras)\b|\b\d+,\d{2}\b|\bgratuit|\bsem custo/i;
 const DURATION = /\b(\d+|um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|quinze|vinte|trinta)\s*(a \d+\s*)?(minutos?|min|h|horas?|dias?|semanas?|mes|meses|anos?|noites?|uteis)\b/;
 const NUMBER_WORDS = /\b((um|uma) (dia|mes|ano|hora|semana|vez|minuto|real|unidade|salario|terco|quinto)|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
@@ -612,7 +660,7 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       return 1;
     case 'person':
       // a name answers "quem"; a role ("o gestor") only in part
-      return !entities.has('person') ? 0 : win.some((s) => NAMED.test(s.text)) ? 1 : 0.6;
+      return !entities.has('person') ? 0 : win.some((s) => namesSomeoneElse(s.text, q)) ? 1 : 0.6;
     case 'place':
       return entities.has('place') ? 1 : 0;
     case 'instruction':
@@ -639,6 +687,15 @@ const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
 ];
 const YEAR = /\b(1\d{3}|20\d{2})\b|\bseculo\b|\bdecada\b|\banos \d0\b/;
 const FREQUENCY = /\b(a cada|por (dia|semana|mes|ano|hora)|(ao|no|na) (dia|semana|mes|ano)|diariamente|semanalmente|quinzenalmente|mensalmente|bimestralmente|trimestralmente|semestralmente|anualmente|diari[oa]s?|semana(l|is)|mensa(l|is)|anua(l|is)|tod[oa]s? (o|a|os|as) |sempre que|vezes)\b/;
+
+/** A name the question does not itself say ("Quem é o gerente do Rio de Janeiro?" is not answered by "Rio de Janeiro: R$ 420"). */
+function namesSomeoneElse(text: string, q: QuestionAnalysis): boolean {
+  for (const m of text.matchAll(/\s(\p{Lu}\p{Ll}+)/gu)) {
+    const w = fold(m[1]);
+    if (!q.terms.some((t) => t.matching?.has(w) || t.word === w)) return true;
+  }
+  return false;
+}
 
 /** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */
 function counts(text: string, roots: string[]): boolean {

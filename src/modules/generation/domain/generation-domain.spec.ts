@@ -244,4 +244,25 @@ describe('selectSentences (extractive)', () => {
     expect(pick('Qual é o valor do contrato com a Under Armour?', [{ n: 1, text: deal }])).toContain('Este contrato, avaliado em quase US $ 100 milhões, é o maior da liga.');
     expect(pick('Qual é o valor do contrato?', [{ n: 1, text: deal }])).toEqual(['Este contrato, avaliado em quase US $ 100 milhões, é o maior da liga.']);
   });
+  it('reads a passage that continues another retrieved one of the same document under that one\'s last heading', () => {
+    const first = '## Como solicito a instalação de um software?\n\nVerifique antes se o programa está no Centro de Software.';
+    const second = 'A solicitação passa pelo gestor. O prazo de atendimento é de até 3 dias úteis depois da aprovação.';
+    const contact = 'area: TI; atende: notebooks, acessos e instalação de software; ramal: 2100.';
+    const passages = [
+      { n: 1, title: 'FAQ de TI', start: 0, text: first },
+      { n: 2, title: 'Contatos', start: 0, text: contact },
+      { n: 3, title: 'FAQ de TI', start: first.length + 2, text: second },
+    ];
+    expect(pick('Pedi a instalação de um software, em quanto tempo a TI atende?', passages)).toEqual(['O prazo de atendimento é de até 3 dias úteis depois da aprovação.']);
+    // the same passage alone (its document's earlier part not retrieved) has no heading to stand under
+    expect(pick('Pedi a instalação de um software, em quanto tempo a TI atende?', [passages[1], { ...passages[2], n: 3, start: 500 }])).not.toContain(
+      'O prazo de atendimento é de até 3 dias úteis depois da aprovação.',
+    );
+  });
+  it('does not ask the documents to write "da empresa": the company is where the question is asked', () => {
+    expect(analyzeQuestion('Quem é o DPO da empresa?').terms.map((t) => t.word)).toEqual(['dpo']);
+    expect(analyzeQuestion('Qual empresa fabrica a cafeteira?').terms.map((t) => t.word)).toContain('empresa');
+    const record = 'area: Jurídico; responsavel: Beatriz Lacerda; cargo: Advogada e Encarregada de Dados (DPO); ramal: 2600.';
+    expect(pick('Quem é o DPO da empresa?', [{ n: 1, text: record }])).toEqual([record]);
+  });
 });
