@@ -185,7 +185,7 @@ async function publicPathPhase(): Promise<IngestRow[]> {
     const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
     console.log(`[public] one upload of ${PUBLIC_DOCS} documents (${Math.round(buffer.length / 1024)} KiB of JSON)`);
     const t0 = performance.now();
-    const results = await files.execute({ collection, files: [{ buffer, filename: 'synthetic-batch.json' }] });
+    const results = await files.execute({ collection, files: [{ buffer, filename: `synthetic-batch-${first}.json` }] });
     const ms = performance.now() - t0;
     const chunks = results.reduce((k, r) => k + r.chunks, 0);
     if (chunks !== PUBLIC_DOCS * CHUNKS_PER_DOC) throw new Error(`upload gave ${chunks} chunks, expected ${PUBLIC_DOCS * CHUNKS_PER_DOC}`);
@@ -276,7 +276,7 @@ async function langchainRounds(ctx: BenchContext, corpus: SyntheticCorpus, colle
       const runOurs = async () => {
         const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
         const t = performance.now();
-        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${r}.json` }] });
+        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${first}-${r}.json` }] });
         ours.ms += performance.now() - t;
         ours.docs += results.length;
         ours.chunks += results.reduce((k, x) => k + x.chunks, 0);
