@@ -164,7 +164,10 @@ ${body}`;
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? (e.stack ?? e.message).slice(0, 4000) : e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0), // stop even if a timer or handle outlived the app
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message).slice(0, 4000) : e);
+    process.exit(1);
+  },
+);

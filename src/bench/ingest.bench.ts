@@ -16,7 +16,9 @@
  * (c) Public path into the saved 100k corpus (publicPathPhase): per document vs batched upload, then the anchor,
  *     LangChain.js PGVectorStore.addDocuments (langchain-anchor.ts, installed apart in bench/langchain-anchor), side
  *     by side with our batched upload: same database, embedder and chunks (BENCH_ANCHOR_ROUNDS, BENCH_LANGCHAIN=0),
- *     then the anime CSV both ways. BENCH_ONLY=public BENCH_SEED_DIR=<saved corpus> runs this phase alone.
+ *     then the anime CSV both ways. BENCH_ONLY=public BENCH_SEED_DIR=<saved corpus> runs this phase alone. In server
+ *     mode (DATABASE_URL) it has no saved corpus: BENCH_SERVER_SEED_DOCS=<n> fills the collection with the first n
+ *     synthetic documents first (bulk path), and BENCH_PUBLIC_FIRST moves its own documents for a second run.
  *
  * The finished 100k database (before step 3) is saved for bench:search (corpus-cache.ts; BENCH_NO_CACHE=1 to skip).
  * Each corpus runs in its own child process on its own throwaway embedded database, so the peak RSS
@@ -43,6 +45,10 @@ const STEADY_DOCS = Number(process.env.BENCH_STEADY_DOCS ?? 100);
 const ANIME_CSV = process.env.ANIME_CSV_PATH ?? join(__dirname, '..', '..', 'test', 'fixtures', 'datasets', 'anime', 'anime_with_synopsis.csv');
 const PUBLIC_DOCS = Number(process.env.BENCH_PUBLIC_DOCS ?? 200);
 const ANCHOR_ROUNDS = Number(process.env.BENCH_ANCHOR_ROUNDS ?? 2);
+/** Server mode: the public phase first fills its collection with synthetic documents [0, this) (bulk path, HNSW kept). */
+const SERVER_SEED_DOCS = Math.min(SYNTHETIC_DOCS, Number(process.env.BENCH_SERVER_SEED_DOCS ?? 0));
+/** First synthetic document index of the public phase (raise it to run the phase again on the same server). */
+const PUBLIC_FIRST = Number(process.env.BENCH_PUBLIC_FIRST ?? SYNTHETIC_DOCS + STEADY_DOCS + 1000);
 const RESULT_PREFIX = 'BENCH_RESULT ';
 
 interface IngestRow {
@@ -163,9 +169,10 @@ async function publicPathPhase(): Promise<IngestRow[]> {
   const rows: IngestRow[] = [];
   try {
     const files = ctx.app.get(IngestFilesHandler);
+    if (serverMode() && SERVER_SEED_DOCS > 0) rows.push(...(await seedServerCollection(ctx, corpus, collection, peak)));
     const [{ n }] = (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM chunks WHERE collection = $1`, [collection])) as Array<{ n: number }>;
     const name = `synthetic, into the ${Math.round(n / 1000)}k-chunk collection`;
-    const first = SYNTHETIC_DOCS + STEADY_DOCS + 1000;
+    const first = PUBLIC_FIRST;
     gc();
     peak.reset();
     console.log(`[public] per document: ${PUBLIC_DOCS} documents into ${n} chunks`);
@@ -178,7 +185,7 @@ async function publicPathPhase(): Promise<IngestRow[]> {
     const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
     console.log(`[public] one upload of ${PUBLIC_DOCS} documents (${Math.round(buffer.length / 1024)} KiB of JSON)`);
     const t0 = performance.now();
-    const results = await files.execute({ collection, files: [{ buffer, filename: 'synthetic-batch.json' }] });
+    const results = await files.execute({ collection, files: [{ buffer, filename: `synthetic-batch-${first}.json` }] });
     const ms = performance.now() - t0;
     const chunks = results.reduce((k, r) => k + r.chunks, 0);
     if (chunks !== PUBLIC_DOCS * CHUNKS_PER_DOC) throw new Error(`upload gave ${chunks} chunks, expected ${PUBLIC_DOCS * CHUNKS_PER_DOC}`);
@@ -209,6 +216,32 @@ async function publicPathPhase(): Promise<IngestRow[]> {
     await ctx.close();
     peak.stop();
   }
+}
+
+/**
+ * Server mode has no saved corpus: BENCH_SERVER_SEED_DOCS fills the public phase's collection on the server first,
+ * through the bulk path (HNSW and triggers maintained row by row: the index is shared there), from the documents it
+ * already holds up to that many. Its row is the seeding itself, not the public path.
+ */
+async function seedServerCollection(ctx: BenchContext, corpus: SyntheticCorpus, collection: string, peak: PeakRss): Promise<IngestRow[]> {
+  const [{ have }] = (await ctx.dataSource.query(`SELECT count(*)::int AS have FROM documents WHERE collection = $1`, [collection])) as Array<{ have: number }>;
+  if (have >= SERVER_SEED_DOCS) return [];
+  console.log(`[public] seeding the server's collection: documents ${have}..${SERVER_SEED_DOCS} through the bulk path`);
+  gc();
+  peak.reset();
+  const bulk = await bulkLoadSynthetic(ctx, corpus, {
+    collection,
+    from: have,
+    to: SERVER_SEED_DOCS,
+    onProgress: (d) => {
+      if (d % 1000 === 0) console.log(`[public]   ${have + d} documents seeded`);
+    },
+  });
+  const s = (ms: number) => `${round(ms / 1000, 1)} s`;
+  return [
+    row(`synthetic seed (server), ${have * CHUNKS_PER_DOC} -> ${SERVER_SEED_DOCS * CHUNKS_PER_DOC} chunks`, 'bulk: ChunkIndexer.embed + write, 250 docs/tx (seeding, not the public path)', bulk.docs, bulk.chunks, bulk.totalMs - bulk.generateMs, peak,
+      `embed ${s(bulk.embedMs)}, write ${s(bulk.writeMs)}, HNSW and postings triggers maintained per row, ANALYZE incl.`),
+  ];
 }
 
 /**
@@ -243,7 +276,7 @@ async function langchainRounds(ctx: BenchContext, corpus: SyntheticCorpus, colle
       const runOurs = async () => {
         const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
         const t = performance.now();
-        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${r}.json` }] });
+        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${first}-${r}.json` }] });
         ours.ms += performance.now() - t;
         ours.docs += results.length;
         ours.chunks += results.reduce((k, x) => k + x.chunks, 0);

@@ -1,6 +1,29 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { STATS_DELETE_FUNCTION_SQL, STATS_INSERT_FUNCTION_SQL } from './1763700000000-init-schema';
 
+/** The delete trigger's function as this migration writes it (the postings DELETE replaced in 1768620000000). */
+export const POSTINGS_DELETE_FUNCTION_SQL = `
+      CREATE OR REPLACE FUNCTION chunks_stats_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        WITH ids AS (
+          UPDATE lexeme_stats s SET df = s.df - d.df
+            FROM (SELECT o.collection, u.lexeme, count(*) AS df FROM old_rows o, unnest(o.tsv) u
+                  GROUP BY o.collection, u.lexeme ORDER BY 1, 2) d
+            WHERE s.collection = d.collection AND s.lexeme = d.lexeme
+          RETURNING s.collection, s.lexeme, s.id
+        )
+        DELETE FROM postings p
+          USING (SELECT ids.id AS lexeme_id, o.id AS chunk_id FROM old_rows o CROSS JOIN LATERAL unnest(o.tsv) u
+                   JOIN ids ON ids.collection = o.collection AND ids.lexeme = u.lexeme) d
+          WHERE p.lexeme_id = d.lexeme_id AND p.chunk_id = d.chunk_id;
+        DELETE FROM lexeme_stats s USING (SELECT DISTINCT collection FROM old_rows) c
+          WHERE s.collection = c.collection AND s.df <= 0;
+        UPDATE collection_stats s SET chunk_count = s.chunk_count - d.n, token_count = s.token_count - d.t
+          FROM (SELECT collection, count(*) AS n, sum(token_count) AS t FROM old_rows GROUP BY collection) d
+          WHERE s.collection = d.collection;
+        RETURN NULL;
+      END $$`;
+
 /**
  * Issue 13 (BM25 on postings): the text branch scores a query from the postings of its lexemes instead of
  * unnesting the tsvector of every candidate chunk.
@@ -63,27 +86,7 @@ export class Bm25Postings1768510000000 implements MigrationInterface {
                                                token_count = collection_stats.token_count + EXCLUDED.token_count;
         RETURN NULL;
       END $$`);
-    await q.query(`
-      CREATE OR REPLACE FUNCTION chunks_stats_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        WITH ids AS (
-          UPDATE lexeme_stats s SET df = s.df - d.df
-            FROM (SELECT o.collection, u.lexeme, count(*) AS df FROM old_rows o, unnest(o.tsv) u
-                  GROUP BY o.collection, u.lexeme ORDER BY 1, 2) d
-            WHERE s.collection = d.collection AND s.lexeme = d.lexeme
-          RETURNING s.collection, s.lexeme, s.id
-        )
-        DELETE FROM postings p
-          USING (SELECT ids.id AS lexeme_id, o.id AS chunk_id FROM old_rows o CROSS JOIN LATERAL unnest(o.tsv) u
-                   JOIN ids ON ids.collection = o.collection AND ids.lexeme = u.lexeme) d
-          WHERE p.lexeme_id = d.lexeme_id AND p.chunk_id = d.chunk_id;
-        DELETE FROM lexeme_stats s USING (SELECT DISTINCT collection FROM old_rows) c
-          WHERE s.collection = c.collection AND s.df <= 0;
-        UPDATE collection_stats s SET chunk_count = s.chunk_count - d.n, token_count = s.token_count - d.t
-          FROM (SELECT collection, count(*) AS n, sum(token_count) AS t FROM old_rows GROUP BY collection) d
-          WHERE s.collection = d.collection;
-        RETURN NULL;
-      END $$`);
+    await q.query(POSTINGS_DELETE_FUNCTION_SQL);
     // Transition tables are not allowed on a trigger with a column list, and a statement trigger without one would
     // capture every row of a re-index cutover (which rewrites embeddings only): a row trigger on the two columns.
     await q.query(`
