@@ -47,6 +47,14 @@ export class TypeOrmTransactionRunner implements TransactionRunner {
   }
 }
 
+/**
+ * Runs `fn` outside any ambient transaction, and so does everything it schedules: a timer armed inside a
+ * transaction would otherwise fire in its context and write through its released connection.
+ */
+export function outsideTransaction<T>(fn: () => T): T {
+  return ambient.exit(fn);
+}
+
 export function managerFor(dataSource: DataSource): EntityManager {
   return ambient.getStore() ?? dataSource.manager;
 }

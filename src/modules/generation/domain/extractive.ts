@@ -140,7 +140,20 @@ const CARDINALS: Record<string, string> = Object.fromEntries(
 /** "da empresa", "aqui na firma": in a company's own documents the company is where the question is asked, not what it asks about. */
 const OWN_COMPANY = /\s(?:aqui\s)?(?:da|na|pela|para a|nesta|nessa|desta|dessa)\s(?:nossa\s)?(?:empresa|companhia|firma)(?=[\s?!.,;]|$)/giu;
 
+/** Questions come back (the evidence, then the answer): their analyses are kept, and handed out as copies (ranking writes on the terms). */
+const analyses = new Map<string, QuestionAnalysis>();
+
 export function analyzeQuestion(asked: string): QuestionAnalysis {
+  let known = analyses.get(asked);
+  if (!known) {
+    known = analyze(asked);
+    analyses.set(asked, known);
+    if (analyses.size > 64) analyses.delete(analyses.keys().next().value!);
+  }
+  return { ...known, terms: known.terms.map((t) => ({ ...t })) };
+}
+
+function analyze(asked: string): QuestionAnalysis {
   const question = expandChat(asked).replace(OWN_COMPANY, '');
   const f = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
   const has = (re: RegExp) => re.test(f);
@@ -217,6 +230,8 @@ interface Sentence {
   /** Terms of the heading / FAQ question line above it and of the passage title. */
   context: Array<{ words: Word[]; credit: number }>;
   quotable: boolean;
+  /** The quotable text folded (lowercase, no accents), for the answer-kind patterns. */
+  folded?: string;
   entities?: Set<EntityKind>;
   cues?: Cues;
   /** While ranking: position of each question term's first match (-1: none), and the count of other content words. */
@@ -374,7 +389,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
       return;
     }
     // "quanto tempo demora": a duration, not any number
-    if (t.kind && entities.has(t.kind) && (t.kind !== 'time' || q.unit !== 'duration' || win.some((s) => DURATION.test(fold(s.text))))) {
+    if (t.kind && entities.has(t.kind) && (t.kind !== 'time' || q.unit !== 'duration' || win.some((s) => DURATION.test(s.folded!)))) {
       covered += weight[i];
       return;
     }
@@ -427,7 +442,8 @@ function splitPassages(passages: GroundingPassage[]): Sentence[] {
       before && p.start !== undefined && before.start !== undefined && before.title === p.title && p.start > before.start && p.start <= before.start + before.text.length + 3;
     // the state where this passage starts inside the earlier one (chunks overlap)
     const carry = continues ? split.get(before)!.states.filter((c) => c.at <= p.start! - before.start!).pop() : undefined;
-    const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${carry ? carry.key : ''}\u0001${p.text}`;
+    const from = carry ? `${(carry.heading ?? []).map((w) => w.word).join(' ')}|${carry.sinceHeading}|${(carry.lead ?? []).map((w) => w.word).join(' ')}|${carry.listed}` : '';
+    const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${from}\u0001${p.text}`;
     let done = passageCache.get(key);
     if (!done) {
       done = splitPassage(p, carry);
@@ -448,7 +464,6 @@ interface Carry {
   sinceHeading: number;
   lead?: Word[];
   listed: boolean;
-  key: string;
 }
 
 interface Split {
@@ -476,7 +491,6 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     sinceHeading,
     lead,
     listed,
-    key: `${(heading ?? []).map((w) => w.word).join(' ')}|${sinceHeading}|${(lead ?? []).map((w) => w.word).join(' ')}|${listed}`,
   });
   sentences(p.text).forEach((s, i) => {
     states.push(state(s.start));
@@ -501,7 +515,8 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
       const context = [table.header, table.heading, table.lead].filter((c): c is Word[] => !!c?.length).map((c) => ({ words: c, credit: HEADING_CREDIT }));
       context.push(...title);
       const text = rowText(row);
-      out.push({ n: p.n, position: i, text, words: ws, context, quotable: true, entities: entityKinds(text), cues: cues(ws, fold(text)) });
+      const folded = fold(text);
+      out.push({ n: p.n, position: i, text, words: ws, context, quotable: true, folded, entities: entityKinds(text), cues: cues(ws, folded) });
       return;
     }
     table = undefined;
@@ -516,7 +531,8 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     const text = cleanLine(s.text);
     const quotable = kind === 'text' && ws.length > 0;
     lead = kind === 'text' && /:$/.test(text) ? ws : undefined;
-    out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(quotable ? { entities: entityKinds(text), cues: cues(ws, fold(text)) } : {}) });
+    const folded = quotable ? fold(text) : undefined;
+    out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(folded !== undefined ? { folded, entities: entityKinds(text), cues: cues(ws, folded) } : {}) });
   });
   states.push(state(p.text.length));
   return { lines: out, states };
@@ -649,14 +665,14 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       if (!entities.has('amount')) return 0;
       // "quanto custa" wants money, "quanto tempo" a duration: another number is a weaker fit
       if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.25;
-      if (q.unit === 'duration') return win.some((s) => DURATION.test(fold(s.text))) ? 1 : 0.25;
-      if (q.countRoots) return win.some((s) => counts(s.text, q.countRoots!)) ? 1 : 0.5;
+      if (q.unit === 'duration') return win.some((s) => DURATION.test(s.folded!)) ? 1 : 0.25;
+      if (q.countRoots) return win.some((s) => counts(s.folded!, q.countRoots!)) ? 1 : 0.5;
       return 1;
     case 'time':
       if (!entities.has('time')) return 0;
-      if (q.unit === 'frequency') return win.some((s) => FREQUENCY.test(fold(s.text))) ? 1 : 0.5;
+      if (q.unit === 'frequency') return win.some((s) => FREQUENCY.test(s.folded!)) ? 1 : 0.5;
       // "em que ano": a year (or a century, a decade), not any number
-      if (q.unit === 'year') return win.some((s) => YEAR.test(fold(s.text))) ? 1 : 0.5;
+      if (q.unit === 'year') return win.some((s) => YEAR.test(s.folded!)) ? 1 : 0.5;
       return 1;
     case 'person':
       // a name answers "quem"; a role ("o gestor") only in part
@@ -675,7 +691,7 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       // "qual o e-mail / ramal / site": the answer is written in that form
       const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
       if (form) return win.some((s) => form.test(s.text)) ? 1 : 0.2;
-      return q.slotRoots ? (win.some((s) => namesSlot(s.text, q.slotRoots!)) ? 1 : 0.4) : 0.5;
+      return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : 0.4) : 0.5;
     }
   }
 }
@@ -698,16 +714,18 @@ function namesSomeoneElse(text: string, q: QuestionAnalysis): boolean {
 }
 
 /** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */
-function counts(text: string, roots: string[]): boolean {
-  const tokens = fold(text).split(/\s+/).map((t) => t.replace(/[^\p{L}\p{N}]/gu, ''));
+function counts(folded: string, roots: string[]): boolean {
+  const tokens = folded.split(/\s+/).map((t) => t.replace(/[^\p{L}\p{N}]/gu, ''));
   return tokens.some((t, i) => (/^\d/.test(t) || COUNT_WORDS.test(t)) && tokens.slice(i + 1, i + 4).some((n) => roots.some((r) => n.startsWith(r))));
 }
 const COUNT_WORDS = /^(um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|cem|mil)$/;
 
 /** The sentence names the asked noun: it is followed, within three words, by a name or code ("sistema **Rota**", "o FortiClient"). */
-function namesSlot(text: string, roots: string[]): boolean {
-  const tokens = text.split(/\s+/);
-  return tokens.some((t, i) => roots.some((root) => fold(t).replace(/[^\p{L}]/gu, '').startsWith(root)) && tokens.slice(i + 1, i + 4).some((n) => /^[*"'“(]*(\p{Lu}|\d)/u.test(n)));
+function namesSlot(s: Sentence, roots: string[]): boolean {
+  const tokens = s.text.split(/\s+/);
+  // folding keeps the whitespace: the folded tokens line up with the written ones
+  const folded = s.folded!.split(/\s+/);
+  return folded.some((t, i) => roots.some((root) => t.replace(/[^\p{L}]/gu, '').startsWith(root)) && tokens.slice(i + 1, i + 4).some((n) => /^[*"'“(]*(\p{Lu}|\d)/u.test(n)));
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { outsideTransaction } from '../../../../shared/database/transaction';
 import { Pricing } from '../../domain/pricing';
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { TELEMETRY, Telemetry } from '../ports/telemetry.port';
@@ -118,7 +119,8 @@ export class UsageRecorder implements OnApplicationShutdown {
   private schedule(): void {
     if (this.buffered.length + this.priced.length >= BATCH_ROWS) this.drain();
     else if (!this.bufferTimer) {
-      this.bufferTimer = setTimeout(() => this.drain(), BATCH_MS);
+      // the batch is written outside the transaction of whoever armed the timer (an ingest batch): by then it is closed
+      this.bufferTimer = outsideTransaction(() => setTimeout(() => this.drain(), BATCH_MS));
       this.bufferTimer.unref();
     }
   }
