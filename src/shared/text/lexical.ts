@@ -69,8 +69,8 @@ export function sentences(text: string): Array<{ text: string; start: number }> 
       i = j;
       continue; // 8.5, e.g.x, URLs
     }
-    // "1. Instale o FortiClient": a list item's number opens its sentence, it is not one
-    if (ch === '.' && j === i && /^\s*\d{1,2}$/.test(text.slice(start, i))) {
+    // "1. Instale o FortiClient" at the start of a line: a list item's number opens its sentence, it is not one
+    if (ch === '.' && j === i && /^\s*\d{1,2}$/.test(text.slice(start, i)) && /(?:^|\n)[ \t]*\d{1,2}$/.test(text.slice(Math.max(0, i - 8), i))) {
       i = j;
       continue;
     }
@@ -109,6 +109,9 @@ export function words(text: string): Word[] {
  * Two words of one family that the suffix stripper keeps apart ("vender" / "venda", "reembolso" /
  * "reembolsar"): a common prefix of at least 4 letters that leaves at most 2 letters of the shorter word.
  */
+/** What a 4-letter stem may go on with inside one family: inflections and common derivations ("vend-edora", "casa-mento"). */
+const FAMILY_TAIL = /^(?:[aeos]?|as|os|es|ar|er|ir|ou|eu|iu|am|em|ei|ia|ias|ao|ado|ada|ados|adas|ido|ida|idos|idas|ando|endo|indo|ador|adora|adores|adoras|edor|edora|edores|edoras|mento|mentos|cao|coes|vel|veis)$/;
+
 export function sameFamily(a: string, b: string): boolean {
   if (a === b) return true;
   const n = Math.min(a.length, b.length);
@@ -118,7 +121,7 @@ export function sameFamily(a: string, b: string): boolean {
   if (p < 4 || p < n - 2) return false;
   // on a 4-letter prefix the longer word may add only an ending or a derivational suffix ("vend-er", "casa-mento"),
   // not another word's tail: "comeca" / "comercial", "contas" / "contestar" are not one family
-  return p >= 5 || /^(?:.{0,4}|mentos?)$/.test((a.length > b.length ? a : b).slice(p));
+  return p >= 5 || FAMILY_TAIL.test((a.length > b.length ? a : b).slice(p));
 }
 
 /** Inflections of one word: all but the last letter of the shorter shared ("pedi" / "pedir", "faleceu" / "falecer"), or a plural "s" ("avó" / "avós"). */

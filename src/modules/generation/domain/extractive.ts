@@ -32,6 +32,8 @@ export interface GroundingPassage {
   title?: string;
   /** Offset of the passage in its document (0 = the document's start: its first sentence is whole). */
   start?: number;
+  /** The document it comes from: passages of one document that continue each other share their headings. */
+  documentId?: string;
 }
 
 export interface ExtractedSentence {
@@ -122,11 +124,12 @@ const ORDINALS: Record<string, string> = Object.fromEntries(
 /** Chat spellings of question words ("oq eu faço", "pq", "vc") read as written out. */
 const CHAT: Record<string, string> = {
   oq: 'o que', oque: 'o que', pq: 'por que', pqe: 'por que', vc: 'você', vcs: 'vocês', q: 'que', tb: 'também', tbm: 'também',
-  hj: 'hoje', qdo: 'quando', qnd: 'quando', qto: 'quanto', qnto: 'quanto', qtos: 'quantos', qtas: 'quantas', cmg: 'comigo', td: 'tudo', msm: 'mesmo', n: 'não', ñ: 'não', naum: 'não', eh: 'é', p: 'para',
+  hj: 'hoje', qdo: 'quando', qnd: 'quando', qto: 'quanto', qnto: 'quanto', qtos: 'quantos', qtas: 'quantas', cmg: 'comigo', td: 'tudo', msm: 'mesmo', ñ: 'não', naum: 'não', eh: 'é',
 };
 
 function expandChat(question: string): string {
-  return question.replace(/(?<![\p{L}\p{N}])\p{L}+(?![\p{L}\p{N}])/gu, (w) => CHAT[w.toLowerCase()] ?? w);
+  // only as typed in lowercase: "TB", "VC", "Q" are names and acronyms
+  return question.replace(/(?<![\p{L}\p{N}])\p{L}+(?![\p{L}\p{N}])/gu, (w) => (w === w.toLowerCase() && CHAT[w]) || w);
 }
 
 /** Numbers written in words or digits ("dez" / "10"), both ways. */
@@ -154,7 +157,10 @@ export function analyzeQuestion(asked: string): QuestionAnalysis {
 }
 
 function analyze(asked: string): QuestionAnalysis {
-  const question = expandChat(asked).replace(OWN_COMPANY, '');
+  const typed = expandChat(asked.normalize('NFC'));
+  const stripped = typed.replace(OWN_COMPANY, '');
+  // "Qual o endereço da empresa?" asks about the company itself: keep it when nothing else would be named
+  const question = stripped === typed || names(stripped) ? stripped : typed;
   const f = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
   const has = (re: RegExp) => re.test(f);
   let type: AnswerType;
@@ -209,6 +215,11 @@ function analyze(asked: string): QuestionAnalysis {
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
   const slotRoots = slot ? roots(slot) : undefined;
   return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(slot ? { slot, slotRoots } : {}) };
+}
+
+/** Whether a question names something beyond interrogatives, scaffolding and answer-type nouns. */
+function names(question: string): boolean {
+  return words(question).some((w) => !w.stop && !SCAFFOLDING.has(w.word) && !TYPE_NOUNS[w.word]);
 }
 
 /** A noun and the words that say the same, as prefixes that take any inflection ("sistem", "modu"). */
@@ -271,7 +282,7 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   if (named <= 3 && top.missed.some((t) => t.proper && !t.matching?.size)) return [];
   const chosen: Scored[] = [trimPair(top, best)];
   if (analysis.several) {
-    for (const w of best.slice(1)) {
+    for (const w of best.filter((x) => x !== top)) {
       if (chosen.reduce((k, c) => k + c.sentences.length, 0) + w.sentences.length > opts.maxSentences) continue;
       if (w.coverage < opts.minSupport || w.score < top.score * 0.75) continue;
       if (chosen.some((c) => c.sentences.some((s) => w.sentences.includes(s)))) continue;
@@ -326,7 +337,7 @@ const memo = new Map<string, Scored[]>();
 
 /** Candidate windows (one sentence, or two adjacent ones of a passage), best first. */
 export function rankWindows(question: string, passages: GroundingPassage[]): Scored[] {
-  const key = `${question}\u0001${passages.map((p) => `${p.n}\u0002${p.start ?? ''}\u0002${p.title ?? ''}\u0002${p.text}`).join('\u0003')}`;
+  const key = `${question}\u0001${passages.map((p) => `${p.n}\u0002${p.start ?? ''}\u0002${p.documentId ?? ''}\u0002${p.title ?? ''}\u0002${p.text}`).join('\u0003')}`;
   const known = memo.get(key);
   if (known) return known;
   const ranked = rank(question, passages);
@@ -435,13 +446,20 @@ function splitPassages(passages: GroundingPassage[]): Sentence[] {
   // a passage that continues another one retrieved from the same document (the chunker cut a section, a list)
   // starts under that passage's last heading: in document order, each passage hands its state to the next
   const split = new Map<GroundingPassage, Split>();
-  const ordered = [...passages].sort((a, b) => (a.title ?? '').localeCompare(b.title ?? '') || (a.start ?? 0) - (b.start ?? 0));
+  const doc = (p: GroundingPassage) => p.documentId ?? p.title ?? '';
+  const ordered = [...passages].sort((a, b) => (doc(a) < doc(b) ? -1 : doc(a) > doc(b) ? 1 : (a.start ?? 0) - (b.start ?? 0)));
   ordered.forEach((p, i) => {
     const before = ordered[i - 1];
+    // offsets are into the text as submitted, passages hold it normalized (and perhaps masked): where the later one
+    // starts inside the earlier is found by its opening words; without overlap it must start right after it
+    const opening = before && p.text.trimStart().slice(0, 40);
+    const within = before && opening ? before.text.lastIndexOf(opening) : -1;
     const continues =
-      before && p.start !== undefined && before.start !== undefined && before.title === p.title && p.start > before.start && p.start <= before.start + before.text.length + 3;
-    // the state where this passage starts inside the earlier one (chunks overlap)
-    const carry = continues ? split.get(before)!.states.filter((c) => c.at <= p.start! - before.start!).pop() : undefined;
+      before && p.start !== undefined && before.start !== undefined && doc(before) === doc(p) && p.start > before.start &&
+      (within > 0 || p.start <= before.start + before.text.length + 3);
+    // the state where this passage starts inside the earlier one (chunks overlap), or where the earlier one ends
+    const at = within > 0 ? within : before?.text.length ?? 0;
+    const carry = continues ? split.get(before)!.states.filter((c) => c.at <= at).pop() : undefined;
     const from = carry ? `${(carry.heading ?? []).map((w) => w.word).join(' ')}|${carry.sinceHeading}|${(carry.lead ?? []).map((w) => w.word).join(' ')}|${carry.listed}` : '';
     const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${from}\u0001${p.text}`;
     let done = passageCache.get(key);

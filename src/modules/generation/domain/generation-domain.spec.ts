@@ -21,7 +21,7 @@ describe('text support', () => {
     ]);
   });
   it('keeps a numbered list item whole ("1. Instale o FortiClient.")', () => {
-    expect(sentences('A VPN é obrigatória.\n1. Instale o FortiClient. 2. Informe o servidor.').map((s) => s.text)).toEqual([
+    expect(sentences('A VPN é obrigatória.\n1. Instale o FortiClient.\n2. Informe o servidor.').map((s) => s.text)).toEqual([
       'A VPN é obrigatória.',
       '1. Instale o FortiClient.',
       '2. Informe o servidor.',
@@ -203,6 +203,9 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('cafeteira deu erro E4, oq eu faço?').type).toBe('instruction');
     expect(analyzeQuestion('pq a VPN caiu?').type).toBe('reason');
     expect(analyzeQuestion('vc sabe qto custa o estacionamento?').unit).toBe('money');
+    // typed in capitals they are names: a 1 TB disk, the VC (vale-cultura)
+    expect(analyzeQuestion('Quanto custa o HD de 1 TB?').terms.map((t) => t.word)).toContain('tb');
+    expect(analyzeQuestion('Qual o valor do VC?').terms.map((t) => t.word)).toContain('vc');
   });
 
   it('reads "quanto tempo demora / dura" as asking for a duration, which the document may state without the verb', () => {
@@ -254,6 +257,9 @@ describe('selectSentences (extractive)', () => {
       { n: 3, title: 'FAQ de TI', start: first.length + 2, text: second },
     ];
     expect(pick('Pedi a instalação de um software, em quanto tempo a TI atende?', passages)).toEqual(['O prazo de atendimento é de até 3 dias úteis depois da aprovação.']);
+    // another document with the same title does not lend its heading
+    const others = passages.map((x) => ({ ...x, documentId: x.n === 3 ? 'd2' : 'd1' }));
+    expect(pick('Pedi a instalação de um software, em quanto tempo a TI atende?', others)).not.toContain('O prazo de atendimento é de até 3 dias úteis depois da aprovação.');
     // the same passage alone (its document's earlier part not retrieved) has no heading to stand under
     expect(pick('Pedi a instalação de um software, em quanto tempo a TI atende?', [passages[1], { ...passages[2], n: 3, start: 500 }])).not.toContain(
       'O prazo de atendimento é de até 3 dias úteis depois da aprovação.',
@@ -262,6 +268,8 @@ describe('selectSentences (extractive)', () => {
   it('does not ask the documents to write "da empresa": the company is where the question is asked', () => {
     expect(analyzeQuestion('Quem é o DPO da empresa?').terms.map((t) => t.word)).toEqual(['dpo']);
     expect(analyzeQuestion('Qual empresa fabrica a cafeteira?').terms.map((t) => t.word)).toContain('empresa');
+    // when the company is all the question names, it stays
+    expect(analyzeQuestion('Qual o endereço da empresa?').terms.map((t) => t.word)).toContain('empresa');
     const record = 'area: Jurídico; responsavel: Beatriz Lacerda; cargo: Advogada e Encarregada de Dados (DPO); ramal: 2600.';
     expect(pick('Quem é o DPO da empresa?', [{ n: 1, text: record }])).toEqual([record]);
   });

@@ -126,7 +126,7 @@ export class AskHandler {
   private options(cmd: AskCommand, p: Prepared) {
     return {
       signal: cmd.signal,
-      grounding: { question: cmd.question, passages: p.passages.map(({ n, text, title, start }) => ({ n, text, title, start })) },
+      grounding: { question: cmd.question, passages: p.passages.map(({ n, text, title, start, documentId }) => ({ n, text, title, start, documentId })) },
     };
   }
 

@@ -8,7 +8,7 @@ import { UsageRecorder } from './usage-recorder.service';
 import { UserTokenUsage } from './user-token-usage.service';
 
 describe('UsageRecorder batches', () => {
-  it('writes a batch armed inside a transaction outside it, after the transaction has closed', async () => {
+  it('writes usage recorded inside a transaction outside it: the timer batch after the transaction closed, and a full batch at once', async () => {
     const base = { name: 'base' } as unknown as EntityManager;
     const tx = { name: 'tx' } as unknown as EntityManager;
     const dataSource = { manager: base, transaction: (work: (m: EntityManager) => Promise<unknown>) => work(tx) } as unknown as DataSource;
@@ -20,12 +20,21 @@ describe('UsageRecorder batches', () => {
     const telemetry = { countModelCall: () => undefined } as unknown as Telemetry;
     const recorder = new UsageRecorder(store, telemetry, budget, loadConfig({ env: {} }), users);
 
+    const call = { operation: 'embed', modelId: 'hashing:v1:384', promptTokens: 12, completionTokens: 0, ms: 1 };
     await new TypeOrmTransactionRunner(dataSource).run(async () => {
-      recorder.recordSoon({ operation: 'embed', modelId: 'hashing:v1:384', promptTokens: 12, completionTokens: 0, ms: 1 });
+      recorder.recordSoon(call);
     });
     // the batch timer fires after the transaction: its write must not go through the transaction's manager
     await new Promise((r) => setTimeout(r, 700));
-    await recorder.flush();
     expect(writes).toEqual([{ rows: 1, through: base }]);
+    // a full batch is written at once, from inside the transaction: outside it too
+    await new TypeOrmTransactionRunner(dataSource).run(async () => {
+      for (let i = 0; i < 100; i++) recorder.recordSoon(call);
+    });
+    await recorder.flush();
+    expect(writes).toEqual([
+      { rows: 1, through: base },
+      { rows: 100, through: base },
+    ]);
   });
 });

@@ -96,8 +96,9 @@ export class UsageRecorder implements OnApplicationShutdown {
   }
 
   private write(records: UsageRecord[]): void {
-    const write = this.store
-      .insert(records)
+    // usage rows are written outside whatever transaction made the call (an ingest batch): nobody awaits them, so
+    // inside it they would go through its connection after it closed, or vanish with a rollback
+    const write = outsideTransaction(() => this.store.insert(records))
       .then(() => this.budget.schedule())
       .catch((e: unknown) => this.writeFailed(e, records.length))
       .finally(() => {
@@ -119,8 +120,7 @@ export class UsageRecorder implements OnApplicationShutdown {
   private schedule(): void {
     if (this.buffered.length + this.priced.length >= BATCH_ROWS) this.drain();
     else if (!this.bufferTimer) {
-      // the batch is written outside the transaction of whoever armed the timer (an ingest batch): by then it is closed
-      this.bufferTimer = outsideTransaction(() => setTimeout(() => this.drain(), BATCH_MS));
+      this.bufferTimer = setTimeout(() => this.drain(), BATCH_MS);
       this.bufferTimer.unref();
     }
   }
