@@ -11,6 +11,9 @@ const REFUSAL = 'Não tenho essa informação nos documentos.';
 
 /** The answers a new user met in the issue, asked as they asked them, over the office documents. */
 describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive answerer)', () => {
+  // the anime CSV example ran past 60 s (82 s) in a CI run that shared this 2-CPU machine with an eval: a harness
+  // limit for a loaded machine, not a speed assertion
+  jest.setTimeout(180_000);
   let t: TestApp;
   const ask = async (question: string, collection = 'office') => {
     const res = await t.http.post('/v1/ask').send({ question, collection });

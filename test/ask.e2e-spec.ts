@@ -22,6 +22,8 @@ function parseSse(body: string): Array<[string, Record<string, unknown>]> {
 }
 
 describe('/v1/ask (extractive, offline)', () => {
+  // its SQuAD-pt pass ran past 60 s on this 2-CPU machine when shared with an eval: a harness limit, not a speed assertion
+  jest.setTimeout(180_000);
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ admin: { apiKey: 'admin-secret' } });
