@@ -1,6 +1,29 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { STATS_DELETE_FUNCTION_SQL, STATS_INSERT_FUNCTION_SQL } from './1763700000000-init-schema';
 
+/** The insert trigger's function as this migration defines it (a later migration replaces it; its down restores this). */
+export const POSTINGS_INSERT_FUNCTION_SQL = `
+      CREATE OR REPLACE FUNCTION chunks_stats_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        WITH ids AS (
+          INSERT INTO lexeme_stats (collection, lexeme, df)
+            SELECT n.collection, u.lexeme, count(*) FROM new_rows n, unnest(n.tsv) u
+            GROUP BY n.collection, u.lexeme ORDER BY 1, 2
+          ON CONFLICT (collection, lexeme) DO UPDATE SET df = lexeme_stats.df + EXCLUDED.df
+          RETURNING collection, lexeme, id
+        )
+        INSERT INTO postings (lexeme_id, chunk_id, tf, dl)
+          SELECT ids.id, n.id, coalesce(array_length(u.positions, 1), 1), n.token_count
+            FROM new_rows n CROSS JOIN LATERAL unnest(n.tsv) u
+            JOIN ids ON ids.collection = n.collection AND ids.lexeme = u.lexeme
+           ORDER BY 1, 2;
+        INSERT INTO collection_stats (collection, chunk_count, token_count)
+          SELECT collection, count(*), sum(token_count) FROM new_rows GROUP BY collection ORDER BY 1
+        ON CONFLICT (collection) DO UPDATE SET chunk_count = collection_stats.chunk_count + EXCLUDED.chunk_count,
+                                               token_count = collection_stats.token_count + EXCLUDED.token_count;
+        RETURN NULL;
+      END $$`;
+
 /** The delete trigger's function as this migration writes it (the postings DELETE replaced in 1768620000000). */
 export const POSTINGS_DELETE_FUNCTION_SQL = `
       CREATE OR REPLACE FUNCTION chunks_stats_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -65,27 +88,7 @@ export class Bm25Postings1768510000000 implements MigrationInterface {
     );
     // The lexeme ids come back from the statistics upsert (RETURNING): no lookup of lexeme_stats per posting, whose
     // plan would depend on statistics the embedded database never refreshes by itself (it has no autovacuum).
-    await q.query(`
-      CREATE OR REPLACE FUNCTION chunks_stats_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        WITH ids AS (
-          INSERT INTO lexeme_stats (collection, lexeme, df)
-            SELECT n.collection, u.lexeme, count(*) FROM new_rows n, unnest(n.tsv) u
-            GROUP BY n.collection, u.lexeme ORDER BY 1, 2
-          ON CONFLICT (collection, lexeme) DO UPDATE SET df = lexeme_stats.df + EXCLUDED.df
-          RETURNING collection, lexeme, id
-        )
-        INSERT INTO postings (lexeme_id, chunk_id, tf, dl)
-          SELECT ids.id, n.id, coalesce(array_length(u.positions, 1), 1), n.token_count
-            FROM new_rows n CROSS JOIN LATERAL unnest(n.tsv) u
-            JOIN ids ON ids.collection = n.collection AND ids.lexeme = u.lexeme
-           ORDER BY 1, 2;
-        INSERT INTO collection_stats (collection, chunk_count, token_count)
-          SELECT collection, count(*), sum(token_count) FROM new_rows GROUP BY collection ORDER BY 1
-        ON CONFLICT (collection) DO UPDATE SET chunk_count = collection_stats.chunk_count + EXCLUDED.chunk_count,
-                                               token_count = collection_stats.token_count + EXCLUDED.token_count;
-        RETURN NULL;
-      END $$`);
+    await q.query(POSTINGS_INSERT_FUNCTION_SQL);
     await q.query(POSTINGS_DELETE_FUNCTION_SQL);
     // Transition tables are not allowed on a trigger with a column list, and a statement trigger without one would
     // capture every row of a re-index cutover (which rewrites embeddings only): a row trigger on the two columns.
