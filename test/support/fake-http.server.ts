@@ -91,6 +91,10 @@ export class FakeHttpServer {
           this.sendJson(res, 500, { error: `${this.name}: ${e instanceof Error ? e.message : String(e)}` });
       });
     });
+    // Node closes an idle keep-alive socket after 5 s. A suite that leaves the client idle longer on a loaded
+    // machine (between ingest and ask) would then reuse a closed socket: ECONNRESET, and a 502 where the suite set
+    // maxRetries 0. Real providers keep sockets longer, and the default maxRetries retries a dropped connection.
+    this.server.keepAliveTimeout = 120_000;
   }
 
   /** Registers a handler; `key` is "METHOD /path" (exact path, query string ignored), or "METHOD /prefix/*". */
