@@ -58,6 +58,17 @@ describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive 
     expect(r.answer.length).toBeLessThan(300);
   });
 
+  it('answers from the second half of a section the chunker cut, under the heading its chunk starts below', async () => {
+    // the coffee machine manual's "4. DESCALCIFICAÇÃO" section: the heading ends one chunk, "Procedimento (leva cerca de
+    // 25 minutos)" opens the next, which alone never says "descalcificação"
+    const search = await t.http.post('/v1/search').send({ query: 'Procedimento leva cerca de 25 minutos', collection: 'office', top_k: 1, mode: 'text' }).expect(200);
+    expect(search.body.hits[0]).toMatchObject({ heading: '4. DESCALCIFICAÇÃO' });
+    expect(search.body.hits[0].text).not.toMatch(/DESCALCIFICAÇÃO/);
+    const r = await ask('Quanto tempo demora a descalcificação?');
+    expect(r.abstained).toBeUndefined();
+    expect(r.answer).toMatch(/25 minutos/);
+  });
+
   it('refuses questions the documents do not answer', async () => {
     for (const q of ['Quem ganhou a Copa de 2002?', 'Como faço bolo de cenoura?', 'Qual a capital da Austrália?']) {
       const r = await ask(q);

@@ -48,8 +48,9 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: q.question, collection: set.collection, top_k: config.generation.ask.topK, mode: 'hybrid' }),
       });
-      const hits = ((await res.json()) as { hits: Array<{ text: string; title: string; start: number }> }).hits;
-      const passages = hits.map((h, i) => ({ n: i + 1, text: h.text, title: h.title, start: h.start }));
+      const hits = ((await res.json()) as { hits: Array<{ text: string; title: string; start: number; document_id: string; heading?: string }> }).hits;
+      // as the ask use case hands them to the answerer
+      const passages = hits.map((h, i) => ({ n: i + 1, text: h.text, title: h.title, start: h.start, documentId: h.document_id, heading: h.heading }));
       const a = analyzeQuestion(q.question);
       const windows = rankWindows(q.question, passages);
       if (args.features) {

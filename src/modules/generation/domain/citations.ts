@@ -9,6 +9,8 @@ export interface Passage {
   score: number;
   /** Offset of the passage in its document. */
   start?: number;
+  /** The heading the passage starts under (a chunk cut inside a section). */
+  heading?: string;
 }
 
 export interface VerifiedCitation {

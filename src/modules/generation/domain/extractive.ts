@@ -1,4 +1,5 @@
 import { fold, sameFamily, sameWord, sentences, stem, Word, words } from '../../../shared/text/lexical';
+import { lineKind } from '../../../shared/text/headings';
 import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
 
 /**
@@ -34,6 +35,8 @@ export interface GroundingPassage {
   start?: number;
   /** The document it comes from: passages of one document that continue each other share their headings. */
   documentId?: string;
+  /** The heading the passage starts under, when its chunk begins inside a section (ingestion keeps it). */
+  heading?: string;
 }
 
 export interface ExtractedSentence {
@@ -110,6 +113,8 @@ const UNSEEN_VERB_WEIGHT = 0.4;
 
 /** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
 function verbLike(word: string): boolean {
+  // "13º" (folded "13o") is a number, not a first person
+  if (!/^\p{L}+$/u.test(word)) return false;
   return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word));
 }
 const HEADING_CREDIT = 0.8;
@@ -316,9 +321,10 @@ function trimPair(w: Scored, all: Scored[]): Scored {
   if (w.sentences.length < 2) return w;
   const [a, b] = w.sentences;
   if (/:$/.test(a.text) || CONTINUES.test(b.text)) return w;
-  // the better of the two alone: the one that leaves out fewest of the question's terms, then the better ranked
+  // the better of the two alone: the one that leaves out fewest of the question's terms, then the one that covers
+  // more of it ("PRÓXIMA REUNIÃO" / "9 de abril…", not the next line that only says "reunião"), then the better ranked
   const singles = [a, b].map((x) => all.find((y) => y.sentences.length === 1 && y.sentences[0] === x)).filter((x): x is Scored => !!x);
-  const single = singles.sort((x, y) => x.missing - y.missing || y.score - x.score)[0];
+  const single = singles.sort((x, y) => x.missing - y.missing || round(y.coverage - x.coverage) || y.score - x.score)[0];
   // one sentence holds the question's terms, the next the kind of answer asked: both are the answer
   if (!single || (single.typeFit < 1 && w.typeFit === 1)) return w;
   // the next sentence holds what the first leaves out of the question ("…dois fatores é obrigatória." "O único aplicativo aceito é…")
@@ -337,7 +343,7 @@ const memo = new Map<string, Scored[]>();
 
 /** Candidate windows (one sentence, or two adjacent ones of a passage), best first. */
 export function rankWindows(question: string, passages: GroundingPassage[]): Scored[] {
-  const key = `${question}\u0001${passages.map((p) => `${p.n}\u0002${p.start ?? ''}\u0002${p.documentId ?? ''}\u0002${p.title ?? ''}\u0002${p.text}`).join('\u0003')}`;
+  const key = `${question}\u0001${passages.map((p) => `${p.n}\u0002${p.start ?? ''}\u0002${p.documentId ?? ''}\u0002${p.title ?? ''}\u0002${p.heading ?? ''}\u0002${p.text}`).join('\u0003')}`;
   const known = memo.get(key);
   if (known) return known;
   const ranked = rank(question, passages);
@@ -459,7 +465,12 @@ function splitPassages(passages: GroundingPassage[]): Sentence[] {
       (within > 0 || p.start <= before.start + before.text.length + 3);
     // the state where this passage starts inside the earlier one (chunks overlap), or where the earlier one ends
     const at = within > 0 ? within : before?.text.length ?? 0;
-    const carry = continues ? split.get(before)!.states.filter((c) => c.at <= at).pop() : undefined;
+    // otherwise the heading ingestion kept for its chunk, read as one line up
+    const carry = continues
+      ? split.get(before)!.states.filter((c) => c.at <= at).pop()
+      : p.heading && (p.start ?? 0) > 0
+        ? { at: 0, heading: words(p.heading), sinceHeading: 1, listed: false }
+        : undefined;
     const from = carry ? `${(carry.heading ?? []).map((w) => w.word).join(' ')}|${carry.sinceHeading}|${(carry.lead ?? []).map((w) => w.word).join(' ')}|${carry.listed}` : '';
     const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${from}\u0001${p.text}`;
     let done = passageCache.get(key);
@@ -515,6 +526,8 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     // a heading governs its section by lines: a paragraph's sentences, and a list's items after the line that introduces them, are one step
     const newLine = i === 0 || p.text.slice(end, s.start).includes('\n');
     end = s.start + s.text.length;
+    // rules ("=====", "-----") frame headings in plain text: they are layout, not lines under the heading
+    if (!/[\p{L}\p{N}]/u.test(s.text)) return;
     const item = /^\s*(?:[-*•]|\d{1,2}[.)])\s/.test(s.text);
     const sibling = item && (listed || !!lead);
     listed = item;
@@ -597,23 +610,6 @@ function rowText(cells: string[]): string {
 /** Markdown bullets and table pipes are layout, not words of the answer. */
 function cleanLine(text: string): string {
   return text.replace(/^\s*(?:>\s*)?(?:(?:[-*•]|\d{1,2}[.)])\s+)?/, '').trim();
-}
-
-function lineKind(text: string, cutBefore: boolean): 'heading' | 'question' | 'fragment' | 'text' {
-  const t = text.trim();
-  if (/^#{1,6}\s/.test(t) || /^\*\*[^*]+\*\*:?$/.test(t)) return 'heading';
-  if (/\?["')\]]*$/.test(t)) return 'question';
-  // an aside wholly in parentheses ("(cópia adaptada pelo Administrativo)") answers nothing
-  if (/^\([^()]*\)\.?$/.test(t)) return 'fragment';
-  // a passage cut in the middle of a sentence starts with its tail (lowercase, or mid-word)
-  // ("campo: valor" lines of a table or record start lowercase and are whole)
-  if (cutBefore && /^\p{Ll}/u.test(t) && !/^[\p{L}_ ]{1,30}:\s/u.test(t)) return 'fragment';
-  // a numbered section title ("2.2 Festa de 10 anos da Vértice")
-  if (/^\d+(?:\.\d+)*\.?\s+\p{Lu}/u.test(t) && t.split(/\s+/).length <= 10 && !/[.!;:,]$/.test(t)) return 'heading';
-  const bullet = /^(?:[-*•]|\d{1,2}[.)])\s/.test(t);
-  const count = t.split(/\s+/).length;
-  if (!bullet && count <= 8 && !/[.!;:,]$/.test(t) && !/\d/.test(t) && !t.includes(':') && /^\p{Lu}/u.test(t)) return 'heading';
-  return 'text';
 }
 
 const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro january february march april may june july august september october november december';

@@ -74,6 +74,35 @@ describe('selectSentences (extractive)', () => {
     expect(chosen.map((c) => [c.n, c.text])).toEqual([[1, 'O horário de atendimento do suporte humano é das 09h às 18h.']]);
   });
 
+  it('reads a passage that starts inside a section under the heading ingestion kept for its chunk', () => {
+    const cut = { n: 1, start: 2426, title: 'Manual da cafeteira', text: 'Procedimento (leva cerca de 25 minutos):\n1. Retire o filtro de água do reservatório.' };
+    const other = { n: 2, start: 0, title: 'FAQ', text: 'A senha de rede expira a cada 90 dias.' };
+    const q = 'Quanto tempo demora a descalcificação?';
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    expect(selectSentences(q, [cut, other], base)).toEqual([]);
+    expect(selectSentences(q, [{ ...cut, heading: '4. DESCALCIFICAÇÃO' }, other], base).map((x) => x.text)).toEqual(['Procedimento (leva cerca de 25 minutos):']);
+  });
+
+  it('takes "13º" for a number the documents must write, not for a verb the user conjugates', () => {
+    const ferias = [{ n: 1, text: 'O pagamento das férias (salário do período + 1/3 constitucional) é feito até 2 dias antes do início do descanso.' }];
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    expect(selectSentences('Quando é pago o 13º salário?', ferias, base)).toEqual([]);
+    expect(selectSentences('Quando é pago o salário das férias?', ferias, base)).toHaveLength(1);
+  });
+
+  it('of two sentences under a heading, quotes the one that covers more of the question ("PRÓXIMA REUNIÃO")', () => {
+    const ata = [
+      {
+        n: 1,
+        title: 'Ata da reunião mensal de liderança',
+        text: '------\nPRÓXIMA REUNIÃO\n------\n\n9 de abril de 2026, às 9h, na sala Jequitibá.\n\nSem mais assuntos, a reunião foi encerrada às 11h15. Esta ata foi lida e aprovada.',
+      },
+      { n: 2, title: 'Política de Segurança', text: 'A próxima simulação de phishing será feita em abril, sem aviso prévio às equipes.' },
+      { n: 3, title: 'Ata da reunião de fevereiro', text: 'A reunião de fevereiro teve 12 participantes. A pauta da reunião foi enviada antes.' },
+    ];
+    expect(pick('Quando é a próxima reunião de liderança?', ata)).toEqual(['9 de abril de 2026, às 9h, na sala Jequitibá.']);
+  });
+
   it('returns nothing when no sentence covers the question', () => {
     expect(selectSentences('Quem ganhou a Copa de 1970?', passages, opts)).toEqual([]);
   });

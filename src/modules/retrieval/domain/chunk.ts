@@ -5,6 +5,11 @@ export interface ChunkDraft {
   /** Character offsets of the chunk in the text as submitted (for files and web pages: as extracted from them). */
   start: number;
   end: number;
+  /**
+   * The heading the chunk starts under (the last heading or FAQ question line above it, a few lines up at
+   * most): a chunk cut inside a section still knows what the section is about.
+   */
+  heading?: string;
 }
 
 export type Metadata = Record<string, unknown>;
@@ -81,6 +86,7 @@ export interface RankedChunk {
   metadata: Metadata;
   start: number;
   end: number;
+  heading?: string;
   /** Branch-native score: cosine similarity for vector, Okapi BM25 for text. */
   score: number;
   /** Text branch only: share of the query's IDF-weighted lexemes the chunk contains (0..1). */
@@ -102,6 +108,8 @@ export interface SearchHit {
   metadata: Metadata;
   start: number;
   end: number;
+  /** The heading the chunk starts under, when one is a few lines above it. */
+  heading?: string;
 }
 
 export interface CollectionInfo {

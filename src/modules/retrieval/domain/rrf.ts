@@ -56,5 +56,6 @@ function toHit(c: RankedChunk, score: number, ranks: SearchHit['ranks'], coverag
     metadata: c.metadata,
     start: c.start,
     end: c.end,
+    ...(c.heading ? { heading: c.heading } : {}),
   };
 }

@@ -42,6 +42,7 @@ export class KnowledgeBaseTool implements Tool {
       text: h.text,
       score: h.score,
       start: h.start,
+      ...(h.heading ? { heading: h.heading } : {}),
     }));
     const content = passages.length
       ? passages.map((p) => `[${p.n}] ${p.title}\n${p.text}`).join('\n\n')

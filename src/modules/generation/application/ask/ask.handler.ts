@@ -126,7 +126,7 @@ export class AskHandler {
   private options(cmd: AskCommand, p: Prepared) {
     return {
       signal: cmd.signal,
-      grounding: { question: cmd.question, passages: p.passages.map(({ n, text, title, start, documentId }) => ({ n, text, title, start, documentId })) },
+      grounding: { question: cmd.question, passages: p.passages.map(({ n, text, title, start, documentId, heading }) => ({ n, text, title, start, documentId, heading })) },
     };
   }
 
@@ -138,7 +138,7 @@ export class AskHandler {
     const tokens = tokenCounterFor(llm.info.model);
     const render = (h: { title: string; text: string }, n: number) => fill(ask.templates.passage, { n: String(n), title: h.title, text: h.text });
     const packed = packContext(found.hits, ask.contextTokens, tokens.count, render);
-    const passages: Passage[] = packed.map((h) => ({ n: h.n, documentId: h.documentId, chunkId: h.chunkId, title: h.title, text: h.text, score: h.score, start: h.start }));
+    const passages: Passage[] = packed.map((h) => ({ n: h.n, documentId: h.documentId, chunkId: h.chunkId, title: h.title, text: h.text, score: h.score, start: h.start, ...(h.heading ? { heading: h.heading } : {}) }));
     const context = packed.map((h) => render(h, h.n)).join('\n\n');
     const vars = { refusal: ask.refusal, question: cmd.question, context, language: ask.language };
     return {

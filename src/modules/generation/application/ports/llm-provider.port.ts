@@ -30,8 +30,11 @@ export interface TokenUsage {
 /** The passages a grounded answer may use, numbered as the prompt cites them ([1], [2] ...). */
 export interface GroundingContext {
   question: string;
-  /** `start`: the passage's offset in its document (0 = it begins the document). */
-  passages: Array<{ n: number; text: string; title?: string; start?: number }>;
+  /**
+   * `start`: the passage's offset in its document (0 = it begins the document); `heading`: the heading the
+   * passage starts under, when its chunk begins inside a section.
+   */
+  passages: Array<{ n: number; text: string; title?: string; start?: number; heading?: string; documentId?: string }>;
 }
 
 export interface GenerateOptions {

@@ -64,7 +64,7 @@ function maskOptions(p: Pseudonymizer, options: GenerateOptions): GenerateOption
   const g = options.grounding;
   return {
     ...options,
-    grounding: { question: p.mask(g.question), passages: g.passages.map((x) => ({ ...x, text: p.mask(x.text), ...(x.title ? { title: p.mask(x.title) } : {}) })) },
+    grounding: { question: p.mask(g.question), passages: g.passages.map((x) => ({ ...x, text: p.mask(x.text), ...(x.title ? { title: p.mask(x.title) } : {}), ...(x.heading ? { heading: p.mask(x.heading) } : {}) })) },
   };
 }
 

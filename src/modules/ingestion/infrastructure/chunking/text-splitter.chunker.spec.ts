@@ -26,4 +26,12 @@ describe('TextSplitterChunker', () => {
     expect(rest).toHaveLength(0);
     expect(only).toEqual({ position: 0, text: 'Texto curto.', start: 0, end: 12 });
   });
+
+  it('records the heading a chunk starts under, when the section began in an earlier chunk', async () => {
+    const section = ['## Backups', ...Array.from({ length: 3 }, (_, i) => `Os backups do servidor ${i + 1} são guardados por 30 dias em outro prédio.`)].join('\n');
+    const chunks = await new TextSplitterChunker({ unit: 'characters', size: 120, overlap: 0 }).split(section);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks[0].heading).toBeUndefined();
+    expect(chunks.slice(1).map((c) => c.heading)).toEqual(chunks.slice(1).map(() => 'Backups'));
+  });
 });

@@ -1,4 +1,5 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { headingsAt } from '../../../../shared/text/headings';
 import { countTokens } from '../../../../shared/text/tokens';
 import type { ChunkDraft } from '../../../retrieval';
 import { Chunker } from '../../application/ports/chunker.port';
@@ -46,6 +47,11 @@ export class TextSplitterChunker implements Chunker {
       drafts.push({ position: drafts.length, text: trimmed, start, end: start + trimmed.length });
       cursor = start + 1;
     }
+    // the heading each chunk starts under: a chunk cut inside a section still knows what it is about
+    const headings = headingsAt(text, drafts.map((d) => d.start));
+    drafts.forEach((d, i) => {
+      if (headings[i]) d.heading = headings[i];
+    });
     return drafts;
   }
 }

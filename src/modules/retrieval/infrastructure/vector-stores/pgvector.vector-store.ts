@@ -25,6 +25,7 @@ interface ChunkRow {
   metadata: Metadata;
   start_offset: number;
   end_offset: number;
+  heading: string | null;
   score: number | string;
   coverage?: number | string | null;
 }
@@ -129,13 +130,13 @@ export class PgVectorStore implements VectorStore {
     for (let i = 0; i < rowsToWrite.length; i += INSERT_BATCH) {
       const batch = rowsToWrite.slice(i, i + INSERT_BATCH);
       await em.query(
-        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, metadata, dimension, embedding, tsv, token_count)
-         SELECT t.id, t.document_id, $1, t.position, t.text, t.start_offset, t.end_offset, t.metadata::jsonb, $2, t.embedding::vector, t.tsv,
+        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, heading, metadata, dimension, embedding, tsv, token_count)
+         SELECT t.id, t.document_id, $1, t.position, t.text, t.start_offset, t.end_offset, t.heading, t.metadata::jsonb, $2, t.embedding::vector, t.tsv,
                 (SELECT coalesce(sum(coalesce(array_length(l.positions, 1), 1)), 0) FROM unnest(t.tsv) l)
          FROM (
            SELECT u.*, setweight(to_tsvector($3::regconfig, coalesce(u.title, '')), 'B') || setweight(to_tsvector($3::regconfig, u.text), 'D') AS tsv
-           FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[])
-                AS u(id, document_id, title, metadata, position, text, start_offset, end_offset, embedding)
+           FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[], $9::text[], $10::int[], $11::int[], $12::text[], $13::text[])
+                AS u(id, document_id, title, metadata, position, text, start_offset, end_offset, embedding, heading)
          ) t`,
         [
           collection.name,
@@ -150,6 +151,7 @@ export class PgVectorStore implements VectorStore {
           batch.map((r) => r.chunk.start),
           batch.map((r) => r.chunk.end),
           batch.map((r) => pgvector.toSql(Array.from(r.chunk.embedding))),
+          batch.map((r) => r.chunk.heading ?? null),
         ],
       );
     }
@@ -167,9 +169,9 @@ export class PgVectorStore implements VectorStore {
     const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId];
     const filter = metadataFilterSql(q.filters, params);
     const rows: ChunkRow[] = await managerFor(this.dataSource).query(
-      `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, 1 - s.distance AS score
+      `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, s.heading, 1 - s.distance AS score
        FROM (
-         SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset,
+         SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset, c.heading,
                 c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
          FROM chunks c
          WHERE c.dimension = ${d} AND c.collection = $2${filter}
@@ -263,7 +265,7 @@ export class PgVectorStore implements VectorStore {
          ORDER BY score DESC, l.chunk_id
          LIMIT $4
        )
-       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, scored.score,
+       SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, c.heading, scored.score,
               scored.matched_idf / nullif(tot.idf, 0) AS coverage
        FROM scored CROSS JOIN (SELECT sum(idf) AS idf FROM qa) tot JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
        ORDER BY scored.score DESC, c.id`,
@@ -330,6 +332,7 @@ function toRanked(r: ChunkRow): RankedChunk {
     metadata: r.metadata ?? {},
     start: r.start_offset,
     end: r.end_offset,
+    ...(r.heading ? { heading: r.heading } : {}),
     score: Number(r.score),
     ...(r.coverage !== undefined && r.coverage !== null ? { coverage: Math.round(Number(r.coverage) * 1000) / 1000 } : {}),
   };

@@ -40,6 +40,7 @@ export class SearchController {
         metadata: h.metadata,
         start: h.start,
         end: h.end,
+        ...(h.heading ? { heading: h.heading } : {}),
       })),
       mode: result.mode,
       collection: result.collection,

@@ -83,6 +83,12 @@ export class SearchHitDto {
   @ApiProperty({ type: 'object', additionalProperties: true, example: { equipe: 'suporte', ano: 2026 } }) metadata!: Record<string, unknown>;
   @ApiProperty({ example: 0, description: 'Start offset of the chunk in the extracted document text' }) start!: number;
   @ApiProperty({ example: 212 }) end!: number;
+  @ApiProperty({
+    required: false,
+    example: 'Horário de atendimento',
+    description: 'The heading the chunk starts under (the last heading or FAQ question line a few lines above it); absent when none is near',
+  })
+  heading?: string;
 }
 
 export class SearchTimingsDto {
