@@ -67,7 +67,7 @@ describe('packContext', () => {
 
 describe('selectSentences (extractive)', () => {
   const opts = { maxSentences: 3, minSupport: 0.4 };
-  const pick = (q: string, ps: Array<{ n: number; text: string; title?: string; start?: number }>) => selectSentences(q, ps, opts).map((x) => x.text);
+  const pick = (q: string, ps: Array<{ n: number; text: string; title?: string; start?: number; documentId?: string }>) => selectSentences(q, ps, opts).map((x) => x.text);
 
   it('picks the sentence that answers the question, with its passage', () => {
     const chosen = selectSentences('Qual é o horário de atendimento do suporte?', passages, opts);
@@ -101,6 +101,17 @@ describe('selectSentences (extractive)', () => {
       { n: 3, title: 'Ata da reunião de fevereiro', text: 'A reunião de fevereiro teve 12 participantes. A pauta da reunião foi enviada antes.' },
     ];
     expect(pick('Quando é a próxima reunião de liderança?', ata)).toEqual(['9 de abril de 2026, às 9h, na sala Jequitibá.']);
+  });
+
+  it('prefers the window that leaves out fewer of the question\'s terms to a better-ranked one that misses more', () => {
+    const lead = 'O colaborador pode trabalhar temporariamente de outra cidade do Brasil por até **30 dias por ano** (corridos ou somados), por exemplo para passar uma temporada com a família. É preciso:';
+    const list = '1. pedir aprovação ao gestor com pelo menos 10 dias de antecedência;\n2. registrar o período no PeopleHub, em "Trabalho de outro local";';
+    const ps = [
+      { n: 1, text: lead, start: 400, documentId: 'd' },
+      { n: 2, text: 'Viagens internacionais: solicitar com no mínimo 30 dias de antecedência.', start: 0, documentId: 'e' },
+      { n: 3, text: list, start: 402 + lead.length, documentId: 'd' },
+    ];
+    expect(pick('Com quantos dias de antecedência peço pra trabalhar de outra cidade?', ps).join(' ')).toMatch(/10 dias de antecedência/);
   });
 
   it('returns nothing when no sentence covers the question', () => {
