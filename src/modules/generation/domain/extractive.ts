@@ -111,6 +111,8 @@ const DURATION_VERBS = new Set(fold('demora demoram demorar dura duram durar lev
 const TYPE_NOUN_WEIGHT = 0.35;
 /** Each named term a window leaves out costs it this factor: a better-ranked passage that misses more does not win on rank alone (swept 0.7-0.9 on office and SQuAD-pt dev). */
 const MISS_FACTOR = 0.9;
+/** Answer types a sentence visibly holds or not (an amount, a time, a person, a place): a short question is not answered without one. */
+const FIT_REQUIRED = new Set<AnswerType>(['amount', 'time', 'person', 'place']);
 const UNSEEN_VERB_WEIGHT = 0.4;
 
 /** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
@@ -279,7 +281,9 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   let top = best[0];
   // a short question for one kind of amount (a price, a duration, a count of X) is answered only by a window
   // holding one: "Qual o valor da PLR?" is not answered by when the PLR is paid
-  if (named <= 2 && (analysis.unit === 'money' || analysis.unit === 'duration' || analysis.countRoots) && top.typeFit < 1) {
+  // ("Qual o prazo de garantia do notebook?" is not answered by who manages the warranty)
+  const wantsKind = analysis.unit === 'money' || analysis.unit === 'duration' || !!analysis.countRoots;
+  if (named <= 2 && ((wantsKind && top.typeFit < 1) || (top.typeFit === 0 && FIT_REQUIRED.has(analysis.type)))) {
     const fitting = best.find((w) => w.typeFit === 1 && w.coverage >= requiredSupport(analysis, opts, w.missing));
     if (!fitting) return [];
     top = fitting;

@@ -114,6 +114,13 @@ describe('selectSentences (extractive)', () => {
     expect(pick('Com quantos dias de antecedência peço pra trabalhar de outra cidade?', ps).join(' ')).toMatch(/10 dias de antecedência/);
   });
 
+  it('refuses a short question for a time, a place, a person or an amount when no covering sentence holds one', () => {
+    const ti = [{ n: 1, text: 'Nunca leve o notebook da empresa para assistência técnica por conta própria: a garantia é gerenciada pela TI.' }];
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    expect(selectSentences('Qual o prazo de garantia do notebook?', ti, base)).toEqual([]);
+    expect(selectSentences('Quem cuida da garantia do notebook?', ti, base)).toHaveLength(1);
+  });
+
   it('returns nothing when no sentence covers the question', () => {
     expect(selectSentences('Quem ganhou a Copa de 1970?', passages, opts)).toEqual([]);
   });
