@@ -104,13 +104,16 @@ describe('bulk ingestion (documents written in batches)', () => {
     expect(await docCount(c)).toBe(6);
   });
 
-  it('batches of new documents written side by side keep the BM25 statistics exact', async () => {
+  it('batches of new documents written side by side, by one call and by concurrent calls, keep the BM25 statistics exact', async () => {
     const c = 'bulk-parallel';
-    // 15 documents in 5 batches, every one sharing words with the others (the same BM25 rows) and holding its own
-    const texts = Array.from({ length: 15 }, (_, i) => `Norma ${i} sobre férias, reembolso e backups: `.concat(`regra${i} única `.repeat(3), 'texto comum do manual. '.repeat(40)));
-    const outcomes = await ingest.executeMany(texts.map((text, i) => doc(c, `Norma ${i}`, text, { sourceId: `n${i}` })));
+    // 24 documents, every one sharing words with the others (the same BM25 rows) and holding its own: one call of
+    // 12 (4 batches), and two concurrent calls of 6 (2 batches each)
+    const texts = Array.from({ length: 24 }, (_, i) => `Norma ${i} sobre férias, reembolso e backups: `.concat(`regra${i} única `.repeat(3), 'texto comum do manual. '.repeat(40)));
+    const commands = texts.map((text, i) => doc(c, `Norma ${i}`, text, { sourceId: `n${i}` }));
+    const outcomes = await ingest.executeMany(commands.slice(0, 12));
+    outcomes.push(...(await Promise.all([ingest.executeMany(commands.slice(12, 18)), ingest.executeMany(commands.slice(18))])).flat());
     expect(outcomes.map((o) => o.result)).toEqual(texts.map(() => expect.objectContaining({ deduplicated: false, replaced: false })));
-    expect(await docCount(c)).toBe(15);
+    expect(await docCount(c)).toBe(24);
     const rebuilt = `SELECT s.id AS lexeme_id, c.id AS chunk_id, coalesce(array_length(u.positions, 1), 1) AS tf, c.token_count AS dl
                        FROM chunks c CROSS JOIN LATERAL unnest(c.tsv) u JOIN lexeme_stats s ON s.collection = c.collection AND s.lexeme = u.lexeme
                       WHERE c.collection = $1`;
