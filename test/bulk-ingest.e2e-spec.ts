@@ -104,7 +104,7 @@ describe('bulk ingestion (documents written in batches)', () => {
     expect(await docCount(c)).toBe(6);
   });
 
-  it('batches of new documents written side by side, by one call and by concurrent calls, keep the BM25 statistics exact', async () => {
+  it('new documents written side by side (batches of one call, concurrent calls, single documents) keep the BM25 statistics exact', async () => {
     const c = 'bulk-parallel';
     // 24 documents, every one sharing words with the others (the same BM25 rows) and holding its own: one call of
     // 12 (4 batches), and two concurrent calls of 6 (2 batches each)
@@ -112,8 +112,13 @@ describe('bulk ingestion (documents written in batches)', () => {
     const commands = texts.map((text, i) => doc(c, `Norma ${i}`, text, { sourceId: `n${i}` }));
     const outcomes = await ingest.executeMany(commands.slice(0, 12));
     outcomes.push(...(await Promise.all([ingest.executeMany(commands.slice(12, 18)), ingest.executeMany(commands.slice(18))])).flat());
-    expect(outcomes.map((o) => o.result)).toEqual(texts.map(() => expect.objectContaining({ deduplicated: false, replaced: false })));
-    expect(await docCount(c)).toBe(24);
+    // and single new documents written concurrently (POST /v1/documents with a text): the same write, one document each
+    const singles = Array.from({ length: 4 }, (_, i) => doc(c, `Avulsa ${i}`, `Avulsa ${i} sobre férias e reembolso: `.concat(`avulsa${i} `.repeat(3), 'texto comum do manual. '.repeat(20))));
+    const written = await Promise.all(singles.map((d) => ingest.execute(d)));
+    expect(written).toEqual(singles.map(() => expect.objectContaining({ deduplicated: false, replaced: false })));
+    outcomes.push(...written.map((result) => ({ result })));
+    expect(outcomes.map((o) => o.result)).toEqual(outcomes.map(() => expect.objectContaining({ deduplicated: false, replaced: false })));
+    expect(await docCount(c)).toBe(28);
     const rebuilt = `SELECT s.id AS lexeme_id, c.id AS chunk_id, coalesce(array_length(u.positions, 1), 1) AS tf, c.token_count AS dl
                        FROM chunks c CROSS JOIN LATERAL unnest(c.tsv) u JOIN lexeme_stats s ON s.collection = c.collection AND s.lexeme = u.lexeme
                       WHERE c.collection = $1`;

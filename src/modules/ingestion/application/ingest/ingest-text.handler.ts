@@ -48,7 +48,8 @@ export class IngestTextHandler {
         if (previous?.contentHash === p.hash) return deduplicated(previous);
         const doc = documentFor(p, collection.name, chunks.length, previous);
         await this.documents.save(doc);
-        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks);
+        // a new document (new id) has no chunks to delete, and on a server it is written beside other new ones
+        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks, { fresh: !previous });
         return this.written(doc, previous);
       });
     } catch (e) {

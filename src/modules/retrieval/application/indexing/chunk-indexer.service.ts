@@ -63,8 +63,8 @@ export class ChunkIndexer {
   }
 
   /** Throws CollectionEmbedderChangedError (retryable) when a re-index cut the collection over since the chunks were embedded. */
-  write(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
-    return this.store.replaceDocumentChunks(document, collection, chunks);
+  write(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[], options?: WriteOptions): Promise<void> {
+    return this.store.replaceDocumentChunks(document, collection, chunks, options);
   }
 
   /** write() for many documents of one collection in one pass (one lock, one DELETE, multi-row INSERTs). */

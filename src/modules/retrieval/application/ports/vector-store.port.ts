@@ -42,7 +42,7 @@ export interface VectorStore {
    * CollectionEmbedderChangedError when it no longer names the embedder the
    * chunks were made with (a re-index cut over after they were embedded).
    */
-  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void>;
+  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[], options?: WriteOptions): Promise<void>;
   /**
    * replaceDocumentChunks for many documents of one collection in one pass (same lock, same check, same
    * transaction); with `fresh` on a server, a shared lock (other fresh writers go on, a cutover or a replacing

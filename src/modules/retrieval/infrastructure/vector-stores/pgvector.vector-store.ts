@@ -96,8 +96,8 @@ export class PgVectorStore implements VectorStore {
     return (await this.getCollection(name))!;
   }
 
-  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
-    return this.replaceManyDocumentChunks([{ document, chunks }], collection);
+  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[], options?: WriteOptions): Promise<void> {
+    return this.replaceManyDocumentChunks([{ document, chunks }], collection, options);
   }
 
   /**
