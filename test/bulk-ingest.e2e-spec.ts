@@ -4,13 +4,14 @@ import { startTestApp, TestApp } from './support/app';
 
 /**
  * Batched ingestion (IngestTextHandler.executeMany, behind uploads, CSV, jobs and the CLI): many documents per
- * transaction with the results of ingesting them one by one. Batches of 3 here, so a run of 7 spans several.
+ * transaction with the results of ingesting them one by one. Batches of 3 here, so a run of 7 spans several. In
+ * server mode up to 3 batches are written at once (a pool of 4; the embedded engine writes one at a time).
  */
 describe('bulk ingestion (documents written in batches)', () => {
   let t: TestApp;
   let ingest: IngestTextHandler;
   beforeAll(async () => {
-    t = await startTestApp({ ingestion: { batch: { documents: 3 } } });
+    t = await startTestApp({ database: { poolSize: 4 }, ingestion: { batch: { documents: 3, writers: 3 } } });
     ingest = t.app.get(IngestTextHandler);
   });
   afterAll(async () => t.close());
@@ -101,6 +102,46 @@ describe('bulk ingestion (documents written in batches)', () => {
       expect(texts.every((x) => !x.includes('antiga'))).toBe(true);
     }
     expect(await docCount(c)).toBe(6);
+  });
+
+  it('new documents written side by side (batches of one call, concurrent calls, single documents) keep the BM25 statistics exact', async () => {
+    const c = 'bulk-parallel';
+    // 24 documents, every one sharing words with the others (the same BM25 rows) and holding its own: one call of
+    // 12 (4 batches), and two concurrent calls of 6 (2 batches each)
+    const texts = Array.from({ length: 24 }, (_, i) => `Norma ${i} sobre férias, reembolso e backups: `.concat(`regra${i} única `.repeat(3), 'texto comum do manual. '.repeat(40)));
+    const commands = texts.map((text, i) => doc(c, `Norma ${i}`, text, { sourceId: `n${i}` }));
+    const outcomes = await ingest.executeMany(commands.slice(0, 12));
+    outcomes.push(...(await Promise.all([ingest.executeMany(commands.slice(12, 18)), ingest.executeMany(commands.slice(18))])).flat());
+    // and single new documents written concurrently (POST /v1/documents with a text): the same write, one document each
+    const singles = Array.from({ length: 4 }, (_, i) => doc(c, `Avulsa ${i}`, `Avulsa ${i} sobre férias e reembolso: `.concat(`avulsa${i} `.repeat(3), 'texto comum do manual. '.repeat(20))));
+    const written = await Promise.all(singles.map((d) => ingest.execute(d)));
+    expect(written).toEqual(singles.map(() => expect.objectContaining({ deduplicated: false, replaced: false })));
+    outcomes.push(...written.map((result) => ({ result })));
+    expect(outcomes.map((o) => o.result)).toEqual(outcomes.map(() => expect.objectContaining({ deduplicated: false, replaced: false })));
+    expect(await docCount(c)).toBe(28);
+    const rebuilt = `SELECT s.id AS lexeme_id, c.id AS chunk_id, coalesce(array_length(u.positions, 1), 1) AS tf, c.token_count AS dl
+                       FROM chunks c CROSS JOIN LATERAL unnest(c.tsv) u JOIN lexeme_stats s ON s.collection = c.collection AND s.lexeme = u.lexeme
+                      WHERE c.collection = $1`;
+    const mine = `SELECT p.lexeme_id, p.chunk_id, p.tf, p.dl FROM postings p JOIN lexeme_stats s ON s.id = p.lexeme_id WHERE s.collection = $1`;
+    const [{ diff }] = await t.dataSource.query(`SELECT count(*)::int AS diff FROM ((${rebuilt} EXCEPT ${mine}) UNION ALL (${mine} EXCEPT ${rebuilt})) x`, [c]);
+    expect(diff).toBe(0);
+    const [{ wrong }] = await t.dataSource.query(
+      `SELECT count(*)::int AS wrong FROM lexeme_stats s LEFT JOIN (SELECT lexeme_id, count(*)::int AS n FROM postings GROUP BY 1) p ON p.lexeme_id = s.id
+        WHERE s.collection = $1 AND s.df <> coalesce(p.n, 0)`,
+      [c],
+    );
+    expect(wrong).toBe(0);
+    const [stats] = await t.dataSource.query(
+      `SELECT s.chunk_count::int AS kept, (SELECT count(*)::int FROM chunks WHERE collection = $1) AS counted,
+              s.token_count::int AS tokens, (SELECT sum(token_count)::int FROM chunks WHERE collection = $1) AS summed
+         FROM collection_stats s WHERE s.collection = $1`,
+      [c],
+    );
+    expect(stats.kept).toBe(outcomes.reduce((k, o) => k + o.result!.chunks, 0));
+    expect(stats.counted).toBe(stats.kept);
+    expect(stats.tokens).toBe(stats.summed);
+    const hits = (await t.http.post('/v1/search').send({ query: 'regra7', collection: c, mode: 'text' })).body.hits;
+    expect(hits.map((h: { title: string }) => h.title)).toEqual(['Norma 7']);
   });
 
   it('deduplicates a repeated CSV row within one upload and reports every row', async () => {

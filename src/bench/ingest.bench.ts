@@ -266,20 +266,35 @@ async function langchainRounds(ctx: BenchContext, corpus: SyntheticCorpus, colle
   );
   const ours = { docs: 0, chunks: 0, ms: 0 };
   const theirs = { docs: 0, chunks: 0, ms: 0 };
+  // server mode: ours with one batch written at a time too (ingestion.batch.writers 1, what came before), same rounds
+  const writers = ctx.config.ingestion.batch.writers;
+  const compareOne = serverMode() && writers > 1 && process.env.BENCH_COMPARE_WRITERS !== '0';
+  const one = { docs: 0, chunks: 0, ms: 0 };
   gc();
   peak.reset();
   try {
     // round -1 warms both up (not counted): the anchor's table and index are cold after the seed copy or the reopen
     for (let r = -1; r < ANCHOR_ROUNDS; r++) {
       const size = r < 0 ? Math.min(10, PUBLIC_DOCS) : PUBLIC_DOCS;
-      const docs = Array.from({ length: size }, (_, i) => corpus.document(first + (r + 1) * PUBLIC_DOCS + i));
-      const runOurs = async () => {
-        const buffer = Buffer.from(JSON.stringify(docs.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
+      // (ours with one writer gets other documents of the same generator, after the round's: the same sizes)
+      const slot = (k: number) => first + (r + 1) * PUBLIC_DOCS * (compareOne ? 2 : 1) + k;
+      const docs = Array.from({ length: size }, (_, i) => corpus.document(slot(i)));
+      const upload = async (into: { docs: number; chunks: number; ms: number }, batch: typeof docs, tag: string) => {
+        const buffer = Buffer.from(JSON.stringify(batch.map((d) => ({ title: d.title, text: d.text, metadata: { synthetic: true, doc: d.index } }))));
         const t = performance.now();
-        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${first}-${r}.json` }] });
-        ours.ms += performance.now() - t;
-        ours.docs += results.length;
-        ours.chunks += results.reduce((k, x) => k + x.chunks, 0);
+        const results = await files.execute({ collection, files: [{ buffer, filename: `anchor-round-${first}-${r}${tag}.json` }] });
+        into.ms += performance.now() - t;
+        into.docs += results.length;
+        into.chunks += results.reduce((k, x) => k + x.chunks, 0);
+      };
+      const runOurs = () => upload(ours, docs, '');
+      const runOne = async () => {
+        ctx.config.ingestion.batch.writers = 1;
+        try {
+          await upload(one, Array.from({ length: size }, (_, i) => corpus.document(slot(PUBLIC_DOCS + i))), '-one-writer');
+        } finally {
+          ctx.config.ingestion.batch.writers = writers;
+        }
       };
       const runTheirs = async () => {
         const chunks = docs.flatMap((d) => d.paragraphs.map((pageContent, position) => ({ pageContent, metadata: { synthetic: true, doc: d.index, position, title: d.title } })));
@@ -289,26 +304,33 @@ async function langchainRounds(ctx: BenchContext, corpus: SyntheticCorpus, colle
         theirs.docs += docs.length;
         theirs.chunks += chunks.length;
       };
+      const steps = compareOne ? [runOurs, runOne, runTheirs] : [runOurs, runTheirs];
       if (r < 0) {
-        const [o, t] = [{ ...ours }, { ...theirs }];
-        await runOurs();
-        await runTheirs();
+        const [o, t, w] = [{ ...ours }, { ...theirs }, { ...one }];
+        for (const step of steps) await step();
         Object.assign(ours, o);
         Object.assign(theirs, t);
+        Object.assign(one, w);
         gc();
         peak.reset();
         continue;
       }
-      for (const step of r % 2 === 0 ? [runOurs, runTheirs] : [runTheirs, runOurs]) await step();
-      console.log(`[anchor] round ${r + 1}/${ANCHOR_ROUNDS}: ours ${round((ours.chunks / ours.ms) * 1000, 1)} chunks/s, LangChain ${round((theirs.chunks / theirs.ms) * 1000, 1)} chunks/s so far`);
+      // each round starts with the next side: every side goes first as often as the others over len(steps) rounds
+      for (let k = 0; k < steps.length; k++) await steps[(r + k) % steps.length]();
+      const rate = (x: { chunks: number; ms: number }) => round((x.chunks / x.ms) * 1000, 1);
+      console.log(`[anchor] round ${r + 1}/${ANCHOR_ROUNDS}: ours ${rate(ours)} chunks/s${compareOne ? `, ours with one writer ${rate(one)}` : ''}, LangChain ${rate(theirs)} chunks/s so far`);
     }
   } finally {
     await anchor.store.end();
   }
-  const ratio = round(ours.chunks / ours.ms / (theirs.chunks / theirs.ms), 2);
+  const ratio = (x: { chunks: number; ms: number }) => round(x.chunks / x.ms / (theirs.chunks / theirs.ms), 2);
   const rounds = `${ANCHOR_ROUNDS} rounds of ${PUBLIC_DOCS} documents, alternating who goes first`;
+  const oneRow = compareOne
+    ? [row(name, 'batched, one batch written at a time (ingestion.batch.writers 1), beside the anchor', one.docs, one.chunks, one.ms, peak, `${rounds}; ${ratio(one)}x the anchor`)]
+    : [];
   return [
-    row(name, 'batched: IngestFilesHandler.execute, one JSON upload per round (ours, beside the anchor)', ours.docs, ours.chunks, ours.ms, peak, `${rounds}; ${ratio}x the anchor`),
+    row(name, `batched: IngestFilesHandler.execute, one JSON upload per round (ours, beside the anchor)${compareOne ? `, ${writers} batches written at once` : ''}`, ours.docs, ours.chunks, ours.ms, peak, `${rounds}; ${ratio(ours)}x the anchor`),
+    ...oneRow,
     row(
       `LangChain table, ${Math.round(anchor.rows / 1000)}k rows`,
       `anchor: LangChain.js PGVectorStore.addDocuments (@langchain/community ${anchor.version})`,

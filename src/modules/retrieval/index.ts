@@ -10,7 +10,7 @@ export type { ReindexJob, ReindexStatus } from './application/reindex/reindex-jo
 export { ReindexInterruptedError, ReindexService } from './application/reindex/reindex.service';
 export type { ReindexRunContext } from './application/reindex/reindex.service';
 export type { SearchQuery, SearchResult } from './application/search/search.query';
-export type { DocumentChunks } from './application/ports/vector-store.port';
+export type { DocumentChunks, WriteOptions } from './application/ports/vector-store.port';
 export type { Embedder, EmbedderInfo, EmbedderSpec, EmbeddingPurpose } from './application/ports/embedder.port';
 export type { ChunkDraft, CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';
 export { isMetadataFilter, METADATA_FILTER_RULE } from './domain/chunk';

@@ -103,7 +103,8 @@ export const appConfigSchema = z.object({
     /** Uploads past these go to the background job path (202) unless the caller forces ?async=false. */
     async: z.object({ thresholdBytes: int(1), thresholdRecords: int(1) }),
     /** Many documents (CSV rows, files of one upload, a job, a CLI run) are written in batches of this size. */
-    batch: z.object({ documents: int(1, 10000), characters: int(1) }),
+    /** ...and up to `writers` batches are written at once on a Postgres server (each its own connection; 1 when embedded). */
+    batch: z.object({ documents: int(1, 10000), characters: int(1), writers: int(1, 16) }),
     chunking: z
       .object({ unit: z.enum(['tokens', 'characters']), size: int(16), overlap: int(0) })
       .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] }),

@@ -48,7 +48,8 @@ export class IngestTextHandler {
         if (previous?.contentHash === p.hash) return deduplicated(previous);
         const doc = documentFor(p, collection.name, chunks.length, previous);
         await this.documents.save(doc);
-        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks);
+        // a new document (new id) has no chunks to delete, and on a server it is written beside other new ones
+        await this.indexer.write({ id: doc.id, title: doc.title, metadata: doc.metadata }, collection, chunks, { fresh: !previous });
         return this.written(doc, previous);
       });
     } catch (e) {
@@ -90,12 +91,32 @@ export class IngestTextHandler {
       return c;
     };
     // Pipelined: batch k's dedup lookups run before batch k-1's write starts, and its chunking and embedding (this
-    // thread, or the embedder's) while batch k-1 is written (the database's thread or server). Batch k is looked up
-    // after k-1 is written when they share a source or a content hash (the write could change what the lookup finds).
+    // thread, or the embedder's) while batch k-1 is written (the database's thread or server). On a server, up to
+    // `writers` batches are written at once, each on its own connection. A batch is looked up only after every batch
+    // still to be written or being written that shares a source or a content hash with it is written (that write
+    // could change what the lookup finds, or replace what it would write).
     let ready: { computed: Computed; keys: Set<string> } | undefined;
+    const writing: Writing[] = [];
     const settleAll = (outcomes: Array<[number, IngestOutcome]>) => {
       for (const [i, o] of outcomes) settle(i, o);
     };
+    const finish = async (entry: Writing) => {
+      writing.splice(writing.indexOf(entry), 1);
+      await entry.done;
+    };
+    const writers = this.writers();
+    // starts the ready batch's write once fewer than `writers` are being written
+    const writeReady = async () => {
+      if (!ready) return;
+      const r = ready;
+      ready = undefined;
+      while (writing.length >= writers) await finish(writing[0]);
+      const entry = { keys: r.keys, done: this.write(r.computed).then(settleAll) };
+      // awaited below; until then a failure (an exception from onOutcome) must not count as unhandled
+      entry.done.catch(() => undefined);
+      writing.push(entry);
+    };
+    const overlaps = (a: Set<string>, b: Set<string>) => [...a].some((k) => b.has(k));
     const flush = async () => {
       const current = batch;
       const currentKeys = new Set(keys);
@@ -103,21 +124,11 @@ export class IngestTextHandler {
       chars = 0;
       keys.clear();
       if (!current.length) return;
-      if (ready && [...currentKeys].some((k) => ready!.keys.has(k))) {
-        const previous = ready.computed;
-        ready = undefined;
-        settleAll(await this.write(previous));
-      }
+      if (ready && overlaps(currentKeys, ready.keys)) await writeReady();
+      for (const entry of writing.filter((w) => overlaps(currentKeys, w.keys))) await finish(entry);
       const looked = await this.lookup(current);
-      const writing = ready ? this.write(ready.computed) : undefined;
-      ready = undefined;
-      let computed: Computed;
-      try {
-        computed = await this.compute(looked);
-      } finally {
-        if (writing) settleAll(await writing);
-      }
-      ready = { computed, keys: currentKeys };
+      await writeReady();
+      ready = { computed: await this.compute(looked), keys: currentKeys };
     };
     for (const [index, command] of commands.entries()) {
       let p: Prepared;
@@ -136,7 +147,8 @@ export class IngestTextHandler {
       if (batch.length >= maxDocs || chars >= maxChars) await flush();
     }
     await flush();
-    if (ready) settleAll(await this.write(ready.computed));
+    await writeReady();
+    while (writing.length) await finish(writing[0]);
     return outcomes;
   }
 
@@ -188,6 +200,7 @@ export class IngestTextHandler {
           const previous = await this.documents.findManyBySource(collection.name, withChunks.map(({ p }) => p.sourceId));
           const results: Array<[number, IngestOutcome]> = [];
           const docs: Array<{ doc: KnowledgeDocument; chunks: EmbeddedChunk[] }> = [];
+          let replacing = false;
           for (const { p, chunks } of withChunks) {
             const prev = previous.get(p.sourceId) ?? null;
             // A concurrent request with the same content committed first: nothing to write.
@@ -196,6 +209,7 @@ export class IngestTextHandler {
               continue;
             }
             const doc = documentFor(p, collection.name, chunks.length, prev);
+            replacing ||= !!prev;
             docs.push({ doc, chunks });
             results.push([p.index, { result: this.written(doc, prev) }]);
           }
@@ -203,6 +217,8 @@ export class IngestTextHandler {
           await this.indexer.writeMany(
             docs.map(({ doc, chunks }) => ({ document: { id: doc.id, title: doc.title, metadata: doc.metadata }, chunks })),
             collection,
+            // new documents only (new ids): nothing of theirs to delete, and on a server other such writes go on beside
+            { fresh: !replacing },
           );
           return results;
         });
@@ -223,6 +239,12 @@ export class IngestTextHandler {
       }
     }
     return out;
+  }
+
+  /** Batches written at once by executeMany: `ingestion.batch.writers` on a server (at most its pool), 1 on the embedded engine's one connection. */
+  private writers(): number {
+    const { url, poolSize } = this.config.database;
+    return url ? Math.max(1, Math.min(this.config.ingestion.batch.writers, poolSize)) : 1;
   }
 
   /** Cleans and checks one command and hashes its normalized text (no I/O). */
@@ -261,6 +283,12 @@ interface Computed {
   pending: Array<{ p: Prepared; drafts: ChunkDraft[] }>;
   withChunks?: Array<{ p: Prepared; chunks: EmbeddedChunk[] }>;
   failure?: unknown;
+}
+
+/** A batch being written by executeMany: its sources and content hashes, and its write settling its outcomes. */
+interface Writing {
+  keys: Set<string>;
+  done: Promise<void>;
 }
 
 interface Prepared {

@@ -6,7 +6,7 @@ import { CollectionEmbedderChangedError } from '../../domain/retrieval.errors';
 import { EmbedderRegistry, LoadedEmbedder } from '../embedders/embedder-registry.service';
 import { Embedder, EmbedderInfo } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
-import { DocumentChunks, VectorStore } from '../ports/vector-store.port';
+import { DocumentChunks, VectorStore, WriteOptions } from '../ports/vector-store.port';
 
 /**
  * Retrieval's public write API, used by ingestion. Embedding (slow, maybe remote) happens in
@@ -63,13 +63,13 @@ export class ChunkIndexer {
   }
 
   /** Throws CollectionEmbedderChangedError (retryable) when a re-index cut the collection over since the chunks were embedded. */
-  write(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
-    return this.store.replaceDocumentChunks(document, collection, chunks);
+  write(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[], options?: WriteOptions): Promise<void> {
+    return this.store.replaceDocumentChunks(document, collection, chunks, options);
   }
 
   /** write() for many documents of one collection in one pass (one lock, one DELETE, multi-row INSERTs). */
-  writeMany(entries: DocumentChunks[], collection: CollectionInfo): Promise<void> {
-    return this.store.replaceManyDocumentChunks(entries, collection);
+  writeMany(entries: DocumentChunks[], collection: CollectionInfo, options?: WriteOptions): Promise<void> {
+    return this.store.replaceManyDocumentChunks(entries, collection, options);
   }
 
   remove(documentId: string): Promise<number> {

@@ -11,6 +11,15 @@ export interface DocumentChunks {
   chunks: EmbeddedChunk[];
 }
 
+/**
+ * How a write of many documents may run. `fresh`: none of the documents has chunks stored (they are new, not new
+ * versions), so there is nothing to delete, and on a Postgres server the write may run beside other fresh writes
+ * into the same collection (their graph inserts in parallel backends) instead of waiting its turn.
+ */
+export interface WriteOptions {
+  fresh?: boolean;
+}
+
 export interface BranchQuery {
   collection: string;
   limit: number;
@@ -33,9 +42,13 @@ export interface VectorStore {
    * CollectionEmbedderChangedError when it no longer names the embedder the
    * chunks were made with (a re-index cut over after they were embedded).
    */
-  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void>;
-  /** replaceDocumentChunks for many documents of one collection in one pass (same lock, same check, same transaction). */
-  replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo): Promise<void>;
+  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[], options?: WriteOptions): Promise<void>;
+  /**
+   * replaceDocumentChunks for many documents of one collection in one pass (same lock, same check, same
+   * transaction); with `fresh` on a server, a shared lock (other fresh writers go on, a cutover or a replacing
+   * writer waits) and one INSERT statement, so its statistics triggers lock their rows in one sorted pass.
+   */
+  replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo, options?: WriteOptions): Promise<void>;
   deleteDocumentChunks(documentId: string): Promise<number>;
   /**
    * Nearest chunks by cosine. `embedderId` is what made the query vector: in the same snapshot, nothing is

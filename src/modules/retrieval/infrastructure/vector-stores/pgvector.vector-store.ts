@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
-import { BranchQuery, CorpusState, DocumentChunks, VectorStore } from '../../application/ports/vector-store.port';
+import { BranchQuery, CorpusState, DocumentChunks, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
@@ -41,12 +41,16 @@ export class PgVectorStore implements VectorStore {
 
   private readonly bm25: { k1: number; b: number };
 
+  /** On a Postgres server (DATABASE_URL), not the embedded engine's one connection. */
+  private readonly server: boolean;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly corpusStates: CorpusStateCache,
   ) {
     this.bm25 = config.retrieval.search.bm25;
+    this.server = !!config.database.url;
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {
@@ -93,23 +97,29 @@ export class PgVectorStore implements VectorStore {
     return (await this.getCollection(name))!;
   }
 
-  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[]): Promise<void> {
-    return this.replaceManyDocumentChunks([{ document, chunks }], collection);
+  replaceDocumentChunks(document: DocumentRef, collection: CollectionInfo, chunks: EmbeddedChunk[], options?: WriteOptions): Promise<void> {
+    return this.replaceManyDocumentChunks([{ document, chunks }], collection, options);
   }
 
   /**
-   * Many documents in one pass: one share lock on the collection, one DELETE of their old chunks, and multi-row
-   * INSERTs of up to INSERT_BATCH chunks across documents (each row carries its document's id, title and metadata).
+   * Many documents in one pass: one lock on the collection, one DELETE of their old chunks, and multi-row INSERTs of
+   * up to INSERT_BATCH chunks across documents (each row carries its document's id, title and metadata).
    */
-  async replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo): Promise<void> {
+  async replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo, options: WriteOptions = {}): Promise<void> {
     const em = managerFor(this.dataSource);
     // A re-index cutover locks this row FOR UPDATE: it waits for this write, or this write waits for it and
     // then sees the new embedder. Vectors from the old one must not land in the re-indexed collection.
     // NO KEY UPDATE, not SHARE: writers into one collection take turns from here, so their statistics triggers
     // never lock the same BM25 rows in opposite orders (on a Postgres server, concurrent replacements deadlocked:
     // docs/BENCHMARKS.md, issue 13). It does not conflict with the KEY SHARE lock of the document rows' foreign key.
+    // Except a fresh write on a server (new documents only, nothing to delete): SHARE, so fresh writers insert side
+    // by side (their HNSW inserts, most of a write, in parallel backends), and each writes all its rows in ONE
+    // statement, whose statistics triggers then lock BM25 rows once, in (collection, lexeme) order, after the graph
+    // inserts: two such writers wait for each other there, never in a cycle. Replacing writers and cutovers still
+    // wait for them (NO KEY UPDATE and FOR UPDATE conflict with SHARE).
+    const shared = options.fresh === true && this.server;
     const rows: Array<{ embedder_id: string; dimension: number }> = await em.query(
-      `SELECT embedder_id, dimension FROM collections WHERE name = $1 FOR NO KEY UPDATE`,
+      `SELECT embedder_id, dimension FROM collections WHERE name = $1 ${shared ? 'FOR SHARE' : 'FOR NO KEY UPDATE'}`,
       [collection.name],
     );
     if (rows.length === 0) throw new CollectionNotFoundError(collection.name);
@@ -118,17 +128,17 @@ export class PgVectorStore implements VectorStore {
     if (stale) throw new CollectionEmbedderChangedError(collection.name, stale.embedderId, current.embedder_id);
     this.corpusStates.written(em);
     try {
-      await this.writeChunks(em, entries, collection, current.dimension);
+      if (!options.fresh) await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
+      await this.insertChunks(em, entries, collection, current.dimension, shared ? Infinity : INSERT_BATCH);
     } finally {
       this.corpusStates.written(em);
     }
   }
 
-  private async writeChunks(em: EntityManager, entries: DocumentChunks[], collection: CollectionInfo, dimension: number): Promise<void> {
-    await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
+  private async insertChunks(em: EntityManager, entries: DocumentChunks[], collection: CollectionInfo, dimension: number, perStatement: number): Promise<void> {
     const rowsToWrite = entries.flatMap(({ document, chunks }) => chunks.map((chunk) => ({ document, chunk })));
-    for (let i = 0; i < rowsToWrite.length; i += INSERT_BATCH) {
-      const batch = rowsToWrite.slice(i, i + INSERT_BATCH);
+    for (let i = 0; i < rowsToWrite.length; i += perStatement) {
+      const batch = rowsToWrite.slice(i, i + perStatement);
       await em.query(
         `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, heading, metadata, dimension, embedding, tsv, token_count)
          SELECT t.id, t.document_id, $1, t.position, t.text, t.start_offset, t.end_offset, t.heading, t.metadata::jsonb, $2, t.embedding::vector, t.tsv,
