@@ -624,7 +624,13 @@ const WEEKDAYS = 'segunda terca quarta quinta sexta sabado domingo monday tuesda
 const META = /^(Esta|Este|A presente|O presente)\s+(política|documento|manual|guia|página|procedimento|norma|regulamento|seção|capítulo|FAQ|cartilha|instrução)\b/i;
 const MONEY = /R\s?\$|US\s?\$|\$\s?\d|€|£|\b(reais|dólares|dolares|euros|libras)\b|\b\d+,\d{2}\b|\bgratuit|\bsem custo/i;
 const DURATION = /\b(\d+|um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|quinze|vinte|trinta)\s*(a \d+\s*)?(minutos?|min|h|horas?|dias?|semanas?|mes|meses|anos?|noites?|uteis)\b/;
-const NUMBER_WORDS = /\b((um|uma) (dia|mes|ano|hora|semana|vez|minuto|real|unidade|salario|terco|quinto)|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|sessenta|cem|cento|duzentos|mil|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\b/;
+/** Numbers written as words (folded), from two up: an amount, and a count when a noun follows ("duas parcelas"). */
+const NUMBER_NAMES = 'dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|cem|mil';
+const NUMBER_WORDS = new RegExp(
+  `\\b((um|uma) (dia|mes|ano|hora|semana|vez|minuto|real|unidade|salario|terco|quinto)|${NUMBER_NAMES}|sessenta|cento|duzentos|milhao|milhoes|metade|dobro|one|two|three|four|five|ten|hundred|thousand|million)\\b`,
+);
+/** A web address or a bare domain ("academia.verticesistemas.com.br"). */
+const WEB_ADDRESS = /https?:\/\/|www\.|\b[\w-]+\.(?:com|br|org|net|io|gov)\b/;
 const TIME_WORDS = new RegExp(
   `\\b(${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|dias?|semanas?|mes|meses|anos?|horas?|minutos?|uteis|diariamente|semanalmente|mensalmente|anualmente|semanal|mensal|anual|antes|apos|depois|prazo|periodo|manha|tarde|noite|durante|seculo|decada|years?|days?|months?|weeks?|hours?|century)\\b`,
 );
@@ -653,7 +659,7 @@ function entityKinds(text: string): Set<EntityKind> {
   if (digits || TIME_WORDS.test(f)) kinds.add('time');
   // a capitalized word after the first one, or a role
   if (/\s\p{Lu}\p{Ll}+/u.test(text) || ROLE_WORDS.test(f)) kinds.add('person');
-  if (PLACE_WORDS.test(f) || /\b(em|no|na|nos|nas|ao|à)\s+\p{Lu}/u.test(text) || /https?:\/\/|www\.|@\w|\b[\w-]+\.(?:com|br|org|net|io|gov)\b/.test(text)) kinds.add('place');
+  if (PLACE_WORDS.test(f) || /\b(em|no|na|nos|nas|ao|à)\s+\p{Lu}/u.test(text) || /@\w/.test(text) || WEB_ADDRESS.test(text)) kinds.add('place');
   return kinds;
 }
 
@@ -719,7 +725,7 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
 const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
   [/^e?mails?$/, /[\w.+-]+@[\w-]+\.\w/],
   [/^(telefones?|ramal|ramais|celular|celulares|whatsapp|whats|zap|fone)$/, /\d{3,}|\(\d{2}\)/],
-  [/^(site|sites|link|links|url|portal|pagina|endereco)$/, /https?:\/\/|www\.|\b[\w-]+\.(com|br|org|net|io|gov)\b/],
+  [/^(site|sites|link|links|url|portal|pagina|endereco)$/, WEB_ADDRESS],
 ];
 const YEAR = /\b(1\d{3}|20\d{2})\b|\bseculo\b|\bdecada\b|\banos \d0\b/;
 const FREQUENCY = /\b(a cada|por (dia|semana|mes|ano|hora)|(ao|no|na) (dia|semana|mes|ano)|diariamente|semanalmente|quinzenalmente|mensalmente|bimestralmente|trimestralmente|semestralmente|anualmente|diari[oa]s?|semana(l|is)|mensa(l|is)|anua(l|is)|tod[oa]s? (o|a|os|as) |sempre que|vezes)\b/;
@@ -738,7 +744,7 @@ function counts(folded: string, roots: string[]): boolean {
   const tokens = folded.split(/\s+/).map((t) => t.replace(/[^\p{L}\p{N}]/gu, ''));
   return tokens.some((t, i) => (/^\d/.test(t) || COUNT_WORDS.test(t)) && tokens.slice(i + 1, i + 4).some((n) => roots.some((r) => n.startsWith(r))));
 }
-const COUNT_WORDS = /^(um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|quinze|vinte|trinta|quarenta|cinquenta|cem|mil)$/;
+const COUNT_WORDS = new RegExp(`^(um|uma|${NUMBER_NAMES})$`);
 
 /** The sentence names the asked noun: it is followed, within three words, by a name or code ("sistema **Rota**", "o FortiClient"). */
 function namesSlot(s: Sentence, roots: string[]): boolean {
