@@ -11,6 +11,15 @@ describe('documents (ingestion through the HTTP API)', () => {
   afterAll(async () => t.close());
 
   describe('formats', () => {
+    it('ingests and answers about a text that writes a model\'s special token ("<|endoftext|>") as text', async () => {
+      const text = 'Nos modelos GPT, o marcador <|endoftext|> separa documentos no treinamento.';
+      const res = await t.http.post('/v1/documents').send({ title: 'Tokens especiais', text, collection: 'special-tokens' });
+      expect(res.status).toBe(201);
+      const ask = await t.http.post('/v1/ask').send({ question: 'O que o marcador <|endoftext|> separa?', collection: 'special-tokens' });
+      expect(ask.status).toBe(200);
+      expect(ask.body.answer).toMatch(/separa documentos/);
+    });
+
     it('ingests JSON text and makes it searchable', async () => {
       const res = await t.http.post('/v1/documents').send({
         title: 'Suporte', text: 'O horário de atendimento do suporte humano é das 09h às 18h, de segunda a sexta.', metadata: { team: 'suporte' },

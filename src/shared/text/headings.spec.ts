@@ -37,6 +37,11 @@ describe('headingsAt', () => {
     expect(headingsAt(faq, [faq.indexOf('Abra')])).toEqual(['Notebook quebrado O que eu faço?']);
   });
 
+  it('gives nothing to a chunk that opens with its own heading', () => {
+    const text = '## Férias\nSão 30 dias por ano.\n\n## Reembolso\nEm até 5 dias úteis.';
+    expect(headingsAt(text, [text.indexOf('São'), text.indexOf('## Reembolso'), text.indexOf('Em até')])).toEqual(['Férias', undefined, 'Reembolso']);
+  });
+
   it('lets a heading go once more than maxLines lines of text lie between', () => {
     const text = ['## Viagens', ...Array.from({ length: 8 }, (_, i) => `Regra número ${i + 1} da política.`)].join('\n');
     const last = text.lastIndexOf('Regra');

@@ -28,7 +28,7 @@ export function lineKind(text: string, cutBefore: boolean): LineKind {
 const cleanHeading = (t: string) => t.replace(/^#{1,6}\s+/, '').replace(/^\*\*([^*]+)\*\*:?$/, '$1').trim();
 
 /**
- * For each offset of `text` (ascending), the heading the text there sits under: the last heading line
+ * For each offset of `text` (ascending; a smaller one after a larger gets the larger's answer), the heading the text there sits under: the last heading line
  * before it (consecutive heading and FAQ question lines read as one), when at most `maxLines` lines of
  * text lie between them; further down, a heading no longer says what a line is about.
  */
@@ -57,7 +57,12 @@ export function headingsAt(text: string, offsets: number[], maxLines = 6): Array
         if (newLine) below++;
       }
     }
-    out.push(heading.length && below <= maxLines ? heading.join(' ').slice(0, 300) : undefined);
+    // a chunk that opens with a heading (past rules and blank lines) is under its own, not the section before
+    let k = i;
+    while (k < lines.length && !/[\p{L}\p{N}]/u.test(lines[k].text)) k++;
+    const opening = k < lines.length && !/[\p{L}\p{N}]/u.test(text.slice(at, lines[k].start)) ? lineKind(lines[k].text, false) : 'text';
+    const opensWithHeading = opening === 'heading' || opening === 'question';
+    out.push(heading.length && below <= maxLines && !opensWithHeading ? heading.join(' ').slice(0, 300) : undefined);
   }
   return out;
 }

@@ -12,7 +12,8 @@ function cached(encoding: string, encode: () => Tiktoken, text: string): number 
   if (!cache) caches.set(encoding, (cache = new Map()));
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const n = encode().encode(text).length;
+  // "<|endoftext|>" written in a document or a question is text, not a special token to refuse (it threw: a 500)
+  const n = encode().encode(text, [], []).length;
   if (text.length <= 20000) {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(text, n);

@@ -112,7 +112,7 @@ const TYPE_NOUN_WEIGHT = 0.35;
 /** Each named term a window leaves out costs it this factor: a better-ranked passage that misses more does not win on rank alone (swept 0.7-0.9 on office and SQuAD-pt dev). */
 const MISS_FACTOR = 0.9;
 /** Answer types a sentence visibly holds or not (an amount, a time, a person, a place): a short question is not answered without one. */
-const FIT_REQUIRED = new Set<AnswerType>(['amount', 'time', 'person', 'place']);
+const FIT_REQUIRED = new Set<AnswerType>(['amount', 'time']);
 const UNSEEN_VERB_WEIGHT = 0.4;
 
 /** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */

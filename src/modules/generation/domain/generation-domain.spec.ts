@@ -119,6 +119,14 @@ describe('selectSentences (extractive)', () => {
     const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
     expect(selectSentences('Qual o prazo de garantia do notebook?', ti, base)).toEqual([]);
     expect(selectSentences('Quem cuida da garantia do notebook?', ti, base)).toHaveLength(1);
+    // a place or a person said in everyday words still answers: only amounts and times are required to show
+    for (const [q, text] of [
+      ['Onde guardo os backups?', 'Os backups são guardados no cofre do financeiro.'],
+      ['Onde ficam os extintores?', 'Os extintores ficam ao lado dos elevadores.'],
+      ['Quem aprova o reembolso?', 'O reembolso é aprovado pelo financeiro.'],
+    ]) {
+      expect({ q, answer: selectSentences(q, [{ n: 1, text }], base).map((x) => x.text) }).toEqual({ q, answer: [text] });
+    }
   });
 
   it('returns nothing when no sentence covers the question', () => {

@@ -75,10 +75,12 @@ export class IngestTextHandler {
   async executeMany(commands: IngestTextCommand[], onOutcome?: (outcome: IngestOutcome, index: number) => void): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = new Array(commands.length);
     let emitted = 0;
+    // set once onOutcome threw (a job interrupted): the writes still in flight finish, but report nothing more
+    let stopped = false;
     const settle = (index: number, outcome: IngestOutcome) => {
       outcomes[index] = outcome;
       // (not `onOutcome?.(..., emitted++)`: without a callback that would skip the increment)
-      for (; emitted < commands.length && outcomes[emitted]; emitted++) onOutcome?.(outcomes[emitted], emitted);
+      for (; !stopped && emitted < commands.length && outcomes[emitted]; emitted++) onOutcome?.(outcomes[emitted], emitted);
     };
     const { documents: maxDocs, characters: maxChars } = this.config.ingestion.batch;
     let batch: Prepared[] = [];
@@ -130,25 +132,32 @@ export class IngestTextHandler {
       await writeReady();
       ready = { computed: await this.compute(looked), keys: currentKeys };
     };
-    for (const [index, command] of commands.entries()) {
-      let p: Prepared;
-      try {
-        p = { ...this.prepare(command), index, collection: await open(command.collection) };
-      } catch (error) {
-        settle(index, { error });
-        continue;
+    try {
+      for (const [index, command] of commands.entries()) {
+        let p: Prepared;
+        try {
+          p = { ...this.prepare(command), index, collection: await open(command.collection) };
+        } catch (error) {
+          settle(index, { error });
+          continue;
+        }
+        const sourceKey = `${p.collection.name}\0s\0${p.sourceId}`;
+        const hashKey = `${p.collection.name}\0h\0${p.hash}`;
+        if (batch.length && (keys.has(sourceKey) || keys.has(hashKey) || batch[0].collection.name !== p.collection.name)) await flush();
+        batch.push(p);
+        keys.add(sourceKey).add(hashKey);
+        chars += p.normalized.text.length;
+        if (batch.length >= maxDocs || chars >= maxChars) await flush();
       }
-      const sourceKey = `${p.collection.name}\0s\0${p.sourceId}`;
-      const hashKey = `${p.collection.name}\0h\0${p.hash}`;
-      if (batch.length && (keys.has(sourceKey) || keys.has(hashKey) || batch[0].collection.name !== p.collection.name)) await flush();
-      batch.push(p);
-      keys.add(sourceKey).add(hashKey);
-      chars += p.normalized.text.length;
-      if (batch.length >= maxDocs || chars >= maxChars) await flush();
+      await flush();
+      await writeReady();
+      while (writing.length) await finish(writing[0]);
+    } catch (error) {
+      // the run stops here: no write of this run outlives the call (a job set back to waiting may be claimed again)
+      stopped = true;
+      await Promise.allSettled(writing.map((w) => w.done));
+      throw error;
     }
-    await flush();
-    await writeReady();
-    while (writing.length) await finish(writing[0]);
     return outcomes;
   }
 
@@ -241,10 +250,11 @@ export class IngestTextHandler {
     return out;
   }
 
-  /** Batches written at once by executeMany: `ingestion.batch.writers` on a server (at most its pool), 1 on the embedded engine's one connection. */
+  /** Batches written at once by executeMany: `ingestion.batch.writers` on a server (at most its pool less one), 1 on the embedded engine's one connection. */
   private writers(): number {
     const { url, poolSize } = this.config.database;
-    return url ? Math.max(1, Math.min(this.config.ingestion.batch.writers, poolSize)) : 1;
+    // one connection of the pool stays free for requests and the next batch's lookups
+    return url ? Math.max(1, Math.min(this.config.ingestion.batch.writers, poolSize - 1)) : 1;
   }
 
   /** Cleans and checks one command and hashes its normalized text (no I/O). */

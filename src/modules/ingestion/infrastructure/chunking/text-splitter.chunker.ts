@@ -22,8 +22,11 @@ let cl100k: Promise<(text: string) => number> | undefined;
  * spec compares them), 3.6-6x faster on Portuguese prose. js-tiktoken's count was about as much CPU per chunk as the
  * chunk's HNSW insert on a server (docs/BENCHMARKS.md, issue 13, session 9). Loaded at the first count (about 0.2 s).
  */
+// "<|endoftext|>" in a document (one about LLMs) is text like any other, not a special token to refuse
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
 export async function chunkTokens(text: string): Promise<number> {
-  const count = await (cl100k ??= import('gpt-tokenizer/cjs/encoding/cl100k_base').then((m) => (t: string) => m.countTokens(t)));
+  const count = await (cl100k ??= import('gpt-tokenizer/cjs/encoding/cl100k_base').then((m) => (t: string) => m.countTokens(t, PLAIN)));
   return count(text);
 }
 

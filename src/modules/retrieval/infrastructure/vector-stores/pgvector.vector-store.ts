@@ -16,6 +16,8 @@ import { CorpusStateCache } from './corpus-state.cache';
  * restarts the embedded engine). The batch is still one transaction.
  */
 const INSERT_BATCH = 100;
+/** Most rows a fresh write on a server puts in its one statement (about the default batch, `ingestion.batch.characters`); past it, 100-row statements, taking turns. */
+const FRESH_STATEMENT_ROWS = 1000;
 
 interface ChunkRow {
   id: string;
@@ -117,7 +119,10 @@ export class PgVectorStore implements VectorStore {
     // statement, whose statistics triggers then lock BM25 rows once, in (collection, lexeme) order, after the graph
     // inserts: two such writers wait for each other there, never in a cycle. Replacing writers and cutovers still
     // wait for them (NO KEY UPDATE and FOR UPDATE conflict with SHARE).
-    const shared = options.fresh === true && this.server;
+    // A document of thousands of chunks is written the other way: one statement of all its rows would run past
+    // the statement timeout (about 100 rows a second on a loaded server).
+    const rowCount = entries.reduce((n, e) => n + e.chunks.length, 0);
+    const shared = options.fresh === true && this.server && rowCount <= FRESH_STATEMENT_ROWS;
     const rows: Array<{ embedder_id: string; dimension: number }> = await em.query(
       `SELECT embedder_id, dimension FROM collections WHERE name = $1 ${shared ? 'FOR SHARE' : 'FOR NO KEY UPDATE'}`,
       [collection.name],
