@@ -1,6 +1,6 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { headingsAt } from '../../../../shared/text/headings';
-import { countTokens } from '../../../../shared/text/tokens';
+import { chunkTokens, countTokens } from '../../../../shared/text/tokens';
 import type { ChunkDraft } from '../../../retrieval';
 import { Chunker } from '../../application/ports/chunker.port';
 
@@ -13,22 +13,7 @@ export interface ChunkerOptions {
 // Paragraphs, lines, then sentence ends, clauses and words: chunks end on natural boundaries.
 const SEPARATORS = ['\n\n', '\n', '. ', '? ', '! ', '; ', ': ', ', ', ' ', ''];
 
-export { countTokens };
-
-let cl100k: Promise<(text: string) => number> | undefined;
-
-/**
- * cl100k_base token counts for sizing chunks, by gpt-tokenizer: the same counts as js-tiktoken (countTokens; the
- * spec compares them), 3.6-6x faster on Portuguese prose. js-tiktoken's count was about as much CPU per chunk as the
- * chunk's HNSW insert on a server (docs/BENCHMARKS.md, issue 13, session 9). Loaded at the first count (about 0.2 s).
- */
-// "<|endoftext|>" in a document (one about LLMs) is text like any other, not a special token to refuse
-const PLAIN = { disallowedSpecial: new Set<string>() };
-
-export async function chunkTokens(text: string): Promise<number> {
-  const count = await (cl100k ??= import('gpt-tokenizer/cjs/encoding/cl100k_base').then((m) => (t: string) => m.countTokens(t, PLAIN)));
-  return count(text);
-}
+export { chunkTokens, countTokens };
 
 /**
  * @langchain/textsplitters' recursive splitter, sized in tokens or characters, plus what it does not
