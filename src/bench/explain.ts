@@ -1,5 +1,5 @@
 /*
- * `npm run eval:explain -- --set office|squad|<path.jsonl> [--misses] [--question "..."] [--limit N]`
+ * `npm run eval:explain -- --set office|squad|<path.jsonl> [--misses] [--question "..."] [--limit N] [--features f.jsonl | --dump w.jsonl]`
  *
  * Why did the offline answerer answer (or refuse) what it did? For each question: the retrieved passages,
  * the question's analysis (answer type, terms and their weights) and the best sentence windows with their
@@ -8,9 +8,12 @@
  * gate sees (best coverage, missing named terms, named-term count), whether the best window holds the expected
  * answer, which window first does (holdsAt) and which passage first writes it (inPassage), to calibrate
  * `minSupport` / `shortQuestionStep` on a labelled set and to tell ranking misses from retrieval misses.
+ * With --dump <file.jsonl>, one line per question with its 20 best windows: every factor of their score and
+ * whether each holds the expected answer (as `npm run eval` matches it), to fit or sweep the window scoring.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { containsGold } from './eval-metrics';
 import { analyzeQuestion, rankWindows } from '../modules/generation/domain/extractive';
 import { loadConfig } from '../shared/config';
 import { ingest, loadSet, startLocal } from './eval';
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
     args[k] = k === 'misses' ? 'true' : argv[++i];
   }
   if (args.features) writeFileSync(args.features, '');
+  if (args.dump) writeFileSync(args.dump, '');
   const set = loadSet(args.set ?? 'office');
   let questions = set.questions;
   if (args.question) questions = [{ question: args.question, answers: [], offTopic: false, scoreAnswer: false }];
@@ -53,6 +57,32 @@ async function main(): Promise<void> {
       const passages = hits.map((h, i) => ({ n: i + 1, text: h.text, title: h.title, start: h.start, documentId: h.document_id, heading: h.heading }));
       const a = analyzeQuestion(q.question);
       const windows = rankWindows(q.question, passages);
+      if (args.dump) {
+        appendFileSync(
+          args.dump,
+          `${JSON.stringify({
+            question: q.question,
+            offTopic: q.offTopic,
+            scored: q.scoreAnswer,
+            type: a.type,
+            several: a.several,
+            named: a.terms.filter((t) => !t.kind).length,
+            windows: windows.slice(0, 20).map((w) => ({
+              n: w.sentences[0].n,
+              pos: w.sentences.map((s) => s.position),
+              chars: w.sentences.reduce((k, s) => k + s.text.length + 1, 0),
+              coverage: w.coverage,
+              score: w.score,
+              missing: w.missing,
+              typeFit: w.typeFit,
+              ...w.parts,
+              text: w.sentences.map((s) => s.text).join(' ').slice(0, 300),
+              holds: !q.offTopic && q.answers.length > 0 && containsGold(w.sentences.map((s) => s.text).join(' '), q.answers),
+            })),
+          })}\n`,
+        );
+        continue;
+      }
       if (args.features) {
         const best = windows[0];
         const text = best ? best.sentences.map((s) => s.text).join(' ').toLowerCase() : '';

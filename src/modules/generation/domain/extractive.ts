@@ -89,6 +89,8 @@ const SCAFFOLDING = new Set(
      é são está estão ser estar sobre aí lá então favor numa num mim comigo depois enquanto vai vão vou ir estou sou fica ficar
      quer querem dizer significa significam várias vários sozinho sozinha ainda agora hoje aqui isso esse essa daqui
      este esta estes estas deste desta destes destas neste nesta desse dessa nesse nessa aquele aquela
+     dela dele delas deles nela nele nelas neles daquele daquela daqueles daquelas tinha tinham havia haviam sido
+     cite citar liste listar enumere mencione descreva explique diga
      what which who whom when where why how does do did can could should would much many about tell me`,
   )
     .split(/\s+/)
@@ -270,6 +272,8 @@ interface Scored {
   missing: number;
   /** Those terms (for eval:explain). */
   missed: QuestionTerm[];
+  /** The factors of the score (for eval:explain). */
+  parts?: Record<string, number>;
 }
 
 /** Picks the sentences that answer `question`, in reading order; empty when none covers `minSupport` of it. */
@@ -442,7 +446,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
   const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * intro * brevity * pair * Math.pow(MISS_FACTOR, missing);
-  return { sentences: win, coverage, score, typeFit, missing, missed };
+  return { sentences: win, coverage, score, typeFit, missing, missed, parts: { proximity, rank, restates, intro, brevity, pair, length, fresh } };
 }
 
 function matches(t: QuestionTerm, w: Word): boolean {

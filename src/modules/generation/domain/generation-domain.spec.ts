@@ -187,6 +187,14 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('Quando começa a reforma do terceiro andar?').terms.map((t) => t.alias ?? t.word)).toEqual(['comeca', 'reforma', '3o', 'andar']);
   });
 
+  it('does not ask documents for the request verb or a pronoun ("Cite…", "o hiato dela")', () => {
+    expect(analyzeQuestion('Cite alguns efeitos adversos?').terms.map((t) => t.word)).toEqual(['efeitos', 'adversos']);
+    expect(analyzeQuestion('Quanto tempo durou o hiato dela?').terms.map((t) => t.word)).toEqual(['tempo', 'durou', 'hiato']);
+    // the pronoun no longer counts as a term the answer leaves out
+    const hiato = [{ n: 1, text: 'Ela anunciou um hiato em 2011. O hiato durou nove meses.' }];
+    expect(pick('Quanto tempo durou o hiato dela?', hiato)).toEqual(['O hiato durou nove meses.']);
+  });
+
   it('matches an ordinal written either way ("primeiro dia" / "1º dia", "terceiro andar" / "3º andar")', () => {
     expect(pick('Que horas tenho que chegar no primeiro dia?', [{ n: 1, text: 'Horário de chegada no primeiro dia: 9h, na recepção.' }])).toEqual(['Horário de chegada no primeiro dia: 9h, na recepção.']);
     expect(pick('Quando começa a reforma do terceiro andar?', [{ n: 1, text: 'A reforma do 3º andar começa em 6 de abril.' }])).toEqual(['A reforma do 3º andar começa em 6 de abril.']);
