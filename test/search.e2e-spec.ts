@@ -1,8 +1,13 @@
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { SearchHandler } from '../src/modules/retrieval';
 import { loadSquad, recallReport } from '../src/bench/squad';
 import { ANIME_CSV } from './support/fixtures';
-import { expectProblem, startTestApp, TestApp } from './support/app';
+import { VECTOR_STORE } from '../src/modules/retrieval/application/ports/retrieval.tokens';
+import type { VectorStore } from '../src/modules/retrieval/application/ports/vector-store.port';
+import { rerank } from '../src/modules/retrieval/domain/rerank';
+import { reciprocalRankFusion } from '../src/modules/retrieval/domain/rrf';
+import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 
 describe('search', () => {
   let t: TestApp;
@@ -37,6 +42,40 @@ describe('search', () => {
     expect(res.body.timings).toEqual({ embed_ms: expect.any(Number), search_ms: expect.any(Number) });
     const scores = res.body.hits.map((h: { score: number }) => h.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+
+  it('hybrid is the fusion of its two branches, run one after the other on one connection or side by side on a pool of several', async () => {
+    const queries = ['bounty hunters aboard the spaceship Bebop', 'a shinigami notebook that kills', 'pirates searching for the one piece treasure', 'giant robots and a boy'];
+    const handler = t.app.get(SearchHandler);
+    const store = t.app.get<VectorStore>(VECTOR_STORE);
+    const info = (await store.getCollection('anime'))!;
+    const { candidates, rrf, rerank: rerankPolicy } = t.config.retrieval.search;
+    const hybrid = (h: SearchHandler) => Promise.all(queries.map(async (query) => (await h.execute({ query, collection: 'anime', mode: 'hybrid', topK: 10 })).hits));
+    // the reference: text branch, then vector branch, each alone, fused and reranked as hybrid does (a lexical embedder's weight)
+    const expected = [];
+    for (const query of queries) {
+      const text = await store.textSearch({ collection: 'anime', limit: candidates, text: query, textSearchConfig: info.textSearchConfig });
+      const embedding = (await handler.embedQuery('anime', query))!;
+      const vector = await store.vectorSearch({ collection: 'anime', limit: candidates, embedding, dimension: info.dimension, embedderId: info.embedderId });
+      expect(text.length * vector.length).toBeGreaterThan(0);
+      expected.push(rerank(query, reciprocalRankFusion(vector, text, { k: rrf.k, textWeight: rrf.textWeight, vectorWeight: rrf.lexicalVectorWeight }), rerankPolicy).slice(0, 10));
+    }
+    expect(await hybrid(handler)).toEqual(expected);
+    if (!SERVER_MODE) return; // the embedded database has one connection: the branches take turns on it
+    // the same database through a pool of 4: both branches hold a connection at once, and nothing else changes
+    const pooled = await startTestApp({ database: { poolSize: 4 } }, { reset: false });
+    try {
+      const pool = (pooled.dataSource.driver as unknown as { master: EventEmitter }).master;
+      let out = 0;
+      let most = 0;
+      pool.on('acquire', () => (most = Math.max(most, ++out)));
+      pool.on('release', () => out--);
+      const h = pooled.app.get(SearchHandler);
+      for (const [i, query] of queries.entries()) expect((await h.execute({ query, collection: 'anime', mode: 'hybrid', topK: 10 })).hits).toEqual(expected[i]);
+      expect(most).toBeGreaterThanOrEqual(2);
+    } finally {
+      await pooled.close();
+    }
   });
 
   it('filters by metadata: equality, array element and "in"', async () => {

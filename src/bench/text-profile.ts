@@ -7,16 +7,19 @@
  * Opens a copy of a saved synthetic-corpus database (a snapshot left by bench:search or bench:ingest under
  * $TMPDIR/acervo-bench-cache/synthetic-10000-*), 512MB shared_buffers as bench:search, the app's vacuum timer off.
  * Then, over PROFILE_QUERIES (150) of bench:search's keyword queries, sequentially, after 20 warm-up queries:
- *   1. SearchHandler text / hybrid / vector p50 as the snapshot was saved (postings never vacuumed);
+ *   1. SearchHandler text / hybrid / vector and the raw pgvector SQL (bench:search's anchor), interleaved per query,
+ *      p50 as the snapshot was saved (postings never vacuumed; on a DATABASE_URL server no vacuum pass);
  *   2. the app's own vacuum pass (EmbeddedVacuum.run), then the same three modes again;
  *   3. hybrid's parts, each timed alone and interleaved per query: the text branch at 60 candidates (what hybrid
  *      asks for) and at 5 (text mode), the vector branch at 60, the query embedding, fusion with reranking;
  *   4. EXPLAIN (ANALYZE, BUFFERS) of the text SQL at limits 5 and 60 for one query (PROFILE_EXPLAIN=0: none).
  */
 import { performance } from 'node:perf_hooks';
+import pgvector from 'pgvector';
 import { loadavg } from 'node:os';
 import type { VectorStore } from '../modules/retrieval/application/ports/vector-store.port';
 import { VECTOR_STORE } from '../modules/retrieval/application/ports/retrieval.tokens';
+import type { SearchResult } from '../modules/retrieval/application/search/search.query';
 import { rerank } from '../modules/retrieval/domain/rerank';
 import { reciprocalRankFusion } from '../modules/retrieval/domain/rrf';
 import { DATABASE_STATE, type DatabaseState } from '../shared/database';
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
   const n = Number(process.env.PROFILE_QUERIES ?? 150);
   process.env.EMBEDDED_PG_VACUUM_INTERVAL_MS = '0'; // the passes below are explicit
   const ctx = await benchApp(syntheticOverrides(), { seedDataDir: snap });
+  const pool1 = ctx.config.database.url && ctx.config.database.poolSize > 1 ? await benchApp({ ...syntheticOverrides(), database: { poolSize: 1 } }) : undefined;
   const load = () => loadavg()[0].toFixed(2);
   try {
     const queries = new SyntheticCorpus().queries(n, 10_000).map((q) => q.query);
@@ -42,23 +46,48 @@ async function main(): Promise<void> {
       (await ctx.dataSource.query(
         `SELECT relname, (pg_relation_size(oid) / 8192)::int AS pages, relallvisible AS visible FROM pg_class WHERE relname IN ('postings', 'lexeme_stats') ORDER BY 1`,
       )) as Array<{ relname: string; pages: number; visible: number }>;
+    // The raw pgvector SQL of bench:search (bare LIMIT 5, same query vector): the anchor the vector figures compare to.
+    const dim = Math.trunc(info.dimension);
+    const rawSql =
+      `SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset, c.embedding::vector(${dim}) <=> $1::vector(${dim}) AS distance ` +
+      `FROM chunks c WHERE c.dimension = ${dim} AND c.collection = $2 ORDER BY c.embedding::vector(${dim}) <=> $1::vector(${dim}) LIMIT 5`;
+    const vectors = new Map<string, string>();
+    for (const q of queries) vectors.set(q, pgvector.toSql(Array.from((await ctx.search.embedQuery(COLLECTION, q))!)));
+    // The three modes and the raw SQL interleaved per query (the order rotates), so load drift spreads over all four.
     const modes = async (label: string) => {
-      for (const mode of ['text', 'hybrid', 'vector'] as const) {
-        for (let i = 0; i < 20; i++) await ctx.search.execute({ query: queries[i], collection: COLLECTION, mode, topK: 5 });
-        const t: number[] = [];
-        for (const query of queries) {
+      const runs: Array<[string, (q: string) => Promise<unknown>]> = [
+        ...(['text', 'hybrid', 'vector'] as const).map((mode): [string, (q: string) => Promise<unknown>] => [
+          mode,
+          (query) => ctx.search.execute({ query, collection: COLLECTION, mode, topK: 5 }),
+        ]),
+        ['raw pgvector SQL', (query) => ctx.dataSource.query(rawSql, [vectors.get(query), COLLECTION])],
+        // on a server with a pool of several connections, hybrid's branches run side by side: the same app on one connection beside it
+        ...(pool1 ? [['hybrid, pool 1', (query: string) => pool1.search.execute({ query, collection: COLLECTION, mode: 'hybrid', topK: 5 })] as [string, (q: string) => Promise<unknown>]] : []),
+      ];
+      for (let i = 0; i < 20; i++) for (const [, run] of runs) await run(queries[i]);
+      const t = new Map<string, number[]>(runs.map(([k]) => [k, []]));
+      const top = new Map<string, string[]>(runs.filter(([k]) => k.startsWith('hybrid')).map(([k]) => [k, []]));
+      const l0 = load();
+      for (const [i, query] of queries.entries()) {
+        for (let j = 0; j < runs.length; j++) {
+          const [k, run] = runs[(i + j) % runs.length];
           const t0 = performance.now();
-          await ctx.search.execute({ query, collection: COLLECTION, mode, topK: 5 });
-          t.push(performance.now() - t0);
+          const r = await run(query);
+          t.get(k)!.push(performance.now() - t0);
+          if (k.startsWith('hybrid')) top.get(k)!.push(JSON.stringify((r as SearchResult).hits.map((h) => [h.chunkId, h.score])));
         }
-        const s = summarize(t, 1);
-        console.log(`${label} ${mode}: p50 ${round(s.p50, 2)} ms, p95 ${round(s.p95, 2)} ms (load ${load()})`);
       }
+      for (const [k, v] of t) {
+        const s = summarize(v, 1);
+        console.log(`${label} ${k}: p50 ${round(s.p50, 2)} ms, p95 ${round(s.p95, 2)} ms (load ${l0} -> ${load()})`);
+      }
+      const [a, b] = [...top.values()];
+      if (b) console.log(`${label}: hybrid top 5 (ids and scores) differs from pool 1's on ${a.filter((x, i) => x !== b[i]).length} of ${a.length} queries`);
     };
     console.log('visibility before:', await visibility());
     await modes('not vacuumed');
     const t0 = performance.now();
-    const runs = await ctx.app.get<DatabaseState>(DATABASE_STATE).vacuum!.run();
+    const runs = await ctx.app.get<DatabaseState>(DATABASE_STATE).vacuum?.run();
     console.log(`vacuum pass ${round(performance.now() - t0, 0)} ms:`, runs, 'visibility after:', await visibility());
     await modes('vacuumed');
 
@@ -96,6 +125,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await pool1?.close();
     await ctx.close();
   }
 }
