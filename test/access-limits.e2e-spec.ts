@@ -104,6 +104,18 @@ describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.m
     }
   });
 
+  it('closes a WebSocket opened by a page of another origin with 4403, even with a valid key; its own origin and http.cors.origins chat', async () => {
+    const evil = await connect(url, ['bearer', key.livre], { origin: 'https://evil.example' });
+    expect(await evil.closed).toEqual({ code: 4403, reason: 'AUTH.ORIGIN_NOT_ALLOWED' });
+    const own = `http://${new URL(url).host}`;
+    for (const origin of [ORIGIN, own]) {
+      const { ws } = await connect(url, ['bearer', key.livre], { origin });
+      const events = await turn(ws, { message: QUESTION });
+      expect(events.at(-1)).toMatchObject({ event: 'done', data: { response: expect.stringMatching(/10 dias/) } });
+      ws.close();
+    }
+  });
+
   it('chats as the key\'s user (Sec-WebSocket-Protocol bearer), only in readable collections, within the quota', async () => {
     const { ws } = await connect(url, ['bearer', key.livre]);
     expect(ws.protocol).toBe('bearer');

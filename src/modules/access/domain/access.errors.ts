@@ -13,6 +13,8 @@ export const userMismatch = (field: string) =>
   new AccessError('AUTH.USER_MISMATCH', 'forbidden', `${field} names another user than the authenticated one; leave it out or send your own.`, {
     errors: [{ field, message: 'must be the authenticated user' }],
   });
+export const originNotAllowed = (origin: string) =>
+  new AccessError('AUTH.ORIGIN_NOT_ALLOWED', 'forbidden', `A page from ${origin} may not open this WebSocket: only the service's own origin and http.cors.origins may.`, { origin });
 export const forbidden = (what: string) => new AccessError('AUTH.FORBIDDEN', 'forbidden', what);
 export const keyNotFound = (id: string) => new AccessError('AUTH.KEY_NOT_FOUND', 'not_found', `API key ${id} does not exist.`, { id });
 

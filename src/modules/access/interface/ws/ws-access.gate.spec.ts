@@ -5,10 +5,24 @@ import type { AccessService } from '../../application/access.service';
 import type { Authenticator } from '../../application/authenticator.service';
 import type { QuotaService } from '../../application/quota.service';
 import { callerTracker } from '../http/rate-limit.guard';
-import { WsAccessGate, wsCredentialOf } from './ws-access.gate';
+import { WsAccessGate, wsCredentialOf, wsOriginAllowed } from './ws-access.gate';
 
 const handshake = (url: string, headers: Record<string, string> = {}) =>
   ({ url, headers, socket: { remoteAddress: '10.0.0.7' } }) as unknown as IncomingMessage;
+
+describe('wsOriginAllowed', () => {
+  it('lets in clients without an Origin, the service\'s own origin and the configured ones; no other page', () => {
+    expect(wsOriginAllowed(undefined, '127.0.0.1:3000', [])).toBe(true);
+    expect(wsOriginAllowed('http://127.0.0.1:3000', '127.0.0.1:3000', [])).toBe(true);
+    expect(wsOriginAllowed('https://Acervo.Example.com', 'acervo.example.com', [])).toBe(true);
+    expect(wsOriginAllowed('https://intranet.example.com', 'acervo.example.com', ['https://intranet.example.com'])).toBe(true);
+    expect(wsOriginAllowed('https://qualquer.example', 'acervo.example.com', ['*'])).toBe(true);
+    expect(wsOriginAllowed('https://evil.example', '127.0.0.1:3000', [])).toBe(false);
+    expect(wsOriginAllowed('http://127.0.0.1:4000', '127.0.0.1:3000', ['https://intranet.example.com'])).toBe(false);
+    expect(wsOriginAllowed('null', '127.0.0.1:3000', [])).toBe(false);
+    expect(wsOriginAllowed('https://evil.example', undefined, [])).toBe(false);
+  });
+});
 
 describe('wsCredentialOf', () => {
   it('reads the headers first, then the bearer subprotocol pair, then ?access_token=', () => {
@@ -29,7 +43,7 @@ describe('WsAccessGate', () => {
       return { totalHits: n, timeToExpire: 60, isBlocked: n > limit, timeToBlockExpire: n > limit ? 42 : 0 };
     },
   };
-  const config = { auth: { mode: 'required' }, rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 2 } } } as unknown as AppConfig;
+  const config = { auth: { mode: 'required' }, http: { cors: { origins: [] } }, rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 2 } } } as unknown as AppConfig;
   const auth = { authenticate: async (c: string) => ({ role: 'user', userId: c === 'acv_ana' ? 'ana' : 'bia', via: 'api-key' }) } as unknown as Authenticator;
   const gate = new WsAccessGate(config, auth, {} as AccessService, {} as QuotaService, storage);
 

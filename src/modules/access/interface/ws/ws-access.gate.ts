@@ -8,11 +8,13 @@ import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
 import { QuotaService } from '../../application/quota.service';
-import { authRequired, userMismatch } from '../../domain/access.errors';
+import { authRequired, originNotAllowed, userMismatch } from '../../domain/access.errors';
 import { callerTracker } from '../http/rate-limit.guard';
 
 /** The close code of a WebSocket refused at its handshake for want of a valid credential (4000-4999: the application's). */
 export const WS_UNAUTHORIZED = 4401;
+/** The close code of a WebSocket opened by a page of another origin (not the service's, not in http.cors.origins). */
+export const WS_FORBIDDEN = 4403;
 
 /** What a connection was admitted as: its caller (undefined: anonymous, auth.mode open) and its rate-limit trackers. */
 export interface WsSession {
@@ -46,7 +48,24 @@ export function wsCredentialOf(req: IncomingMessage): string | undefined {
 }
 
 /**
- * The WebSocket chat's access (issue 11), the same rules as the HTTP chat: the handshake's credential (see
+ * Whether a browser page of `origin` may open a WebSocket here. Browsers do not apply CORS to WebSockets, so without
+ * this any page a user visits could chat with (and read the documents of) an acervo it can reach, such as one on
+ * localhost in auth.mode open. Allowed: no Origin (not a browser), the service's own origin (the Host the socket was
+ * opened to), and the origins of http.cors.origins ("*": any).
+ */
+export function wsOriginAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (!origin) return true;
+  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  try {
+    return !!host && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The WebSocket chat's access (issue 11), the same rules as the HTTP chat: the page's origin (wsOriginAllowed: 4403
+ * otherwise), the handshake's credential (see
  * wsCredentialOf) verified by the Authenticator, a refused or (auth.mode required) missing one closing the socket with
  * 4401; then per message the `generate` route group's rate limits (counted with HTTP's, same storage and keys), the
  * user bound to the caller (403 AUTH.USER_MISMATCH for another user_id), the collection's access list (the 404 of an
@@ -72,13 +91,15 @@ export class WsAccessGate {
   admit(client: Closable, req: IncomingMessage): void {
     const session = this.open(req).catch((e: unknown) => {
       const code = e instanceof DomainError ? e.code : 'AUTH.INVALID_CREDENTIALS';
-      client.close(WS_UNAUTHORIZED, code);
+      client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : WS_UNAUTHORIZED, code);
       return undefined;
     });
     this.sessions.set(client, session);
   }
 
   private async open(req: IncomingMessage): Promise<WsSession> {
+    const origin = req.headers.origin;
+    if (!wsOriginAllowed(origin, req.headers.host, this.config.http.cors.origins)) throw originNotAllowed(origin!);
     const credential = wsCredentialOf(req);
     const ip = req.socket.remoteAddress ?? 'unknown';
     let principal: Principal | undefined;
