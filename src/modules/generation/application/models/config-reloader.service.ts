@@ -90,10 +90,9 @@ export class ConfigReloader {
         applied.push(section);
       }
     }
-    const restart = [
-      ...(['app', 'database', 'ingestion', 'logging', 'admin', 'privacy', 'audit', 'replicas', 'config'] as const).filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(this.config[k])),
-      ...(fresh.retrieval.textSearchConfig !== this.config.retrieval.textSearchConfig ? ['retrieval.textSearchConfig'] : []),
-    ];
+    // Everything else is read at start: each changed section is listed, none left out silently (a quota, a rate
+    // limit or the CORS origins changed in the YAML apply after a restart, and the answer says so)
+    const restart = changedSections(fresh, this.config, RELOADED);
     if (!opts.remote) {
       // Every other process repeats the reload (the llm entry triggers it; the embedder's says no swap is active).
       await this.shared.publish<SharedEmbedder>(SHARED_EMBEDDER_KEY, { source: 'config' });
@@ -116,4 +115,21 @@ function llmSpecOf(config: AppConfig): LlmSpec {
     model: endpoint?.model,
     options: { baseUrl: endpoint?.baseUrl, apiKey: endpoint?.apiKey, temperature: l.temperature, maxTokens: l.maxTokens },
   };
+}
+
+/** Sections a reload applies (swapped or read on every request); the ones in `generation` and `retrieval` are compared one level down. */
+const RELOADED = new Set(['generation.llm', 'generation.ask', 'retrieval.embedder', 'retrieval.search']);
+
+/** The sections (`quota`, `retrieval.filters`…) where `next` differs from `current`, but for those in `skip`. */
+export function changedSections(next: AppConfig, current: AppConfig, skip: ReadonlySet<string>): string[] {
+  const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+  const out: string[] = [];
+  for (const key of Object.keys(next) as Array<keyof AppConfig>) {
+    if (key === 'generation' || key === 'retrieval') {
+      const a = next[key] as unknown as Record<string, unknown>;
+      const b = current[key] as unknown as Record<string, unknown>;
+      for (const sub of Object.keys(a)) if (!skip.has(`${key}.${sub}`) && differs(a[sub], b[sub])) out.push(`${key}.${sub}`);
+    } else if (differs(next[key], current[key])) out.push(key);
+  }
+  return out;
 }
