@@ -9,9 +9,13 @@
  * "event loop busy" is the application thread's event-loop utilization during the run: near 100% means the
  * request thread's own work (HTTP, JSON, chunking, hashing embedder, ranking) is the limit; low means the
  * requests wait on the database (in embedded mode: the PGlite worker thread, one statement at a time).
+ * "longest stall" is the longest the event loop went without reaching its timers (monitorEventLoopDelay, 10 ms
+ * resolution, less the resolution): one request's CPU-heavy step shows there, or a whole turn's worth of callbacks
+ * when the loop is saturated. "CPU ms/req" is the process's CPU time (user + system, all threads: in embedded mode
+ * PGlite's worker too; autocannon's client runs in the same process) divided by the requests completed.
  * The rate limiter is off (it would answer 429 by design); everything else is the default configuration.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { startLoadApp } from './load-app';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
@@ -32,7 +36,11 @@ interface Row {
   max: number;
   errors: number;
   elu: number;
+  stallMs: number;
+  cpuMs: number;
 }
+
+const STALL_RESOLUTION_MS = 10;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -60,6 +68,9 @@ async function main(): Promise<void> {
     for (const r of routes.filter((x) => ROUTES.includes(x.key))) {
       for (const clients of CLIENTS) {
         const elu0 = performance.eventLoopUtilization();
+        const cpu0 = process.cpuUsage();
+        const delay = monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
+        delay.enable();
         const result = await autocannon({
           url,
           connections: clients,
@@ -68,16 +79,22 @@ async function main(): Promise<void> {
           requests: [{ method: 'POST', path: r.path, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify(r.body()) }) }],
         });
         const elu = performance.eventLoopUtilization(elu0).utilization;
+        delay.disable();
+        const cpu = process.cpuUsage(cpu0);
+        const stallMs = Math.max(0, Math.round(delay.max / 1e6 - STALL_RESOLUTION_MS));
+        const cpuMs = round((cpu.user + cpu.system) / 1000 / Math.max(1, result.requests.total), 1);
         const bad = result.errors + result.timeouts + result.non2xx;
-        rows.push({ route: r.route, clients, requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: bad, elu });
-        console.log(`${r.route} x${clients}: ${round(result.requests.average, 1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${bad}, event loop busy ${Math.round(elu * 100)}%`);
+        rows.push({ route: r.route, clients, requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: bad, elu, stallMs, cpuMs });
+        console.log(
+          `${r.route} x${clients}: ${round(result.requests.average, 1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${bad}, event loop busy ${Math.round(elu * 100)}%, longest stall ${stallMs} ms, CPU ${cpuMs} ms/req`,
+        );
       }
     }
     const md = markdownTable(
-      ['route', 'clients', 'requests', 'req/s', 'x vs 1 client', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'event loop busy'],
+      ['route', 'clients', 'requests', 'req/s', 'x vs 1 client', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'event loop busy', 'longest stall ms', 'CPU ms/req'],
       rows.map((x) => {
         const one = rows.find((y) => y.route === x.route && y.clients === 1);
-        return [x.route, x.clients, x.requests, round(x.rps, 1), one ? round(x.rps / one.rps, 2) : '', x.p50, x.p99, x.max, x.errors, `${Math.round(x.elu * 100)}%`];
+        return [x.route, x.clients, x.requests, round(x.rps, 1), one ? round(x.rps / one.rps, 2) : '', x.p50, x.p99, x.max, x.errors, `${Math.round(x.elu * 100)}%`, x.stallMs, x.cpuMs];
       }),
     );
     console.log(`\n${md}\n`);
@@ -89,6 +106,7 @@ async function main(): Promise<void> {
 ${runHeader('npm run bench:concurrency')}
 - Database: ${databaseMode()}; pool ${config.database.url ? `${config.database.poolSize} connections` : '1 connection (the embedded session)'}
 - The real HTTP app on 127.0.0.1, rate limiter off, SQuAD-pt dev (217 paragraphs) seeded; autocannon ${SECONDS} s per row; "errors" = connection errors + timeouts + non-2xx answers
+- "event loop busy" = the app thread's event-loop utilization; "longest stall" = the longest the loop went without reaching its timers (less the 10 ms resolution); "CPU ms/req" = the process's CPU time (all threads, autocannon included) per completed request
 - Total wall time: ${round((Date.now() - started) / 1000, 1)} s
 
 ${md}`,

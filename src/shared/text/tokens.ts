@@ -1,4 +1,5 @@
 import { getEncoding, Tiktoken } from 'js-tiktoken';
+import { yieldIfLong } from '../loop/yield-if-long';
 
 let cl100k: Tiktoken | undefined;
 let o200k: Tiktoken | undefined;
@@ -37,6 +38,9 @@ const PLAIN = { disallowedSpecial: new Set<string>() };
  * chunk's HNSW insert on a server (docs/BENCHMARKS.md, issue 13, session 9). Loaded at the first count (about 0.2 s).
  */
 export async function chunkTokens(text: string): Promise<number> {
+  // the splitter counts a large document piece by piece: other requests get the loop every LOOP_SLICE_MS
+  const pause = yieldIfLong();
+  if (pause) await pause;
   const count = await (fastCl100k ??= import('gpt-tokenizer/cjs/encoding/cl100k_base').then((m) => (t: string) => m.countTokens(t, PLAIN)));
   return count(text);
 }

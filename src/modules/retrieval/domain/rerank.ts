@@ -1,4 +1,4 @@
-import { sameFamily, sentences, Word, words } from '../../../shared/text/lexical';
+import { sameFamily, sentences, words } from '../../../shared/text/lexical';
 import { SearchHit } from './chunk';
 
 export interface RerankPolicy {
@@ -24,24 +24,46 @@ export function rerank<T extends SearchHit>(query: string, hits: T[], policy: Re
   // the head of the fused list is where a better order matters; the tail keeps its order after it
   const head = hits.slice(0, policy.depth ?? 40);
   const docs = head.map((h) => ({ hit: h, ...analysed(h) }));
-  // which words of the candidates each term matches: tested once per distinct word, not per occurrence
-  const vocabulary = new Map<string, Word>();
-  for (const d of docs) for (const w of [...d.all, ...d.title]) vocabulary.set(w.word, w);
-  const matching = terms.map((t) => new Set([...vocabulary.values()].filter((w) => w.stem === t.stem || sameFamily(t.word, w.word)).map((w) => w.word)));
-  const holds = (ws: Set<string>, i: number) => {
-    for (const w of matching[i]) if (ws.has(w)) return true;
-    return false;
-  };
+  // which words of the candidates each term matches: its stem's words, and the words sharing its first 4 letters
+  // that are of its family (sameFamily needs 4 common leading letters unless the words are equal, and equal words
+  // share a stem), looked up in each candidate's index instead of testing every distinct word of the 40 candidates
+  const matching = terms.map((t) => {
+    const out = new Set<string>();
+    const prefix = t.word.length >= 4 ? t.word.slice(0, 4) : undefined;
+    const tried = new Set<string>();
+    for (const d of docs) {
+      for (const w of d.byStem.get(t.stem) ?? []) out.add(w);
+      if (prefix === undefined) continue;
+      for (const w of d.byPrefix.get(prefix) ?? []) {
+        if (out.has(w) || tried.has(w)) continue;
+        tried.add(w);
+        if (sameFamily(t.word, w)) out.add(w);
+      }
+    }
+    return out;
+  });
+  // which terms a set of words holds, once per set (a sentence is read alone and beside the next one)
+  const held = (ws: Set<string>) =>
+    matching.map((m) => {
+      for (const w of m) if (ws.has(w)) return true;
+      return false;
+    });
+  const analysedDocs = docs.map((d) => ({ hit: d.hit, all: held(d.allSet), title: held(d.titleSet), sents: d.sents.map(held) }));
   const n = docs.length;
-  const weight = terms.map((_, i) => Math.log(1 + (n + 1) / (docs.filter((d) => holds(d.allSet, i) || holds(d.titleSet, i)).length + 0.5)));
+  const weight = terms.map((_, i) => Math.log(1 + (n + 1) / (analysedDocs.filter((d) => d.all[i] || d.title[i]).length + 0.5)));
   const total = weight.reduce((a, b) => a + b, 0);
-  const coverage = (...sets: Set<string>[]) => terms.reduce((s, _, i) => s + (sets.some((ws) => holds(ws, i)) ? weight[i] : 0), 0) / total;
-  const scored = docs.map((d) => {
+  // summed in term order, as a reduce over the terms would: the same floating-point result
+  const coverage = (a: boolean[], b?: boolean[]) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i] || (b !== undefined && b[i])) ? weight[i] : 0;
+    return s / total;
+  };
+  const scored = analysedDocs.map((d) => {
     let best = 0;
     for (let i = 0; i < d.sents.length; i++) {
       best = Math.max(best, coverage(d.sents[i]), i + 1 < d.sents.length ? coverage(d.sents[i], d.sents[i + 1]) * 0.95 : 0);
     }
-    const score = d.hit.score + policy.proximityWeight * best + policy.titleWeight * coverage(d.titleSet);
+    const score = d.hit.score + policy.proximityWeight * best + policy.titleWeight * coverage(d.title);
     return { hit: d.hit, score };
   });
   // scores stay in 0..1 and follow the new order
@@ -53,7 +75,8 @@ export function rerank<T extends SearchHit>(query: string, hits: T[], policy: Re
   return [...reordered, ...hits.slice(head.length).map((h) => ({ ...h, score: Math.min(floor, Math.round((h.score / scale) * 1e6) / 1e6) }))];
 }
 
-type Analysis = { sents: Set<string>[]; all: Word[]; title: Word[]; allSet: Set<string>; titleSet: Set<string> };
+/** A chunk's distinct words (text and title) by stem and by their first 4 letters, its sentences' and title's word sets. */
+type Analysis = { sents: Set<string>[]; byStem: Map<string, string[]>; byPrefix: Map<string, string[]>; allSet: Set<string>; titleSet: Set<string> };
 
 /**
  * A chunk's words by sentence, kept for the chunks searched most recently, so the analysis is computed
@@ -73,8 +96,23 @@ function analysed(h: SearchHit): Analysis {
   const bySentence = sentences(h.text).map((s) => words(s.text).filter((w) => !w.stop));
   const all = bySentence.flat();
   const title = words(h.title).filter((w) => !w.stop);
-  a = { sents: bySentence.map((ws) => new Set(ws.map((w) => w.word))), all, title, allSet: new Set(all.map((w) => w.word)), titleSet: new Set(title.map((w) => w.word)) };
+  const byStem = new Map<string, string[]>();
+  const byPrefix = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const w of [...all, ...title]) {
+    if (seen.has(w.word)) continue;
+    seen.add(w.word);
+    push(byStem, w.stem, w.word);
+    if (w.word.length >= 4) push(byPrefix, w.word.slice(0, 4), w.word);
+  }
+  a = { sents: bySentence.map((ws) => new Set(ws.map((w) => w.word))), byStem, byPrefix, allSet: new Set(all.map((w) => w.word)), titleSet: new Set(title.map((w) => w.word)) };
   cache.set(key, a);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return a;
+}
+
+function push(index: Map<string, string[]>, key: string, word: string): void {
+  const list = index.get(key);
+  if (list) list.push(word);
+  else index.set(key, [word]);
 }

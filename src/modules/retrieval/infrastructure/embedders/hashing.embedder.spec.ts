@@ -14,6 +14,12 @@ describe('HashingEmbedder', () => {
     expect(plain).toHaveLength(384);
   });
 
+  it('gives each of many texts its own vector, in order (embed() lets other requests in between; issue 13)', async () => {
+    const texts = Array.from({ length: 600 }, (_, i) => `Parágrafo ${i} sobre a política de reembolso número ${i * 7}`);
+    const vectors = await e.embed(texts, 'document');
+    expect(vectors.map((v) => Array.from(v))).toEqual(texts.map((t) => Array.from(e.embedOne(t))));
+  });
+
   it('is deterministic, L2-normalized and of the configured dimension', async () => {
     const [a, b] = await e.embed(['Política de reembolso', 'Política de reembolso'], 'document');
     expect(a).toHaveLength(384);

@@ -1,3 +1,4 @@
+import { yieldIfLong } from '../../../../shared/loop/yield-if-long';
 import { EmbedderInfo, EmbeddingPurpose } from '../../application/ports/embedder.port';
 import { BaseEmbedder } from './base.embedder';
 import { contentWords } from './portuguese-text';
@@ -45,7 +46,14 @@ export class HashingEmbedder extends BaseEmbedder {
   async warmUp(): Promise<void> {}
 
   async embed(texts: string[], _purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
-    return texts.map((t) => this.embedOne(t));
+    // a large document's chunks take hundreds of ms here: other requests get the loop every LOOP_SLICE_MS
+    const out: Float32Array[] = [];
+    for (const t of texts) {
+      const pause = yieldIfLong();
+      if (pause) await pause;
+      out.push(this.embedOne(t));
+    }
+    return out;
   }
 
   embedOne(text: string): Float32Array {

@@ -1,0 +1,36 @@
+import { performance } from 'node:perf_hooks';
+import { LOOP_SLICE_MS, yieldIfLong } from './yield-if-long';
+
+const spin = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+describe('yieldIfLong', () => {
+  it('does not yield while the current turn is short', async () => {
+    await new Promise((r) => setImmediate(r)); // a fresh turn
+    expect(yieldIfLong()).toBeUndefined();
+    expect(yieldIfLong()).toBeUndefined();
+  });
+
+  it('after a long stretch, yields so that callbacks waiting behind the work run first, then starts a new slice', async () => {
+    await new Promise((r) => setImmediate(r));
+    const order: string[] = [];
+    expect(yieldIfLong()).toBeUndefined();
+    setImmediate(() => order.push('other request'));
+    spin(LOOP_SLICE_MS + 2);
+    const pause = yieldIfLong();
+    expect(typeof pause?.then).toBe('function');
+    await pause;
+    order.push('work resumed');
+    expect(order).toEqual(['other request', 'work resumed']);
+    expect(yieldIfLong()).toBeUndefined();
+  });
+
+  it('shares the slice between concurrent callers of one turn', async () => {
+    await new Promise((r) => setImmediate(r));
+    expect(yieldIfLong()).toBeUndefined(); // first caller starts the slice
+    spin(LOOP_SLICE_MS + 2);
+    expect(typeof yieldIfLong()?.then).toBe('function'); // a second caller in the same turn sees it spent
+  });
+});
