@@ -256,40 +256,6 @@ describe('background jobs survive a restart', () => {
     }
   });
 
-  it('a re-index whose queue job was lost is queued again: by the next change of its collection (still 409) and by a restart, where it completes', async () => {
-    const ADMIN = { 'x-api-key': 'chave-admin' };
-    const paused: DeepPartial<AppConfig> = { ...THRESHOLDS, admin: { apiKey: 'chave-admin' }, jobs: { ...THRESHOLDS.jobs, concurrency: 0 } };
-    const first = await startTestApp(paused);
-    let second: TestApp | undefined;
-    try {
-      expect((await first.http.post('/v1/documents?async=false').field('collection', 'perdida').attach('files', procedures(10, 'mudança'), 'perdida.csv')).status).toBe(201);
-      const change = () => first.http.put('/v1/admin/models/embedder').set(ADMIN).send({ provider: 'hashing', options: { dimension: 256 }, collections: ['perdida'] });
-      const started = await change();
-      expect(started.status).toBe(202);
-      const id = started.body.jobs[0].id as string;
-      const queued = async (t: TestApp) => (await t.dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE kind = 'reindex' AND state IN ('waiting', 'active')`))[0].n as number;
-      expect(await queued(first)).toBe(1);
-      // the queue loses it (an operator's cleanup, a flushed Redis): the re-index itself stays queued
-      await first.dataSource.query(`DELETE FROM jobs WHERE kind = 'reindex'`);
-      const again = await change();
-      expectProblem(again, 409, 'RETRIEVAL.REINDEX_IN_PROGRESS');
-      expect(again.body.detail).toContain(id);
-      expect(await queued(first)).toBe(1);
-      // the same request again finds that queue job: no second one
-      expectProblem(await change(), 409, 'RETRIEVAL.REINDEX_IN_PROGRESS');
-      expect(await queued(first)).toBe(1);
-
-      await first.dataSource.query(`DELETE FROM jobs WHERE kind = 'reindex'`);
-      await first.close({ keepData: true });
-      second = await startTestApp({ ...THRESHOLDS, admin: { apiKey: 'chave-admin' } }, { dataDir: first.dataDir, reset: false });
-      const s = second;
-      const done = await until(async () => (await s.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body, (j) => j.status === 'completed' || j.status === 'failed', 'the re-queued re-index');
-      expect(done).toMatchObject({ id, collection: 'perdida', status: 'completed', to: 'hashing:v1:256', done: 10 });
-    } finally {
-      await (second ?? first).close();
-    }
-  });
-
   it('a job accepted by a paused lane (concurrency 0) completes after a restart on the same data; the same request again is the same job', async () => {
     // jobs.concurrency 0: the lane is paused, the job stays waiting (and a re-index stays queued) until the process stops
     const first = await startTestApp({ ...THRESHOLDS, jobs: { ...THRESHOLDS.jobs, concurrency: 0 }, admin: { apiKey: 'chave-admin' } });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SharedState, withoutSecrets } from '../../../../shared/replicas';
-import { CollectionNotFoundError, ReindexJobNotFoundError } from '../../domain/retrieval.errors';
+import { CollectionNotFoundError, ReindexInProgressError, ReindexJobNotFoundError } from '../../domain/retrieval.errors';
 import { EmbedderInfo, EmbedderSpec } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
 import { VectorStore } from '../ports/vector-store.port';
@@ -95,7 +95,10 @@ export class EmbedderAdminService {
     const selected = (all: CollectionEmbedder[]) => (names ? all.filter((c) => names.includes(c.name)) : all);
     const before = await this.store.listCollections();
     for (const name of names ?? []) if (!before.some((c) => c.name === name)) throw new CollectionNotFoundError(name);
-    for (const c of selected(before)) await this.reindex.refuseWhileUnfinished(c.name);
+    for (const c of selected(before)) {
+      const busy = await this.reindex.unfinishedFor(c.name);
+      if (busy) throw new ReindexInProgressError(c.name, busy.id);
+    }
     const info: EmbedderInfo = await this.registry.swap(spec);
     this.spec = spec;
     const target = this.registry.active();

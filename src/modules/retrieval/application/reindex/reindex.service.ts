@@ -77,11 +77,8 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Staging rows of no unfinished job are left-overs; without a queue, unfinished jobs resume in this process. */
   async onApplicationBootstrap(): Promise<void> {
     await this.store.clearOrphanStaging();
-    for (const job of await this.store.unfinishedJobs()) {
-      // with a queue: one whose queue job was lost (a failed attempt limit, a flushed Redis) is queued again
-      if (this.dispatch) await this.requeue(job);
-      else this.runInProcess(job.id);
-    }
+    if (this.dispatch) return;
+    for (const job of await this.store.unfinishedJobs()) this.runInProcess(job.id);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -92,7 +89,8 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Queues moving `collection` to `target` (built from `spec`). 409 when a job for it is still unfinished. */
   async start(collection: CollectionInfo, target: Embedder, spec: EmbedderSpec): Promise<ReindexJob> {
-    await this.refuseWhileUnfinished(collection.name);
+    const busy = await this.unfinishedFor(collection.name);
+    if (busy) throw new ReindexInProgressError(collection.name, busy.id);
     const job: ReindexJob = {
       id: randomUUID(),
       collection: collection.name,
@@ -137,26 +135,6 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async unfinishedFor(collection: string): Promise<ReindexJob | undefined> {
     return (await this.store.unfinishedJobs()).find((j) => j.collection === collection);
-  }
-
-  /**
-   * ReindexInProgressError (409) when a job for `collection` is unfinished. That job is put on the queue again
-   * first (the queue finds it if it is still there): an unfinished job whose queue job was lost would otherwise
-   * answer 409 to every later change of that collection, for ever.
-   */
-  async refuseWhileUnfinished(collection: string): Promise<void> {
-    const busy = await this.unfinishedFor(collection);
-    if (!busy) return;
-    if (this.dispatch) await this.requeue(busy);
-    throw new ReindexInProgressError(collection, busy.id);
-  }
-
-  private async requeue(job: ReindexJob): Promise<void> {
-    try {
-      await this.dispatch!(job.id);
-    } catch (e) {
-      this.logger.warn(`job ${job.id}: could not be queued again (${(e as Error).message}); the next start or change of ${job.collection} retries`);
-    }
   }
 
   /** Releases loaded embedders that no collection and no unfinished job needs any more. */
