@@ -27,6 +27,23 @@ describe('yieldIfLong', () => {
     expect(yieldIfLong()).toBeUndefined();
   });
 
+  it('lets two long jobs take turns: the second progresses while the first runs, not one unit per turn after it', async () => {
+    const done: string[] = [];
+    const job = async (name: string) => {
+      for (let i = 0; i < 12; i++) {
+        spin(3);
+        done.push(name);
+        const pause = yieldIfLong();
+        if (pause) await pause;
+      }
+    };
+    await Promise.all([job('a'), job('b')]);
+    // each resumed job gets a slice of its own (about 3 units): b does a good part of its work before a ends
+    // (with one slice shared per turn, a took every slice and b did one unit per turn: 2 of 12 by then)
+    const bBeforeAEnds = done.slice(0, done.lastIndexOf('a')).filter((x) => x === 'b').length;
+    expect(bBeforeAEnds).toBeGreaterThanOrEqual(4);
+  });
+
   it('shares the slice between concurrent callers of one turn', async () => {
     await new Promise((r) => setImmediate(r));
     expect(yieldIfLong()).toBeUndefined(); // first caller starts the slice

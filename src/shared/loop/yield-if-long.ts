@@ -11,7 +11,8 @@ let sliceStart: number | undefined;
  * in one piece for 300 KB, during which every other request waited; docs/BENCHMARKS.md, issue 13 session 10).
  * Call it between units of work: it returns undefined while this turn of the event loop has run for less than
  * LOOP_SLICE_MS since its first call, and otherwise a promise that resolves on the next turn, after the I/O
- * callbacks and timers that were waiting. The slice is the loop turn's, not the caller's: concurrent callers share it.
+ * callbacks and timers that were waiting. Callers within one stretch of the turn share its slice; a caller resumed
+ * from a pause starts a new one.
  *
  *   const pause = yieldIfLong();
  *   if (pause) await pause;
@@ -24,5 +25,11 @@ export function yieldIfLong(): Promise<void> | undefined {
     setImmediate(() => (sliceStart = undefined));
     return undefined;
   }
-  return now - sliceStart < LOOP_SLICE_MS ? undefined : nextTurn();
+  // a caller that waited resumes with a slice of its own: two long jobs take turns instead of the first to resume
+  // taking every slice while the other does one unit per turn
+  return now - sliceStart < LOOP_SLICE_MS ? undefined : nextTurn().then(freshSlice);
+}
+
+function freshSlice(): void {
+  sliceStart = undefined;
 }
