@@ -21,6 +21,12 @@ describe('wsOriginAllowed', () => {
     expect(wsOriginAllowed('http://127.0.0.1:4000', '127.0.0.1:3000', ['https://intranet.example.com'])).toBe(false);
     expect(wsOriginAllowed('null', '127.0.0.1:3000', [])).toBe(false);
     expect(wsOriginAllowed('https://evil.example', undefined, [])).toBe(false);
+    // one spelling: default ports, letter case, a trailing slash in the configured list
+    expect(wsOriginAllowed('https://acervo.example.com', 'acervo.example.com:443', [])).toBe(true);
+    expect(wsOriginAllowed('http://acervo.example.com', 'acervo.example.com:80', [])).toBe(true);
+    expect(wsOriginAllowed('https://intranet.example.com', 'api.internal:3000', ['HTTPS://Intranet.Example.com:443/'])).toBe(true);
+    expect(wsOriginAllowed('http://[::1]:3000', '[::1]:3000', [])).toBe(true);
+    expect(wsOriginAllowed('https://acervo.example.com', 'acervo.example.com:80', [])).toBe(false);
   });
 });
 

@@ -51,15 +51,25 @@ export function wsCredentialOf(req: IncomingMessage): string | undefined {
  * Whether a browser page of `origin` may open a WebSocket here. Browsers do not apply CORS to WebSockets, so without
  * this any page a user visits could chat with (and read the documents of) an acervo it can reach, such as one on
  * localhost in auth.mode open. Allowed: no Origin (not a browser), the service's own origin (the Host the socket was
- * opened to), and the origins of http.cors.origins ("*": any).
+ * opened to: behind a reverse proxy, one that forwards the public Host, or the public origin in http.cors.origins),
+ * and the origins of http.cors.origins ("*": any). Not a defence against DNS rebinding (SECURITY.md).
  */
 export function wsOriginAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
   if (!origin) return true;
-  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  const asked = originOf(origin);
+  if (!asked) return false;
+  if (allowed.includes('*') || allowed.some((a) => originOf(a) === asked)) return true;
+  // the service's own origin: the page's scheme and the Host it connected to (":443" and ":80" are the defaults)
+  return !!host && originOf(`${new URL(asked).protocol}//${host}`) === asked;
+}
+
+/** `scheme://host[:port]` in one spelling (lowercase host, default port left out); undefined for "null" or garbage. */
+function originOf(text: string): string | undefined {
   try {
-    return !!host && new URL(origin).host === host.toLowerCase();
+    const o = new URL(text).origin;
+    return o === 'null' ? undefined : o;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
