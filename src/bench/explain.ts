@@ -14,7 +14,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { containsGold } from './eval-metrics';
-import { analyzeQuestion, rankWindows } from '../modules/generation/domain/extractive';
+import { analyzeQuestion, explainWindowParts, rankWindows } from '../modules/generation/domain/extractive';
 import { loadConfig } from '../shared/config';
 import { ingest, loadSet, startLocal } from './eval';
 
@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     args[k] = k === 'misses' ? 'true' : argv[++i];
   }
   if (args.features) writeFileSync(args.features, '');
-  if (args.dump) writeFileSync(args.dump, '');
+  if (args.dump) {
+    writeFileSync(args.dump, '');
+    explainWindowParts(true);
+  }
   const set = loadSet(args.set ?? 'office');
   let questions = set.questions;
   if (args.question) questions = [{ question: args.question, answers: [], offTopic: false, scoreAnswer: false }];

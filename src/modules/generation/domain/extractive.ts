@@ -276,6 +276,13 @@ interface Scored {
   parts?: Record<string, number>;
 }
 
+let explaining = false;
+
+/** `eval:explain --dump`: windows carry the factors of their score (`parts`); off in the service (an object per window). */
+export function explainWindowParts(on: boolean): void {
+  explaining = on;
+}
+
 /** Picks the sentences that answer `question`, in reading order; empty when none covers `minSupport` of it. */
 export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
   const best = rankWindows(question, passages);
@@ -446,7 +453,9 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
   const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * intro * brevity * pair * Math.pow(MISS_FACTOR, missing);
-  return { sentences: win, coverage, score, typeFit, missing, missed, parts: { proximity, rank, restates, intro, brevity, pair, length, fresh } };
+  const scored: Scored = { sentences: win, coverage, score, typeFit, missing, missed };
+  if (explaining) scored.parts = { proximity, rank, restates, intro, brevity, pair, length, fresh };
+  return scored;
 }
 
 function matches(t: QuestionTerm, w: Word): boolean {
