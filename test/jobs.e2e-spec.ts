@@ -256,6 +256,39 @@ describe('background jobs survive a restart', () => {
     }
   });
 
+  it('a re-index whose queue job is abandoned (its process stopped jobs.maxAttempts times) is recorded failed, and the collection can be re-indexed again', async () => {
+    const ADMIN = { 'x-api-key': 'chave-admin' };
+    const admin: DeepPartial<AppConfig> = { ...THRESHOLDS, admin: { apiKey: 'chave-admin' } };
+    const first = await startTestApp({ ...admin, jobs: { ...THRESHOLDS.jobs, concurrency: 0 } });
+    let second: TestApp | undefined;
+    try {
+      expect((await first.http.post('/v1/documents?async=false').field('collection', 'teimosa').attach('files', procedures(10, 'mudança'), 'teimosa.csv')).status).toBe(201);
+      const change = (t: TestApp) => t.http.put('/v1/admin/models/embedder').set(ADMIN).send({ provider: 'hashing', options: { dimension: 256 }, collections: ['teimosa'] });
+      const started = await change(first);
+      expect(started.status).toBe(202);
+      const id = started.body.jobs[0].id as string;
+      // as the queue finds it after its process died at every attempt: active, its lease lapsed, no attempt left
+      await first.dataSource.query(`UPDATE jobs SET state = 'active', attempts = max_attempts, lease_until = now() - interval '1 second' WHERE kind = 'reindex'`);
+      await first.close({ keepData: true });
+
+      second = await startTestApp(admin, { dataDir: first.dataDir, reset: false });
+      const s = second;
+      const ended = await until(async () => (await s.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body, (j) => j.status !== 'queued' && j.status !== 'running', 'the abandoned re-index to be closed');
+      expect(ended).toMatchObject({ id, collection: 'teimosa', status: 'failed', from: 'hashing:v1:384' });
+      expect(ended.error).toMatch(/jobs\.maxAttempts/);
+      const queued = (await s.http.get('/v1/jobs?state=failed&limit=50').expect(200)).body.items.find((j: { kind: string }) => j.kind === 'reindex');
+      expect(queued).toMatchObject({ state: 'failed', error: { code: 'JOB.ABANDONED' } });
+      // no 409 for ever: a new change of the collection is accepted and runs
+      const again = await change(s);
+      expect(again.status).toBe(202);
+      const next = again.body.jobs[0].id as string;
+      const done = await until(async () => (await s.http.get(`/v1/admin/reindex/${next}`).set(ADMIN).expect(200)).body, (j) => j.status === 'completed' || j.status === 'failed', 'the new re-index');
+      expect(done).toMatchObject({ collection: 'teimosa', status: 'completed', to: 'hashing:v1:256', done: 10 });
+    } finally {
+      await (second ?? first).close();
+    }
+  });
+
   it('a job accepted by a paused lane (concurrency 0) completes after a restart on the same data; the same request again is the same job', async () => {
     // jobs.concurrency 0: the lane is paused, the job stays waiting (and a re-index stays queued) until the process stops
     const first = await startTestApp({ ...THRESHOLDS, jobs: { ...THRESHOLDS.jobs, concurrency: 0 }, admin: { apiKey: 'chave-admin' } });

@@ -91,6 +91,11 @@ export class IngestJobWorker implements JobWorker {
     }
   }
 
+  /** A re-index whose queue job was given up stays unfinished otherwise, and every later change of its collection answers 409. */
+  async abandoned({ job, params }: Omit<ClaimedJob, 'files'>, error: JobError): Promise<void> {
+    if (job.kind === 'reindex') await this.reindex.abandon((params as unknown as ReindexJobParams).reindexId, error.detail);
+  }
+
   describeFailure(e: unknown): { error: JobError; retryable: boolean } {
     if (e instanceof ReindexFailed) return { error: { code: 'INGESTION.REINDEX_FAILED', status: 500, detail: e.message }, retryable: false };
     const { type: _type, title: _title, ...error } = problemOf(e);

@@ -58,6 +58,11 @@ export interface ClaimedJob {
 export interface JobWorker {
   /** Returns the job's result (what the synchronous route answers). */
   run(claimed: ClaimedJob, ctx: JobContext): Promise<unknown>;
+  /**
+   * The queue gave the job up without running it to an end (started jobs.maxAttempts times, its process stopping
+   * each time): a use case that keeps its own record of the job (a re-index) closes it. Errors are logged, not thrown.
+   */
+  abandoned?(job: Omit<ClaimedJob, 'files'>, error: JobError): Promise<void>;
   /** The error a failed run leaves, and whether another attempt may succeed (a dependency down, not bad input). */
   describeFailure(e: unknown): { error: JobError; retryable: boolean };
 }

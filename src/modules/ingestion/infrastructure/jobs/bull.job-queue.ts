@@ -22,7 +22,7 @@ export interface BullJobQueueOptions {
 }
 
 /** What a Bull job carries in Redis: the use case's parameters and its bytes (base64, dropped when the job ends). */
-interface BullJobData {
+export interface BullJobData {
   kind: JobKind;
   params: Record<string, unknown>;
   files: Array<{ filename: string; mimeType?: string; content: string }>;
@@ -67,6 +67,14 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
   onApplicationBootstrap(): void {
     this.queue.on('error', (e: Error) => this.logger.warn(`Redis: ${e.message}`));
     if (!this.opts.consume || this.lane.concurrency === 0) return;
+    // failed without our processor's verdict (which writes data.error first): Bull's stalled-job check gave it up
+    // after maxStalledCount (jobs.maxAttempts) lost locks, its process stopping each time
+    this.queue.on('failed', (job: BullJob<BullJobData>, err: Error) => {
+      if (job.data.error || !this.worker.abandoned) return;
+      const error: JobError = { code: 'JOB.ABANDONED', status: 500, detail: `The job could not be run: ${err.message}.` };
+      this.logger.error(`job ${job.id} (${job.data.kind}) abandoned: ${err.message}`);
+      void this.worker.abandoned({ job: toJob(job, 'failed'), params: job.data.params }, error).catch((e: Error) => this.logger.warn(`job ${job.id}: closing its record failed: ${e.message}`));
+    });
     // the promise settles only when the queue closes; errors of the processing loop arrive as 'error' events
     void this.queue.process(this.lane.concurrency, (job) => this.execute(job)).catch((e: Error) => this.logger.warn(`job processing stopped: ${e.message}`));
   }

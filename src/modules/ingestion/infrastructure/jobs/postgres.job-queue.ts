@@ -191,12 +191,14 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
     const job = toJob(row);
     if (job.attempts > job.maxAttempts) {
       // started that many times without an outcome: its process died each time (a file that crashes it?). Never again.
-      await this.finish(job.id, 'failed', null, {
+      const error: JobError = {
         code: 'JOB.ABANDONED',
         status: 500,
         detail: `The job was started ${job.maxAttempts} times and its process stopped each time before it ended (jobs.maxAttempts).`,
-      });
+      };
+      await this.finish(job.id, 'failed', null, error);
       this.logger.error(`job ${job.id} (${job.kind}) abandoned after ${job.maxAttempts} interrupted attempts`);
+      await this.worker.abandoned?.({ job: { ...job, state: 'failed', error }, params: row.params }, error).catch((e: Error) => this.logger.warn(`job ${job.id}: closing its record failed: ${e.message}`));
       this.outcome(job.kind, 'failed');
       return this.claim();
     }

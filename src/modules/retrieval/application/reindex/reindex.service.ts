@@ -137,6 +137,18 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     return (await this.store.unfinishedJobs()).find((j) => j.collection === collection);
   }
 
+  /**
+   * The queue gave up the job's runs (its process stopped each time, jobs.maxAttempts times): it is recorded as
+   * failed and its staged vectors dropped, so the collection (still on its old embedder) can be re-indexed again.
+   * A job that ended meanwhile is left as it is.
+   */
+  async abandon(id: string, reason: string): Promise<void> {
+    const found = await this.store.findJob(id);
+    if (!found || found.job.status === 'completed' || found.job.status === 'failed') return;
+    await this.fail(found.job, new Error(reason));
+    await this.store.clearStaging(id).catch(() => undefined);
+  }
+
   /** Releases loaded embedders that no collection and no unfinished job needs any more. */
   async releaseUnused(): Promise<string[]> {
     const inUse = new Set((await this.collections.listCollections()).map((c) => c.embedderId));
