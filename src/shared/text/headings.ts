@@ -24,6 +24,11 @@ export function lineKind(text: string, cutBefore: boolean): LineKind {
   return 'text';
 }
 
+/** A line with no letter or digit: a rule ("=====", "-----") or blank space, layout rather than a line of text. */
+export function isLayout(text: string): boolean {
+  return !/[\p{L}\p{N}]/u.test(text);
+}
+
 /** A heading is written without its Markdown marks ("## Férias" is "Férias"). */
 const cleanHeading = (t: string) => t.replace(/^#{1,6}\s+/, '').replace(/^\*\*([^*]+)\*\*:?$/, '$1').trim();
 
@@ -44,7 +49,7 @@ export function headingsAt(text: string, offsets: number[], maxLines = 6): Array
     for (; i < lines.length && lines[i].start < at; i++) {
       const s = lines[i];
       // rules ("=====", "-----") frame headings in plain text: they are layout, not lines
-      if (!/[\p{L}\p{N}]/u.test(s.text)) continue;
+      if (isLayout(s.text)) continue;
       const newLine = i === 0 || text.slice(end, s.start).includes('\n');
       end = s.start + s.text.length;
       const kind = lineKind(s.text, false);
@@ -59,8 +64,8 @@ export function headingsAt(text: string, offsets: number[], maxLines = 6): Array
     }
     // a chunk that opens with a heading (past rules and blank lines) is under its own, not the section before
     let k = i;
-    while (k < lines.length && !/[\p{L}\p{N}]/u.test(lines[k].text)) k++;
-    const opening = k < lines.length && !/[\p{L}\p{N}]/u.test(text.slice(at, lines[k].start)) ? lineKind(lines[k].text, false) : 'text';
+    while (k < lines.length && isLayout(lines[k].text)) k++;
+    const opening = k < lines.length && isLayout(text.slice(at, lines[k].start)) ? lineKind(lines[k].text, false) : 'text';
     const opensWithHeading = opening === 'heading' || opening === 'question';
     out.push(heading.length && below <= maxLines && !opensWithHeading ? heading.join(' ').slice(0, 300) : undefined);
   }

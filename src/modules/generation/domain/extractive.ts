@@ -1,5 +1,5 @@
 import { fold, sameFamily, sameWord, sentences, stem, Word, words } from '../../../shared/text/lexical';
-import { lineKind } from '../../../shared/text/headings';
+import { isLayout, lineKind } from '../../../shared/text/headings';
 import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
 
 /**
@@ -546,7 +546,7 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     const newLine = i === 0 || p.text.slice(end, s.start).includes('\n');
     end = s.start + s.text.length;
     // rules ("=====", "-----") frame headings in plain text: they are layout, not lines under the heading
-    if (!/[\p{L}\p{N}]/u.test(s.text)) return;
+    if (isLayout(s.text)) return;
     const item = /^\s*(?:[-*•]|\d{1,2}[.)])\s/.test(s.text);
     const sibling = item && (listed || !!lead);
     listed = item;

@@ -71,9 +71,9 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     // after maxStalledCount (jobs.maxAttempts) lost locks, its process stopping each time
     this.queue.on('failed', (job: BullJob<BullJobData>, err: Error) => {
       if (job.data.error || !this.worker.abandoned) return;
-      const error: JobError = { code: 'JOB.ABANDONED', status: 500, detail: `The job could not be run: ${err.message}.` };
+      const error = abandonedError(job.failedReason ?? err.message);
       this.logger.error(`job ${job.id} (${job.data.kind}) abandoned: ${err.message}`);
-      void this.worker.abandoned({ job: toJob(job, 'failed'), params: job.data.params }, error).catch((e: Error) => this.logger.warn(`job ${job.id}: closing its record failed: ${e.message}`));
+      void this.worker.abandoned({ job: { ...toJob(job, 'failed'), error }, params: job.data.params }, error).catch((e: Error) => this.logger.warn(`job ${job.id}: closing its record failed: ${e.message}`));
     });
     // the promise settles only when the queue closes; errors of the processing loop arrive as 'error' events
     void this.queue.process(this.lane.concurrency, (job) => this.execute(job)).catch((e: Error) => this.logger.warn(`job processing stopped: ${e.message}`));
@@ -311,7 +311,7 @@ function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string): J
   // attemptsMade counts the failed attempts; the running or the successful one adds one
   const attempts = state === 'active' || state === 'completed' ? j.attemptsMade + 1 : j.attemptsMade;
   const error: JobError | undefined =
-    j.data.error ?? (state === 'failed' ? { code: 'JOB.ABANDONED', status: 500, detail: `The job could not be run: ${j.failedReason ?? 'unknown reason'}.` } : undefined);
+    j.data.error ?? (state === 'failed' ? abandonedError(j.failedReason) : undefined);
   return {
     id: String(j.id),
     kind: j.data.kind,
@@ -326,4 +326,9 @@ function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string): J
     ...(j.finishedOn && (state === 'completed' || state === 'failed') ? { finishedAt: new Date(j.finishedOn) } : {}),
     runAfter: new Date(j.timestamp + (Number(j.opts.delay) || 0)),
   };
+}
+
+/** A job Bull failed without our processor's verdict (the stalled-job limit): its error as GET /v1/jobs/{id} shows it. */
+function abandonedError(reason: string | undefined): JobError {
+  return { code: 'JOB.ABANDONED', status: 500, detail: `The job could not be run: ${reason ?? 'unknown reason'}.` };
 }
