@@ -37,6 +37,55 @@ export function enableCors(app: NestExpressApplication, cors: HttpSecurityConfig
 }
 
 /**
+ * Whether a browser page of `origin` may call this service. Allowed: no Origin (not a browser: servers, scripts, curl),
+ * the service's own origin (the page's scheme and the Host it sent the request to, ":443" and ":80" being the
+ * defaults: behind a reverse proxy, one that forwards the public Host, or the public origin listed), and the origins of
+ * http.cors.origins ("*": any). Not a defence against DNS rebinding (SECURITY.md).
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (!origin) return true;
+  const asked = originOf(origin);
+  if (!asked) return false;
+  if (allowed.includes('*') || allowed.some((a) => originOf(a) === asked)) return true;
+  return !!host && originOf(`${new URL(asked).protocol}//${host}`) === asked;
+}
+
+/** `scheme://host[:port]` in one spelling (lowercase host, default port left out); undefined for "null" or garbage. */
+function originOf(text: string): string | undefined {
+  try {
+    const o = new URL(text).origin;
+    return o === 'null' ? undefined : o;
+  } catch {
+    return undefined;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Refuses a write (POST, PUT, PATCH, DELETE) sent by a browser page of another origin: 403 AUTH.ORIGIN_NOT_ALLOWED.
+ * CORS only keeps such a page from reading the answer; a "simple" request (an HTML form posting multipart/form-data
+ * to /v1/documents, a text/plain POST) is still sent and carried out, so in auth.mode open any page a user visits
+ * could write into an acervo it can reach (one on localhost, on the office network). The origin is the Origin header,
+ * or, for a browser that sends none, a `Sec-Fetch-Site: cross-site`. Requests without either (servers, scripts,
+ * curl) and reads are not affected; pages of http.cors.origins pass (their JSON calls are preflighted anyway).
+ */
+export function crossOriginWriteGuard(allowed: readonly string[]): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.headers.origin;
+    const crossSite = origin === undefined && req.headers['sec-fetch-site'] === 'cross-site';
+    if (!crossSite && originAllowed(origin, req.headers.host, allowed)) return next();
+    const from = origin ?? 'another site';
+    next(
+      new DomainError('AUTH.ORIGIN_NOT_ALLOWED', 'forbidden', `A page from ${from} may not send ${req.method} requests here: only the service's own origin and http.cors.origins may.`, {
+        origin: from,
+      }),
+    );
+  };
+}
+
+/**
  * JSON bodies, limited per route: text ingestion (POST /v1/documents*) up to the upload limit, every other route
  * to http.json.maxBytes. Past it: 413 REQUEST.TOO_LARGE naming the limit (the error middleware answers it).
  */

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
+import { originAllowed } from '../../../../shared/http';
 import type { Principal } from '../../../../shared/http/principal';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
@@ -48,33 +49,7 @@ export function wsCredentialOf(req: IncomingMessage): string | undefined {
 }
 
 /**
- * Whether a browser page of `origin` may open a WebSocket here. Browsers do not apply CORS to WebSockets, so without
- * this any page a user visits could chat with (and read the documents of) an acervo it can reach, such as one on
- * localhost in auth.mode open. Allowed: no Origin (not a browser), the service's own origin (the Host the socket was
- * opened to: behind a reverse proxy, one that forwards the public Host, or the public origin in http.cors.origins),
- * and the origins of http.cors.origins ("*": any). Not a defence against DNS rebinding (SECURITY.md).
- */
-export function wsOriginAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
-  if (!origin) return true;
-  const asked = originOf(origin);
-  if (!asked) return false;
-  if (allowed.includes('*') || allowed.some((a) => originOf(a) === asked)) return true;
-  // the service's own origin: the page's scheme and the Host it connected to (":443" and ":80" are the defaults)
-  return !!host && originOf(`${new URL(asked).protocol}//${host}`) === asked;
-}
-
-/** `scheme://host[:port]` in one spelling (lowercase host, default port left out); undefined for "null" or garbage. */
-function originOf(text: string): string | undefined {
-  try {
-    const o = new URL(text).origin;
-    return o === 'null' ? undefined : o;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The WebSocket chat's access (issue 11), the same rules as the HTTP chat: the page's origin (wsOriginAllowed: 4403
+ * The WebSocket chat's access (issue 11), the same rules as the HTTP chat: the page's origin (originAllowed: 4403
  * otherwise), the handshake's credential (see
  * wsCredentialOf) verified by the Authenticator, a refused or (auth.mode required) missing one closing the socket with
  * 4401; then per message the `generate` route group's rate limits (counted with HTTP's, same storage and keys), the
@@ -109,7 +84,9 @@ export class WsAccessGate {
 
   private async open(req: IncomingMessage): Promise<WsSession> {
     const origin = req.headers.origin;
-    if (!wsOriginAllowed(origin, req.headers.host, this.config.http.cors.origins)) throw originNotAllowed(origin!);
+    // Browsers do not apply CORS to WebSockets: without this, any page a user visits could chat with (and read the
+    // documents of) an acervo it can reach, such as one on localhost in auth.mode open.
+    if (!originAllowed(origin, req.headers.host, this.config.http.cors.origins)) throw originNotAllowed(origin!);
     const credential = wsCredentialOf(req);
     const ip = req.socket.remoteAddress ?? 'unknown';
     let principal: Principal | undefined;
