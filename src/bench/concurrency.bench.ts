@@ -12,17 +12,21 @@
  * "longest stall" is the longest the event loop went without reaching its timers (monitorEventLoopDelay, 10 ms
  * resolution, less the resolution): one request's CPU-heavy step shows there, or a whole turn's worth of callbacks
  * when the loop is saturated. "CPU ms/req" is the process's CPU time (user + system, all threads: in embedded mode
- * PGlite's worker too; autocannon's client runs in the same process) divided by the requests completed.
+ * PGlite's worker too) divided by the requests completed. The client (autocannon) runs in a process of its own
+ * (src/bench/load-client.ts), as real clients do; BENCH_CLIENT=inline runs it in the app's process instead, where it
+ * shares the app's event loop (its CPU counted as the app's, responses read only when the app's work allows).
  * The rate limiter is off (it would answer 429 by design); everything else is the default configuration.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+import { load, runLoad } from './load-client';
 import { startLoadApp } from './load-app';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { databaseMode, markdownTable, round } from './stats';
 
 const SECONDS = Number(process.env.BENCH_CONCURRENCY_SECONDS ?? 10);
 const CLIENTS = (process.env.BENCH_CONCURRENCY_CLIENTS ?? '1,8,32').split(',').map(Number);
+/** BENCH_CLIENT=inline runs autocannon in the app's process (as before 2026-12-02); by default it has its own. */
+const INLINE_CLIENT = process.env.BENCH_CLIENT === 'inline';
 /** BENCH_CONCURRENCY_ROUTES=search,ask,ingest (default all three) runs only those. */
 const ROUTES = (process.env.BENCH_CONCURRENCY_ROUTES ?? 'search,ask,ingest').split(',');
 
@@ -48,20 +52,19 @@ async function main(): Promise<void> {
   const { paragraphs, questions } = squad;
   try {
     console.log(`seeded ${paragraphs.length} documents in ${round((Date.now() - started) / 1000, 1)} s`);
-    let q = 0;
-    let doc = 0;
+    // each row goes on where the last one stopped in the questions (no answer is served from the cache)
+    let offset = 0;
     const runId = Date.now().toString(36);
-    const routes: Array<{ key: string; route: string; path: string; body: () => unknown }> = [
-      { key: 'search', route: 'POST /v1/search (hybrid, top 10)', path: '/v1/search', body: () => ({ query: questions[q++ % questions.length].question, collection, mode: 'hybrid', top_k: 10 }) },
-      { key: 'ask', route: 'POST /v1/ask (extractive)', path: '/v1/ask', body: () => ({ question: questions[q++ % questions.length].question, collection }) },
+    const asked = (f: (question: string) => Record<string, unknown>) => questions.map((x) => f(x.question));
+    const routes: Array<{ key: string; route: string; path: string; bodies: Array<Record<string, unknown>>; uniqueFields?: string[] }> = [
+      { key: 'search', route: 'POST /v1/search (hybrid, top 10)', path: '/v1/search', bodies: asked((query) => ({ query, collection, mode: 'hybrid', top_k: 10 })) },
+      { key: 'ask', route: 'POST /v1/ask (extractive)', path: '/v1/ask', bodies: asked((question) => ({ question, collection })) },
       {
         key: 'ingest',
         route: 'POST /v1/documents (JSON text, new each time)',
         path: '/v1/documents',
-        body: () => {
-          const p = paragraphs[doc % paragraphs.length];
-          return { title: `carga ${runId} ${doc}`, text: `${p.context}\n\nCópia de carga ${runId} número ${doc++}.`, collection: `${collection}-ingest` };
-        },
+        bodies: paragraphs.map((p) => ({ title: `carga ${runId}`, text: `${p.context}\n\nCópia de carga`, collection: `${collection}-ingest` })),
+        uniqueFields: ['title', 'text'],
       },
     ];
     const rows: Row[] = [];
@@ -71,22 +74,18 @@ async function main(): Promise<void> {
         const cpu0 = process.cpuUsage();
         const delay = monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
         delay.enable();
-        const result = await autocannon({
-          url,
-          connections: clients,
-          duration: SECONDS,
-          timeout: 30,
-          requests: [{ method: 'POST', path: r.path, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify(r.body()) }) }],
-        });
+        const bodies = [...r.bodies.slice(offset % r.bodies.length), ...r.bodies.slice(0, offset % r.bodies.length)];
+        const spec = { url, path: r.path, connections: clients, seconds: SECONDS, bodies, uniqueFields: r.uniqueFields };
+        const result = INLINE_CLIENT ? await load(spec) : await runLoad(spec);
+        offset += result.total;
         const elu = performance.eventLoopUtilization(elu0).utilization;
         delay.disable();
         const cpu = process.cpuUsage(cpu0);
         const stallMs = Math.max(0, Math.round(delay.max / 1e6 - STALL_RESOLUTION_MS));
-        const cpuMs = round((cpu.user + cpu.system) / 1000 / Math.max(1, result.requests.total), 1);
-        const bad = result.errors + result.timeouts + result.non2xx;
-        rows.push({ route: r.route, clients, requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: bad, elu, stallMs, cpuMs });
+        const cpuMs = round((cpu.user + cpu.system) / 1000 / Math.max(1, result.total), 1);
+        rows.push({ route: r.route, clients, requests: result.total, rps: result.rps, p50: result.p50, p99: result.p99, max: result.max, errors: result.errors, elu, stallMs, cpuMs });
         console.log(
-          `${r.route} x${clients}: ${round(result.requests.average, 1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${bad}, event loop busy ${Math.round(elu * 100)}%, longest stall ${stallMs} ms, CPU ${cpuMs} ms/req`,
+          `${r.route} x${clients}: ${round(result.rps, 1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms, errors ${result.errors}, event loop busy ${Math.round(elu * 100)}%, longest stall ${stallMs} ms, CPU ${cpuMs} ms/req`,
         );
       }
     }
@@ -106,7 +105,7 @@ async function main(): Promise<void> {
 ${runHeader('npm run bench:concurrency')}
 - Database: ${databaseMode()}; pool ${config.database.url ? `${config.database.poolSize} connections` : '1 connection (the embedded session)'}
 - The real HTTP app on 127.0.0.1, rate limiter off, SQuAD-pt dev (217 paragraphs) seeded; autocannon ${SECONDS} s per row; "errors" = connection errors + timeouts + non-2xx answers
-- "event loop busy" = the app thread's event-loop utilization; "longest stall" = the longest the loop went without reaching its timers (less the 10 ms resolution); "CPU ms/req" = the process's CPU time (all threads, autocannon included) per completed request
+- "event loop busy" = the app thread's event-loop utilization; "longest stall" = the longest the loop went without reaching its timers (less the 10 ms resolution); "CPU ms/req" = the app process's CPU time (all threads) per completed request; the client (autocannon) runs ${INLINE_CLIENT ? "in the app's process (BENCH_CLIENT=inline), its CPU included" : 'in a process of its own'}
 - Total wall time: ${round((Date.now() - started) / 1000, 1)} s
 
 ${md}`,
