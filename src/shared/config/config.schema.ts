@@ -232,6 +232,8 @@ export const appConfigSchema = z.object({
       refusal: z.string().min(1),
       templates: z.object({ system: z.string().min(1), user: z.string().min(1), passage: z.string().min(1) }),
       refusalPatterns: z.array(z.string()),
+      /** Answers prepared at once per process (retrieval, evidence, an in-process answerer); the others wait their turn. 0: one per CPU. */
+      concurrency: int(0, 256),
     }),
   }),
   conversation: z.object({

@@ -36,4 +36,29 @@ describe('LongOperationLane', () => {
     expect(lane.waiting).toBe(0);
     await expect(lane.acquire(stop.signal)).rejects.toBeInstanceOf(LaneWaitAbortedError);
   });
+
+  it('reads a limit given as a function at each release: a raised one admits more waiters, a lowered one fewer', async () => {
+    let limit = 1;
+    const lane = new LongOperationLane(() => limit);
+    const releases = [lane.tryAcquire()!];
+    const granted: Array<() => void> = [];
+    const waits = [1, 2, 3].map(() => lane.acquire().then((r) => granted.push(r)));
+    limit = 3;
+    releases[0]();
+    await Promise.resolve();
+    await Promise.resolve();
+    // one slot freed and the limit raised to 3: all three waiters are admitted at once
+    expect({ active: lane.active, waiting: lane.waiting, granted: granted.length }).toEqual({ active: 3, waiting: 0, granted: 3 });
+    await Promise.all(waits);
+    limit = 1;
+    granted[0]();
+    const next = lane.acquire();
+    expect(lane.waiting).toBe(1);
+    granted[1]();
+    // one still running against a limit of 1: the waiter gets its slot only when that one is released
+    expect(lane.waiting).toBe(1);
+    granted[2]();
+    await next;
+    expect({ active: lane.active, waiting: lane.waiting }).toEqual({ active: 1, waiting: 0 });
+  });
 });

@@ -16,12 +16,18 @@ interface Waiter {
  * `jobs.concurrency` at once per process, and never a request slot (http.backpressure counts requests only).
  * A long operation therefore neither starves queries of the request lane nor runs unbounded beside them.
  * Concurrency 0 pauses the lane: operations wait until the process stops.
+ * The same first-come-first-served gate serves the answers (generation.ask.concurrency, AskHandler).
  */
 export class LongOperationLane {
   private running = 0;
   private readonly waiters: Waiter[] = [];
 
-  constructor(readonly concurrency: number) {}
+  /** `limit`: a number, or read at each acquire and release (a setting a config reload changes). */
+  constructor(private readonly limit: number | (() => number)) {}
+
+  get concurrency(): number {
+    return typeof this.limit === 'number' ? this.limit : this.limit();
+  }
 
   get active(): number {
     return this.running;
@@ -76,10 +82,13 @@ export class LongOperationLane {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiters.shift();
-      // the slot passes straight to the next waiter: a tryAcquire in between cannot overtake it
-      if (next) next.grant(this.releaser());
-      else this.running--;
+      this.running--;
+      // the freed slots go straight to the waiters, in order (a tryAcquire cannot overtake them): one, or more
+      // when the limit was raised meanwhile, or none when it was lowered
+      while (this.waiters.length && this.running < this.concurrency) {
+        this.running++;
+        this.waiters.shift()!.grant(this.releaser());
+      }
     };
   }
 }

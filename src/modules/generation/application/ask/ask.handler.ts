@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { LongOperationLane } from '../../../../shared/jobs';
 import { tokenCounterFor } from '../../../../shared/text/tokens';
 import { UsageRecorder } from '../../../metrics';
 import { SearchHandler } from '../../../retrieval';
@@ -30,23 +32,41 @@ interface Prepared {
  */
 @Injectable()
 export class AskHandler {
+  /**
+   * Answers take turns here, in arrival order, at most generation.ask.concurrency at once (0: one per CPU): the
+   * retrieval, the evidence and an in-process answerer are this process's CPU. Shared by all at once, each answer
+   * would take as long as its share of the CPU allows, so under load a heavy question (3-5x the median's work)
+   * waited 3-5x as long as the others; in turn, each waits about the same and then runs at full speed. A model
+   * behind the network is waited for outside the lane.
+   */
+  private readonly lane: LongOperationLane;
+
   constructor(
     private readonly search: SearchHandler,
     private readonly llms: LlmRegistry,
     private readonly usage: UsageRecorder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.lane = new LongOperationLane(() => this.config.generation.ask.concurrency || availableParallelism());
+  }
 
   async execute(cmd: AskCommand): Promise<AskResult> {
-    const p = await this.prepare(cmd);
-    if (p.evidence < this.config.generation.ask.minEvidence) return this.observed(cmd, p, this.abstain(p, 'no_evidence'));
-    const t = performance.now();
-    const generation = await this.failureRecorded(cmd, p, t, p.llm.generate(p.messages, this.options(cmd, p)));
-    return this.observed(cmd, p, this.finish(p, generation, ms(t)), generation);
+    const release = await this.lane.acquire(cmd.signal);
+    try {
+      const p = await this.prepare(cmd);
+      if (p.evidence < this.config.generation.ask.minEvidence) return this.observed(cmd, p, this.abstain(p, 'no_evidence'));
+      if (p.llm.info.kind !== 'extractive') release();
+      const t = performance.now();
+      const generation = await this.failureRecorded(cmd, p, t, p.llm.generate(p.messages, this.options(cmd, p)));
+      return this.observed(cmd, p, this.finish(p, generation, ms(t)), generation);
+    } finally {
+      release();
+    }
   }
 
   async *stream(cmd: AskCommand): AsyncIterable<AskEvent> {
-    const p = await this.prepare(cmd);
+    // the lane covers the retrieval and the evidence; the stream then goes at its reader's pace, outside it
+    const p = await this.lane.run(() => this.prepare(cmd), cmd.signal);
     if (p.evidence < this.config.generation.ask.minEvidence) {
       const result = this.observed(cmd, p, this.abstain(p, 'no_evidence'));
       yield { type: 'token', text: result.answer };
