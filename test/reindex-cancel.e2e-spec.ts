@@ -203,8 +203,9 @@ describe('cancelling a re-index on a running lane', () => {
       await until(async () => spy.mock.calls.length, (n) => n === 1, 'the cutover transaction');
       const { cancelled, cutover } = await raced;
       expect(cancelled).toMatchObject({ id, status: 'failed', done: 12 });
-      // the cutover found the job ended and rolled back
+      // the cutover found the job ended, first thing (nothing re-embedded under the lock), and rolled back
       expect(cutover).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ name: 'ReindexEndedError' }) });
+      expect(gate.calls()).toBe(3);
       const ended = await api.ended(id);
       expect(ended).toMatchObject({ status: 'failed', done: 12, error: expect.stringMatching(CANCELLED) });
       await until(async () => (await t.dataSource.query(`SELECT state FROM jobs WHERE kind = 'reindex' AND params->>'reindexId' = $1`, [id]))[0]?.state, (s) => s === 'failed', 'the queue job to end');

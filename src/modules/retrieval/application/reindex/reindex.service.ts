@@ -297,7 +297,9 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     job.status = 'failed';
     job.error = e instanceof Error ? e.message : String(e);
     this.logger.error(`job ${job.id}: ${job.collection} stays on ${job.from}: ${job.error}`);
-    await this.store.updateJob(job).catch((err: Error) => this.logger.warn(`job ${job.id}: recording its failure failed: ${err.message}`));
+    const recorded = await this.store.updateJob(job).catch((err: Error) => this.logger.warn(`job ${job.id}: recording its failure failed: ${err.message}`));
+    // ended meanwhile (cancelled): the job is what its row says
+    if (recorded === false) Object.assign(job, (await this.store.findJob(job.id).catch(() => undefined))?.job);
   }
 
   /** Embeds and stages the collection's chunks not staged yet for this job (one pass, keyset). Returns how many. */
