@@ -14,7 +14,7 @@ export type { DocumentChunks, WriteOptions } from './application/ports/vector-st
 export type { Embedder, EmbedderInfo, EmbedderSpec, EmbeddingPurpose } from './application/ports/embedder.port';
 export type { ChunkDraft, CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, SearchHit, SearchMode } from './domain/chunk';
 export { isMetadataFilter, METADATA_FILTER_RULE } from './domain/chunk';
-export { CollectionEmbedderChangedError } from './domain/retrieval.errors';
+export { CollectionEmbedderChangedError, REINDEX_CANCELLED } from './domain/retrieval.errors';
 export { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from './domain/collection-name';
 import { CollectionOrmEntity } from './infrastructure/vector-stores/collection.orm-entity';
 export { configureMetadataFilterLimits, IsMetadataFilter, metadataFilterProblem } from './interface/http/dto/metadata-filter.validator';

@@ -87,3 +87,15 @@ export class ReindexSupersededError extends DomainError {
     });
   }
 }
+
+/** The `error` of a re-index an operator cancelled (POST /v1/admin/reindex/{id}/cancel) starts with this code. */
+export const REINDEX_CANCELLED = 'RETRIEVAL.REINDEX_CANCELLED';
+
+/** Only a queued or running re-index can be cancelled: one that completed or failed is left as it is. */
+export class ReindexNotCancellableError extends DomainError {
+  constructor(id: string, status: string) {
+    super('RETRIEVAL.REINDEX_NOT_CANCELLABLE', 'conflict', `Re-index job ${id} has already ${status === 'completed' ? 'completed' : 'failed'}; only a queued or running job can be cancelled.`, {
+      jobId: id,
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { problemOf } from '../../../../shared/errors';
-import { ReindexInterruptedError, ReindexService } from '../../../retrieval';
+import { REINDEX_CANCELLED, ReindexInterruptedError, ReindexService } from '../../../retrieval';
 import { JobError, JobInterruptedError } from '../../domain/job';
 import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
 import { IngestTextCommand } from '../ingest/ingest.command';
@@ -18,9 +18,12 @@ export interface ReindexJobParams {
 
 /** A re-index that ended failed: final (the admin asks again to retry), its error the re-index job's. */
 class ReindexFailed extends Error {
+  /** An operator cancelled it (POST /v1/admin/reindex/{id}/cancel): not a fault. */
+  readonly cancelled: boolean;
   constructor(detail: string) {
     super(`The re-index failed: ${detail}`);
     this.name = 'ReindexFailed';
+    this.cancelled = detail.startsWith(REINDEX_CANCELLED);
   }
 }
 
@@ -97,7 +100,10 @@ export class IngestJobWorker implements JobWorker {
   }
 
   describeFailure(e: unknown): { error: JobError; retryable: boolean } {
-    if (e instanceof ReindexFailed) return { error: { code: 'INGESTION.REINDEX_FAILED', status: 500, detail: e.message }, retryable: false };
+    if (e instanceof ReindexFailed) {
+      const error = e.cancelled ? { code: REINDEX_CANCELLED, status: 409 } : { code: 'INGESTION.REINDEX_FAILED', status: 500 };
+      return { error: { ...error, detail: e.message }, retryable: false };
+    }
     const { type: _type, title: _title, ...error } = problemOf(e);
     // a job has no request id: its own id is what the log line names
     if (error.code === 'INTERNAL') error.detail = 'An unexpected error occurred. It has been logged with the job id.';

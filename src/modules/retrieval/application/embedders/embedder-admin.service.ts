@@ -126,4 +126,9 @@ export class EmbedderAdminService {
   jobs(): Promise<ReindexJob[]> {
     return this.reindex.list();
   }
+
+  /** Stops a queued or running re-index; the collection stays on its old embedder (see ReindexService.cancel). */
+  cancelJob(id: string): Promise<ReindexJob> {
+    return this.reindex.cancel(id);
+  }
 }

@@ -34,7 +34,15 @@ export interface ReindexStore {
 
   /** Re-index jobs (joining the caller's transaction when one is open). One unfinished job per collection (23505). */
   createJob(job: ReindexJob, target: EmbedderSpec): Promise<void>;
-  updateJob(job: ReindexJob): Promise<void>;
+  /**
+   * Writes the job's status, counts, end and error while it is still queued or running; false (nothing written)
+   * once it has ended, here or in another process (cancelled by an operator, abandoned by the queue).
+   */
+  updateJob(job: ReindexJob): Promise<boolean>;
+  /** Records a queued or running job as failed with `error`; undefined (nothing changed) when it had ended already. */
+  failUnfinished(id: string, error: string, finishedAt: Date): Promise<ReindexJob | undefined>;
+  /** Locks the job's row FOR UPDATE in the caller's transaction and answers whether it is still queued or running. */
+  lockUnfinished(id: string): Promise<boolean>;
   findJob(id: string): Promise<{ job: ReindexJob; target: EmbedderSpec } | undefined>;
   /** Newest first. */
   listJobs(limit: number): Promise<ReindexJob[]>;

@@ -4,7 +4,9 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
 import { LaneWaitAbortedError, LongOperationLane } from '../../../../shared/jobs';
 import { CollectionInfo } from '../../domain/chunk';
-import { CollectionNotFoundError, ReindexInProgressError, ReindexJobNotFoundError, ReindexSupersededError } from '../../domain/retrieval.errors';
+import {
+  CollectionNotFoundError, REINDEX_CANCELLED, ReindexInProgressError, ReindexJobNotFoundError, ReindexNotCancellableError, ReindexSupersededError,
+} from '../../domain/retrieval.errors';
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
 import { Embedder, EmbedderSpec } from '../ports/embedder.port';
 import { ReindexStore } from '../ports/reindex-store.port';
@@ -24,6 +26,14 @@ export class ReindexInterruptedError extends Error {
   constructor() {
     super('the application is shutting down; the re-index resumes at the next start');
     this.name = 'ReindexInterruptedError';
+  }
+}
+
+/** The job ended while this run was under way (an operator cancelled it, or the queue gave it up): the run stops, changing nothing. */
+class ReindexEndedError extends Error {
+  constructor() {
+    super('the re-index job ended while it was running');
+    this.name = 'ReindexEndedError';
   }
 }
 
@@ -51,6 +61,11 @@ export interface ReindexRunContext {
  * unfinished with its staged vectors, and the queue runs it again after a restart (or on another worker), which
  * embeds only the chunks still unstaged. A failure leaves the collection on its old embedder; the job's staging
  * rows are then discarded. Without a dispatcher (no queue wired) jobs run in this process's long-operation lane.
+ *
+ * An operator may cancel a queued or running job (`cancel`): only its row changes (failed) and its staging is dropped,
+ * so it works without the queue. Every write of a run is guarded by the job being still unfinished: the run (in any
+ * process) sees the cancel at its next batch, and the cutover locks the job row first, so a cancel and a cutover
+ * never both win.
  */
 @Injectable()
 export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -143,10 +158,31 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
    * A job that ended meanwhile is left as it is.
    */
   async abandon(id: string, reason: string): Promise<void> {
+    await this.end(id, reason);
+  }
+
+  /**
+   * An operator stops a queued or running job (POST /v1/admin/reindex/{id}/cancel): it is recorded as failed with
+   * REINDEX_CANCELLED and its staged vectors dropped; the collection stays on its old embedder. A run under way
+   * stops at its next batch without cutting over. Needs only the jobs table (a job the queue lost is cancelled too).
+   * 404 for an unknown id, 409 for a job that completed or failed already (left as it is).
+   */
+  async cancel(id: string): Promise<ReindexJob> {
     const found = await this.store.findJob(id);
-    if (!found || found.job.status === 'completed' || found.job.status === 'failed') return;
-    await this.fail(found.job, new Error(reason));
-    await this.store.clearStaging(id).catch(() => undefined);
+    if (!found) throw new ReindexJobNotFoundError(id);
+    const ended = await this.end(id, `${REINDEX_CANCELLED}: cancelled by an operator; the collection stays on ${found.job.from}`);
+    if (ended) return ended;
+    const now = (await this.store.findJob(id))?.job ?? found.job;
+    throw new ReindexNotCancellableError(id, now.status);
+  }
+
+  /** Records an unfinished job failed and drops its staging; undefined when it had ended already (nothing changed). */
+  private async end(id: string, reason: string): Promise<ReindexJob | undefined> {
+    const ended = await this.store.failUnfinished(id, reason, new Date());
+    if (!ended) return undefined;
+    this.logger.warn(`job ${id}: ${ended.collection} stays on ${ended.from}: ${reason}`);
+    await this.store.clearStaging(id).catch((e: Error) => this.logger.warn(`job ${id}: dropping its staged vectors failed: ${e.message}`));
+    return ended;
   }
 
   /** Releases loaded embedders that no collection and no unfinished job needs any more. */
@@ -177,7 +213,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.store.ensureDimensionIndex(target.info.dimension);
       job.total = await this.store.countChunks(job.collection);
       job.done = Math.min(await this.store.countStaged(job.id), job.total);
-      await this.store.updateJob(job);
+      await this.progressed(job);
       ctx.progress?.({ done: job.done, total: job.total });
 
       // the first pass (everything not staged yet: all of it, or what an interrupted run left), then catch-ups
@@ -186,6 +222,8 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       if (stopped()) throw new ReindexInterruptedError();
 
       const updated = await this.tx.run(async () => {
+        // the job's row first: a cancel committed before this point stops the cutover; one arriving later waits and finds it completed
+        if (!(await this.store.lockUnfinished(job.id))) throw new ReindexEndedError();
         const current = await this.store.lockCollection(job.collection);
         if (!current) throw new CollectionNotFoundError(job.collection);
         if (current.embedderId !== job.from) throw new ReindexSupersededError(job.collection, job.from, current.embedderId);
@@ -195,21 +233,28 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
         job.total = job.done;
         job.status = 'completed';
         // in the cutover's transaction: a crash never leaves a moved collection with an unfinished job
-        await this.store.updateJob(job);
+        await this.progressed(job);
         return n;
       });
       ctx.progress?.({ done: job.done, total: job.total });
       this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to} (${updated} chunks, ${job.finishedAt!.getTime() - job.startedAt.getTime()} ms)`);
     } catch (e) {
-      if (e instanceof ReindexInterruptedError || stopped()) {
+      if (e instanceof ReindexEndedError) {
+        // whoever ended it dropped the staging; a batch staged since is dropped here (and by clearOrphanStaging at a start)
+        await this.store.clearStaging(job.id).catch(() => undefined);
+        const ended = (await this.store.findJob(job.id))?.job;
+        this.logger.log(`job ${job.id}: stopped at ${job.done}/${job.total} chunks, ended meanwhile: ${ended?.error ?? 'unknown'}`);
+        if (ended) Object.assign(job, ended);
+      } else if (e instanceof ReindexInterruptedError || stopped()) {
         job.status = 'running';
         job.finishedAt = undefined;
         await this.store.updateJob(job).catch(() => undefined);
         this.logger.log(`job ${job.id}: interrupted at ${job.done}/${job.total} chunks; it resumes at the next start`);
         throw new ReindexInterruptedError();
+      } else {
+        await this.fail(job, e);
+        await this.store.clearStaging(job.id).catch(() => undefined);
       }
-      await this.fail(job, e);
-      await this.store.clearStaging(job.id).catch(() => undefined);
     }
     if (!this.stopping) await this.releaseUnused().catch((e: Error) => this.logger.warn(`releasing unused embedders failed: ${e.message}`));
     return { ...job };
@@ -242,12 +287,19 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     this.running.add(run);
   }
 
+  /** Records the run's progress; throws ReindexEndedError when the job ended meanwhile (cancelled, abandoned), so the run stops. */
+  private async progressed(job: ReindexJob): Promise<void> {
+    if (!(await this.store.updateJob(job))) throw new ReindexEndedError();
+  }
+
   private async fail(job: ReindexJob, e: unknown): Promise<void> {
     job.finishedAt = new Date();
     job.status = 'failed';
     job.error = e instanceof Error ? e.message : String(e);
     this.logger.error(`job ${job.id}: ${job.collection} stays on ${job.from}: ${job.error}`);
-    await this.store.updateJob(job).catch((err: Error) => this.logger.warn(`job ${job.id}: recording its failure failed: ${err.message}`));
+    const recorded = await this.store.updateJob(job).catch((err: Error) => this.logger.warn(`job ${job.id}: recording its failure failed: ${err.message}`));
+    // ended meanwhile (cancelled): the job is what its row says
+    if (recorded === false) Object.assign(job, (await this.store.findJob(job.id).catch(() => undefined))?.job);
   }
 
   /** Embeds and stages the collection's chunks not staged yet for this job (one pass, keyset). Returns how many. */
@@ -269,7 +321,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       job.done += page.length;
       // chunks written during the job lie past the initial count
       if (job.done > job.total) job.total = job.done;
-      await this.store.updateJob(job);
+      await this.progressed(job);
       ctx.progress?.({ done: job.done, total: job.total });
       n += page.length;
       after = page[page.length - 1].id;

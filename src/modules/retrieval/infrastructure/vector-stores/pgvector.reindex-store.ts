@@ -141,15 +141,32 @@ export class PgReindexStore implements ReindexStore {
     );
   }
 
-  async updateJob(job: ReindexJob): Promise<void> {
-    await managerFor(this.dataSource).query(`UPDATE reindex_jobs SET status = $2, total = $3, done = $4, finished_at = $5, error = $6 WHERE id = $1`, [
-      job.id,
-      job.status,
-      job.total,
-      job.done,
-      job.finishedAt ?? null,
-      job.error ?? null,
-    ]);
+  async updateJob(job: ReindexJob): Promise<boolean> {
+    // a SELECT over the UPDATE's RETURNING: the driver then answers rows (an UPDATE answers [rows, count])
+    const rows: Array<{ id: string }> = await managerFor(this.dataSource).query(
+      `WITH u AS (
+         UPDATE reindex_jobs SET status = $2, total = $3, done = $4, finished_at = $5, error = $6
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING id
+       ) SELECT id FROM u`,
+      [job.id, job.status, job.total, job.done, job.finishedAt ?? null, job.error ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  async failUnfinished(id: string, error: string, finishedAt: Date): Promise<ReindexJob | undefined> {
+    const [row]: ReindexJobRow[] = await managerFor(this.dataSource).query(
+      `WITH u AS (
+         UPDATE reindex_jobs SET status = 'failed', finished_at = $3, error = $2
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${JOB_COLUMNS}
+       ) SELECT * FROM u`,
+      [id, error, finishedAt],
+    );
+    return row ? toJob(row) : undefined;
+  }
+
+  async lockUnfinished(id: string): Promise<boolean> {
+    const rows: Array<{ status: ReindexStatus }> = await managerFor(this.dataSource).query(`SELECT status FROM reindex_jobs WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0]?.status === 'queued' || rows[0]?.status === 'running';
   }
 
   async findJob(id: string): Promise<{ job: ReindexJob; target: EmbedderSpec } | undefined> {

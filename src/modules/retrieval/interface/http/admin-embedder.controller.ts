@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
 import { EmbedderAdminService } from '../../application/embedders/embedder-admin.service';
@@ -7,7 +7,7 @@ import { ReindexJob } from '../../application/reindex/reindex-job';
 import {
   ChangeEmbedderDto, ChangeEmbedderResponseDto, EmbedderInfoDto, EmbedderStatusDto, ReindexJobDto, ReindexJobListDto,
 } from './dto/admin-embedder.dto';
-import { CHANGE_EMBEDDER_PROBLEMS, EMBEDDER_STATUS_PROBLEMS, GET_REINDEX_PROBLEMS, LIST_REINDEX_PROBLEMS } from './retrieval.problems';
+import { CANCEL_REINDEX_PROBLEMS, CHANGE_EMBEDDER_PROBLEMS, EMBEDDER_STATUS_PROBLEMS, GET_REINDEX_PROBLEMS, LIST_REINDEX_PROBLEMS } from './retrieval.problems';
 import { Audited } from '../../../../shared/audit';
 
 @ApiTags('admin')
@@ -78,6 +78,24 @@ export class AdminEmbedderController {
   @ApiProblems(...GET_REINDEX_PROBLEMS)
   async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ReindexJobDto> {
     return toJobDto(await this.admin.job(id));
+  }
+
+  @Post('reindex/:id/cancel')
+  @HttpCode(200)
+  @Audited('reindex.cancel')
+  @ApiOperation({
+    summary: 'Cancel a queued or running re-index',
+    description:
+      'Records the job as failed (its error starts with RETRIEVAL.REINDEX_CANCELLED) and drops its staged vectors: the collection stays on ' +
+      'its old embedder, every chunk searchable as before, and can be re-indexed again at once. A run under way stops at its next batch, ' +
+      'in whichever process runs it, without cutting over; a cancel and a cutover never both win. Needs only the database, so it also ' +
+      'unblocks a re-index whose queue job was lost (queue rows deleted, Redis flushed). Answers the job as it now stands; 409 for a job ' +
+      'that completed or failed already (left as it is). Requires the admin key.',
+  })
+  @ApiOkResponse({ type: ReindexJobDto })
+  @ApiProblems(...CANCEL_REINDEX_PROBLEMS)
+  async cancel(@Param('id', new ParseUUIDPipe()) id: string): Promise<ReindexJobDto> {
+    return toJobDto(await this.admin.cancelJob(id));
   }
 }
 

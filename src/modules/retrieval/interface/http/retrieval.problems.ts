@@ -552,3 +552,69 @@ export const GET_REINDEX_PROBLEMS: ProblemExample[] = [
     },
   },
 ];
+
+/** POST /v1/admin/reindex/{id}/cancel */
+export const CANCEL_REINDEX_PROBLEMS: ProblemExample[] = [
+  {
+    summary: 'id that is not a UUID',
+    value: {
+      type: 'https://acervo.dev/problems/request-invalid',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'Validation failed (uuid is expected)',
+      code: 'REQUEST.INVALID',
+      instance: '/v1/admin/reindex/123/cancel',
+      requestId: '770dab60-27aa-48c6-9b5e-d6c3e420a4fe',
+    },
+  },
+  {
+    summary: 'missing or wrong admin key',
+    value: {
+      type: 'https://acervo.dev/problems/admin-unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'A valid admin key is required (x-api-key or Authorization: Bearer).',
+      code: 'ADMIN.UNAUTHORIZED',
+      instance: '/v1/admin/reindex/6f78fb4b-ffae-48f8-8605-1c37be5df368/cancel',
+      requestId: '7a0116e4-9173-4417-92e1-f2cc7fae2060',
+    },
+  },
+  {
+    summary: 'ADMIN_API_KEY is not set',
+    value: {
+      type: 'https://acervo.dev/problems/admin-disabled',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'Admin endpoints are disabled: set ADMIN_API_KEY to enable them.',
+      code: 'ADMIN.DISABLED',
+      instance: '/v1/admin/reindex/fb79d779-5253-4ef4-a177-136e01a8f72b/cancel',
+      requestId: 'c0a5081b-6547-4a3c-8427-0aac55019ff3',
+    },
+  },
+  {
+    summary: 'unknown job',
+    value: {
+      type: 'https://acervo.dev/problems/retrieval-reindex-job-not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: 'Re-index job 7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b is unknown.',
+      code: 'RETRIEVAL.REINDEX_JOB_NOT_FOUND',
+      jobId: '7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b',
+      instance: '/v1/admin/reindex/7d1f0a52-3c4b-4e5f-8a9b-0c1d2e3f4a5b/cancel',
+      requestId: '65315ce3-88b6-492d-8732-e248a5ee2a75',
+    },
+  },
+  {
+    summary: 'the job completed already (or failed, or was cancelled): left as it is',
+    value: {
+      type: 'https://acervo.dev/problems/retrieval-reindex-not-cancellable',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Re-index job fb79d779-5253-4ef4-a177-136e01a8f72b has already completed; only a queued or running job can be cancelled.',
+      code: 'RETRIEVAL.REINDEX_NOT_CANCELLABLE',
+      jobId: 'fb79d779-5253-4ef4-a177-136e01a8f72b',
+      instance: '/v1/admin/reindex/fb79d779-5253-4ef4-a177-136e01a8f72b/cancel',
+      requestId: '4b46d45d-8f71-4b4e-8a8b-daf331e67e87',
+    },
+  },
+];
