@@ -65,13 +65,14 @@ describe('/v1/ask takes turns (generation.ask.concurrency)', () => {
   });
 });
 
-describe('/v1/ask with a network LLM: the model is waited for outside the lane', () => {
+describe('/v1/ask with a network embedder and LLM: both are waited for outside the lane', () => {
   const fake = new FakeOpenAiServer({ apiKey: 'sk-test-123456789' });
   let t: TestApp;
   beforeAll(async () => {
     await fake.start();
     t = await startTestApp({
       cache: { response: { enabled: false } },
+      retrieval: { embedder: { provider: 'openai', openai: { baseUrl: fake.baseUrl, apiKey: 'sk-test-123456789', dimension: 256, maxRetries: 0 } } },
       generation: {
         ask: { concurrency: 1 },
         llm: { provider: 'openai', maxRetries: 0, timeoutMs: 10000, openai: { baseUrl: fake.baseUrl, apiKey: 'sk-test-123456789', model: 'gpt-4o-mini' } },
@@ -84,15 +85,21 @@ describe('/v1/ask with a network LLM: the model is waited for outside the lane',
     await fake.close();
   });
 
-  it('sends three answers to a slow model at once with a lane of one', async () => {
+  it('sends two questions to a slow embedder, and their answers to a slow model, at once with a lane of one', async () => {
     const SLOW_MS = 3000;
-    fake.fail({ type: 'delay', ms: SLOW_MS }, { times: 3, path: '/v1/chat/completions' });
-    fake.reply('Os backups são guardados por 30 dias [1].', 'O notebook reserva sai em até 4 horas úteis [1].', 'A senha expira a cada 90 dias [1].');
-    const answers = await Promise.all(QUESTIONS.slice(0, 3).map((question) => t.http.post('/v1/ask').send({ question, collection: 'lane' })));
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const asked = fake.embeddingRequests().length;
+    // (two: the embeddings client itself sends at most two requests at a time)
+    fake.fail({ type: 'delay', ms: SLOW_MS }, { times: 2, path: '/v1/embeddings' });
+    fake.fail({ type: 'delay', ms: SLOW_MS }, { times: 2, path: '/v1/chat/completions' });
+    fake.reply('Os backups são guardados por 30 dias [1].', 'O notebook reserva sai em até 4 horas úteis [1].');
+    const answers = await Promise.all(QUESTIONS.slice(0, 2).map((question) => t.http.post('/v1/ask').send({ question, collection: 'lane' })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    // had a wait been in the lane, each request would have reached the server SLOW_MS after the one before
+    const embedded = fake.embeddingRequests().slice(asked).map((r) => r.at);
+    expect(embedded).toHaveLength(2);
+    expect(Math.max(...embedded) - Math.min(...embedded)).toBeLessThan(SLOW_MS);
     const sent = fake.chatRequests().map((r) => r.at);
-    expect(sent).toHaveLength(3);
-    // had the model's wait been in the lane, each request would have reached it SLOW_MS after the one before
+    expect(sent).toHaveLength(2);
     expect(Math.max(...sent) - Math.min(...sent)).toBeLessThan(SLOW_MS);
   });
 });

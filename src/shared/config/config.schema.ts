@@ -57,7 +57,7 @@ export const appConfigSchema = z.object({
     }),
     /** Origins a browser may call from (CORS): a list, or `*`; empty (the default) sends no CORS headers. */
     cors: z.object({
-      origins: stringList.pipe(z.array(z.union([z.literal('*'), z.string().url().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')]))),
+      origins: stringList.pipe(z.array(z.union([z.literal('*'), z.string().url().regex(/^[a-z][a-z0-9+.-]*:\/\/[^/]+$/i, 'an origin is scheme://host[:port], without a path')]))),
       maxAgeSeconds: int(0, 86400),
     }),
     /** Helmet's security headers (CSP, HSTS, nosniff, frame options...) on every answer. */

@@ -19,6 +19,10 @@ describe('originAllowed', () => {
     expect(originAllowed('https://intranet.example.com', 'api.internal:3000', ['HTTPS://Intranet.Example.com:443/'])).toBe(true);
     expect(originAllowed('http://[::1]:3000', '[::1]:3000', [])).toBe(true);
     expect(originAllowed('https://acervo.example.com', 'acervo.example.com:80', [])).toBe(false);
+    // a browser extension or a desktop app: allowed when listed, by scheme and host
+    expect(originAllowed('chrome-extension://abcdefghijklmnop', '127.0.0.1:3000', ['chrome-extension://ABCDEFGHIJKLMNOP'])).toBe(true);
+    expect(originAllowed('chrome-extension://other', '127.0.0.1:3000', ['chrome-extension://abcdefghijklmnop'])).toBe(false);
+    expect(originAllowed('file:///tmp/page.html', '127.0.0.1:3000', [])).toBe(false);
   });
 });
 

@@ -50,11 +50,16 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   return !!host && originOf(`${new URL(asked).protocol}//${host}`) === asked;
 }
 
-/** `scheme://host[:port]` in one spelling (lowercase host, default port left out); undefined for "null" or garbage. */
+/**
+ * `scheme://host[:port]` in one spelling (lowercase host, default port left out); undefined for "null" or garbage.
+ * Origins of other schemes than http(s) (a browser extension's `chrome-extension://<id>`, a desktop app's
+ * `tauri://localhost`) have no URL origin: they are compared as their lowercased scheme and host.
+ */
 function originOf(text: string): string | undefined {
   try {
-    const o = new URL(text).origin;
-    return o === 'null' ? undefined : o;
+    const url = new URL(text);
+    if (url.origin !== 'null') return url.origin;
+    return url.host ? `${url.protocol}//${url.host}`.toLowerCase() : undefined;
   } catch {
     return undefined;
   }

@@ -61,4 +61,18 @@ describe('LongOperationLane', () => {
     await next;
     expect({ active: lane.active, waiting: lane.waiting }).toEqual({ active: 1, waiting: 0 });
   });
+
+  it('a raised limit admits the earlier waiters before a newcomer', async () => {
+    let limit = 1;
+    const lane = new LongOperationLane(() => limit);
+    lane.tryAcquire()!;
+    const order: string[] = [];
+    const waiting = lane.acquire().then(() => order.push('waiter'));
+    limit = 2;
+    // the raised slot goes to the waiter, not to this newcomer
+    expect(lane.tryAcquire()).toBeUndefined();
+    await waiting;
+    expect(order).toEqual(['waiter']);
+    expect(lane.active).toBe(2);
+  });
 });

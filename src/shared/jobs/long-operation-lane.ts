@@ -39,7 +39,9 @@ export class LongOperationLane {
 
   /** A slot at once, or undefined when the lane is full (a job dispatcher claims work only with a slot in hand). */
   tryAcquire(): (() => void) | undefined {
-    if (this.running >= this.concurrency) return undefined;
+    // a limit raised since the last release admits the earlier waiters first
+    this.admit();
+    if (this.waiters.length || this.running >= this.concurrency) return undefined;
     this.running++;
     return this.releaser();
   }
@@ -83,12 +85,18 @@ export class LongOperationLane {
       if (released) return;
       released = true;
       this.running--;
-      // the freed slots go straight to the waiters, in order (a tryAcquire cannot overtake them): one, or more
-      // when the limit was raised meanwhile, or none when it was lowered
-      while (this.waiters.length && this.running < this.concurrency) {
-        this.running++;
-        this.waiters.shift()!.grant(this.releaser());
-      }
+      this.admit();
     };
+  }
+
+  /**
+   * Free slots go to the waiters, in order (a tryAcquire cannot overtake them): one, or more when the limit was
+   * raised meanwhile, or none when it was lowered.
+   */
+  private admit(): void {
+    while (this.waiters.length && this.running < this.concurrency) {
+      this.running++;
+      this.waiters.shift()!.grant(this.releaser());
+    }
   }
 }

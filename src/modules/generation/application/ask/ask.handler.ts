@@ -51,9 +51,11 @@ export class AskHandler {
   }
 
   async execute(cmd: AskCommand): Promise<AskResult> {
+    const started = performance.now();
+    await this.embedBeforeTurn(cmd);
     const release = await this.lane.acquire(cmd.signal);
     try {
-      const p = await this.prepare(cmd);
+      const p = await this.prepare(cmd, started);
       if (p.evidence < this.config.generation.ask.minEvidence) return this.observed(cmd, p, this.abstain(p, 'no_evidence'));
       if (p.llm.info.kind !== 'extractive') release();
       const t = performance.now();
@@ -65,8 +67,11 @@ export class AskHandler {
   }
 
   async *stream(cmd: AskCommand): AsyncIterable<AskEvent> {
-    // the lane covers the retrieval and the evidence; the stream then goes at its reader's pace, outside it
-    const p = await this.lane.run(() => this.prepare(cmd), cmd.signal);
+    const started = performance.now();
+    await this.embedBeforeTurn(cmd);
+    // the lane covers the retrieval and the evidence (the extractive ranking, which the answer then reuses); the
+    // stream goes at its reader's pace, outside it
+    const p = await this.lane.run(() => this.prepare(cmd, started), cmd.signal);
     if (p.evidence < this.config.generation.ask.minEvidence) {
       const result = this.observed(cmd, p, this.abstain(p, 'no_evidence'));
       yield { type: 'token', text: result.answer };
@@ -150,8 +155,15 @@ export class AskHandler {
     };
   }
 
-  private async prepare(cmd: AskCommand): Promise<Prepared> {
-    const started = performance.now();
+  /**
+   * The question's embedding, before the turn: a network embedder is waited for outside the lane, and the search in
+   * the lane finds it in the query-embedding cache (cache.embeddings; with that cache off, the search embeds again).
+   */
+  private async embedBeforeTurn(cmd: AskCommand): Promise<void> {
+    if (this.config.cache.embeddings.maxEntries > 0) await this.search.embedQuery(cmd.collection, cmd.question);
+  }
+
+  private async prepare(cmd: AskCommand, started: number): Promise<Prepared> {
     const ask = this.config.generation.ask;
     const llm = this.llms.current(); // held for the whole request: a hot swap does not affect it
     const found = await this.search.execute({ query: cmd.question, collection: cmd.collection, topK: cmd.topK ?? ask.topK, filters: cmd.filters, mode: 'hybrid' });
