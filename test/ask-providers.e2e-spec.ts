@@ -125,6 +125,17 @@ describe('/v1/ask through a network LLM (OpenAI wire format on 127.0.0.1)', () =
     for (const p of [failed, denied]) expect(JSON.stringify(p)).not.toContain('sk-test-123456789');
   });
 
+  it('names no password of an endpoint URL (http://user:password@host) in a failed swap, the log or the audit log', async () => {
+    const before = logLines.length;
+    const url = fake.baseUrl.replace('http://', 'http://gateway-user:pw-do-not-show@');
+    const failed = await t.http.put('/v1/admin/models/llm').set('x-api-key', 'admin-secret').send({ provider: 'openai', model: 'gpt-4o', options: { baseUrl: url } });
+    expect(failed.status).toBeGreaterThanOrEqual(400);
+    expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const audit = await t.http.get('/v1/admin/audit').set('x-api-key', 'admin-secret').expect(200);
+    for (const text of [JSON.stringify(failed.body), logLines.slice(before).join('\n'), JSON.stringify(audit.body)]) expect(text).not.toContain('pw-do-not-show');
+    expect((await t.http.get('/v1/model-info')).body.llm).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini' });
+  });
+
   it('swaps the LLM under concurrent requests with no failed request; a failing candidate leaves the active one', async () => {
     const statuses: number[] = [];
     const models = new Set<string>();

@@ -3,11 +3,13 @@ import { Reflector } from '@nestjs/core';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { AuditableRequest, AuditEntry, AuditRecorder } from './audit.recorder';
 import { AUDITED, AuditedOptions } from './audited.decorator';
+import { withoutUrlCredentials } from '../logging';
 
 const SECRET_FIELD = /key|secret|token|password|authorization/i;
 
 /** Drops secret-looking fields at any depth. */
 export function withoutSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return withoutUrlCredentials(value);
   if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1));
   if (!value || typeof value !== 'object' || depth > 5) return value;
   return Object.fromEntries(Object.entries(value).filter(([k]) => !SECRET_FIELD.test(k)).map(([k, v]) => [k, withoutSecrets(v, depth + 1)]));

@@ -1,6 +1,7 @@
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { isObject, networkFailure } from '../../../../shared/net/network-errors';
 import { LlmFailedError, LlmTimeoutError, LlmUnavailableError } from '../../domain/generation.errors';
+import { withoutUrlCredentials } from '../../../../shared/logging';
 
 /**
  * Error plumbing shared by the network adapters: SDK errors (openai, groq-sdk, ollama-js, fetch) become
@@ -50,7 +51,7 @@ export function isLlmDomainError(e: unknown): e is LlmFailedError | LlmUnavailab
 export function safeMessage(e: unknown, secrets: readonly (string | undefined)[] = []): string {
   let msg = sdkMessage(e);
   for (const s of secrets) if (s && s.length >= 4) msg = msg.split(s).join('[REDACTED]');
-  return msg
+  return withoutUrlCredentials(msg)
     .replace(/\b(sk|gsk|hf|xai|pk)[-_][A-Za-z0-9_*-]{6,}/g, '[REDACTED]')
     .replace(/Bearer\s+\S+/gi, 'Bearer [REDACTED]')
     .replace(/\s*Troubleshooting URL: \S+/g, '')

@@ -1,5 +1,6 @@
 import { EmbedderFailedError, EmbedderUnavailableError } from '../../domain/retrieval.errors';
 import { isObject, networkFailure } from '../../../../shared/net/network-errors';
+import { withoutUrlCredentials } from '../../../../shared/logging';
 
 /** Converts provider output to unit-length Float32Arrays and checks the dimension. */
 export function toUnitVectors(
@@ -39,7 +40,7 @@ export function toUnitVectors(
 export function safeMessage(e: unknown, secrets: readonly (string | undefined)[] = []): string {
   let msg = e instanceof Error ? e.message : String(e);
   for (const s of secrets) if (s && s.length >= 4) msg = msg.split(s).join('[REDACTED]');
-  return msg
+  return withoutUrlCredentials(msg)
     .replace(/(sk|gsk|hf)[-_][A-Za-z0-9_-]{6,}/g, '[REDACTED]')
     .replace(/Bearer\s+\S+/gi, 'Bearer [REDACTED]')
     .slice(0, 500);
