@@ -127,6 +127,22 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'metadata over ingestion.maxMetadataBytes (64 KiB of JSON)',
+    value: {
+      limit: 'ingestion.maxMetadataBytes',
+      max: 65536,
+      found: 70008,
+      type: 'https://acervo.dev/problems/ingestion-metadata-too-large',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'metadata is 70008 bytes of JSON, more than the limit of 65536 (ingestion.maxMetadataBytes).',
+      code: 'INGESTION.METADATA_TOO_LARGE',
+      errors: [{ field: 'metadata', message: 'at most 65536 bytes of JSON (ingestion.maxMetadataBytes)' }],
+      instance: '/v1/documents',
+      requestId: '4b41fa4e-c2a1-47be-b4e5-40c71575a5bf',
+    },
+  },
+  {
     summary: 'JSON body over the body limit',
     value: {
       type: 'https://acervo.dev/problems/request-too-large',
@@ -411,6 +427,22 @@ export const INGEST_URL_PROBLEMS: ProblemExample[] = [
       activeEmbedder: 'openai:text-embedding-3-small:1536',
       instance: '/v1/documents/url',
       requestId: '38a9498b-7418-436c-9b21-b3860defd506',
+    },
+  },
+  {
+    summary: 'metadata over ingestion.maxMetadataBytes (64 KiB of JSON)',
+    value: {
+      limit: 'ingestion.maxMetadataBytes',
+      max: 65536,
+      found: 70008,
+      type: 'https://acervo.dev/problems/ingestion-metadata-too-large',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'metadata is 70008 bytes of JSON, more than the limit of 65536 (ingestion.maxMetadataBytes).',
+      code: 'INGESTION.METADATA_TOO_LARGE',
+      errors: [{ field: 'metadata', message: 'at most 65536 bytes of JSON (ingestion.maxMetadataBytes)' }],
+      instance: '/v1/documents/url',
+      requestId: 'a9bf5cd4-a2ce-45c5-aa0d-fce3bdaacd41',
     },
   },
   {
