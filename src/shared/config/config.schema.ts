@@ -98,6 +98,8 @@ export const appConfigSchema = z.object({
     maxFileBytes: int(1),
     maxFilesPerRequest: int(1, 1000),
     maxTextChars: int(1),
+    /** Bytes of a request's document metadata as JSON (POST /v1/documents, uploads, /url); past it 413 INGESTION.METADATA_TOO_LARGE. */
+    maxMetadataBytes: int(2),
     /** Budgets a parser enforces while it reads a file (issue 12's bombs). */
     limits: z.object({ maxDecompressedBytes: int(1), maxColumns: int(1), maxRecords: int(1) }),
     /** Uploads past these go to the background job path (202) unless the caller forces ?async=false. */

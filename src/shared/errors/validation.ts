@@ -3,10 +3,54 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { FieldError } from './domain-error';
 
+/**
+ * Keys that class-transformer and Nest's pipe cannot carry: `constructor` (its value is taken for a class: a
+ * string there threw a TypeError, a 500), `prototype` (deleted by the pipe) and every other name of
+ * Object.prototype (`toString`, `valueOf`…: dropped, as the new object already has them). Free-form fields
+ * (document metadata, filters, the OpenAI tools' JSON schemas) may hold them, so they cross the transformer
+ * under an escaped name and get theirs back after validation; in a DTO they are unknown fields like any other.
+ * `__proto__` alone is refused: JSON.parse makes it an own key, but any later Object.assign would set a prototype.
+ */
+const ESCAPE = '\u0000acervo:';
+const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat('prototype'));
+/** Far beyond http.json.maxDepth (max 1000): guards the walks below (WebSocket frames skip the JSON parser's limits). */
+const MAX_DEPTH = 1000;
+
+const unescapeKey = (key: string): string => (key.startsWith(ESCAPE) ? key.slice(ESCAPE.length) : key);
+
+function escapeKeys(value: unknown, path: string, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) throw validationFailed([{ field: path || 'body', message: `nests deeper than ${MAX_DEPTH} levels` }]);
+  if (Array.isArray(value)) return value.map((v, i) => escapeKeys(v, `${path}[${i}]`, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value; // Buffer, Date…
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (key === '__proto__') throw validationFailed([{ field, message: 'a key named __proto__ is not accepted' }]);
+    const name = PROTO_NAMES.has(key) || key.startsWith(ESCAPE) ? ESCAPE + key : key;
+    out[name] = escapeKeys(v, field, depth + 1);
+  }
+  return out;
+}
+
+function unescapeKeys(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return;
+  for (const key of Object.keys(value)) {
+    const record = value as Record<string, unknown>;
+    const v = record[key];
+    if (key.startsWith(ESCAPE)) {
+      delete record[key];
+      Object.defineProperty(record, unescapeKey(key), { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    unescapeKeys(v, depth + 1);
+  }
+}
+
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    const property = unescapeKey(e.property);
+    const field = prefix ? `${prefix}.${property}` : property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message: message.split(e.property).join(property) }));
     return [...own, ...flatten(e.children ?? [], field)];
   });
 }
@@ -29,7 +73,9 @@ export function requireObjectBody(value: unknown): void {
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) requireObjectBody(value ?? {}); // no body: field errors
-    return super.transform(value, metadata);
+    const result: unknown = await super.transform(escapeKeys(value, '', 0), metadata);
+    unescapeKeys(result);
+    return result;
   }
 }
 
@@ -50,8 +96,9 @@ export function createValidationPipe(): ValidationPipe {
  */
 export async function validateDto<T extends object>(cls: new () => T, value: unknown, opts: { allowUnknown: boolean }): Promise<T> {
   requireObjectBody(value);
-  const instance = plainToInstance(cls, value);
+  const instance = plainToInstance(cls, escapeKeys(value, '', 0));
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: !opts.allowUnknown });
   if (errors.length) throw validationFailed(flatten(errors));
+  unescapeKeys(instance);
   return instance;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../../shared/http/principal';
 import { collectionNotFound, forbidden } from '../domain/access.errors';
 import { canRead, canWrite, CollectionAccess } from '../domain/collection-access';
+import { DEFAULT_COLLECTION } from '../../retrieval';
 import { COLLECTION_ACCESS_STORE, CollectionAccessStore, RESOURCE_LOOKUP, ResourceLookup } from './ports/access.ports';
 
 export type AccessMode = 'read' | 'write';
@@ -17,8 +18,10 @@ export class AccessService {
   async authorize(p: Principal, collection: string, mode: AccessMode): Promise<void> {
     const acl = await this.acl.get(collection);
     if (mode === 'read' ? canRead(p, collection, acl) : canWrite(p, collection, acl)) {
-      // A new collection (no access list, nothing in it) becomes private to its first user writer.
+      // A new collection (no access list, nothing in it) becomes private to its first user writer; not `default`,
+      // where every request without a collection goes: only an admin sets up its access (or a user listed there writes).
       if (mode === 'write' && !acl && p.role === 'user' && p.userId) {
+        if (collection === DEFAULT_COLLECTION) throw defaultIsAdmins();
         if (await this.lookup.collectionExists(collection)) throw collectionNotFound(collection);
         await this.acl.claim({ collection, owner: p.userId, visibility: 'private', users: [] });
       }
@@ -33,6 +36,7 @@ export class AccessService {
   async put(p: Principal, collection: string, visibility: 'private' | 'public', users: string[] | undefined): Promise<CollectionAccess> {
     const current = await this.acl.get(collection);
     if (p.role !== 'admin') {
+      if (collection === DEFAULT_COLLECTION) throw defaultIsAdmins();
       if (!p.userId || (p.collections && !p.collections.includes(collection))) throw collectionNotFound(collection);
       if (current && current.owner !== p.userId) {
         if (canRead(p, collection, current)) throw forbidden('Only the owner or an admin changes a collection\'s access list.');
@@ -42,7 +46,8 @@ export class AccessService {
     }
     const next: CollectionAccess = {
       collection,
-      owner: current?.owner ?? (p.role === 'user' ? p.userId! : null),
+      // `default` has no owner (an admin's PUT also takes it back from a user who claimed it before that rule)
+      owner: collection === DEFAULT_COLLECTION ? null : (current?.owner ?? (p.role === 'user' ? p.userId! : null)),
       visibility,
       users: users ? [...new Set(users)] : (current?.users ?? []),
     };
@@ -64,3 +69,6 @@ export class AccessService {
     return this.lookup.jobCollection(id);
   }
 }
+
+const defaultIsAdmins = () =>
+  forbidden(`Only an admin sets the access of the "${DEFAULT_COLLECTION}" collection (PUT /v1/collections/${DEFAULT_COLLECTION}): it is where every request without a collection goes.`);

@@ -26,7 +26,7 @@ export class ApiKeysService {
       hash: hashKey(key),
       role: cmd.role,
       userId: cmd.userId ?? null,
-      collections: cmd.collections?.length ? [...new Set(cmd.collections)] : null,
+      collections: cmd.collections ? [...new Set(cmd.collections)] : null, // [] binds the key to no collection, as a JWT's [] does
     });
     return { key, apiKey };
   }

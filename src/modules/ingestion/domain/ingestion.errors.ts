@@ -81,3 +81,15 @@ export class ParseLimitExceededError extends DomainError {
     });
   }
 }
+
+/** A request's document metadata past ingestion.maxMetadataBytes (as JSON): it is stored with every chunk and listed with the document. */
+export class MetadataTooLargeError extends DomainError {
+  constructor(max: number, found: number) {
+    super('INGESTION.METADATA_TOO_LARGE', 'too_large', `metadata is ${found} bytes of JSON, more than the limit of ${max} (ingestion.maxMetadataBytes).`, {
+      errors: [{ field: 'metadata', message: `at most ${max} bytes of JSON (ingestion.maxMetadataBytes)` }],
+      limit: 'ingestion.maxMetadataBytes',
+      max,
+      found,
+    });
+  }
+}

@@ -44,7 +44,12 @@ export function resolveEmbedderSpec(base: EmbedderConfig, spec: EmbedderSpec): E
     errors.push({ field: 'model', message: 'the hashing embedder has no model (set options.dimension instead)' });
   }
   if (errors.length === 0) {
-    const section = { ...base[provider], ...(spec.options ?? {}), ...(spec.model !== undefined ? { model: spec.model } : {}) };
+    const section: Record<string, unknown> = { ...base[provider], ...(spec.options ?? {}), ...(spec.model !== undefined ? { model: spec.model } : {}) };
+    // The configured API key follows only to the configured server (as for an LLM swap): a spec pointing at
+    // another one brings its own key or none, so a swap cannot send the production key to any host.
+    if ('apiKey' in section && spec.options?.apiKey === undefined && originOf(section.baseUrl) !== originOf((base[provider] as { baseUrl?: unknown }).baseUrl)) {
+      delete section.apiKey;
+    }
     const parsed = embedderSchema.safeParse({ ...base, provider, [provider]: section });
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
@@ -53,6 +58,14 @@ export function resolveEmbedderSpec(base: EmbedderConfig, spec: EmbedderSpec): E
     }
   }
   throw new InvalidEmbedderSpecError(`Invalid ${provider} embedder: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
+}
+
+function originOf(url: unknown): string | undefined {
+  try {
+    return typeof url === 'string' ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ export class CreateKeyDto {
   @Matches(USER_ID, { message: 'user_id must be 1-128 letters, digits or . _ @ : + -' })
   user_id?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['suporte'], description: 'Bound the key to these collections (absent: no bound)' })
+  @ApiPropertyOptional({ type: [String], example: ['suporte'], description: 'Bound the key to these collections (absent: no bound; []: no collection at all)' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)

@@ -141,6 +141,17 @@ export const PUT_COLLECTION_ACCESS_PROBLEMS: ProblemExample[] = [
       instance: '/v1/collections/manuais',
       requestId: 'b19b5cdc-23a5-4512-abbb-09a2808c5a0a',
     },
+  },  {
+    summary: 'a user key on the default collection (auth.mode required): only an admin sets its access',
+    value: {
+      type: 'https://acervo.dev/problems/auth-forbidden',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'Only an admin sets the access of the "default" collection (PUT /v1/collections/default): it is where every request without a collection goes.',
+      code: 'AUTH.FORBIDDEN',
+      instance: '/v1/collections/default',
+      requestId: '3a8faceb-59dc-4238-bdfa-1a7f3187fdb0',
+    },
   },
 ];
 

@@ -31,6 +31,7 @@ export class CollectionAccessInterceptor implements NestInterceptor {
     await this.check(req, p);
     const path = req.path.replace(/\/+$/, '');
     if (req.method === 'GET' && path === '/v1/models') return next.handle().pipe(mergeMap((body) => this.visibleModels(p, body)));
+    if (req.method === 'GET' && path === '/v1/model-info') return next.handle().pipe(mergeMap((body) => this.visibleCollections(p, body)));
     return next.handle();
   }
 
@@ -75,9 +76,20 @@ export class CollectionAccessInterceptor implements NestInterceptor {
   private async visibleModels(p: Principal, body: unknown): Promise<unknown> {
     const list = body as { data?: Array<{ id: string }> };
     if (!Array.isArray(list?.data)) return body;
-    const readable = await Promise.all(
-      list.data.map((m) => (m.id.includes(':') ? this.access.authorize(p, m.id.split(':')[1], 'read').then(() => true, () => false) : true)),
-    );
+    const readable = await this.readable(p, list.data.map((m) => (m.id.includes(':') ? m.id.split(':')[1] : undefined)));
     return { ...list, data: list.data.filter((_, i) => readable[i]) };
+  }
+
+  /** GET /v1/model-info: the collections (and the embedder each was built with) of those this caller may read. */
+  private async visibleCollections(p: Principal, body: unknown): Promise<unknown> {
+    const info = body as { collections?: Array<{ name: string }> };
+    if (!Array.isArray(info?.collections)) return body;
+    const readable = await this.readable(p, info.collections.map((c) => c.name));
+    return { ...info, collections: info.collections.filter((_, i) => readable[i]) };
+  }
+
+  /** Whether p reads each collection (undefined: names none, always shown). */
+  private readable(p: Principal, collections: Array<string | undefined>): Promise<boolean[]> {
+    return Promise.all(collections.map((c) => (c === undefined ? true : this.access.authorize(p, c, 'read').then(() => true, () => false))));
   }
 }

@@ -3,13 +3,11 @@ import {
 } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { CollectionAccessInterceptor } from '../../../access';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { AcceptsMultipart, ApiProblems, jsonInputProblem, JsonInputLimits } from '../../../../shared/http';
-import { requireObjectBody, validationFailed } from '../../../../shared/errors';
+import { validateDto } from '../../../../shared/errors';
 import { withoutNul } from '../../../../shared/text/nul';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, metadataFilterProblem } from '../../../retrieval';
 import type { MetadataFilter } from '../../../retrieval';
@@ -20,7 +18,7 @@ import { IngestUrlHandler } from '../../application/ingest/ingest-url.handler';
 import { IngestJobsService, IngestMode } from '../../application/jobs/ingest-jobs.service';
 import { Job } from '../../domain/job';
 import { KnowledgeDocument } from '../../domain/document';
-import { InvalidIngestionRequestError } from '../../domain/ingestion.errors';
+import { InvalidIngestionRequestError, MetadataTooLargeError } from '../../domain/ingestion.errors';
 import {
   CreateDocumentDto, DocumentDto, DocumentListDto, INGEST_EXAMPLES, IngestResultDto, IngestUrlDto, ListDocumentsQueryDto, UPLOAD_FORM_SCHEMA,
   UploadResultDto,
@@ -122,6 +120,7 @@ export class DocumentsController {
       });
     }
     const dto = await validated(CreateDocumentDto, req.body);
+    this.metadataWithinLimit(dto.metadata);
     const cmd = {
       collection: dto.collection ?? DEFAULT_COLLECTION,
       title: dto.title,
@@ -137,6 +136,14 @@ export class DocumentsController {
     const result = await this.ingestText.execute(cmd);
     res.status(result.deduplicated ? 200 : 201);
     return result;
+  }
+
+  /** Metadata is stored with the document and each of its chunks, and answered in lists and hits: bounded per request. */
+  private metadataWithinLimit<T extends Record<string, unknown> | undefined>(metadata: T): T {
+    const max = this.config.ingestion.maxMetadataBytes;
+    const bytes = metadata === undefined ? 0 : Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+    if (bytes > max) throw new MetadataTooLargeError(max, bytes);
+    return metadata;
   }
 
   private async upload(req: Request, res: Response, files: Express.Multer.File[], mode: IngestMode): Promise<UploadResultDto | JobAcceptedDto> {
@@ -159,7 +166,7 @@ export class DocumentsController {
       {
         collection,
         files: uploads.map((f) => ({ buffer: f.buffer, filename: Buffer.from(f.originalname, 'latin1').toString('utf8'), mimeType: f.mimetype })),
-        metadata: parseJsonObject('metadata', fields.metadata, this.config.http.json),
+        metadata: this.metadataWithinLimit(parseJsonObject('metadata', fields.metadata, this.config.http.json)),
         sourceId: fields.source_id || undefined,
         parseOptions: {
           csv: { textColumns: list(fields.text_columns), titleColumn: fields.title_column, idColumn: fields.id_column, listColumns: list(fields.list_columns) },
@@ -185,7 +192,7 @@ export class DocumentsController {
   @ApiQuery({ ...ASYNC_QUERY, description: 'true: fetch and ingest in a background job (202). Default: in the request.' })
   @ApiProblems(...INGEST_URL_PROBLEMS)
   async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response, @Query('async') async?: string): Promise<IngestResultDto | JobAcceptedDto> {
-    const cmd = { url: dto.url, collection: dto.collection ?? DEFAULT_COLLECTION, title: dto.title, metadata: dto.metadata };
+    const cmd = { url: dto.url, collection: dto.collection ?? DEFAULT_COLLECTION, title: dto.title, metadata: this.metadataWithinLimit(dto.metadata) };
     if (ingestMode(async) === 'async') return accepted(res, await this.jobs.submitUrl(cmd));
     const result: IngestResult = await this.ingestUrl.execute(cmd);
     res.status(result.deduplicated ? 200 : 201);
@@ -260,12 +267,8 @@ function parseMetadataFilter(raw: string | undefined, config: AppConfig): Metada
   throw new InvalidIngestionRequestError('metadata', problem.replace(/^metadata map/, 'must be a JSON object mapping'));
 }
 
-async function validated<T extends object>(cls: new () => T, body: unknown): Promise<T> {
-  requireObjectBody(body ?? {});
-  const dto = plainToInstance(cls, body ?? {});
-  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length) throw validationFailed(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))));
-  return dto;
+function validated<T extends object>(cls: new () => T, body: unknown): Promise<T> {
+  return validateDto(cls, body ?? {}, { allowUnknown: false });
 }
 
 function toDto(d: KnowledgeDocument): DocumentDto {

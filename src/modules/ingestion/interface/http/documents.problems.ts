@@ -5,6 +5,24 @@ import type { ProblemExample } from '../../../../shared/http';
 // the app with its embedded database stopped, or its connection given a 1 ms statement_timeout). Keep them real:
 // when a message changes, provoke the error again and paste the new body.
 
+/** A request's metadata past ingestion.maxMetadataBytes (JSON body, upload field, /url). */
+const METADATA_TOO_LARGE = (instance: string, requestId: string): ProblemExample => ({
+  summary: 'metadata over ingestion.maxMetadataBytes (64 KiB of JSON)',
+  value: {
+    limit: 'ingestion.maxMetadataBytes',
+    max: 65536,
+    found: 70008,
+    type: 'https://acervo.dev/problems/ingestion-metadata-too-large',
+    title: 'Payload Too Large',
+    status: 413,
+    detail: 'metadata is 70008 bytes of JSON, more than the limit of 65536 (ingestion.maxMetadataBytes).',
+    code: 'INGESTION.METADATA_TOO_LARGE',
+    errors: [{ field: 'metadata', message: 'at most 65536 bytes of JSON (ingestion.maxMetadataBytes)' }],
+    instance,
+    requestId,
+  },
+});
+
 /** POST /v1/documents */
 export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
   {
@@ -126,6 +144,7 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
       requestId: 'a55a5272-ebd8-418a-b969-12ef3570c41e',
     },
   },
+  METADATA_TOO_LARGE('/v1/documents', '4b41fa4e-c2a1-47be-b4e5-40c71575a5bf'),
   {
     summary: 'JSON body over the body limit',
     value: {
@@ -413,6 +432,7 @@ export const INGEST_URL_PROBLEMS: ProblemExample[] = [
       requestId: '38a9498b-7418-436c-9b21-b3860defd506',
     },
   },
+  METADATA_TOO_LARGE('/v1/documents/url', 'a9bf5cd4-a2ce-45c5-aa0d-fce3bdaacd41'),
   {
     summary: 'page over ingestion.url.maxBytes (5 MiB)',
     value: {
