@@ -50,7 +50,7 @@ describe('hostile files (bounded work, a clear 4xx, titles cut to the request li
   });
 
   it('cuts a title taken from a file (Markdown heading, <title>, JSON title, CSV cell) and a long file name to 500 characters', async () => {
-    const huge = Array.from({ length: 2_000 }, (_, i) => `palavra${i}`).join(' ');
+    const huge = Array.from({ length: 2_000 }, (_, i) => ['política', 'de', 'férias', 'e', 'reembolso'][i % 5]).join(' ');
     const cases: Array<[string, string]> = [
       ['titulo.md', `# ${huge}\n\nCorpo do documento em Markdown sobre o título enorme.`],
       ['titulo.html', `<html><head><title>${huge}</title></head><body><p>Corpo da página sobre o título enorme.</p></body></html>`],
