@@ -40,7 +40,7 @@ describe('hostile files (bounded work, a clear 4xx, titles cut to the request li
     }
   });
 
-  it('chunks one 150,000-character word in linear time: /health/live answers while it is ingested (it waited 27.5 s)', async () => {
+  it('chunks one 150,000-character word in slices of the chunk size, /health/live answering meanwhile (it waited 27.5 s)', async () => {
     const word = 'z'.repeat(150_000);
     const req = t.http.post('/v1/documents').send({ title: 'w', text: `inicio ${word} fim`, collection: 'palavra' }).then((r) => r);
     expect(await liveWhile(t, req)).toBe(true);
