@@ -1,5 +1,5 @@
 import { mulberry32 } from '../../../shared/random';
-import { contentHash, normalizeWithOffsets, sourceRange } from './document';
+import { clipped, contentHash, MAX_TITLE_CHARS, normalizeWithOffsets, sourceRange } from './document';
 
 const normalizeText = (text: string): string => normalizeWithOffsets(text).text;
 
@@ -87,5 +87,15 @@ describe('document text identity', () => {
     expect(contentHash(normalizeText('a\r\nb '))).toBe(contentHash(normalizeText('a\nb')));
     expect(contentHash('a')).not.toBe(contentHash('b'));
     expect(contentHash('a')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('clipped (titles and source ids taken from files)', () => {
+  it('cuts to the limit, never inside a surrogate pair, and keeps shorter strings whole', () => {
+    expect(clipped('Política de férias', MAX_TITLE_CHARS)).toBe('Política de férias');
+    expect(clipped('a'.repeat(600), MAX_TITLE_CHARS)).toBe('a'.repeat(500));
+    expect(clipped(`${'a'.repeat(499)}😀 fim`, MAX_TITLE_CHARS)).toBe('a'.repeat(499));
+    expect(clipped(`${'a'.repeat(497)} 😀`, MAX_TITLE_CHARS)).toBe(`${'a'.repeat(497)} 😀`);
+    expect(clipped(`${'a'.repeat(498)} 😀`, MAX_TITLE_CHARS)).toBe('a'.repeat(498));
   });
 });

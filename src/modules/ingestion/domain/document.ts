@@ -19,6 +19,17 @@ export interface KnowledgeDocument {
   updatedAt: Date;
 }
 
+/** Longest title and source id kept (the JSON request's limits); a file's own (a heading, a <title>, a cell, its name) is cut to them. */
+export const MAX_TITLE_CHARS = 500;
+export const MAX_SOURCE_ID_CHARS = 1000;
+
+/** `s` cut to at most `max` characters, never inside a surrogate pair. */
+export function clipped(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const cut = /[\uD800-\uDBFF]/.test(s[max - 1]) ? max - 1 : max;
+  return s.slice(0, cut).trimEnd();
+}
+
 /**
  * Normalized text (as it will be chunked and hashed: Unicode NFC, Unix newlines, no trailing spaces per
  * line, no runs of more than one blank line, no NUL characters, trimmed) plus, for each of its

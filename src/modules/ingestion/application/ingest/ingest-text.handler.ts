@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { TRANSACTION_RUNNER, TransactionRunner } from '../../../../shared/database/transaction';
 import { withoutNul } from '../../../../shared/text/nul';
 import { ChunkIndexer, CollectionEmbedderChangedError, type ChunkDraft, type CollectionInfo, type EmbeddedChunk } from '../../../retrieval';
-import { contentHash, KnowledgeDocument, NormalizedText, normalizeWithOffsets, sourceRange } from '../../domain/document';
+import { clipped, contentHash, KnowledgeDocument, MAX_SOURCE_ID_CHARS, MAX_TITLE_CHARS, NormalizedText, normalizeWithOffsets, sourceRange } from '../../domain/document';
 import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
 import { Chunker } from '../ports/chunker.port';
 import { DocumentRepository, DuplicateSourceError } from '../ports/document-repository.port';
@@ -259,8 +259,10 @@ export class IngestTextHandler {
 
   /** Cleans and checks one command and hashes its normalized text (no I/O). */
   private prepare(command: IngestTextCommand): Omit<Prepared, 'index' | 'collection'> {
-    // title, source id and metadata (from a request or a parsed file) lose any NUL, as the text does
-    const cmd: IngestTextCommand = { ...command, title: withoutNul(command.title), sourceId: withoutNul(command.sourceId), metadata: withoutNul(command.metadata) };
+    // title, source id and metadata (from a request or a parsed file) lose any NUL, as the text does; a title or source
+    // id taken from a file is cut to the request's limits (a 200 KB heading as title stalled the chunk inserts)
+    const sourceId = command.sourceId === undefined ? undefined : clipped(withoutNul(command.sourceId), MAX_SOURCE_ID_CHARS);
+    const cmd: IngestTextCommand = { ...command, title: clipped(withoutNul(command.title), MAX_TITLE_CHARS), sourceId, metadata: withoutNul(command.metadata) };
     const normalized = normalizeWithOffsets(cmd.text);
     const text = normalized.text;
     if (!text) throw new EmptyDocumentError(cmd.title);

@@ -1,4 +1,5 @@
-import { chunkTokens, countTokens, TextSplitterChunker } from './text-splitter.chunker';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { chunkTokens, countTokens, LONG_WORD_CHARS, TextSplitterChunker } from './text-splitter.chunker';
 
 const text = Array.from({ length: 40 }, (_, i) => `Frase número ${i} sobre o atendimento ao cliente e a política de reembolso.`).join(' ');
 
@@ -51,5 +52,31 @@ describe('TextSplitterChunker', () => {
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks[0].heading).toBeUndefined();
     expect(chunks.slice(1).map((c) => c.heading)).toEqual(chunks.slice(1).map(() => 'Backups'));
+  });
+});
+
+describe('TextSplitterChunker on a long unbroken word', () => {
+  it('cuts a word longer than LONG_WORD_CHARS in slices of the chunk size, offsets pointing back into the source', async () => {
+    // cut character by character with a token count per step, one word of 150,000 characters held the event loop 27 s
+    const word = 'z'.repeat(150_000);
+    const source = `inicio do texto ${word} fim do texto`;
+    const chunks = await new TextSplitterChunker({ unit: 'tokens', size: 256, overlap: 32 }).split(source);
+    chunks.forEach((c) => expect(source.slice(c.start, c.end)).toBe(c.text));
+    const slices = chunks.filter((c) => c.text.startsWith('z'));
+    expect(slices.map((c) => c.text).join('')).toBe(word);
+    expect(slices.map((c) => c.text.length)).toEqual([...Array(585).fill(256), 150_000 - 585 * 256]);
+    expect(chunks[0].text).toBe('inicio do texto');
+    expect(chunks.at(-1)!.text).toBe('fim do texto');
+  });
+
+  it('splits words up to LONG_WORD_CHARS as before', async () => {
+    const word = 'x'.repeat(LONG_WORD_CHARS);
+    const source = `antes ${word} depois`;
+    const chunks = await new TextSplitterChunker({ unit: 'characters', size: 200, overlap: 0 }).split(source);
+    // the library's own cut of the whole text (slices of the chunk size would be 200, 200, 100)
+    const separators = ['\n\n', '\n', '. ', '? ', '! ', '; ', ': ', ', ', ' ', ''];
+    const plain = await new RecursiveCharacterTextSplitter({ chunkSize: 200, chunkOverlap: 0, separators, keepSeparator: true }).splitText(source);
+    expect(chunks.map((c) => c.text)).toEqual(plain.map((p) => p.trim()).filter(Boolean));
+    expect(chunks.map((c) => c.text.length)).not.toEqual([5, 200, 200, 100, 6]);
   });
 });

@@ -16,14 +16,25 @@ const SEPARATORS = ['\n\n', '\n', '. ', '? ', '! ', '; ', ': ', ', ', ' ', ''];
 export { chunkTokens, countTokens };
 
 /**
+ * A run of non-space characters longer than this (a base64 blob, a hash pasted 1,000 times) is cut in slices of the
+ * chunk size before the splitter sees it: the splitter cuts such a run character by character, counting tokens as it
+ * goes, with a cost that grows with the square of its length (one word of 150,000 characters held the event loop
+ * 27 s). Words up to this length are split exactly as before.
+ */
+export const LONG_WORD_CHARS = 500;
+
+/**
  * @langchain/textsplitters' recursive splitter, sized in tokens or characters, plus what it does not
  * give: each chunk's character offsets in the source text (chunks are substrings of it, found in order).
  */
 export class TextSplitterChunker implements Chunker {
   private readonly splitter: RecursiveCharacterTextSplitter;
   readonly description: string;
+  private readonly sliceChars: number;
 
   constructor(options: ChunkerOptions) {
+    // a token is at least one character (an emoji is two or more tokens: the splitter still cuts such a slice)
+    this.sliceChars = Math.max(1, options.size);
     this.splitter = new RecursiveCharacterTextSplitter({
       chunkSize: options.size,
       chunkOverlap: options.overlap,
@@ -35,17 +46,20 @@ export class TextSplitterChunker implements Chunker {
   }
 
   async split(text: string): Promise<ChunkDraft[]> {
-    const pieces = await this.splitter.splitText(text);
     const drafts: ChunkDraft[] = [];
-    let cursor = 0;
-    for (const piece of pieces) {
-      const trimmed = piece.trim();
-      if (!trimmed) continue;
-      let start = text.indexOf(trimmed, cursor);
-      if (start < 0) start = text.indexOf(trimmed); // defensive: overlap may step back further than expected
-      if (start < 0) start = cursor;
-      drafts.push({ position: drafts.length, text: trimmed, start, end: start + trimmed.length });
-      cursor = start + 1;
+    for (const { start: base, end } of segments(text, this.sliceChars)) {
+      const segment = text.slice(base, end);
+      const pieces = await this.splitter.splitText(segment);
+      let cursor = 0;
+      for (const piece of pieces) {
+        const trimmed = piece.trim();
+        if (!trimmed) continue;
+        let start = segment.indexOf(trimmed, cursor);
+        if (start < 0) start = segment.indexOf(trimmed); // defensive: overlap may step back further than expected
+        if (start < 0) start = cursor;
+        drafts.push({ position: drafts.length, text: trimmed, start: base + start, end: base + start + trimmed.length });
+        cursor = start + 1;
+      }
     }
     // the heading each chunk starts under: a chunk cut inside a section still knows what it is about
     const headings = headingsAt(text, drafts.map((d) => d.start));
@@ -54,4 +68,27 @@ export class TextSplitterChunker implements Chunker {
     });
     return drafts;
   }
+}
+
+/**
+ * The parts of `text` the splitter takes one at a time: the text between words longer than {@link LONG_WORD_CHARS},
+ * and each such word in slices of `sliceChars` (never inside a surrogate pair). A text without such words is one part.
+ */
+function segments(text: string, sliceChars: number): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  let from = 0;
+  for (const word of text.matchAll(/\S+/g)) {
+    if (word[0].length <= LONG_WORD_CHARS) continue;
+    const [wordStart, wordEnd] = [word.index, word.index + word[0].length];
+    if (wordStart > from) out.push({ start: from, end: wordStart });
+    for (let s = wordStart; s < wordEnd; ) {
+      let e = Math.min(wordEnd, s + sliceChars);
+      if (e < wordEnd && e - 1 > s && /[\uD800-\uDBFF]/.test(text[e - 1])) e--;
+      out.push({ start: s, end: e });
+      s = e;
+    }
+    from = wordEnd;
+  }
+  if (from < text.length || out.length === 0) out.push({ start: from, end: text.length });
+  return out;
 }

@@ -1,4 +1,5 @@
-import { parseHtml } from './html.parser';
+import { UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { markupDepth, MAX_MARKUP_DEPTH, parseHtml } from './html.parser';
 
 describe('parseHtml', () => {
   it('keeps the article, drops navigation and scripts, and keeps paragraph breaks', () => {
@@ -29,5 +30,38 @@ describe('parseHtml structure', () => {
   it('keeps list items apart and marks them as items', () => {
     const text = page('<ul><li>Passagens em classe econômica.</li><li>Táxi até o aeroporto</li></ul>');
     expect(text).toMatch(/- Passagens em classe econômica\.\n+- Táxi até o aeroporto/);
+  });
+});
+
+describe('parseHtml nesting (hostile markup)', () => {
+  const nested = (levels: number, tag = 'div') =>
+    `<html><head><title>Aninhado</title></head><body>${`<${tag}>`.repeat(levels)}${'Texto da página aninhada. '.repeat(10)}${`</${tag}>`.repeat(levels)}</body></html>`;
+  const parse = (html: string) => parseHtml({ buffer: Buffer.from(html), filename: 'aninhado.html' });
+
+  it('measures the depth elements nest to, as a browser would build them', () => {
+    expect(markupDepth(nested(700))).toBe(700);
+    expect(markupDepth('<div/>'.repeat(3000))).toBe(3000); // "/>" does not close a <div>
+    expect(markupDepth(`<div><svg>${'<path d="M0 0"/>'.repeat(3000)}</svg></div>`)).toBe(2); // it closes an SVG element
+    expect(markupDepth(`<div>${'<p>linha <br> <li>item <img src=x>'.repeat(3000)}</div>`)).toBe(1); // end tags left out
+    expect(markupDepth(`<div><!-- ${'<div>'.repeat(3000)} --><script>${'<div>'.repeat(3000)}</script></div>`)).toBe(1);
+  });
+
+  it('refuses markup nested deeper than real pages as unreadable (700 <div> held the event loop 35 s, 2,500 overflowed the stack)', () => {
+    for (const html of [nested(MAX_MARKUP_DEPTH + 1), nested(100_000), '<div/>'.repeat(5000)]) {
+      let error: unknown;
+      try {
+        parse(html);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UnreadableDocumentError);
+      expect((error as UnreadableDocumentError).code).toBe('INGESTION.UNREADABLE_DOCUMENT');
+    }
+  });
+
+  it('keeps the whole text of a page nested up to the limit, without Readability past 64 levels', () => {
+    const [doc] = parse(nested(MAX_MARKUP_DEPTH));
+    expect(doc.title).toBe('Aninhado');
+    expect(doc.text).toBe('Texto da página aninhada. '.repeat(10).trim());
   });
 });

@@ -1,5 +1,5 @@
-import { ParseLimitExceededError } from '../../domain/ingestion.errors';
-import { parseJson } from './json.parser';
+import { ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { MAX_JSON_DEPTH, parseJson } from './json.parser';
 
 const json = (value: unknown, filename = 'registros.json') => ({ buffer: Buffer.from(JSON.stringify(value), 'utf8'), filename });
 
@@ -21,5 +21,33 @@ describe('parseJson budgets (ingestion.limits.maxRecords)', () => {
       expect((error as ParseLimitExceededError).code).toBe('INGESTION.TOO_MANY_RECORDS');
       expect((error as ParseLimitExceededError).details).toMatchObject({ limit: 'ingestion.limits.maxRecords', max: 3, found: 4 });
     }
+  });
+});
+
+describe('parseJson nesting', () => {
+  const raw = (text: string) => ({ buffer: Buffer.from(text, 'utf8'), filename: 'fundo.json' });
+
+  it('refuses a file nested deeper than the limit as unreadable (50,000 levels overflowed the stack: a 500)', () => {
+    const deep = [
+      '['.repeat(200_000) + ']'.repeat(200_000),
+      '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000),
+      JSON.stringify({ text: 'corpo', metadata: JSON.parse('{"a":'.repeat(MAX_JSON_DEPTH) + '1' + '}'.repeat(MAX_JSON_DEPTH)) }),
+    ];
+    for (const text of deep) {
+      let error: unknown;
+      try {
+        parseJson(raw(text));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UnreadableDocumentError);
+      expect((error as UnreadableDocumentError).code).toBe('INGESTION.UNREADABLE_DOCUMENT');
+    }
+  });
+
+  it('reads a file nested up to the limit', () => {
+    const text = '{"a":'.repeat(MAX_JSON_DEPTH - 1) + '"fundo"' + '}'.repeat(MAX_JSON_DEPTH - 1);
+    const [doc] = parseJson(raw(text));
+    expect(doc.text).toBe(`${Array(MAX_JSON_DEPTH - 1).fill('a').join('.')}: fundo`);
   });
 });

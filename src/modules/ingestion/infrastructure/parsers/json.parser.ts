@@ -17,6 +17,11 @@ export function parseJson(raw: RawDocument, limits?: { maxRecords: number }): Pa
   } catch (e) {
     throw new UnreadableDocumentError(raw.filename, `invalid JSON (${(e as Error).message})`);
   }
+  // flattening (and every later walk of metadata) recurses: a file nested 50,000 levels overflowed the stack (a 500)
+  const depth = nestingDepth(value, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new UnreadableDocumentError(raw.filename, `its values nest more than ${MAX_JSON_DEPTH} levels deep`);
+  }
   // ingestion.limits.maxRecords: a top-level array is counted before any document is built from it
   if (limits && Array.isArray(value) && value.length > limits.maxRecords) {
     throw new ParseLimitExceededError(raw.filename, 'maxRecords', limits.maxRecords, value.length);
@@ -31,6 +36,23 @@ export function parseJson(raw: RawDocument, limits?: { maxRecords: number }): Pa
     return [{ title: base, text: value.map(recordLine).join('\n'), mimeType: 'application/json', metadata: {}, records: value.length }];
   }
   return [{ title: base, text: flatten(value).join('\n'), mimeType: 'application/json', metadata: {}, ...(Array.isArray(value) ? { records: value.length } : {}) }];
+}
+
+/** Deeper JSON files are refused (422 INGESTION.UNREADABLE_DOCUMENT); request bodies stop at http.json.maxDepth. */
+export const MAX_JSON_DEPTH = 256;
+
+/** Levels of objects and arrays in `value`, counted without recursion and only up to `limit` + 1. */
+function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, depth + 1);
+    if (max > limit) return max;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return max;
 }
 
 function isFlatRecord(v: unknown): v is Record<string, unknown> {
