@@ -39,7 +39,9 @@ export class CollectionAccessInterceptor implements NestInterceptor {
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
     const named = (v: unknown) => (typeof v === 'string' && v ? v : DEFAULT_COLLECTION);
     const m = req.method;
-    if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask' || path === '/v1/chat')) return this.access.authorize(p, named(body.collection), 'read');
+    if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask')) return this.access.authorize(p, named(body.collection), 'read');
+    // A follow-up without `collection` runs on its conversation's collection: that one is checked.
+    if (m === 'POST' && path === '/v1/chat') return this.access.authorize(p, await this.access.chatCollection(body.user_id, body.collection, body.conversation_id), 'read');
     if (m === 'POST' && path === '/v1/chat/completions') {
       const model = typeof body.model === 'string' ? body.model : '';
       return this.access.authorize(p, model.includes(':') ? named(model.split(':')[1]) : DEFAULT_COLLECTION, 'read');
