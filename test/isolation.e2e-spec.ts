@@ -155,6 +155,13 @@ describe('Isolation between users and collections (auth.mode required)', () => {
       expect(answer).toMatchObject({ event: 'error', data: { status: 404, code: 'RETRIEVAL.COLLECTION_NOT_FOUND' } });
       const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages WHERE conversation_id = $1', [shared]);
       expect(n).toBe(2);
+      // Its messages quote bia-projeto: no longer readable by ana, nor by a key of hers bound to ana-rh.
+      expectProblem(await t.http.get(`/v1/conversations/${shared}`).set(as('ana')), 404, 'CONVERSATION.NOT_FOUND');
+      await t.http.put('/v1/collections/bia-projeto').set(as('bia')).send({ visibility: 'private', users: ['ana'] }).expect(200);
+      await t.http.get(`/v1/conversations/${shared}`).set(as('ana')).expect(200);
+      const bound = (await t.http.post('/v1/admin/keys').set(as('admin')).send({ role: 'user', user_id: 'ana', collections: ['ana-rh'] }).expect(201)).body.key;
+      expectProblem(await t.http.get(`/v1/conversations/${shared}`).set({ 'x-api-key': bound }), 404, 'CONVERSATION.NOT_FOUND');
+      await t.http.get(`/v1/conversations/${anaConversation}`).set({ 'x-api-key': bound }).expect(200);
     } finally {
       await t.http.put('/v1/collections/default').set(as('admin')).send({ visibility: 'private' }).expect(200);
     }

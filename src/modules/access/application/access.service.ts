@@ -65,6 +65,10 @@ export class AccessService {
     return this.lookup.jobCollection(id);
   }
 
+  conversationCollection(id: string, userId: unknown) {
+    return typeof userId === 'string' ? this.lookup.conversationCollection(id, userId) : Promise.resolve(undefined);
+  }
+
   /**
    * The collection a chat turn runs on: the one it names, else its conversation's (a follow-up stays in the
    * conversation's collection), else default. A conversation of another user reads as none: the turn is then
@@ -72,7 +76,7 @@ export class AccessService {
    */
   async chatCollection(userId: unknown, collection: unknown, conversationId: unknown): Promise<string> {
     if (typeof collection === 'string' && collection) return collection;
-    const own = typeof conversationId === 'string' && typeof userId === 'string' ? await this.lookup.conversationCollection(conversationId, userId) : undefined;
+    const own = typeof conversationId === 'string' ? await this.conversationCollection(conversationId, userId) : undefined;
     return own ?? DEFAULT_COLLECTION;
   }
 }

@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { principalOf, type Principal } from '../../../../shared/http/principal';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
-import { documentNotFound, jobNotFound } from '../../domain/access.errors';
+import { conversationNotFound, documentNotFound, jobNotFound } from '../../domain/access.errors';
 
 /**
  * Collection isolation when auth.mode is required, for a user (or a key or token bound to collections): the
@@ -59,6 +59,14 @@ export class CollectionAccessInterceptor implements NestInterceptor {
       const collection = await this.access.documentCollection(doc[1]);
       if (collection === undefined) return; // the handler answers its own 404 (or 400 for a bad id)
       await this.access.authorize(p, collection, m === 'GET' ? 'read' : 'write').catch(() => Promise.reject(documentNotFound(doc[1])));
+      return;
+    }
+    const conversation = /^\/v1\/conversations\/([^/]+)$/.exec(path);
+    if (conversation && m === 'GET') {
+      // Its messages quote its collection: read only by who may read that (deleting one's own stays allowed).
+      const collection = await this.access.conversationCollection(conversation[1], (req.query as Record<string, unknown>).user_id);
+      if (collection === undefined) return; // the handler answers its own 404 (or 400)
+      await this.access.authorize(p, collection, 'read').catch(() => Promise.reject(conversationNotFound(conversation[1])));
       return;
     }
     const job = /^\/v1\/jobs\/([^/]+)$/.exec(path);

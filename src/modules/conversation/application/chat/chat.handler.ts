@@ -96,7 +96,7 @@ export class ChatHandler {
     if (cmd.conversationId && !conversation && !cmd.history) throw new ConversationNotFoundError(cmd.conversationId);
     // The OpenAI route creates a conversation under the client's id: another user's is the 404 of an unknown one
     // before any work (appendTurn refuses it too, for an id taken meanwhile).
-    if (cmd.conversationId && !conversation && (cmd.persist ?? true) && (await this.store.exists(cmd.conversationId))) throw new ConversationNotFoundError(cmd.conversationId);
+    if (cmd.conversationId && !conversation && (cmd.persist ?? true) && (await this.store.takenByAnother(cmd.conversationId, cmd.userId))) throw new ConversationNotFoundError(cmd.conversationId);
     // A conversation stays in its collection (the one its access was checked on); naming another is refused.
     if (conversation && cmd.collection && cmd.collection !== conversation.collection) throw new CollectionMismatchError(conversation.id, conversation.collection, cmd.collection);
     const stored = conversation ? await this.store.messages(conversation.id, conversation.summarizedCount) : [];

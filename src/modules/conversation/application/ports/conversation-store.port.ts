@@ -6,8 +6,8 @@ export type NewMessage = Omit<StoredMessage, 'created_at'>;
 export interface ConversationStore {
   /** The conversation if it exists and belongs to this user; null otherwise (another user's id reads as unknown). */
   find(id: string, userId: string): Promise<Conversation | null>;
-  /** Whether a conversation with this id exists, whoever's it is (an id a new conversation cannot take). */
-  exists(id: string): Promise<boolean>;
+  /** Whether a conversation with this id belongs to another user (an id this user's new conversation cannot take). */
+  takenByAnother(id: string, userId: string): Promise<boolean>;
   list(userId: string, limit: number, offset: number): Promise<{ items: Conversation[]; total: number }>;
   /** Messages in order; `after` skips the first N (those already in the summary). */
   messages(id: string, after?: number): Promise<StoredMessage[]>;

@@ -32,8 +32,8 @@ export class PgConversationStore implements ConversationStore {
     return row ? toDomain(row) : null;
   }
 
-  async exists(id: string): Promise<boolean> {
-    return (await this.q(`SELECT 1 FROM conversations WHERE id = $1`, [id])).length > 0;
+  async takenByAnother(id: string, userId: string): Promise<boolean> {
+    return (await this.q(`SELECT 1 FROM conversations WHERE id = $1 AND user_id <> $2`, [id, userId])).length > 0;
   }
 
   async list(userId: string, limit: number, offset: number): Promise<{ items: Conversation[]; total: number }> {
