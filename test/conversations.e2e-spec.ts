@@ -212,6 +212,10 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expectProblem(streamed, 404, 'CONVERSATION.NOT_FOUND');
     const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages WHERE conversation_id = $1', [theirs]);
     expect(n).toBe(2);
+    // An unknown id is the same 404 (not an answer stored under it): no one takes an id another user's client derives.
+    const unknown = '5f0c3b1e-0000-5000-8000-000000000000';
+    expectProblem(await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: unknown, messages: [{ role: 'user', content: 'oi' }] }), 404, 'CONVERSATION.NOT_FOUND');
+    expect(await t.dataSource.query('SELECT id FROM conversations WHERE id = $1', [unknown])).toEqual([]);
     // A chat UI's retries: the same user and first message, so the same derived conversation id, at once.
     const body = { model: 'acervo', user: 'joao', messages: [{ role: 'user', content: 'Quanto custa o notebook?' }] };
     const answers = await Promise.all(Array.from({ length: 6 }, () => t.http.post('/v1/chat/completions').send(body)));

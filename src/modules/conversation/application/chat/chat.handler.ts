@@ -93,9 +93,9 @@ export class ChatHandler {
     if (cmd.message.length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, cmd.message.length);
     const llm = this.llms.current(); // held for the whole turn: a hot swap does not affect it
     const conversation = cmd.conversationId ? await this.store.find(cmd.conversationId, cmd.userId) : null;
-    if (cmd.conversationId && !conversation && !cmd.history) throw new ConversationNotFoundError(cmd.conversationId);
-    // The OpenAI route creates a conversation under the client's id: another user's is the 404 of an unknown one
-    // before any work (appendTurn refuses it too, for an id taken meanwhile).
+    if (cmd.conversationId && !conversation && !cmd.mayCreate) throw new ConversationNotFoundError(cmd.conversationId);
+    // A derived id the OpenAI route creates, taken by another user: the 404 of an unknown one before any work
+    // (appendTurn refuses it too, for an id taken meanwhile).
     if (cmd.conversationId && !conversation && (cmd.persist ?? true) && (await this.store.takenByAnother(cmd.conversationId, cmd.userId))) throw new ConversationNotFoundError(cmd.conversationId);
     // A conversation stays in its collection (the one its access was checked on); naming another is refused.
     if (conversation && cmd.collection && cmd.collection !== conversation.collection) throw new CollectionMismatchError(conversation.id, conversation.collection, cmd.collection);
