@@ -174,6 +174,58 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect((await t.http.get('/v1/conversations').query({ user_id: 'fabio' })).body.total).toBe(0);
   });
 
+  it('drops NUL (U+0000) from a message on /v1/chat, SSE, /v1/chat/completions and the WebSocket; a message of NULs alone is a 400', async () => {
+    const message = 'Quantos dias de\u0000 férias posso vender?';
+    const json = await t.http.post('/v1/chat').send({ user_id: 'nul', message }).expect(200);
+    expect(json.body.response).toMatch(/10 dias/);
+    const stream = await t.http.post('/v1/chat').send({ user_id: 'nul', message, conversation_id: json.body.conversation_id, stream: true }).buffer(true).parse(sse as never);
+    expect(parseSse(stream.body as string).at(-1)![0]).toBe('done');
+    const completion = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'nul', messages: [{ role: 'user', content: message }] }).expect(200);
+    expect(completion.body.choices[0].message.content).toMatch(/10 dias/);
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const last = new Promise<{ event: string; data: Record<string, unknown> }>((resolve) =>
+      ws.on('message', (m) => {
+        const e = JSON.parse(m.toString());
+        if (e.event === 'done' || e.event === 'error') resolve(e);
+      }),
+    );
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'nul', message } }));
+    const done = await last;
+    ws.close();
+    expect(done.event).toBe('done');
+    const stored: Array<{ content: string }> = await t.dataSource.query(
+      `SELECT m.content FROM conversation_messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = 'nul' AND m.role = 'user'`,
+    );
+    expect(stored.map((r) => r.content)).toEqual(Array(4).fill('Quantos dias de férias posso vender?'));
+    expectProblem(await t.http.post('/v1/chat').send({ user_id: 'nul', message: '\u0000\u0000' }), 400, 'CONVERSATION.BLANK_MESSAGE');
+  });
+
+  it('/v1/chat/completions: another user\'s conversation id is the 404 of an unknown one; identical first turns at once all succeed', async () => {
+    const first = await t.http.post('/v1/chat').send({ user_id: 'ines', message: 'Qual é a máquina de café da copa?' }).expect(200);
+    const theirs = first.body.conversation_id as string;
+    const intrusion = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: theirs, messages: [{ role: 'user', content: 'oi' }] });
+    expectProblem(intrusion, 404, 'CONVERSATION.NOT_FOUND');
+    const streamed = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: theirs, stream: true, messages: [{ role: 'user', content: 'oi' }] });
+    expectProblem(streamed, 404, 'CONVERSATION.NOT_FOUND');
+    const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages WHERE conversation_id = $1', [theirs]);
+    expect(n).toBe(2);
+    // An unknown id is the same 404 (not an answer stored under it): no one takes an id another user's client derives.
+    const unknown = '5f0c3b1e-0000-5000-8000-000000000000';
+    expectProblem(await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: unknown, messages: [{ role: 'user', content: 'oi' }] }), 404, 'CONVERSATION.NOT_FOUND');
+    expect(await t.dataSource.query('SELECT id FROM conversations WHERE id = $1', [unknown])).toEqual([]);
+    // A chat UI's retries: the same user and first message, so the same derived conversation id, at once.
+    const body = { model: 'acervo', user: 'joao', messages: [{ role: 'user', content: 'Quanto custa o notebook?' }] };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => t.http.post('/v1/chat/completions').send(body)));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+    const ids = new Set(answers.map((a) => a.body.acervo.conversation_id));
+    expect(ids.size).toBe(1);
+    const [c] = await t.dataSource.query('SELECT user_id, message_count FROM conversations WHERE id = $1', [[...ids][0]]);
+    expect(c).toEqual({ user_id: 'joao', message_count: 12 });
+  });
+
   it('refuses bad input with problem+json and writes nothing', async () => {
     const before = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: '   ' }), 400, 'REQUEST.VALIDATION');

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 
 /**
@@ -117,5 +119,51 @@ describe('Isolation between users and collections (auth.mode required)', () => {
     await t.http.post('/v1/search').set(as('bia')).send({ query: 'folha', collection: 'ana-rh', mode: 'text' }).expect(200);
     await t.http.put('/v1/collections/ana-rh').set(as('ana')).send({ visibility: 'private', users: [] }).expect(200);
     expectProblem(await t.http.post('/v1/search').set(as('bia')).send({ query: 'folha', collection: 'ana-rh', mode: 'text' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
+  });
+  it('a chat follow-up without collection runs on, and is checked against, its conversation\'s collection (HTTP, SSE, WebSocket)', async () => {
+    // Follow-ups in a non-default collection work though default is not readable (it was 404 "default").
+    const followUp = await t.http.post('/v1/chat').set(as('ana')).send({ message: 'e em fevereiro?', conversation_id: anaConversation }).expect(200);
+    expect(followUp.body.conversation_id).toBe(anaConversation);
+    expectProblem(
+      await t.http.post('/v1/chat').set(as('ana')).send({ message: 'e em março?', conversation_id: anaConversation, collection: 'publica' }),
+      409,
+      'CONVERSATION.COLLECTION_MISMATCH',
+    );
+    // bia shares a collection with ana, ana chats in it, then bia takes the access back.
+    await t.http.post('/v1/documents').set(as('bia')).send({ collection: 'bia-projeto', title: 'Orçamento', text: 'O orçamento secreto do projeto Aurora é de 42 mil reais.' }).expect(201);
+    await t.http.put('/v1/collections/bia-projeto').set(as('bia')).send({ visibility: 'private', users: ['ana'] }).expect(200);
+    const first = await t.http.post('/v1/chat').set(as('ana')).send({ message: 'Qual é o orçamento secreto do projeto Aurora?', collection: 'bia-projeto' }).expect(200);
+    expect(first.body.response).toMatch(/42 mil/);
+    const shared = first.body.conversation_id as string;
+    await t.http.put('/v1/collections/bia-projeto').set(as('bia')).send({ visibility: 'private', users: [] }).expect(200);
+    // default readable by ana: the follow-up used to be checked there and answered from bia-projeto.
+    await t.http.put('/v1/collections/default').set(as('admin')).send({ visibility: 'public' }).expect(200);
+    try {
+      const message = 'qual é o orçamento secreto do projeto Aurora?';
+      for (const stream of [false, true]) {
+        const r = await t.http.post('/v1/chat').set(as('ana')).send({ message, conversation_id: shared, stream });
+        expectProblem(r, 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
+        expect(r.body.detail).toContain('bia-projeto');
+      }
+      await t.app.listen(0, '127.0.0.1');
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`, { headers: { 'x-api-key': key.ana } });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send(JSON.stringify({ event: 'chat', data: { message, conversation_id: shared } }));
+      const answer = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+      ws.close();
+      expect(answer).toMatchObject({ event: 'error', data: { status: 404, code: 'RETRIEVAL.COLLECTION_NOT_FOUND' } });
+      const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages WHERE conversation_id = $1', [shared]);
+      expect(n).toBe(2);
+      // Its messages quote bia-projeto: no longer readable by ana, nor by a key of hers bound to ana-rh.
+      expectProblem(await t.http.get(`/v1/conversations/${shared}`).set(as('ana')), 404, 'CONVERSATION.NOT_FOUND');
+      await t.http.put('/v1/collections/bia-projeto').set(as('bia')).send({ visibility: 'private', users: ['ana'] }).expect(200);
+      await t.http.get(`/v1/conversations/${shared}`).set(as('ana')).expect(200);
+      const bound = (await t.http.post('/v1/admin/keys').set(as('admin')).send({ role: 'user', user_id: 'ana', collections: ['ana-rh'] }).expect(201)).body.key;
+      expectProblem(await t.http.get(`/v1/conversations/${shared}`).set({ 'x-api-key': bound }), 404, 'CONVERSATION.NOT_FOUND');
+      await t.http.get(`/v1/conversations/${anaConversation}`).set({ 'x-api-key': bound }).expect(200);
+    } finally {
+      await t.http.put('/v1/collections/default').set(as('admin')).send({ visibility: 'private' }).expect(200);
+    }
   });
 });

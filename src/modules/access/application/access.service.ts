@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../../shared/http/principal';
+import { DEFAULT_COLLECTION } from '../../retrieval';
 import { collectionNotFound, forbidden } from '../domain/access.errors';
 import { canRead, canWrite, CollectionAccess } from '../domain/collection-access';
 import { DEFAULT_COLLECTION } from '../../retrieval';
@@ -67,6 +68,21 @@ export class AccessService {
 
   jobCollection(id: string) {
     return this.lookup.jobCollection(id);
+  }
+
+  conversationCollection(id: string, userId: unknown) {
+    return typeof userId === 'string' ? this.lookup.conversationCollection(id, userId) : Promise.resolve(undefined);
+  }
+
+  /**
+   * The collection a chat turn runs on: the one it names, else its conversation's (a follow-up stays in the
+   * conversation's collection), else default. A conversation of another user reads as none: the turn is then
+   * refused as an unknown conversation by the chat itself.
+   */
+  async chatCollection(userId: unknown, collection: unknown, conversationId: unknown): Promise<string> {
+    if (typeof collection === 'string' && collection) return collection;
+    const own = typeof conversationId === 'string' ? await this.conversationCollection(conversationId, userId) : undefined;
+    return own ?? DEFAULT_COLLECTION;
   }
 }
 

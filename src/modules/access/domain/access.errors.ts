@@ -25,6 +25,8 @@ export const keyNotFound = (id: string) => new AccessError('AUTH.KEY_NOT_FOUND',
 export const collectionNotFound = (collection: string) =>
   new DomainError('RETRIEVAL.COLLECTION_NOT_FOUND', 'not_found', `Collection "${collection}" does not exist (nothing has been ingested into it).`, { collection });
 export const documentNotFound = (id: string) => new DomainError('INGESTION.DOCUMENT_NOT_FOUND', 'not_found', `Document ${id} does not exist.`, { id });
+/** The chat's own 404 for a conversation (same code, detail and field), so a refusal reads as an unknown id. */
+export const conversationNotFound = (id: string) => new DomainError('CONVERSATION.NOT_FOUND', 'not_found', `conversation ${id} not found`, { conversationId: id });
 export const jobNotFound = (id: string) => new DomainError('INGESTION.JOB_NOT_FOUND', 'not_found', `Job ${id} does not exist.`, { id });
 
 /** 429 QUOTA.EXCEEDED: a user's daily token quota is spent until the next UTC midnight. */

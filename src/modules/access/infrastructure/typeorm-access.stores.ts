@@ -86,7 +86,7 @@ export class TypeOrmCollectionAccessStore implements CollectionAccessStore {
 }
 
 /**
- * Reads the collection of a document or a job straight from the ingestion tables (a read-only lookup for the
+ * Reads the collection of a document, a job or a conversation straight from the ingestion and conversation tables (a read-only lookup for the
  * access check, so the ingestion module needs no change; see ARCHITECTURE deviations).
  */
 @Injectable()
@@ -103,6 +103,12 @@ export class SqlResourceLookup implements ResourceLookup {
     if (!UUID.test(id)) return undefined;
     const rows: Array<{ collection: string | null }> = await this.db.query(`SELECT params->>'collection' AS collection FROM jobs WHERE id = $1`, [id]);
     return rows.length ? rows[0].collection : undefined;
+  }
+
+  async conversationCollection(id: string, userId: string): Promise<string | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const rows: Array<{ collection: string }> = await this.db.query('SELECT collection FROM conversations WHERE id = $1 AND user_id = $2', [id, userId]);
+    return rows[0]?.collection;
   }
 
   async collectionExists(name: string): Promise<boolean> {

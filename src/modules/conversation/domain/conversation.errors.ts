@@ -22,6 +22,25 @@ export class MessageTooLongError extends ConversationError {
   }
 }
 
+/** A message with nothing but blanks (and NULs, which are dropped) left. */
+export class BlankMessageError extends ConversationError {
+  constructor() {
+    super('CONVERSATION.BLANK_MESSAGE', 'invalid', 'message must not be blank', { errors: [{ field: 'message', message: 'must not be blank' }] });
+  }
+}
+
+/** A follow-up naming another collection than its conversation's: a conversation stays in one collection. */
+export class CollectionMismatchError extends ConversationError {
+  constructor(id: string, conversationCollection: string, given: string) {
+    super(
+      'CONVERSATION.COLLECTION_MISMATCH',
+      'conflict',
+      `conversation ${id} belongs to collection "${conversationCollection}", not "${given}"; continue it there or start a new conversation`,
+      { conversationId: id, collection: conversationCollection },
+    );
+  }
+}
+
 /** A tool failed (bad arguments, the external API timed out or answered an error): explained in the reply, never a 5xx. */
 export class ToolFailedError extends ConversationError {
   constructor(tool: string, reason: string) {

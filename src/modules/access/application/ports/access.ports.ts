@@ -32,6 +32,8 @@ export interface ResourceLookup {
   documentCollection(id: string): Promise<string | undefined>;
   /** undefined: no such job; null: a job that names no collection. */
   jobCollection(id: string): Promise<string | null | undefined>;
+  /** The collection of this user's conversation; undefined: no such conversation of theirs. */
+  conversationCollection(id: string, userId: string): Promise<string | undefined>;
   collectionExists(name: string): Promise<boolean>;
 }
 

@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { principalOf, type Principal } from '../../../../shared/http/principal';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
-import { documentNotFound, jobNotFound } from '../../domain/access.errors';
+import { conversationNotFound, documentNotFound, jobNotFound } from '../../domain/access.errors';
 
 /**
  * Collection isolation when auth.mode is required, for a user (or a key or token bound to collections): the
@@ -40,7 +40,9 @@ export class CollectionAccessInterceptor implements NestInterceptor {
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
     const named = (v: unknown) => (typeof v === 'string' && v ? v : DEFAULT_COLLECTION);
     const m = req.method;
-    if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask' || path === '/v1/chat')) return this.access.authorize(p, named(body.collection), 'read');
+    if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask')) return this.access.authorize(p, named(body.collection), 'read');
+    // A follow-up without `collection` runs on its conversation's collection: that one is checked.
+    if (m === 'POST' && path === '/v1/chat') return this.access.authorize(p, await this.access.chatCollection(body.user_id, body.collection, body.conversation_id), 'read');
     if (m === 'POST' && path === '/v1/chat/completions') {
       const model = typeof body.model === 'string' ? body.model : '';
       return this.access.authorize(p, model.includes(':') ? named(model.split(':')[1]) : DEFAULT_COLLECTION, 'read');
@@ -58,6 +60,14 @@ export class CollectionAccessInterceptor implements NestInterceptor {
       const collection = await this.access.documentCollection(doc[1]);
       if (collection === undefined) return; // the handler answers its own 404 (or 400 for a bad id)
       await this.access.authorize(p, collection, m === 'GET' ? 'read' : 'write').catch(() => Promise.reject(documentNotFound(doc[1])));
+      return;
+    }
+    const conversation = /^\/v1\/conversations\/([^/]+)$/.exec(path);
+    if (conversation && m === 'GET') {
+      // Its messages quote its collection: read only by who may read that (deleting one's own stays allowed).
+      const collection = await this.access.conversationCollection(conversation[1], (req.query as Record<string, unknown>).user_id);
+      if (collection === undefined) return; // the handler answers its own 404 (or 400)
+      await this.access.authorize(p, collection, 'read').catch(() => Promise.reject(conversationNotFound(conversation[1])));
       return;
     }
     const job = /^\/v1\/jobs\/([^/]+)$/.exec(path);

@@ -5,7 +5,6 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { originAllowed } from '../../../../shared/http';
 import type { Principal } from '../../../../shared/http/principal';
-import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
 import { QuotaService } from '../../application/quota.service';
@@ -117,9 +116,11 @@ export class WsAccessGate {
   }
 
   /** Once validated: the collection must be readable by the caller, and the user's quota not spent. */
-  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string }): Promise<void> {
+  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string; conversationId?: string }): Promise<void> {
     const p = s.principal;
-    if (this.required && p && !(p.role === 'admin' && !p.collections)) await this.access.authorize(p, turn.collection ?? DEFAULT_COLLECTION, 'read');
+    if (this.required && p && !(p.role === 'admin' && !p.collections)) {
+      await this.access.authorize(p, await this.access.chatCollection(turn.userId, turn.collection, turn.conversationId), 'read');
+    }
     await this.quota.check(p?.userId ?? turn.userId, p);
   }
 

@@ -3,12 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
+import { withoutNul } from '../../../../shared/text/nul';
 import { estimateTokens } from '../../../../shared/text/tokens';
 import { AskResult, ChatMessage, fill, Generation, LlmProvider, LlmRegistry, verifyCitations } from '../../../generation';
 import { sumCosts, UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
-import { ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
+import { BlankMessageError, CollectionMismatchError, ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
 import { PreviousTurn, rewriteFollowUp } from '../../domain/follow-up';
 import { Route, routeMessage } from '../../domain/intent-router';
 import { CONVERSATION_STORE, ConversationStore } from '../ports/conversation-store.port';
@@ -83,13 +84,21 @@ export class ChatHandler {
     yield { type: 'done', result };
   }
 
-  private async begin(cmd: ChatCommand): Promise<Turn> {
+  private async begin(given: ChatCommand): Promise<Turn> {
     const started = performance.now();
     const cfg = this.config.conversation;
+    // Postgres text cannot hold U+0000: the message (and the client's history) are used and stored without it.
+    const cmd: ChatCommand = { ...given, message: withoutNul(given.message), history: given.history?.map((m) => ({ ...m, content: withoutNul(m.content) })) };
+    if (!cmd.message.trim()) throw new BlankMessageError();
     if (cmd.message.length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, cmd.message.length);
     const llm = this.llms.current(); // held for the whole turn: a hot swap does not affect it
     const conversation = cmd.conversationId ? await this.store.find(cmd.conversationId, cmd.userId) : null;
-    if (cmd.conversationId && !conversation && !cmd.history) throw new ConversationNotFoundError(cmd.conversationId);
+    if (cmd.conversationId && !conversation && !cmd.mayCreate) throw new ConversationNotFoundError(cmd.conversationId);
+    // A derived id the OpenAI route creates, taken by another user: the 404 of an unknown one before any work
+    // (appendTurn refuses it too, for an id taken meanwhile).
+    if (cmd.conversationId && !conversation && (cmd.persist ?? true) && (await this.store.takenByAnother(cmd.conversationId, cmd.userId))) throw new ConversationNotFoundError(cmd.conversationId);
+    // A conversation stays in its collection (the one its access was checked on); naming another is refused.
+    if (conversation && cmd.collection && cmd.collection !== conversation.collection) throw new CollectionMismatchError(conversation.id, conversation.collection, cmd.collection);
     const stored = conversation ? await this.store.messages(conversation.id, conversation.summarizedCount) : [];
     const history: ChatMessage[] = cmd.history ?? stored.map((m) => ({ role: m.role, content: m.content }));
     const turn: Turn = {
@@ -286,7 +295,8 @@ export class ChatHandler {
     if (persist) {
       // one statement: the conversation (created or updated), both messages and the new summary
       const create = turn.conversation ? undefined : { userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection };
-      await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create });
+      // Nothing stored: the id is another user's (or the conversation was deleted meanwhile), the same 404 as unknown.
+      if (!(await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create }))) throw new ConversationNotFoundError(turn.conversationId);
     }
     // usage rows are written off the request path (a failed metrics write never fails a turn), priced now
     const cost = sumCosts(

@@ -14,6 +14,8 @@ export interface ChatCommand {
    */
   history?: ChatMessage[];
   persist?: boolean;
+  /** `conversationId` may name a conversation not stored yet, created by this turn (the OpenAI route's derived ids). */
+  mayCreate?: boolean;
 }
 
 export interface ChatResult {

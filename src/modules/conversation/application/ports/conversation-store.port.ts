@@ -6,18 +6,21 @@ export type NewMessage = Omit<StoredMessage, 'created_at'>;
 export interface ConversationStore {
   /** The conversation if it exists and belongs to this user; null otherwise (another user's id reads as unknown). */
   find(id: string, userId: string): Promise<Conversation | null>;
+  /** Whether a conversation with this id belongs to another user (an id this user's new conversation cannot take). */
+  takenByAnother(id: string, userId: string): Promise<boolean>;
   list(userId: string, limit: number, offset: number): Promise<{ items: Conversation[]; total: number }>;
   /** Messages in order; `after` skips the first N (those already in the summary). */
   messages(id: string, after?: number): Promise<StoredMessage[]>;
   /**
    * Appends a user message and its reply together, and the new summary, atomically; `create` starts the
-   * conversation with them (a new conversation is never stored without its first turn).
+   * conversation with them (a new conversation is never stored without its first turn). False when nothing was
+   * stored: the conversation is gone, or the id to create is another user's (or in another collection).
    */
   appendTurn(
     id: string,
     turn: [NewMessage, NewMessage],
     opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string } },
-  ): Promise<void>;
+  ): Promise<boolean>;
   delete(id: string, userId: string): Promise<boolean>;
   /** Every conversation of a user; returns how many went. */
   deleteUser(userId: string): Promise<number>;

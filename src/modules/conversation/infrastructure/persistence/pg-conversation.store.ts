@@ -32,6 +32,10 @@ export class PgConversationStore implements ConversationStore {
     return row ? toDomain(row) : null;
   }
 
+  async takenByAnother(id: string, userId: string): Promise<boolean> {
+    return (await this.q(`SELECT 1 FROM conversations WHERE id = $1 AND user_id <> $2`, [id, userId])).length > 0;
+  }
+
   async list(userId: string, limit: number, offset: number): Promise<{ items: Conversation[]; total: number }> {
     const rows = await this.q<ConversationRow>(
       `SELECT ${COLUMNS} FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id LIMIT $2 OFFSET $3`,
@@ -59,7 +63,7 @@ export class PgConversationStore implements ConversationStore {
     id: string,
     turn: [NewMessage, NewMessage],
     opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string } },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const params: unknown[] = [id];
     const message = (m: NewMessage, offset: number) => {
       params.push(m.role, m.content, JSON.stringify(m.citations), JSON.stringify(m.tool_calls), m.rewritten_query, m.model);
@@ -69,7 +73,12 @@ export class PgConversationStore implements ConversationStore {
     let head: string;
     if (opts.create) {
       params.push(opts.create.userId, opts.create.title, opts.create.collection, opts.summary?.text ?? '', opts.summary?.summarizedCount ?? 0);
-      head = `INSERT INTO conversations (id, user_id, title, collection, summary, summarized_count, message_count) VALUES ($1, $2, $3, $4, $5, $6, 2) RETURNING message_count`;
+      // Two first turns of one new id (a client's retry, the same derived id) both land: the later one waits for
+      // the earlier's row and appends after it. An id taken by another user (or in another collection) adds nothing.
+      head = `INSERT INTO conversations (id, user_id, title, collection, summary, summarized_count, message_count) VALUES ($1, $2, $3, $4, $5, $6, 2)
+              ON CONFLICT (id) DO UPDATE SET message_count = conversations.message_count + 2, updated_at = now()
+               WHERE conversations.user_id = EXCLUDED.user_id AND conversations.collection = EXCLUDED.collection
+              RETURNING message_count`;
     } else {
       params.push(opts.summary?.text ?? null, opts.summary?.summarizedCount ?? null);
       head = `UPDATE conversations SET message_count = message_count + 2, updated_at = now(),
@@ -77,12 +86,14 @@ export class PgConversationStore implements ConversationStore {
                WHERE id = $1 RETURNING message_count`;
     }
     const rows = [message(turn[0], 1), message(turn[1], 0)];
-    await this.q(
-      `WITH c AS (${head})
-       INSERT INTO conversation_messages (conversation_id, seq, role, content, citations, tool_calls, rewritten_query, model)
-       ${rows.join(' UNION ALL ')}`,
+    const [{ n }] = await this.q<{ n: number }>(
+      `WITH c AS (${head}),
+            m AS (INSERT INTO conversation_messages (conversation_id, seq, role, content, citations, tool_calls, rewritten_query, model)
+                  ${rows.join(' UNION ALL ')} RETURNING seq)
+       SELECT count(*)::int AS n FROM m`,
       params,
     );
+    return n > 0;
   }
 
   async delete(id: string, userId: string): Promise<boolean> {

@@ -76,8 +76,37 @@ const BAD_ID: ProblemExample = {
   },
 };
 
+const NUL_ONLY: ProblemExample = {
+  summary: 'a message of NULs (U+0000, dropped) alone',
+  value: {
+    type: 'https://acervo.dev/problems/conversation-blank-message',
+    title: 'Bad Request',
+    status: 400,
+    detail: 'message must not be blank',
+    code: 'CONVERSATION.BLANK_MESSAGE',
+    errors: [{ field: 'message', message: 'must not be blank' }],
+    instance: '/v1/chat',
+    requestId: '4f8cd9e2-98df-485a-95ea-7417435642e0',
+  },
+};
+
+const collectionMismatch = (instance: string, requestId: string): ProblemExample => ({
+  summary: "a follow-up naming another collection than its conversation's",
+  value: {
+    conversationId: '829617fe-bef3-4d26-aeda-7b3df2a24910',
+    collection: 'rh',
+    type: 'https://acervo.dev/problems/conversation-collection-mismatch',
+    title: 'Conflict',
+    status: 409,
+    detail: 'conversation 829617fe-bef3-4d26-aeda-7b3df2a24910 belongs to collection "rh", not "default"; continue it there or start a new conversation',
+    code: 'CONVERSATION.COLLECTION_MISMATCH',
+    instance,
+    requestId,
+  },
+});
+
 /** POST /v1/chat */
-export const CHAT_PROBLEMS: ProblemExample[] = [BLANK_MESSAGE, TOO_LONG, notFound('/v1/chat', '5c094160-4943-409c-a86a-040d79b5a71f')];
+export const CHAT_PROBLEMS: ProblemExample[] = [BLANK_MESSAGE, NUL_ONLY, TOO_LONG, notFound('/v1/chat', '5c094160-4943-409c-a86a-040d79b5a71f'), collectionMismatch('/v1/chat', 'a6a6d70e-864b-42a6-bb52-dff6b44e857a')];
 
 /** GET /v1/conversations */
 export const LIST_CONVERSATIONS_PROBLEMS: ProblemExample[] = [NO_USER];
@@ -133,6 +162,20 @@ export const COMPLETIONS_PROBLEMS: ProblemExample[] = [
       requestId: 'fbce7b37-796e-48f3-ac70-ec0451cd76b8',
     },
   },
+  {
+    summary: "conversation_id of another user's conversation",
+    value: {
+      conversationId: '8ab30f8f-6465-4230-bc73-9f2c45706ed4',
+      type: 'https://acervo.dev/problems/conversation-not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: 'conversation 8ab30f8f-6465-4230-bc73-9f2c45706ed4 not found',
+      code: 'CONVERSATION.NOT_FOUND',
+      instance: '/v1/chat/completions',
+      requestId: '7ddf77b5-cb10-4722-a726-3ea45cc83b7d',
+    },
+  },
+  collectionMismatch('/v1/chat/completions', '045959ad-9f09-4175-b525-8ede0a683ee6'),
 ];
 
 /** POST /v1/admin/sales/seed */

@@ -76,6 +76,9 @@ export class OpenAiCompatController {
       conversationId: body.conversation_id ?? derivedId(userId, collection, firstUser),
       collection,
       persist: !!body.user,
+      // Only acervo's own derived ids start a conversation: a client's id must be one of its user's (else 404), so
+      // no one stores a conversation under an id another user's client will derive.
+      mayCreate: !body.conversation_id || !body.user,
       requestId: req.id,
       signal,
     };

@@ -52,7 +52,7 @@ export class ChatGateway implements OnGatewayConnection {
       const { turn: _turn, ...fields } = isRecord(data) ? data : { turn: undefined };
       await this.gate.admitTurn(session, fields);
       const body = await validateDto(ChatRequestDto, isRecord(data) ? fields : data, { allowUnknown: false });
-      await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection });
+      await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection, conversationId: body.conversation_id });
       const events = this.chat.stream({
         userId: body.user_id,
         message: body.message,

@@ -57,7 +57,7 @@ export class ChatCompletionRequestDto {
   @Matches(USER_ID_PATTERN, { message: 'user must be 1-128 letters, digits or . _ @ : + -' })
   user?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', example: '0b9d3c52-6f1e-5a7b-8c2d-3e4f5a6b7c8d', description: 'acervo extension: the conversation to store the turn in (default: derived from user and the first message)' })
+  @ApiPropertyOptional({ format: 'uuid', example: '0b9d3c52-6f1e-5a7b-8c2d-3e4f5a6b7c8d', description: "acervo extension: continue this conversation of `user` (an unknown or another user's id is a 404; default: one derived from user, collection and the first message)" })
   @IsOptional()
   @IsUUID('all')
   conversation_id?: string;
