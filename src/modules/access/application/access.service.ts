@@ -3,7 +3,6 @@ import type { Principal } from '../../../shared/http/principal';
 import { DEFAULT_COLLECTION } from '../../retrieval';
 import { collectionNotFound, forbidden } from '../domain/access.errors';
 import { canRead, canWrite, CollectionAccess } from '../domain/collection-access';
-import { DEFAULT_COLLECTION } from '../../retrieval';
 import { COLLECTION_ACCESS_STORE, CollectionAccessStore, RESOURCE_LOOKUP, ResourceLookup } from './ports/access.ports';
 
 export type AccessMode = 'read' | 'write';
