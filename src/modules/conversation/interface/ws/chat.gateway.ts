@@ -71,6 +71,8 @@ export class ChatGateway implements OnGatewayConnection {
         send('error', { type: 'https://acervo.dev/problems/request-validation', title: 'Bad Request', status: 400, detail: r.message, code: r.code, errors: r.errors, requestId });
         return;
       }
+      // the socket closed while the turn ran or waited its turn: routine, as over HTTP (nobody is left to answer)
+      if (this.turns.get(client)?.signal.aborted) return void this.logger.debug(`chat turn ended with its socket (${requestId})`);
       if (!(e instanceof DomainError)) this.logger.error({ err: e, requestId }, 'chat over WebSocket failed');
       send(
         'error',
