@@ -31,25 +31,30 @@ export class TextSplitterChunker implements Chunker {
   private readonly splitter: RecursiveCharacterTextSplitter;
   readonly description: string;
   private readonly sliceChars: number;
+  private readonly size: number;
+  private readonly length: (text: string) => number | Promise<number>;
 
   constructor(options: ChunkerOptions) {
     // a token is at least one character (an emoji is two or more tokens: the splitter still cuts such a slice)
     this.sliceChars = Math.max(1, options.size);
+    this.size = options.size;
+    this.length = options.unit === 'tokens' ? chunkTokens : (t: string) => t.length;
     this.splitter = new RecursiveCharacterTextSplitter({
       chunkSize: options.size,
       chunkOverlap: options.overlap,
       separators: SEPARATORS,
       keepSeparator: true,
-      lengthFunction: options.unit === 'tokens' ? chunkTokens : (t: string) => t.length,
+      lengthFunction: this.length,
     });
     this.description = `recursive splitter, ${options.size} ${options.unit} with ${options.overlap} overlap`;
   }
 
   async split(text: string): Promise<ChunkDraft[]> {
     const drafts: ChunkDraft[] = [];
-    for (const { start: base, end } of segments(text, this.sliceChars)) {
+    for (const { start: base, end, slice } of segments(text, this.sliceChars)) {
       const segment = text.slice(base, end);
-      const pieces = await this.splitter.splitText(segment);
+      // a slice of a long word that fits is its own chunk: one count instead of the splitter's walk through it
+      const pieces = slice && (await this.length(segment)) <= this.size ? [segment] : await this.splitter.splitText(segment);
       let cursor = 0;
       for (const piece of pieces) {
         const trimmed = piece.trim();
@@ -74,8 +79,8 @@ export class TextSplitterChunker implements Chunker {
  * The parts of `text` the splitter takes one at a time: the text between words longer than {@link LONG_WORD_CHARS},
  * and each such word in slices of `sliceChars` (never inside a surrogate pair). A text without such words is one part.
  */
-function segments(text: string, sliceChars: number): Array<{ start: number; end: number }> {
-  const out: Array<{ start: number; end: number }> = [];
+function segments(text: string, sliceChars: number): Array<{ start: number; end: number; slice?: true }> {
+  const out: Array<{ start: number; end: number; slice?: true }> = [];
   let from = 0;
   for (const word of text.matchAll(/\S+/g)) {
     if (word[0].length <= LONG_WORD_CHARS) continue;
@@ -84,7 +89,7 @@ function segments(text: string, sliceChars: number): Array<{ start: number; end:
     for (let s = wordStart; s < wordEnd; ) {
       let e = Math.min(wordEnd, s + sliceChars);
       if (e < wordEnd && e - 1 > s && /[\uD800-\uDBFF]/.test(text[e - 1])) e--;
-      out.push({ start: s, end: e });
+      out.push({ start: s, end: e, slice: true });
       s = e;
     }
     from = wordEnd;

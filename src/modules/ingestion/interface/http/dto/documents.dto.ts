@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swa
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION } from '../../../../retrieval';
+import { MAX_SOURCE_ID_CHARS, MAX_TITLE_CHARS } from '../../../domain/document';
 
 const COLLECTION_MESSAGE = 'collection must be lowercase letters, digits, - or _ (max 63)';
 
@@ -11,7 +12,7 @@ export class CreateDocumentDto {
   @ApiProperty({ example: 'Horário de atendimento do suporte', maxLength: 500 })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(500)
+  @MaxLength(MAX_TITLE_CHARS)
   title!: string;
 
   @ApiProperty({
@@ -48,7 +49,7 @@ export class CreateDocumentDto {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(1000)
+  @MaxLength(MAX_SOURCE_ID_CHARS)
   source_id?: string;
 }
 
@@ -66,7 +67,7 @@ export class IngestUrlDto {
   @ApiPropertyOptional({ example: 'Recuperação de informação (Wikipédia)', description: "Overrides the page's own title" })
   @IsOptional()
   @IsString()
-  @MaxLength(500)
+  @MaxLength(MAX_TITLE_CHARS)
   title?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { origem: 'wikipedia' } })
