@@ -286,6 +286,18 @@ describe('documents (ingestion through the HTTP API)', () => {
       try {
         const long = expectProblem(await chars.http.post('/v1/documents').send({ title: 'longo', text: 'palavra '.repeat(200) }), 413, 'INGESTION.TOO_LARGE');
         expect(long.detail).toContain('1000 characters');
+        // a background job is refused at once too (it was answered 202 and the job then failed with 413)
+        expectProblem(await chars.http.post('/v1/documents?async=true').send({ title: 'longo', text: 'palavra '.repeat(200) }), 413, 'INGESTION.TOO_LARGE');
+        // the limit is on the normalized text: the blank lines normalization folds do not count against it
+        const spaced = await chars.http.post('/v1/documents?async=true').send({ title: 'espaçado', text: `inicio${'\n'.repeat(1500)}fim ${Date.now()}` });
+        expect(spaced.status).toBe(202);
+        let job = (await chars.http.get(spaced.body.status_url)).body;
+        for (let i = 0; i < 100 && (job.state === 'waiting' || job.state === 'active'); i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          job = (await chars.http.get(spaced.body.status_url)).body;
+        }
+        expect(job).toMatchObject({ state: 'completed', result: { title: 'espaçado' } });
+        expect((await chars.http.delete(`/v1/documents/${job.result.id}`)).status).toBe(204);
         const short = await chars.http.post('/v1/documents').send({ title: 'curto', text: `${'palavra '.repeat(100)}${Date.now()}` });
         expect(short.status).toBe(201);
         expect((await chars.http.delete(`/v1/documents/${short.body.id}`)).status).toBe(204);

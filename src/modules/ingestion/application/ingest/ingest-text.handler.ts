@@ -266,9 +266,7 @@ export class IngestTextHandler {
     const normalized = normalizeWithOffsets(cmd.text);
     const text = normalized.text;
     if (!text) throw new EmptyDocumentError(cmd.title);
-    if (text.length > this.config.ingestion.maxTextChars) {
-      throw new DocumentTooLargeError(cmd.title, `${this.config.ingestion.maxTextChars} characters of text`);
-    }
+    assertTextWithinLimit(cmd.title, text, this.config.ingestion.maxTextChars);
     const hash = contentHash(text);
     return { cmd, normalized, hash, sourceId: cmd.sourceId ?? `sha256:${hash}` };
   }
@@ -337,4 +335,14 @@ function documentFor(p: Omit<Prepared, 'index' | 'collection'>, collection: stri
 
 function deduplicated(doc: KnowledgeDocument): IngestResult {
   return { id: doc.id, title: doc.title, deduplicated: true, replaced: false, chunks: doc.chunkCount };
+}
+
+/**
+ * The text limit (ingestion.maxTextChars), on the normalized text. A job is checked when it is submitted too: a text
+ * over it was answered 202 and then failed in the background (413) instead of being refused at once.
+ */
+export function assertTextWithinLimit(title: string, text: string, maxChars: number): void {
+  if (text.length > maxChars && normalizeWithOffsets(text).text.length > maxChars) {
+    throw new DocumentTooLargeError(title, `${maxChars} characters of text`);
+  }
 }

@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { Job, JobKind, JobNotFoundError } from '../../domain/job';
 import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
 import { IngestResult, IngestTextCommand } from '../ingest/ingest.command';
+import { assertTextWithinLimit } from '../ingest/ingest-text.handler';
 import { IngestUrlCommand } from '../ingest/ingest-url.handler';
 import { JOB_QUEUE, JobFile, JobListFilter, JobQueue } from '../ports/job-queue.port';
 import { FilesJobParams, ReindexJobParams, TextJobParams } from './ingest-job.worker';
@@ -50,7 +51,8 @@ export class IngestJobsService {
     return this.submit('ingest-url', { ...cmd }, []);
   }
 
-  submitText(cmd: IngestTextCommand): Promise<Job> {
+  async submitText(cmd: IngestTextCommand): Promise<Job> {
+    assertTextWithinLimit(cmd.title, cmd.text, this.config.ingestion.maxTextChars);
     const { text, ...rest } = cmd;
     const params: TextJobParams = rest;
     return this.submit('ingest-text', params, [{ filename: 'text', mimeType: 'text/plain', content: Buffer.from(text, 'utf8') }]);

@@ -32,13 +32,13 @@ export class TextSplitterChunker implements Chunker {
   readonly description: string;
   private readonly sliceChars: number;
   private readonly size: number;
-  private readonly length: (text: string) => number | Promise<number>;
+  private readonly length: (text: string) => Promise<number>;
 
   constructor(options: ChunkerOptions) {
     // a token is at least one character (an emoji is two or more tokens: the splitter still cuts such a slice)
     this.sliceChars = Math.max(1, options.size);
     this.size = options.size;
-    this.length = options.unit === 'tokens' ? chunkTokens : (t: string) => t.length;
+    this.length = options.unit === 'tokens' ? chunkTokens : async (t: string) => t.length;
     this.splitter = new RecursiveCharacterTextSplitter({
       chunkSize: options.size,
       chunkOverlap: options.overlap,
