@@ -89,6 +89,14 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     expect(JSON.stringify(rows)).not.toContain(cli.key);
   });
 
+  it('writes the audit row of a request whose words hold NUL (jsonb refused it: the row was lost)', async () => {
+    const res = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'nul\u0000one', collections: ['rh'] });
+    const rows = (await t.http.get('/v1/admin/audit').query({ action: 'key.create', limit: 100 }).set('x-api-key', ADMIN).expect(200)).body.items;
+    const mine = rows.filter((r: { details: { user_id?: string } }) => r.details.user_id === 'nulone');
+    expect(mine).toEqual([expect.objectContaining({ action: 'key.create', outcome: res.status < 300 ? 'ok' : 'failed' })]);
+    if (res.status === 201) await t.http.delete(`/v1/admin/keys/${res.body.id}`).set('x-api-key', ADMIN).expect(204);
+  });
+
   it('writes an audit row when a collection\'s access list changes (who, which collection, what)', async () => {
     await t.http.put('/v1/collections/auditada').set('x-api-key', ADMIN).send({ visibility: 'private', users: ['bia'] }).expect(200);
     const rows = (await t.http.get('/v1/admin/audit').query({ action: 'collection.access' }).set('x-api-key', ADMIN).expect(200)).body.items;

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import { DATA_SOURCE } from '../database/database.module';
+import { withoutNul } from '../text/nul';
 
 /** One admin action: who (never a key: its fingerprint), what, on what, from where, in which request. */
 export interface AuditEntry {
@@ -80,10 +81,13 @@ export class AuditRecorder {
 
   async record(entry: AuditEntry): Promise<void> {
     if (!this.config.audit.enabled) return;
+    // a request's own words (a user id, a target) may hold NUL, which text and jsonb refuse: the row
+    // of a refused request is the one most worth keeping (it was lost, with an error in the log)
+    const row = withoutNul(entry);
     try {
       await this.dataSource.query(
         `INSERT INTO audit_log (actor, action, target, outcome, error_code, ip, request_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [entry.actor, entry.action, entry.target ?? null, entry.outcome, entry.errorCode ?? null, entry.ip ?? null, entry.requestId ?? null, JSON.stringify(entry.details ?? {})],
+        [row.actor, row.action, row.target ?? null, row.outcome, row.errorCode ?? null, row.ip ?? null, row.requestId ?? null, JSON.stringify(row.details ?? {})],
       );
     } catch (e) {
       this.logger.error(`audit row for ${entry.action} not written: ${(e as Error).message}`);
@@ -109,3 +113,4 @@ export class AuditRecorder {
     };
   }
 }
+
