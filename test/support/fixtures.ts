@@ -1,32 +1,49 @@
+import { deflateSync } from 'node:zlib';
 import JSZip from 'jszip';
 
 /** A real one-page PDF (Helvetica, WinAnsi) with the given lines, xref offsets computed. */
 export function makePdf(lines: string[], title?: string): Buffer {
   const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
-  const stream = `BT /F1 12 Tf 72 720 Td 16 TL ${lines.map((l) => `(${esc(l)}) '`).join(' ')} ET`;
-  const objects = [
+  return pdfWithContent(`BT /F1 12 Tf 72 720 Td 16 TL ${lines.map((l) => `(${esc(l)}) '`).join(' ')} ET`, title);
+}
+
+/**
+ * A one-page PDF whose content stream is `content`, Flate-compressed when `deflate` (how a 300 KB file holds a
+ * stream that inflates to 300 MB).
+ */
+export function pdfWithContent(content: string | Buffer, title?: string, deflate = false): Buffer {
+  const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
+  const body = deflate ? deflateSync(content, { level: 9 }) : Buffer.from(content as string, 'latin1');
+  const objects: Array<string | Buffer> = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`,
+    Buffer.concat([Buffer.from(`<< /Length ${body.length}${deflate ? ' /Filter /FlateDecode' : ''} >>\nstream\n`), body, Buffer.from('\nendstream')]),
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
     `<< /Title (${esc(title ?? 'Documento')}) /Producer (acervo tests) >>`,
   ];
-  let out = '%PDF-1.4\n';
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  let length = parts[0].length;
+  const add = (part: string | Buffer) => {
+    parts.push(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
+    length += parts[parts.length - 1].length;
+  };
   const offsets: number[] = [];
   objects.forEach((o, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    offsets.push(length);
+    add(`${i + 1} 0 obj\n`);
+    add(o);
+    add('\nendobj\n');
   });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  out += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  const xref = length;
+  add(`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`);
+  add(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join(''));
+  add(`trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(parts);
 }
 
-/** A real .docx (Office Open XML) with one paragraph per entry. */
-export async function makeDocx(paragraphs: string[]): Promise<Buffer> {
+/** A real .docx (Office Open XML) with one paragraph per entry (compressed: 300,000 of them in 30 KB). */
+export async function makeDocx(paragraphs: string[], compression: 'STORE' | 'DEFLATE' = 'STORE'): Promise<Buffer> {
   const x = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const zip = new JSZip();
   zip.file(
@@ -47,7 +64,7 @@ export async function makeDocx(paragraphs: string[]): Promise<Buffer> {
       paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${x(p)}</w:t></w:r></w:p>`).join('') +
       '</w:body></w:document>',
   );
-  return zip.generateAsync({ type: 'nodebuffer' });
+  return zip.generateAsync({ type: 'nodebuffer', compression });
 }
 
 export const ANIME_CSV = `${__dirname}/../fixtures/datasets/anime/anime_with_synopsis.csv`;

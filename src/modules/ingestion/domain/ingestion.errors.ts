@@ -93,3 +93,25 @@ export class MetadataTooLargeError extends DomainError {
     });
   }
 }
+
+/** A PDF or .docx still being parsed when its time ran out (ingestion.parse.timeoutMs): its parser was stopped. */
+export class ParseTimeoutError extends DomainError {
+  constructor(name: string, timeoutMs: number) {
+    super('INGESTION.PARSE_TIMEOUT', 'unprocessable', `Document "${name}" took longer than ${timeoutMs} ms to parse (ingestion.parse.timeoutMs).`, {
+      document: name,
+      limit: 'ingestion.parse.timeoutMs',
+      max: timeoutMs,
+    });
+  }
+}
+
+/** A PDF or .docx whose parsing needed more heap than a parse worker has (ingestion.parse.maxMemoryMb). */
+export class ParseOutOfMemoryError extends DomainError {
+  constructor(name: string, maxMemoryMb: number) {
+    super('INGESTION.PARSE_OUT_OF_MEMORY', 'too_large', `Document "${name}" needs more than ${maxMemoryMb} MB of memory to parse (ingestion.parse.maxMemoryMb).`, {
+      document: name,
+      limit: 'ingestion.parse.maxMemoryMb',
+      max: maxMemoryMb,
+    });
+  }
+}

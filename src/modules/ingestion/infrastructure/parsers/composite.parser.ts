@@ -1,12 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DocumentParser, ParsedDocument, ParseOptions, RawDocument } from '../../application/ports/parser.port';
 import { DocumentTooLargeError, EmptyDocumentError, ParseLimitExceededError, UnsupportedTypeError } from '../../domain/ingestion.errors';
 import { parseCsv } from './csv.parser';
-import { parseDocx } from './docx.parser';
 import { parseHtml } from './html.parser';
 import { parseJson } from './json.parser';
-import { parsePdf } from './pdf.parser';
+import { ParseTask, runParseTask } from './parse-task';
+import { ParserPool } from './parser-pool';
 import { parseMarkdown, parsePlainText } from './plain-text.parser';
 
 export type DocumentFormat = 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'json' | 'csv';
@@ -31,10 +31,18 @@ const BY_MIME: Record<string, DocumentFormat> = {
  * Detects the format (extension, then declared media type, then magic bytes) and extracts text.
  * Refuses what it cannot read with 415 (type), 413 (size) or 422 (empty / unreadable), and what would cost too much
  * to read with the budgets of ingestion.limits, enforced by each parser while it reads (see ParseLimitExceededError).
+ * PDF and .docx are parsed in worker threads (ingestion.parse), started on the first such file.
  */
 @Injectable()
-export class CompositeDocumentParser implements DocumentParser {
+export class CompositeDocumentParser implements DocumentParser, OnModuleDestroy {
+  private pool?: ParserPool;
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
 
   detect(raw: RawDocument): DocumentFormat {
     const ext = /\.([a-z0-9]+)$/i.exec(raw.filename)?.[1]?.toLowerCase();
@@ -72,9 +80,8 @@ export class CompositeDocumentParser implements DocumentParser {
       case 'html':
         return parseHtml(raw);
       case 'pdf':
-        return parsePdf(raw);
       case 'docx':
-        return parseDocx(raw, { maxDecompressedBytes: limits.maxDecompressedBytes, maxTextChars });
+        return this.parseOffThread({ format, filename: raw.filename, mimeType: raw.mimeType, buffer: raw.buffer, limits: { maxDecompressedBytes: limits.maxDecompressedBytes, maxTextChars } });
       case 'json':
         return parseJson(raw, limits);
       case 'csv':
@@ -84,5 +91,13 @@ export class CompositeDocumentParser implements DocumentParser {
         throw new UnsupportedTypeError(String(unreachable));
       }
     }
+  }
+
+  /** pdf.js and mammoth hold the thread they run on as long as a file asks: a worker's, unless workers is 0. */
+  private parseOffThread(task: ParseTask): Promise<ParsedDocument[]> {
+    const { workers, timeoutMs, maxMemoryMb } = this.config.ingestion.parse;
+    if (workers === 0) return runParseTask(task);
+    this.pool ??= new ParserPool({ size: workers, timeoutMs, maxMemoryMb });
+    return this.pool.run(task);
   }
 }

@@ -170,7 +170,7 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
     },
   },
   {
-    summary: 'a .docx that inflates past ingestion.limits.maxDecompressedBytes (50 MiB)',
+    summary: "a .docx (or a PDF's Flate streams) inflating past ingestion.limits.maxDecompressedBytes (50 MiB)",
     value: {
       type: 'https://acervo.dev/problems/ingestion-decompressed-too-large',
       title: 'Payload Too Large',
@@ -184,6 +184,21 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
       found: 53477656,
       instance: '/v1/documents',
       requestId: '8caed1f3-a391-4965-b291-610865ca2b49',
+    },
+  },
+  {
+    summary: 'a PDF or .docx whose parsing needs more heap than ingestion.parse.maxMemoryMb (32 here; 512 by default)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-parse-out-of-memory',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'Document "paragrafos.docx" needs more than 32 MB of memory to parse (ingestion.parse.maxMemoryMb).',
+      code: 'INGESTION.PARSE_OUT_OF_MEMORY',
+      document: 'paragrafos.docx',
+      limit: 'ingestion.parse.maxMemoryMb',
+      max: 32,
+      instance: '/v1/documents',
+      requestId: '5ea8e802-f9da-45d2-8b55-fc18ef3d0e32',
     },
   },
   {
@@ -252,6 +267,21 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
       document: 'manual.pdf',
       instance: '/v1/documents',
       requestId: '000ab074-adb0-4e11-90bb-2de40f69cdbc',
+    },
+  },
+  {
+    summary: 'a PDF or .docx still being parsed after ingestion.parse.timeoutMs (2000 here; 20000 by default)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-parse-timeout',
+      title: 'Unprocessable Entity',
+      status: 422,
+      detail: 'Document "paragrafos.docx" took longer than 2000 ms to parse (ingestion.parse.timeoutMs).',
+      code: 'INGESTION.PARSE_TIMEOUT',
+      document: 'paragrafos.docx',
+      limit: 'ingestion.parse.timeoutMs',
+      max: 2000,
+      instance: '/v1/documents',
+      requestId: 'b8f081c9-2481-401b-8974-3d7bf12e3b26',
     },
   },
   {

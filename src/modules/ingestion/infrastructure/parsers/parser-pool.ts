@@ -1,0 +1,167 @@
+import { Worker } from 'node:worker_threads';
+import { ParsedDocument } from '../../application/ports/parser.port';
+import { DomainError } from '../../../../shared/errors/domain-error';
+import { ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import type { ParseTask, ParseTaskError } from './parse-task';
+
+export interface ParserPoolOptions {
+  /** Worker threads at most, started when a file needs one (ingestion.parse.workers). */
+  size: number;
+  /** Wall-clock budget of one file once a worker has it (ingestion.parse.timeoutMs). */
+  timeoutMs: number;
+  /** Heap of a worker (ingestion.parse.maxMemoryMb): past it the worker dies and the file is refused. */
+  maxMemoryMb: number;
+}
+
+/*
+ * The worker's code, plain CommonJS run with `eval` (a worker cannot be given a .ts file under ts-jest, as in
+ * shared/database/pglite-worker.ts). It requires parse-task: the compiled .js next to this file under dist/, or the
+ * .ts source in tests, compiled as it is required with TypeScript's transpileModule (a devDependency, there only
+ * when the sources are).
+ */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.typescript) {
+  const ts = require(workerData.typescript);
+  const { readFileSync } = require('node:fs');
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  require.extensions['.ts'] = (module, filename) =>
+    module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { fileName: filename, compilerOptions }).outputText, filename);
+}
+const { runParseTask, toTaskError } = require(workerData.module);
+parentPort.on('message', async ({ id, task }) => {
+  try {
+    parentPort.postMessage({ id, docs: await runParseTask(task) });
+  } catch (e) {
+    parentPort.postMessage({ id, error: toTaskError(e) });
+  }
+});
+`;
+
+type Reply = { id: number; docs: ParsedDocument[] } | { id: number; error: ParseTaskError };
+
+interface Job {
+  id: number;
+  task: ParseTask;
+  resolve: (docs: ParsedDocument[]) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+  timer?: NodeJS.Timeout;
+  /** The error the worker reported before it exited (ERR_WORKER_OUT_OF_MEMORY...). */
+  error?: Error & { code?: string };
+}
+
+/**
+ * PDF and .docx parsing in worker threads, so pdf.js and mammoth never hold the app's event loop (a crafted file
+ * held it 6-19 s). Workers start on the first file, one file each at a time, the rest queued; a file past its
+ * time or heap budget has its worker terminated (a new one starts for the next file) and is refused with a 4xx.
+ * Idle workers do not keep the process alive; close() ends them all (app.close()).
+ */
+export class ParserPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly options: ParserPoolOptions) {}
+
+  run(task: ParseTask): Promise<ParsedDocument[]> {
+    if (this.closed) return Promise.reject(new Error('the parser pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, task, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Workers running now (started and not yet ended). */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error('the parser pool is closed'));
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      clearTimeout(slot.timer);
+      slot.job?.reject(new Error('the parser pool is closed'));
+      slot.job = undefined;
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const slot = this.slots.find((s) => !s.job) ?? (this.slots.length < this.options.size ? this.spawn() : undefined);
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      // The timer, not the worker, keeps the process alive while a file is parsed.
+      slot.timer = setTimeout(() => this.stop(slot, new ParseTimeoutError(job.task.filename, this.options.timeoutMs)), this.options.timeoutMs);
+      const buffer = job.task.buffer;
+      const copy = new Uint8Array(buffer.byteLength); // its own memory, handed over (an upload's Buffer may share a pool)
+      copy.set(buffer);
+      slot.worker.postMessage({ id: job.id, task: { ...job.task, buffer: copy } }, [copy.buffer]);
+    }
+  }
+
+  private spawn(): Slot {
+    const module = require.resolve('./parse-task');
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, typescript: module.endsWith('.ts') ? require.resolve('typescript') : undefined },
+      resourceLimits: { maxOldGenerationSizeMb: this.options.maxMemoryMb },
+    });
+    worker.unref();
+    const slot: Slot = { worker };
+    worker.on('message', (reply: Reply) => this.onReply(slot, reply));
+    worker.on('error', (e) => (slot.error = e));
+    worker.on('exit', () => this.onExit(slot));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private onReply(slot: Slot, reply: Reply): void {
+    const job = slot.job;
+    if (!job || job.id !== reply.id) return;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    if ('docs' in reply) job.resolve(reply.docs);
+    else job.reject(fromTaskError(reply.error));
+    this.dispatch();
+  }
+
+  /** A worker that ended on its own (out of memory, a crash): its file is refused, the next file gets a new one. */
+  private onExit(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return; // stopped or closed here
+    this.slots.splice(index, 1);
+    clearTimeout(slot.timer);
+    const job = slot.job;
+    slot.job = undefined;
+    if (job) {
+      const name = job.task.filename;
+      job.reject(slot.error?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ParseOutOfMemoryError(name, this.options.maxMemoryMb) : new UnreadableDocumentError(name, `the parser stopped (${slot.error?.message ?? 'exited'})`));
+    }
+    this.dispatch();
+  }
+
+  /** Ends a worker still busy with a file past its budget, and refuses the file. */
+  private stop(slot: Slot, reason: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    slot.job?.reject(reason);
+    slot.job = undefined;
+    void slot.worker.terminate();
+    this.dispatch();
+  }
+}
+
+function fromTaskError(e: ParseTaskError): Error {
+  return e.domain ? new DomainError(e.code, e.kind, e.message, e.details) : new Error(e.message);
+}
