@@ -157,7 +157,7 @@ describe('BM25 on postings', () => {
     await Promise.allSettled([...(store as unknown as { warms: Set<Promise<void>> }).warms]);
     const hitsBefore = cache.stats().hits;
     let compared = 0;
-    const runs = [...questions.map((q) => ({ q, limit: 60 })), ...sample.map((q) => ({ q, limit: 5 }))];
+    const runs = [...questions.map((q) => ({ q, limit: 60 })), ...sample.slice(0, 100).map((q) => ({ q, limit: 5 }))];
     for (const { q, limit } of runs) {
       const want = await sql(q.question, limit);
       const got = await store.textSearch({ text: q.question, textSearchConfig: t.config.retrieval.textSearchConfig, collection: 'squad', limit });
