@@ -98,6 +98,20 @@ describe('BM25 from the in-memory postings', () => {
     expectSame(await fromMemory('sala'), after);
   });
 
+  it('sees a chunk replaced by an identical one (a delete and an insert that leave every count as it was)', async () => {
+    const before = await fromMemory('jardim', 50);
+    const [{ id, row }] = await a.dataSource.query(`SELECT id, to_jsonb(c) AS row FROM chunks c WHERE collection = $1 AND text LIKE 'Nota 3 %'`, [C]);
+    expect(before.map((h) => h.chunkId)).toContain(id);
+    await a.dataSource.transaction(async (em) => {
+      await em.query(`DELETE FROM chunks WHERE id = $1`, [id]);
+      await em.query(`INSERT INTO chunks SELECT (jsonb_populate_record(NULL::chunks, $1::jsonb || jsonb_build_object('id', gen_random_uuid()))).*`, [JSON.stringify(row)]);
+    });
+    const after = await search('jardim', 50);
+    expectSame(after, await sql('jardim', 50));
+    expect(after.map((h) => h.chunkId)).not.toContain(id);
+    expect(after.map((h) => h.text).sort()).toEqual(before.map((h) => h.text).sort());
+  });
+
   it('sees a write by another app instance on the same database', async () => {
     // the second instance reaches the first one's database (embedded: its socket, with the password of its data dir)
     const url = SERVER_MODE ? undefined : (a.dataSource.options as { url: string }).url;
