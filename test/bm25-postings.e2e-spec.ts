@@ -11,6 +11,8 @@ import { metadataFilterSql } from '../src/modules/retrieval';
 import type { MetadataFilter } from '../src/modules/retrieval';
 import { VECTOR_STORE } from '../src/modules/retrieval/application/ports/retrieval.tokens';
 import { PgVectorStore } from '../src/modules/retrieval/infrastructure/vector-stores/pgvector.vector-store';
+import { PostingsMemoryCache } from '../src/modules/retrieval/infrastructure/vector-stores/postings-memory.cache';
+import type { RankedChunk } from '../src/modules/retrieval/domain/chunk';
 import { DATABASE_STATE, type DatabaseState } from '../src/shared/database';
 import { SERVER_MODE, startTestApp, TestApp } from './support/app';
 
@@ -82,6 +84,27 @@ function expectSameRanking(got: Scored[], want: Scored[], label: string): void {
   });
 }
 
+/**
+ * The same chunks in the same order with the same coverage, scores equal to 1e-9 (relative). Only chunks whose scores
+ * agree to 1e-9 may come in another order (the SQL scorer itself adds the terms of two chunks in different orders, so
+ * two equal scores differ in their last bit there: 6.8161142131593113 and ...104), and at the cut another chunk of
+ * such a group may be kept.
+ */
+function expectSameHits(got: RankedChunk[], want: RankedChunk[], label: string): void {
+  expect({ label, n: got.length }).toEqual({ label, n: want.length });
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.abs(y);
+  got.forEach((h, i) => {
+    if (!close(h.score, want[i].score)) throw new Error(`${label}: rank ${i + 1} scores ${h.score} vs ${want[i].score}`);
+  });
+  for (let i = 0; i < want.length; ) {
+    let j = i + 1;
+    while (j < want.length && close(want[j].score, want[i].score)) j++;
+    const ids = (xs: RankedChunk[]) => xs.slice(i, j).map((h) => `${h.chunkId} ${h.coverage}`).sort();
+    if (j < want.length || j - i === 1) expect({ label, rank: i + 1, hits: ids(got) }).toEqual({ label, rank: i + 1, hits: ids(want) });
+    i = j;
+  }
+}
+
 describe('BM25 on postings', () => {
   let t: TestApp;
   let store: PgVectorStore;
@@ -123,6 +146,27 @@ describe('BM25 on postings', () => {
     }
     expect(sample).toHaveLength(QUESTIONS);
     expect(hits).toBeGreaterThan(QUESTIONS * 40);
+  }, 180_000);
+
+  it('scores every question from the in-memory postings as the SQL scorer does: same chunks, order, scores (1e-9) and coverage', async () => {
+    const cache = t.app.get(PostingsMemoryCache);
+    const sql = (text: string, limit: number): Promise<RankedChunk[]> =>
+      (store as unknown as { sqlTextSearch(q: unknown): Promise<RankedChunk[]> }).sqlTextSearch({ text, textSearchConfig: t.config.retrieval.textSearchConfig, collection: 'squad', limit });
+    // warm the cache with every question's lexemes: one query of all of them (the SQL scorer answers it)
+    await postings(questions.map((q) => q.question).join(' '), 5);
+    await Promise.allSettled([...(store as unknown as { warms: Set<Promise<void>> }).warms]);
+    const hitsBefore = cache.stats().hits;
+    let compared = 0;
+    const runs = [...questions.map((q) => ({ q, limit: 60 })), ...sample.slice(0, 100).map((q) => ({ q, limit: 5 }))];
+    for (const { q, limit } of runs) {
+      const want = await sql(q.question, limit);
+      const got = await store.textSearch({ text: q.question, textSearchConfig: t.config.retrieval.textSearchConfig, collection: 'squad', limit });
+      expectSameHits(got, want, `${q.question} (limit ${limit})`);
+      compared += got.length;
+    }
+    // every one of them scored in memory
+    expect(cache.stats().hits - hitsBefore).toBe(runs.length);
+    expect(compared).toBeGreaterThan(questions.length * 40);
   }, 180_000);
 
   it('agrees under a metadata filter, and for queries of common words only or unknown words', async () => {

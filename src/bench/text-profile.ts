@@ -13,6 +13,11 @@
  *   3. hybrid's parts, each timed alone and interleaved per query: the text branch at 60 candidates (what hybrid
  *      asks for) and at 5 (text mode), the vector branch at 60, the query embedding, fusion with reranking;
  *   4. EXPLAIN (ANALYZE, BUFFERS) of the text SQL at limits 5 and 60 for one query (PROFILE_EXPLAIN=0: none).
+ * The in-memory postings cache (retrieval.textCache, session 12) starts empty: pass 1 is cold (each query's lexemes
+ * are read from the database once, in the background, while the SQL scorer answers), the vacuumed pass is warm (the
+ * same queries: every one scored in memory), then the same pass with the cache off (maxPostings 0: the SQL scorer),
+ * each with the cache's figures and the process RSS. PROFILE_FILL=1 at the end reads every lexeme of the collection
+ * into the cache and reports its size and the RSS.
  */
 import { performance } from 'node:perf_hooks';
 import pgvector from 'pgvector';
@@ -25,6 +30,7 @@ import { reciprocalRankFusion } from '../modules/retrieval/domain/rrf';
 import { DATABASE_STATE, type DatabaseState } from '../shared/database';
 import { benchApp } from './bench-app';
 import { syntheticOverrides } from './corpora';
+import { PostingsMemoryCache } from '../modules/retrieval/infrastructure/vector-stores/postings-memory.cache';
 import { round, summarize } from './stats';
 import { SyntheticCorpus } from './synthetic';
 
@@ -81,6 +87,12 @@ async function main(): Promise<void> {
         const s = summarize(v, 1);
         console.log(`${label} ${k}: p50 ${round(s.p50, 2)} ms, p95 ${round(s.p95, 2)} ms (load ${l0} -> ${load()})`);
       }
+      const cache = ctx.app.get(PostingsMemoryCache).stats();
+      const mb = (x: number) => `${Math.round(x / 2 ** 20)}MB`;
+      console.log(
+        `${label} text cache: ${cache.postings} postings, ${cache.lexemes} lexemes, ~${mb(cache.approx_bytes)}, hits ${cache.hits}, misses ${cache.misses}; ` +
+          `rss ${mb(process.memoryUsage().rss)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)}`,
+      );
       const [a, b] = [...top.values()];
       if (b) console.log(`${label}: hybrid top 5 (ids and scores) differs from pool 1's on ${a.filter((x, i) => x !== b[i]).length} of ${a.length} queries`);
     };
@@ -89,7 +101,13 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const runs = await ctx.app.get<DatabaseState>(DATABASE_STATE).vacuum?.run();
     console.log(`vacuum pass ${round(performance.now() - t0, 0)} ms:`, runs, 'visibility after:', await visibility());
-    await modes('vacuumed');
+    await modes('vacuumed (text cache warm)');
+    const limits = ctx.config.retrieval.textCache;
+    const maxPostings = limits.maxPostings;
+    limits.maxPostings = 0;
+    await modes('vacuumed, text cache off');
+    limits.maxPostings = maxPostings;
+    await modes('vacuumed, text cache on again (cold)');
 
     const parts: Record<string, number[]> = { hybrid: [], text60: [], text5: [], vector60: [], embed: [], fuseRerank: [] };
     const clock = async <T>(k: string, f: () => Promise<T> | T): Promise<T> => {
@@ -123,6 +141,23 @@ async function main(): Promise<void> {
         const plan = (await ctx.dataSource.query(`EXPLAIN (ANALYZE, BUFFERS) ${sent!.sql}`, sent!.params)) as Array<{ 'QUERY PLAN': string }>;
         console.log(`\nEXPLAIN text SQL, limit ${limit}, "${queries[3]}":\n${plan.map((r) => r['QUERY PLAN']).join('\n')}`);
       }
+    }
+    if (process.env.PROFILE_FILL === '1') {
+      // every lexeme of the collection into the cache (the warm-up a query does, for all of them), 2,000 at a time
+      const ids = ((await ctx.dataSource.query(`SELECT id::text AS id FROM lexeme_stats WHERE collection = $1`, [COLLECTION])) as Array<{ id: string }>).map((r) => r.id);
+      const warmer = store as unknown as { warm(q: unknown): void; warms: Set<Promise<void>> };
+      const [{ version }] = await ctx.dataSource.query(`SELECT version::text || ':' || xmin::text AS version FROM collection_stats WHERE collection = $1`, [COLLECTION]);
+      const t1 = performance.now();
+      for (let i = 0; i < ids.length; i += 2000) {
+        warmer.warm({ collection: COLLECTION, version, lexemes: ids.slice(i, i + 2000).map((lexemeId) => ({ lexemeId, df: 1, idf: 0 })) });
+        await Promise.allSettled([...warmer.warms]);
+      }
+      const cache = ctx.app.get(PostingsMemoryCache).stats();
+      const mb = (x: number) => `${Math.round(x / 2 ** 20)}MB`;
+      console.log(
+        `filled in ${round(performance.now() - t1, 0)} ms: ${cache.postings} postings of ${ids.length} lexemes, ${cache.chunks} chunks, ~${mb(cache.approx_bytes)}; ` +
+          `rss ${mb(process.memoryUsage().rss)}, heap used ${mb(process.memoryUsage().heapUsed)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)}`,
+      );
     }
   } finally {
     await pool1?.close();

@@ -17,6 +17,7 @@ import { ReindexService } from './application/reindex/reindex.service';
 import { SearchHandler } from './application/search/search.handler';
 import { createEmbedder } from './infrastructure/embedder.factory';
 import { CorpusStateCache } from './infrastructure/vector-stores/corpus-state.cache';
+import { PostingsMemoryCache } from './infrastructure/vector-stores/postings-memory.cache';
 import { PgReindexStore } from './infrastructure/vector-stores/pgvector.reindex-store';
 import { PgVectorStore } from './infrastructure/vector-stores/pgvector.vector-store';
 import { AdminEmbedderController } from './interface/http/admin-embedder.controller';
@@ -144,6 +145,16 @@ class SharedEmbedderFollower implements OnModuleInit {
       provide: CorpusStateCache,
       useFactory: (dataSource: DataSource, config: AppConfig) => new CorpusStateCache(() => config.cache.response.corpusVersionMaxAgeMs, dataSource),
       inject: [DATA_SOURCE, APP_CONFIG],
+    },
+    {
+      // the text branch's postings in memory; what it holds is in the readiness details (`text_cache`)
+      provide: PostingsMemoryCache,
+      inject: [APP_CONFIG, HealthRegistry],
+      useFactory: (config: AppConfig, health: HealthRegistry) => {
+        const cache = new PostingsMemoryCache(() => config.retrieval.textCache.maxPostings);
+        health.register({ name: 'text_cache', critical: false, check: async () => ({ up: true, details: { ...cache.stats() } }) });
+        return cache;
+      },
     },
     { provide: VECTOR_STORE, useClass: PgVectorStore },
     { provide: REINDEX_STORE, useClass: PgReindexStore },

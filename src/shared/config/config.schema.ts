@@ -167,6 +167,8 @@ export const appConfigSchema = z.object({
       // the statement's own parameters come on top, within the protocol's 65535
       maxParameters: int(1, 65000),
     }),
+    /** BM25 postings kept in memory (postings-memory.cache.ts); 0 disables. */
+    textCache: z.object({ maxPostings: int(0, 500_000_000) }),
     textSearchConfig: z.string().regex(/^[a-z_]+$/, 'must be a Postgres text search configuration name'),
     embedder: z.object({
       provider: z.enum(EMBEDDER_PROVIDERS),

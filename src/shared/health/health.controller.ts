@@ -97,8 +97,10 @@ function readyExample(up: boolean): Record<string, unknown> {
   const llm = { provider: 'extractive', model: 'extractive-v1', kind: 'extractive', status: 'up' };
   const lifecycle = { state: 'serving', in_flight: 1, status: 'up' };
   const http = { in_flight: 0, max_in_flight: 64, status: 'up' };
-  const details = { database, embedder, lifecycle, http, llm };
+  // the text branch's postings in memory (retrieval.textCache)
+  const text_cache = { max_postings: 6000000, postings: 1364463, lexemes: 538, collections: 1, chunks: 99820, approx_bytes: 24893224, hits: 530, misses: 150, evictions: 0, status: 'up' };
+  const details = { database, embedder, lifecycle, http, llm, text_cache };
   return up
     ? { status: 'ok', info: details, error: {}, details }
-    : { status: 'error', info: { database, lifecycle, http, llm }, error: { embedder }, details };
+    : { status: 'error', info: { database, lifecycle, http, llm, text_cache }, error: { embedder }, details };
 }

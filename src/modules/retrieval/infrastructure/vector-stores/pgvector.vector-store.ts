@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import pgvector from 'pgvector';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
@@ -8,6 +8,7 @@ import { BranchQuery, CorpusState, DocumentChunks, VectorStore, WriteOptions } f
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
+import { LexemePostings, PostingsMemoryCache, TextQuery } from './postings-memory.cache';
 
 /**
  * Chunks per INSERT statement. Each statement's time is mostly its rows' HNSW inserts (about 10 ms a chunk into a
@@ -38,7 +39,8 @@ interface ChunkRow {
  * exactly as the index expression says (otherwise the planner cannot use it).
  */
 @Injectable()
-export class PgVectorStore implements VectorStore {
+export class PgVectorStore implements VectorStore, OnModuleDestroy {
+  private readonly logger = new Logger('TextCache');
   private readonly indexedDimensions = new Set<number>([DEFAULT_INDEX_DIMENSION]);
 
   private readonly bm25: { k1: number; b: number };
@@ -46,10 +48,16 @@ export class PgVectorStore implements VectorStore {
   /** On a Postgres server (DATABASE_URL), not the embedded engine's one connection. */
   private readonly server: boolean;
 
+  /** Lexemes (collection + id) whose postings a background read is fetching, and those reads (awaited on shutdown). */
+  private readonly warming = new Set<string>();
+  private readonly warms = new Set<Promise<void>>();
+  private closing = false;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly corpusStates: CorpusStateCache,
+    private readonly textCache: PostingsMemoryCache,
   ) {
     this.bm25 = config.retrieval.search.bm25;
     this.server = !!config.database.url;
@@ -213,6 +221,108 @@ export class PgVectorStore implements VectorStore {
    * the former tsvector scorer (test/bm25-postings.e2e-spec.ts holds the two side by side on SQuAD-pt).
    */
   async textSearch(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]> {
+    // A metadata filter needs the chunk rows: the SQL scorer. So does a cache that is off (it lets go what it held).
+    if (!this.textCache.enabled) this.textCache.trim();
+    if (q.filters || !this.textCache.enabled || this.closing) return this.sqlTextSearch(q);
+    const query = await this.readTextQuery(q);
+    if (!query) return []; // nothing ingested in the collection
+    const scored = this.textCache.score(query);
+    if (!scored) {
+      this.warm(query);
+      return this.sqlTextSearch(q);
+    }
+    if (scored.length === 0) return [];
+    const rows: Array<ChunkRow & { version: string }> = await managerFor(this.dataSource).query(
+      `SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, c.heading, st.version
+       FROM chunks c JOIN documents d ON d.id = c.document_id
+       CROSS JOIN (SELECT ${POSTINGS_VERSION_SQL} AS version FROM collection_stats WHERE collection = $2) st
+       WHERE c.id = ANY($1::uuid[])`,
+      [scored.map((h) => h.id), q.collection],
+    );
+    // a write committed since the query's first read: score it again, in SQL
+    if (rows.length !== scored.length || rows.some((r) => r.version !== query.version)) return this.sqlTextSearch(q);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return scored.map((h) => toRanked({ ...byId.get(h.id)!, score: h.score, coverage: h.coverage }));
+  }
+
+  /**
+   * The query's lexemes (to_tsvector here: the stemmer is the database's) with their ids, document frequencies and
+   * idf as the SQL scorer computes them, the collection's n and average length, and the version of its postings:
+   * one round trip. Undefined when the collection has no statistics (nothing ingested).
+   */
+  private async readTextQuery(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<TextQuery | undefined> {
+    const rows: Array<{ version: string; n: number; avgdl: number; lexeme_id: string | null; df: number | null; idf: number | null }> = await managerFor(
+      this.dataSource,
+    ).query(
+      `WITH st AS MATERIALIZED (
+         SELECT greatest(chunk_count, 1)::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl,
+                ${POSTINGS_VERSION_SQL} AS version
+         FROM collection_stats WHERE collection = $3
+       )
+       SELECT st.version, st.n, st.avgdl, qa.lexeme_id, qa.df, qa.idf
+       FROM st LEFT JOIN LATERAL (
+         SELECT s.id::text AS lexeme_id, coalesce(s.df, 0)::int AS df, ln(1 + (st.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
+         FROM (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector($1::regconfig, $2)) u) ql
+         LEFT JOIN lexeme_stats s ON s.collection = $3 AND s.lexeme = ql.lexeme
+       ) qa ON true`,
+      [q.textSearchConfig, q.text, q.collection],
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      collection: q.collection,
+      version: rows[0].version,
+      n: Number(rows[0].n),
+      avgdl: Number(rows[0].avgdl),
+      lexemes: rows.filter((r) => r.idf !== null).map((r) => ({ lexemeId: r.lexeme_id, df: Number(r.df), idf: Number(r.idf) })),
+      limit: q.limit,
+      k1: this.bm25.k1,
+      b: this.bm25.b,
+    };
+  }
+
+  /**
+   * Reads, in the background, the postings of the query's lexemes the cache lacks (one statement, which reads the
+   * collection's version too). A lexeme is fetched by one read at a time; a failure is logged at debug and dropped
+   * (the SQL scorer answers meanwhile). The reads are awaited when the module closes.
+   */
+  private warm(query: TextQuery): void {
+    if (this.closing) return;
+    const wanted = this.textCache.missing(query).filter((id) => !this.warming.has(`${query.collection}\u0000${id}`));
+    if (wanted.length === 0) return;
+    const keys = wanted.map((id) => `${query.collection}\u0000${id}`);
+    for (const k of keys) this.warming.add(k);
+    const read = this.dataSource
+      .query(
+        `SELECT (SELECT ${POSTINGS_VERSION_SQL} FROM collection_stats WHERE collection = $1) AS version, p.lexeme_id::text AS lexeme_id,
+                string_agg(p.chunk_id::text, ',') AS chunks, string_agg(p.tf::text, ',') AS tfs, string_agg(p.dl::text, ',') AS dls
+         FROM postings p WHERE p.lexeme_id = ANY($2::bigint[]) GROUP BY p.lexeme_id`,
+        [query.collection, wanted],
+      )
+      .then((rows: Array<{ version: string | null; lexeme_id: string; chunks: string; tfs: string; dls: string }>) => {
+        const version = rows[0]?.version;
+        if (!version) return;
+        const lexemes: LexemePostings[] = rows.map((r) => ({
+          lexemeId: r.lexeme_id,
+          chunkIds: r.chunks.split(','),
+          tfs: r.tfs.split(',').map(Number),
+          dls: r.dls.split(',').map(Number),
+        }));
+        this.textCache.store(query.collection, version, lexemes);
+      })
+      .catch((e: Error) => this.logger.debug(`postings of ${wanted.length} lexemes of "${query.collection}" not cached: ${e.message}`))
+      .finally(() => {
+        for (const k of keys) this.warming.delete(k);
+        this.warms.delete(read);
+      });
+    this.warms.add(read);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.warms]);
+  }
+
+  private async sqlTextSearch(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]> {
     const params: unknown[] = [q.textSearchConfig, q.text, q.collection, q.limit, this.bm25.k1, this.bm25.b];
     const filter = metadataFilterSql(q.filters, params);
     const term = `qs.idf * (p.tf * ($5::float8 + 1)) / (p.tf + $5::float8 * (1 - $6::float8 + $6::float8 * p.dl / st.avgdl))`;
@@ -296,6 +406,14 @@ export class PgVectorStore implements VectorStore {
  * live candidate is read whole instead of probed per candidate.
  */
 const SCAN_OVER_PROBE = 8;
+
+/**
+ * The version of a collection's postings, from its collection_stats row: `version` (a sequence value every statement
+ * inserting or deleting its chunks sets) and the row version `xmin`, which every update of the row changes, whatever
+ * it writes (the trigger that follows a chunk's tsvector rewrites the row too). Another writer's commit, in this
+ * process or any other, gives another value.
+ */
+const POSTINGS_VERSION_SQL = `version::text || ':' || xmin::text`;
 
 const RANGE_SQL: Record<RangeOperator, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
