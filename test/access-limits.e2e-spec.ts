@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { expectProblem, startTestApp, TestApp } from './support/app';
+import { connectWs, wsTurn } from './support/ws-client';
 
 /**
  * Issue 11's limits, on one app with auth.mode required: per-user daily token quotas (counted from the usage
@@ -12,8 +12,6 @@ import { expectProblem, startTestApp, TestApp } from './support/app';
 const ORIGIN = 'https://intranet.example.com';
 const ADMIN = 'quota-ws-admin-key';
 const QUESTION = 'Quantos dias de férias posso vender?';
-
-type WsEvent = { event: string; turn?: string; data: Record<string, unknown> };
 
 describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.mode required)', () => {
   let t: TestApp;
@@ -69,32 +67,8 @@ describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.m
     await t.http.post('/v1/ask').set(as('livre')).send({ question: QUESTION }).expect(200);
   });
 
-  /** Opens a socket; resolves on open, or with the close code when the server closes it first. */
-  function connect(target: string, protocols?: string[], headers?: Record<string, string>): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
-    const ws = new WebSocket(target, protocols, { headers });
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve({ ws, closed }));
-      ws.once('error', reject);
-    });
-  }
-
-  /** Sends one chat message and collects its events up to `done` or `error`. */
-  function turn(ws: WebSocket, data: Record<string, unknown>): Promise<WsEvent[]> {
-    const events: WsEvent[] = [];
-    return new Promise((resolve) => {
-      const onMessage = (m: WebSocket.RawData) => {
-        const e = JSON.parse(m.toString()) as WsEvent;
-        events.push(e);
-        if (e.event === 'done' || e.event === 'error') {
-          ws.off('message', onMessage);
-          resolve(events);
-        }
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ event: 'chat', data }));
-    });
-  }
+  const connect = connectWs;
+  const turn = wsTurn;
 
   it('closes a WebSocket without a valid credential with 4401', async () => {
     for (const target of [url, `${url}?access_token=acv_not-a-key`]) {

@@ -8,7 +8,7 @@ import type { Principal } from '../../../../shared/http/principal';
 import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
 import { QuotaService } from '../../application/quota.service';
-import { authRequired, originNotAllowed, userMismatch } from '../../domain/access.errors';
+import { authRequired, invalidCredential, originNotAllowed, userMismatch } from '../../domain/access.errors';
 import { callerTracker } from '../http/rate-limit.guard';
 
 /** The close code of a WebSocket refused at its handshake for want of a valid credential (4000-4999: the application's). */
@@ -21,6 +21,10 @@ export interface WsSession {
   principal?: Principal;
   tracker: string;
   ip: string;
+  /** The handshake's credential, verified again at each turn (a key revoked or a JWT expired since is refused). */
+  credential?: string;
+  /** Set once a turn found the credential no longer valid: the socket is being closed with 4401. */
+  refused?: boolean;
 }
 
 /** Minimal view of a socket: what closing it needs. */
@@ -97,7 +101,7 @@ export class WsAccessGate {
       }
     }
     if (this.required && !principal) throw authRequired();
-    return { principal, tracker: callerTracker(credential, ip), ip };
+    return { principal, tracker: callerTracker(credential, ip), ip, credential: principal ? credential : undefined };
   }
 
   /** The session a message runs in; undefined once the handshake was refused (the socket is closing). */
@@ -105,8 +109,15 @@ export class WsAccessGate {
     return this.sessions.get(client) ?? Promise.resolve(this.required ? undefined : { tracker: 'ip:unknown', ip: 'unknown' });
   }
 
-  /** Before a message is validated: the rate limits, and the caller's user id in `fields.user_id` (filled in or checked). */
+  /**
+   * Before a message is validated: the credential verified again (as each HTTP request verifies its own: a key
+   * revoked or a JWT past exp + auth.jwt.clockToleranceSeconds since the handshake is refused with HTTP's
+   * AUTH.INVALID_CREDENTIALS, and `s.refused` set so the socket is closed with 4401; in auth.mode open the turn
+   * goes on as anonymous, as such an HTTP request does), the rate limits, and the caller's user id in
+   * `fields.user_id` (filled in or checked).
+   */
   async admitTurn(s: WsSession, fields: Record<string, unknown>): Promise<void> {
+    await this.reauthenticate(s);
     await this.throttle(s);
     const p = s.principal;
     if (!this.required || !p || p.role === 'admin') return;
@@ -122,6 +133,22 @@ export class WsAccessGate {
       await this.access.authorize(p, await this.access.chatCollection(turn.userId, turn.collection, turn.conversationId), 'read');
     }
     await this.quota.check(p?.userId ?? turn.userId, p);
+  }
+
+  private async reauthenticate(s: WsSession): Promise<void> {
+    if (s.refused) throw invalidCredential('the credential was refused on this connection');
+    if (!s.credential) return;
+    try {
+      s.principal = await this.auth.authenticate(s.credential);
+    } catch (e) {
+      if (!this.required) {
+        s.principal = undefined;
+        s.credential = undefined;
+        return;
+      }
+      s.refused = true;
+      throw e;
+    }
   }
 
   /** HTTP's two throttlers (per caller in the generate group, per IP), on the same storage. */

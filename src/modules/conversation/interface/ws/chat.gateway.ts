@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BadRequestException, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { DomainError } from '../../../../shared/errors/domain-error';
-import { problemFromDomainError } from '../../../../shared/errors/problem-details.filter';
+import { problemOf } from '../../../../shared/errors/problem-details.filter';
 import { validateDto } from '../../../../shared/errors/validation';
-import { WsAccessGate } from '../../../access';
+import { WS_UNAUTHORIZED, WsAccessGate } from '../../../access';
 import { ChatHandler } from '../../application/chat/chat.handler';
 import { chatEventMessage } from '../http/chat.controller';
 import { ChatRequestDto } from '../http/dto/chat.dto';
@@ -66,20 +65,16 @@ export class ChatGateway implements OnGatewayConnection {
         send(m.event, m.data);
       }
     } catch (e) {
-      if (e instanceof BadRequestException) {
-        const r = e.getResponse() as { message: string; code: string; errors: unknown[] };
-        send('error', { type: 'https://acervo.dev/problems/request-validation', title: 'Bad Request', status: 400, detail: r.message, code: r.code, errors: r.errors, requestId });
-        return;
-      }
       // the socket closed while the turn ran or waited its turn: routine, as over HTTP (nobody is left to answer)
       if (this.turns.get(client)?.signal.aborted) return void this.logger.debug(`chat turn ended with its socket (${requestId})`);
-      if (!(e instanceof DomainError)) this.logger.error({ err: e, requestId }, 'chat over WebSocket failed');
-      send(
-        'error',
-        e instanceof DomainError
-          ? { ...problemFromDomainError(e), requestId }
-          : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: 'The chat turn failed.', code: 'INTERNAL', requestId },
-      );
+      // the HTTP filter's mapping: a DomainError by its kind, a validation error 400, a database that is down or out
+      // of connections 503 DATABASE.UNAVAILABLE; anything else a 500 that reveals nothing
+      const problem = problemOf(e);
+      if (problem.status >= 500 && problem.code === 'INTERNAL') this.logger.error({ err: e, requestId }, 'chat over WebSocket failed');
+      else if (problem.status >= 500) this.logger.warn({ code: problem.code, requestId }, `chat over WebSocket failed: ${problem.detail}`);
+      send('error', { ...problem, ...(problem.code === 'INTERNAL' ? { detail: 'The chat turn failed.' } : {}), requestId });
+      // a credential revoked or expired since the handshake: the turn is answered as HTTP would (401), then the socket closes
+      if (session.refused && client.readyState === client.OPEN) client.close(WS_UNAUTHORIZED, problem.code);
     }
   }
 }
