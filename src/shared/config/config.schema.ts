@@ -325,6 +325,8 @@ export const appConfigSchema = z.object({
     keys: z.record(z.string(), int(0)),
     /** How long a user's figure is reused before the usage table is read again. */
     cacheSeconds: int(0, 3600),
+    /** Tokens a model call holds of its user's quota while it runs (calls in flight admitted against them); 0: none. */
+    reserveTokens: int(0),
   }),
   rateLimit: z.object({
     enabled: bool,

@@ -7,7 +7,7 @@ import { originAllowed } from '../../../../shared/http';
 import type { Principal } from '../../../../shared/http/principal';
 import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
-import { QuotaService } from '../../application/quota.service';
+import { QuotaRelease, QuotaService } from '../../application/quota.service';
 import { authRequired, invalidCredential, originNotAllowed, userMismatch } from '../../domain/access.errors';
 import { callerTracker } from '../http/rate-limit.guard';
 
@@ -126,13 +126,16 @@ export class WsAccessGate {
     fields.user_id = p.userId;
   }
 
-  /** Once validated: the collection must be readable by the caller, and the user's quota not spent. */
-  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string; conversationId?: string }): Promise<void> {
+  /**
+   * Once validated: the collection must be readable by the caller, and the user's quota not spent. Answers the
+   * release of the turn's quota reservation (QuotaService.reserve), to call when the turn ends.
+   */
+  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string; conversationId?: string }): Promise<QuotaRelease> {
     const p = s.principal;
     if (this.required && p && !(p.role === 'admin' && !p.collections)) {
       await this.access.authorize(p, await this.access.chatCollection(turn.userId, turn.collection, turn.conversationId), 'read');
     }
-    await this.quota.check(p?.userId ?? turn.userId, p);
+    return this.quota.reserve(p?.userId ?? turn.userId, p);
   }
 
   private async reauthenticate(s: WsSession): Promise<void> {

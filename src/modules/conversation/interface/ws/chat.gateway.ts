@@ -47,11 +47,12 @@ export class ChatGateway implements OnGatewayConnection {
     };
     const session = await this.gate.session(client);
     if (!session) return; // refused at the handshake: the socket is closing with 4401
+    let release: (() => void) | undefined; // the turn's quota reservation, given back when it ends
     try {
       const { turn: _turn, ...fields } = isRecord(data) ? data : { turn: undefined };
       await this.gate.admitTurn(session, fields);
       const body = await validateDto(ChatRequestDto, isRecord(data) ? fields : data, { allowUnknown: false });
-      await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection, conversationId: body.conversation_id });
+      release = await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection, conversationId: body.conversation_id });
       const events = this.chat.stream({
         userId: body.user_id,
         message: body.message,
@@ -75,6 +76,8 @@ export class ChatGateway implements OnGatewayConnection {
       send('error', { ...problem, ...(problem.code === 'INTERNAL' ? { detail: 'The chat turn failed.' } : {}), requestId });
       // a credential revoked or expired since the handshake: the turn is answered as HTTP would (401), then the socket closes
       if (session.refused && client.readyState === client.OPEN) client.close(WS_UNAUTHORIZED, problem.code);
+    } finally {
+      release?.();
     }
   }
 }
