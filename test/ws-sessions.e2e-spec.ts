@@ -60,6 +60,14 @@ describe('WebSocket sessions: credentials at each turn, message limits, load she
     await expectRefusedThenClosed(await wsTurn(ws, { message: QUESTION }), closed);
   });
 
+  it('refuses a JWT without exp (it would never expire) with 401 naming the claim, over HTTP and at the WebSocket handshake', async () => {
+    const forever = await new jose.SignJWT({ sub: 'dora' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+    const res = expectProblem(await t.http.post('/v1/search').set('authorization', `Bearer ${forever}`).send({ query: 'férias', mode: 'text' }), 401, 'AUTH.INVALID_CREDENTIALS');
+    expect(res.detail).toMatch(/no exp claim.*auth\.jwt\.requireExp/);
+    const { closed } = await connectWs(url, undefined, { authorization: `Bearer ${forever}` });
+    expect(await closed).toEqual({ code: 4401, reason: 'AUTH.INVALID_CREDENTIALS' });
+  });
+
   it("answers messages outside http.json's limits or not chat messages with a problem error event; the socket stays usable", async () => {
     const created = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'eva' }).expect(201);
     const { ws } = await connectWs(url, ['bearer', created.body.key]);

@@ -308,6 +308,8 @@ export const appConfigSchema = z.object({
       issuer: optionalString,
       audience: optionalString,
       clockToleranceSeconds: int(0, 3600),
+      /** Refuse tokens without `exp` (they would never expire). */
+      requireExp: bool,
       /** How long fetched JWKS keys are kept before a refresh; an unknown `kid` refetches after cooldownSeconds. */
       jwksCacheSeconds: int(1, 86400),
       jwksCooldownSeconds: int(0, 3600),
