@@ -13,6 +13,7 @@ const ADMIN = 'ws-sessions-admin-key';
 const SECRET = 'a-ws-sessions-secret-of-at-least-32-bytes';
 const QUESTION = 'Quantos dias de férias posso vender?';
 const MAX_IN_FLIGHT = 4;
+const AUTH_FAILURES = 10;
 
 describe('WebSocket sessions: credentials at each turn, message limits, load shedding (auth.mode required)', () => {
   let t: TestApp;
@@ -23,6 +24,7 @@ describe('WebSocket sessions: credentials at each turn, message limits, load she
       admin: { apiKey: ADMIN },
       auth: { mode: 'required', jwt: { secret: SECRET, clockToleranceSeconds: 0 } },
       http: { json: { maxBytes: 16 * 1024 }, backpressure: { maxInFlight: MAX_IN_FLIGHT } },
+      rateLimit: { authFailuresPerIpPerMinute: AUTH_FAILURES },
     });
     await t.http.post('/v1/documents').set('x-api-key', ADMIN).send({ title: 'Política de férias', text: 'O colaborador pode vender até 10 dias de férias por ano.' }).expect(201);
     await t.http.put('/v1/collections/default').set('x-api-key', ADMIN).send({ visibility: 'public' }).expect(200);
@@ -123,5 +125,24 @@ describe('WebSocket sessions: credentials at each turn, message limits, load she
     await t.http.post('/v1/search').set('x-api-key', created.body.key).send({ query: 'férias', mode: 'text' }).expect(200);
     expect((await wsTurn(ws, { message: QUESTION })).at(-1)).toMatchObject({ event: 'done' });
     ws.close();
+  });
+
+  // Last: it leaves 127.0.0.1 refused for a minute.
+  it('answers 429 with Retry-After to an address past rateLimit.authFailuresPerIpPerMinute refused credentials, a right one included', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < AUTH_FAILURES + 2 && !statuses.includes(429); i++) {
+      statuses.push((await t.http.post('/v1/search').set('x-api-key', `acv_guess${i}`).send({ query: 'férias' })).status);
+    }
+    // the earlier tests' refused credentials (a revoked key, expired and exp-less tokens) count in the same minute
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
+    expect(statuses.length).toBeLessThanOrEqual(AUTH_FAILURES + 1);
+    const refused = await t.http.post('/v1/search').set('x-api-key', ADMIN).send({ query: 'férias' });
+    expect(expectProblem(refused, 429, 'RATE_LIMIT.EXCEEDED').detail).toMatch(/refused credentials.*authFailuresPerIpPerMinute/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    const { closed } = await connectWs(url, ['bearer', ADMIN]);
+    expect(await closed).toEqual({ code: 4429, reason: 'RATE_LIMIT.EXCEEDED' });
+    // without a credential nothing changes: required mode asks for one
+    expectProblem(await t.http.post('/v1/search').send({ query: 'férias' }), 401, 'AUTH.REQUIRED');
   });
 });

@@ -336,6 +336,8 @@ export const appConfigSchema = z.object({
     perMinute: int(1),
     /** Requests a minute from one IP address, all routes and credentials together. */
     perIpPerMinute: int(1),
+    /** Refused credentials a minute from one IP; past it, its requests with a credential get 429 before verification. 0: off. */
+    authFailuresPerIpPerMinute: int(0),
     groups: z.object({ generate: int(1).optional(), search: int(1).optional(), ingest: int(1).optional(), admin: int(1).optional() }),
     /** Counts in Redis (shared by replicas) when set; in process memory otherwise. */
     redisUrl: optionalString,

@@ -9,12 +9,15 @@ import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
 import { QuotaRelease, QuotaService } from '../../application/quota.service';
 import { authRequired, invalidCredential, originNotAllowed, userMismatch } from '../../domain/access.errors';
+import { AuthFailureLimiter } from '../http/auth-failures';
 import { callerTracker } from '../http/rate-limit.guard';
 
 /** The close code of a WebSocket refused at its handshake for want of a valid credential (4000-4999: the application's). */
 export const WS_UNAUTHORIZED = 4401;
 /** The close code of a WebSocket opened by a page of another origin (not the service's, not in http.cors.origins). */
 export const WS_FORBIDDEN = 4403;
+/** The close code of a WebSocket whose address is past its refused credentials of the minute (AuthFailureLimiter). */
+export const WS_TOO_MANY = 4429;
 
 /** What a connection was admitted as: its caller (undefined: anonymous, auth.mode open) and its rate-limit trackers. */
 export interface WsSession {
@@ -69,6 +72,7 @@ export class WsAccessGate {
     private readonly access: AccessService,
     private readonly quota: QuotaService,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   private get required(): boolean {
@@ -79,7 +83,7 @@ export class WsAccessGate {
   admit(client: Closable, req: IncomingMessage): void {
     const session = this.open(req).catch((e: unknown) => {
       const code = e instanceof DomainError ? e.code : 'AUTH.INVALID_CREDENTIALS';
-      client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : WS_UNAUTHORIZED, code);
+      client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : code === 'RATE_LIMIT.EXCEEDED' ? WS_TOO_MANY : WS_UNAUTHORIZED, code);
       return undefined;
     });
     this.sessions.set(client, session);
@@ -94,9 +98,11 @@ export class WsAccessGate {
     const ip = req.socket.remoteAddress ?? 'unknown';
     let principal: Principal | undefined;
     if (credential) {
+      await this.failures.assertAllowed(ip);
       try {
         principal = await this.auth.authenticate(credential);
       } catch (e) {
+        await this.failures.failed(ip);
         if (this.required) throw e;
       }
     }
