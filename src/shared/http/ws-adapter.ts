@@ -3,7 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { type Observable, of } from 'rxjs';
 import { DomainError } from '../errors/domain-error';
-import { problemFromDomainError, type ProblemDetails } from '../errors/problem-details.filter';
+import { problemFromDomainError, problemOf, type ProblemDetails } from '../errors/problem-details.filter';
 import { type JsonInputLimits, jsonInputProblem } from './json-input.guard';
 import type { LoadShedder } from './load-shedding';
 
@@ -76,8 +76,9 @@ export class GuardedWsAdapter extends WsAdapter {
     try {
       result = handler.callback(data, event);
     } catch (e) {
+      // Nest's handlers answer their own errors (an `exception` event); a throw here must not end the socket's stream
       release();
-      throw e;
+      return of(errorEvent(problemOf(e), turn));
     }
     return transform(Promise.resolve(result).finally(release));
   }

@@ -18,8 +18,10 @@ import { ChatRequestDto } from '../http/dto/chat.dto';
  *
  * Access as over HTTP (WsAccessGate): a credential at the handshake (`x-api-key` / `Authorization: Bearer`
  * headers, the `Sec-WebSocket-Protocol` pair `bearer, <key or token>`, or `?access_token=`); with auth.mode
- * required a missing or refused one closes the socket with 4401. Each message counts against the generate
- * rate limits, runs as the caller's user, in collections it may read, within its daily token quota.
+ * required a missing or refused one closes the socket with 4401. Each message verifies the credential again (revoked or
+ * expired since: a 401 error event, then 4401), counts against the generate rate limits, runs as the caller's user, in
+ * collections it may read, within its daily token quota. The adapter (shared/http GuardedWsAdapter) holds each message
+ * to http.json and counts each turn in http.backpressure's in-flight budget before it gets here.
  */
 @WebSocketGateway({ path: '/v1/chat/ws' })
 export class ChatGateway implements OnGatewayConnection {
