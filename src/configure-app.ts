@@ -1,7 +1,6 @@
 import { INestApplication, VersioningType } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, type TagObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -10,7 +9,7 @@ import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from '.
 import { PrometheusMetrics } from './modules/metrics';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { answerClientErrors, crossOriginWriteGuard, enableCors, GracefulShutdown, JsonBodyInterceptor, jsonBodyParser, jsonInputGuard, LoadShedder, ProblemDetailsDto, securityHeaders } from './shared/http';
+import { answerClientErrors, crossOriginWriteGuard, enableCors, GracefulShutdown, GuardedWsAdapter, JsonBodyInterceptor, jsonBodyParser, jsonInputGuard, LoadShedder, ProblemDetailsDto, securityHeaders } from './shared/http';
 import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
@@ -27,13 +26,14 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   app.get(HealthRegistry).register(shutdown.readinessCheck());
   // Prometheus (GET /metrics): every request counted by route and status, shed and failed ones included.
   app.use(app.get(PrometheusMetrics).middleware);
-  // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port.
-  app.useWebSocketAdapter(new WsAdapter(app));
   // What Node's HTTP parser refuses (a head past 16 KB, a URL too long, bytes that are not HTTP) answered as problem+json.
   answerClientErrors(app.getHttpServer());
   // First: a request past http.backpressure.maxInFlight is answered 503 before anything else runs.
   const shedder = new LoadShedder(config.http.backpressure);
   app.use(shedder.middleware);
+  // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port: each message held to
+  // http.json's limits and counted in the same in-flight budget as requests.
+  app.useWebSocketAdapter(new GuardedWsAdapter(app, config.http.json, shedder));
   app.get(HealthRegistry).register(shedder.readinessCheck());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

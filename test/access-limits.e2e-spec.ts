@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { expectProblem, startTestApp, TestApp } from './support/app';
+import { connectWs, WsEvent, wsTurn } from './support/ws-client';
 
 /**
  * Issue 11's limits, on one app with auth.mode required: per-user daily token quotas (counted from the usage
@@ -13,19 +13,17 @@ const ORIGIN = 'https://intranet.example.com';
 const ADMIN = 'quota-ws-admin-key';
 const QUESTION = 'Quantos dias de férias posso vender?';
 
-type WsEvent = { event: string; turn?: string; data: Record<string, unknown> };
-
 describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.mode required)', () => {
   let t: TestApp;
   let url = '';
-  const key: Record<'cota' | 'livre' | 'outra', string> = { cota: '', livre: '', outra: '' };
+  const key: Record<'cota' | 'livre' | 'outra' | 'rajada' | 'rajada-ws', string> = { cota: '', livre: '', outra: '', rajada: '', 'rajada-ws': '' };
   const as = (who: keyof typeof key | 'admin') => ({ 'x-api-key': who === 'admin' ? ADMIN : key[who] });
 
   beforeAll(async () => {
     t = await startTestApp({
       admin: { apiKey: ADMIN },
       auth: { mode: 'required' },
-      quota: { users: { cota: 1000 } },
+      quota: { users: { cota: 1000, rajada: 400, 'rajada-ws': 400 } },
       http: { cors: { origins: [ORIGIN] }, json: { maxBytes: 64 * 1024 } },
     });
     for (const who of Object.keys(key) as Array<keyof typeof key>) {
@@ -69,32 +67,39 @@ describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.m
     await t.http.post('/v1/ask').set(as('livre')).send({ question: QUESTION }).expect(200);
   });
 
-  /** Opens a socket; resolves on open, or with the close code when the server closes it first. */
-  function connect(target: string, protocols?: string[], headers?: Record<string, string>): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
-    const ws = new WebSocket(target, protocols, { headers });
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve({ ws, closed }));
-      ws.once('error', reject);
-    });
-  }
+  it('admits parallel calls of a user only while its quota holds: 20 chats at once pass no more than sequential ones would', async () => {
+    // rajada's quota is 400 tokens; a chat turn here spends ~170, so one after another 3 calls pass (0, ~170, ~340 used before each).
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.http.post('/v1/chat').set(as('rajada')).send({ message: QUESTION })));
+    const ok = answers.filter((r) => r.status === 200);
+    for (const r of answers.filter((a) => a.status !== 200)) expectProblem(r, 429, 'QUOTA.EXCEEDED');
+    const perCall = Math.min(...ok.map((r) => r.body.tokens_used as number));
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(ok.length).toBeLessThanOrEqual(Math.ceil(400 / perCall));
+    // The reservations are given back when the calls end: what is spent is what the answers used, and the quota says so.
+    const spent = ok.reduce((sum, r) => sum + (r.body.tokens_used as number), 0);
+    const again = await t.http.post('/v1/chat').set(as('rajada')).send({ message: QUESTION });
+    expect(again.status).toBe(spent >= 400 ? 429 : 200);
 
-  /** Sends one chat message and collects its events up to `done` or `error`. */
-  function turn(ws: WebSocket, data: Record<string, unknown>): Promise<WsEvent[]> {
-    const events: WsEvent[] = [];
-    return new Promise((resolve) => {
-      const onMessage = (m: WebSocket.RawData) => {
+    // The same over one WebSocket: 10 turns sent at once.
+    const { ws } = await connectWs(url, ['bearer', key['rajada-ws']]);
+    const ends = new Map<string, WsEvent>();
+    await new Promise<void>((resolve) => {
+      ws.on('message', (m) => {
         const e = JSON.parse(m.toString()) as WsEvent;
-        events.push(e);
-        if (e.event === 'done' || e.event === 'error') {
-          ws.off('message', onMessage);
-          resolve(events);
-        }
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ event: 'chat', data }));
+        if ((e.event === 'done' || e.event === 'error') && e.turn) ends.set(e.turn, e);
+        if (ends.size === 10) resolve();
+      });
+      for (let i = 0; i < 10; i++) ws.send(JSON.stringify({ event: 'chat', data: { message: QUESTION, turn: `r${i}` } }));
     });
-  }
+    ws.close();
+    const done = [...ends.values()].filter((e) => e.event === 'done');
+    expect([...ends.values()].filter((e) => e.event === 'error').every((e) => e.data.code === 'QUOTA.EXCEEDED')).toBe(true);
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect(done.length).toBeLessThanOrEqual(Math.ceil(400 / Math.min(...done.map((e) => e.data.tokens_used as number))));
+  });
+
+  const connect = connectWs;
+  const turn = wsTurn;
 
   it('closes a WebSocket without a valid credential with 4401', async () => {
     for (const target of [url, `${url}?access_token=acv_not-a-key`]) {

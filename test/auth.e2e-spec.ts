@@ -163,6 +163,7 @@ describe('JWT verification with an HS256 secret', () => {
     issuer: 'acervo-tests',
     audience: 'acervo',
     clockToleranceSeconds: 30,
+    requireExp: true,
     jwksCacheSeconds: 600,
     jwksCooldownSeconds: 30,
     userClaim: 'email',
@@ -189,5 +190,11 @@ describe('JWT verification with an HS256 secret', () => {
     await expect(verifier.verify(await sign({ sub: 'no-email' }, now + 60))).rejects.toMatchObject({ message: expect.stringContaining('email') });
     const wrongSecret = await new jose.SignJWT({ email: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('acervo-tests').setAudience('acervo').sign(new TextEncoder().encode('another-secret-of-at-least-32-bytes!!'));
     await expect(verifier.verify(wrongSecret)).rejects.toMatchObject({ message: expect.stringContaining('signature') });
+  });
+
+  it('refuses a token without exp (it would never expire) unless requireExp is false', async () => {
+    const forever = await new joseLib.SignJWT({ email: 'ana@example.com' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('acervo-tests').setAudience('acervo').sign(new TextEncoder().encode(cfg.secret));
+    await expect(verifier.verify(forever)).rejects.toMatchObject({ code: 'AUTH.INVALID_CREDENTIALS', message: expect.stringContaining('no exp claim') });
+    await expect(new JoseTokenVerifier({ ...cfg, requireExp: false }).verify(forever)).resolves.toMatchObject({ userId: 'ana@example.com' });
   });
 });

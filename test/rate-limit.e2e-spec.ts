@@ -6,13 +6,14 @@ import { startRedis } from './support/redis';
  * past the limit 429 RATE_LIMIT.EXCEEDED with Retry-After; the probes are never limited.
  */
 describe('Rate limits shared by two instances on one Redis', () => {
+  const AUTH_FAILURES = 8;
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
     redis = await startRedis();
-    const config = { rateLimit: { perMinute: 4, perIpPerMinute: 1000, groups: { search: 3 }, redisUrl: redis.url } };
+    const config = { rateLimit: { perMinute: 4, perIpPerMinute: 1000, authFailuresPerIpPerMinute: AUTH_FAILURES, groups: { search: 3 }, redisUrl: redis.url } };
     a = await startTestApp(config);
     // The server pass shares one database: the second instance must not empty it under the first.
     b = await startTestApp(config, SERVER_MODE ? { reset: false } : {});
@@ -39,6 +40,24 @@ describe('Rate limits shared by two instances on one Redis', () => {
     expect((await a.http.get('/v1/documents').set('x-api-key', 'caller-one')).status).not.toBe(429);
     // Probes are never limited.
     for (let i = 0; i < 6; i++) await b.http.get('/health/live').expect(200);
+  });
+
+  // Last: it leaves 127.0.0.1 refused for the rest of the minute.
+  it('counts refused credentials of an address across both instances: past the limit, 429 for its credentialed requests', async () => {
+    // auth.mode open: a wrong admin key is what a guesser tries; the credentials above (not keys) were refused too
+    const statuses: number[] = [];
+    for (let i = 0; i <= AUTH_FAILURES && !statuses.includes(429); i++) {
+      statuses.push((await [a, b][i % 2].http.get('/v1/admin/keys').set('x-api-key', `admin-guess-${i}`)).status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    for (const t of [a, b]) {
+      const refused = await t.http.get('/v1/documents').set('x-api-key', 'caller-three');
+      expectProblem(refused, 429, 'RATE_LIMIT.EXCEEDED');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    // without a credential (open mode) nothing changes
+    await a.http.get('/v1/documents').expect(200);
   });
 });
 

@@ -261,4 +261,28 @@ describe('cancelling a re-index on the Bull queue (real Redis)', () => {
     const again = await api.change('touro', 256).expect(202);
     expect(await api.ended(again.body.jobs[0].id)).toMatchObject({ status: 'completed', done: 20 });
   }, 30_000);
+
+  it('a change whose re-index cannot be queued (Redis down) answers 503 and changes nothing: the old embedder stays active', async () => {
+    await seed(t, 'boi', 6);
+    const status = async () => (await t.http.get('/v1/admin/models/embedder').set('x-api-key', KEY).expect(200)).body;
+    const before = await status();
+    const active = before.active.model_id;
+    await redis.kill();
+    try {
+      const put = await api.change('boi', 128);
+      expectProblem(put, 503, 'INGESTION.QUEUE_UNAVAILABLE');
+      const after = await status();
+      expect(after.active.model_id).toBe(active);
+      expect(after.collections).toEqual(before.collections);
+      // the new embedder was not kept, and no re-index is left running for it
+      expect(after.loaded.map((e: { model_id: string }) => e.model_id)).not.toContain('hashing:v1:128');
+      const jobs = (await t.http.get('/v1/admin/reindex').set('x-api-key', KEY).expect(200)).body;
+      expect((jobs.items ?? jobs).filter((j: { to: string; status: string }) => j.to === 'hashing:v1:128' && j.status !== 'failed')).toEqual([]);
+      // a document ingested now is built with the embedder still active
+      await t.http.post('/v1/documents').send({ collection: 'novilha', title: 'n', text: 'texto da novilha' }).expect(201);
+      expect(await api.collection('novilha')).toMatchObject({ embedder_id: active });
+    } finally {
+      await redis.restart();
+    }
+  }, 30_000);
 });

@@ -19,6 +19,7 @@ import { KeysController } from './interface/http/keys.controller';
 import { QuotaGuard } from './interface/http/quota.guard';
 import { RateLimitGuard, throttlerOptions } from './interface/http/rate-limit.guard';
 import { WsAccessGate } from './interface/ws/ws-access.gate';
+import { AuthFailureLimiter } from './interface/http/auth-failures';
 
 /**
  * Who calls and what they may reach (issue 11): API keys and JWTs to a principal (a global guard), the
@@ -46,6 +47,7 @@ import { WsAccessGate } from './interface/ws/ws-access.gate';
     Authenticator,
     QuotaService,
     WsAccessGate,
+    AuthFailureLimiter,
     CollectionAccessInterceptor,
     // In this order: a flood is refused before any credential is looked up, a quota once the caller is known.
     { provide: APP_GUARD, useClass: RateLimitGuard },

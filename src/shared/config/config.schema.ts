@@ -312,6 +312,8 @@ export const appConfigSchema = z.object({
       issuer: optionalString,
       audience: optionalString,
       clockToleranceSeconds: int(0, 3600),
+      /** Refuse tokens without `exp` (they would never expire). */
+      requireExp: bool,
       /** How long fetched JWKS keys are kept before a refresh; an unknown `kid` refetches after cooldownSeconds. */
       jwksCacheSeconds: int(1, 86400),
       jwksCooldownSeconds: int(0, 3600),
@@ -329,6 +331,8 @@ export const appConfigSchema = z.object({
     keys: z.record(z.string(), int(0)),
     /** How long a user's figure is reused before the usage table is read again. */
     cacheSeconds: int(0, 3600),
+    /** Tokens a model call holds of its user's quota while it runs (calls in flight admitted against them); 0: none. */
+    reserveTokens: int(0),
   }),
   rateLimit: z.object({
     enabled: bool,
@@ -336,6 +340,8 @@ export const appConfigSchema = z.object({
     perMinute: int(1),
     /** Requests a minute from one IP address, all routes and credentials together. */
     perIpPerMinute: int(1),
+    /** Refused credentials a minute from one IP; past it, its requests with a credential get 429 before verification. 0: off. */
+    authFailuresPerIpPerMinute: int(0),
     groups: z.object({ generate: int(1).optional(), search: int(1).optional(), ingest: int(1).optional(), admin: int(1).optional() }),
     /** Counts in Redis (shared by replicas) when set; in process memory otherwise. */
     redisUrl: optionalString,

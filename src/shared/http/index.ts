@@ -8,3 +8,4 @@ export { clientAbortSignal, sendSse } from './sse';
 export * from './graceful-shutdown';
 export * from './principal';
 export * from './security';
+export * from './ws-adapter';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, problemFromDomainError } from '../errors';
+import { DomainError, ProblemDetails, problemFromDomainError } from '../errors';
 import type { ReadinessCheck } from '../health/health-registry';
 import { assignRequestId } from '../logging';
 
@@ -34,19 +34,43 @@ export class LoadShedder {
   /** Express middleware; register it first so nothing runs for a shed request. */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (EXEMPT.test(req.url)) return next();
-    const max = this.config.maxInFlight;
-    if (max > 0 && this.inFlight >= max) return this.shed(req, res);
-    this.inFlight++;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.inFlight--;
-    };
+    const release = this.tryAcquire();
+    if (!release) return this.shed(req, res);
     res.once('finish', release);
     res.once('close', release);
     next();
   };
+
+  /**
+   * One unit of work in the in-flight budget (a request, or a WebSocket chat turn): a release function to call once
+   * (more calls are no-ops) when it ends, or undefined when the budget is spent (the caller answers overloaded()).
+   */
+  tryAcquire(): (() => void) | undefined {
+    const max = this.config.maxInFlight;
+    if (max > 0 && this.inFlight >= max) return undefined;
+    this.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+    };
+  }
+
+  /** The 503 REQUEST.OVERLOADED problem of work refused for want of budget (counted and logged at most every 10 s). */
+  overloaded(): ProblemDetails {
+    const max = this.config.maxInFlight;
+    this.shedSinceLog++;
+    const now = Date.now();
+    if (now - this.lastLog >= LOG_INTERVAL_MS) {
+      this.logger.warn({ shed: this.shedSinceLog, inFlight: this.inFlight, maxInFlight: max }, `shedding load: ${this.shedSinceLog} request(s) answered 503 REQUEST.OVERLOADED`);
+      this.shedSinceLog = 0;
+      this.lastLog = now;
+    }
+    return problemFromDomainError(
+      new DomainError('REQUEST.OVERLOADED', 'unavailable', `The server is at its limit of ${max} requests in flight (http.backpressure.maxInFlight). Retry later.`),
+    );
+  }
 
   /** Readiness detail: saturated (down) while in-flight ≥ max, so the load balancer stops routing here. */
   readinessCheck(): ReadinessCheck {
@@ -61,17 +85,7 @@ export class LoadShedder {
 
   private shed(req: Request, res: Response): void {
     const requestId = assignRequestId(req, res);
-    const max = this.config.maxInFlight;
-    const problem = problemFromDomainError(
-      new DomainError('REQUEST.OVERLOADED', 'unavailable', `The server is at its limit of ${max} requests in flight (http.backpressure.maxInFlight). Retry later.`),
-    );
-    this.shedSinceLog++;
-    const now = Date.now();
-    if (now - this.lastLog >= LOG_INTERVAL_MS) {
-      this.logger.warn({ shed: this.shedSinceLog, inFlight: this.inFlight, maxInFlight: max }, `shedding load: ${this.shedSinceLog} request(s) answered 503 REQUEST.OVERLOADED`);
-      this.shedSinceLog = 0;
-      this.lastLog = now;
-    }
+    const problem = this.overloaded();
     res.setHeader('Retry-After', String(this.config.retryAfterSeconds));
     res.status(503).type('application/problem+json').send(JSON.stringify({ ...problem, instance: req.originalUrl, requestId }));
   }

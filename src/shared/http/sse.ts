@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain-error';
-import { problemFromDomainError } from '../errors/problem-details.filter';
+import { databaseProblem, problemFromDomainError } from '../errors/problem-details.filter';
 
 /** An AbortSignal that fires when the client goes away before the response is finished. */
 export function clientAbortSignal(res: Response): AbortSignal {
@@ -47,10 +47,11 @@ export async function sendSse<E>(
       opts.logger.debug?.(`client closed the ${opts.what} stream`);
       return;
     }
+    // a database down or out of connections is 503 DATABASE.UNAVAILABLE here too, as the HTTP filter answers it
     const problem =
       e instanceof DomainError
         ? problemFromDomainError(e)
-        : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: `The ${opts.what} stream failed.`, code: 'INTERNAL' };
+        : (databaseProblem(e) ?? { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: `The ${opts.what} stream failed.`, code: 'INTERNAL' });
     if (!(e instanceof DomainError)) opts.logger.error({ err: e }, `${opts.what} stream failed`);
     send('error', { ...problem, requestId: req.id });
   } finally {

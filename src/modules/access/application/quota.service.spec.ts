@@ -6,7 +6,7 @@ import { QuotaService } from './quota.service';
 describe('QuotaService', () => {
   const used: Record<string, number> = { ana: 500, bia: 500, bot: 10_000_000 };
   const usage = { tokensToday: async (user: string) => used[user] ?? 0 } as unknown as UserTokenUsage;
-  const quota = { dailyTokens: 1000, users: { bia: 400, bot: 0 }, keys: { 'key-id-1': 100, acv_prefix01: 2000 }, cacheSeconds: 10 };
+  const quota = { dailyTokens: 1000, users: { bia: 400, bot: 0 }, keys: { 'key-id-1': 100, acv_prefix01: 2000 }, cacheSeconds: 10, reserveTokens: 300 };
   const service = new QuotaService({ quota } as unknown as AppConfig, usage);
   const key = (ref: string, keyPrefix = 'acv_other000'): Principal => ({ role: 'user', userId: 'ana', via: 'api-key', ref, keyPrefix });
 
@@ -29,5 +29,20 @@ describe('QuotaService', () => {
       details: { quota: 400, used: 500, reset_at: '2026-03-11T00:00:00.000Z', retryAfterSeconds: 30 },
     });
     await expect(service.check('ana', key('key-id-1'), now)).rejects.toMatchObject({ details: { quota: 100 } });
+  });
+
+  it('admits calls at once only while today\'s tokens plus the reservations of calls in flight stay under the quota', async () => {
+    // caio: 0 used of 1000, 300 reserved per call: 4 calls at once pass (0, 300, 600, 900 held before each), the rest are refused
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => service.reserve('caio')));
+    const admitted = results.filter((r): r is PromiseFulfilledResult<() => void> => r.status === 'fulfilled');
+    expect(admitted).toHaveLength(4);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'QUOTA.EXCEEDED', details: { used: 0, reserved: 1200 } } });
+    // a call that ends gives its reservation back (once, however often its release is called)
+    admitted[0].value();
+    admitted[0].value();
+    const next = await service.reserve('caio');
+    await expect(service.reserve('caio')).rejects.toMatchObject({ code: 'QUOTA.EXCEEDED' });
+    for (const r of [...admitted, { value: next }]) r.value();
+    await expect(service.check('caio')).resolves.toBeUndefined();
   });
 });

@@ -30,10 +30,11 @@ export const conversationNotFound = (id: string) => new DomainError('CONVERSATIO
 export const jobNotFound = (id: string) => new DomainError('INGESTION.JOB_NOT_FOUND', 'not_found', `Job ${id} does not exist.`, { id });
 
 /** 429 QUOTA.EXCEEDED: a user's daily token quota is spent until the next UTC midnight. */
-export const quotaExceeded = (quota: number, used: number, resetAt: Date, now: Date) =>
-  new DomainError('QUOTA.EXCEEDED', 'too_many_requests', `The daily token quota (${quota} tokens) is spent: ${used} used today (UTC); it resets at ${resetAt.toISOString()}.`, {
+export const quotaExceeded = (quota: number, used: number, resetAt: Date, now: Date, reserved = 0) =>
+  new DomainError('QUOTA.EXCEEDED', 'too_many_requests', `The daily token quota (${quota} tokens) is spent: ${used} used today (UTC)${reserved ? `, ${reserved} held by calls in progress` : ''}; it resets at ${resetAt.toISOString()}.`, {
     quota,
     used,
+    ...(reserved ? { reserved } : {}),
     reset_at: resetAt.toISOString(),
     retryAfterSeconds: Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)),
   });

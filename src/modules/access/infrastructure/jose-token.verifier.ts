@@ -16,7 +16,7 @@ type JwtConfig = AppConfig['auth']['jwt'];
  * JWT bearer tokens verified by jose: HS256 with auth.jwt.secret, or RS256/ES256 with the issuer's JWKS
  * (auth.jwt.jwksUrl; keys cached for jwksCacheSeconds, an unknown `kid` refetched after jwksCooldownSeconds, so
  * rotated keys are picked up). `alg: none` and any algorithm outside that list are refused; issuer, audience and
- * expiry checked with clockToleranceSeconds.
+ * expiry checked with clockToleranceSeconds; a token without `exp` is refused unless requireExp is false.
  */
 export class JoseTokenVerifier implements TokenVerifier {
   private readonly logger = new Logger('Auth');
@@ -45,6 +45,7 @@ export class JoseTokenVerifier implements TokenVerifier {
         issuer: this.cfg.issuer,
         audience: this.cfg.audience,
         clockTolerance: this.cfg.clockToleranceSeconds,
+        requiredClaims: this.cfg.requireExp ? ['exp'] : [],
       }));
     } catch (e) {
       throw invalidCredential(this.reason(jose, e));
@@ -60,6 +61,7 @@ export class JoseTokenVerifier implements TokenVerifier {
   private reason(jose: Jose, e: unknown): string {
     const { errors } = jose;
     if (e instanceof errors.JWTExpired) return 'the token has expired';
+    if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'exp' && e.reason === 'missing') return 'the token has no exp claim, so it would never expire (auth.jwt.requireExp)';
     if (e instanceof errors.JWTClaimValidationFailed) return `claim ${e.claim} is not accepted (${e.reason})`;
     if (e instanceof errors.JOSEAlgNotAllowed) return 'the token\'s algorithm is not accepted';
     if (e instanceof errors.JWSSignatureVerificationFailed) return 'the token\'s signature does not verify';

@@ -40,4 +40,16 @@ describe('MemoryThrottlerStorage', () => {
     await ours.increment('ip:b', 1000, 5, 1000, 'ip');
     expect((ours as unknown as { logs: Map<string, unknown> }).logs.size).toBe(1);
   });
+
+  it('tells a key\'s block without counting a hit (blockedFor)', async () => {
+    const ours = new MemoryThrottlerStorage();
+    expect(await ours.blockedFor('authfail:ip', 2, 'auth-failures')).toBe(0);
+    for (let i = 0; i < 2; i++) await ours.increment('authfail:ip', 60_000, 2, 60_000, 'auth-failures');
+    expect(await ours.blockedFor('authfail:ip', 2, 'auth-failures')).toBe(0);
+    expect(await ours.blockedFor('authfail:ip', 2, 'auth-failures')).toBe(0); // peeking twice counts nothing
+    expect((await ours.increment('authfail:ip', 60_000, 2, 60_000, 'auth-failures')).isBlocked).toBe(true);
+    expect(await ours.blockedFor('authfail:ip', 2, 'auth-failures')).toBe(60);
+    now += 61_000;
+    expect(await ours.blockedFor('authfail:ip', 2, 'auth-failures')).toBe(0);
+  });
 });

@@ -56,6 +56,16 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
     return { totalHits: live(log), timeToExpire, isBlocked: log.isBlocked, timeToBlockExpire };
   }
 
+  /** Seconds left of the key's block (0: not blocked), without counting a hit: a check before the work it would count. */
+  async blockedFor(key: string, limit: number, throttlerName: string): Promise<number> {
+    const now = Date.now();
+    const log = this.logs.get(`${throttlerName}\u0000${key}`);
+    if (!log) return 0;
+    if (log.isBlocked) return Math.max(0, Math.ceil((log.blockExpiresAt - now) / 1000));
+    prune(log, now);
+    return live(log) > limit ? Math.max(1, Math.ceil((log.hits[log.head] - now) / 1000)) : 0;
+  }
+
   private sweep(now: number): void {
     this.nextSweep = now + SWEEP_MS;
     for (const [id, log] of this.logs) {

@@ -39,6 +39,17 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     }
   }
 
+  /** Seconds left of the key's window when it is past `limit` (0: not blocked), without counting a hit. Fails open. */
+  async blockedFor(key: string, limit: number): Promise<number> {
+    try {
+      const [hits, ms] = (await this.redis.multi().get(this.prefix + key).pttl(this.prefix + key).exec())!.map(([, v]) => v) as [string | null, number];
+      return Number(hits ?? 0) > limit && ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
+    } catch (e) {
+      this.warn(e as Error);
+      return 0;
+    }
+  }
+
   private warn(e: Error): void {
     if (Date.now() - this.lastError < 60_000) return;
     this.lastError = Date.now();

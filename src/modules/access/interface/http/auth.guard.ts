@@ -7,6 +7,7 @@ import type { Principal, RequestWithPrincipal } from '../../../../shared/http/pr
 import { Authenticator } from '../../application/authenticator.service';
 import { authRequired, userMismatch } from '../../domain/access.errors';
 import { WsAccessGate } from '../ws/ws-access.gate';
+import { AuthFailureLimiter } from './auth-failures';
 
 /**
  * Global guard (APP_GUARD). Any credential a request carries (x-api-key or Authorization: Bearer) is verified
@@ -24,6 +25,7 @@ export class AuthGuard implements CanActivate, OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly auth: Authenticator,
     private readonly ws: WsAccessGate,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   onModuleInit(): void {
@@ -42,9 +44,12 @@ export class AuthGuard implements CanActivate, OnModuleInit {
     const req = ctx.switchToHttp().getRequest<RequestWithPrincipal>();
     const credential = credentialOf(req);
     if (credential) {
+      // an address past its refused credentials of the minute: 429 before this one is looked at
+      await this.failures.assertAllowed(req.ip ?? 'unknown');
       try {
         req.principal = await this.auth.authenticate(credential);
       } catch (e) {
+        await this.failures.failed(req.ip ?? 'unknown');
         if (required) throw e;
       }
     }

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { principalOf } from '../../../../shared/http/principal';
 import { QuotaService } from '../../application/quota.service';
 
@@ -9,7 +9,8 @@ const MODEL_ROUTES: Record<string, string | undefined> = { '/v1/ask': undefined,
 /**
  * Global guard (APP_GUARD, after AuthGuard): POST /v1/ask, /v1/chat and /v1/chat/completions are refused with 429
  * QUOTA.EXCEEDED (Retry-After: seconds to UTC midnight) once the caller's user has spent its daily token quota.
- * The user is the credential's; without one (auth.mode open) the user_id / user the chat body names.
+ * The user is the credential's; without one (auth.mode open) the user_id / user the chat body names. The call holds
+ * quota.reserveTokens of the quota until its response ends (QuotaService.reserve), so parallel calls cannot overrun it.
  */
 @Injectable()
 export class QuotaGuard implements CanActivate {
@@ -23,7 +24,11 @@ export class QuotaGuard implements CanActivate {
     const p = principalOf(req);
     const field = MODEL_ROUTES[path];
     const named = field && typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>)[field] : undefined;
-    await this.quota.check(p?.userId ?? (typeof named === 'string' && named ? named : undefined), p);
+    const release = await this.quota.reserve(p?.userId ?? (typeof named === 'string' && named ? named : undefined), p);
+    // the call holds its reservation until its answer (a stream's last event included) is sent or abandoned
+    const res = ctx.switchToHttp().getResponse<Response>();
+    res.once('finish', release);
+    res.once('close', release);
     return true;
   }
 }

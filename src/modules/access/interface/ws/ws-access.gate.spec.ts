@@ -4,6 +4,7 @@ import type { AppConfig } from '../../../../shared/config';
 import type { AccessService } from '../../application/access.service';
 import type { Authenticator } from '../../application/authenticator.service';
 import type { QuotaService } from '../../application/quota.service';
+import { AuthFailureLimiter } from '../http/auth-failures';
 import { callerTracker } from '../http/rate-limit.guard';
 import { WsAccessGate, wsCredentialOf } from './ws-access.gate';
 
@@ -31,7 +32,7 @@ describe('WsAccessGate', () => {
   };
   const config = { auth: { mode: 'required' }, http: { cors: { origins: [] } }, rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 2 } } } as unknown as AppConfig;
   const auth = { authenticate: async (c: string) => ({ role: 'user', userId: c === 'acv_ana' ? 'ana' : 'bia', via: 'api-key' }) } as unknown as Authenticator;
-  const gate = new WsAccessGate(config, auth, {} as AccessService, {} as QuotaService, storage);
+  const gate = new WsAccessGate(config, auth, {} as AccessService, {} as QuotaService, storage, new AuthFailureLimiter(config, storage));
 
   it('counts each message against the generate group with the HTTP keys, then refuses with RATE_LIMIT.EXCEEDED', async () => {
     const client = { close: jest.fn() };

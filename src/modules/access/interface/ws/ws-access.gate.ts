@@ -7,20 +7,27 @@ import { originAllowed } from '../../../../shared/http';
 import type { Principal } from '../../../../shared/http/principal';
 import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
-import { QuotaService } from '../../application/quota.service';
-import { authRequired, originNotAllowed, userMismatch } from '../../domain/access.errors';
+import { QuotaRelease, QuotaService } from '../../application/quota.service';
+import { authRequired, invalidCredential, originNotAllowed, userMismatch } from '../../domain/access.errors';
+import { AuthFailureLimiter } from '../http/auth-failures';
 import { callerTracker } from '../http/rate-limit.guard';
 
 /** The close code of a WebSocket refused at its handshake for want of a valid credential (4000-4999: the application's). */
 export const WS_UNAUTHORIZED = 4401;
 /** The close code of a WebSocket opened by a page of another origin (not the service's, not in http.cors.origins). */
 export const WS_FORBIDDEN = 4403;
+/** The close code of a WebSocket whose address is past its refused credentials of the minute (AuthFailureLimiter). */
+export const WS_TOO_MANY = 4429;
 
 /** What a connection was admitted as: its caller (undefined: anonymous, auth.mode open) and its rate-limit trackers. */
 export interface WsSession {
   principal?: Principal;
   tracker: string;
   ip: string;
+  /** The handshake's credential, verified again at each turn (a key revoked or a JWT expired since is refused). */
+  credential?: string;
+  /** Set once a turn found the credential no longer valid: the socket is being closed with 4401. */
+  refused?: boolean;
 }
 
 /** Minimal view of a socket: what closing it needs. */
@@ -65,6 +72,7 @@ export class WsAccessGate {
     private readonly access: AccessService,
     private readonly quota: QuotaService,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   private get required(): boolean {
@@ -75,7 +83,7 @@ export class WsAccessGate {
   admit(client: Closable, req: IncomingMessage): void {
     const session = this.open(req).catch((e: unknown) => {
       const code = e instanceof DomainError ? e.code : 'AUTH.INVALID_CREDENTIALS';
-      client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : WS_UNAUTHORIZED, code);
+      client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : code === 'RATE_LIMIT.EXCEEDED' ? WS_TOO_MANY : WS_UNAUTHORIZED, code);
       return undefined;
     });
     this.sessions.set(client, session);
@@ -90,14 +98,16 @@ export class WsAccessGate {
     const ip = req.socket.remoteAddress ?? 'unknown';
     let principal: Principal | undefined;
     if (credential) {
+      await this.failures.assertAllowed(ip);
       try {
         principal = await this.auth.authenticate(credential);
       } catch (e) {
+        await this.failures.failed(ip);
         if (this.required) throw e;
       }
     }
     if (this.required && !principal) throw authRequired();
-    return { principal, tracker: callerTracker(credential, ip), ip };
+    return { principal, tracker: callerTracker(credential, ip), ip, credential: principal ? credential : undefined };
   }
 
   /** The session a message runs in; undefined once the handshake was refused (the socket is closing). */
@@ -105,8 +115,15 @@ export class WsAccessGate {
     return this.sessions.get(client) ?? Promise.resolve(this.required ? undefined : { tracker: 'ip:unknown', ip: 'unknown' });
   }
 
-  /** Before a message is validated: the rate limits, and the caller's user id in `fields.user_id` (filled in or checked). */
+  /**
+   * Before a message is validated: the credential verified again (as each HTTP request verifies its own: a key
+   * revoked or a JWT past exp + auth.jwt.clockToleranceSeconds since the handshake is refused with HTTP's
+   * AUTH.INVALID_CREDENTIALS, and `s.refused` set so the socket is closed with 4401; in auth.mode open the turn
+   * goes on as anonymous, as such an HTTP request does), the rate limits, and the caller's user id in
+   * `fields.user_id` (filled in or checked).
+   */
   async admitTurn(s: WsSession, fields: Record<string, unknown>): Promise<void> {
+    await this.reauthenticate(s);
     await this.throttle(s);
     const p = s.principal;
     if (!this.required || !p || p.role === 'admin') return;
@@ -115,13 +132,32 @@ export class WsAccessGate {
     fields.user_id = p.userId;
   }
 
-  /** Once validated: the collection must be readable by the caller, and the user's quota not spent. */
-  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string; conversationId?: string }): Promise<void> {
+  /**
+   * Once validated: the collection must be readable by the caller, and the user's quota not spent. Answers the
+   * release of the turn's quota reservation (QuotaService.reserve), to call when the turn ends.
+   */
+  async authorizeTurn(s: WsSession, turn: { userId: string; collection?: string; conversationId?: string }): Promise<QuotaRelease> {
     const p = s.principal;
     if (this.required && p && !(p.role === 'admin' && !p.collections)) {
       await this.access.authorize(p, await this.access.chatCollection(turn.userId, turn.collection, turn.conversationId), 'read');
     }
-    await this.quota.check(p?.userId ?? turn.userId, p);
+    return this.quota.reserve(p?.userId ?? turn.userId, p);
+  }
+
+  private async reauthenticate(s: WsSession): Promise<void> {
+    if (s.refused) throw invalidCredential('the credential was refused on this connection');
+    if (!s.credential) return;
+    try {
+      s.principal = await this.auth.authenticate(s.credential);
+    } catch (e) {
+      if (!this.required) {
+        s.principal = undefined;
+        s.credential = undefined;
+        return;
+      }
+      s.refused = true;
+      throw e;
+    }
   }
 
   /** HTTP's two throttlers (per caller in the generate group, per IP), on the same storage. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BadRequestException, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { DomainError } from '../../../../shared/errors/domain-error';
-import { problemFromDomainError } from '../../../../shared/errors/problem-details.filter';
+import { problemOf } from '../../../../shared/errors/problem-details.filter';
 import { validateDto } from '../../../../shared/errors/validation';
-import { WsAccessGate } from '../../../access';
+import { WS_UNAUTHORIZED, WsAccessGate } from '../../../access';
 import { ChatHandler } from '../../application/chat/chat.handler';
 import { chatEventMessage } from '../http/chat.controller';
 import { ChatRequestDto } from '../http/dto/chat.dto';
@@ -19,8 +18,10 @@ import { ChatRequestDto } from '../http/dto/chat.dto';
  *
  * Access as over HTTP (WsAccessGate): a credential at the handshake (`x-api-key` / `Authorization: Bearer`
  * headers, the `Sec-WebSocket-Protocol` pair `bearer, <key or token>`, or `?access_token=`); with auth.mode
- * required a missing or refused one closes the socket with 4401. Each message counts against the generate
- * rate limits, runs as the caller's user, in collections it may read, within its daily token quota.
+ * required a missing or refused one closes the socket with 4401. Each message verifies the credential again (revoked or
+ * expired since: a 401 error event, then 4401), counts against the generate rate limits, runs as the caller's user, in
+ * collections it may read, within its daily token quota. The adapter (shared/http GuardedWsAdapter) holds each message
+ * to http.json and counts each turn in http.backpressure's in-flight budget before it gets here.
  */
 @WebSocketGateway({ path: '/v1/chat/ws' })
 export class ChatGateway implements OnGatewayConnection {
@@ -48,11 +49,12 @@ export class ChatGateway implements OnGatewayConnection {
     };
     const session = await this.gate.session(client);
     if (!session) return; // refused at the handshake: the socket is closing with 4401
+    let release: (() => void) | undefined; // the turn's quota reservation, given back when it ends
     try {
       const { turn: _turn, ...fields } = isRecord(data) ? data : { turn: undefined };
       await this.gate.admitTurn(session, fields);
       const body = await validateDto(ChatRequestDto, isRecord(data) ? fields : data, { allowUnknown: false });
-      await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection, conversationId: body.conversation_id });
+      release = await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection, conversationId: body.conversation_id });
       const events = this.chat.stream({
         userId: body.user_id,
         message: body.message,
@@ -66,20 +68,18 @@ export class ChatGateway implements OnGatewayConnection {
         send(m.event, m.data);
       }
     } catch (e) {
-      if (e instanceof BadRequestException) {
-        const r = e.getResponse() as { message: string; code: string; errors: unknown[] };
-        send('error', { type: 'https://acervo.dev/problems/request-validation', title: 'Bad Request', status: 400, detail: r.message, code: r.code, errors: r.errors, requestId });
-        return;
-      }
       // the socket closed while the turn ran or waited its turn: routine, as over HTTP (nobody is left to answer)
       if (this.turns.get(client)?.signal.aborted) return void this.logger.debug(`chat turn ended with its socket (${requestId})`);
-      if (!(e instanceof DomainError)) this.logger.error({ err: e, requestId }, 'chat over WebSocket failed');
-      send(
-        'error',
-        e instanceof DomainError
-          ? { ...problemFromDomainError(e), requestId }
-          : { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: 'The chat turn failed.', code: 'INTERNAL', requestId },
-      );
+      // the HTTP filter's mapping: a DomainError by its kind, a validation error 400, a database that is down or out
+      // of connections 503 DATABASE.UNAVAILABLE; anything else a 500 that reveals nothing
+      const problem = problemOf(e);
+      if (problem.status >= 500 && problem.code === 'INTERNAL') this.logger.error({ err: e, requestId }, 'chat over WebSocket failed');
+      else if (problem.status >= 500) this.logger.warn({ code: problem.code, requestId }, `chat over WebSocket failed: ${problem.detail}`);
+      send('error', { ...problem, ...(problem.code === 'INTERNAL' ? { detail: 'The chat turn failed.' } : {}), requestId });
+      // a credential revoked or expired since the handshake: the turn is answered as HTTP would (401), then the socket closes
+      if (session.refused && client.readyState === client.OPEN) client.close(WS_UNAUTHORIZED, problem.code);
+    } finally {
+      release?.();
     }
   }
 }

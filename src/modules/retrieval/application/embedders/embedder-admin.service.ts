@@ -99,17 +99,35 @@ export class EmbedderAdminService {
       const busy = await this.reindex.unfinishedFor(c.name);
       if (busy) throw new ReindexInProgressError(c.name, busy.id);
     }
+    const previous = { id: this.registry.active().info.modelId, spec: this.spec };
     const info: EmbedderInfo = await this.registry.swap(spec);
     this.spec = spec;
     const target = this.registry.active();
-    // listed again after the swap: a collection created meanwhile was built with the previous active embedder
-    const moving = (await this.store.listCollections()).filter(
-      (c) => (!names || names.includes(c.name)) && (c.embedderId !== info.modelId || c.dimension !== info.dimension),
-    );
     const jobs: ReindexJob[] = [];
-    for (const c of moving) jobs.push(await this.reindex.start(c, target, spec));
+    try {
+      // listed again after the swap: a collection created meanwhile was built with the previous active embedder
+      const moving = (await this.store.listCollections()).filter(
+        (c) => (!names || names.includes(c.name)) && (c.embedderId !== info.modelId || c.dimension !== info.dimension),
+      );
+      for (const c of moving) jobs.push(await this.reindex.start(c, target, spec));
+    } catch (e) {
+      await this.undo(previous, jobs);
+      throw e;
+    }
     await this.reindex.releaseUnused();
     return { embedder: this.registry.activeStatus(), jobs };
+  }
+
+  /**
+   * A change whose re-index could not be queued (probe finding 12: 503 INGESTION.QUEUE_UNAVAILABLE with Redis down)
+   * changes nothing: the previous embedder is active again, the jobs queued before the failure are cancelled (their
+   * collections stay on their embedder) and the new embedder is released unless something uses it.
+   */
+  private async undo(previous: { id: string; spec?: EmbedderSpec }, jobs: ReindexJob[]): Promise<void> {
+    this.registry.restore(previous.id);
+    this.spec = previous.spec;
+    for (const job of jobs) await this.reindex.cancel(job.id).catch(() => undefined); // one that ended already stays as it is
+    await this.reindex.releaseUnused().catch(() => undefined);
   }
 
   async status(): Promise<EmbedderStatus> {

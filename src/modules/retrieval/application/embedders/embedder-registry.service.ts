@@ -100,6 +100,17 @@ export class EmbedderRegistry {
   }
 
   /**
+   * Makes a loaded embedder active again: a change undone after its swap (its re-index jobs could not be queued).
+   * False (nothing changed) when no embedder of that modelId is loaded any more.
+   */
+  restore(modelId: string): boolean {
+    if (!this.loaded.has(modelId)) return false;
+    if (this.activeId !== modelId) this.logger.log(`active embedder: ${this.activeId} -> ${modelId} (change undone)`);
+    this.activeId = modelId;
+    return true;
+  }
+
+  /**
    * The embedder `spec` names, loaded beside the others without becoming active (a re-index resumed after a
    * restart needs its target): a loaded one with the same modelId is returned as it is; a new one is warmed up first.
    */
