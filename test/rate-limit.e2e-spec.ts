@@ -42,6 +42,21 @@ describe('Rate limits shared by two instances on one Redis', () => {
     for (let i = 0; i < 6; i++) await b.http.get('/health/live').expect(200);
   });
 
+  it('lets requests through when Redis accepts connections but answers nothing (they hung until it came back)', async () => {
+    const PAUSE_MS = 6000;
+    const until = Date.now() + PAUSE_MS;
+    await redis.pause(PAUSE_MS);
+    const t0 = Date.now();
+    const first = await a.http.post('/v1/search').set('x-api-key', 'caller-hung').send({ query: 'férias', mode: 'text' });
+    expect(first.status).toBe(200);
+    // one command times out (REDIS_COMMAND_TIMEOUT_MS); the request's other counts and the next request do not wait
+    expect(Date.now() - t0).toBeLessThan(PAUSE_MS - 2000);
+    const t1 = Date.now();
+    await a.http.post('/v1/search').set('x-api-key', 'caller-hung').send({ query: 'férias', mode: 'text' }).expect(200);
+    expect(Date.now() - t1).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 5500)); // Redis back, and asked again
+  }, 30_000);
+
   // Last: it leaves 127.0.0.1 refused for the rest of the minute.
   it('counts refused credentials of an address across both instances: past the limit, 429 for its credentialed requests', async () => {
     // auth.mode open: a wrong admin key is what a guesser tries; the credentials above (not keys) were refused too

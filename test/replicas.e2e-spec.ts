@@ -170,4 +170,15 @@ describe('replicas share the active models; config.watch', () => {
     expect(after.body.answer).toBe('Isso não está nos documentos da empresa.');
     writeFileSync(join(dir, 'default.yaml'), good);
   });
+
+  it('a swap answers when Redis accepts connections but answers nothing (it waited for Redis to come back)', async () => {
+    const PAUSE_MS = 5000;
+    const until = Date.now() + PAUSE_MS;
+    await redis.pause(PAUSE_MS);
+    const t0 = Date.now();
+    // the change notification's publish times out (it waited for Redis to come back: 45 s and more in a probe)
+    await a.http.put('/v1/admin/models/llm').set(ADMIN).send({ provider: 'extractive' }).expect(200);
+    expect(Date.now() - t0).toBeLessThan(PAUSE_MS - 1500);
+    await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()))); // nothing after this suite meets a paused Redis
+  }, 40_000);
 });

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config';
 import type { DatabaseState } from '../database';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../net/redis-timeouts';
 
 /** One shared setting as stored: which process wrote it, when, and its place in the order of changes. */
 export interface SharedEntry<T = unknown> {
@@ -252,7 +253,8 @@ export class SharedState {
     };
     const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) };
     const sub = new Redis(url, { ...options, enableOfflineQueue: true });
-    const pub = new Redis(url, options);
+    // a hung Redis held the model swap that publishes its change (the others read it at the backstop anyway)
+    const pub = new Redis(url, { ...options, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
     sub.on('error', onError);
     pub.on('error', onError);
     sub.on('message', () => void this.check());
