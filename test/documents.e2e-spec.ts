@@ -306,6 +306,16 @@ describe('documents (ingestion through the HTTP API)', () => {
       }
     });
 
+    it('400 for a query parameter other than async (?collection= was ignored and the document stored in default)', async () => {
+      const before = (await t.http.get('/v1/documents').query({ limit: 1 }).expect(200)).body.total;
+      const json = expectProblem(await t.http.post('/v1/documents?collection=zzz&foo=1').send({ title: 'Consulta', text: 'Texto enviado com parâmetros na URL.' }), 400, 'INGESTION.INVALID_REQUEST');
+      expect(json.detail).toMatch(/^collection: /);
+      expectProblem(await t.http.post('/v1/documents?collection=zzz').attach('files', Buffer.from('Texto do arquivo.'), 'a.txt'), 400, 'INGESTION.INVALID_REQUEST');
+      expectProblem(await t.http.post('/v1/documents/url?foo=1').send({ url: 'http://127.0.0.1:9/x' }), 400, 'INGESTION.INVALID_REQUEST');
+      expectProblem(await t.http.post('/v1/documents?async=talvez').send({ title: 'Consulta', text: 'Texto.' }), 400, 'INGESTION.INVALID_REQUEST');
+      expect((await t.http.get('/v1/documents').query({ limit: 1 }).expect(200)).body.total).toBe(before);
+    });
+
     it('400 for invalid JSON bodies, malformed JSON and unknown fields; 415 for other content types', async () => {
       const missing = expectProblem(await t.http.post('/v1/documents').send({ title: 'x' }), 400, 'REQUEST.VALIDATION');
       expect(missing.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'text' })]));

@@ -109,9 +109,9 @@ export class DocumentsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @UploadedFiles() files: Express.Multer.File[] | undefined,
-    @Query('async') async?: string,
+    @Query() query: Record<string, unknown>,
   ): Promise<IngestResultDto | UploadResultDto | JobAcceptedDto> {
-    const mode = ingestMode(async);
+    const mode = ingestMode(query);
     if (req.is('multipart/form-data')) return this.upload(req, res, files ?? [], mode);
     if (!req.is('application/json')) {
       throw new UnsupportedMediaTypeException({
@@ -191,9 +191,10 @@ export class DocumentsController {
   @ApiResponse({ status: 202, description: 'Accepted (?async=true): queued as a background job; follow it at `status_url`', type: JobAcceptedDto })
   @ApiQuery({ ...ASYNC_QUERY, description: 'true: fetch and ingest in a background job (202). Default: in the request.' })
   @ApiProblems(...INGEST_URL_PROBLEMS)
-  async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response, @Query('async') async?: string): Promise<IngestResultDto | JobAcceptedDto> {
+  async fromUrl(@Body() dto: IngestUrlDto, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, unknown>): Promise<IngestResultDto | JobAcceptedDto> {
+    const mode = ingestMode(query);
     const cmd = { url: dto.url, collection: dto.collection ?? DEFAULT_COLLECTION, title: dto.title, metadata: this.metadataWithinLimit(dto.metadata) };
-    if (ingestMode(async) === 'async') return accepted(res, await this.jobs.submitUrl(cmd));
+    if (mode === 'async') return accepted(res, await this.jobs.submitUrl(cmd));
     const result: IngestResult = await this.ingestUrl.execute(cmd);
     res.status(result.deduplicated ? 200 : 201);
     return result;
@@ -229,7 +230,14 @@ export class DocumentsController {
   }
 }
 
-function ingestMode(raw: string | undefined): IngestMode {
+/**
+ * The ingest routes' query string: `async` only. Anything else is refused (`?collection=rh` was ignored and the
+ * document stored in default).
+ */
+function ingestMode(query: Record<string, unknown>): IngestMode {
+  const unknown = Object.keys(query).find((k) => k !== 'async');
+  if (unknown !== undefined) throw new InvalidIngestionRequestError(unknown, 'is not a query parameter of this route (send it in the body or form; only async goes in the query)');
+  const raw = query.async;
   if (raw === undefined) return 'auto';
   if (raw === 'true') return 'async';
   if (raw === 'false') return 'sync';
