@@ -56,9 +56,10 @@ export class JobInterruptedError extends Error {
   }
 }
 
-/** The job backend's store (Redis, for Bull) is not reachable: nothing was enqueued; the client may retry. */
+/** The job backend's store (Redis, for Bull) is not reachable: nothing was enqueued (or read); the client may retry. */
 export class JobQueueUnavailableError extends DomainError {
   constructor() {
-    super('INGESTION.QUEUE_UNAVAILABLE', 'unavailable', 'The job queue is unavailable (its Redis is not connected); nothing was queued. Try again shortly.');
+    // one message for a submission and a read (a job's status said "nothing was queued")
+    super('INGESTION.QUEUE_UNAVAILABLE', 'unavailable', 'The job queue is unavailable (its Redis is not connected or does not answer): nothing was queued or read. Try again shortly.');
   }
 }
