@@ -10,7 +10,10 @@ module.exports = {
   // Two workers: each suite's embedded database is single-threaded, so one worker left the second CPU idle (CI's
   // first pass: 21 -> 16 minutes). Suites on one server of DATABASE_URL empty its tables: they run one at a time,
   // unless DATABASE_URLS gives each worker a server of its own (test/support/server-pass.setup.cjs, CI's second pass).
-  maxWorkers: process.env.DATABASE_URL && !process.env.DATABASE_URLS ? 1 : 2,
+  maxWorkers: (() => {
+    const urls = (process.env.DATABASE_URLS ?? '').split(',').filter(Boolean).length;
+    return urls > 0 ? Math.min(2, urls) : process.env.DATABASE_URL ? 1 : 2;
+  })(),
   // A worker whose heap has grown past this after a file is replaced before the next one: in one process, the heap
   // left by earlier suites slowed a later allocation-heavy test past its timeout (CI, session 11).
   workerIdleMemoryLimit: '1536MB',
@@ -18,6 +21,6 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/suite-logs.reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
-    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$', setupFiles: ['<rootDir>/support/server-pass.setup.cjs'] },
+    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$', setupFiles: ['<rootDir>/support/server-pass.setup.cjs'], globalSetup: '<rootDir>/support/build-once.cjs' },
   ],
 };

@@ -286,6 +286,10 @@ describe('documents (ingestion through the HTTP API)', () => {
       try {
         const long = expectProblem(await chars.http.post('/v1/documents').send({ title: 'longo', text: 'palavra '.repeat(200) }), 413, 'INGESTION.TOO_LARGE');
         expect(long.detail).toContain('1000 characters');
+        // measured on the text normalized once: blank lines with NUL between them stay apart (a second pass folded them)
+        const folded = ('palavra' + '\n\n\u0000'.repeat(20)).repeat(100);
+        expectProblem(await chars.http.post('/v1/documents').send({ title: 'nul', text: folded }), 413, 'INGESTION.TOO_LARGE');
+        expectProblem(await chars.http.post('/v1/documents?async=true').send({ title: 'nul', text: folded }), 413, 'INGESTION.TOO_LARGE');
         // a background job is refused at once too (it was answered 202 and the job then failed with 413)
         expectProblem(await chars.http.post('/v1/documents?async=true').send({ title: 'longo', text: 'palavra '.repeat(200) }), 413, 'INGESTION.TOO_LARGE');
         // the limit is on the normalized text: the blank lines normalization folds do not count against it

@@ -266,7 +266,7 @@ export class IngestTextHandler {
     const normalized = normalizeWithOffsets(cmd.text);
     const text = normalized.text;
     if (!text) throw new EmptyDocumentError(cmd.title);
-    assertTextWithinLimit(cmd.title, text, this.config.ingestion.maxTextChars);
+    if (text.length > this.config.ingestion.maxTextChars) throw textTooLarge(cmd.title, this.config.ingestion.maxTextChars);
     const hash = contentHash(text);
     return { cmd, normalized, hash, sourceId: cmd.sourceId ?? `sha256:${hash}` };
   }
@@ -338,11 +338,14 @@ function deduplicated(doc: KnowledgeDocument): IngestResult {
 }
 
 /**
- * The text limit (ingestion.maxTextChars), on the normalized text. A job is checked when it is submitted too: a text
- * over it was answered 202 and then failed in the background (413) instead of being refused at once.
+ * The text limit (ingestion.maxTextChars) of a text as submitted: on its normalized form, as the ingest checks it (once:
+ * normalizing twice folds what NUL removal brings together). A job is checked when it is submitted too: a text over it
+ * was answered 202 and then failed in the background (413) instead of being refused at once.
  */
-export function assertTextWithinLimit(title: string, text: string, maxChars: number): void {
-  if (text.length > maxChars && normalizeWithOffsets(text).text.length > maxChars) {
-    throw new DocumentTooLargeError(title, `${maxChars} characters of text`);
-  }
+export function assertTextWithinLimit(title: string, rawText: string, maxChars: number): void {
+  if (rawText.length > maxChars && normalizeWithOffsets(rawText).text.length > maxChars) throw textTooLarge(title, maxChars);
+}
+
+function textTooLarge(title: string, maxChars: number): DocumentTooLargeError {
+  return new DocumentTooLargeError(title, `${maxChars} characters of text`);
 }
