@@ -32,8 +32,8 @@ async function liveDuring(http: supertest.Agent, req: supertest.Test): Promise<{
 
 describe('PDF and .docx parsed in a worker thread, with a time and a memory budget per file', () => {
   let t: TestApp;
-  // 3 s rather than 20: the hostile files are refused sooner, the suite stays short
-  beforeAll(async () => (t = await startTestApp({ ingestion: { parse: { timeoutMs: 3000 } } })));
+  // 3 s rather than 20: the hostile files are refused sooner, the suite stays short; no file may wait for the worker
+  beforeAll(async () => (t = await startTestApp({ ingestion: { parse: { timeoutMs: 3000, maxQueued: 0 } } })));
   afterAll(async () => t.close());
 
   const upload = (name: string, content: Buffer) => t.http.post('/v1/documents').field('collection', 'hostil').attach('files', content, name);
@@ -47,6 +47,16 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
     const ok = await upload('ferias.pdf', makePdf(['Politica de ferias: cada colaborador tem 30 dias de ferias por ano.'], 'Ferias'));
     expect(ok.status).toBe(201);
     expect(ok.body.documents[0]).toMatchObject({ title: 'Ferias', chunks: 1 });
+  });
+
+  it('a file that would wait past ingestion.parse.maxQueued is 503 INGESTION.PARSE_BUSY at once, with Retry-After', async () => {
+    const slow = upload('paragrafos.docx', await manyParagraphs()).then((r) => r);
+    await new Promise((r) => setTimeout(r, 400)); // the worker has the .docx
+    const res = await upload('ferias.pdf', makePdf(['Ferias de 30 dias.'], 'Ferias'));
+    expectProblem(res, 503, 'INGESTION.PARSE_BUSY');
+    expect(res.headers['retry-after']).toBe('3');
+    expect(res.body).toMatchObject({ document: 'ferias.pdf', limit: 'ingestion.parse.maxQueued', max: 0 });
+    expectProblem(await slow, 422, 'INGESTION.PARSE_TIMEOUT');
   });
 
   it('a PDF of 2,000,000 text operators ends within the budget (201, or 422 INGESTION.PARSE_TIMEOUT), /health/live answering meanwhile', async () => {
@@ -88,9 +98,26 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
     }
   });
 
+  it("a file's time budget counts its wait in the queue: one that waited it out is refused unparsed", async () => {
+    const pool = new ParserPool({ size: 1, timeoutMs: 2000, maxMemoryMb: 512, maxQueued: 1 });
+    const limits = { maxDecompressedBytes: 50 * 2 ** 20, maxTextChars: 5_000_000 };
+    const pdf = (filename: string) => ({ format: 'pdf' as const, filename, buffer: makePdf(['Ferias de 30 dias.'], 'Ferias'), limits });
+    try {
+      const slow = pool.run({ format: 'docx', filename: 'paragrafos.docx', buffer: await manyParagraphs(), limits });
+      const waiting = pool.run(pdf('espera.pdf')); // queued behind the .docx, which holds the worker its whole budget
+      await expect(pool.run(pdf('demais.pdf'))).rejects.toMatchObject({ code: 'INGESTION.PARSE_BUSY', kind: 'unavailable', details: { max: 1 } });
+      await expect(slow).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT' });
+      await expect(waiting).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT', details: { document: 'espera.pdf', max: 2000 } });
+      expect(pool.size).toBe(0); // refused without a worker started for it
+      await expect(pool.run(pdf('depois.pdf'))).resolves.toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a worker past its heap budget is refused with 413 INGESTION.PARSE_OUT_OF_MEMORY, and the pool goes on', async () => {
     // 128 MB: room for pdf-parse (and, here, TypeScript compiling the sources), not for mammoth's tree of 300,000 paragraphs
-    const pool = new ParserPool({ size: 1, timeoutMs: 30_000, maxMemoryMb: 128 });
+    const pool = new ParserPool({ size: 1, timeoutMs: 30_000, maxMemoryMb: 128, maxQueued: 8 });
     const limits = { maxDecompressedBytes: 50 * 2 ** 20, maxTextChars: 5_000_000 };
     try {
       await expect(pool.run({ format: 'docx', filename: 'paragrafos.docx', buffer: await manyParagraphs(), limits })).rejects.toMatchObject({

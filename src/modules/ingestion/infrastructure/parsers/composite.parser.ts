@@ -95,9 +95,9 @@ export class CompositeDocumentParser implements DocumentParser, OnModuleDestroy 
 
   /** pdf.js and mammoth hold the thread they run on as long as a file asks: a worker's, unless workers is 0. */
   private parseOffThread(task: ParseTask): Promise<ParsedDocument[]> {
-    const { workers, timeoutMs, maxMemoryMb } = this.config.ingestion.parse;
+    const { workers, timeoutMs, maxMemoryMb, maxQueued } = this.config.ingestion.parse;
     if (workers === 0) return runParseTask(task);
-    this.pool ??= new ParserPool({ size: workers, timeoutMs, maxMemoryMb });
+    this.pool ??= new ParserPool({ size: workers, timeoutMs, maxMemoryMb, maxQueued });
     return this.pool.run(task);
   }
 }

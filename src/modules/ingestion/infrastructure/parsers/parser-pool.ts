@@ -1,16 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import { ParsedDocument } from '../../application/ports/parser.port';
 import { DomainError } from '../../../../shared/errors/domain-error';
-import { ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { ParseBusyError, ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import type { ParseTask, ParseTaskError } from './parse-task';
 
 export interface ParserPoolOptions {
   /** Worker threads at most, started when a file needs one (ingestion.parse.workers). */
   size: number;
-  /** Wall-clock budget of one file once a worker has it (ingestion.parse.timeoutMs). */
+  /** Wall-clock budget of one file from the moment it is queued, waiting included (ingestion.parse.timeoutMs). */
   timeoutMs: number;
   /** Heap of a worker (ingestion.parse.maxMemoryMb): past it the worker dies and the file is refused. */
   maxMemoryMb: number;
+  /** Files waiting for a worker at most (ingestion.parse.maxQueued): past it a file is refused at once with a 503. */
+  maxQueued: number;
 }
 
 /*
@@ -46,20 +48,26 @@ interface Job {
   task: ParseTask;
   resolve: (docs: ParsedDocument[]) => void;
   reject: (e: Error) => void;
+  /** Date.now() past which the file is refused (queued at + timeoutMs). */
+  deadline: number;
+  /** Set when the file is queued: its budget counts its wait too, so a queue cannot hold a file longer than it. */
+  timer?: NodeJS.Timeout;
+  /** The worker parsing it, once it has one. */
+  slot?: Slot;
 }
 
 interface Slot {
   worker: Worker;
   job?: Job;
-  timer?: NodeJS.Timeout;
   /** The error the worker reported before it exited (ERR_WORKER_OUT_OF_MEMORY...). */
   error?: Error & { code?: string };
 }
 
 /**
  * PDF and .docx parsing in worker threads, so pdf.js and mammoth never hold the app's event loop (a crafted file
- * held it 6-19 s). Workers start on the first file, one file each at a time, the rest queued; a file past its
- * time or heap budget has its worker terminated (a new one starts for the next file) and is refused with a 4xx.
+ * held it 6-19 s). Workers start on the first file, one file each at a time, the rest queued (up to maxQueued, then
+ * refused with a 503); a file past its time budget (counted from when it was queued: one that waited it out is refused
+ * unparsed) or its heap budget has its worker terminated (a new one starts for the next file) and is refused with a 4xx.
  * Idle workers do not keep the process alive; close() ends them all (app.close()).
  */
 export class ParserPool {
@@ -73,8 +81,17 @@ export class ParserPool {
   run(task: ParseTask): Promise<ParsedDocument[]> {
     if (this.closed) return Promise.reject(new Error('the parser pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, task, resolve, reject });
+      const job: Job = { id: this.nextId++, task, resolve, reject, deadline: Date.now() + this.options.timeoutMs };
+      this.queue.push(job);
       this.dispatch();
+      if (this.queue.length > this.options.maxQueued) {
+        // no worker free and the queue full: the newest file is refused before it costs anything
+        this.queue.pop();
+        const { maxQueued, timeoutMs } = this.options;
+        return reject(new ParseBusyError(task.filename, maxQueued, Math.max(1, Math.ceil(timeoutMs / 1000))));
+      }
+      // The timer, not the worker, keeps the process alive while a file waits or is parsed.
+      job.timer = setTimeout(() => this.expire(job), this.options.timeoutMs);
     });
   }
 
@@ -85,10 +102,13 @@ export class ParserPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the parser pool is closed'));
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.timer);
+      job.reject(new Error('the parser pool is closed'));
+    }
     const slots = this.slots.splice(0);
     for (const slot of slots) {
-      clearTimeout(slot.timer);
+      clearTimeout(slot.job?.timer);
       slot.job?.reject(new Error('the parser pool is closed'));
       slot.job = undefined;
     }
@@ -97,12 +117,16 @@ export class ParserPool {
 
   private dispatch(): void {
     while (this.queue.length > 0 && !this.closed) {
+      // a file whose time ran out while it waited (its timer is due in this very turn) is refused, not parsed
+      if (this.queue[0].deadline <= Date.now()) {
+        this.expire(this.queue[0]);
+        continue;
+      }
       const slot = this.slots.find((s) => !s.job) ?? (this.slots.length < this.options.size ? this.spawn() : undefined);
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.job = job;
-      // The timer, not the worker, keeps the process alive while a file is parsed.
-      slot.timer = setTimeout(() => this.stop(slot, new ParseTimeoutError(job.task.filename, this.options.timeoutMs)), this.options.timeoutMs);
+      job.slot = slot;
       const buffer = job.task.buffer;
       const copy = new Uint8Array(buffer.byteLength); // its own memory, handed over (an upload's Buffer may share a pool)
       copy.set(buffer);
@@ -129,7 +153,7 @@ export class ParserPool {
   private onReply(slot: Slot, reply: Reply): void {
     const job = slot.job;
     if (!job || job.id !== reply.id) return;
-    clearTimeout(slot.timer);
+    clearTimeout(job.timer);
     slot.job = undefined;
     if ('docs' in reply) job.resolve(reply.docs);
     else job.reject(fromTaskError(reply.error));
@@ -141,20 +165,34 @@ export class ParserPool {
     const index = this.slots.indexOf(slot);
     if (index < 0) return; // stopped or closed here
     this.slots.splice(index, 1);
-    clearTimeout(slot.timer);
     const job = slot.job;
     slot.job = undefined;
     if (job) {
+      clearTimeout(job.timer);
       const name = job.task.filename;
       job.reject(slot.error?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ParseOutOfMemoryError(name, this.options.maxMemoryMb) : new UnreadableDocumentError(name, `the parser stopped (${slot.error?.message ?? 'exited'})`));
     }
     this.dispatch();
   }
 
+  /** A file past its time budget: refused unparsed if it still waits, its worker stopped if it has one. */
+  private expire(job: Job): void {
+    const error = new ParseTimeoutError(job.task.filename, this.options.timeoutMs);
+    const waiting = this.queue.indexOf(job);
+    if (waiting >= 0 || !job.slot) {
+      if (waiting >= 0) this.queue.splice(waiting, 1);
+      clearTimeout(job.timer);
+      job.reject(error);
+    } else if (job.slot && job.slot.job === job) {
+      this.stop(job.slot, error);
+    }
+  }
+
   /** Ends a worker still busy with a file past its budget, and refuses the file. */
   private stop(slot: Slot, reason: Error): void {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
+    clearTimeout(slot.job?.timer);
     slot.job?.reject(reason);
     slot.job = undefined;
     void slot.worker.terminate();
