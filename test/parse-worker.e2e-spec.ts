@@ -108,11 +108,28 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
       await expect(pool.run(pdf('demais.pdf'))).rejects.toMatchObject({ code: 'INGESTION.PARSE_BUSY', kind: 'unavailable', details: { max: 1 } });
       await expect(slow).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT' });
       await expect(waiting).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT', details: { document: 'espera.pdf', max: 2000 } });
-      expect(pool.size).toBe(0); // refused without a worker started for it
-      await expect(pool.run(pdf('depois.pdf'))).resolves.toHaveLength(1);
+      expect(pool.size).toBe(0); // refused without a worker started for it (the next file starts one: tested below)
     } finally {
       await pool.close();
     }
+  });
+
+  it('a PDF whose /Filter is an indirect reference (not pre-scanned) inflating 200 MB is 413 PARSE_OUT_OF_MEMORY: rss is watched', async () => {
+    // the pre-scan skips it; pdf.js inflates it into ArrayBuffers, which the worker's heap limit does not count
+    const content = Buffer.alloc(200 * 2 ** 20, 0x20);
+    content.write('BT /F1 12 Tf 72 720 Td (a) Tj ET\n');
+    const bomb = pdfWithContent(content, 'Bomba', 'indirect');
+    const pool = new ParserPool({ size: 1, timeoutMs: 15_000, maxMemoryMb: 256, maxQueued: 8, maxRssGrowthBytes: 96 * 2 ** 20 });
+    const limits = { maxDecompressedBytes: 16 * 2 ** 20, maxTextChars: 5_000_000 };
+    try {
+      // the worker started (its own memory in the baseline of the next file)
+      await expect(pool.run({ format: 'pdf', filename: 'ferias.pdf', buffer: makePdf(['Ferias de 30 dias.'], 'Ferias'), limits })).resolves.toHaveLength(1);
+      await expect(pool.run({ format: 'pdf', filename: 'bomba.pdf', buffer: bomb, limits })).rejects.toMatchObject({ code: 'INGESTION.PARSE_OUT_OF_MEMORY', kind: 'too_large' });
+      expect(pool.size).toBe(0);
+    } finally {
+      await pool.close();
+    }
+    expect(content.length).toBe(200 * 2 ** 20); // held to here: its memory is not given back during the parse
   });
 
   it('a worker past its heap budget is refused with 413 INGESTION.PARSE_OUT_OF_MEMORY, and the pool goes on', async () => {

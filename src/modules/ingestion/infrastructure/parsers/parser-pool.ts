@@ -13,7 +13,16 @@ export interface ParserPoolOptions {
   maxMemoryMb: number;
   /** Files waiting for a worker at most (ingestion.parse.maxQueued): past it a file is refused at once with a 503. */
   maxQueued: number;
+  /**
+   * Growth of the process's resident memory while a file is parsed, at most (derived from ingestion.parse.maxMemoryMb
+   * and ingestion.limits.maxDecompressedBytes; undefined: not watched). pdf.js keeps decoded streams in ArrayBuffers,
+   * outside the worker's heap limit (and a worker's ArrayBuffers are not in the app thread's memoryUsage().arrayBuffers),
+   * so the pool samples rss every 50 ms: past it, the worker is terminated and the file refused with a 413.
+   */
+  maxRssGrowthBytes?: number;
 }
+
+const MEMORY_POLL_MS = 50;
 
 /*
  * The worker's code, plain CommonJS run with `eval` (a worker cannot be given a .ts file under ts-jest, as in
@@ -59,6 +68,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   job?: Job;
+  /** process.memoryUsage.rss() when the worker took its file. */
+  rssAtStart?: number;
   /** The error the worker reported before it exited (ERR_WORKER_OUT_OF_MEMORY...). */
   error?: Error & { code?: string };
 }
@@ -75,6 +86,9 @@ export class ParserPool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private memoryWatch?: NodeJS.Timeout;
+  /** A worker stopped for its memory is still ending: its memory is not back yet. */
+  private reclaiming = false;
 
   constructor(private readonly options: ParserPoolOptions) {}
 
@@ -102,6 +116,8 @@ export class ParserPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.memoryWatch);
+    this.memoryWatch = undefined;
     for (const job of this.queue.splice(0)) {
       clearTimeout(job.timer);
       job.reject(new Error('the parser pool is closed'));
@@ -131,7 +147,36 @@ export class ParserPool {
       const copy = new Uint8Array(buffer.byteLength); // its own memory, handed over (an upload's Buffer may share a pool)
       copy.set(buffer);
       slot.worker.postMessage({ id: job.id, task: { ...job.task, buffer: copy } }, [copy.buffer]);
+      slot.rssAtStart = process.memoryUsage.rss();
+      if (this.options.maxRssGrowthBytes !== undefined) this.memoryWatch ??= setInterval(() => this.checkMemory(), MEMORY_POLL_MS).unref();
     }
+  }
+
+  /**
+   * Every 50 ms while a file is parsed: past maxRssGrowthBytes over the rss its parse started at, the worker with the
+   * earliest start is stopped (rss is process-wide: which worker grew it is not known) and its file is refused.
+   */
+  private checkMemory(): void {
+    const busy = this.slots.filter((s) => s.job);
+    if (busy.length === 0) {
+      clearInterval(this.memoryWatch);
+      this.memoryWatch = undefined;
+      return;
+    }
+    if (this.reclaiming) return;
+    const rss = process.memoryUsage.rss();
+    const max = this.options.maxRssGrowthBytes ?? Infinity;
+    const over = busy.filter((s) => rss - (s.rssAtStart ?? rss) > max).sort((a, b) => (a.rssAtStart ?? 0) - (b.rssAtStart ?? 0))[0];
+    if (!over) return;
+    this.reclaiming = true;
+    const stopped = this.stop(over, new ParseOutOfMemoryError(over.job!.task.filename, this.options.maxMemoryMb));
+    const reclaimed = () => {
+      this.reclaiming = false;
+      // what the stopped worker held may not all be returned: the others' parses are measured from here
+      const now = process.memoryUsage.rss();
+      for (const s of this.slots) if (s.job) s.rssAtStart = Math.max(s.rssAtStart ?? now, now);
+    };
+    stopped.then(reclaimed, reclaimed);
   }
 
   private spawn(): Slot {
@@ -184,19 +229,20 @@ export class ParserPool {
       clearTimeout(job.timer);
       job.reject(error);
     } else if (job.slot && job.slot.job === job) {
-      this.stop(job.slot, error);
+      void this.stop(job.slot, error);
     }
   }
 
   /** Ends a worker still busy with a file past its budget, and refuses the file. */
-  private stop(slot: Slot, reason: Error): void {
+  private stop(slot: Slot, reason: Error): Promise<number> {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     clearTimeout(slot.job?.timer);
     slot.job?.reject(reason);
     slot.job = undefined;
-    void slot.worker.terminate();
+    const ended = slot.worker.terminate();
     this.dispatch();
+    return ended;
   }
 }
 
