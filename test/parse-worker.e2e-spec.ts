@@ -32,8 +32,8 @@ async function liveDuring(http: supertest.Agent, req: supertest.Test): Promise<{
 
 describe('PDF and .docx parsed in a worker thread, with a time and a memory budget per file', () => {
   let t: TestApp;
-  // 3 s rather than 20: the hostile files are refused sooner, the suite stays short
-  beforeAll(async () => (t = await startTestApp({ ingestion: { parse: { timeoutMs: 3000 } } })));
+  // 3 s rather than 20: the hostile files are refused sooner, the suite stays short; no file may wait for the worker
+  beforeAll(async () => (t = await startTestApp({ ingestion: { parse: { timeoutMs: 3000, maxQueued: 0 } } })));
   afterAll(async () => t.close());
 
   const upload = (name: string, content: Buffer) => t.http.post('/v1/documents').field('collection', 'hostil').attach('files', content, name);
@@ -47,6 +47,16 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
     const ok = await upload('ferias.pdf', makePdf(['Politica de ferias: cada colaborador tem 30 dias de ferias por ano.'], 'Ferias'));
     expect(ok.status).toBe(201);
     expect(ok.body.documents[0]).toMatchObject({ title: 'Ferias', chunks: 1 });
+  });
+
+  it('a file that would wait past ingestion.parse.maxQueued is 503 INGESTION.PARSE_BUSY at once, with Retry-After', async () => {
+    const slow = upload('paragrafos.docx', await manyParagraphs()).then((r) => r);
+    await new Promise((r) => setTimeout(r, 400)); // the worker has the .docx
+    const res = await upload('ferias.pdf', makePdf(['Ferias de 30 dias.'], 'Ferias'));
+    expectProblem(res, 503, 'INGESTION.PARSE_BUSY');
+    expect(res.headers['retry-after']).toBe('3');
+    expect(res.body).toMatchObject({ document: 'ferias.pdf', limit: 'ingestion.parse.maxQueued', max: 0 });
+    expectProblem(await slow, 422, 'INGESTION.PARSE_TIMEOUT');
   });
 
   it('a PDF of 2,000,000 text operators ends within the budget (201, or 422 INGESTION.PARSE_TIMEOUT), /health/live answering meanwhile', async () => {
@@ -88,9 +98,43 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
     }
   });
 
+  it("a file's time budget counts its wait in the queue: one that waited it out is refused unparsed", async () => {
+    const pool = new ParserPool({ size: 1, timeoutMs: 2000, maxMemoryMb: 512, maxQueued: 1 });
+    const limits = { maxDecompressedBytes: 50 * 2 ** 20, maxTextChars: 5_000_000 };
+    const pdf = (filename: string) => ({ format: 'pdf' as const, filename, buffer: makePdf(['Ferias de 30 dias.'], 'Ferias'), limits });
+    try {
+      const slow = pool.run({ format: 'docx', filename: 'paragrafos.docx', buffer: await manyParagraphs(), limits });
+      const waiting = pool.run(pdf('espera.pdf')); // queued behind the .docx, which holds the worker its whole budget
+      await expect(pool.run(pdf('demais.pdf'))).rejects.toMatchObject({ code: 'INGESTION.PARSE_BUSY', kind: 'unavailable', details: { max: 1 } });
+      await expect(slow).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT' });
+      await expect(waiting).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT', details: { document: 'espera.pdf', max: 2000 } });
+      expect(pool.size).toBe(0); // refused without a worker started for it (the next file starts one: tested below)
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a PDF whose /Filter is an indirect reference (not pre-scanned) inflating 200 MB is 413 PARSE_OUT_OF_MEMORY: rss is watched', async () => {
+    // the pre-scan skips it; pdf.js inflates it into ArrayBuffers, which the worker's heap limit does not count
+    const content = Buffer.alloc(200 * 2 ** 20, 0x20);
+    content.write('BT /F1 12 Tf 72 720 Td (a) Tj ET\n');
+    const bomb = pdfWithContent(content, 'Bomba', 'indirect');
+    const pool = new ParserPool({ size: 1, timeoutMs: 15_000, maxMemoryMb: 256, maxQueued: 8, maxRssGrowthBytes: 96 * 2 ** 20 });
+    const limits = { maxDecompressedBytes: 16 * 2 ** 20, maxTextChars: 5_000_000 };
+    try {
+      // the worker started (its own memory in the baseline of the next file)
+      await expect(pool.run({ format: 'pdf', filename: 'ferias.pdf', buffer: makePdf(['Ferias de 30 dias.'], 'Ferias'), limits })).resolves.toHaveLength(1);
+      await expect(pool.run({ format: 'pdf', filename: 'bomba.pdf', buffer: bomb, limits })).rejects.toMatchObject({ code: 'INGESTION.PARSE_OUT_OF_MEMORY', kind: 'too_large' });
+      expect(pool.size).toBe(0);
+    } finally {
+      await pool.close();
+    }
+    expect(content.length).toBe(200 * 2 ** 20); // held to here: its memory is not given back during the parse
+  });
+
   it('a worker past its heap budget is refused with 413 INGESTION.PARSE_OUT_OF_MEMORY, and the pool goes on', async () => {
     // 128 MB: room for pdf-parse (and, here, TypeScript compiling the sources), not for mammoth's tree of 300,000 paragraphs
-    const pool = new ParserPool({ size: 1, timeoutMs: 30_000, maxMemoryMb: 128 });
+    const pool = new ParserPool({ size: 1, timeoutMs: 30_000, maxMemoryMb: 128, maxQueued: 8 });
     const limits = { maxDecompressedBytes: 50 * 2 ** 20, maxTextChars: 5_000_000 };
     try {
       await expect(pool.run({ format: 'docx', filename: 'paragrafos.docx', buffer: await manyParagraphs(), limits })).rejects.toMatchObject({

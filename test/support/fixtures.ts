@@ -9,18 +9,19 @@ export function makePdf(lines: string[], title?: string): Buffer {
 
 /**
  * A one-page PDF whose content stream is `content`, Flate-compressed when `deflate` (how a 300 KB file holds a
- * stream that inflates to 300 MB).
+ * stream that inflates to 300 MB); 'indirect': its /Filter an indirect reference to the name (7 0 R), as pdf.js reads it
  */
-export function pdfWithContent(content: string | Buffer, title?: string, deflate = false): Buffer {
+export function pdfWithContent(content: string | Buffer, title?: string, deflate: boolean | 'indirect' = false): Buffer {
   const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
   const body = deflate ? deflateSync(content, { level: 9 }) : Buffer.from(content as string, 'latin1');
   const objects: Array<string | Buffer> = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    Buffer.concat([Buffer.from(`<< /Length ${body.length}${deflate ? ' /Filter /FlateDecode' : ''} >>\nstream\n`), body, Buffer.from('\nendstream')]),
+    Buffer.concat([Buffer.from(`<< /Length ${body.length}${deflate === 'indirect' ? ' /Filter 7 0 R' : deflate ? ' /Filter /FlateDecode' : ''} >>\nstream\n`), body, Buffer.from('\nendstream')]),
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
     `<< /Title (${esc(title ?? 'Documento')}) /Producer (acervo tests) >>`,
+    ...(deflate === 'indirect' ? ['/FlateDecode'] : []),
   ];
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
   let length = parts[0].length;

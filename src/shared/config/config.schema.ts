@@ -103,7 +103,7 @@ export const appConfigSchema = z.object({
     /** Budgets a parser enforces while it reads a file (issue 12's bombs). */
     limits: z.object({ maxDecompressedBytes: int(1), maxColumns: int(1), maxRecords: int(1) }),
     /** PDF and .docx parsing in worker threads (0: on the app thread), each file with a wall-clock and a heap budget. */
-    parse: z.object({ workers: int(0, 32), timeoutMs: int(100, 3_600_000), maxMemoryMb: int(32, 16384) }),
+    parse: z.object({ workers: int(0, 32), timeoutMs: int(100, 3_600_000), maxMemoryMb: int(32, 16384), maxQueued: int(0, 10_000) }),
     /** Uploads past these go to the background job path (202) unless the caller forces ?async=false. */
     async: z.object({ thresholdBytes: int(1), thresholdRecords: int(1) }),
     /** Many documents (CSV rows, files of one upload, a job, a CLI run) are written in batches of this size. */

@@ -115,3 +115,18 @@ export class ParseOutOfMemoryError extends DomainError {
     });
   }
 }
+
+/**
+ * A PDF or .docx refused before parsing: ingestion.parse.maxQueued files already wait for a parse worker. Transient
+ * (503, Retry-After: the queue's files are parsed or refused within ingestion.parse.timeoutMs).
+ */
+export class ParseBusyError extends DomainError {
+  constructor(name: string, maxQueued: number, retryAfterSeconds: number) {
+    super(
+      'INGESTION.PARSE_BUSY',
+      'unavailable',
+      `Document "${name}" was not parsed: ${maxQueued} PDF or .docx files already wait for a parser (ingestion.parse.maxQueued). Retry later.`,
+      { document: name, limit: 'ingestion.parse.maxQueued', max: maxQueued, retryAfterSeconds },
+    );
+  }
+}

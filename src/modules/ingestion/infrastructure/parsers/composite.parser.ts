@@ -27,6 +27,9 @@ const BY_MIME: Record<string, DocumentFormat> = {
   'application/csv': 'csv',
 };
 
+/** Resident memory a parse worker takes to start (Node's own, pdf.js and mammoth loaded), over its heap. */
+const WORKER_START_BYTES = 64 * 2 ** 20;
+
 /**
  * Detects the format (extension, then declared media type, then magic bytes) and extracts text.
  * Refuses what it cannot read with 415 (type), 413 (size) or 422 (empty / unreadable), and what would cost too much
@@ -95,9 +98,12 @@ export class CompositeDocumentParser implements DocumentParser, OnModuleDestroy 
 
   /** pdf.js and mammoth hold the thread they run on as long as a file asks: a worker's, unless workers is 0. */
   private parseOffThread(task: ParseTask): Promise<ParsedDocument[]> {
-    const { workers, timeoutMs, maxMemoryMb } = this.config.ingestion.parse;
+    const { workers, timeoutMs, maxMemoryMb, maxQueued } = this.config.ingestion.parse;
     if (workers === 0) return runParseTask(task);
-    this.pool ??= new ParserPool({ size: workers, timeoutMs, maxMemoryMb });
+    // a worker's heap, twice the inflated bytes a file may hold (pdf.js copies a stream as it decodes it), and what a
+    // worker costs to start: past it the process grew for reasons no limit above accounts for
+    const maxRssGrowthBytes = maxMemoryMb * 2 ** 20 + 2 * this.config.ingestion.limits.maxDecompressedBytes + WORKER_START_BYTES;
+    this.pool ??= new ParserPool({ size: workers, timeoutMs, maxMemoryMb, maxQueued, maxRssGrowthBytes });
     return this.pool.run(task);
   }
 }

@@ -1,17 +1,28 @@
 import { Worker } from 'node:worker_threads';
 import { ParsedDocument } from '../../application/ports/parser.port';
 import { DomainError } from '../../../../shared/errors/domain-error';
-import { ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { ParseBusyError, ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import type { ParseTask, ParseTaskError } from './parse-task';
 
 export interface ParserPoolOptions {
   /** Worker threads at most, started when a file needs one (ingestion.parse.workers). */
   size: number;
-  /** Wall-clock budget of one file once a worker has it (ingestion.parse.timeoutMs). */
+  /** Wall-clock budget of one file from the moment it is queued, waiting included (ingestion.parse.timeoutMs). */
   timeoutMs: number;
   /** Heap of a worker (ingestion.parse.maxMemoryMb): past it the worker dies and the file is refused. */
   maxMemoryMb: number;
+  /** Files waiting for a worker at most (ingestion.parse.maxQueued): past it a file is refused at once with a 503. */
+  maxQueued: number;
+  /**
+   * Growth of the process's resident memory while a file is parsed, at most (derived from ingestion.parse.maxMemoryMb
+   * and ingestion.limits.maxDecompressedBytes; undefined: not watched). pdf.js keeps decoded streams in ArrayBuffers,
+   * outside the worker's heap limit (and a worker's ArrayBuffers are not in the app thread's memoryUsage().arrayBuffers),
+   * so the pool samples rss every 50 ms: past it, the worker is terminated and the file refused with a 413.
+   */
+  maxRssGrowthBytes?: number;
 }
+
+const MEMORY_POLL_MS = 50;
 
 /*
  * The worker's code, plain CommonJS run with `eval` (a worker cannot be given a .ts file under ts-jest, as in
@@ -46,20 +57,28 @@ interface Job {
   task: ParseTask;
   resolve: (docs: ParsedDocument[]) => void;
   reject: (e: Error) => void;
+  /** Date.now() past which the file is refused (queued at + timeoutMs). */
+  deadline: number;
+  /** Set when the file is queued: its budget counts its wait too, so a queue cannot hold a file longer than it. */
+  timer?: NodeJS.Timeout;
+  /** The worker parsing it, once it has one. */
+  slot?: Slot;
 }
 
 interface Slot {
   worker: Worker;
   job?: Job;
-  timer?: NodeJS.Timeout;
+  /** process.memoryUsage.rss() when the worker took its file. */
+  rssAtStart?: number;
   /** The error the worker reported before it exited (ERR_WORKER_OUT_OF_MEMORY...). */
   error?: Error & { code?: string };
 }
 
 /**
  * PDF and .docx parsing in worker threads, so pdf.js and mammoth never hold the app's event loop (a crafted file
- * held it 6-19 s). Workers start on the first file, one file each at a time, the rest queued; a file past its
- * time or heap budget has its worker terminated (a new one starts for the next file) and is refused with a 4xx.
+ * held it 6-19 s). Workers start on the first file, one file each at a time, the rest queued (up to maxQueued, then
+ * refused with a 503); a file past its time budget (counted from when it was queued: one that waited it out is refused
+ * unparsed) or its heap budget has its worker terminated (a new one starts for the next file) and is refused with a 4xx.
  * Idle workers do not keep the process alive; close() ends them all (app.close()).
  */
 export class ParserPool {
@@ -67,14 +86,26 @@ export class ParserPool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private memoryWatch?: NodeJS.Timeout;
+  /** A worker stopped for its memory is still ending: its memory is not back yet. */
+  private reclaiming = false;
 
   constructor(private readonly options: ParserPoolOptions) {}
 
   run(task: ParseTask): Promise<ParsedDocument[]> {
     if (this.closed) return Promise.reject(new Error('the parser pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, task, resolve, reject });
+      const job: Job = { id: this.nextId++, task, resolve, reject, deadline: Date.now() + this.options.timeoutMs };
+      this.queue.push(job);
       this.dispatch();
+      if (this.queue.length > this.options.maxQueued) {
+        // no worker free and the queue full: the newest file is refused before it costs anything
+        this.queue.pop();
+        const { maxQueued, timeoutMs } = this.options;
+        return reject(new ParseBusyError(task.filename, maxQueued, Math.max(1, Math.ceil(timeoutMs / 1000))));
+      }
+      // The timer, not the worker, keeps the process alive while a file waits or is parsed.
+      job.timer = setTimeout(() => this.expire(job), this.options.timeoutMs);
     });
   }
 
@@ -85,10 +116,15 @@ export class ParserPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the parser pool is closed'));
+    clearInterval(this.memoryWatch);
+    this.memoryWatch = undefined;
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.timer);
+      job.reject(new Error('the parser pool is closed'));
+    }
     const slots = this.slots.splice(0);
     for (const slot of slots) {
-      clearTimeout(slot.timer);
+      clearTimeout(slot.job?.timer);
       slot.job?.reject(new Error('the parser pool is closed'));
       slot.job = undefined;
     }
@@ -97,17 +133,50 @@ export class ParserPool {
 
   private dispatch(): void {
     while (this.queue.length > 0 && !this.closed) {
+      // a file whose time ran out while it waited (its timer is due in this very turn) is refused, not parsed
+      if (this.queue[0].deadline <= Date.now()) {
+        this.expire(this.queue[0]);
+        continue;
+      }
       const slot = this.slots.find((s) => !s.job) ?? (this.slots.length < this.options.size ? this.spawn() : undefined);
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.job = job;
-      // The timer, not the worker, keeps the process alive while a file is parsed.
-      slot.timer = setTimeout(() => this.stop(slot, new ParseTimeoutError(job.task.filename, this.options.timeoutMs)), this.options.timeoutMs);
+      job.slot = slot;
       const buffer = job.task.buffer;
       const copy = new Uint8Array(buffer.byteLength); // its own memory, handed over (an upload's Buffer may share a pool)
       copy.set(buffer);
       slot.worker.postMessage({ id: job.id, task: { ...job.task, buffer: copy } }, [copy.buffer]);
+      slot.rssAtStart = process.memoryUsage.rss();
+      if (this.options.maxRssGrowthBytes !== undefined) this.memoryWatch ??= setInterval(() => this.checkMemory(), MEMORY_POLL_MS).unref();
     }
+  }
+
+  /**
+   * Every 50 ms while a file is parsed: past maxRssGrowthBytes over the rss its parse started at, the worker with the
+   * earliest start is stopped (rss is process-wide: which worker grew it is not known) and its file is refused.
+   */
+  private checkMemory(): void {
+    const busy = this.slots.filter((s) => s.job);
+    if (busy.length === 0) {
+      clearInterval(this.memoryWatch);
+      this.memoryWatch = undefined;
+      return;
+    }
+    if (this.reclaiming) return;
+    const rss = process.memoryUsage.rss();
+    const max = this.options.maxRssGrowthBytes ?? Infinity;
+    const over = busy.filter((s) => rss - (s.rssAtStart ?? rss) > max).sort((a, b) => (a.rssAtStart ?? 0) - (b.rssAtStart ?? 0))[0];
+    if (!over) return;
+    this.reclaiming = true;
+    const stopped = this.stop(over, new ParseOutOfMemoryError(over.job!.task.filename, this.options.maxMemoryMb));
+    const reclaimed = () => {
+      this.reclaiming = false;
+      // what the stopped worker held may not all be returned: the others' parses are measured from here
+      const now = process.memoryUsage.rss();
+      for (const s of this.slots) if (s.job) s.rssAtStart = Math.max(s.rssAtStart ?? now, now);
+    };
+    stopped.then(reclaimed, reclaimed);
   }
 
   private spawn(): Slot {
@@ -129,7 +198,7 @@ export class ParserPool {
   private onReply(slot: Slot, reply: Reply): void {
     const job = slot.job;
     if (!job || job.id !== reply.id) return;
-    clearTimeout(slot.timer);
+    clearTimeout(job.timer);
     slot.job = undefined;
     if ('docs' in reply) job.resolve(reply.docs);
     else job.reject(fromTaskError(reply.error));
@@ -141,24 +210,39 @@ export class ParserPool {
     const index = this.slots.indexOf(slot);
     if (index < 0) return; // stopped or closed here
     this.slots.splice(index, 1);
-    clearTimeout(slot.timer);
     const job = slot.job;
     slot.job = undefined;
     if (job) {
+      clearTimeout(job.timer);
       const name = job.task.filename;
       job.reject(slot.error?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ParseOutOfMemoryError(name, this.options.maxMemoryMb) : new UnreadableDocumentError(name, `the parser stopped (${slot.error?.message ?? 'exited'})`));
     }
     this.dispatch();
   }
 
+  /** A file past its time budget: refused unparsed if it still waits, its worker stopped if it has one. */
+  private expire(job: Job): void {
+    const error = new ParseTimeoutError(job.task.filename, this.options.timeoutMs);
+    const waiting = this.queue.indexOf(job);
+    if (waiting >= 0 || !job.slot) {
+      if (waiting >= 0) this.queue.splice(waiting, 1);
+      clearTimeout(job.timer);
+      job.reject(error);
+    } else if (job.slot && job.slot.job === job) {
+      void this.stop(job.slot, error);
+    }
+  }
+
   /** Ends a worker still busy with a file past its budget, and refuses the file. */
-  private stop(slot: Slot, reason: Error): void {
+  private stop(slot: Slot, reason: Error): Promise<number> {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
+    clearTimeout(slot.job?.timer);
     slot.job?.reject(reason);
     slot.job = undefined;
-    void slot.worker.terminate();
+    const ended = slot.worker.terminate();
     this.dispatch();
+    return ended;
   }
 }
 

@@ -315,6 +315,21 @@ export const CREATE_DOCUMENT_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'ingestion.parse.maxQueued PDF or .docx files already wait for a parse worker (Retry-After: 3, ingestion.parse.timeoutMs in seconds)',
+    value: {
+      type: 'https://acervo.dev/problems/ingestion-parse-busy',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'Document "ferias.pdf" was not parsed: 0 PDF or .docx files already wait for a parser (ingestion.parse.maxQueued). Retry later.',
+      code: 'INGESTION.PARSE_BUSY',
+      document: 'ferias.pdf',
+      limit: 'ingestion.parse.maxQueued',
+      max: 0,
+      instance: '/v1/documents',
+      requestId: '7ed4d08d-926f-4223-a07e-01f91e710129',
+    },
+  },
+  {
     summary: 'the embedder cannot be reached',
     value: {
       type: 'https://acervo.dev/problems/retrieval-embedder-unavailable',
