@@ -98,7 +98,7 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
     }
   });
 
-  it("a file's time budget counts its wait in the queue: one that waited it out is refused unparsed", async () => {
+  it("a file's time budget counts its wait in the queue: one that waited it out is refused unparsed, as busy (503: retry)", async () => {
     const pool = new ParserPool({ size: 1, timeoutMs: 2000, maxMemoryMb: 512, maxQueued: 1 });
     const limits = { maxDecompressedBytes: 50 * 2 ** 20, maxTextChars: 5_000_000 };
     const pdf = (filename: string) => ({ format: 'pdf' as const, filename, buffer: makePdf(['Ferias de 30 dias.'], 'Ferias'), limits });
@@ -107,7 +107,7 @@ describe('PDF and .docx parsed in a worker thread, with a time and a memory budg
       const waiting = pool.run(pdf('espera.pdf')); // queued behind the .docx, which holds the worker its whole budget
       await expect(pool.run(pdf('demais.pdf'))).rejects.toMatchObject({ code: 'INGESTION.PARSE_BUSY', kind: 'unavailable', details: { max: 1 } });
       await expect(slow).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT' });
-      await expect(waiting).rejects.toMatchObject({ code: 'INGESTION.PARSE_TIMEOUT', details: { document: 'espera.pdf', max: 2000 } });
+      await expect(waiting).rejects.toMatchObject({ code: 'INGESTION.PARSE_BUSY', kind: 'unavailable', details: { document: 'espera.pdf', limit: 'ingestion.parse.timeoutMs', max: 2000 } });
       expect(pool.size).toBe(0); // refused without a worker started for it (the next file starts one: tested below)
     } finally {
       await pool.close();

@@ -117,16 +117,19 @@ export class ParseOutOfMemoryError extends DomainError {
 }
 
 /**
- * A PDF or .docx refused before parsing: ingestion.parse.maxQueued files already wait for a parse worker. Transient
- * (503, Retry-After: the queue's files are parsed or refused within ingestion.parse.timeoutMs).
+ * A PDF or .docx refused before parsing, for the parsers being busy with other files: ingestion.parse.maxQueued files
+ * already wait for a parse worker, or this one waited its whole ingestion.parse.timeoutMs for one. Nothing is wrong
+ * with the file: transient (503, Retry-After: the queue's files are parsed or refused within timeoutMs).
  */
 export class ParseBusyError extends DomainError {
-  constructor(name: string, maxQueued: number, retryAfterSeconds: number) {
+  constructor(name: string, maxQueued: number, retryAfterSeconds: number, waitedMs?: number) {
     super(
       'INGESTION.PARSE_BUSY',
       'unavailable',
-      `Document "${name}" was not parsed: ${maxQueued} PDF or .docx files already wait for a parser (ingestion.parse.maxQueued). Retry later.`,
-      { document: name, limit: 'ingestion.parse.maxQueued', max: maxQueued, retryAfterSeconds },
+      waitedMs === undefined
+        ? `Document "${name}" was not parsed: ${maxQueued} PDF or .docx files already wait for a parser (ingestion.parse.maxQueued). Retry later.`
+        : `Document "${name}" was not parsed: it waited ${Math.round(waitedMs / 1000)} s for a parser busy with other files (ingestion.parse.timeoutMs). Retry later.`,
+      { document: name, limit: waitedMs === undefined ? 'ingestion.parse.maxQueued' : 'ingestion.parse.timeoutMs', max: waitedMs === undefined ? maxQueued : waitedMs, retryAfterSeconds },
     );
   }
 }

@@ -220,16 +220,19 @@ export class ParserPool {
     this.dispatch();
   }
 
-  /** A file past its time budget: refused unparsed if it still waits, its worker stopped if it has one. */
+  /**
+   * A file past its time budget: its worker stopped if it has one (422: the file took too long); refused unparsed if it
+   * still waits (503: the parsers were busy with other files, nothing says this one is bad: retry).
+   */
   private expire(job: Job): void {
-    const error = new ParseTimeoutError(job.task.filename, this.options.timeoutMs);
     const waiting = this.queue.indexOf(job);
     if (waiting >= 0 || !job.slot) {
       if (waiting >= 0) this.queue.splice(waiting, 1);
       clearTimeout(job.timer);
-      job.reject(error);
+      const { maxQueued, timeoutMs } = this.options;
+      job.reject(new ParseBusyError(job.task.filename, maxQueued, Math.max(1, Math.ceil(timeoutMs / 1000)), timeoutMs));
     } else if (job.slot && job.slot.job === job) {
-      void this.stop(job.slot, error);
+      void this.stop(job.slot, new ParseTimeoutError(job.task.filename, this.options.timeoutMs));
     }
   }
 
