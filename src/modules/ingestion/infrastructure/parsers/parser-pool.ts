@@ -133,8 +133,10 @@ export class ParserPool {
 
   private dispatch(): void {
     while (this.queue.length > 0 && !this.closed) {
-      // a file whose time ran out while it waited (its timer is due in this very turn) is refused, not parsed
-      if (this.queue[0].deadline <= Date.now()) {
+      // a file whose time ran out while it waited, or so nearly that it could not be parsed in what is left (a worker
+      // freed by the timeout of the file before it, whose timer was set at about the same time), is refused as busy,
+      // not started only to be stopped as too slow a moment later
+      if (this.queue[0].deadline - Date.now() < Math.min(1000, this.options.timeoutMs / 4)) {
         this.expire(this.queue[0]);
         continue;
       }
