@@ -5,7 +5,7 @@
  * Then HTTP mode: the real app listening on a free port and holding a data dir, the built CLI (dist/cli/ingest.js)
  * run as a child process on the same DATA_DIR, and --url.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -37,6 +37,7 @@ import { AppConfig, DeepPartial, loadConfig } from '../src/shared/config';
 import { DATA_SOURCE } from '../src/shared/database';
 import { startTestApp, type TestApp } from './support/app';
 import { ANIME_CSV } from './support/fixtures';
+import { buildIfStale } from './support/server-process';
 
 const ANIME_ROWS = 269; // records in the file (270 lines with the header), each with its own synopsis
 const CSV_OPTIONS = [
@@ -429,19 +430,8 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
     }>;
 
   beforeAll(async () => {
-    // the CLI as built: dist/ brought up to date first (a no-op when it is current); its build output is
-    // shown only when the build fails, as the error's message
-    try {
-      execFileSync(process.execPath, [join(ROOT, 'src', 'cli', 'build-if-stale.cjs')], {
-        cwd: ROOT,
-        stdio: 'pipe',
-      });
-    } catch (e) {
-      const err = e as { status?: number; stdout?: Buffer; stderr?: Buffer };
-      throw new Error(
-        `build-if-stale.cjs exited with ${err.status}:\n${err.stderr ?? ''}${err.stdout ?? ''}`,
-      );
-    }
+    // the CLI as built: dist/ brought up to date first (a no-op when it is current)
+    buildIfStale();
     root = mkdtempSync(join(tmpdir(), 'acervo-cli-http-'));
     serverDir = join(root, 'data');
     mkdirSync(join(root, 'docs'));

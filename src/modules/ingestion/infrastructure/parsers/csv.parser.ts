@@ -3,7 +3,7 @@ import { ParsedDocument, ParseOptions, RawDocument } from '../../application/por
 import { InvalidIngestionRequestError, ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import { recordLine } from './record-line';
 import { decodeText, stem } from './text-decoding';
-import { MAX_TITLE_CHARS } from './title';
+import { MAX_INFERRED_TITLE_CHARS } from './title';
 
 export interface CsvDefaults {
   /** A single character, or `auto`: the most frequent of , ; tab | in the header line. */
@@ -144,7 +144,7 @@ export function detectTitleColumn(rows: Record<string, string>[], columns: strin
     if (values.length === 0 || values.length < sample.length * 0.9) return false;
     const most = (n: number) => n >= values.length * 0.9;
     if (!most(values.filter((v) => /\p{L}/u.test(v)).length)) return false;
-    if (!most(values.filter((v) => v.length <= MAX_TITLE_CHARS + 30).length)) return false;
+    if (!most(values.filter((v) => v.length <= MAX_INFERRED_TITLE_CHARS + 30).length)) return false;
     if (values.filter(isIdLike).length > values.length * 0.5) return false;
     if (new Set(values).size < values.length * (named ? 0.8 : 0.9)) return false;
     return named || !(textColumns.length === 1 && textColumns[0] === c);

@@ -1,7 +1,7 @@
 /** Titles taken from a document's own text; each parser falls back to the file name when these find none. */
 
 /** Longest first line that can be a title. */
-export const MAX_TITLE_CHARS = 120;
+export const MAX_INFERRED_TITLE_CHARS = 120;
 
 /** Ends a sentence or a clause (closing quotes and brackets after it allowed): such a line is body text. */
 const SENTENCE_END = /[.!?…:;,]["'”’»)\]]*$/u;
@@ -14,7 +14,7 @@ export function cleanTitle(s: string): string {
 }
 
 /**
- * The first line when it reads like a title: at most {@link MAX_TITLE_CHARS} characters with a letter, not ending in
+ * The first line when it reads like a title: at most {@link MAX_INFERRED_TITLE_CHARS} characters with a letter, not ending in
  * sentence punctuation, not a list item, and followed by more text (a blank line, or a line that does not continue
  * it: one starting in lowercase is the rest of a wrapped sentence). A text of one line is all body: no title.
  */
@@ -25,7 +25,7 @@ export function firstLineTitle(text: string): string | undefined {
   const line = cleanTitle(lines[first]);
   const rest = lines.slice(first + 1);
   if (!rest.some((l) => l.trim() !== '')) return undefined;
-  if (line.length > MAX_TITLE_CHARS || !/\p{L}/u.test(line)) return undefined;
+  if (line.length > MAX_INFERRED_TITLE_CHARS || !/\p{L}/u.test(line)) return undefined;
   if (SENTENCE_END.test(line) || LIST_ITEM.test(line)) return undefined;
   const next = rest[0].trim();
   if (next !== '' && STARTS_LOWERCASE.test(next)) return undefined;
