@@ -121,6 +121,13 @@ export class ParseOutOfMemoryError extends DomainError {
  * already wait for a parse worker, or this one waited its whole ingestion.parse.timeoutMs for one. Nothing is wrong
  * with the file: transient (503, Retry-After: the queue's files are parsed or refused within timeoutMs).
  */
+/** The request of a file closed before the file was parsed (the client went away): nothing was read, nothing stored. */
+export class ParseAbandonedError extends DomainError {
+  constructor(name: string) {
+    super('INGESTION.PARSE_ABANDONED', 'unavailable', `Document "${name}" was not parsed: its request was closed first.`, { document: name });
+  }
+}
+
 export class ParseBusyError extends DomainError {
   constructor(name: string, maxQueued: number, retryAfterSeconds: number, waitedMs?: number) {
     super(

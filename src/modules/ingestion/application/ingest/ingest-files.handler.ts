@@ -31,9 +31,11 @@ export class IngestFilesHandler {
     private readonly ingestText: IngestTextHandler,
   ) {}
 
-  async parseAll(files: RawDocument[], options?: ParseOptions): Promise<ParsedFile[]> {
+  /** `signal`: the request's (a client that went away stops the parse of its files). */
+  async parseAll(files: RawDocument[], options?: ParseOptions, signal?: AbortSignal): Promise<ParsedFile[]> {
     const parsed: ParsedFile[] = [];
-    for (const raw of files) parsed.push({ raw, docs: await this.parser.parse(raw, options) });
+    const opts = signal ? { ...options, signal } : options;
+    for (const raw of files) parsed.push({ raw, docs: await this.parser.parse(raw, opts) });
     return parsed;
   }
 

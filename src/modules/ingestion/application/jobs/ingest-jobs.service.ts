@@ -29,13 +29,14 @@ export class IngestJobsService {
   /**
    * An upload, by `mode`. `auto` queues files past `thresholdBytes` unread; smaller ones are parsed here (their errors
    * answered at once) and queued when they hold more than `thresholdRecords` records (documents, or the records of a JSON
-   * array kept as one document), else ingested in the request.
+   * array kept as one document), else ingested in the request. `signal` is the request's: a client that goes away
+   * stops the parse of its files (a PDF or .docx no longer holds a parser for nobody).
    */
-  async upload(cmd: IngestFilesCommand, mode: IngestMode): Promise<UploadOutcome> {
+  async upload(cmd: IngestFilesCommand, mode: IngestMode, signal?: AbortSignal): Promise<UploadOutcome> {
     const { thresholdBytes, thresholdRecords } = this.config.ingestion.async;
     const bytes = cmd.files.reduce((n, f) => n + f.buffer.length, 0);
     if (mode === 'async' || (mode === 'auto' && bytes > thresholdBytes)) return { job: await this.submitFiles(cmd) };
-    const parsed = await this.files.parseAll(cmd.files, cmd.parseOptions);
+    const parsed = await this.files.parseAll(cmd.files, cmd.parseOptions, signal);
     const records = parsed.reduce((n, f) => f.docs.reduce((m, d) => m + (d.records ?? 1), n), 0);
     if (mode === 'auto' && records > thresholdRecords) return { job: await this.submitFiles(cmd) };
     return { documents: await this.files.ingestParsed(cmd, parsed) };

@@ -8,6 +8,8 @@ export interface RawDocument {
 }
 
 export interface ParseOptions {
+  /** The request's: aborted when its client goes away, which stops a parse still waiting or under way. */
+  signal?: AbortSignal;
   csv?: {
     textColumns?: string[];
     titleColumn?: string;

@@ -84,7 +84,10 @@ export class CompositeDocumentParser implements DocumentParser, OnModuleDestroy 
         return parseHtml(raw);
       case 'pdf':
       case 'docx':
-        return this.parseOffThread({ format, filename: raw.filename, mimeType: raw.mimeType, buffer: raw.buffer, limits: { maxDecompressedBytes: limits.maxDecompressedBytes, maxTextChars } });
+        return this.parseOffThread(
+          { format, filename: raw.filename, mimeType: raw.mimeType, buffer: raw.buffer, limits: { maxDecompressedBytes: limits.maxDecompressedBytes, maxTextChars } },
+          options.signal,
+        );
       case 'json':
         return parseJson(raw, limits);
       case 'csv':
@@ -97,13 +100,13 @@ export class CompositeDocumentParser implements DocumentParser, OnModuleDestroy 
   }
 
   /** pdf.js and mammoth hold the thread they run on as long as a file asks: a worker's, unless workers is 0. */
-  private parseOffThread(task: ParseTask): Promise<ParsedDocument[]> {
+  private parseOffThread(task: ParseTask, signal?: AbortSignal): Promise<ParsedDocument[]> {
     const { workers, timeoutMs, maxMemoryMb, maxQueued } = this.config.ingestion.parse;
     if (workers === 0) return runParseTask(task);
     // a worker's heap, twice the inflated bytes a file may hold (pdf.js copies a stream as it decodes it), and what a
     // worker costs to start: past it the process grew for reasons no limit above accounts for
     const maxRssGrowthBytes = maxMemoryMb * 2 ** 20 + 2 * this.config.ingestion.limits.maxDecompressedBytes + WORKER_START_BYTES;
     this.pool ??= new ParserPool({ size: workers, timeoutMs, maxMemoryMb, maxQueued, maxRssGrowthBytes });
-    return this.pool.run(task);
+    return this.pool.run(task, signal);
   }
 }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ParsedDocument } from '../../application/ports/parser.port';
 import { DomainError } from '../../../../shared/errors/domain-error';
-import { ParseBusyError, ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
+import { ParseAbandonedError, ParseBusyError, ParseOutOfMemoryError, ParseTimeoutError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import type { ParseTask, ParseTaskError } from './parse-task';
 
 export interface ParserPoolOptions {
@@ -92,9 +92,15 @@ export class ParserPool {
 
   constructor(private readonly options: ParserPoolOptions) {}
 
-  run(task: ParseTask): Promise<ParsedDocument[]> {
+  /**
+   * Parses `task` in a worker. `signal` is the request's: when it aborts (the client closed the connection), the file
+   * leaves the queue, or its worker is stopped, and the promise rejects with ParseAbandonedError: a file nobody waits
+   * for no longer holds a parser or a place in the queue.
+   */
+  run(task: ParseTask, signal?: AbortSignal): Promise<ParsedDocument[]> {
     if (this.closed) return Promise.reject(new Error('the parser pool is closed'));
-    return new Promise((resolve, reject) => {
+    if (signal?.aborted) return Promise.reject(new ParseAbandonedError(task.filename));
+    const settled = new Promise<ParsedDocument[]>((resolve, reject) => {
       const job: Job = { id: this.nextId++, task, resolve, reject, deadline: Date.now() + this.options.timeoutMs };
       this.queue.push(job);
       this.dispatch();
@@ -106,7 +112,15 @@ export class ParserPool {
       }
       // The timer, not the worker, keeps the process alive while a file waits or is parsed.
       job.timer = setTimeout(() => this.expire(job), this.options.timeoutMs);
+      if (signal) {
+        const abandon = () => this.abandon(job);
+        signal.addEventListener('abort', abandon, { once: true });
+        const done = () => signal.removeEventListener('abort', abandon);
+        job.resolve = (docs) => (done(), resolve(docs));
+        job.reject = (e) => (done(), reject(e));
+      }
     });
+    return settled;
   }
 
   /** Workers running now (started and not yet ended). */
@@ -235,6 +249,18 @@ export class ParserPool {
       job.reject(new ParseBusyError(job.task.filename, maxQueued, Math.max(1, Math.ceil(timeoutMs / 1000)), timeoutMs));
     } else if (job.slot && job.slot.job === job) {
       void this.stop(job.slot, new ParseTimeoutError(job.task.filename, this.options.timeoutMs));
+    }
+  }
+
+  /** The request of a file went away: the file leaves the queue, or its worker is stopped (a new one starts for the next). */
+  private abandon(job: Job): void {
+    const waiting = this.queue.indexOf(job);
+    if (waiting >= 0) {
+      this.queue.splice(waiting, 1);
+      clearTimeout(job.timer);
+      job.reject(new ParseAbandonedError(job.task.filename));
+    } else if (job.slot && job.slot.job === job) {
+      void this.stop(job.slot, new ParseAbandonedError(job.task.filename));
     }
   }
 

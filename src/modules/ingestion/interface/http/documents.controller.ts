@@ -162,6 +162,13 @@ export class DocumentsController {
     if (!COLLECTION_NAME_PATTERN.test(collection)) throw new InvalidIngestionRequestError('collection', 'lowercase letters, digits, - or _ (max 63)');
     if (fields.source_id && uploads.length > 1) throw new InvalidIngestionRequestError('source_id', 'only allowed with a single file');
     const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+    // a client that closes its connection before the answer leaves nobody to parse its files for
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
+    if (req.socket.destroyed) gone.abort(); // closed before this listener was there
     const outcome = await this.jobs.upload(
       {
         collection,
@@ -173,6 +180,7 @@ export class DocumentsController {
         },
       },
       mode,
+      gone.signal,
     );
     if ('job' in outcome) return accepted(res, outcome.job);
     res.status(outcome.documents.some((r) => !r.deduplicated) ? 201 : 200);
