@@ -36,7 +36,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   app.useWebSocketAdapter(new GuardedWsAdapter(app, config.http.json, shedder));
   app.get(HealthRegistry).register(shedder.readinessCheck());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // whose X-Forwarded-For names the client (http.trustProxy): the address rate limits and credential counts go by
+  app.set('trust proxy', config.http.trustProxy);
   app.use((req: Request, res: Response, next: () => void) => (assignRequestId(req, res), next()));
   // Helmet's headers (http.securityHeaders) and CORS (http.cors.origins; none by default): every answer, errors too.
   if (config.http.securityHeaders) app.use(securityHeaders());

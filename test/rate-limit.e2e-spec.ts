@@ -99,3 +99,35 @@ describe('Rate limits in one process without Redis', () => {
     expect((await search('caller-two')).status).not.toBe(429);
   });
 });
+
+/** http.trustProxy: whose X-Forwarded-For names the client, so whose count a request goes to. */
+describe('The client address behind proxies (http.trustProxy)', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => Promise.all(apps.map((a) => a.close())));
+  const start = async (trustProxy: string) => {
+    const app = await startTestApp({ http: { trustProxy } as never, rateLimit: { perMinute: 1000, perIpPerMinute: 2, redisUrl: '' } });
+    apps.push(app);
+    return app;
+  };
+  const statuses = async (app: TestApp, forwardedFor: string[]) => {
+    const out: number[] = [];
+    for (const ip of forwardedFor) out.push((await app.http.get('/v1/documents').set('x-forwarded-for', ip)).status);
+    return out;
+  };
+
+  it('believes a loopback proxy by default: two clients behind it have a count each', async () => {
+    const app = await start('loopback');
+    expect(await statuses(app, ['203.0.113.1', '203.0.113.2', '203.0.113.1', '203.0.113.2'])).toEqual([200, 200, 200, 200]);
+    expect(await statuses(app, ['203.0.113.1'])).toEqual([429]);
+  });
+
+  it('with none, the peer is the client whatever X-Forwarded-For says: one count for all', async () => {
+    const app = await start('none');
+    expect(await statuses(app, ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([200, 200, 429]);
+  });
+
+  it('a list that does not name the peer (an ingress subnet elsewhere) is not believed; one that names it is', async () => {
+    expect(await statuses(await start('10.0.0.0/8'), ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([200, 200, 429]);
+    expect(await statuses(await start('10.0.0.0/8, 127.0.0.1, ::1'), ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([200, 200, 200]);
+  });
+});

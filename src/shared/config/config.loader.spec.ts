@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ configDir: dir, env: { APP_PROFILES: 'broken' } })).toThrow(/broken\.yaml is not valid YAML/);
   });
 
+  it('reads http.trustProxy as Express takes it, and refuses what is not an address, a subnet or a known name', () => {
+    const trust = (v: string) => loadConfig({ env: { HTTP_TRUST_PROXY: v } }).http.trustProxy;
+    expect(trust('loopback')).toEqual(['loopback']);
+    expect(trust('none')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, fd00::/8 ,uniquelocal, 192.168.1.7')).toEqual(['10.0.0.0/8', 'fd00::/8', 'uniquelocal', '192.168.1.7']);
+    for (const bad of ['true', 'ingress.local', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', ' , ']) expect(() => trust(bad)).toThrow(/http\.trustProxy/);
+  });
+
   it('rejects chunk overlap not smaller than size', () => {
     expect(() =>
       loadConfig({ env: {}, overrides: { ingestion: { chunking: { unit: 'tokens', size: 100, overlap: 100 } } } }),

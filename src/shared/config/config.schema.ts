@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { patternProblem } from '../privacy/pii-detector';
 
@@ -23,6 +24,34 @@ const stringList = z.preprocess(
           .filter(Boolean)
       : (v ?? []),
   z.array(z.string()),
+);
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** An address or subnet of `http.trustProxy`: IPv4 or IPv6, with an optional /prefix within the family's bits. */
+function proxyAddress(item: string): boolean {
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+/** `http.trustProxy` as Express takes it: false (`none`), a hop count, or a list of names, addresses and subnets. */
+const trustProxy = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((v, ctx): false | number | string[] => {
+      if (v === 'none') return false;
+      if (/^\d+$/.test(v)) return Number(v);
+      const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = items.filter((i) => !PROXY_NAMES.has(i) && !proxyAddress(i));
+      if (bad.length > 0 || items.length === 0) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not an address, a subnet, loopback, linklocal or uniquelocal: ${bad.join(', ') || v}` });
+        return z.NEVER;
+      }
+      return items;
+    }),
 );
 
 export const EMBEDDER_PROVIDERS = ['hashing', 'transformers', 'openai', 'ollama'] as const;
@@ -62,6 +91,12 @@ export const appConfigSchema = z.object({
     }),
     /** Helmet's security headers (CSP, HSTS, nosniff, frame options...) on every answer. */
     securityHeaders: bool,
+    /**
+     * Which peers' X-Forwarded-For is believed for the client address (rate limits, credential-guessing counts, logs):
+     * `loopback` (the default), a list of addresses, subnets (CIDR) and the names loopback / linklocal / uniquelocal,
+     * a number of proxy hops, or `none`. Express's `trust proxy`.
+     */
+    trustProxy: trustProxy,
     /** Requests served at once per process; past it, 503 REQUEST.OVERLOADED with Retry-After (0 disables). */
     backpressure: z.object({ maxInFlight: int(0, 100000), retryAfterSeconds: int(1, 3600) }),
     /** SIGTERM/SIGINT: in-flight requests and streams get this long to finish, closing included (then exit 1). */
