@@ -1,6 +1,7 @@
 import { INestApplication, VersioningType } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, type TagObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -114,7 +115,12 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   // Until configureApp attaches the pino logger, Nest logs through the boot logger: the same format, and a failed
   // boot (the data dir held by another process) is one line, not a coloured stack trace.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), {
+  // Routes match the path's case exactly: `/v1/SEARCH` is 404, never the `/v1/search` handler. The guards compare paths
+  // as written (which collections, whose conversations, which quota): a route that matched another case passed them
+  // all (probe, session 13). Set before the router exists, which the first middleware creates.
+  const server = express();
+  server.set('case sensitive routing', true);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), new ExpressAdapter(server), {
     logger: bootLogger(config, opts.logDestination),
     bodyParser: false,
     abortOnError: false,

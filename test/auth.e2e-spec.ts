@@ -123,6 +123,35 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     await t.http.get('/v1/conversations?user_id=bia').set(bearer).expect(200);
   });
 
+  it("a path in other letter case reaches no route: it cannot pass the checks that read the path (another user's data, quota)", async () => {
+    await t.http.put('/v1/collections/rh-secreto').set('x-api-key', ADMIN).send({ visibility: 'private', users: ['ana'] }).expect(200);
+    const doc = await t.http.post('/v1/documents').set('x-api-key', ADMIN).send({ collection: 'rh-secreto', title: 'Salários', text: 'O salário do diretor financeiro é R$ 85.000.' }).expect(201);
+    const ana = { 'x-api-key': (await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'ana' }).expect(201)).body.key };
+    const bia = { 'x-api-key': (await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'bia' }).expect(201)).body.key };
+    await t.http.post('/v1/chat').set(ana).send({ user_id: 'ana', message: 'Qual o salário do diretor financeiro?', collection: 'rh-secreto' }).expect(200);
+    const id = doc.body.id as string;
+    // bia, as written: refused
+    expectProblem(await t.http.post('/v1/search').set(bia).send({ query: 'salário', collection: 'rh-secreto' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
+    expectProblem(await t.http.get('/v1/conversations?user_id=ana').set(bia), 403, 'AUTH.USER_MISMATCH');
+    // bia, in other cases: no route at all (it was 200 with ana's data, or 204 deleting it)
+    const others = [
+      t.http.post('/v1/SEARCH').set(bia).send({ query: 'salário', collection: 'rh-secreto' }),
+      t.http.post('/V1/Ask').set(bia).send({ question: 'Qual o salário do diretor financeiro?', collection: 'rh-secreto' }),
+      t.http.get(`/v1/Documents/${id}`).set(bia),
+      t.http.delete(`/v1/Documents/${id}`).set(bia),
+      t.http.post('/v1/Documents').set(bia).send({ collection: 'rh-secreto', title: 'plantado', text: 'texto plantado' }),
+      t.http.get('/v1/Conversations?user_id=ana').set(bia),
+      t.http.post('/v1/Chat').set(bia).send({ user_id: 'ana', message: 'E o bônus?', collection: 'rh-secreto' }),
+      t.http.delete('/v1/Users/ana/memory').set(bia),
+      t.http.get('/v1/Jobs').set(bia),
+      t.http.get('/v1/Models').set(bia),
+    ];
+    for (const res of await Promise.all(others)) expectProblem(res, 404, 'REQUEST.NOT_FOUND');
+    // nothing was changed: ana's document and conversation are there
+    await t.http.get(`/v1/documents/${id}`).set(ana).expect(200);
+    expect((await t.http.get('/v1/conversations?user_id=ana').set(ana).expect(200)).body.items).toHaveLength(1);
+  });
+
   it('refuses expired, tampered, wrong-audience, wrong-issuer and alg:none tokens', async () => {
     const good = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE });
     const expired = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE, expiresIn: Math.floor(Date.now() / 1000) - 60 });

@@ -126,8 +126,11 @@ describe('The client address behind proxies (http.trustProxy)', () => {
     expect(await statuses(app, ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([200, 200, 429]);
   });
 
-  it('a list that does not name the peer (an ingress subnet elsewhere) is not believed; one that names it is', async () => {
+  it('a list that does not name the peer (an ingress subnet elsewhere) is not believed', async () => {
     expect(await statuses(await start('10.0.0.0/8'), ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([200, 200, 429]);
+  });
+
+  it('a list that names the peer is', async () => {
     expect(await statuses(await start('10.0.0.0/8, 127.0.0.1, ::1'), ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([200, 200, 200]);
   });
 });
