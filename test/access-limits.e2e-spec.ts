@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect as connectTcp } from 'node:net';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 import { connectWs, WsEvent, wsTurn } from './support/ws-client';
 
@@ -16,14 +16,14 @@ const QUESTION = 'Quantos dias de férias posso vender?';
 describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.mode required)', () => {
   let t: TestApp;
   let url = '';
-  const key: Record<'cota' | 'livre' | 'outra' | 'rajada' | 'rajada-ws', string> = { cota: '', livre: '', outra: '', rajada: '', 'rajada-ws': '' };
+  const key: Record<'cota' | 'livre' | 'outra' | 'rajada' | 'rajada-ws' | 'fugaz', string> = { cota: '', livre: '', outra: '', rajada: '', 'rajada-ws': '', fugaz: '' };
   const as = (who: keyof typeof key | 'admin') => ({ 'x-api-key': who === 'admin' ? ADMIN : key[who] });
 
   beforeAll(async () => {
     t = await startTestApp({
       admin: { apiKey: ADMIN },
       auth: { mode: 'required' },
-      quota: { users: { cota: 1000, rajada: 400, 'rajada-ws': 400 } },
+      quota: { users: { cota: 1000, rajada: 400, 'rajada-ws': 400, fugaz: 2500 } },
       http: { cors: { origins: [ORIGIN] }, json: { maxBytes: 64 * 1024 } },
     });
     for (const who of Object.keys(key) as Array<keyof typeof key>) {
@@ -96,6 +96,26 @@ describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.m
     expect([...ends.values()].filter((e) => e.event === 'error').every((e) => e.data.code === 'QUOTA.EXCEEDED')).toBe(true);
     expect(done.length).toBeGreaterThanOrEqual(1);
     expect(done.length).toBeLessThanOrEqual(Math.ceil(400 / Math.min(...done.map((e) => e.data.tokens_used as number))));
+  });
+
+  it('gives back the reservation of a client that hung up before the quota was read (it was held until a restart)', async () => {
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    const body = JSON.stringify({ question: QUESTION });
+    // the whole request written, then the connection dropped at once: its close comes while the guards still await
+    const hangUp = () =>
+      new Promise<void>((resolve) => {
+        const socket = connectTcp(port, '127.0.0.1', () => {
+          socket.write(
+            `POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nx-api-key: ${key.fugaz}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+            () => socket.destroy(),
+          );
+        });
+        socket.on('close', () => resolve());
+      });
+    // fugaz's quota is 2500 and a call holds quota.reserveTokens (1000): three held for good would refuse the next call
+    for (let i = 0; i < 3; i++) await hangUp();
+    await new Promise((r) => setTimeout(r, 1000));
+    await t.http.post('/v1/ask').set(as('fugaz')).send({ question: QUESTION }).expect(200);
   });
 
   const connect = connectWs;

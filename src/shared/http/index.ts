@@ -4,7 +4,7 @@ export * from './client-errors';
 export * from './json-body.interceptor';
 export * from './json-input.guard';
 export * from './load-shedding';
-export { clientAbortSignal, sendSse } from './sse';
+export { clientAbortSignal, onResponseEnd, sendSse } from './sse';
 export * from './graceful-shutdown';
 export * from './principal';
 export * from './security';

@@ -3,13 +3,30 @@ import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain-error';
 import { databaseProblem, problemFromDomainError } from '../errors/problem-details.filter';
 
-/** An AbortSignal that fires when the client goes away before the response is finished. */
+/** Whether the client's connection is already gone (its `close` may have been emitted before anyone listened). */
+function connectionGone(res: Response): boolean {
+  return res.destroyed || res.req?.socket?.destroyed === true;
+}
+
+/**
+ * An AbortSignal that fires when the client goes away before the response is finished; aborted at once when it is
+ * gone already (a client that hung up while a guard awaited: its `close` came before this listener).
+ */
 export function clientAbortSignal(res: Response): AbortSignal {
   const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
+  if (!res.writableFinished && connectionGone(res)) abort.abort();
+  else
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
   return abort.signal;
+}
+
+/** Calls `fn` once when the response is finished or abandoned: at once when that has already happened. */
+export function onResponseEnd(res: Response, fn: () => void): void {
+  if (res.writableFinished || connectionGone(res)) return fn();
+  res.once('finish', fn);
+  res.once('close', fn);
 }
 
 /**

@@ -6,7 +6,7 @@ import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQ
 import type { Request, Response } from 'express';
 import { CollectionAccessInterceptor } from '../../../access';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { AcceptsMultipart, ApiProblems, jsonInputProblem, JsonInputLimits } from '../../../../shared/http';
+import { AcceptsMultipart, ApiProblems, clientAbortSignal, jsonInputProblem, JsonInputLimits } from '../../../../shared/http';
 import { validateDto } from '../../../../shared/errors';
 import { withoutNul } from '../../../../shared/text/nul';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, metadataFilterProblem } from '../../../retrieval';
@@ -163,12 +163,7 @@ export class DocumentsController {
     if (fields.source_id && uploads.length > 1) throw new InvalidIngestionRequestError('source_id', 'only allowed with a single file');
     const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
     // a client that closes its connection before the answer leaves nobody to parse its files for
-    const gone = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) gone.abort();
-    };
-    res.once('close', onClose);
-    if (req.socket.destroyed) gone.abort(); // closed before this listener was there
+    const gone = clientAbortSignal(res);
     const outcome = await this.jobs.upload(
       {
         collection,
@@ -180,7 +175,7 @@ export class DocumentsController {
         },
       },
       mode,
-      gone.signal,
+      gone,
     );
     if ('job' in outcome) return accepted(res, outcome.job);
     res.status(outcome.documents.some((r) => !r.deduplicated) ? 201 : 200);
