@@ -1,13 +1,23 @@
 /* Recall of /v1/search on SQuAD-pt dev (217 paragraphs, 1,483 questions): R@1, R@5, R@10, MRR@10 per mode. */
 import { performance } from 'node:perf_hooks';
-import { benchApp } from './bench-app';
+import { benchApp, BenchContext } from './bench-app';
 import { runHeader, shouldWriteDocs, writeSection } from './report';
 import { markdownTable, round } from './stats';
-import { loadSquad, recallReport, RecallReport } from './squad';
+import { loadSquad, recallReport, RecallReport, SquadParagraph } from './squad';
 import type { SearchMode } from '../modules/retrieval';
 
 /** A question as typed without accents ("aprovacao"), as users often do. */
 const withoutAccents = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
+
+/** Ingests each paragraph as a document of the collection `squad` (default chunking); returns paragraph ids by document id. */
+export async function ingestSquad(ctx: BenchContext, paragraphs: SquadParagraph[]): Promise<Map<string, string>> {
+  const idByDoc = new Map<string, string>();
+  for (const p of paragraphs) {
+    const r = await ctx.ingest.execute({ collection: 'squad', title: p.article.replace(/_/g, ' '), text: p.context, sourceType: 'json', sourceId: p.id, mimeType: 'text/plain' });
+    idByDoc.set(r.id, p.id);
+  }
+  return idByDoc;
+}
 
 export async function evaluateRecall(
   modes: SearchMode[] = ['text', 'vector', 'hybrid'],
@@ -18,11 +28,7 @@ export async function evaluateRecall(
   const { paragraphs, questions } = loadSquad();
   const ctx = await benchApp();
   try {
-    const idByDoc = new Map<string, string>();
-    for (const p of paragraphs) {
-      const r = await ctx.ingest.execute({ collection: 'squad', title: p.article.replace(/_/g, ' '), text: p.context, sourceType: 'json', sourceId: p.id, mimeType: 'text/plain' });
-      idByDoc.set(r.id, p.id);
-    }
+    const idByDoc = await ingestSquad(ctx, paragraphs);
     const qs = limit ? questions.slice(0, limit) : questions;
     const reports: RecallReport[] = [];
     const runs = [...modes.map((mode) => ({ mode, fold: false })), ...unaccentedModes.map((mode) => ({ mode, fold: true }))];
