@@ -29,10 +29,11 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
 
   const search = (headers: Record<string, string>) => t.http.post('/v1/search').set(headers).send({ query: 'férias', mode: 'text' });
 
-  it('asks for a credential on every /v1 route, not on the probes', async () => {
+  it('asks for a credential on every /v1 route, not on the probes nor on the Prometheus scrape', async () => {
     expectProblem(await search({}), 401, 'AUTH.REQUIRED');
     expectProblem(await t.http.get('/v1/documents'), 401, 'AUTH.REQUIRED');
     await t.http.get('/health/live').expect(200);
+    expect((await t.http.get('/metrics').expect(200)).text).toContain('acervo_http_requests_total');
     expectProblem(await search({ 'x-api-key': 'acv_not-a-key' }), 401, 'AUTH.INVALID_CREDENTIALS');
     expectProblem(await search({ authorization: 'Bearer nonsense' }), 401, 'AUTH.INVALID_CREDENTIALS');
   });
@@ -121,6 +122,18 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     expectProblem(await t.http.get('/v1/conversations?user_id=ana').set(bearer), 403, 'AUTH.USER_MISMATCH');
     expectProblem(await t.http.delete('/v1/users/ana/memory').set(bearer), 403, 'AUTH.USER_MISMATCH');
     await t.http.get('/v1/conversations?user_id=bia').set(bearer).expect(200);
+  });
+
+  it("chats as an identity provider's subject with | (auth0|…), and refuses at sign-in a subject no route would take", async () => {
+    const sub = 'auth0|5f7c8ec7c33c6c004bbafe82';
+    const bearer = { authorization: `Bearer ${await idp.sign({ sub }, { issuer: ISSUER, audience: AUDIENCE })}` };
+    await t.http.post('/v1/chat').set(bearer).send({ message: 'Quantos dias de antecedência para pedir férias?' }).expect(200);
+    const list = await t.http.get('/v1/conversations').set(bearer).expect(200);
+    expect(list.body.items).toHaveLength(1);
+    await t.http.post('/v1/chat/completions').set(bearer).send({ model: 'acervo', messages: [{ role: 'user', content: 'E para folga?' }] }).expect(200);
+    expect((await t.http.delete(`/v1/users/${encodeURIComponent(sub)}/memory`).set(bearer).expect(200)).body).toMatchObject({ user_id: sub });
+    const spaced = { authorization: `Bearer ${await idp.sign({ sub: 'ana maria' }, { issuer: ISSUER, audience: AUDIENCE })}` };
+    expect(expectProblem(await search(spaced), 401, 'AUTH.INVALID_CREDENTIALS').detail).toMatch(/sub claim is not a user id/);
   });
 
   it("a path in other letter case reaches no route: it cannot pass the checks that read the path (another user's data, quota)", async () => {

@@ -16,6 +16,14 @@ export interface Principal {
   keyPrefix?: string;
 }
 
+/**
+ * A user id: what POST /v1/chat's user_id, a user key's user and a token's user claim may be. `|` for identity
+ * providers' subjects (Auth0 `auth0|5f7c…`, `google-oauth2|1234`).
+ */
+export const USER_ID_PATTERN = /^[\w.@:+|-]{1,128}$/;
+/** USER_ID_PATTERN in words, for error messages. */
+export const USER_ID_RULE = '1-128 letters, digits or . _ @ : + - |';
+
 export type RequestWithPrincipal = Request & { principal?: Principal };
 
 export function principalOf(req: Request): Principal | undefined {

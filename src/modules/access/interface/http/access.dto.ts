@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http';
 import { COLLECTION_NAME_PATTERN } from '../../../retrieval';
 
 const COLLECTION_MESSAGE = 'each collection must be lowercase letters, digits, - or _ (max 63)';
-/** The user ids POST /v1/chat accepts (conversation's USER_ID_PATTERN): a key's user must be able to chat. */
-const USER_ID = /^[\w.@:+-]{1,128}$/;
 
 export class CreateKeyDto {
   @ApiProperty({ enum: ['user', 'admin'], example: 'user' })
@@ -16,7 +15,8 @@ export class CreateKeyDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  @Matches(USER_ID, { message: 'user_id must be 1-128 letters, digits or . _ @ : + -' })
+  // the user ids POST /v1/chat accepts: a key's user must be able to chat
+  @Matches(USER_ID_PATTERN, { message: `user_id must be ${USER_ID_RULE}` })
   user_id?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['suporte'], description: 'Bound the key to these collections (absent: no bound; []: no collection at all)' })
@@ -58,7 +58,7 @@ export class PutCollectionAccessDto {
   @IsString({ each: true })
   @MinLength(1, { each: true })
   @MaxLength(200, { each: true })
-  @Matches(USER_ID, { each: true, message: 'each user must be 1-128 letters, digits or . _ @ : + -' })
+  @Matches(USER_ID_PATTERN, { each: true, message: `each user must be ${USER_ID_RULE}` })
   users?: string[];
 }
 

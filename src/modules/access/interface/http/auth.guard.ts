@@ -53,7 +53,8 @@ export class AuthGuard implements CanActivate, OnModuleInit {
         if (required) throw e;
       }
     }
-    if (!required || req.path.startsWith('/health')) return true;
+    // the probes, and Prometheus's scrape (docs/api.md: no key; the Kubernetes annotations scrape each pod without one)
+    if (!required || req.path.startsWith('/health') || req.path === '/metrics') return true;
     if (!req.principal) throw authRequired();
     if (req.principal.role !== 'admin') bindUser(req, req.principal);
     return true;

@@ -1,15 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
 import { COLLECTION_NAME_PATTERN } from '../../../../retrieval';
 
-export const USER_ID_PATTERN = /^[\w.@:+-]{1,128}$/;
-const USER_ID_RULE = { message: 'user_id must be 1-128 letters, digits or . _ @ : + -' };
+const USER_ID_MESSAGE = { message: `user_id must be ${USER_ID_RULE}` };
 
 export class ChatRequestDto {
   @ApiProperty({ example: 'ana@empresa.com.br', pattern: USER_ID_PATTERN.source, description: 'Whose memory this message belongs to' })
   @IsString()
-  @Matches(USER_ID_PATTERN, USER_ID_RULE)
+  @Matches(USER_ID_PATTERN, USER_ID_MESSAGE)
   user_id!: string;
 
   @ApiProperty({ example: 'Quais foram as vendas do mês passado?', description: 'At most conversation.maxMessageChars (4000) characters' })
@@ -101,7 +101,7 @@ export class ChatResponseDto {
 export class UserQueryDto {
   @ApiProperty({ example: 'ana@empresa.com.br', pattern: USER_ID_PATTERN.source })
   @IsString()
-  @Matches(USER_ID_PATTERN, USER_ID_RULE)
+  @Matches(USER_ID_PATTERN, USER_ID_MESSAGE)
   user_id!: string;
 }
 

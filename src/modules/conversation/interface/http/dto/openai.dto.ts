@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsNumber, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { USER_ID_PATTERN } from './chat.dto';
+import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
 
 export class OpenAiMessageDto {
   @ApiProperty({ enum: ['system', 'user', 'assistant', 'tool', 'developer'], example: 'user' })
@@ -54,7 +54,7 @@ export class ChatCompletionRequestDto {
   @ApiPropertyOptional({ example: 'ana@empresa.com.br', description: "The memory's user id: the turn is kept in this user's conversations" })
   @IsOptional()
   @IsString()
-  @Matches(USER_ID_PATTERN, { message: 'user must be 1-128 letters, digits or . _ @ : + -' })
+  @Matches(USER_ID_PATTERN, { message: `user must be ${USER_ID_RULE}` })
   user?: string;
 
   @ApiPropertyOptional({ format: 'uuid', example: '0b9d3c52-6f1e-5a7b-8c2d-3e4f5a6b7c8d', description: "acervo extension: continue this conversation of `user` (an unknown or another user's id is a 404; default: one derived from user, collection and the first message)" })
