@@ -7,6 +7,7 @@ import { formatBrl } from '../src/modules/conversation/domain/money';
 import { UsageRecorder } from '../src/modules/metrics';
 import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
+import { AwesomeApiMarketQuotes } from '../src/modules/conversation/infrastructure/market/awesomeapi.market-quotes';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 
 const KB = [
@@ -115,6 +116,19 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     market.http.fail({ type: 'status', status: 500, body: { status: 500, message: 'erro interno' } });
     const down = await t.http.post('/v1/chat').send({ user_id: 'carla', message: 'cotação do euro' }).expect(200);
     expect(down.body.tool_calls[0]).toMatchObject({ ok: false, error: expect.stringMatching(/answered 500/) });
+  });
+
+  it("never passes on the quotes service's failure text, which may echo the request with its key (to the user, the LLM, memory)", async () => {
+    const quotes = new AwesomeApiMarketQuotes({ baseUrl: market.http.url, apiKey: 'mk-SECRET-4242', timeoutMs: 2000, cacheTtlSeconds: 0 });
+    market.http.fail({ type: 'status', status: 500, body: { status: 500, message: 'internal error for /json/last/EUR-BRL?token=mk-SECRET-4242' } });
+    const down = await quotes.quotes(['EUR-BRL']).catch((e: Error) => e);
+    expect(down).toMatchObject({ message: expect.stringMatching(/the quotes service answered 500$/) });
+    // an unknown pair's reason is kept, without the key or a query string
+    market.http.fail({ type: 'status', status: 404, body: { status: 404, message: 'moeda nao encontrada USD-XYZ (/json/last/USD-XYZ?token=mk-SECRET-4242, chave mk-SECRET-4242)' } });
+    const unknown = (await quotes.quotes(['USD-XYZ']).catch((e: Error) => e)) as Error;
+    expect(unknown.message).toMatch(/unknown currency pair: moeda nao encontrada USD-XYZ/);
+    expect(unknown.message).not.toContain('mk-SECRET');
+    expect(unknown.message).not.toContain('token=');
   });
 
   it('streams SSE: tool_call, tokens, citations, then done', async () => {

@@ -56,6 +56,10 @@ describe('platform: health, Swagger, request ids, errors', () => {
     expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const hostile = await t.http.get('/health/live').set('x-request-id', 'bad id with spaces; drop table');
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // digits and punctuation alone may be a CPF or a phone number: not logged as given
+    for (const personal of ['529.982.247-25', '11987654321']) {
+      expect((await t.http.get('/health/live').set('x-request-id', personal)).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 });
 

@@ -41,10 +41,17 @@ export function usePrettyLogs(config: AppConfig): boolean {
  * echoed on the response. Runs as the very first middleware (before body parsing, so even a malformed
  * body gets an id) and again as pino-http's genReqId, where it returns the id already assigned.
  */
+/**
+ * A caller's x-request-id that is kept: letters, digits and . _ : - (128 at most), with a letter. One of digits and
+ * punctuation alone may be a CPF or a phone number (probe, session 13): it is logged in every line of its request,
+ * and the log's personal-data mask does not apply to an id (masked, it would no longer match the header).
+ */
+const CLIENT_REQUEST_ID = /^(?=[\w.:-]*[A-Za-z])[\w.:-]{1,128}$/;
+
 export function assignRequestId(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
   if (typeof req.id === 'string') return req.id;
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+  const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   req.id = id;
   res.setHeader('x-request-id', id);
   return id;

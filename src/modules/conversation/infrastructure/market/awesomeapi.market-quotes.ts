@@ -56,12 +56,20 @@ export class AwesomeApiMarketQuotes implements MarketQuotes {
       throw new ToolFailedError('market_data', `the quotes service answered ${res.status} with a body that is not JSON`);
     }
     if (!res.ok) {
-      const message = isRecord(body) && typeof body.message === 'string' ? `: ${body.message.slice(0, 200)}` : '';
-      throw new ToolFailedError('market_data', res.status === 404 ? `unknown currency pair${message}` : `the quotes service answered ${res.status}${message}`);
+      // an unknown pair's reason helps the user ("moeda nao encontrada USD-XYZ"); a failure's text is the service's own
+      // business, and may echo the request (its URL, the key in its query): it goes to the user, the LLM and memory
+      const message = res.status === 404 && isRecord(body) && typeof body.message === 'string' ? `: ${this.redacted(body.message).slice(0, 200)}` : '';
+      throw new ToolFailedError('market_data', res.status === 404 ? `unknown currency pair${message}` : `the quotes service answered ${res.status}`);
     }
     const quotes = wanted.map((pair) => parseQuote(pair, isRecord(body) ? body[pair.replace('-', '')] : undefined));
     this.cache.set(key, { at: Date.now(), quotes });
     return quotes;
+  }
+
+  /** The service's text with the key and any query string taken out. */
+  private redacted(text: string): string {
+    const key = this.options.apiKey;
+    return (key ? text.split(key).join('***') : text).replace(/\?\S*/g, '');
   }
 }
 
