@@ -16,6 +16,21 @@ describe('TextSplitterChunker', () => {
     expect(chunks[1].start).toBeLessThan(chunks[0].end);
   });
 
+  it('ends a chunk cut at a sentence end with its period: the next one starts at its first word, not at ". "', async () => {
+    const prose = Array.from({ length: 30 }, (_, i) => `O item ${i} trata de férias, folgas e reembolsos; vale para todos? Sim! Vale.`).join(' ');
+    for (const [unit, size, overlap] of [['characters', 120, 0], ['characters', 160, 60], ['tokens', 30, 0], ['tokens', 40, 8]] as const) {
+      const chunks = await new TextSplitterChunker({ unit, size, overlap }).split(prose);
+      expect(chunks.length).toBeGreaterThan(5);
+      chunks.forEach((c, i) => {
+        expect(c.position).toBe(i);
+        expect(prose.slice(c.start, c.end)).toBe(c.text);
+        expect(c.text).toMatch(/^[^\s.?!;:,…]/u);
+      });
+      // a chunk that ends where the next begins ends where its sentence or clause does
+      for (let i = 0; i + 1 < chunks.length; i++) if (chunks[i].end <= chunks[i + 1].start) expect(chunks[i].text).toMatch(/[.?!;:,]$/);
+    }
+  });
+
   it('sizes chunks in tokens when configured', async () => {
     const chunks = await new TextSplitterChunker({ unit: 'tokens', size: 50, overlap: 5 }).split(text);
     for (const c of chunks) expect(countTokens(c.text)).toBeLessThanOrEqual(50);
