@@ -196,7 +196,7 @@ export class ChatHandler {
       for (const call of g.toolCalls) {
         if (call.invalid !== undefined) {
           // unreadable arguments (malformed JSON): not run; the model is told, and may call it again
-          const record: ToolCallRecord = { name: call.name, arguments: {}, ok: false, ms: 0, error: `argumentos inválidos (${call.invalid})`, chosen_by: 'model' };
+          const record: ToolCallRecord = { name: call.name, arguments: {}, ok: false, ms: 0, error: 'argumentos inválidos (não são um JSON válido)', chosen_by: 'model' };
           turn.toolCalls.push(record);
           yield { type: 'tool_call', call: record };
           messages.push({ role: 'tool', toolCallId: call.id, content: `ERRO: ${record.error}. Chame a ferramenta de novo com argumentos JSON válidos, ou responda sem ela.` });

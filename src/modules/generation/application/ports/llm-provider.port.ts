@@ -13,7 +13,7 @@ export interface ToolCall {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
-  /** Set when the model's arguments could not be read (malformed JSON): why; `arguments` is then {} and the call is not to be run. */
+  /** Set when the model's arguments could not be read (malformed JSON): why (never the raw arguments); `arguments` is then {} and the call is not to be run. */
   invalid?: string;
 }
 

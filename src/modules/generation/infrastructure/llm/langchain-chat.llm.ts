@@ -141,7 +141,8 @@ function withTools(model: BaseChatModel, tools: ToolDefinition[] | undefined): P
 function toolCallsOf(message: BaseMessage): ToolCall[] {
   const ai = message as AIMessage;
   const calls: ToolCall[] = (ai.tool_calls ?? []).map((c) => ({ id: c.id ?? '', name: c.name, arguments: isRecord(c.args) ? c.args : {} }));
-  for (const c of ai.invalid_tool_calls ?? []) calls.push({ id: c.id ?? '', name: c.name ?? '', arguments: {}, invalid: c.error || 'malformed JSON arguments' });
+  // LangChain's own error text quotes the raw arguments (whatever the model wrote): not passed on
+  for (const c of ai.invalid_tool_calls ?? []) calls.push({ id: c.id ?? '', name: c.name ?? '', arguments: {}, invalid: 'not valid JSON' });
   return calls.map((c, i) => (c.id ? c : { ...c, id: `call_${i}` }));
 }
 
