@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FakeOpenAiServer } from './support/fake-openai.server';
+import { UsageRecorder } from '../src/modules/metrics';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 
 const KB = [
@@ -53,6 +54,8 @@ describe('/v1/ask through a network LLM (OpenAI wire format on 127.0.0.1)', () =
     if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
     const { port } = t.app.getHttpServer().address() as AddressInfo;
     const before = logLines.length;
+    await t.app.get(UsageRecorder).flush();
+    const [{ lastUsageId }] = await t.dataSource.query(`SELECT coalesce(max(id), 0)::int AS "lastUsageId" FROM usage_records`);
     await new Promise<void>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ask', headers: { 'content-type': 'application/json' } }, (res) => {
         res.once('data', () => (req.destroy(), resolve())); // the first event arrived: the user closes the tab
@@ -64,6 +67,12 @@ describe('/v1/ask through a network LLM (OpenAI wire format on 127.0.0.1)', () =
     await new Promise((r) => setTimeout(r, 500));
     const errors = logLines.slice(before).map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
     expect(errors).toEqual([]);
+    // the provider had the prompt (and streamed part of the answer): the cut call is a usage row, its tokens estimated
+    await t.app.get(UsageRecorder).flush();
+    const [cut] = await t.dataSource.query(`SELECT operation, prompt_tokens, completion_tokens FROM usage_records WHERE error = 'CLIENT_CLOSED' AND id > $1 ORDER BY id`, [lastUsageId]);
+    expect(cut).toMatchObject({ operation: 'ask', completion_tokens: stream ? expect.any(Number) : 0 });
+    expect(cut.prompt_tokens).toBeGreaterThan(100);
+    if (stream) expect(cut.completion_tokens).toBeGreaterThan(0);
     expect((await t.http.post('/v1/ask').send({ question: QUESTION, collection: 'kb' })).status).toBe(200);
   });
 

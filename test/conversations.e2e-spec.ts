@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import WebSocket from 'ws';
@@ -75,6 +76,21 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(usage[0]).toMatchObject({ operation: 'chat', provider: 'extractive', model: 'extractive-v1' });
   });
 
+  it('"obrigado!" after a turn is smalltalk; a follow-up is asked about the previous question\'s topic, turn after turn', async () => {
+    await t.http.post('/v1/documents').send({ collection: 'rh', title: 'Reembolso de refeições', text: 'O valor máximo por refeição é de R$ 80. O reembolso deve ser pedido em até 30 dias após a despesa.' }).expect(201);
+    const first = await t.http.post('/v1/chat').send({ user_id: 'rita', collection: 'rh', message: 'Qual o valor máximo por refeição no reembolso?' }).expect(200);
+    expect(first.body.response).toMatch(/R\$ 80/);
+    const id = first.body.conversation_id;
+    const thanks = await t.http.post('/v1/chat').send({ user_id: 'rita', conversation_id: id, message: 'obrigado!' }).expect(200);
+    expect(thanks.body).toMatchObject({ rewritten_query: null, route: { rule: 'smalltalk' }, response: expect.stringMatching(/^De nada!/), tool_calls: [] });
+    // after the thanks, the follow-up is about the question before it
+    const deadline = await t.http.post('/v1/chat').send({ user_id: 'rita', conversation_id: id, message: 'e o prazo para pedir?' }).expect(200);
+    expect(deadline.body.rewritten_query).toBe('Qual o prazo para pedir o reembolso?');
+    expect(deadline.body.response).toMatch(/30 dias/);
+    const ok = await t.http.post('/v1/chat').send({ user_id: 'rita', conversation_id: id, message: 'ok' }).expect(200);
+    expect(ok.body).toMatchObject({ rewritten_query: null, route: { rule: 'smalltalk' } });
+  });
+
   it('answers "Quais foram as vendas do mês passado?" with the SQL total, in BRL, and "e no mês anterior?" from it', async () => {
     const period = parsePeriod('mês passado', new Date())!;
     const [{ total }] = await t.dataSource.query(`SELECT sum(amount)::float8 AS total FROM sales WHERE sold_at >= $1 AND sold_at < $2`, [period.from, period.to]);
@@ -136,8 +152,9 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
     const events = parseSse(res.body as string);
     const names = events.map(([e]) => e);
-    expect(names).toContain('tool_call');
-    expect(names).toContain('token');
+    // the knowledge base ran before the answer: its tool_call comes before the first token
+    expect(names.indexOf('tool_call')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('tool_call')).toBeLessThan(names.indexOf('token'));
     expect(names.at(-1)).toBe('done');
     const done = events.at(-1)![1] as { response: string; conversation_id: string };
     expect(done.response).toMatch(/10 dias/);
@@ -324,8 +341,78 @@ describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real to
     const u = r.body.usage;
     expect(r.body.cost_usd).toBeCloseTo((u.prompt_tokens * 0.15 + u.completion_tokens * 0.6) / 1e6, 8);
     await t.app.get(UsageRecorder).flush(); // usage rows are written off the request path
-    const rows = await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE conversation_id = $1 AND provider = 'openai'`, [r.body.conversation_id]);
-    expect(rows[0].n).toBe(2);
+    const rows = await t.dataSource.query(`SELECT operation FROM usage_records WHERE conversation_id = $1 AND provider = 'openai' ORDER BY id`, [r.body.conversation_id]);
+    expect(rows.map((o: { operation: string }) => o.operation)).toEqual(['tool_decision', 'chat']);
+  });
+
+  it('a tool call with malformed JSON arguments is not run: the model is told and calls again', async () => {
+    fake.http.requests.length = 0;
+    fake.reply(
+      { content: '', toolCalls: [{ name: 'knowledge_base_search', arguments: '{not json' }] },
+      { content: '', toolCalls: [{ name: 'knowledge_base_search', arguments: { query: 'máquina de café da copa' } }] },
+      'A máquina de café da copa é uma Saeco Xelsis. [1]',
+    );
+    const r = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual é a máquina de café da copa?' }).expect(200);
+    expect(r.body.tool_calls).toEqual([
+      expect.objectContaining({ name: 'knowledge_base_search', ok: false, error: expect.stringMatching(/^argumentos inválidos/) }),
+      expect.objectContaining({ name: 'knowledge_base_search', ok: true }),
+    ]);
+    expect(r.body.response).toBe('A máquina de café da copa é uma Saeco Xelsis. [1]');
+    const second = fake.http.requests.filter((q) => q.path.endsWith('/chat/completions'))[1].body as { messages: Array<{ role: string; content: string }> };
+    expect(second.messages.find((m) => m.role === 'tool')!.content).toMatch(/^ERRO: argumentos inválidos/);
+  });
+
+  it('a model that answers nothing after a malformed tool call gives the refusal, never an empty reply or stored turn', async () => {
+    fake.reply({ content: '', toolCalls: [{ name: 'knowledge_base_search', arguments: '{not json' }] }, '');
+    const r = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Qual o prazo de aprovação do reembolso?' }).expect(200);
+    expect(r.body).toMatchObject({ response: 'Não tenho essa informação nos documentos.', abstained: 'model_declined' });
+    expect(r.body.tool_calls).toEqual([expect.objectContaining({ ok: false, error: expect.stringMatching(/^argumentos inválidos/) })]);
+    const stored = await t.http.get(`/v1/conversations/${r.body.conversation_id}`).query({ user_id: 'ana' }).expect(200);
+    expect(stored.body.messages.map((m: { content: string }) => m.content)).toEqual(['Qual o prazo de aprovação do reembolso?', 'Não tenho essa informação nos documentos.']);
+  });
+
+  it('a turn that fails after its rewrite records both model calls (the rewrite, and the failed one with its code)', async () => {
+    fake.reply('Olá!');
+    const first = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Oi, qual é a máquina de café?' }).expect(200);
+    fake.reply('Quanto custa a máquina de café da copa?');
+    fake.http.fail({ type: 'delay', ms: 0 }).fail({ type: 'status', status: 500, body: { error: { message: 'boom', type: 'server_error' } } });
+    const res = await t.http.post('/v1/chat').send({ user_id: 'ana', conversation_id: first.body.conversation_id, message: 'e quanto custa?' });
+    expect([502, 503]).toContain(res.status);
+    await t.app.get(UsageRecorder).flush();
+    const rows = await t.dataSource.query(`SELECT operation, prompt_tokens, error FROM usage_records WHERE conversation_id = $1 ORDER BY id`, [first.body.conversation_id]);
+    expect(rows.slice(1)).toEqual([
+      expect.objectContaining({ operation: 'rewrite', prompt_tokens: expect.any(Number), error: null }),
+      { operation: 'chat', prompt_tokens: 0, error: expect.stringMatching(/^GENERATION\./) },
+    ]);
+    expect(rows[1].prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('a turn whose client goes away records the calls the provider billed: the rewrite, and the cut one (CLIENT_CLOSED, prompt estimated)', async () => {
+    fake.reply('Olá!');
+    const first = await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'Oi, qual é a máquina de café?' }).expect(200);
+    fake.reply('Quanto custa a máquina de café da copa?');
+    fake.http.fail({ type: 'delay', ms: 0 }).fail({ type: 'delay', ms: 4000 });
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const sent = fake.http.requests.length;
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat', headers: { 'content-type': 'application/json' } });
+      req.on('error', () => resolve());
+      req.end(JSON.stringify({ user_id: 'ana', conversation_id: first.body.conversation_id, message: 'e quanto custa?' }));
+      // the rewrite answered and the answer call is at the provider: the user closes the tab
+      const poll = setInterval(() => fake.http.requests.length >= sent + 2 && (clearInterval(poll), req.destroy(), resolve()), 10);
+    });
+    let rows: Array<{ operation: string; prompt_tokens: number; error: string | null }> = [];
+    for (let i = 0; i < 50 && rows.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await t.app.get(UsageRecorder).flush();
+      rows = await t.dataSource.query(`SELECT operation, prompt_tokens, error FROM usage_records WHERE conversation_id = $1 ORDER BY id`, [first.body.conversation_id]);
+    }
+    expect(rows.slice(1)).toEqual([
+      expect.objectContaining({ operation: 'rewrite', error: null }),
+      expect.objectContaining({ operation: 'chat', error: 'CLIENT_CLOSED' }),
+    ]);
+    expect(rows[2].prompt_tokens).toBeGreaterThan(0);
   });
 
   it('a bad tool argument is a tool error the model explains, not a failed request', async () => {
@@ -335,6 +422,20 @@ describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real to
     const calls = fake.http.requests.filter((q) => q.path.endsWith('/chat/completions'));
     const last = calls.at(-1)!.body as { messages: Array<{ role: string; content: string }> };
     expect(last.messages.find((m) => m.role === 'tool')!.content).toMatch(/^ERRO: .*metric must be one of/);
+  });
+
+  it('a forget (DELETE /v1/users/:id/memory) while a first turn runs: the turn stores nothing (409 CONVERSATION.FORGOTTEN)', async () => {
+    fake.http.fail({ type: 'delay', ms: 1500 });
+    const sent = fake.http.requests.length;
+    const turn = t.http.post('/v1/chat').send({ user_id: 'fabio', message: 'Meu CPF é 529.982.247-25, qual é a máquina de café?' }).then((r) => r);
+    while (fake.http.requests.length === sent) await new Promise((r) => setTimeout(r, 10));
+    expect((await t.http.delete('/v1/users/fabio/memory').expect(200)).body).toEqual({ user_id: 'fabio', conversations_deleted: 0 });
+    expectProblem(await turn, 409, 'CONVERSATION.FORGOTTEN');
+    expect((await t.http.get('/v1/conversations').query({ user_id: 'fabio' }).expect(200)).body.total).toBe(0);
+    // a turn after the forget is stored as usual
+    fake.reply('Uma Saeco Xelsis.');
+    const next = await t.http.post('/v1/chat').send({ user_id: 'fabio', message: 'Qual é a máquina de café?' }).expect(200);
+    expect((await t.http.get('/v1/conversations').query({ user_id: 'fabio' }).expect(200)).body.items.map((c: { id: string }) => c.id)).toEqual([next.body.conversation_id]);
   });
 
   it('with the LLM down: a clear 5xx problem and nothing written half', async () => {

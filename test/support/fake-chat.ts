@@ -8,8 +8,11 @@ import { Fault } from './fake-http.server';
 
 export interface ScriptedReply {
   content: string;
-  /** The model asks for tools instead of answering (OpenAI `tool_calls`, finish reason "tool_calls"). */
-  toolCalls?: Array<{ name: string; arguments: Record<string, unknown> }>;
+  /**
+   * The model asks for tools instead of answering (OpenAI `tool_calls`, finish reason "tool_calls"); string
+   * arguments are sent as they are (a small model's malformed JSON).
+   */
+  toolCalls?: Array<{ name: string; arguments: Record<string, unknown> | string }>;
   /** Default: "stop" (or "length" when the request's token limit cuts the reply). */
   finishReason?: string;
   /** Streamed: after `afterPieces` pieces, the rest waits for `until` (a model still generating, as long as a test needs). */

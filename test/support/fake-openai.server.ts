@@ -395,7 +395,7 @@ export class FakeOpenAiServer {
               content: toolCalls ? null : content,
               ...(flavour === 'openai' ? { refusal: null } : {}),
               ...(toolCalls
-                ? { tool_calls: toolCalls.map((c, i) => ({ id: `call_${this.sequence}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) }
+                ? { tool_calls: toolCalls.map((c, i) => ({ id: `call_${this.sequence}_${i}`, type: 'function', function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments) } })) }
                 : {}),
             },
             logprobs: null,

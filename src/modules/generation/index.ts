@@ -9,3 +9,5 @@ export type { Citation } from './application/ask/ask.types';
 export { verifyCitations } from './domain/citations';
 export type { Passage } from './domain/citations';
 export { fill } from './application/ask/ask.handler';
+export { CLIENT_CLOSED, unfinishedCall } from './application/usage/unfinished-call';
+export type { UnfinishedCall } from './application/usage/unfinished-call';

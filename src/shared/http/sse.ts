@@ -56,7 +56,11 @@ export async function sendSse<E>(
     for (let step = first; !step.done; step = await it.next()) {
       const out = toSse(step.value);
       if (out) send(out.event, out.data);
-      if (opts.signal.aborted) break;
+      if (opts.signal.aborted) {
+        // the client went away: the sequence is ended (its `finally` runs: the model call is recorded, the stream closed)
+        await it.return?.(undefined);
+        break;
+      }
     }
   } catch (e) {
     if (opts.signal.aborted) {

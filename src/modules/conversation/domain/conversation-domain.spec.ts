@@ -34,7 +34,29 @@ describe('rule-based follow-up rewrite', () => {
   it('"e quanto custa?" carries the previous subject', () => {
     const r = rewriteFollowUp('e quanto custa?', { query: 'Qual é o modelo da máquina de café da copa?' }, now);
     expect(r.rule).toBe('subject_carried');
-    expect(r.query).toBe('Quanto custa o modelo da máquina de café da copa?');
+    expect(r.query).toBe('Quanto custa a máquina de café da copa?');
+  });
+
+  it('asks the follow-up about the previous question\'s topic, whatever its lead ("Qual o ...")', () => {
+    const r = (m: string, q: string) => rewriteFollowUp(m, { query: q }, now).query;
+    expect(r('e o prazo para pedir?', 'Qual o valor máximo por refeição no reembolso?')).toBe('Qual o prazo para pedir o reembolso?');
+    expect(r('e quanto custa?', 'Qual o valor do auxílio home office?')).toBe('Quanto custa o auxílio home office?');
+    expect(r('e o telefone?', 'Qual o horário de atendimento do suporte?')).toBe('Qual o telefone de atendimento do suporte?');
+    expect(r('e quem aprova?', 'Qual o prazo de aprovação do reembolso?')).toBe('Quem aprova o reembolso?');
+    expect(r('e aos sábados?', 'Qual o horário de atendimento do suporte?')).toBe('Qual o horário de atendimento do suporte aos sábados?');
+    // no attribute named: the whole subject is the topic
+    expect(r('e quanto custa?', 'Qual é a máquina de café da copa?')).toBe('Quanto custa a máquina de café da copa?');
+    expect(r('e quantos dias?', 'Quais são as férias dos estagiários?')).toBe('Quantos dias das férias dos estagiários?');
+  });
+
+  it('a rewrite is a standalone question: rewriting from it again does not pile up', () => {
+    let previous = 'Qual o valor máximo por refeição no reembolso?';
+    for (const m of ['e o prazo para pedir?', 'e para viagens?', 'e o valor?']) previous = rewriteFollowUp(m, { query: previous }, now).query;
+    expect(previous).toBe('Qual o valor do reembolso para viagens?');
+  });
+
+  it('greetings, thanks and acknowledgements are smalltalk, not follow-ups', () => {
+    for (const m of ['obrigado!', 'Obrigada', 'ok', 'oi', 'valeu!']) expect(rewriteFollowUp(m, { query: 'Qual o horário de atendimento do suporte?' }, now)).toEqual({ query: m, rule: 'standalone' });
   });
 
   it('a follow-up asking its own question stands alone', () => {

@@ -29,6 +29,13 @@ export class BlankMessageError extends ConversationError {
   }
 }
 
+/** The user's memory was deleted while this turn, which started a conversation, ran: nothing of it is stored. */
+export class ConversationForgottenError extends ConversationError {
+  constructor(userId: string) {
+    super('CONVERSATION.FORGOTTEN', 'conflict', `the memory of user ${userId} was deleted while this turn ran; the turn was not stored`, {});
+  }
+}
+
 /** A follow-up naming another collection than its conversation's: a conversation stays in one collection. */
 export class CollectionMismatchError extends ConversationError {
   constructor(id: string, conversationCollection: string, given: string) {

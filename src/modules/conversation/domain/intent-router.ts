@@ -38,6 +38,11 @@ const DIMENSIONS: Array<[RegExp, SalesDimension]> = [
 ];
 const COUNTS: Record<string, number> = { um: 1, uma: 1, dois: 2, duas: 2, tres: 3, quatro: 4, cinco: 5, seis: 6, sete: 7, oito: 8, nove: 9, dez: 10 };
 
+/** A greeting, a thanks or an acknowledgement ("oi", "obrigado!", "ok"): answered from the conversation, never a follow-up. */
+export function isSmalltalk(message: string): boolean {
+  return SMALLTALK.test(fold(message.toLowerCase()).trim());
+}
+
 /**
  * The offline agent's transparent router (Portuguese intent rules), used when the active model cannot call
  * tools: sales words -> sales_data (metric, breakdown, top N, filters and period read from the text);
@@ -46,7 +51,7 @@ const COUNTS: Record<string, number> = { um: 1, uma: 1, dois: 2, duas: 2, tres: 
  */
 export function routeMessage(message: string, vocabulary: SalesVocabulary): Route {
   const t = fold(message.toLowerCase()).trim();
-  if (SMALLTALK.test(t)) return { tool: null, rule: 'smalltalk', arguments: {} };
+  if (isSmalltalk(message)) return { tool: null, rule: 'smalltalk', arguments: {} };
   const codes = currencyCodes(message);
   if (SALES_WORDS.test(t) && !/\bcotac/.test(t)) return { tool: 'sales_data', rule: 'sales_words', arguments: salesArguments(message, vocabulary) };
   if (MARKET_WORDS.test(t) || codes.length) {

@@ -5,13 +5,13 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { withoutNul } from '../../../../shared/text/nul';
 import { estimateTokens } from '../../../../shared/text/tokens';
-import { AskResult, ChatMessage, fill, Generation, LlmProvider, LlmRegistry, verifyCitations } from '../../../generation';
+import { AskResult, ChatMessage, fill, Generation, LlmProvider, LlmRegistry, UnfinishedCall, unfinishedCall, verifyCitations } from '../../../generation';
 import { sumCosts, UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
-import { BlankMessageError, CollectionMismatchError, ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
+import { BlankMessageError, CollectionMismatchError, ConversationForgottenError, ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
 import { PreviousTurn, rewriteFollowUp } from '../../domain/follow-up';
-import { Route, routeMessage } from '../../domain/intent-router';
+import { isSmalltalk, Route, routeMessage } from '../../domain/intent-router';
 import { CONVERSATION_STORE, ConversationStore } from '../ports/conversation-store.port';
 import { Tool, TOOLS, ToolContext, ToolOutput, ToolPassage } from '../ports/tool.port';
 import { KnowledgeBaseTool } from '../tools/knowledge-base.tool';
@@ -34,11 +34,20 @@ interface Turn {
   conversationId: string;
   collection: string;
   stored: StoredMessage[];
+  /** The user's forget count when a turn that starts a conversation began (a forget since then: nothing is stored). */
+  forgets: number;
   summary: string;
   /** The context messages: recent turns of memory (or the client's history), then this message. */
   window: ChatMessage[];
+  previous: PreviousTurn | undefined;
   rewritten: string | null;
   calls: Array<{ operation: string; model: string; promptTokens: number; completionTokens: number; ms: number }>;
+  /** The model call under way (its prompt and what it streamed so far), recorded if the turn ends in it. */
+  inFlight?: { operation: string; started: number; messages: ChatMessage[]; streamed: string };
+  /** The knowledge base's answer call that failed or was cut (the /v1/ask pipeline reports it). */
+  unfinished?: UnfinishedCall;
+  /** The usage rows are written (finish did it). */
+  recorded: boolean;
   toolCalls: ToolCallRecord[];
   timings: { retrieve_ms: number; tool_ms: number; generate_ms: number };
 }
@@ -49,7 +58,9 @@ interface Turn {
  * conversation.agent.maxToolSteps); any other model goes through the transparent Portuguese router ->
  * knowledge base (the grounded /v1/ask pipeline), sales_data, market_data, or the conversation alone ->
  * the user message and its reply stored together with the new summary, one usage row per model call
- * (written in the background). Nothing is written when the turn fails.
+ * (written in the background). When the turn fails or the client goes away, nothing of the conversation is
+ * written, but the model calls made are (the provider billed them): the finished ones, and the one that failed
+ * (0 tokens, its error code) or was cut (CLIENT_CLOSED, tokens estimated).
  */
 @Injectable()
 export class ChatHandler {
@@ -73,15 +84,40 @@ export class ChatHandler {
   async *stream(cmd: ChatCommand): AsyncIterable<ChatEvent> {
     const turn = await this.begin(cmd);
     const llm = turn.llm;
-    let answer: { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] };
-    if (llm.info.kind === 'llm' && llm.info.capabilities.toolCalling) {
-      answer = yield* this.toolCallingAgent(turn);
-    } else {
-      answer = yield* this.routedAgent(turn);
+    let failure: unknown;
+    try {
+      turn.rewritten = await this.rewrite(turn, turn.previous);
+      let answer: { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] };
+      if (llm.info.kind === 'llm' && llm.info.capabilities.toolCalling) {
+        answer = yield* this.toolCallingAgent(turn);
+      } else {
+        answer = yield* this.routedAgent(turn);
+      }
+      const result = await this.finish(turn, answer);
+      for (const citation of result.citations) yield { type: 'citation', citation };
+      yield { type: 'done', result };
+    } catch (e) {
+      failure = e;
+      throw e;
+    } finally {
+      // failed, or left at a `yield` by a reader that went away: the model calls made are billed all the same
+      if (!turn.recorded) this.recordUnfinished(turn, failure);
     }
-    const result = await this.finish(turn, answer);
-    for (const citation of result.citations) yield { type: 'citation', citation };
-    yield { type: 'done', result };
+  }
+
+  /** The usage rows of a turn that did not finish: its finished model calls, and the one it ended in. */
+  private recordUnfinished(turn: Turn, failure: unknown): void {
+    const { cmd } = turn;
+    const ended = turn.inFlight
+      ? { operation: turn.inFlight.operation, ...unfinishedCall(turn.llm, turn.inFlight.messages, turn.inFlight.streamed, ms(turn.inFlight.started), failure, cmd.signal) }
+      : turn.unfinished && { operation: 'chat', ...turn.unfinished };
+    const rows = [
+      ...turn.calls.map((c) => ({ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms })),
+      ...(ended ? [{ operation: ended.operation, modelId: ended.model, promptTokens: ended.promptTokens, completionTokens: ended.completionTokens, ms: ended.ms, error: ended.error }] : []),
+    ];
+    if (!rows.length) return;
+    // the conversation only when it exists (a first turn that failed created none)
+    this.usage.record(rows.map((r) => ({ ...r, userId: cmd.userId, conversationId: turn.conversation ? turn.conversationId : undefined, requestId: cmd.requestId })));
   }
 
   private async begin(given: ChatCommand): Promise<Turn> {
@@ -109,14 +145,16 @@ export class ChatHandler {
       conversationId: conversation?.id ?? cmd.conversationId ?? randomUUID(),
       collection: cmd.collection ?? conversation?.collection ?? DEFAULT_COLLECTION,
       stored,
+      forgets: !conversation && (cmd.persist ?? true) ? await this.store.forgetCount(cmd.userId) : 0,
       summary: cmd.history ? '' : (conversation?.summary ?? ''),
       window: [...history.slice(-cfg.memory.windowTurns * 2), { role: 'user', content: cmd.message }],
+      previous: previousTurn(stored, history),
       rewritten: null,
       calls: [],
       toolCalls: [],
       timings: { retrieve_ms: 0, tool_ms: 0, generate_ms: 0 },
+      recorded: false,
     };
-    turn.rewritten = await this.rewrite(turn, previousTurn(stored, history));
     return turn;
   }
 
@@ -138,7 +176,7 @@ export class ChatHandler {
   }
 
   /** A tool-calling model decides: it asks for tools (run here, at most maxToolSteps), then answers. */
-  private async *toolCallingAgent(turn: Turn): AsyncGenerator<ChatEvent, { text: string; citations: ChatCitation[]; model: string; route: ChatResult['route'] }> {
+  private async *toolCallingAgent(turn: Turn): AsyncGenerator<ChatEvent, { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] }> {
     const cfg = this.config.conversation;
     const system = fill(cfg.templates.system, {
       refusal: this.config.generation.ask.refusal,
@@ -156,6 +194,14 @@ export class ChatHandler {
       }
       messages.push({ role: 'assistant', content: g.text, toolCalls: g.toolCalls });
       for (const call of g.toolCalls) {
+        if (call.invalid !== undefined) {
+          // unreadable arguments (malformed JSON): not run; the model is told, and may call it again
+          const record: ToolCallRecord = { name: call.name, arguments: {}, ok: false, ms: 0, error: 'argumentos inválidos (não são um JSON válido)', chosen_by: 'model' };
+          turn.toolCalls.push(record);
+          yield { type: 'tool_call', call: record };
+          messages.push({ role: 'tool', toolCallId: call.id, content: `ERRO: ${record.error}. Chame a ferramenta de novo com argumentos JSON válidos, ou responda sem ela.` });
+          continue;
+        }
         const { record, output } = await this.runTool(turn, call.name, call.arguments, 'model', passages.length + 1);
         yield { type: 'tool_call', call: record };
         if (output?.passages) passages.push(...output.passages);
@@ -166,13 +212,19 @@ export class ChatHandler {
     final ??= await this.generate(turn, 'chat', messages);
     let text = final.text.trim();
     let citations: ChatCitation[] = [];
-    if (passages.length) {
+    if (passages.length && text) {
       const report = verifyCitations(text, passages, this.config.generation.ask.citationSupport);
       text = report.answer;
       citations = report.citations.map((c) => ({ n: c.n, document_id: c.documentId, title: c.title, chunk_id: c.chunkId, quote: c.quote, score: c.score, support: c.support }));
     }
-    for (const part of words(text)) yield { type: 'token', text: part };
-    return { text, citations, model: final.model, route: { decided_by: 'model', rule: null } };
+    const answer = this.declinedIfEmpty(text);
+    for (const part of words(answer.text)) yield { type: 'token', text: part };
+    return { ...answer, citations, model: final.model, route: { decided_by: 'model', rule: null } };
+  }
+
+  /** A model that answers nothing (no text, no tool call) declines: the refusal, as /v1/ask gives it; never an empty reply. */
+  private declinedIfEmpty(text: string): { text: string; abstained?: string } {
+    return text ? { text } : { text: this.config.generation.ask.refusal, abstained: 'model_declined' };
   }
 
   /** Any other model: the Portuguese router picks the tool; the answer comes from it (and the model, if any). */
@@ -207,14 +259,18 @@ export class ChatHandler {
     const ctx = this.toolContext(turn, 1);
     const t = performance.now();
     let result: AskResult | undefined;
-    for await (const e of this.knowledgeBase.answerStream(question, ctx)) {
+    let record: ToolCallRecord | undefined;
+    for await (const e of this.knowledgeBase.answerStream(question, ctx, (call) => (turn.unfinished = call))) {
+      // the search is done when the answer begins: its tool_call goes before the answer's tokens (ms: until then)
+      if (!record) {
+        record = { name: 'knowledge_base_search', arguments: { query: question }, ok: true, ms: ms(t), chosen_by: route.rule ?? undefined };
+        turn.toolCalls.push(record);
+        yield { type: 'tool_call' as const, call: record };
+      }
       if (e.type === 'token') yield { type: 'token' as const, text: e.text };
       else if (e.type === 'done') result = e.result;
     }
     if (!result) throw new Error('the knowledge base answer ended without a result');
-    const record: ToolCallRecord = { name: 'knowledge_base_search', arguments: { query: question }, ok: true, ms: ms(t), chosen_by: route.rule ?? undefined };
-    turn.toolCalls.push(record);
-    yield { type: 'tool_call' as const, call: record };
     turn.timings.retrieve_ms += result.timings.embed_ms + result.timings.search_ms;
     turn.timings.generate_ms += result.timings.generate_ms;
     if (result.usage.total_tokens > 0 || result.timings.generate_ms > 0) {
@@ -223,6 +279,7 @@ export class ChatHandler {
     return { text: result.answer, citations: result.citations, model: result.model, abstained: result.abstained, route };
   }
 
+
   /** A model without tool calling writes the reply from the conversation and, if a tool ran, its result. */
   private async *compose(turn: Turn, route: ChatResult['route'], tool: { name: string; content: string } | undefined) {
     const cfg = this.config.conversation;
@@ -230,20 +287,31 @@ export class ChatHandler {
     const messages: ChatMessage[] = [{ role: 'system', content: system }, ...turn.window];
     if (tool) messages.push({ role: 'user', content: fill(cfg.templates.toolResult, { tool: tool.name, result: tool.content }) });
     const t = performance.now();
+    const inFlight = { operation: 'chat', started: t, messages, streamed: '' };
+    turn.inFlight = inFlight;
     let generation: Generation | undefined;
     for await (const e of turn.llm.stream(messages, { signal: turn.cmd.signal })) {
-      if (e.type === 'delta') yield { type: 'token' as const, text: e.text };
-      else generation = e.generation;
+      if (e.type === 'delta') {
+        inFlight.streamed += e.text;
+        yield { type: 'token' as const, text: e.text };
+      } else generation = e.generation;
     }
     if (!generation) throw new Error('LLM stream ended without a final event');
+    turn.inFlight = undefined;
     this.account(turn, 'chat', generation, ms(t));
-    return { text: generation.text.trim(), citations: [] as ChatCitation[], model: generation.model, route };
+    const answer = this.declinedIfEmpty(generation.text.trim());
+    // an empty stream sent no token: the refusal is the reply
+    if (answer.abstained) for (const part of words(answer.text)) yield { type: 'token' as const, text: part };
+    return { ...answer, citations: [] as ChatCitation[], model: generation.model, route };
   }
 
+  /** One model call; offered tools, a reply that asks for them is a `tool_decision` call. */
   private async generate(turn: Turn, operation: string, messages: ChatMessage[], tools?: Array<Tool['definition']>): Promise<Generation> {
     const t = performance.now();
+    turn.inFlight = { operation, started: t, messages, streamed: '' };
     const g = await turn.llm.generate(messages, { signal: turn.cmd.signal, ...(tools?.length ? { tools } : {}) });
-    this.account(turn, operation, g, ms(t));
+    turn.inFlight = undefined;
+    this.account(turn, tools?.length && g.toolCalls?.length ? 'tool_decision' : operation, g, ms(t));
     return g;
   }
 
@@ -294,11 +362,16 @@ export class ChatHandler {
     const summary = persist ? await this.nextSummary(turn, [userMessage, reply]) : undefined;
     if (persist) {
       // one statement: the conversation (created or updated), both messages and the new summary
-      const create = turn.conversation ? undefined : { userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection };
-      // Nothing stored: the id is another user's (or the conversation was deleted meanwhile), the same 404 as unknown.
-      if (!(await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create }))) throw new ConversationNotFoundError(turn.conversationId);
+      const create = turn.conversation ? undefined : { userId: cmd.userId, title: titleFrom(cmd.message), collection: turn.collection, forgets: turn.forgets };
+      if (!(await this.store.appendTurn(turn.conversationId, [userMessage, reply], { summary, create }))) {
+        // the user asked to be forgotten while this first turn ran: 409, nothing stored
+        if (create && (await this.store.forgetCount(cmd.userId)) > turn.forgets) throw new ConversationForgottenError(cmd.userId);
+        // the id is another user's (or the conversation was deleted meanwhile): the same 404 as unknown
+        throw new ConversationNotFoundError(turn.conversationId);
+      }
     }
     // usage rows are written off the request path (a failed metrics write never fails a turn), priced now
+    turn.recorded = true;
     const cost = sumCosts(
       this.usage.record(
         turn.calls.map((c, i) => ({
@@ -372,14 +445,17 @@ export class ChatHandler {
   }
 }
 
-/** The previous question of the conversation and the period its sales answer covered, if any. */
+/**
+ * The previous question of the conversation (its standalone form) and the period its sales answer covered, if any.
+ * Smalltalk ("obrigado!", "ok") is no question: a follow-up after it is about the question before.
+ */
 function previousTurn(stored: StoredMessage[], history: ChatMessage[]): PreviousTurn | undefined {
   for (let i = stored.length - 1; i >= 0; i--) {
-    if (stored[i].role !== 'user') continue;
+    if (stored[i].role !== 'user' || isSmalltalk(stored[i].content)) continue;
     const period = stored[i + 1]?.tool_calls.find((c) => c.period)?.period;
     return { query: stored[i].rewritten_query ?? stored[i].content, period };
   }
-  const lastUser = [...history].reverse().find((m) => m.role === 'user');
+  const lastUser = [...history].reverse().find((m) => m.role === 'user' && !isSmalltalk(m.content));
   return lastUser ? { query: lastUser.content } : undefined;
 }
 

@@ -14,16 +14,19 @@ export interface ConversationStore {
   /**
    * Appends a user message and its reply together, and the new summary, atomically; `create` starts the
    * conversation with them (a new conversation is never stored without its first turn). False when nothing was
-   * stored: the conversation is gone, or the id to create is another user's (or in another collection).
+   * stored: the conversation is gone, or the id to create is another user's (or in another collection), or the
+   * user was forgotten after `create.forgets` (forgetCount when the turn began).
    */
   appendTurn(
     id: string,
     turn: [NewMessage, NewMessage],
-    opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string } },
+    opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string; forgets: number } },
   ): Promise<boolean>;
   delete(id: string, userId: string): Promise<boolean>;
-  /** Every conversation of a user; returns how many went. */
+  /** Every conversation of a user, and a forget counted (turns under way then store nothing new); returns how many went. */
   deleteUser(userId: string): Promise<number>;
+  /** How many times the user was forgotten (0: never). */
+  forgetCount(userId: string): Promise<number>;
 }
 
 export const CONVERSATION_STORE = Symbol('CONVERSATION_STORE');

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { AskHandler, AskResult } from '../../../generation';
+import { AskHandler, AskResult, UnfinishedCall } from '../../../generation';
 import { SearchHandler } from '../../../retrieval';
 import { Tool, ToolContext, ToolOutput } from '../ports/tool.port';
 import { ToolFailedError } from '../../domain/conversation.errors';
@@ -55,7 +55,8 @@ export class KnowledgeBaseTool implements Tool {
     return this.ask.execute({ question, collection: ctx.collection, signal: ctx.signal, recordUsage: false });
   }
 
-  answerStream(question: string, ctx: ToolContext) {
-    return this.ask.stream({ question, collection: ctx.collection, signal: ctx.signal, recordUsage: false });
+  /** `onUnfinishedCall`: the answer's model call that failed or was cut (the turn records it). */
+  answerStream(question: string, ctx: ToolContext, onUnfinishedCall?: (call: UnfinishedCall) => void) {
+    return this.ask.stream({ question, collection: ctx.collection, signal: ctx.signal, recordUsage: false, onUnfinishedCall });
   }
 }

@@ -62,7 +62,7 @@ export class PgConversationStore implements ConversationStore {
   async appendTurn(
     id: string,
     turn: [NewMessage, NewMessage],
-    opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string } },
+    opts: { summary?: { text: string; summarizedCount: number }; create?: { userId: string; title: string; collection: string; forgets: number } },
   ): Promise<boolean> {
     const params: unknown[] = [id];
     const message = (m: NewMessage, offset: number) => {
@@ -72,10 +72,12 @@ export class PgConversationStore implements ConversationStore {
     };
     let head: string;
     if (opts.create) {
-      params.push(opts.create.userId, opts.create.title, opts.create.collection, opts.summary?.text ?? '', opts.summary?.summarizedCount ?? 0);
+      params.push(opts.create.userId, opts.create.title, opts.create.collection, opts.summary?.text ?? '', opts.summary?.summarizedCount ?? 0, opts.create.forgets);
       // Two first turns of one new id (a client's retry, the same derived id) both land: the later one waits for
-      // the earlier's row and appends after it. An id taken by another user (or in another collection) adds nothing.
-      head = `INSERT INTO conversations (id, user_id, title, collection, summary, summarized_count, message_count) VALUES ($1, $2, $3, $4, $5, $6, 2)
+      // the earlier's row and appends after it. An id taken by another user (or in another collection) adds nothing,
+      // nor does a turn whose user was forgotten since it began.
+      head = `INSERT INTO conversations (id, user_id, title, collection, summary, summarized_count, message_count)
+              SELECT $1, $2, $3, $4, $5, $6, 2 WHERE NOT EXISTS (SELECT 1 FROM user_forgets WHERE user_id = $2 AND epoch > $7)
               ON CONFLICT (id) DO UPDATE SET message_count = conversations.message_count + 2, updated_at = now()
                WHERE conversations.user_id = EXCLUDED.user_id AND conversations.collection = EXCLUDED.collection
               RETURNING message_count`;
@@ -102,8 +104,18 @@ export class PgConversationStore implements ConversationStore {
   }
 
   async deleteUser(userId: string): Promise<number> {
-    const rows = await this.q<{ id: string }>(`WITH d AS (DELETE FROM conversations WHERE user_id = $1 RETURNING id) SELECT id FROM d`, [userId]);
+    const rows = await this.q<{ id: string }>(
+      `WITH f AS (INSERT INTO user_forgets (user_id) VALUES ($1) ON CONFLICT (user_id) DO UPDATE SET epoch = user_forgets.epoch + 1, at = now()),
+            d AS (DELETE FROM conversations WHERE user_id = $1 RETURNING id)
+       SELECT id FROM d`,
+      [userId],
+    );
     return rows.length;
+  }
+
+  async forgetCount(userId: string): Promise<number> {
+    const [row] = await this.q<{ epoch: string }>(`SELECT epoch FROM user_forgets WHERE user_id = $1`, [userId]);
+    return row ? Number(row.epoch) : 0;
   }
 }
 

@@ -105,8 +105,28 @@ const collectionMismatch = (instance: string, requestId: string): ProblemExample
   },
 });
 
+const FORGOTTEN: ProblemExample = {
+  summary: "the user's memory was deleted while this first turn ran (nothing stored)",
+  value: {
+    type: 'https://acervo.dev/problems/conversation-forgotten',
+    title: 'Conflict',
+    status: 409,
+    detail: 'the memory of user fabio was deleted while this turn ran; the turn was not stored',
+    code: 'CONVERSATION.FORGOTTEN',
+    instance: '/v1/chat',
+    requestId: 'dc3e47b7-359d-4f50-9725-b7c597329e86',
+  },
+};
+
 /** POST /v1/chat */
-export const CHAT_PROBLEMS: ProblemExample[] = [BLANK_MESSAGE, NUL_ONLY, TOO_LONG, notFound('/v1/chat', '5c094160-4943-409c-a86a-040d79b5a71f'), collectionMismatch('/v1/chat', 'a6a6d70e-864b-42a6-bb52-dff6b44e857a')];
+export const CHAT_PROBLEMS: ProblemExample[] = [
+  BLANK_MESSAGE,
+  NUL_ONLY,
+  TOO_LONG,
+  notFound('/v1/chat', '5c094160-4943-409c-a86a-040d79b5a71f'),
+  collectionMismatch('/v1/chat', 'a6a6d70e-864b-42a6-bb52-dff6b44e857a'),
+  FORGOTTEN,
+];
 
 /** GET /v1/conversations */
 export const LIST_CONVERSATIONS_PROBLEMS: ProblemExample[] = [NO_USER];

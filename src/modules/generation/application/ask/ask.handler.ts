@@ -13,6 +13,7 @@ import { answerEvidence } from '../../domain/extractive';
 import { LlmRegistry } from '../models/llm-registry.service';
 import { ChatMessage, Generation, LlmProvider } from '../ports/llm-provider.port';
 import { AskCommand, AskEvent, AskResult } from './ask.types';
+import { unfinishedCall } from '../usage/unfinished-call';
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 
@@ -79,17 +80,24 @@ export class AskHandler {
       return;
     }
     const t = performance.now();
+    const called = !cmd.signal?.aborted; // a request already gone never reaches the provider
     let generation: Generation | undefined;
+    let streamed = '';
+    let failure: unknown;
     try {
       for await (const event of p.llm.stream(p.messages, this.options(cmd, p))) {
         if (event.type === 'delta') {
+          streamed += event.text;
           if (event.text) yield { type: 'token', text: event.text };
         } else generation = event.generation;
       }
       if (!generation) throw new Error('LLM stream ended without a final event');
     } catch (e) {
-      this.recordFailure(cmd, p, t, e);
+      failure = e;
       throw e;
+    } finally {
+      // failed, or left at a `yield` by a reader that went away (the client closed the stream)
+      if (!generation && called) this.recordFailure(cmd, p, t, failure, streamed);
     }
     const result = this.observed(cmd, p, this.finish(p, generation, ms(t)), generation);
     for (const citation of result.citations) yield { type: 'citation', citation };
@@ -121,30 +129,26 @@ export class AskHandler {
   }
 
   private async failureRecorded<T>(cmd: AskCommand, p: Prepared, started: number, call: Promise<T>): Promise<T> {
+    const called = !cmd.signal?.aborted;
     try {
       return await call;
     } catch (e) {
-      this.recordFailure(cmd, p, started, e);
+      if (called) this.recordFailure(cmd, p, started, e, '');
       throw e;
     }
   }
 
-  /** A failed model call is a usage row too (tokens 0, its error code), unless the client went away. */
-  private recordFailure(cmd: AskCommand, p: Prepared, started: number, e: unknown): void {
-    if (cmd.signal?.aborted || cmd.recordUsage === false) return;
-    const code = (e as { code?: unknown }).code;
-    this.usage.record([
-      {
-        operation: 'ask',
-        modelId: p.llm.info.modelId,
-        promptTokens: 0,
-        completionTokens: 0,
-        ms: ms(started),
-        userId: cmd.userId,
-        requestId: cmd.requestId,
-        error: typeof code === 'string' ? code : (e as Error).name || 'Error',
-      },
-    ]);
+  /**
+   * A failed model call is a usage row too (tokens 0, its error code); so is one the client cut (CLIENT_CLOSED, its
+   * prompt and streamed text estimated: the provider bills them). With recordUsage false the caller gets it.
+   */
+  private recordFailure(cmd: AskCommand, p: Prepared, started: number, e: unknown, streamed: string): void {
+    const call = unfinishedCall(p.llm, p.messages, streamed, ms(started), e, cmd.signal);
+    if (cmd.recordUsage === false) {
+      cmd.onUnfinishedCall?.(call);
+      return;
+    }
+    this.usage.record([{ operation: 'ask', modelId: call.model, promptTokens: call.promptTokens, completionTokens: call.completionTokens, ms: call.ms, userId: cmd.userId, requestId: cmd.requestId, error: call.error }]);
   }
 
   /** Sampling settings are the provider's own (config, or what an admin swap set); only the request's signal and evidence go here. */

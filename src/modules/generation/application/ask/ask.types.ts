@@ -1,3 +1,4 @@
+import type { UnfinishedCall } from '../usage/unfinished-call';
 import type { MetadataFilter } from '../../../retrieval';
 
 export interface AskCommand {
@@ -11,6 +12,8 @@ export interface AskCommand {
   requestId?: string;
   /** false: the caller records the generation itself (the chat turn does, in its transaction). Default true. */
   recordUsage?: boolean;
+  /** With recordUsage false: the model call that failed or that the client cut, for the caller to record. */
+  onUnfinishedCall?: (call: UnfinishedCall) => void;
 }
 
 export interface AskTimings {

@@ -13,6 +13,8 @@ export interface ToolCall {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+  /** Set when the model's arguments could not be read (malformed JSON): why (never the raw arguments); `arguments` is then {} and the call is not to be run. */
+  invalid?: string;
 }
 
 /** A tool offered to the model: name, what it does, and its arguments as a JSON Schema object. */

@@ -134,10 +134,16 @@ function withTools(model: BaseChatModel, tools: ToolDefinition[] | undefined): P
   return model.bindTools(tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })));
 }
 
-/** The tool calls of an AI message (LangChain parses them from every provider's format into `tool_calls`). */
+/**
+ * The tool calls of an AI message (LangChain parses them from every provider's format into `tool_calls`; those whose
+ * arguments are not valid JSON go to `invalid_tool_calls`, returned here with `invalid` set).
+ */
 function toolCallsOf(message: BaseMessage): ToolCall[] {
-  const calls = (message as AIMessage).tool_calls ?? [];
-  return calls.map((c, i) => ({ id: c.id ?? `call_${i}`, name: c.name, arguments: isRecord(c.args) ? c.args : {} }));
+  const ai = message as AIMessage;
+  const calls: ToolCall[] = (ai.tool_calls ?? []).map((c) => ({ id: c.id ?? '', name: c.name, arguments: isRecord(c.args) ? c.args : {} }));
+  // LangChain's own error text quotes the raw arguments (whatever the model wrote): not passed on
+  for (const c of ai.invalid_tool_calls ?? []) calls.push({ id: c.id ?? '', name: c.name ?? '', arguments: {}, invalid: 'not valid JSON' });
+  return calls.map((c, i) => (c.id ? c : { ...c, id: `call_${i}` }));
 }
 
 export function toLangChainMessages(messages: ChatMessage[]): BaseMessage[] {
