@@ -26,6 +26,22 @@ export interface BranchQuery {
   filters?: MetadataFilter;
 }
 
+/** A hybrid search's two branches, read together by VectorStore.hybridSearch. */
+export interface HybridBranches {
+  vector: RankedChunk[];
+  /**
+   * The text branch's ranking (what textSearch returns), except that the chunks in `unread` hold only their id, rank,
+   * score and coverage so far (their row is empty): read the rows the caller needs with readRows.
+   */
+  text: RankedChunk[];
+  unread: ReadonlySet<string>;
+  /**
+   * The rows of these chunks of `unread`, read in one statement that also checks the collection is at the version the
+   * ranking was scored at; null when a write committed since (then the ranking is stale: search the text branch again).
+   */
+  readRows(ids: string[]): Promise<Map<string, RankedChunk> | null>;
+}
+
 export interface VectorStore {
   getCollection(name: string): Promise<CollectionInfo | null>;
   listCollections(): Promise<CollectionInfo[]>;
@@ -56,4 +72,12 @@ export interface VectorStore {
    */
   vectorSearch(query: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]>;
   textSearch(query: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]>;
+  /**
+   * Optional: both branches of a hybrid search in fewer round trips than the two searches apart, for the query vector
+   * at hand (the text branch of vectorSearch + textSearch, with the rows of its chunks the vector branch did not
+   * return left to readRows). null when this store has no faster way for this query: search the branches apart.
+   */
+  hybridSearch?(
+    query: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
+  ): Promise<HybridBranches | null>;
 }

@@ -43,6 +43,28 @@ class FakeStore implements Partial<VectorStore> {
   }
 }
 
+/** A store that serves hybrid searches together: the chunks in `unread` come without their row until readRows. */
+class TogetherStore extends FakeStore {
+  unread = new Set<string>();
+  stale = false;
+  hybridCalls: Array<BranchQuery & { text: string; embedderId: string }> = [];
+  readCalls: string[][] = [];
+
+  async hybridSearch(q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string }) {
+    this.hybridCalls.push(q);
+    const full = new Map(this.text.map((c) => [c.chunkId, c]));
+    return {
+      vector: this.vector,
+      text: this.text.map((c) => (this.unread.has(c.chunkId) ? { ...c, documentId: '', title: '', text: '', metadata: {} } : c)),
+      unread: this.unread,
+      readRows: async (ids: string[]) => {
+        this.readCalls.push(ids);
+        return this.stale ? null : new Map(ids.map((id) => [id, full.get(id)!]));
+      },
+    };
+  }
+}
+
 const hashing = new HashingEmbedder({ dimension: 64 });
 const other = new HashingEmbedder({ dimension: 32 });
 const info = (name: string, e: HashingEmbedder): CollectionInfo => ({
@@ -83,6 +105,33 @@ describe('SearchHandler (fake ports)', () => {
     expect(res.hits[0]).toMatchObject({ ranks: { vector: 2, text: 1 }, coverage: 1 });
     expect(res).toMatchObject({ mode: 'hybrid', collection: 'kb', embedder: hashing.modelId });
     expect(res.timings.embed_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('hybrid with a store that reads the branches together: reads only the fused head rows it lacks, and searches the text branch again if they went stale', async () => {
+    const { config } = setup();
+    const store = new TogetherStore();
+    const handler = new SearchHandler(new EmbedderRegistry(hashing, async () => other), store as unknown as VectorStore, config);
+    store.collections.set('kb', info('kb', hashing));
+    store.vector = [chunk('a', 0.9), chunk('b', 0.8)];
+    store.text = [chunk('b', 12, { coverage: 1 }), chunk('d', 9, { coverage: 0.5 }), chunk('e', 8, { coverage: 0.5 })];
+    store.unread = new Set(['d', 'e']);
+    const res = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
+    expect(store.hybridCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, text: 'política de férias', embedderId: hashing.modelId });
+    expect(store.vectorCalls).toHaveLength(0);
+    expect(store.textCalls).toHaveLength(0);
+    expect(store.readCalls).toEqual([['d', 'e']]); // in fused order; b came with the vector branch's rows
+    expect(res.hits.map((h) => [h.chunkId, h.text, h.title])).toEqual(
+      expect.arrayContaining([['b', 'text b', 't-b'], ['d', 'text d', 't-d'], ['e', 'text e', 't-e']]),
+    );
+    // a write committed since the text ranking was scored: the text branch is searched again, apart
+    store.stale = true;
+    store.text = [chunk('e', 8, { coverage: 0.5 })];
+    const again = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
+    expect(store.textCalls).toHaveLength(1);
+    expect(again.hits.map((h) => [h.chunkId, h.ranks])).toEqual(
+      expect.arrayContaining([['e', { vector: null, text: 1 }], ['a', { vector: 1, text: null }], ['b', { vector: 2, text: null }]]),
+    );
+    expect(again.hits).toHaveLength(3);
   });
 
   it('vector and text modes query one branch with limit top_k; min_score filters on the branch score', async () => {
