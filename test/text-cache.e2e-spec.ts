@@ -115,7 +115,7 @@ describe('BM25 from the in-memory postings', () => {
     expect(after.map((h) => h.text).sort()).toEqual(before.map((h) => h.text).sort());
   });
 
-  it('hybrid, both branches read together: the rows of the text chunks the vector branch lacked are refused after a write (null)', async () => {
+  it('hybrid, both branches ranked together: their rows read by id, and refused after a write (null)', async () => {
     const text = 'papagaio palavras cozinha';
     await fromMemory(text, 1);
     const info = (await store.getCollection(C))!;
@@ -125,13 +125,13 @@ describe('BM25 from the in-memory postings', () => {
       (await store.hybridSearch({ collection: C, limit: 1, text, textSearchConfig: info.textSearchConfig, embedding, dimension: info.dimension, embedderId: info.embedderId }))!;
     const fresh = await together();
     if (SERVER_MODE) return expect(fresh).toBeNull(); // a server's pool runs the branches apart
-    expect(titles(fresh.vector)).toEqual(['Cães']);
-    expect(fresh.text.map((h) => [h.text, h.title])).toEqual([['', '']]);
-    expect([...fresh.unread]).toEqual([fresh.text[0].chunkId]);
-    const rows = await fresh.readRows([...fresh.unread]);
-    expect([...rows!.values()].map((h) => [h.title, h.chunkId, h.score, h.coverage])).toEqual([['Aves', fresh.text[0].chunkId, fresh.text[0].score, fresh.text[0].coverage]]);
-    expectSame([rows!.get(fresh.text[0].chunkId)!], await sql(text, 1));
-    // a write committed after the ranking was scored: its rows are not read (the caller searches the text branch again)
+    const [v, t] = [fresh.vector[0], fresh.text[0]];
+    expect([v.text, t.text, v.title, t.title]).toEqual(['', '', '', '']); // ranked, rows not read yet
+    expect([...fresh.unread].sort()).toEqual([v.chunkId, t.chunkId].sort());
+    const rows = (await fresh.readRows([v.chunkId, t.chunkId]))!;
+    expect([rows.get(v.chunkId)!.title, rows.get(t.chunkId)!.title]).toEqual(['Cães', 'Aves']);
+    expectSame([{ ...rows.get(t.chunkId)!, score: t.score, coverage: t.coverage }], await sql(text, 1));
+    // a write committed after the rankings were read: their rows are not read (the caller searches the branches again)
     const stale = await together();
     await a.http.post('/v1/documents').send({ collection: C, title: 'Canário', source_id: 'canario', text: 'O canário canta na varanda.' }).expect(201);
     expect(await stale.readRows([...stale.unread])).toBeNull();

@@ -43,7 +43,7 @@ class FakeStore implements Partial<VectorStore> {
   }
 }
 
-/** A store that serves hybrid searches together: the chunks in `unread` come without their row until readRows. */
+/** A store that ranks hybrid searches together: the chunks in `unread` come without their row until readRows. */
 class TogetherStore extends FakeStore {
   unread = new Set<string>();
   stale = false;
@@ -52,10 +52,11 @@ class TogetherStore extends FakeStore {
 
   async hybridSearch(q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string }) {
     this.hybridCalls.push(q);
-    const full = new Map(this.text.map((c) => [c.chunkId, c]));
+    const full = new Map([...this.vector, ...this.text].map(({ score: _, coverage: __, ...row }) => [row.chunkId, row]));
+    const rowless = (c: RankedChunk) => (this.unread.has(c.chunkId) ? { ...c, documentId: '', title: '', text: '', metadata: {} } : c);
     return {
-      vector: this.vector,
-      text: this.text.map((c) => (this.unread.has(c.chunkId) ? { ...c, documentId: '', title: '', text: '', metadata: {} } : c)),
+      vector: this.vector.map(rowless),
+      text: this.text.map(rowless),
       unread: this.unread,
       readRows: async (ids: string[]) => {
         this.readCalls.push(ids);
@@ -107,31 +108,36 @@ describe('SearchHandler (fake ports)', () => {
     expect(res.timings.embed_ms).toBeGreaterThanOrEqual(0);
   });
 
-  it('hybrid with a store that reads the branches together: reads only the fused head rows it lacks, and searches the text branch again if they went stale', async () => {
+  it('hybrid with a store that ranks the branches together: reads the fused head rows only, and searches both branches again if they went stale', async () => {
     const { config } = setup();
     const store = new TogetherStore();
     const handler = new SearchHandler(new EmbedderRegistry(hashing, async () => other), store as unknown as VectorStore, config);
     store.collections.set('kb', info('kb', hashing));
-    store.vector = [chunk('a', 0.9), chunk('b', 0.8)];
+    store.vector = [chunk('a', 0.9), chunk('b', 0.8), ...Array.from({ length: 50 }, (_, i) => chunk(`v${i}`, 0.5))];
     store.text = [chunk('b', 12, { coverage: 1 }), chunk('d', 9, { coverage: 0.5 }), chunk('e', 8, { coverage: 0.5 })];
-    store.unread = new Set(['d', 'e']);
+    store.unread = new Set([...store.vector, ...store.text].map((c) => c.chunkId));
     const res = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
     expect(store.hybridCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, text: 'política de férias', embedderId: hashing.modelId });
     expect(store.vectorCalls).toHaveLength(0);
     expect(store.textCalls).toHaveLength(0);
-    expect(store.readCalls).toEqual([['d', 'e']]); // in fused order; b came with the vector branch's rows
-    expect(res.hits.map((h) => [h.chunkId, h.text, h.title])).toEqual(
-      expect.arrayContaining([['b', 'text b', 't-b'], ['d', 'text d', 't-d'], ['e', 'text e', 't-e']]),
+    // one read, of the fused head (the reranker's 40), not of the 52 + 3 candidates
+    expect(store.readCalls).toHaveLength(1);
+    expect(store.readCalls[0]).toHaveLength(40);
+    expect(store.readCalls[0].slice(0, 3)).toEqual(['b', 'd', 'e']);
+    expect(res.hits.map((h) => [h.chunkId, h.text, h.title, h.ranks])).toEqual(
+      expect.arrayContaining([['b', 'text b', 't-b', { vector: 2, text: 1 }], ['d', 'text d', 't-d', { vector: null, text: 2 }]]),
     );
-    // a write committed since the text ranking was scored: the text branch is searched again, apart
+    expect(res.hits.find((h) => h.chunkId === 'b')).toMatchObject({ coverage: 1, documentId: 'doc-b', start: 0, end: 6 });
+    // a write committed since the rankings were read: both branches are searched again, apart
     store.stale = true;
     store.text = [chunk('e', 8, { coverage: 0.5 })];
     const again = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
-    expect(store.textCalls).toHaveLength(1);
-    expect(again.hits.map((h) => [h.chunkId, h.ranks])).toEqual(
-      expect.arrayContaining([['e', { vector: null, text: 1 }], ['a', { vector: 1, text: null }], ['b', { vector: 2, text: null }]]),
-    );
-    expect(again.hits).toHaveLength(3);
+    expect([store.vectorCalls.length, store.textCalls.length]).toEqual([1, 1]);
+    expect(again.hits.map((h) => [h.chunkId, h.ranks, h.text])).toEqual([
+      ['e', { vector: null, text: 1 }, 'text e'],
+      ['a', { vector: 1, text: null }, 'text a'],
+      ['b', { vector: 2, text: null }, 'text b'],
+    ]);
   });
 
   it('vector and text modes query one branch with limit top_k; min_score filters on the branch score', async () => {

@@ -180,7 +180,10 @@ export class SearchHandler {
         ? rerank(
             query,
             await this.fuse(vector, text, together, Math.max(RERANK_DEPTH, topK), embedder, () =>
-              this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }),
+              Promise.all([
+                this.store.vectorSearch({ ...branch, embedding: sent!, dimension: collection.dimension, embedderId: embedder!.info.modelId }),
+                this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }),
+              ]),
             ),
             policy.rerank,
           )
@@ -196,10 +199,10 @@ export class SearchHandler {
   }
 
   /**
-   * RRF of the two branches. When they were read together, the text chunks the vector branch did not return have no
-   * row yet: the rows of those in the fused head (the `head` first hits: what the reranker reads and top_k returns)
-   * are read now, and the lists fused again with them (the same fusion: ranks and scores are unchanged). Should the
-   * collection have been written since the text ranking was scored, the text branch is searched again.
+   * RRF of the two branches. When they were ranked together, their chunks have no row yet: the rows of the fused
+   * head (the `head` first hits: what the reranker reads and top_k returns) are read now, and the lists fused again
+   * with them (the same fusion: ranks and scores are unchanged). Should the collection have been written since the
+   * rankings were read, both branches are searched again, apart.
    */
   private async fuse(
     vector: RankedChunk[],
@@ -207,7 +210,7 @@ export class SearchHandler {
     together: HybridBranches | null,
     head: number,
     embedder: Embedder | undefined,
-    searchTextAgain: () => Promise<RankedChunk[]>,
+    searchAgain: () => Promise<[RankedChunk[], RankedChunk[]]>,
   ): Promise<SearchHit[]> {
     const policy = this.fusionPolicy(embedder);
     const fused = reciprocalRankFusion(vector, text, policy);
@@ -215,8 +218,12 @@ export class SearchHandler {
     const wanted = fused.slice(0, head).flatMap((h) => (together.unread.has(h.chunkId) ? [h.chunkId] : []));
     if (wanted.length === 0) return fused;
     const rows = await together.readRows(wanted);
-    const complete = rows ? text.map((c) => rows.get(c.chunkId) ?? c) : await searchTextAgain();
-    return reciprocalRankFusion(vector, complete, policy);
+    if (!rows) return reciprocalRankFusion(...(await searchAgain()), policy);
+    const fill = (c: RankedChunk): RankedChunk => {
+      const row = rows.get(c.chunkId);
+      return row ? { ...row, score: c.score, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) } : c;
+    };
+    return reciprocalRankFusion(vector.map(fill), text.map(fill), policy);
   }
 
   /** A lexical embedder mostly repeats BM25's evidence, so its branch weighs less (config: rrf.lexicalVectorWeight). */

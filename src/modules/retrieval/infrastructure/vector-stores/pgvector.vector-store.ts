@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
-import { BranchQuery, CorpusState, DocumentChunks, HybridBranches, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
+import { BranchQuery, ChunkFields, CorpusState, DocumentChunks, HybridBranches, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
@@ -32,6 +32,9 @@ interface ChunkRow {
   score: number | string;
   coverage?: number | string | null;
 }
+
+/** A chunk row read by id (no score), with the collection's postings version at the read. */
+type StoredRow = Omit<ChunkRow, 'score' | 'coverage'> & { version: string };
 
 /**
  * pgvector + Postgres full-text adapter. Vectors live in an untyped `vector` column with a partial
@@ -194,49 +197,63 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
   }
 
   /**
-   * Embedded mode, no filter, the text cache on: ONE statement reads the vector branch's rows and what the text branch
-   * needs from the database (the query's lexemes with the collection's statistics and postings version, as
-   * readTextQuery), in one snapshot; the text branch is then scored from memory, and only the rows of its chunks the
-   * vector branch did not return are left to read (readRows, which checks the version again). On the embedded engine,
-   * one statement at a time, that is one round trip less than the two branches apart, and fewer rows read.
+   * Embedded mode, no filter, the text cache on: ONE statement ranks the vector branch (ids and scores: no row, whose
+   * text most of the 60 candidates never need) and reads what the text branch needs from the database (the query's
+   * lexemes with the collection's statistics and postings version, as readTextQuery), in one snapshot; the text branch
+   * is then scored from memory. The caller fuses the rankings and reads the rows of the fused head only (readRows,
+   * which checks the version again). On the embedded engine, one statement at a time, that is one round trip less
+   * than the two branches apart, and rows read for the head rather than for both candidate pools.
    */
   async hybridSearch(
     q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
   ): Promise<HybridBranches | null> {
     if (this.server || q.filters || !this.textCache.enabled || this.closing) return null;
-    const rows: Array<Partial<ChunkRow> & TextQueryRow> = await managerFor(this.dataSource).query(
+    const d = Math.trunc(q.dimension);
+    const rows: Array<{ id: string | null; score: number | null } & TextQueryRow> = await managerFor(this.dataSource).query(
       `WITH ${textQuerySql('$5', '$6', '$2')}
-       SELECT v.*, tq.*
+       SELECT v.id, v.score, tq.*
        FROM (SELECT 1) one LEFT JOIN tq ON true
-       LEFT JOIN LATERAL (${vectorSql(q.dimension, '')}) v ON true
+       LEFT JOIN LATERAL (
+         SELECT s.id, 1 - s.distance AS score, s.distance
+         FROM (
+           SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+           FROM chunks c
+           WHERE c.dimension = ${d} AND c.collection = $2
+           ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
+           LIMIT $3
+         ) s
+         WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)
+       ) v ON true
        ORDER BY v.distance, v.id`,
       [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId, q.textSearchConfig, q.text],
     );
-    const vectorRows = rows.filter((r): r is ChunkRow & TextQueryRow => r.id != null);
-    const vector = vectorRows.map(toRanked);
+    const unread = new Set<string>();
+    const ranked = (id: string, score: number, coverage?: number | null): RankedChunk => {
+      unread.add(id);
+      return toRanked({ id, document_id: '', title: '', text: '', metadata: {}, start_offset: 0, end_offset: 0, heading: null, score, coverage });
+    };
+    const vector = rows.flatMap((r) => (r.id != null ? [ranked(r.id, Number(r.score))] : []));
     const query = this.textQuery(q, rows[0]);
     const scored = query && this.textCache.score(query);
     if (!query || !scored) {
       if (query) this.warm(query);
-      return { vector, text: query ? await this.sqlTextSearch(q) : [], unread: new Set(), readRows: async () => new Map() };
+      const text = query ? await this.sqlTextSearch(q) : [];
+      // the text branch's rows came with it (the SQL scorer): the head's vector-only rows are read the same way
+      return { vector, text, unread, readRows: (ids) => this.fieldsAt(q.collection, undefined, ids) };
     }
-    const read = new Map(vectorRows.map((r) => [r.id, r]));
-    const unread = new Set<string>();
-    const text = scored.map((h) => {
-      const row = read.get(h.id);
-      if (!row) unread.add(h.id);
-      return toRanked({ ...(row ?? { id: h.id, document_id: '', title: '', text: '', metadata: {}, start_offset: 0, end_offset: 0, heading: null }), score: h.score, coverage: h.coverage });
-    });
-    return {
-      vector,
-      text,
-      unread,
-      readRows: async (ids) => {
-        const found = await this.rowsAt(q.collection, query.version, ids.filter((id) => unread.has(id)));
-        const byId = new Map(scored.map((h) => [h.id, h]));
-        return found && new Map([...found].map(([id, r]) => [id, toRanked({ ...r, score: byId.get(id)!.score, coverage: byId.get(id)!.coverage })]));
-      },
-    };
+    const text = scored.map((h) => ranked(h.id, h.score, h.coverage));
+    return { vector, text, unread, readRows: (ids) => this.fieldsAt(q.collection, query.version, ids) };
+  }
+
+  private async fieldsAt(collection: string, version: string | undefined, ids: string[]): Promise<Map<string, ChunkFields> | null> {
+    const rows = await this.rowsAt(collection, version, ids);
+    if (!rows) return null;
+    const out = new Map<string, ChunkFields>();
+    for (const [id, r] of rows) {
+      const { score: _score, ...fields } = toRanked({ ...r, score: 0 });
+      out.set(id, fields);
+    }
+    return out;
   }
 
   /**
@@ -270,18 +287,18 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
   }
 
   /**
-   * The rows of these chunks (one statement), or null when the collection is no longer at `version` (a write committed
-   * since: a chunk may be gone, or the scores stale) or one of them is gone.
+   * The rows of these chunks (one statement), or null when one of them is gone or the collection is no longer at
+   * `version` (when given: a write committed since, so scores read before may be stale).
    */
-  private async rowsAt(collection: string, version: string, ids: string[]): Promise<Map<string, ChunkRow> | null> {
-    const rows: Array<ChunkRow & { version: string }> = await managerFor(this.dataSource).query(
+  private async rowsAt(collection: string, version: string | undefined, ids: string[]): Promise<Map<string, StoredRow> | null> {
+    const rows: StoredRow[] = await managerFor(this.dataSource).query(
       `SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, c.heading, st.version
        FROM chunks c JOIN documents d ON d.id = c.document_id
        CROSS JOIN (SELECT ${POSTINGS_VERSION_SQL} AS version FROM collection_stats WHERE collection = $2) st
        WHERE c.id = ANY($1::uuid[])`,
       [ids, collection],
     );
-    if (rows.length !== ids.length || rows.some((r) => r.version !== version)) return null;
+    if (rows.length !== ids.length || (version !== undefined && rows.some((r) => r.version !== version))) return null;
     return new Map(rows.map((r) => [r.id, r]));
   }
 
