@@ -12,6 +12,8 @@ import type { MetadataFilter } from '../src/modules/retrieval';
 import { VECTOR_STORE } from '../src/modules/retrieval/application/ports/retrieval.tokens';
 import { PgVectorStore } from '../src/modules/retrieval/infrastructure/vector-stores/pgvector.vector-store';
 import { PostingsMemoryCache } from '../src/modules/retrieval/infrastructure/vector-stores/postings-memory.cache';
+import { SearchHandler } from '../src/modules/retrieval/application/search/search.handler';
+import { EmbedderRegistry } from '../src/modules/retrieval/application/embedders/embedder-registry.service';
 import type { RankedChunk } from '../src/modules/retrieval/domain/chunk';
 import { DATABASE_STATE, type DatabaseState } from '../src/shared/database';
 import { SERVER_MODE, startTestApp, TestApp } from './support/app';
@@ -167,6 +169,50 @@ describe('BM25 on postings', () => {
     // every one of them scored in memory
     expect(cache.stats().hits - hitsBefore).toBe(runs.length);
     expect(compared).toBeGreaterThan(questions.length * 40);
+  }, 180_000);
+
+  it('hybrid ranks the vector branch and reads the text query in one statement, then reads the rows of the fused head: the same hits as the branches apart', async () => {
+    const handler = t.app.get(SearchHandler);
+    // the same handler on the same store without hybridSearch: the two branches searched apart
+    const apartStore = new Proxy(store, { get: (target, key) => (key === 'hybridSearch' ? undefined : (Reflect.get(target, key) as unknown)) });
+    const apart = new SearchHandler(t.app.get(EmbedderRegistry), apartStore, t.config);
+    const em = t.dataSource.manager;
+    const query = em.query;
+    let statements = 0;
+    em.query = ((sql: string, params?: unknown[]) => {
+      if (/\bchunks\b|collection_stats/.test(sql)) statements++; // the search's (not e.g. a usage record's, flushed meanwhile)
+      return query.call(em, sql, params);
+    }) as typeof em.query;
+    const counted = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+      const before = statements;
+      const r = await f();
+      return [r, statements - before];
+    };
+    try {
+      await postings(sample.map((q) => q.question).join(' '), 5); // warm the cache with the sample's lexemes
+      await Promise.allSettled([...(store as unknown as { warms: Set<Promise<void>> }).warms]);
+      const total = { together: 0, apart: 0 };
+      for (const q of sample) {
+        for (const topK of [5, 50]) {
+          const search = { query: q.question, collection: 'squad', mode: 'hybrid' as const, topK };
+          const [got, n] = await counted(() => handler.execute(search));
+          const [want, m] = await counted(() => apart.execute(search));
+          expect({ q: q.question, topK, hits: got.hits }).toEqual({ q: q.question, topK, hits: want.hits });
+          expect(got.hits.every((h) => h.text.length > 0 && h.title.length > 0 && h.documentId.length > 0)).toBe(true);
+          // apart: the query's lexemes, the vector branch, the rows of the text branch's hits (none when it has none);
+          // together (embedded mode): the first two in one statement (the vector branch's ids only), then the rows of
+          // the fused head
+          if (SERVER_MODE) expect(n).toBe(m); // a server's pool runs the branches side by side: apart
+          else expect({ q: q.question, topK, n }).toEqual({ q: q.question, topK, n: Math.min(n, 2, m) });
+          total.together += n;
+          total.apart += m;
+        }
+      }
+      if (!SERVER_MODE) expect(total.together).toBeLessThan(total.apart - sample.length);
+      console.log(`hybrid on ${sample.length * 2} searches: ${total.apart} statements apart, ${total.together} together`);
+    } finally {
+      em.query = query;
+    }
   }, 180_000);
 
   it('agrees under a metadata filter, and for queries of common words only or unknown words', async () => {

@@ -9,6 +9,7 @@ import type { RankedChunk } from '../src/modules/retrieval/domain/chunk';
 import { VECTOR_STORE } from '../src/modules/retrieval/application/ports/retrieval.tokens';
 import type { PostingsCacheStats } from '../src/modules/retrieval/infrastructure/vector-stores/postings-memory.cache';
 import { PgVectorStore } from '../src/modules/retrieval/infrastructure/vector-stores/pgvector.vector-store';
+import { SearchHandler } from '../src/modules/retrieval/application/search/search.handler';
 import { SERVER_MODE, startTestApp, TestApp } from './support/app';
 
 const C = 'memoria';
@@ -112,6 +113,28 @@ describe('BM25 from the in-memory postings', () => {
     expectSame(after, await sql('jardim', 50));
     expect(after.map((h) => h.chunkId)).not.toContain(id);
     expect(after.map((h) => h.text).sort()).toEqual(before.map((h) => h.text).sort());
+  });
+
+  it('hybrid, both branches ranked together: their rows read by id, and refused after a write (null)', async () => {
+    const text = 'papagaio palavras cozinha';
+    await fromMemory(text, 1);
+    const info = (await store.getCollection(C))!;
+    // the vector branch searched with another query's vector, so its nearest chunk is not the text branch's best
+    const embedding = (await a.app.get(SearchHandler).embedQuery(C, 'cachorro carteiro manhãs'))!;
+    const together = async () =>
+      (await store.hybridSearch({ collection: C, limit: 1, text, textSearchConfig: info.textSearchConfig, embedding, dimension: info.dimension, embedderId: info.embedderId }))!;
+    const fresh = await together();
+    if (SERVER_MODE) return expect(fresh).toBeNull(); // a server's pool runs the branches apart
+    const [v, t] = [fresh.vector[0], fresh.text[0]];
+    expect([v.text, t.text, v.title, t.title]).toEqual(['', '', '', '']); // ranked, rows not read yet
+    expect([...fresh.unread].sort()).toEqual([v.chunkId, t.chunkId].sort());
+    const rows = (await fresh.readRows([v.chunkId, t.chunkId]))!;
+    expect([rows.get(v.chunkId)!.title, rows.get(t.chunkId)!.title]).toEqual(['Cães', 'Aves']);
+    expectSame([{ ...rows.get(t.chunkId)!, score: t.score, coverage: t.coverage }], await sql(text, 1));
+    // a write committed after the rankings were read: their rows are not read (the caller searches the branches again)
+    const stale = await together();
+    await a.http.post('/v1/documents').send({ collection: C, title: 'Canário', source_id: 'canario', text: 'O canário canta na varanda.' }).expect(201);
+    expect(await stale.readRows([...stale.unread])).toBeNull();
   });
 
   it('sees a write by another app instance on the same database', async () => {

@@ -8,7 +8,9 @@
  * $TMPDIR/acervo-bench-cache/synthetic-10000-*), 512MB shared_buffers as bench:search, the app's vacuum timer off.
  * Then, over PROFILE_QUERIES (150) of bench:search's keyword queries, sequentially, after 20 warm-up queries:
  *   1. SearchHandler text / hybrid / vector and the raw pgvector SQL (bench:search's anchor), interleaved per query,
- *      p50 as the snapshot was saved (postings never vacuumed; on a DATABASE_URL server no vacuum pass);
+ *      p50 as the snapshot was saved (postings never vacuumed; on a DATABASE_URL server no vacuum pass); beside them,
+ *      hybrid with its branches searched apart (the same handler on the store without hybridSearch: hybrid before
+ *      session 13), and whether its top 5 differs from hybrid's;
  *   2. the app's own vacuum pass (EmbeddedVacuum.run), then the same three modes again;
  *   3. hybrid's parts, each timed alone and interleaved per query: the text branch at 60 candidates (what hybrid
  *      asks for) and at 5 (text mode), the vector branch at 60, the query embedding, fusion with reranking;
@@ -25,6 +27,8 @@ import { loadavg } from 'node:os';
 import type { VectorStore } from '../modules/retrieval/application/ports/vector-store.port';
 import { VECTOR_STORE } from '../modules/retrieval/application/ports/retrieval.tokens';
 import type { SearchResult } from '../modules/retrieval/application/search/search.query';
+import { SearchHandler } from '../modules/retrieval/application/search/search.handler';
+import { EmbedderRegistry } from '../modules/retrieval/application/embedders/embedder-registry.service';
 import { rerank } from '../modules/retrieval/domain/rerank';
 import { reciprocalRankFusion } from '../modules/retrieval/domain/rrf';
 import { DATABASE_STATE, type DatabaseState } from '../shared/database';
@@ -47,6 +51,11 @@ async function main(): Promise<void> {
   try {
     const queries = new SyntheticCorpus().queries(n, 10_000).map((q) => q.query);
     const store = ctx.app.get<VectorStore>(VECTOR_STORE);
+    // the store without hybridSearch: the handler searches the two branches apart, as before session 13
+    const storeApart = new Proxy(store, {
+      get: (target, key) => (key === 'hybridSearch' ? undefined : (Reflect.get(target, key) as unknown)),
+    });
+    const apart = new SearchHandler(ctx.app.get(EmbedderRegistry), storeApart, ctx.config);
     const info = (await store.getCollection(COLLECTION))!;
     const visibility = async () =>
       (await ctx.dataSource.query(
@@ -67,6 +76,8 @@ async function main(): Promise<void> {
           (query) => ctx.search.execute({ query, collection: COLLECTION, mode, topK: 5 }),
         ]),
         ['raw pgvector SQL', (query) => ctx.dataSource.query(rawSql, [vectors.get(query), COLLECTION])],
+        // the same handler on the same store, its two branches searched apart (no hybridSearch): hybrid before session 13
+        ['hybrid, branches apart', (query) => apart.execute({ query, collection: COLLECTION, mode: 'hybrid', topK: 5 })],
         // on a server with a pool of several connections, hybrid's branches run side by side: the same app on one connection beside it
         ...(pool1 ? [['hybrid, pool 1', (query: string) => pool1.search.execute({ query, collection: COLLECTION, mode: 'hybrid', topK: 5 })] as [string, (q: string) => Promise<unknown>]] : []),
       ];
@@ -93,8 +104,8 @@ async function main(): Promise<void> {
         `${label} text cache: ${cache.postings} postings, ${cache.lexemes} lexemes, ~${mb(cache.approx_bytes)}, hits ${cache.hits}, misses ${cache.misses}; ` +
           `rss ${mb(process.memoryUsage().rss)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)}`,
       );
-      const [a, b] = [...top.values()];
-      if (b) console.log(`${label}: hybrid top 5 (ids and scores) differs from pool 1's on ${a.filter((x, i) => x !== b[i]).length} of ${a.length} queries`);
+      const [[, a], ...others] = [...top];
+      for (const [k, b] of others) console.log(`${label}: hybrid top 5 (ids and scores) differs from "${k}" on ${a.filter((x, i) => x !== b[i]).length} of ${a.length} queries`);
     };
     console.log('visibility before:', await visibility());
     await modes('not vacuumed');

@@ -1,12 +1,15 @@
 import { sameFamily, sentences, words } from '../../../shared/text/lexical';
 import { SearchHit } from './chunk';
 
+/** How many of the fused candidates are reordered when the policy does not say. */
+export const RERANK_DEPTH = 40;
+
 export interface RerankPolicy {
   /** Weight of the best one- or two-sentence window's coverage of the query (0 turns it off). */
   proximityWeight: number;
   /** Weight of the title's coverage of the query. */
   titleWeight: number;
-  /** How many of the fused candidates are reordered (default 40). */
+  /** How many of the fused candidates are reordered (default RERANK_DEPTH). */
   depth?: number;
 }
 
@@ -22,7 +25,7 @@ export function rerank<T extends SearchHit>(query: string, hits: T[], policy: Re
   const terms = [...new Map(words(query).filter((w) => !w.stop).map((w) => [w.stem, w])).values()];
   if (terms.length === 0) return hits;
   // the head of the fused list is where a better order matters; the tail keeps its order after it
-  const head = hits.slice(0, policy.depth ?? 40);
+  const head = hits.slice(0, policy.depth ?? RERANK_DEPTH);
   const docs = head.map((h) => ({ hit: h, ...analysed(h) }));
   // which words of the candidates each term matches: its stem's words, and the words sharing its first 4 letters
   // that are of its family (sameFamily needs 4 common leading letters unless the words are equal, and equal words

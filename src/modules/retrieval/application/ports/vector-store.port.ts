@@ -26,6 +26,25 @@ export interface BranchQuery {
   filters?: MetadataFilter;
 }
 
+/** A chunk's row as a branch returns it, without the branch's score. */
+export type ChunkFields = Omit<RankedChunk, 'score' | 'coverage'>;
+
+/** A hybrid search's two branches, ranked together by VectorStore.hybridSearch. */
+export interface HybridBranches {
+  /**
+   * The two rankings (what vectorSearch and textSearch return), except that the chunks in `unread` hold only their
+   * id, rank, score and coverage so far (their row is empty): read the rows the caller needs with readRows.
+   */
+  vector: RankedChunk[];
+  text: RankedChunk[];
+  unread: ReadonlySet<string>;
+  /**
+   * The rows of these chunks, read in one statement that also checks the collection is still at the version the
+   * rankings were read at; null when a write committed since (then the rankings are stale: search the branches again).
+   */
+  readRows(ids: string[]): Promise<Map<string, ChunkFields> | null>;
+}
+
 export interface VectorStore {
   getCollection(name: string): Promise<CollectionInfo | null>;
   listCollections(): Promise<CollectionInfo[]>;
@@ -56,4 +75,12 @@ export interface VectorStore {
    */
   vectorSearch(query: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]>;
   textSearch(query: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]>;
+  /**
+   * Optional: both branches of a hybrid search ranked in fewer round trips than the two searches apart, for the query
+   * vector at hand, the rows left to readRows (the caller reads only those of the fused head). null when this store
+   * has no faster way for this query: search the branches apart.
+   */
+  hybridSearch?(
+    query: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
+  ): Promise<HybridBranches | null>;
 }

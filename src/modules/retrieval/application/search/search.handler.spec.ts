@@ -43,6 +43,29 @@ class FakeStore implements Partial<VectorStore> {
   }
 }
 
+/** A store that ranks hybrid searches together: the chunks in `unread` come without their row until readRows. */
+class TogetherStore extends FakeStore {
+  unread = new Set<string>();
+  stale = false;
+  hybridCalls: Array<BranchQuery & { text: string; embedderId: string }> = [];
+  readCalls: string[][] = [];
+
+  async hybridSearch(q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string }) {
+    this.hybridCalls.push(q);
+    const full = new Map([...this.vector, ...this.text].map(({ score: _, coverage: __, ...row }) => [row.chunkId, row]));
+    const rowless = (c: RankedChunk) => (this.unread.has(c.chunkId) ? { ...c, documentId: '', title: '', text: '', metadata: {} } : c);
+    return {
+      vector: this.vector.map(rowless),
+      text: this.text.map(rowless),
+      unread: this.unread,
+      readRows: async (ids: string[]) => {
+        this.readCalls.push(ids);
+        return this.stale ? null : new Map(ids.map((id) => [id, full.get(id)!]));
+      },
+    };
+  }
+}
+
 const hashing = new HashingEmbedder({ dimension: 64 });
 const other = new HashingEmbedder({ dimension: 32 });
 const info = (name: string, e: HashingEmbedder): CollectionInfo => ({
@@ -83,6 +106,38 @@ describe('SearchHandler (fake ports)', () => {
     expect(res.hits[0]).toMatchObject({ ranks: { vector: 2, text: 1 }, coverage: 1 });
     expect(res).toMatchObject({ mode: 'hybrid', collection: 'kb', embedder: hashing.modelId });
     expect(res.timings.embed_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('hybrid with a store that ranks the branches together: reads the fused head rows only, and searches both branches again if they went stale', async () => {
+    const { config } = setup();
+    const store = new TogetherStore();
+    const handler = new SearchHandler(new EmbedderRegistry(hashing, async () => other), store as unknown as VectorStore, config);
+    store.collections.set('kb', info('kb', hashing));
+    store.vector = [chunk('a', 0.9), chunk('b', 0.8), ...Array.from({ length: 50 }, (_, i) => chunk(`v${i}`, 0.5))];
+    store.text = [chunk('b', 12, { coverage: 1 }), chunk('d', 9, { coverage: 0.5 }), chunk('e', 8, { coverage: 0.5 })];
+    store.unread = new Set([...store.vector, ...store.text].map((c) => c.chunkId));
+    const res = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
+    expect(store.hybridCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, text: 'política de férias', embedderId: hashing.modelId });
+    expect(store.vectorCalls).toHaveLength(0);
+    expect(store.textCalls).toHaveLength(0);
+    // one read, of the fused head (the reranker's 40), not of the 52 + 3 candidates
+    expect(store.readCalls).toHaveLength(1);
+    expect(store.readCalls[0]).toHaveLength(40);
+    expect(store.readCalls[0].slice(0, 3)).toEqual(['b', 'd', 'e']);
+    expect(res.hits.map((h) => [h.chunkId, h.text, h.title, h.ranks])).toEqual(
+      expect.arrayContaining([['b', 'text b', 't-b', { vector: 2, text: 1 }], ['d', 'text d', 't-d', { vector: null, text: 2 }]]),
+    );
+    expect(res.hits.find((h) => h.chunkId === 'b')).toMatchObject({ coverage: 1, documentId: 'doc-b', start: 0, end: 6 });
+    // a write committed since the rankings were read: both branches are searched again, apart
+    store.stale = true;
+    store.text = [chunk('e', 8, { coverage: 0.5 })];
+    const again = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
+    expect([store.vectorCalls.length, store.textCalls.length]).toEqual([1, 1]);
+    expect(again.hits.map((h) => [h.chunkId, h.ranks, h.text])).toEqual([
+      ['e', { vector: null, text: 1 }, 'text e'],
+      ['a', { vector: 1, text: null }, 'text a'],
+      ['b', { vector: 2, text: null }, 'text b'],
+    ]);
   });
 
   it('vector and text modes query one branch with limit top_k; min_score filters on the branch score', async () => {

@@ -6,13 +6,20 @@ import { withoutNul } from '../../../../shared/text/nul';
 import { CollectionInfo, RankedChunk, SearchHit } from '../../domain/chunk';
 import { DEFAULT_COLLECTION } from '../../domain/collection-name';
 import { CollectionNotFoundError, InvalidSearchError } from '../../domain/retrieval.errors';
-import { rerank } from '../../domain/rerank';
+import { rerank, RERANK_DEPTH } from '../../domain/rerank';
 import { reciprocalRankFusion, RrfPolicy, singleBranch } from '../../domain/rrf';
 import { EmbedderRegistry } from '../embedders/embedder-registry.service';
 import { Embedder } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
-import { CorpusState, VectorStore } from '../ports/vector-store.port';
+import { CorpusState, HybridBranches, VectorStore } from '../ports/vector-store.port';
 import { SearchQuery, SearchResult } from './search.query';
+
+/** The value of `p` if it settles by the next turn of the event loop (an in-process computation, a cache hit), else undefined. */
+async function settledAtOnce<T>(p: Promise<T>): Promise<T | undefined> {
+  const late = Symbol('late');
+  const first = await Promise.race([p, new Promise<typeof late>((resolve) => setImmediate(() => resolve(late)))]);
+  return first === late ? undefined : (first as T);
+}
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 
@@ -118,15 +125,10 @@ export class SearchHandler {
     const limit = mode === 'hybrid' ? Math.max(policy.candidates, topK) : topK;
 
     const branch = { collection: collection.name, limit, filters: q.filters };
-    // The text branch needs no embedding: it is sent first, so the database works on it while the query is embedded
-    // (and the embedded database, one statement at a time, has it done or under way when the vector query arrives).
     const t1 = performance.now();
-    const textQuery =
-      mode !== 'vector' ? this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }) : Promise.resolve<RankedChunk[]>([]);
-    textQuery.catch(() => undefined); // awaited below; not an unhandled rejection if embedding fails first
     let embedMs = 0;
-    let embedding: Float32Array | undefined;
     let embedder: Embedder | undefined;
+    let embedding: Promise<Float32Array | undefined> = Promise.resolve(undefined);
     if (mode !== 'text') {
       embedder = this.embedders.find(collection);
       if (!embedder) {
@@ -135,23 +137,56 @@ export class SearchHandler {
         embedder = this.embedders.forCollection(collection); // throws EmbedderMismatchError
       }
       const t0 = performance.now();
-      embedding = await this.embedQueryWith(embedder, query);
-      embedMs = ms(t0);
-      // A query with no word the embedder keeps ("!!!", only stopwords) embeds to zeros: no direction, no neighbours.
-      if (!embedding.some((x) => x !== 0)) embedding = undefined;
+      embedding = this.embedQueryWith(embedder, query).then((e) => {
+        embedMs = ms(t0);
+        // A query with no word the embedder keeps ("!!!", only stopwords) embeds to zeros: no direction, no neighbours.
+        return e.some((x) => x !== 0) ? e : undefined;
+      });
     }
-    const [vector, text] = await Promise.all([
-      embedding && embedder
-        ? this.store.vectorSearch({ ...branch, embedding, dimension: collection.dimension, embedderId: embedder.info.modelId })
-        : Promise.resolve<RankedChunk[]>([]),
-      textQuery,
-    ]);
+    // Hybrid, with the query vector at hand (cached, or an in-process embedder that answered at once): both branches
+    // together when the store has a faster way (VectorStore.hybridSearch). Else the text branch needs no embedding: it
+    // is sent first, so the database works on it while the query is embedded (the embedded database, one statement at
+    // a time, has it done or under way when the vector query arrives).
+    const atHand = mode === 'hybrid' && this.store.hybridSearch ? await settledAtOnce(embedding) : undefined;
+    let together: HybridBranches | null = null;
+    if (atHand && embedder) {
+      together = await this.store.hybridSearch!({
+        ...branch,
+        text: query,
+        textSearchConfig: collection.textSearchConfig,
+        embedding: atHand,
+        dimension: collection.dimension,
+        embedderId: embedder.info.modelId,
+      });
+    }
+    const textQuery =
+      together || mode === 'vector'
+        ? Promise.resolve<RankedChunk[]>(together?.text ?? [])
+        : this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig });
+    textQuery.catch(() => undefined); // awaited below; not an unhandled rejection if embedding fails first
+    const vectorQuery = embedding.then((e) =>
+      together
+        ? together.vector
+        : e && embedder
+          ? this.store.vectorSearch({ ...branch, embedding: e, dimension: collection.dimension, embedderId: embedder.info.modelId })
+          : [],
+    );
+    const [vector, text, sent] = await Promise.all([vectorQuery, textQuery, embedding]);
     // The vector query returns nothing when the collection no longer names the query's embedder (a cutover
     // committed after the collection was read): search again with the new one.
-    if (embedding && vector.length === 0 && attempt === 0 && (await this.movedSince(collection))) return this.run(q, attempt + 1);
+    if (sent && vector.length === 0 && attempt === 0 && (await this.movedSince(collection))) return this.run(q, attempt + 1);
     let hits: SearchHit[] =
       mode === 'hybrid'
-        ? rerank(query, reciprocalRankFusion(vector, text, this.fusionPolicy(embedder)), policy.rerank)
+        ? rerank(
+            query,
+            await this.fuse(vector, text, together, Math.max(RERANK_DEPTH, topK), embedder, () =>
+              Promise.all([
+                this.store.vectorSearch({ ...branch, embedding: sent!, dimension: collection.dimension, embedderId: embedder!.info.modelId }),
+                this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }),
+              ]),
+            ),
+            policy.rerank,
+          )
         : singleBranch(mode === 'vector' ? vector : text, mode);
     if (q.minScore !== undefined) hits = hits.filter((h) => h.score >= q.minScore!);
     return {
@@ -161,6 +196,34 @@ export class SearchHandler {
       embedder: embedder?.info.modelId ?? null,
       timings: { embed_ms: embedMs, search_ms: Math.max(0, Math.round((ms(t1) - embedMs) * 100) / 100) },
     };
+  }
+
+  /**
+   * RRF of the two branches. When they were ranked together, their chunks have no row yet: the rows of the fused
+   * head (the `head` first hits: what the reranker reads and top_k returns) are read now, and the lists fused again
+   * with them (the same fusion: ranks and scores are unchanged). Should the collection have been written since the
+   * rankings were read, both branches are searched again, apart.
+   */
+  private async fuse(
+    vector: RankedChunk[],
+    text: RankedChunk[],
+    together: HybridBranches | null,
+    head: number,
+    embedder: Embedder | undefined,
+    searchAgain: () => Promise<[RankedChunk[], RankedChunk[]]>,
+  ): Promise<SearchHit[]> {
+    const policy = this.fusionPolicy(embedder);
+    const fused = reciprocalRankFusion(vector, text, policy);
+    if (!together || together.unread.size === 0) return fused;
+    const wanted = fused.slice(0, head).flatMap((h) => (together.unread.has(h.chunkId) ? [h.chunkId] : []));
+    if (wanted.length === 0) return fused;
+    const rows = await together.readRows(wanted);
+    if (!rows) return reciprocalRankFusion(...(await searchAgain()), policy);
+    const fill = (c: RankedChunk): RankedChunk => {
+      const row = rows.get(c.chunkId);
+      return row ? { ...row, score: c.score, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) } : c;
+    };
+    return reciprocalRankFusion(vector.map(fill), text.map(fill), policy);
   }
 
   /** A lexical embedder mostly repeats BM25's evidence, so its branch weighs less (config: rrf.lexicalVectorWeight). */

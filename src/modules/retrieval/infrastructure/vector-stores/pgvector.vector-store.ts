@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
-import { BranchQuery, CorpusState, DocumentChunks, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
+import { BranchQuery, ChunkFields, CorpusState, DocumentChunks, HybridBranches, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
@@ -32,6 +32,9 @@ interface ChunkRow {
   score: number | string;
   coverage?: number | string | null;
 }
+
+/** A chunk row read by id (no score), with the collection's postings version at the read. */
+type StoredRow = Omit<ChunkRow, 'score' | 'coverage'> & { version: string };
 
 /**
  * pgvector + Postgres full-text adapter. Vectors live in an untyped `vector` column with a partial
@@ -188,24 +191,69 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
   }
 
   async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]> {
-    const d = Math.trunc(q.dimension);
     const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId];
-    const filter = metadataFilterSql(q.filters, params);
-    const rows: ChunkRow[] = await managerFor(this.dataSource).query(
-      `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, s.heading, 1 - s.distance AS score
-       FROM (
-         SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset, c.heading,
-                c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
-         FROM chunks c
-         WHERE c.dimension = ${d} AND c.collection = $2${filter}
-         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
-         LIMIT $3
-       ) s JOIN documents d ON d.id = s.document_id
-       WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)
-       ORDER BY s.distance, s.id`,
-      params,
-    );
+    const rows: ChunkRow[] = await managerFor(this.dataSource).query(`${vectorSql(q.dimension, metadataFilterSql(q.filters, params))} ORDER BY s.distance, s.id`, params);
     return rows.map(toRanked);
+  }
+
+  /**
+   * Embedded mode, no filter, the text cache on: ONE statement ranks the vector branch (ids and scores: no row, whose
+   * text most of the 60 candidates never need) and reads what the text branch needs from the database (the query's
+   * lexemes with the collection's statistics and postings version, as readTextQuery), in one snapshot; the text branch
+   * is then scored from memory. The caller fuses the rankings and reads the rows of the fused head only (readRows,
+   * which checks the version again). On the embedded engine, one statement at a time, that is one round trip less
+   * than the two branches apart, and rows read for the head rather than for both candidate pools.
+   */
+  async hybridSearch(
+    q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
+  ): Promise<HybridBranches | null> {
+    if (this.server || q.filters || !this.textCache.enabled || this.closing) return null;
+    const d = Math.trunc(q.dimension);
+    const rows: Array<{ id: string | null; score: number | null } & TextQueryRow> = await managerFor(this.dataSource).query(
+      `WITH ${textQuerySql('$5', '$6', '$2')}
+       SELECT v.id, v.score, tq.*
+       FROM (SELECT 1) one LEFT JOIN tq ON true
+       LEFT JOIN LATERAL (
+         SELECT s.id, 1 - s.distance AS score, s.distance
+         FROM (
+           SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+           FROM chunks c
+           WHERE c.dimension = ${d} AND c.collection = $2
+           ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
+           LIMIT $3
+         ) s
+         WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)
+       ) v ON true
+       ORDER BY v.distance, v.id`,
+      [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId, q.textSearchConfig, q.text],
+    );
+    const unread = new Set<string>();
+    const ranked = (id: string, score: number, coverage?: number | null): RankedChunk => {
+      unread.add(id);
+      return toRanked({ id, document_id: '', title: '', text: '', metadata: {}, start_offset: 0, end_offset: 0, heading: null, score, coverage });
+    };
+    const vector = rows.flatMap((r) => (r.id != null ? [ranked(r.id, Number(r.score))] : []));
+    const query = this.textQuery(q, rows[0]);
+    const scored = query && this.textCache.score(query);
+    if (!query || !scored) {
+      if (query) this.warm(query);
+      const text = query ? await this.sqlTextSearch(q) : [];
+      // the text branch's rows came with it (the SQL scorer): the head's vector-only rows are read the same way
+      return { vector, text, unread, readRows: (ids) => this.fieldsAt(q.collection, undefined, ids) };
+    }
+    const text = scored.map((h) => ranked(h.id, h.score, h.coverage));
+    return { vector, text, unread, readRows: (ids) => this.fieldsAt(q.collection, query.version, ids) };
+  }
+
+  private async fieldsAt(collection: string, version: string | undefined, ids: string[]): Promise<Map<string, ChunkFields> | null> {
+    const rows = await this.rowsAt(collection, version, ids);
+    if (!rows) return null;
+    const out = new Map<string, ChunkFields>();
+    for (const [id, r] of rows) {
+      const { score: _score, ...fields } = toRanked({ ...r, score: 0 });
+      out.set(id, fields);
+    }
+    return out;
   }
 
   /**
@@ -232,17 +280,26 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
       return this.sqlTextSearch(q);
     }
     if (scored.length === 0) return [];
-    const rows: Array<ChunkRow & { version: string }> = await managerFor(this.dataSource).query(
+    const rows = await this.rowsAt(q.collection, query.version, scored.map((h) => h.id));
+    // a write committed since the query's first read: score it again, in SQL
+    if (!rows) return this.sqlTextSearch(q);
+    return scored.map((h) => toRanked({ ...rows.get(h.id)!, score: h.score, coverage: h.coverage }));
+  }
+
+  /**
+   * The rows of these chunks (one statement), or null when one of them is gone or the collection is no longer at
+   * `version` (when given: a write committed since, so scores read before may be stale).
+   */
+  private async rowsAt(collection: string, version: string | undefined, ids: string[]): Promise<Map<string, StoredRow> | null> {
+    const rows: StoredRow[] = await managerFor(this.dataSource).query(
       `SELECT c.id, c.document_id, d.title, c.text, c.metadata, c.start_offset, c.end_offset, c.heading, st.version
        FROM chunks c JOIN documents d ON d.id = c.document_id
        CROSS JOIN (SELECT ${POSTINGS_VERSION_SQL} AS version FROM collection_stats WHERE collection = $2) st
        WHERE c.id = ANY($1::uuid[])`,
-      [scored.map((h) => h.id), q.collection],
+      [ids, collection],
     );
-    // a write committed since the query's first read: score it again, in SQL
-    if (rows.length !== scored.length || rows.some((r) => r.version !== query.version)) return this.sqlTextSearch(q);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return scored.map((h) => toRanked({ ...byId.get(h.id)!, score: h.score, coverage: h.coverage }));
+    if (rows.length !== ids.length || (version !== undefined && rows.some((r) => r.version !== version))) return null;
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /**
@@ -251,29 +308,24 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
    * one round trip. Undefined when the collection has no statistics (nothing ingested).
    */
   private async readTextQuery(q: BranchQuery & { text: string; textSearchConfig: string }): Promise<TextQuery | undefined> {
-    const rows: Array<{ version: string; n: number; avgdl: number; lexeme_id: string | null; df: number | null; idf: number | null }> = await managerFor(
-      this.dataSource,
-    ).query(
-      `WITH st AS MATERIALIZED (
-         SELECT greatest(chunk_count, 1)::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl,
-                ${POSTINGS_VERSION_SQL} AS version
-         FROM collection_stats WHERE collection = $3
-       )
-       SELECT st.version, st.n, st.avgdl, qa.lexeme_id, qa.df, qa.idf
-       FROM st LEFT JOIN LATERAL (
-         SELECT s.id::text AS lexeme_id, coalesce(s.df, 0)::int AS df, ln(1 + (st.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
-         FROM (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector($1::regconfig, $2)) u) ql
-         LEFT JOIN lexeme_stats s ON s.collection = $3 AND s.lexeme = ql.lexeme
-       ) qa ON true`,
-      [q.textSearchConfig, q.text, q.collection],
-    );
-    if (rows.length === 0) return undefined;
+    const rows: TextQueryRow[] = await managerFor(this.dataSource).query(`WITH ${textQuerySql('$1', '$2', '$3')} SELECT tq.* FROM tq`, [
+      q.textSearchConfig,
+      q.text,
+      q.collection,
+    ]);
+    return this.textQuery(q, rows[0]);
+  }
+
+  /** The TextQuery of a row of textQuerySql's `tq` (undefined: no row, or its columns null: nothing ingested). */
+  private textQuery(q: BranchQuery, row: TextQueryRow | undefined): TextQuery | undefined {
+    if (!row || row.version == null) return undefined;
+    const ids = row.lexeme_ids ?? [];
     return {
       collection: q.collection,
-      version: rows[0].version,
-      n: Number(rows[0].n),
-      avgdl: Number(rows[0].avgdl),
-      lexemes: rows.filter((r) => r.idf !== null).map((r) => ({ lexemeId: r.lexeme_id, df: Number(r.df), idf: Number(r.idf) })),
+      version: row.version,
+      n: Number(row.n),
+      avgdl: Number(row.avgdl),
+      lexemes: ids.map((lexemeId, i) => ({ lexemeId, df: Number(row.dfs![i]), idf: Number(row.idfs![i]) })),
       limit: q.limit,
       k1: this.bm25.k1,
       b: this.bm25.b,
@@ -414,6 +466,57 @@ const SCAN_OVER_PROBE = 8;
  * process or any other, gives another value.
  */
 const POSTINGS_VERSION_SQL = `version::text || ':' || xmin::text`;
+
+/**
+ * The vector branch without its final order (`ORDER BY s.distance, s.id`): the `limit` ($3) nearest chunks of the
+ * collection ($2) to the query vector ($1), with their document's title; nothing when the collection no longer names
+ * the query's embedder ($4). `filter` is metadataFilterSql's clause over `c.metadata`.
+ */
+function vectorSql(dimension: number, filter: string): string {
+  const d = Math.trunc(dimension);
+  return `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, s.heading, 1 - s.distance AS score, s.distance
+       FROM (
+         SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset, c.heading,
+                c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+         FROM chunks c
+         WHERE c.dimension = ${d} AND c.collection = $2${filter}
+         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
+         LIMIT $3
+       ) s JOIN documents d ON d.id = s.document_id
+       WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)`;
+}
+
+/** A row of textQuerySql's `tq`: the query's lexemes side by side (null arrays: the query has none). */
+interface TextQueryRow {
+  version: string | null;
+  n: number;
+  avgdl: number;
+  lexeme_ids: Array<string | null> | null;
+  dfs: number[] | null;
+  idfs: number[] | null;
+}
+
+/**
+ * Common table expressions ending in `tq`: one row (none when the collection has no statistics) with the collection's
+ * n, average length and postings version, and the query's distinct lexemes with their lexeme_stats ids (null: never
+ * seen), document frequencies and idf as the SQL scorer computes them. Arguments: the placeholders of the text search
+ * configuration, the query text and the collection.
+ */
+function textQuerySql(config: string, text: string, collection: string): string {
+  return `st AS MATERIALIZED (
+         SELECT greatest(chunk_count, 1)::float8 AS n, greatest(token_count::float8 / nullif(chunk_count, 0), 1) AS avgdl,
+                ${POSTINGS_VERSION_SQL} AS version
+         FROM collection_stats WHERE collection = ${collection}
+       ), tq AS MATERIALIZED (
+         SELECT st.version, st.n, st.avgdl, qa.lexeme_ids, qa.dfs, qa.idfs
+         FROM st CROSS JOIN LATERAL (
+           SELECT array_agg(s.id::text) AS lexeme_ids, array_agg(coalesce(s.df, 0)::int) AS dfs,
+                  array_agg(ln(1 + (st.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5))) AS idfs
+           FROM (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector(${config}::regconfig, ${text})) u) ql
+           LEFT JOIN lexeme_stats s ON s.collection = ${collection} AND s.lexeme = ql.lexeme
+         ) qa
+       )`;
+}
 
 const RANGE_SQL: Record<RangeOperator, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
