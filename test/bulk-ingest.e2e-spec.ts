@@ -53,6 +53,16 @@ describe('bulk ingestion (documents written in batches)', () => {
     expect(hits.map((h: { title: string }) => h.title)).toEqual(['Reembolso v2']);
   });
 
+  it('gives chunks time-ordered ids (UUIDv7): the chunks of a document sort by id in the order they were cut', async () => {
+    // (random ids scattered a batch's postings over the postings index: docs/BENCHMARKS.md, issue 13, session 13)
+    const text = Array.from({ length: 12 }, (_, p) => Array.from({ length: 20 }, (_, i) => `Seção ${p}, item ${i}: o contrato prevê multa por atraso.`).join(' ')).join('\n\n');
+    const [out] = await ingest.executeMany([doc('bulk-ids', 'Contrato', text)]);
+    const ids = ((await t.dataSource.query(`SELECT id FROM chunks WHERE document_id = $1 ORDER BY position`, [out.result!.id])) as Array<{ id: string }>).map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('a document whose write fails does not take the rest of its batch with it', async () => {
     const c = 'bulk-write-failure';
     // the database refuses one document (a constraint that only this test adds): the batch's transaction fails,

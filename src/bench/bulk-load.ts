@@ -22,7 +22,9 @@ export interface BulkLoadOptions {
   /**
    * Drop the collection dimension's partial HNSW index before loading and rebuild it after (the usual
    * bulk-load practice, with maintenance_work_mem raised to 1GB for the build); false keeps it and pays
-   * the incremental graph inserts. Ignored on a DATABASE_URL server (the index is shared there).
+   * the incremental graph inserts. Ignored on a DATABASE_URL server (the index is shared there), unless
+   * BENCH_SERVER_SEED_DEFER=1 says the server is a throwaway one of the benchmark's (seeding 100k chunks row by row
+   * takes half an hour on a loaded server).
    */
   deferIndex?: boolean;
   onProgress?: (docsDone: number) => void;
@@ -47,7 +49,7 @@ export async function bulkLoadSynthetic(ctx: BenchContext, corpus: SyntheticCorp
   const perTx = opts.docsPerTransaction ?? 250;
   const res: BulkLoadResult = { docs: 0, chunks: 0, generateMs: 0, embedMs: 0, writeMs: 0, indexMs: 0, indexDeferred: false, totalMs: 0 };
   const t0 = performance.now();
-  const deferIndex = !!opts.deferIndex && !serverMode();
+  const deferIndex = !!opts.deferIndex && (!serverMode() || process.env.BENCH_SERVER_SEED_DEFER === '1');
 
   if (deferIndex) await ctx.dataSource.query(`DROP INDEX IF EXISTS chunks_embedding_hnsw_${Math.trunc(collection.dimension)}`);
 

@@ -8,6 +8,8 @@
  * times, each inside a transaction that is rolled back (the collection stays as it was), with one part of the
  * write switched off per variant: the postings/statistics triggers, the HNSW index, the other chunk indexes.
  * The chunker and the embedder are timed on their own. Variants run twice, interleaved; the lower figure is kept.
+ * BENCH_PROFILE_EXPLAIN=1 (a server of the benchmark's, as superuser) logs each statement's plan with its actual
+ * times, its triggers' times included, to the server's log (auto_explain; the timing itself slows the run).
  */
 import { performance } from 'node:perf_hooks';
 import { CHUNKER } from '../modules/ingestion/application/ports/ingestion.tokens';
@@ -21,6 +23,15 @@ import { round } from './stats';
 import { SyntheticCorpus } from './synthetic';
 
 const DOCS = Number(process.env.BENCH_PROFILE_DOCS ?? 50);
+const explain = process.env.BENCH_PROFILE_EXPLAIN === '1';
+const EXPLAIN_SQL = [
+  `LOAD 'auto_explain'`,
+  `SET LOCAL auto_explain.log_min_duration = 0`,
+  `SET LOCAL auto_explain.log_analyze = on`,
+  `SET LOCAL auto_explain.log_buffers = on`,
+  `SET LOCAL auto_explain.log_triggers = on`,
+  `SET LOCAL auto_explain.log_nested_statements = on`,
+];
 
 class Rollback extends Error {}
 
@@ -88,6 +99,9 @@ async function main(): Promise<void> {
           await tx.run(async () => {
             const em = managerFor(ctx.dataSource);
             for (const s of v.sql) await em.query(s);
+            // BENCH_PROFILE_EXPLAIN=1 (server mode, superuser): each statement's plan with its times, its index inserts
+            // inside the Insert node and its triggers' times, into the server's log (auto_explain)
+            if (explain) for (const s of EXPLAIN_SQL) await em.query(s);
             const t0 = performance.now();
             const out = await ctx.ingest.executeMany(commands);
             ms = performance.now() - t0;

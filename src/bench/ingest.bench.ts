@@ -18,7 +18,8 @@
  *     by side with our batched upload: same database, embedder and chunks (BENCH_ANCHOR_ROUNDS, BENCH_LANGCHAIN=0),
  *     then the anime CSV both ways. BENCH_ONLY=public BENCH_SEED_DIR=<saved corpus> runs this phase alone. In server
  *     mode (DATABASE_URL) it has no saved corpus: BENCH_SERVER_SEED_DOCS=<n> fills the collection with the first n
- *     synthetic documents first (bulk path), and BENCH_PUBLIC_FIRST moves its own documents for a second run.
+ *     synthetic documents first (bulk path; BENCH_SERVER_SEED_DEFER=1 drops the HNSW index for it and rebuilds it
+ *     after, on a throwaway server only), and BENCH_PUBLIC_FIRST moves its own documents for a second run.
  *
  * The finished 100k database (before step 3) is saved for bench:search (corpus-cache.ts; BENCH_NO_CACHE=1 to skip).
  * Each corpus runs in its own child process on its own throwaway embedded database, so the peak RSS
@@ -233,6 +234,8 @@ async function seedServerCollection(ctx: BenchContext, corpus: SyntheticCorpus, 
     collection,
     from: have,
     to: SERVER_SEED_DOCS,
+    // (only with BENCH_SERVER_SEED_DEFER=1: a throwaway server of the benchmark's, the index dropped and rebuilt)
+    deferIndex: true,
     onProgress: (d) => {
       if (d % 1000 === 0) console.log(`[public]   ${have + d} documents seeded`);
     },
@@ -240,7 +243,7 @@ async function seedServerCollection(ctx: BenchContext, corpus: SyntheticCorpus, 
   const s = (ms: number) => `${round(ms / 1000, 1)} s`;
   return [
     row(`synthetic seed (server), ${have * CHUNKS_PER_DOC} -> ${SERVER_SEED_DOCS * CHUNKS_PER_DOC} chunks`, 'bulk: ChunkIndexer.embed + write, 250 docs/tx (seeding, not the public path)', bulk.docs, bulk.chunks, bulk.totalMs - bulk.generateMs, peak,
-      `embed ${s(bulk.embedMs)}, write ${s(bulk.writeMs)}, HNSW and postings triggers maintained per row, ANALYZE incl.`),
+      `embed ${s(bulk.embedMs)}, write ${s(bulk.writeMs)}, ${bulk.indexDeferred ? `HNSW dropped and rebuilt in ${s(bulk.indexMs)}, postings triggers` : 'HNSW and postings triggers'} maintained per row, ANALYZE incl.`),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import * as tokens from '../../../../shared/text/tokens';
 import { chunkTokens, countTokens, LONG_WORD_CHARS, TextSplitterChunker } from './text-splitter.chunker';
 
 const text = Array.from({ length: 40 }, (_, i) => `Frase número ${i} sobre o atendimento ao cliente e a política de reembolso.`).join(' ');
@@ -53,6 +54,28 @@ describe('TextSplitterChunker', () => {
     expect(await chunkTokens('a <|endoftext|> b')).toBe(8);
     const [only] = await new TextSplitterChunker({ unit: 'tokens', size: 256, overlap: 32 }).split('O modelo termina com <|endoftext|> no fim.');
     expect(only.text).toBe('O modelo termina com <|endoftext|> no fim.');
+  });
+
+  it('counts the tokens of each distinct piece of a text once, and cuts it as the splitter does with a count per call', async () => {
+    // paragraphs of about 150 tokens under a 256-token size: the splitter measured each one three times
+    const paragraphs = Array.from({ length: 8 }, (_, p) => Array.from({ length: 12 }, (_, i) => `Parágrafo ${p}, frase ${i}: o cliente pede reembolso.`).join(' '));
+    const source = paragraphs.join('\n\n');
+    const separators = ['\n\n', '\n', '. ', '? ', '! ', '; ', ': ', ', ', ' ', ''];
+    const plain = await new RecursiveCharacterTextSplitter({ chunkSize: 256, chunkOverlap: 32, separators, keepSeparator: true, lengthFunction: chunkTokens }).splitText(source);
+    const counts = new Map<string, number>();
+    const spy = jest.spyOn(tokens, 'chunkTokens').mockImplementation((t: string) => {
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+      return Promise.resolve(countTokens(t));
+    });
+    try {
+      const chunks = await new TextSplitterChunker({ unit: 'tokens', size: 256, overlap: 32 }).split(source);
+      expect(chunks.map((c) => c.text)).toEqual(plain.map((p) => p.trim()).filter(Boolean));
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(counts.size).toBeGreaterThanOrEqual(paragraphs.length);
+      expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('keeps a short text as one chunk covering it all', async () => {

@@ -28,33 +28,37 @@ export const LONG_WORD_CHARS = 500;
  * give: each chunk's character offsets in the source text (chunks are substrings of it, found in order).
  */
 export class TextSplitterChunker implements Chunker {
-  private readonly splitter: RecursiveCharacterTextSplitter;
   readonly description: string;
   private readonly sliceChars: number;
-  private readonly size: number;
-  private readonly length: (text: string) => Promise<number>;
+  private readonly options: ChunkerOptions;
 
   constructor(options: ChunkerOptions) {
     // a token is at least one character (an emoji is two or more tokens: the splitter still cuts such a slice)
     this.sliceChars = Math.max(1, options.size);
-    this.size = options.size;
-    this.length = options.unit === 'tokens' ? chunkTokens : async (t: string) => t.length;
-    this.splitter = new RecursiveCharacterTextSplitter({
-      chunkSize: options.size,
-      chunkOverlap: options.overlap,
-      separators: SEPARATORS,
-      keepSeparator: true,
-      lengthFunction: this.length,
-    });
+    this.options = options;
     this.description = `recursive splitter, ${options.size} ${options.unit} with ${options.overlap} overlap`;
   }
 
   async split(text: string): Promise<ChunkDraft[]> {
+    const { unit, size, overlap } = this.options;
+    // The splitter measures each piece three times (sorting the pieces that fit from those to cut again, merging
+    // them, and stepping back for the overlap): in tokens, one count per distinct piece of this text instead, which
+    // was about two thirds of the chunker's time on prose (docs/BENCHMARKS.md, issue 13, session 13).
+    const counted = new Map<string, number>();
+    const length =
+      unit === 'tokens'
+        ? async (t: string) => {
+            let n = counted.get(t);
+            if (n === undefined) counted.set(t, (n = await chunkTokens(t)));
+            return n;
+          }
+        : async (t: string) => t.length;
+    const splitter = new RecursiveCharacterTextSplitter({ chunkSize: size, chunkOverlap: overlap, separators: SEPARATORS, keepSeparator: true, lengthFunction: length });
     const drafts: ChunkDraft[] = [];
     for (const { start: base, end, slice } of segments(text, this.sliceChars)) {
       const segment = text.slice(base, end);
       // a slice of a long word that fits is its own chunk: one count instead of the splitter's walk through it
-      const pieces = slice && (await this.length(segment)) <= this.size ? [segment] : await this.splitter.splitText(segment);
+      const pieces = slice && (await length(segment)) <= size ? [segment] : await splitter.splitText(segment);
       let cursor = 0;
       for (const piece of pieces) {
         const trimmed = piece.trim();

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { timeOrderedUuid } from '../../../../shared/random';
 import { ChunkDraft, CollectionInfo, DocumentRef, EmbeddedChunk } from '../../domain/chunk';
 import { CollectionEmbedderChangedError } from '../../domain/retrieval.errors';
 import { EmbedderRegistry, LoadedEmbedder } from '../embedders/embedder-registry.service';
@@ -57,7 +57,8 @@ export class ChunkIndexer {
         slice.map((c) => c.text),
         'document',
       );
-      slice.forEach((c, j) => out.push({ ...c, id: randomUUID(), embedding: vectors[j], embedderId }));
+      // (time-ordered: a batch's rows keyed by chunk id, its postings above all, go to the same end of their btrees)
+      slice.forEach((c, j) => out.push({ ...c, id: timeOrderedUuid(), embedding: vectors[j], embedderId }));
     }
     return out;
   }
