@@ -34,6 +34,7 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     expectProblem(await t.http.get('/v1/documents'), 401, 'AUTH.REQUIRED');
     await t.http.get('/health/live').expect(200);
     expect((await t.http.get('/metrics').expect(200)).text).toContain('acervo_http_requests_total');
+    await t.http.get('/metrics/').expect(200);
     expectProblem(await search({ 'x-api-key': 'acv_not-a-key' }), 401, 'AUTH.INVALID_CREDENTIALS');
     expectProblem(await search({ authorization: 'Bearer nonsense' }), 401, 'AUTH.INVALID_CREDENTIALS');
   });
@@ -124,7 +125,7 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     await t.http.get('/v1/conversations?user_id=bia').set(bearer).expect(200);
   });
 
-  it("chats as an identity provider's subject with | (auth0|…), and refuses at sign-in a subject no route would take", async () => {
+  it("chats as an identity provider's subject with | (auth0|…) or accents; a user id conversations cannot take may still search", async () => {
     const sub = 'auth0|5f7c8ec7c33c6c004bbafe82';
     const bearer = { authorization: `Bearer ${await idp.sign({ sub }, { issuer: ISSUER, audience: AUDIENCE })}` };
     await t.http.post('/v1/chat').set(bearer).send({ message: 'Quantos dias de antecedência para pedir férias?' }).expect(200);
@@ -132,8 +133,13 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     expect(list.body.items).toHaveLength(1);
     await t.http.post('/v1/chat/completions').set(bearer).send({ model: 'acervo', messages: [{ role: 'user', content: 'E para folga?' }] }).expect(200);
     expect((await t.http.delete(`/v1/users/${encodeURIComponent(sub)}/memory`).set(bearer).expect(200)).body).toMatchObject({ user_id: sub });
+    const accented = { authorization: `Bearer ${await idp.sign({ sub: 'joão.silva@empresa.com.br' }, { issuer: ISSUER, audience: AUDIENCE })}` };
+    await t.http.post('/v1/chat').set(accented).send({ message: 'Quantos dias de antecedência para pedir férias?' }).expect(200);
+    // a valid token whose user has a space: it searches (no refused credential counted), it cannot chat, and says why
     const spaced = { authorization: `Bearer ${await idp.sign({ sub: 'ana maria' }, { issuer: ISSUER, audience: AUDIENCE })}` };
-    expect(expectProblem(await search(spaced), 401, 'AUTH.INVALID_CREDENTIALS').detail).toMatch(/sub claim is not a user id/);
+    await search(spaced).expect(200);
+    expect(expectProblem(await t.http.post('/v1/chat').set(spaced).send({ message: 'Oi?' }), 403, 'AUTH.USER_ID_UNUSABLE').detail).toMatch(/auth\.jwt\.userClaim/);
+    expectProblem(await t.http.get('/v1/conversations').set(spaced), 403, 'AUTH.USER_ID_UNUSABLE');
   });
 
   it("a path in other letter case reaches no route: it cannot pass the checks that read the path (another user's data, quota)", async () => {
@@ -160,8 +166,16 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
       t.http.get('/v1/Models').set(bia),
     ];
     for (const res of await Promise.all(others)) expectProblem(res, 404, 'REQUEST.NOT_FOUND');
+    // an id percent-encoded, or HEAD for GET: the same refusals (the check read the id still encoded, and GET alone)
+    const enc = `%${id.charCodeAt(0).toString(16)}${id.slice(1)}`;
+    expectProblem(await t.http.get(`/v1/documents/${enc}`).set(bia), 404, 'INGESTION.DOCUMENT_NOT_FOUND');
+    expectProblem(await t.http.delete(`/v1/documents/${enc}`).set(bia), 404, 'INGESTION.DOCUMENT_NOT_FOUND');
+    expect((await t.http.head(`/v1/documents/${id}`).set(bia)).status).toBe(404);
+    const listed = await t.http.head('/v1/documents?collection=rh-secreto').set(bia);
+    expect(listed.status).toBe(404);
     // nothing was changed: ana's document and conversation are there
     await t.http.get(`/v1/documents/${id}`).set(ana).expect(200);
+    await t.http.get(`/v1/documents/${enc}`).set(ana).expect(200);
     expect((await t.http.get('/v1/conversations?user_id=ana').set(ana).expect(200)).body.items).toHaveLength(1);
   });
 

@@ -51,13 +51,16 @@ describe('platform: health, Swagger, request ids, errors', () => {
   it('echoes a caller request id (and makes one otherwise); unknown routes are problem+json 404', async () => {
     const res = await t.http.get('/v1/nope').set('x-request-id', 'trace-abc.123');
     expect(res.headers['x-request-id']).toBe('trace-abc.123');
+    for (const kept of ['0b9e8a2c-4f1d-4c3e-9a7b-2d5e6f708192', '4bf92f3577b34da6a3ce929d0e0e4736', 'job-2026-12-02']) {
+      expect((await t.http.get('/health/live').set('x-request-id', kept)).headers['x-request-id']).toBe(kept);
+    }
     expectProblem(res, 404, 'REQUEST.NOT_FOUND');
     const own = await t.http.get('/health/live');
     expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const hostile = await t.http.get('/health/live').set('x-request-id', 'bad id with spaces; drop table');
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     // digits and punctuation alone may be a CPF or a phone number: not logged as given
-    for (const personal of ['529.982.247-25', '11987654321']) {
+    for (const personal of ['529.982.247-25', '11987654321', 'cpf-123.456.789-09', 'tel:5511987654321', 'cnpj_11.222.333/0001-81'.replace('/', '.')]) {
       expect((await t.http.get('/health/live').set('x-request-id', personal)).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
   });

@@ -17,12 +17,13 @@ export interface Principal {
 }
 
 /**
- * A user id: what POST /v1/chat's user_id, a user key's user and a token's user claim may be. `|` for identity
- * providers' subjects (Auth0 `auth0|5f7c…`, `google-oauth2|1234`).
+ * A user id: what POST /v1/chat's user_id and a user key's user may be, and a token's user claim must be to chat.
+ * `|` for identity providers' subjects (Auth0 `auth0|5f7c…`, `google-oauth2|1234`); any script's letters
+ * (`joão.silva@empresa.com.br`).
  */
-export const USER_ID_PATTERN = /^[\w.@:+|-]{1,128}$/;
+export const USER_ID_PATTERN = /^[\p{L}\p{M}\p{N}_.@:+|-]{1,128}$/u;
 /** USER_ID_PATTERN in words, for error messages. */
-export const USER_ID_RULE = '1-128 letters, digits or . _ @ : + - |';
+export const USER_ID_RULE = '1-128 letters (accented too), digits or . _ @ : + - |';
 
 export type RequestWithPrincipal = Request & { principal?: Principal };
 

@@ -42,11 +42,12 @@ export function usePrettyLogs(config: AppConfig): boolean {
  * body gets an id) and again as pino-http's genReqId, where it returns the id already assigned.
  */
 /**
- * A caller's x-request-id that is kept: letters, digits and . _ : - (128 at most), with a letter. One of digits and
- * punctuation alone may be a CPF or a phone number (probe, session 13): it is logged in every line of its request,
- * and the log's personal-data mask does not apply to an id (masked, it would no longer match the header).
+ * A caller's x-request-id that is kept: letters, digits and . _ : - (128 at most), with a letter, and no run of 10 or more
+ * digits (punctuation between them allowed). Such a run may be a CPF, a CNPJ or a phone number ("529.982.247-25",
+ * "tel:5511987654321": probe and review, session 13): an id is logged in every line of its request, and the log's
+ * personal-data mask does not apply to it (masked, it would no longer match the header). UUIDs and usual trace ids pass.
  */
-const CLIENT_REQUEST_ID = /^(?=[\w.:-]*[A-Za-z])[\w.:-]{1,128}$/;
+const CLIENT_REQUEST_ID = /^(?=[\w.:-]*[A-Za-z])(?![\w.:-]*\d(?:[.:_-]?\d){9})[\w.:-]{1,128}$/;
 
 export function assignRequestId(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
   if (typeof req.id === 'string') return req.id;

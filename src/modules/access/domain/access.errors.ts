@@ -9,6 +9,12 @@ export class AccessError extends DomainError {
 
 export const authRequired = () => new AccessError('AUTH.REQUIRED', 'unauthorized', 'An API key (x-api-key or Authorization: Bearer) or a bearer token is required.');
 export const invalidCredential = (reason: string) => new AccessError('AUTH.INVALID_CREDENTIALS', 'unauthorized', `The credential was refused: ${reason}.`);
+/** A token's user (a valid token) that conversations cannot key on: it may search and ask, not chat. */
+export const unusableUserId = (field: string, rule: string) =>
+  new AccessError('AUTH.USER_ID_UNUSABLE', 'forbidden', `The authenticated user's id cannot name conversations or memory (it must be ${rule}); ask the identity provider for another user claim (auth.jwt.userClaim).`, {
+    errors: [{ field, message: `the authenticated user's id must be ${rule}` }],
+  });
+
 export const userMismatch = (field: string) =>
   new AccessError('AUTH.USER_MISMATCH', 'forbidden', `${field} names another user than the authenticated one; leave it out or send your own.`, {
     errors: [{ field, message: 'must be the authenticated user' }],

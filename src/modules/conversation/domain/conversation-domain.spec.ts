@@ -47,6 +47,8 @@ describe('rule-based follow-up rewrite', () => {
     // no attribute named: the whole subject is the topic
     expect(r('e quanto custa?', 'Qual é a máquina de café da copa?')).toBe('Quanto custa a máquina de café da copa?');
     expect(r('e quantos dias?', 'Quais são as férias dos estagiários?')).toBe('Quantos dias das férias dos estagiários?');
+    // a character that folds to several ("…" typed by phones for "...") does not shift where the topic is cut
+    expect(r('e o prazo para pedir?', 'Qual o valor… máximo por refeição no reembolso?')).toBe('Qual o prazo para pedir o reembolso?');
   });
 
   it('a rewrite is a standalone question: rewriting from it again does not pile up', () => {

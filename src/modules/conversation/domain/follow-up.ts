@@ -75,15 +75,29 @@ const ATTRIBUTE =
  * copa", "as férias dos estagiários").
  */
 function topicOf(subject: string): { article: string; noun: string } {
-  const f = fold(subject.toLowerCase());
+  const f = foldInPlace(subject);
   const a = /^(o|a|os|as)\s+/.exec(f);
   const m = ATTRIBUTE.test(f.slice(a ? a[0].length : 0)) ? TOPIC_START.exec(f) : null;
   if (m) return { article: m[2] ?? ARTICLE_OF[m[1]] ?? '', noun: subject.slice(m.index + m[0].length) };
   return a ? { article: a[1], noun: subject.slice(a[0].length) } : { article: '', noun: subject };
 }
 
+/**
+ * Lowercase and without accents, one character for one, so a position in it is the same position in `s`: a character
+ * that folds to more or fewer ("…" to "...", "İ" to two) is kept as it is ("Qual o valor… máximo no reembolso?" gave
+ * the topic "embolso": review, session 13).
+ */
+function foldInPlace(s: string): string {
+  let out = '';
+  for (const c of s) {
+    const f = fold(c.toLowerCase());
+    out += f.length === c.length ? f : c;
+  }
+  return out;
+}
+
 function inner(topic: { article: string; noun: string }): { article: string; noun: string } {
-  const m = /\s(d[oa]s?|n[oa]s?)\s+(?=\S)/.exec(fold(topic.noun.toLowerCase()));
+  const m = /\s(d[oa]s?|n[oa]s?)\s+(?=\S)/.exec(foldInPlace(topic.noun));
   return m ? { article: ARTICLE_OF[m[1]], noun: topic.noun.slice(m.index + m[0].length) } : topic;
 }
 

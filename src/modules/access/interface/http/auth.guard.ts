@@ -3,9 +3,9 @@ import { WsException } from '@nestjs/websockets';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { credentialOf } from '../../../../shared/http/admin-key.guard';
-import type { Principal, RequestWithPrincipal } from '../../../../shared/http/principal';
+import { type Principal, type RequestWithPrincipal, USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http/principal';
 import { Authenticator } from '../../application/authenticator.service';
-import { authRequired, userMismatch } from '../../domain/access.errors';
+import { authRequired, unusableUserId, userMismatch } from '../../domain/access.errors';
 import { WsAccessGate } from '../ws/ws-access.gate';
 import { AuthFailureLimiter } from './auth-failures';
 
@@ -54,7 +54,7 @@ export class AuthGuard implements CanActivate, OnModuleInit {
       }
     }
     // the probes, and Prometheus's scrape (docs/api.md: no key; the Kubernetes annotations scrape each pod without one)
-    if (!required || req.path.startsWith('/health') || req.path === '/metrics') return true;
+    if (!required || req.path.startsWith('/health') || req.path.replace(/\/+$/, '') === '/metrics') return true;
     if (!req.principal) throw authRequired();
     if (req.principal.role !== 'admin') bindUser(req, req.principal);
     return true;
@@ -74,10 +74,13 @@ function bindUser(req: Request, p: Principal): void {
     Object.defineProperty(req, 'query', { value: query, writable: true, configurable: true, enumerable: true });
   }
   const m = /^\/v1\/users\/([^/]+)\/memory$/.exec(path);
+  if (m && !USER_ID_PATTERN.test(user)) throw unusableUserId('user_id', USER_ID_RULE);
   if (m && decodeURIComponent(m[1]) !== user) throw userMismatch('user_id');
 }
 
 function bind(target: Record<string, unknown>, key: string, user: string, field: string): void {
+  // a token's user the conversation routes could not take (a key's is checked when the key is made)
+  if (!USER_ID_PATTERN.test(user)) throw unusableUserId(field, USER_ID_RULE);
   const given = target[key];
   if (given !== undefined && given !== null && given !== '' && given !== user) throw userMismatch(field);
   target[key] = user;

@@ -14,6 +14,26 @@ import { conversationNotFound, documentNotFound, jobNotFound } from '../../domai
  * 404 an unknown collection, document or job gets. Global (APP_INTERCEPTOR) for JSON requests; a multipart
  * upload's fields exist only after multer, so POST /v1/documents also lists it after its file interceptor.
  */
+/**
+ * The path as the router matched it: each segment percent-decoded, as the router decodes a route's parameters
+ * (`/v1/documents/%37d50…` reached the handler of document 7d50… while the id read here, still encoded, was "not
+ * found", and the check was skipped: review, session 13), without trailing slashes. A segment that does not decode is
+ * kept as written (the router refuses it).
+ */
+export function routedPath(req: Request): string {
+  return req.path
+    .replace(/\/+$/, '')
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+}
+
 @Injectable()
 export class CollectionAccessInterceptor implements NestInterceptor {
   constructor(
@@ -29,17 +49,19 @@ export class CollectionAccessInterceptor implements NestInterceptor {
     // Multipart fields are parsed by the route's own interceptor: checked when this runs again after it.
     if (req.is('multipart/form-data') && req.body === undefined) return next.handle();
     await this.check(req, p);
-    const path = req.path.replace(/\/+$/, '');
-    if (req.method === 'GET' && path === '/v1/models') return next.handle().pipe(mergeMap((body) => this.visibleModels(p, body)));
-    if (req.method === 'GET' && path === '/v1/model-info') return next.handle().pipe(mergeMap((body) => this.visibleCollections(p, body)));
+    const path = routedPath(req);
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && path === '/v1/models') return next.handle().pipe(mergeMap((body) => this.visibleModels(p, body)));
+    if (read && path === '/v1/model-info') return next.handle().pipe(mergeMap((body) => this.visibleCollections(p, body)));
     return next.handle();
   }
 
   private async check(req: Request, p: Principal): Promise<void> {
-    const path = req.path.replace(/\/+$/, '');
+    const path = routedPath(req);
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
     const named = (v: unknown) => (typeof v === 'string' && v ? v : DEFAULT_COLLECTION);
-    const m = req.method;
+    // Express answers HEAD with the GET route (its headers tell a document's size and that it exists): checked as GET
+    const m = req.method === 'HEAD' ? 'GET' : req.method;
     if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask')) return this.access.authorize(p, named(body.collection), 'read');
     // A follow-up without `collection` runs on its conversation's collection: that one is checked.
     if (m === 'POST' && path === '/v1/chat') return this.access.authorize(p, await this.access.chatCollection(body.user_id, body.collection, body.conversation_id), 'read');

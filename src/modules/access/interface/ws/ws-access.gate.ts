@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
+import { clientAddress, proxyTrust } from '../../../../shared/net/client-address';
 import { originAllowed } from '../../../../shared/http';
 import type { Principal } from '../../../../shared/http/principal';
 import { AccessService } from '../../application/access.service';
@@ -65,6 +66,8 @@ export function wsCredentialOf(req: IncomingMessage): string | undefined {
 @Injectable()
 export class WsAccessGate {
   private readonly sessions = new WeakMap<object, Promise<WsSession | undefined>>();
+  /** http.trustProxy, as Express applies it to req.ip: the same client address on the socket as over HTTP. */
+  private trust?: (address: string, hop: number) => boolean;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -95,7 +98,8 @@ export class WsAccessGate {
     // documents of) an acervo it can reach, such as one on localhost in auth.mode open.
     if (!originAllowed(origin, req.headers.host, this.config.http.cors.origins)) throw originNotAllowed(origin!);
     const credential = wsCredentialOf(req);
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    this.trust ??= proxyTrust(this.config.http.trustProxy);
+    const ip = clientAddress(req, this.trust);
     let principal: Principal | undefined;
     if (credential) {
       await this.failures.assertAllowed(ip);

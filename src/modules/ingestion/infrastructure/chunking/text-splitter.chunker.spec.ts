@@ -29,7 +29,20 @@ describe('TextSplitterChunker', () => {
       });
       // a chunk that ends where the next begins ends where its sentence or clause does
       for (let i = 0; i + 1 < chunks.length; i++) if (chunks[i].end <= chunks[i + 1].start) expect(chunks[i].text).toMatch(/[.?!;:,]$/);
+      // and every non-blank character of the text is in some chunk
+      const covered = new Set<number>();
+      for (const c of chunks) for (let k = c.start; k < c.end; k++) covered.add(k);
+      expect([...prose].flatMap((ch, k) => (/\s/.test(ch) || covered.has(k) ? [] : [k]))).toEqual([]);
     }
+    // a period after a blank (". . .", "fim .") is not lost between two chunks
+    const spaced = Array.from({ length: 40 }, (_, i) => `Linha ${i} termina assim .`).join(' ');
+    const chunks = await new TextSplitterChunker({ unit: 'characters', size: 60, overlap: 0 }).split(spaced);
+    const covered = new Set<number>();
+    for (const c of chunks) {
+      expect(spaced.slice(c.start, c.end)).toBe(c.text);
+      for (let k = c.start; k < c.end; k++) covered.add(k);
+    }
+    expect([...spaced].flatMap((ch, k) => (/\s/.test(ch) || covered.has(k) ? [] : [k]))).toEqual([]);
   });
 
   it('sizes chunks in tokens when configured', async () => {

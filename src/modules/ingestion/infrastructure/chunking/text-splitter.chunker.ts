@@ -70,7 +70,7 @@ export class TextSplitterChunker implements Chunker {
         cursor = start + 1;
       }
     }
-    endSentencesInPlace(drafts);
+    endSentencesInPlace(text, drafts);
     // the heading each chunk starts under: a chunk cut inside a section still knows what it is about
     const headings = headingsAt(text, drafts.map((d) => d.start));
     drafts.forEach((d, i) => {
@@ -86,19 +86,21 @@ const LEADING_PUNCTUATION = /^[.?!;:,…]+\s*/u;
 /**
  * The splitter keeps a separator with the text after it, so a chunk cut at a sentence end began ". Next sentence"
  * (98 of SQuAD-pt's 315 chunks) and the one before it lost its period. The punctuation goes back to the end of the chunk
- * before when that chunk ends right there (with overlap, it already holds it), and the chunk starts at its first word.
- * A chunk of punctuation alone is dropped.
+ * before when only blanks lie between them (with overlap, that chunk already holds it), and the chunk starts at its
+ * first word. Otherwise (other text between them) it stays where it is: no character leaves every chunk. A chunk of
+ * punctuation alone is dropped.
  */
-function endSentencesInPlace(drafts: ChunkDraft[]): void {
+function endSentencesInPlace(text: string, drafts: ChunkDraft[]): void {
   for (let i = 1; i < drafts.length; i++) {
     const d = drafts[i];
     const lead = LEADING_PUNCTUATION.exec(d.text)?.[0];
     if (!lead) continue;
     const prev = drafts[i - 1];
-    const marks = lead.trimEnd();
-    if (prev.end === d.start) {
-      prev.text += marks;
-      prev.end += marks.length;
+    const marksEnd = d.start + lead.trimEnd().length;
+    if (prev.end < marksEnd) {
+      if (prev.end < d.start && text.slice(prev.end, d.start).trim() !== '') continue;
+      prev.end = marksEnd;
+      prev.text = text.slice(prev.start, prev.end);
     }
     d.text = d.text.slice(lead.length);
     d.start += lead.length;
