@@ -30,7 +30,7 @@ describe('WsAccessGate', () => {
       return { totalHits: n, timeToExpire: 60, isBlocked: n > limit, timeToBlockExpire: n > limit ? 42 : 0 };
     },
   };
-  const config = { auth: { mode: 'required' }, http: { cors: { origins: [] } }, rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 2 } } } as unknown as AppConfig;
+  const config = { auth: { mode: 'required' }, http: { cors: { origins: [] }, trustProxy: ['loopback'] }, rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 2 } } } as unknown as AppConfig;
   const auth = { authenticate: async (c: string) => ({ role: 'user', userId: c === 'acv_ana' ? 'ana' : 'bia', via: 'api-key' }) } as unknown as Authenticator;
   const gate = new WsAccessGate(config, auth, {} as AccessService, {} as QuotaService, storage, new AuthFailureLimiter(config, storage));
 
