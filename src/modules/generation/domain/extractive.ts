@@ -72,6 +72,10 @@ export interface QuestionAnalysis {
   unit?: 'money' | 'duration' | 'frequency' | 'year';
   /** "Quantos funcionários": prefixes of the counted noun and its synonyms; the answer counts it ("8 horas" does not). */
   countRoots?: string[];
+  /** "Como configuro…", "como eu faço…": the asker wants steps to follow, not a sentence that mentions the thing. */
+  howDoI?: boolean;
+  /** "Quantos gramas", "quantos km": a unit of measure, written in full or abbreviated after a number ("120 ml" is not grams). */
+  measure?: RegExp;
   /** "Qual programa", "em qual sistema": the noun whose name is asked (folded); the answer names it ("o sistema Rota"). */
   slot?: string;
   /** The slot noun's and its synonyms' prefixes ("sistem", "modu"), computed once per question. */
@@ -121,7 +125,7 @@ const UNSEEN_VERB_WEIGHT = 0.4;
 function verbLike(word: string): boolean {
   // "13º" (folded "13o") is a number, not a first person
   if (!/^\p{L}+$/u.test(word)) return false;
-  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word));
+  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|ada|ida|ados|idos|adas|idas|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word));
 }
 const HEADING_CREDIT = 0.8;
 const TITLE_CREDIT = 0.5;
@@ -221,11 +225,14 @@ function analyze(asked: string): QuestionAnalysis {
   else if (type === 'time' && has(/ (em |de |a partir de |desde |ate )?(que|qual) (ano|seculo|decada) | what year /)) unit = 'year';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
   const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
+  const measure = counted ? measureOf(counted) : undefined;
+  // the question (or one of its sentences) starts with it: "categorizada como gênero" is not asking how
+  const howDoI = type === 'instruction' && /(?:^|[?.!]\s*)como (?:e que )?(?:eu |a gente )?(?:faco|peco|posso|devo|consigo|tenho|preciso|\p{L}{3,}(?:o|go|co))\b/u.test(fold(question).trim());
   const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
   const slotRoots = slot ? roots(slot) : undefined;
-  return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(slot ? { slot, slotRoots } : {}) };
+  return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(measure ? { measure } : {}), ...(howDoI ? { howDoI } : {}), ...(slot ? { slot, slotRoots } : {}) };
 }
 
 /** Whether a question names something beyond interrogatives, scaffolding and answer-type nouns. */
@@ -287,15 +294,18 @@ export function explainWindowParts(on: boolean): void {
 export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
   const best = rankWindows(question, passages);
   const analysis = analyzeQuestion(question);
-  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing)) return [];
+  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing, best[0].missed)) return [];
   const named = analysis.terms.filter((t) => !t.kind).length;
   let top = best[0];
+  // "Como configuro o e-mail no iPhone?" is not answered by a sentence that gives no step nor means
+  if (analysis.howDoI && top.typeFit === 0) return [];
   // a short question for one kind of amount (a price, a duration, a count of X) is answered only by a window
   // holding one: "Qual o valor da PLR?" is not answered by when the PLR is paid
   // ("Qual o prazo de garantia do notebook?" is not answered by who manages the warranty)
   const wantsKind = analysis.unit === 'money' || analysis.unit === 'duration' || !!analysis.countRoots;
-  if (named <= 2 && ((wantsKind && top.typeFit < 1) || (top.typeFit === 0 && FIT_REQUIRED.has(analysis.type)))) {
-    const fitting = best.find((w) => w.typeFit === 1 && w.coverage >= requiredSupport(analysis, opts, w.missing));
+  // however long the question, "quantos gramas" is answered in grams ("120 ml" is another measure)
+  if ((analysis.measure && top.typeFit < 1) || (named <= 2 && ((wantsKind && top.typeFit < 1) || (top.typeFit === 0 && FIT_REQUIRED.has(analysis.type))))) {
+    const fitting = best.find((w) => w.typeFit === 1 && w.coverage >= requiredSupport(analysis, opts, w.missing, w.missed));
     if (!fitting) return [];
     top = fitting;
   }
@@ -321,10 +331,13 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
  * A short question names few things, and each is decisive ("Qual o valor do vale-transporte?": the one
  * word missing is the whole question); a long one is covered in part by the sentence that answers it.
  */
-export function requiredSupport(q: QuestionAnalysis, opts: ExtractiveOptions, missing = 1): number {
+export function requiredSupport(q: QuestionAnalysis, opts: ExtractiveOptions, missing = 1, missed: QuestionTerm[] = []): number {
   const named = q.terms.filter((t) => !t.kind).length;
   // a window that holds (or sits under a heading holding) every thing the question names needs only the base share
   if (missing === 0) return opts.minSupport;
+  // a window that leaves out only the question's verbs holds what it names: the documents say the act otherwise
+  // ("Quando foi criada a tirotricina?" / "Dubos relatou a descoberta … da tirotricina")
+  if (missed.length > 0 && missed.every((t) => verbLike(t.word))) return opts.minSupport;
   return Math.min(0.9, opts.minSupport + (opts.shortQuestionStep ?? 0) * Math.max(0, 4 - named));
 }
 
@@ -705,6 +718,7 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       // "quanto custa" wants money, "quanto tempo" a duration: another number is a weaker fit
       if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.25;
       if (q.unit === 'duration') return win.some((s) => DURATION.test(s.folded!)) ? 1 : 0.25;
+      if (q.measure) return win.some((s) => q.measure!.test(s.folded!)) ? 1 : 0.25;
       if (q.countRoots) return win.some((s) => counts(s.folded!, q.countRoots!)) ? 1 : 0.5;
       return 1;
     case 'time':
@@ -753,6 +767,30 @@ function namesSomeoneElse(text: string, q: QuestionAnalysis): boolean {
 }
 
 /** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */
+/** Units of measure a "quantos X" asks for, by folded noun: the full forms and abbreviations a number is written with. */
+const MEASURES: Array<[RegExp, string]> = [
+  [/^(gramas?)$/, 'g|gramas?'],
+  [/^(quilos?|quilogramas?)$/, 'kg|quilos?|quilogramas?'],
+  [/^(toneladas?)$/, 't|ton|toneladas?'],
+  [/^(litros?)$/, 'l|litros?'],
+  [/^(mililitros?)$/, 'ml|mililitros?'],
+  [/^(metros?)$/, 'm|metros?'],
+  [/^(quilometros?)$/, 'km|quilometros?'],
+  [/^(centimetros?)$/, 'cm|centimetros?'],
+  [/^(milimetros?)$/, 'mm|milimetros?'],
+  [/^(milhas?)$/, 'mi|milhas?'],
+  [/^(polegadas?)$/, 'pol|polegadas?|"'],
+  [/^(hectares?)$/, 'ha|hectares?'],
+  [/^(acres?)$/, 'acres?'],
+  [/^(graus?)$/, '°|º|graus?'],
+  [/^(calorias?|quilocalorias?)$/, 'kcal|cal|calorias?|quilocalorias?'],
+  [/^(watts?|quilowatts?)$/, 'w|kw|kwh|watts?|quilowatts?'],
+  [/^(megabytes?|gigabytes?|terabytes?)$/, 'mb|gb|tb|megabytes?|gigabytes?|terabytes?'],
+];
+function measureOf(noun: string): RegExp | undefined {
+  const forms = MEASURES.find(([n]) => n.test(noun))?.[1];
+  return forms ? new RegExp(`(?:\\d(?:[.,]\\d+)?|\\b(?:um|uma|meio|meia|${NUMBER_NAMES}))\\s*(?:${forms})(?![\\p{L}])`, 'u') : undefined;
+}
 function counts(folded: string, roots: string[]): boolean {
   const tokens = folded.split(/\s+/).map((t) => t.replace(/[^\p{L}\p{N}]/gu, ''));
   return tokens.some((t, i) => (/^\d/.test(t) || COUNT_WORDS.test(t)) && tokens.slice(i + 1, i + 4).some((n) => roots.some((r) => n.startsWith(r))));

@@ -336,4 +336,39 @@ describe('selectSentences (extractive)', () => {
     const record = 'area: Jurídico; responsavel: Beatriz Lacerda; cargo: Advogada e Encarregada de Dados (DPO); ramal: 2600.';
     expect(pick('Quem é o DPO da empresa?', [{ n: 1, text: record }])).toEqual([record]);
   });
+
+  it('does not ask a short question\'s verb of the documents: they say the act otherwise ("criada" / "a descoberta")', () => {
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    const ps = [
+      { n: 1, text: 'Em 1939, Rene Dubos relatou a descoberta da tirotricina, um composto de gramicidina e tirocidina.' },
+      { n: 2, text: 'Criar uma parceria com a Topshop foi anunciado em outubro de 2014.' },
+    ];
+    expect(selectSentences('Quando foi criada a tirotricina?', ps, base).map((x) => x.text)).toEqual([ps[0].text]);
+    // a missing noun is still what the question is about: "Quando foi criada a penicilina?" is not answered
+    expect(selectSentences('Quando foi criada a penicilina?', ps, base)).toEqual([]);
+  });
+
+  it('answers "quantos gramas / litros / km" only with that measure, full or abbreviated, however long the question', () => {
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    const manual = [{ n: 1, text: 'A cafeteira prepara uma xícara grande de café longo com 120 ml de água por xícara.' }];
+    expect(selectSentences('Quantos gramas de café a cafeteira usa por xícara grande?', manual, base)).toEqual([]);
+    expect(selectSentences('Quantos mililitros de água a cafeteira usa por xícara grande?', manual, base).map((x) => x.text)).toEqual([manual[0].text]);
+    const dosed = [{ n: 1, text: 'Cada xícara de café usa 9 g de pó moído na hora pela cafeteira.' }];
+    expect(selectSentences('Quantos gramas de café a cafeteira usa por xícara?', dosed, base).map((x) => x.text)).toEqual([dosed[0].text]);
+    expect(analyzeQuestion('Quantos quilômetros tem a estrada?').measure?.test('a estrada tem 42 km de extensao')).toBe(true);
+    expect(analyzeQuestion('Quantos quilômetros tem a estrada?').measure?.test('a estrada tem 42 kmh')).toBe(false);
+    // a count of something else is not a measure
+    expect(analyzeQuestion('Quantos funcionários a empresa tem?').measure).toBeUndefined();
+  });
+
+  it('answers "Como configuro / como eu faço…" only with a step or a means, not a sentence that mentions the thing', () => {
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    const ps = [{ n: 1, text: 'Sem o MFA no celular corporativo você não consegue acessar o e-mail corporativo fora do escritório.' }];
+    expect(selectSentences('Como configuro o e-mail corporativo no celular?', ps, base)).toEqual([]);
+    const steps = [{ n: 1, text: 'Para configurar o e-mail corporativo no celular, instale o Outlook e entre com o usuário de rede.' }];
+    expect(selectSentences('Como configuro o e-mail corporativo no celular?', steps, base).map((x) => x.text)).toEqual([steps[0].text]);
+    // "como" inside a question is not a request for steps
+    expect(analyzeQuestion('Qual revista classificou Beyoncé como a mais poderosa musicista?').howDoI).toBeUndefined();
+    expect(analyzeQuestion('A empresa empresta cadeira? Como peço?').howDoI).toBe(true);
+  });
 });
