@@ -48,7 +48,11 @@ describe('OpenAI-compatible API with a tool-calling model (official openai clien
     expect(invalid).toEqual({ message: 'Request validation failed: model: model must be "acervo" or "acervo:<collection>"', type: 'invalid_request_error', code: 'REQUEST.VALIDATION', param: 'model' });
     // before routing too (the body parser), and on the model routes
     expectOpenAiError(await t.http.post('/v1/chat/completions').set('content-type', 'application/json').send('{"model":'), 400, 'REQUEST.MALFORMED_JSON');
-    await expect(client.models.retrieve('acervo:nao-existe')).rejects.toMatchObject({ status: 404, code: 'CONVERSATION.MODEL_NOT_FOUND' });
+    await expect(client.models.retrieve('acervo:financeiro')).rejects.toMatchObject({
+      status: 404,
+      code: 'CONVERSATION.MODEL_NOT_FOUND',
+      message: '404 The model `acervo:financeiro` does not exist: the models are acervo and acervo:<collection> (GET /v1/models).',
+    });
     // the model down: 502 with the provider's failure, as OpenAI's server_error
     fake.http.fail(BOOM);
     const down = await t.http.post('/v1/chat/completions').send({ model: 'acervo', messages: [{ role: 'user', content: QUESTION }] });
