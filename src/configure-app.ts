@@ -6,7 +6,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule, type TagObject } fr
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './shared/config';
-import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter } from './shared/errors';
+import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter, sendProblem } from './shared/errors';
 import { PrometheusMetrics } from './modules/metrics';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
@@ -54,7 +54,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   app.use((err: unknown, req: Request & { id?: string }, res: Response, next: (e?: unknown) => void) => {
     const problem = bodyParserProblem(err);
     if (!problem) return next(err);
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify({ ...problem, instance: req.originalUrl, requestId: req.id }));
+    sendProblem(req, res, { ...problem, instance: req.originalUrl, requestId: req.id });
   });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());

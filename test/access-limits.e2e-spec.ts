@@ -1,5 +1,5 @@
 import { type AddressInfo, connect as connectTcp } from 'node:net';
-import { expectProblem, startTestApp, TestApp } from './support/app';
+import { expectOpenAiError, expectProblem, startTestApp, TestApp } from './support/app';
 import { connectWs, WsEvent, wsTurn } from './support/ws-client';
 
 /**
@@ -61,7 +61,7 @@ describe('Quotas, WebSocket auth, CORS, security headers and body limits (auth.m
     expect(Math.abs(retry - (midnight - now.getTime()) / 1000)).toBeLessThan(10);
 
     expectProblem(await t.http.post('/v1/chat').set(as('cota')).send({ message: QUESTION }), 429, 'QUOTA.EXCEEDED');
-    expectProblem(await t.http.post('/v1/chat/completions').set(as('cota')).send({ model: 'acervo', messages: [{ role: 'user', content: QUESTION }] }), 429, 'QUOTA.EXCEEDED');
+    expect(expectOpenAiError(await t.http.post('/v1/chat/completions').set(as('cota')).send({ model: 'acervo', messages: [{ role: 'user', content: QUESTION }] }), 429, 'QUOTA.EXCEEDED').type).toBe('insufficient_quota');
     // Routes that run no model, and users without a quota (quota.dailyTokens 0), are not affected.
     await t.http.post('/v1/search').set(as('cota')).send({ query: 'férias', mode: 'text' }).expect(200);
     await t.http.post('/v1/ask').set(as('livre')).send({ question: QUESTION }).expect(200);

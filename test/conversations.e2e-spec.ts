@@ -6,7 +6,7 @@ import { generateSales, SALES_REPOSITORY, SalesRepository } from '../src/modules
 import { parsePeriod } from '../src/modules/conversation/domain/periods';
 import { formatBrl } from '../src/modules/conversation/domain/money';
 import { UsageRecorder } from '../src/modules/metrics';
-import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
+import { expectOpenAiError, expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
 import { AwesomeApiMarketQuotes } from '../src/modules/conversation/infrastructure/market/awesomeapi.market-quotes';
 import { FakeOpenAiServer } from './support/fake-openai.server';
@@ -238,14 +238,14 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     const first = await t.http.post('/v1/chat').send({ user_id: 'ines', message: 'Qual é a máquina de café da copa?' }).expect(200);
     const theirs = first.body.conversation_id as string;
     const intrusion = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: theirs, messages: [{ role: 'user', content: 'oi' }] });
-    expectProblem(intrusion, 404, 'CONVERSATION.NOT_FOUND');
+    expectOpenAiError(intrusion, 404, 'CONVERSATION.NOT_FOUND');
     const streamed = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: theirs, stream: true, messages: [{ role: 'user', content: 'oi' }] });
-    expectProblem(streamed, 404, 'CONVERSATION.NOT_FOUND');
+    expectOpenAiError(streamed, 404, 'CONVERSATION.NOT_FOUND');
     const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages WHERE conversation_id = $1', [theirs]);
     expect(n).toBe(2);
     // An unknown id is the same 404 (not an answer stored under it): no one takes an id another user's client derives.
     const unknown = '5f0c3b1e-0000-5000-8000-000000000000';
-    expectProblem(await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: unknown, messages: [{ role: 'user', content: 'oi' }] }), 404, 'CONVERSATION.NOT_FOUND');
+    expectOpenAiError(await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'joao', conversation_id: unknown, messages: [{ role: 'user', content: 'oi' }] }), 404, 'CONVERSATION.NOT_FOUND');
     expect(await t.dataSource.query('SELECT id FROM conversations WHERE id = $1', [unknown])).toEqual([]);
     // A chat UI's retries: the same user and first message, so the same derived conversation id, at once.
     const body = { model: 'acervo', user: 'joao', messages: [{ role: 'user', content: 'Quanto custa o notebook?' }] };

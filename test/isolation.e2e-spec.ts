@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { expectProblem, startTestApp, TestApp } from './support/app';
+import { expectOpenAiError, expectProblem, startTestApp, TestApp } from './support/app';
 
 /**
  * Isolation (issue 11) with auth.mode required: two users with their private collections and one public
@@ -45,7 +45,7 @@ describe('Isolation between users and collections (auth.mode required)', () => {
 
     expectProblem(await t.http.post('/v1/ask').set(as('ana')).send({ question: 'Quando fecha a folha da Bia?', collection: 'bia-rh' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
     expectProblem(await t.http.post('/v1/chat').set(as('ana')).send({ message: 'Quando fecha a folha da Bia?', collection: 'bia-rh' }), 404, 'RETRIEVAL.COLLECTION_NOT_FOUND');
-    expectProblem(
+    expectOpenAiError(
       await t.http.post('/v1/chat/completions').set(as('ana')).send({ model: 'acervo:bia-rh', messages: [{ role: 'user', content: 'Quando fecha a folha da Bia?' }] }),
       404,
       'RETRIEVAL.COLLECTION_NOT_FOUND',
@@ -91,7 +91,11 @@ describe('Isolation between users and collections (auth.mode required)', () => {
     const ids = models.body.data.map((m: { id: string }) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['acervo:ana-rh', 'acervo:publica']));
     expect(ids).not.toContain('acervo:bia-rh');
-    expectProblem(
+    // GET /v1/models/{id} of a collection the caller may not read: the 404 of an unknown model
+    await t.http.get('/v1/models/acervo:ana-rh').set(as('ana')).expect(200);
+    const hidden = expectOpenAiError(await t.http.get('/v1/models/acervo:bia-rh').set(as('ana')), 404, 'CONVERSATION.MODEL_NOT_FOUND');
+    expect(hidden.message).toBe(expectOpenAiError(await t.http.get('/v1/models/acervo:nao-existe').set(as('ana')), 404, 'CONVERSATION.MODEL_NOT_FOUND').message.replace('nao-existe', 'bia-rh'));
+    expectOpenAiError(
       await t.http.post('/v1/chat/completions').set(as('bia')).send({ model: 'acervo:bia-rh', user: 'ana', messages: [{ role: 'user', content: 'Oi' }] }),
       403,
       'AUTH.USER_MISMATCH',

@@ -61,6 +61,14 @@ export async function startTestApp(
 }
 
 /** Asserts an RFC 9457 problem+json answer and returns its body. */
+/** An error of the OpenAI-compatible routes: OpenAI's error body (what the SDKs read), the status and acervo's code. */
+export function expectOpenAiError(res: supertest.Response, status: number, code: string): { message: string; type: string; code: string; param: string | null } {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body).toEqual({ error: { message: expect.any(String), type: expect.any(String), code, param: res.body.error.param === null ? null : expect.any(String) } });
+  return res.body.error;
+}
+
 export function expectProblem(res: supertest.Response, status: number, code: string): Record<string, unknown> {
   expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

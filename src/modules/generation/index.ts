@@ -1,7 +1,8 @@
 export { GenerationModule } from './generation.module';
 export type {
-  ChatMessage, FinishReason, ToolCall, ToolDefinition, Generation, GenerateOptions, GroundingContext, LlmInfo, LlmProvider, StreamEvent, TokenUsage,
+  ChatMessage, CutReason, FinishReason, ToolCall, ToolDefinition, Generation, GenerateOptions, GroundingContext, LlmInfo, LlmProvider, StreamEvent, TokenUsage,
 } from './application/ports/llm-provider.port';
+export { cutReason } from './application/ports/llm-provider.port';
 export { AskHandler } from './application/ask/ask.handler';
 export type { AskCommand, AskResult, AskEvent } from './application/ask/ask.types';
 export { LlmRegistry } from './application/models/llm-registry.service';

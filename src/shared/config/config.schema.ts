@@ -285,7 +285,12 @@ export const appConfigSchema = z.object({
       windowTurns: int(1, 100),
       summaryMaxChars: int(100, 20000),
     }),
-    agent: z.object({ maxToolSteps: int(1, 10) }),
+    agent: z.object({
+      /** Rounds of tool calls a tool-calling model may take per message. */
+      maxToolSteps: int(1, 10),
+      /** Tool calls run per model reply; the reply's further calls are not run (the model gets an error result for each). */
+      maxToolCalls: int(1, 20),
+    }),
     /** The per-turn log line carries the prompt truncated to this many characters (0: not at all). */
     logPromptChars: int(0, 10000),
     tools: z.object({

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, DomainErrorKind, FieldError } from './domain-error';
+import { sendProblem } from './openai-error';
 
 export interface ProblemDetails {
   type: string;
@@ -74,7 +75,7 @@ function titleFor(status: number): string {
 
 /**
  * The one global filter: every error leaves as application/problem+json (RFC 9457) with a stable
- * `code` and the request id. Unknown errors are logged with their stack and answered as a generic
+ * `code` and the request id (on the OpenAI-compatible routes, in OpenAI's error shape: sendProblem). Unknown errors are logged with their stack and answered as a generic
  * 500 that reveals nothing internal.
  */
 @Catch()
@@ -107,7 +108,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.code === 'DATABASE.UNAVAILABLE') res.setHeader('Retry-After', String(this.opts.retryAfterSeconds ?? 1));
     const retryAfter = exception instanceof DomainError ? exception.details.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(req, res, problem);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, ProblemDetails, problemFromDomainError } from '../errors';
+import { DomainError, ProblemDetails, problemFromDomainError, sendProblem } from '../errors';
 import type { ReadinessCheck } from '../health/health-registry';
 import { assignRequestId } from '../logging';
 
@@ -87,6 +87,6 @@ export class LoadShedder {
     const requestId = assignRequestId(req, res);
     const problem = this.overloaded();
     res.setHeader('Retry-After', String(this.config.retryAfterSeconds));
-    res.status(503).type('application/problem+json').send(JSON.stringify({ ...problem, instance: req.originalUrl, requestId }));
+    sendProblem(req, res, { ...problem, instance: req.originalUrl, requestId });
   }
 }

@@ -1,6 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, type ApiResponseOptions, ApiSchema } from '@nestjs/swagger';
 import type { ProblemDetails } from '../errors/problem-details.filter';
+import { openAiErrorOf } from '../errors/openai-error';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'top_k' }) field!: string;
@@ -62,6 +64,40 @@ const DESCRIPTIONS: Record<number, string> = {
  * which test/openapi.e2e-spec.ts reports.
  */
 export function ApiProblems(...problems: Array<ProblemExample | number>) {
+  return errorResponses(problems, (examples) => ({
+    'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetailsDto' }, ...(examples.length ? { examples: named(examples, (v) => v) } : {}) },
+  }));
+}
+
+const OPENAI_ERROR_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['message', 'type', 'code', 'param'],
+      properties: {
+        message: { type: 'string', description: "The problem's detail" },
+        type: { type: 'string', enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'rate_limit_error', 'insufficient_quota', 'server_error'] },
+        code: { type: 'string', description: "acervo's stable code (the problem's `code`)" },
+        param: { type: 'string', nullable: true, description: 'The first field in error, if any' },
+      },
+    },
+  },
+};
+
+/**
+ * The error responses of an OpenAI-compatible route: OpenAI's error body (application/json) with the status the
+ * problem has, its examples converted from problem bodies of a running acervo (openAiErrorOf, as the app sends them).
+ */
+export function ApiOpenAiErrors(...problems: ProblemExample[]) {
+  return errorResponses(problems, (examples) => ({
+    'application/json': { schema: OPENAI_ERROR_SCHEMA, examples: named(examples, (v) => openAiErrorOf(v)) },
+  }));
+}
+
+/** One response per status, its content built from that status's examples. */
+function errorResponses(problems: Array<ProblemExample | number>, content: (examples: ProblemExample[]) => NonNullable<ApiResponseOptions['content']>) {
   const byStatus = new Map<number, ProblemExample[]>();
   for (const p of problems) {
     const status = typeof p === 'number' ? p : p.value.status;
@@ -72,23 +108,17 @@ export function ApiProblems(...problems: Array<ProblemExample | number>) {
   return applyDecorators(
     ...[...byStatus.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([status, examples]) => {
-        const named: Record<string, { summary: string; value: ProblemBody }> = {};
-        for (const e of examples) {
-          let key = e.value.code;
-          for (let i = 2; key in named; i++) key = `${e.value.code} (${i})`;
-          named[key] = { summary: e.summary, value: e.value };
-        }
-        return ApiResponse({
-          status,
-          description: DESCRIPTIONS[status] ?? 'Error',
-          content: {
-            'application/problem+json': {
-              schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
-              ...(examples.length ? { examples: named } : {}),
-            },
-          },
-        });
-      }),
+      .map(([status, examples]) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', content: content(examples) })),
   );
+}
+
+/** Examples keyed by code (a repeated code gets a number), each body mapped by `body`. */
+function named(examples: ProblemExample[], body: (value: ProblemBody) => unknown): Record<string, { summary: string; value: unknown }> {
+  const out: Record<string, { summary: string; value: unknown }> = {};
+  for (const e of examples) {
+    let key = e.value.code;
+    for (let i = 2; key in out; i++) key = `${e.value.code} (${i})`;
+    out[key] = { summary: e.summary, value: body(e.value) };
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain-error';
-import { databaseProblem, problemFromDomainError } from '../errors/problem-details.filter';
+import { databaseProblem, ProblemDetails, problemFromDomainError } from '../errors/problem-details.filter';
 
 /** Whether the client's connection is already gone (its `close` may have been emitted before anyone listened). */
 function connectionGone(res: Response): boolean {
@@ -32,7 +32,8 @@ export function onResponseEnd(res: Response, fn: () => void): void {
 /**
  * Server-Sent Events from an async sequence of events. The first event is awaited before any header is
  * sent, so errors that happen before it (bad collection, provider down) still get a problem+json status.
- * A failure after streaming started is sent as an `error` event (problem+json body), then the stream ends.
+ * A failure after streaming started is sent as an `error` event (problem+json body), then the stream ends
+ * (`errorEvent` sends it another way: the OpenAI route's `data: {"error": {...}}`).
  * An event with no name is sent as a bare `data:` line; string data is written as it is.
  */
 export async function sendSse<E>(
@@ -40,7 +41,7 @@ export async function sendSse<E>(
   res: Response,
   events: AsyncIterable<E>,
   toSse: (event: E) => { event?: string; data: unknown } | null,
-  opts: { signal: AbortSignal; logger: LoggerService; what: string },
+  opts: { signal: AbortSignal; logger: LoggerService; what: string; errorEvent?: (problem: ProblemDetails) => { event?: string; data: unknown } },
 ): Promise<void> {
   const it = events[Symbol.asyncIterator]();
   const first = await it.next();
@@ -74,7 +75,9 @@ export async function sendSse<E>(
         ? problemFromDomainError(e)
         : (databaseProblem(e) ?? { type: 'https://acervo.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: `The ${opts.what} stream failed.`, code: 'INTERNAL' });
     if (!(e instanceof DomainError)) opts.logger.error({ err: e }, `${opts.what} stream failed`);
-    send('error', { ...problem, requestId: req.id });
+    const failed = { ...problem, requestId: req.id === undefined ? undefined : String(req.id) };
+    const out = opts.errorEvent ? opts.errorEvent(failed) : { event: 'error', data: failed };
+    send(out.event, out.data);
   } finally {
     res.end();
   }

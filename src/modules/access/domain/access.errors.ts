@@ -33,6 +33,9 @@ export const collectionNotFound = (collection: string) =>
 export const documentNotFound = (id: string) => new DomainError('INGESTION.DOCUMENT_NOT_FOUND', 'not_found', `Document ${id} does not exist.`, { id });
 /** The chat's own 404 for a conversation (same code, detail and field), so a refusal reads as an unknown id. */
 export const conversationNotFound = (id: string) => new DomainError('CONVERSATION.NOT_FOUND', 'not_found', `conversation ${id} not found`, { conversationId: id });
+/** The OpenAI route's own 404 for a model (same code and detail), so a collection the caller may not read reads as an unknown model. */
+export const modelNotFound = (id: string) =>
+  new DomainError('CONVERSATION.MODEL_NOT_FOUND', 'not_found', `The model \`${id}\` does not exist: the models are acervo and acervo:<collection> (GET /v1/models).`, { model: id });
 export const jobNotFound = (id: string) => new DomainError('INGESTION.JOB_NOT_FOUND', 'not_found', `Job ${id} does not exist.`, { id });
 
 /** 429 QUOTA.EXCEEDED: a user's daily token quota is spent until the next UTC midnight. */

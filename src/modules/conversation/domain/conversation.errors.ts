@@ -14,6 +14,13 @@ export class ConversationNotFoundError extends ConversationError {
   }
 }
 
+/** GET /v1/models/{id}: not `acervo` nor `acervo:<collection>` of an existing collection. */
+export class ModelNotFoundError extends ConversationError {
+  constructor(id: string) {
+    super('CONVERSATION.MODEL_NOT_FOUND', 'not_found', `The model \`${id}\` does not exist: the models are acervo and acervo:<collection> (GET /v1/models).`, { model: id });
+  }
+}
+
 export class MessageTooLongError extends ConversationError {
   constructor(max: number, got: number) {
     super('CONVERSATION.MESSAGE_TOO_LONG', 'invalid', `message has ${got} characters; at most ${max} are accepted`, {

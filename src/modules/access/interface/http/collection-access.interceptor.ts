@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { principalOf, type Principal } from '../../../../shared/http/principal';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
-import { conversationNotFound, documentNotFound, jobNotFound } from '../../domain/access.errors';
+import { conversationNotFound, documentNotFound, jobNotFound, modelNotFound } from '../../domain/access.errors';
 
 /**
  * Collection isolation when auth.mode is required, for a user (or a key or token bound to collections): the
@@ -90,6 +90,12 @@ export class CollectionAccessInterceptor implements NestInterceptor {
       const collection = await this.access.conversationCollection(conversation[1], (req.query as Record<string, unknown>).user_id);
       if (collection === undefined) return; // the handler answers its own 404 (or 400)
       await this.access.authorize(p, collection, 'read').catch(() => Promise.reject(conversationNotFound(conversation[1])));
+      return;
+    }
+    const model = /^\/v1\/models\/(acervo:[^/]+)$/.exec(path);
+    if (model && m === 'GET') {
+      // GET /v1/models/acervo:<collection>: the 404 of an unknown model for a collection the caller may not read
+      await this.access.authorize(p, model[1].slice('acervo:'.length), 'read').catch(() => Promise.reject(modelNotFound(model[1])));
       return;
     }
     const job = /^\/v1\/jobs\/([^/]+)$/.exec(path);

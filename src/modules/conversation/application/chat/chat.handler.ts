@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { withoutNul } from '../../../../shared/text/nul';
 import { estimateTokens } from '../../../../shared/text/tokens';
-import { AskResult, ChatMessage, fill, Generation, LlmProvider, LlmRegistry, UnfinishedCall, unfinishedCall, verifyCitations } from '../../../generation';
+import { AskResult, ChatMessage, CutReason, cutReason, fill, Generation, LlmProvider, LlmRegistry, UnfinishedCall, unfinishedCall, verifyCitations } from '../../../generation';
 import { sumCosts, UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
@@ -17,6 +17,9 @@ import { Tool, TOOLS, ToolContext, ToolOutput, ToolPassage } from '../ports/tool
 import { KnowledgeBaseTool } from '../tools/knowledge-base.tool';
 import { SalesDataTool } from '../tools/sales-data.tool';
 import { ChatCommand, ChatEvent, ChatResult } from './chat.types';
+
+/** What a turn answers, before it is stored. */
+type Answer = { text: string; citations: ChatCitation[]; model: string; abstained?: string; truncated?: CutReason; route: ChatResult['route'] };
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 
@@ -87,7 +90,7 @@ export class ChatHandler {
     let failure: unknown;
     try {
       turn.rewritten = await this.rewrite(turn, turn.previous);
-      let answer: { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] };
+      let answer: Answer;
       if (llm.info.kind === 'llm' && llm.info.capabilities.toolCalling) {
         answer = yield* this.toolCallingAgent(turn);
       } else {
@@ -175,8 +178,8 @@ export class ChatHandler {
     return text && text !== message ? text.slice(0, this.config.conversation.maxMessageChars) : null;
   }
 
-  /** A tool-calling model decides: it asks for tools (run here, at most maxToolSteps), then answers. */
-  private async *toolCallingAgent(turn: Turn): AsyncGenerator<ChatEvent, { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] }> {
+  /** A tool-calling model decides: it asks for tools (run here, at most maxToolSteps rounds of maxToolCalls each), then answers. */
+  private async *toolCallingAgent(turn: Turn): AsyncGenerator<ChatEvent, Answer> {
     const cfg = this.config.conversation;
     const system = fill(cfg.templates.system, {
       refusal: this.config.generation.ask.refusal,
@@ -193,13 +196,20 @@ export class ChatHandler {
         break;
       }
       messages.push({ role: 'assistant', content: g.text, toolCalls: g.toolCalls });
-      for (const call of g.toolCalls) {
-        if (call.invalid !== undefined) {
-          // unreadable arguments (malformed JSON): not run; the model is told, and may call it again
-          const record: ToolCallRecord = { name: call.name, arguments: {}, ok: false, ms: 0, error: 'argumentos inválidos (não são um JSON válido)', chosen_by: 'model' };
+      for (const [i, call] of g.toolCalls.entries()) {
+        // Not run, and the model is told (it may call again or answer): a call past conversation.agent.maxToolCalls in
+        // this reply (a reply of 200 calls is not 200 searches), or one whose arguments are unreadable (malformed JSON).
+        const skipped =
+          i >= cfg.agent.maxToolCalls
+            ? { error: `limite de ${cfg.agent.maxToolCalls} chamadas de ferramenta por resposta atingido; esta chamada não foi executada`, hint: 'Responda com os resultados que já tem.' }
+            : call.invalid !== undefined
+              ? { error: 'argumentos inválidos (não são um JSON válido)', hint: 'Chame a ferramenta de novo com argumentos JSON válidos, ou responda sem ela.' }
+              : undefined;
+        if (skipped) {
+          const record: ToolCallRecord = { name: call.name, arguments: {}, ok: false, ms: 0, error: skipped.error, chosen_by: 'model' };
           turn.toolCalls.push(record);
           yield { type: 'tool_call', call: record };
-          messages.push({ role: 'tool', toolCallId: call.id, content: `ERRO: ${record.error}. Chame a ferramenta de novo com argumentos JSON válidos, ou responda sem ela.` });
+          messages.push({ role: 'tool', toolCallId: call.id, content: `ERRO: ${skipped.error}. ${skipped.hint}` });
           continue;
         }
         const { record, output } = await this.runTool(turn, call.name, call.arguments, 'model', passages.length + 1);
@@ -217,20 +227,24 @@ export class ChatHandler {
       text = report.answer;
       citations = report.citations.map((c) => ({ n: c.n, document_id: c.documentId, title: c.title, chunk_id: c.chunkId, quote: c.quote, score: c.score, support: c.support }));
     }
-    const answer = this.declinedIfEmpty(text);
+    const answer = this.declinedIfEmpty(text, final);
     for (const part of words(answer.text)) yield { type: 'token', text: part };
     return { ...answer, citations, model: final.model, route: { decided_by: 'model', rule: null } };
   }
 
-  /** A model that answers nothing (no text, no tool call) declines: the refusal, as /v1/ask gives it; never an empty reply. */
-  private declinedIfEmpty(text: string): { text: string; abstained?: string } {
-    return text ? { text } : { text: this.config.generation.ask.refusal, abstained: 'model_declined' };
+  /**
+   * A model that answers nothing (no text, no tool call) declines: the refusal, as /v1/ask gives it; never an empty reply.
+   * An answer the model stopped short (token limit, content filter) says so.
+   */
+  private declinedIfEmpty(text: string, g: Generation): { text: string; abstained?: string; truncated?: CutReason } {
+    const cut = cutReason(g);
+    return text ? { text, ...(cut ? { truncated: cut } : {}) } : { text: this.config.generation.ask.refusal, abstained: 'model_declined' };
   }
 
   /** Any other model: the Portuguese router picks the tool; the answer comes from it (and the model, if any). */
   private async *routedAgent(
     turn: Turn,
-  ): AsyncGenerator<ChatEvent, { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] }> {
+  ): AsyncGenerator<ChatEvent, Answer> {
     const query = turn.rewritten ?? turn.cmd.message;
     const vocabulary = this.enabled('sales_data') ? await this.sales.vocabulary() : { product: [], category: [], rep: [], region: [], channel: [] };
     let route: Route = routeMessage(query, vocabulary);
@@ -276,7 +290,7 @@ export class ChatHandler {
     if (result.usage.total_tokens > 0 || result.timings.generate_ms > 0) {
       turn.calls.push({ operation: 'chat', model: result.model, promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens, ms: result.timings.generate_ms });
     }
-    return { text: result.answer, citations: result.citations, model: result.model, abstained: result.abstained, route };
+    return { text: result.answer, citations: result.citations, model: result.model, abstained: result.abstained, truncated: result.truncated, route };
   }
 
 
@@ -299,7 +313,7 @@ export class ChatHandler {
     if (!generation) throw new Error('LLM stream ended without a final event');
     turn.inFlight = undefined;
     this.account(turn, 'chat', generation, ms(t));
-    const answer = this.declinedIfEmpty(generation.text.trim());
+    const answer = this.declinedIfEmpty(generation.text.trim(), generation);
     // an empty stream sent no token: the refusal is the reply
     if (answer.abstained) for (const part of words(answer.text)) yield { type: 'token' as const, text: part };
     return { ...answer, citations: [] as ChatCitation[], model: generation.model, route };
@@ -353,7 +367,7 @@ export class ChatHandler {
   }
 
   /** Stores the turn (and the new summary) and the usage rows in one transaction, logs it, and builds the result. */
-  private async finish(turn: Turn, answer: { text: string; citations: ChatCitation[]; model: string; abstained?: string; route: ChatResult['route'] }): Promise<ChatResult> {
+  private async finish(turn: Turn, answer: Answer): Promise<ChatResult> {
     const { cmd } = turn;
     const cfg = this.config.conversation;
     const persist = cmd.persist ?? true;
@@ -419,6 +433,7 @@ export class ChatHandler {
       timings: { ...turn.timings, total_ms: totalMs },
       cost_usd: cost,
       ...(answer.abstained ? { abstained: answer.abstained } : {}),
+      ...(answer.truncated ? { truncated: answer.truncated } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../../generation';
+import type { ChatMessage, CutReason } from '../../../generation';
 import type { ChatCitation, ToolCallRecord } from '../../domain/conversation';
 
 export interface ChatCommand {
@@ -38,6 +38,8 @@ export interface ChatResult {
   /** USD from config/pricing.yaml; null when a model used has no price. */
   cost_usd: number | null;
   abstained?: string;
+  /** The model stopped before the end of its answer (its token limit, or its content filter). Absent when it finished. */
+  truncated?: CutReason;
 }
 
 export type ChatEvent =

@@ -198,6 +198,21 @@ export const COMPLETIONS_PROBLEMS: ProblemExample[] = [
   collectionMismatch('/v1/chat/completions', '045959ad-9f09-4175-b525-8ede0a683ee6'),
 ];
 
+/** GET /v1/models/{id} */
+export const MODEL_NOT_FOUND: ProblemExample = {
+  summary: 'not acervo, nor acervo:<collection> of an existing collection',
+  value: {
+    model: 'acervo:financeiro',
+    type: 'https://acervo.dev/problems/conversation-model-not-found',
+    title: 'Not Found',
+    status: 404,
+    detail: 'The model `acervo:financeiro` does not exist: the models are acervo and acervo:<collection> (GET /v1/models).',
+    code: 'CONVERSATION.MODEL_NOT_FOUND',
+    instance: '/v1/models/acervo:financeiro',
+    requestId: 'c0a5e1d2-4b3f-4e6a-9c7d-8e9f0a1b2c3d',
+  },
+};
+
 /** POST /v1/admin/sales/seed */
 export const SEED_SALES_PROBLEMS: ProblemExample[] = [
   {

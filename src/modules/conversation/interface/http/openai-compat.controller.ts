@@ -1,16 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { validateDto } from '../../../../shared/errors/validation';
 import type { Request, Response } from 'express';
-import { ApiProblems, clientAbortSignal, sendSse } from '../../../../shared/http';
+import { ApiOpenAiErrors, clientAbortSignal, sendSse } from '../../../../shared/http';
+import { openAiErrorOf } from '../../../../shared/errors';
 import type { ChatMessage } from '../../../generation';
 import { ChunkIndexer, DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatHandler } from '../../application/chat/chat.handler';
 import { ChatEvent, ChatResult } from '../../application/chat/chat.types';
-import { ConversationError } from '../../domain/conversation.errors';
-import { COMPLETIONS_PROBLEMS } from './conversation.problems';
-import { ChatCompletionDto, ChatCompletionRequestDto, ModelListDto, OpenAiMessageDto } from './dto/openai.dto';
+import { ConversationError, ModelNotFoundError } from '../../domain/conversation.errors';
+import { COMPLETIONS_PROBLEMS, MODEL_NOT_FOUND } from './conversation.problems';
+import { ChatCompletionDto, ChatCompletionRequestDto, ModelEntryDto, ModelListDto, OpenAiMessageDto } from './dto/openai.dto';
 import { QUOTA_EXCEEDED_PROBLEM } from '../../../access';
 
 /** Users of the OpenAI-compatible route that send no `user`: their turns are answered but not stored. */
@@ -38,10 +39,18 @@ export class OpenAiCompatController {
   async models() {
     const created = Math.floor(Date.now() / 1000);
     const collections = (await this.indexer.listCollections()).map((c) => c.name).filter((n) => n !== DEFAULT_COLLECTION);
-    return {
-      object: 'list',
-      data: ['acervo', ...collections.map((c) => `acervo:${c}`)].map((id) => ({ id, object: 'model', created, owned_by: 'acervo' })),
-    };
+    return { object: 'list', data: ['acervo', ...collections.map((c) => `acervo:${c}`)].map((id) => modelEntry(id, created)) };
+  }
+
+  @Get('models/:id')
+  @ApiOperation({ summary: 'OpenAI-compatible model: `acervo`, or `acervo:<collection>` of an existing collection (the SDK\'s models.retrieve)' })
+  @ApiOkResponse({ type: ModelEntryDto })
+  @ApiOpenAiErrors(MODEL_NOT_FOUND)
+  async model(@Param('id') id: string) {
+    const collection = id.startsWith('acervo:') ? id.slice('acervo:'.length) : undefined;
+    const exists = id === 'acervo' || (collection !== undefined && (await this.indexer.listCollections()).some((c) => c.name === collection));
+    if (!exists) throw new ModelNotFoundError(id);
+    return modelEntry(id, Math.floor(Date.now() / 1000));
   }
 
   @Post('chat/completions')
@@ -56,7 +65,7 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ChatCompletionDto })
   @ApiBody({ type: ChatCompletionRequestDto })
-  @ApiProblems(...COMPLETIONS_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/chat/completions'))
+  @ApiOpenAiErrors(...COMPLETIONS_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/chat/completions'))
   // The body is validated here, not by the global pipe: OpenAI clients send fields acervo does not use (n, seed,
   // response_format, tools ...), which are dropped instead of refused.
   async complete(@Body() raw: unknown, @Req() req: Request & { id?: string }, @Res({ passthrough: true }) res: Response) {
@@ -71,7 +80,8 @@ export class OpenAiCompatController {
     const cmd = {
       userId,
       message: messages[lastUser].content,
-      history: messages.slice(0, lastUser).filter((m) => m.role === 'user' || m.role === 'assistant'),
+      // an assistant message that only called tools (content null) and tool results are no context
+      history: messages.slice(0, lastUser).filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content !== ''),
       // Chat UIs resend the whole thread: the same user and first message name the same stored conversation.
       conversationId: body.conversation_id ?? derivedId(userId, collection, firstUser),
       collection,
@@ -91,7 +101,7 @@ export class OpenAiCompatController {
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: r.response, citations: r.citations }, finish_reason: 'stop', logprobs: null }],
+        choices: [{ index: 0, message: { role: 'assistant', content: r.response, citations: r.citations }, finish_reason: r.truncated ?? 'stop', logprobs: null }],
         usage: usage(r),
         acervo: extension(r),
       };
@@ -114,13 +124,14 @@ export class OpenAiCompatController {
         }
         if (e.type === 'token') yield chunk({ content: e.text }, null);
         else if (e.type === 'done') {
-          yield chunk({ citations: e.result.citations }, 'stop', { acervo: extension(e.result) });
+          yield chunk({ citations: e.result.citations }, e.result.truncated ?? 'stop', { acervo: extension(e.result) });
           if (includeUsage) yield { id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usage(e.result) };
           yield '[DONE]';
         }
       }
     }
-    await sendSse(req, res, frames(this.chat.stream(cmd)), (f) => ({ data: f }), { signal, logger: this.logger, what: 'chat completion' });
+    // A failure mid-stream is OpenAI's error frame (`data: {"error": {...}}`), which the SDKs raise as an APIError.
+    await sendSse(req, res, frames(this.chat.stream(cmd)), (f) => ({ data: f }), { signal, logger: this.logger, what: 'chat completion', errorEvent: (p) => ({ data: openAiErrorOf(p) }) });
   }
 }
 
@@ -133,6 +144,10 @@ function toChatMessage(m: OpenAiMessageDto): ChatMessage {
         : '';
   const role = m.role === 'developer' ? 'system' : (m.role as ChatMessage['role']);
   return { role, content };
+}
+
+function modelEntry(id: string, created: number) {
+  return { id, object: 'model', created, owned_by: 'acervo' };
 }
 
 function derivedId(userId: string, collection: string, firstMessage: string): string {

@@ -11,7 +11,7 @@ import { packContext } from '../../domain/context-packing';
 import { fold } from '../../../../shared/text/lexical';
 import { answerEvidence } from '../../domain/extractive';
 import { LlmRegistry } from '../models/llm-registry.service';
-import { ChatMessage, Generation, LlmProvider } from '../ports/llm-provider.port';
+import { ChatMessage, cutReason, Generation, LlmProvider } from '../ports/llm-provider.port';
 import { AskCommand, AskEvent, AskResult } from './ask.types';
 import { unfinishedCall } from '../usage/unfinished-call';
 
@@ -216,6 +216,7 @@ export class AskHandler {
       citations_verified: report.dropped === 0,
       citations_dropped: report.dropped,
       evidence: p.evidence,
+      ...(cutReason(generation) ? { truncated: cutReason(generation) } : {}),
     };
   }
 

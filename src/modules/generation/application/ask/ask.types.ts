@@ -1,3 +1,4 @@
+import type { CutReason } from '../ports/llm-provider.port';
 import type { UnfinishedCall } from '../usage/unfinished-call';
 import type { MetadataFilter } from '../../../retrieval';
 
@@ -50,6 +51,8 @@ export interface AskResult {
   /** Why the answer is the refusal: weak retrieval evidence, or the model declined / gave no answer. */
   abstained?: 'no_evidence' | 'model_declined';
   evidence: number;
+  /** The model stopped before the end of its answer (its token limit, or its content filter): the answer is cut. Absent when it finished. */
+  truncated?: CutReason;
   /** Set by the response cache (`/v1/ask`); absent where the pipeline runs uncached (chat). */
   cache?: CacheOutcome;
 }

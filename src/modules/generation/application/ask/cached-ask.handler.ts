@@ -122,6 +122,7 @@ export class CachedAskHandler {
   }
 
   private async store(cmd: AskCommand, scope: string, result: AskResult): Promise<void> {
+    if (result.truncated) return; // a cut answer (token limit, content filter) is not served again
     const ttlMs = this.config.cache.response.ttlSeconds * 1000;
     const key = this.answerKey(scope, cmd);
     await this.cache.set(key, result, ttlMs);

@@ -51,6 +51,13 @@ export interface GenerateOptions {
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other';
 
+/** Why a model's answer stopped short: its token limit (`length`) or its content filter; undefined when it finished. */
+export type CutReason = Extract<FinishReason, 'length' | 'content_filter'>;
+
+export function cutReason(g: Pick<Generation, 'finishReason'>): CutReason | undefined {
+  return g.finishReason === 'length' || g.finishReason === 'content_filter' ? g.finishReason : undefined;
+}
+
 export interface Generation {
   text: string;
   finishReason: FinishReason;

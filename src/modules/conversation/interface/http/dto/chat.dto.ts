@@ -96,6 +96,11 @@ export class ChatResponseDto {
   @ApiProperty({ type: ChatTimingsDto }) timings!: ChatTimingsDto;
   @ApiProperty({ type: Number, nullable: true, example: 0, description: 'USD from config/pricing.yaml; null when a model has no price' }) cost_usd!: number | null;
   @ApiPropertyOptional({ enum: ['no_evidence', 'model_declined'] }) abstained?: string;
+  @ApiPropertyOptional({
+    enum: ['length', 'content_filter'],
+    description: 'The reply is cut: the model stopped at its token limit (`length`) or its content filter (`content_filter`). Absent when the model finished.',
+  })
+  truncated?: string;
 }
 
 export class UserQueryDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsNumber, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsNumber, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
 
 export class OpenAiMessageDto {
@@ -8,7 +8,13 @@ export class OpenAiMessageDto {
   @IsIn(['system', 'user', 'assistant', 'tool', 'developer'])
   role!: string;
 
-  @ApiProperty({ description: 'Text, or an array of content parts (only `text` parts are read)', oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Quantos dias de férias posso vender?' })
+  @ApiProperty({
+    description: 'Text, or an array of content parts (only `text` parts are read). May be null or absent on `assistant` messages that called tools and on `tool` messages (read as no text)',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }],
+    nullable: true,
+    example: 'Quantos dias de férias posso vender?',
+  })
+  @ValidateIf((m: OpenAiMessageDto) => m.role !== 'assistant' && m.role !== 'tool')
   @IsDefined()
   content!: unknown;
 
@@ -77,7 +83,7 @@ class CompletionMessageDto {
 class CompletionChoiceDto {
   @ApiProperty({ example: 0 }) index!: number;
   @ApiProperty({ type: CompletionMessageDto }) message!: CompletionMessageDto;
-  @ApiProperty({ example: 'stop' }) finish_reason!: string;
+  @ApiProperty({ enum: ['stop', 'length', 'content_filter'], example: 'stop', description: '`length` / `content_filter`: the model stopped short (its token limit, its content filter); the answer is cut' }) finish_reason!: string;
 }
 
 class CompletionUsageDto {
@@ -97,7 +103,7 @@ export class ChatCompletionDto {
   acervo!: Record<string, unknown>;
 }
 
-class ModelEntryDto {
+export class ModelEntryDto {
   @ApiProperty({ example: 'acervo' }) id!: string;
   @ApiProperty({ example: 'model' }) object!: string;
   @ApiProperty({ example: 1764547200 }) created!: number;

@@ -80,6 +80,11 @@ export class AskResponseDto {
   @ApiProperty({ example: 0 }) citations_dropped!: number;
   @ApiPropertyOptional({ enum: ['no_evidence', 'model_declined'] }) abstained?: string;
   @ApiProperty({ example: 0.83, description: "Share of the question's information found in the best passage" }) evidence!: number;
+  @ApiPropertyOptional({
+    enum: ['length', 'content_filter'],
+    description: 'The answer is cut: the model stopped at its token limit (`length`) or its content filter (`content_filter`). Absent when the model finished. A cut answer is not cached.',
+  })
+  truncated?: string;
   @ApiProperty({
     enum: ['hit', 'miss', 'semantic'],
     example: 'miss',
