@@ -1,3 +1,4 @@
+import { FakeOpenAiServer } from './support/fake-openai.server';
 import { startTestApp, TestApp } from './support/app';
 import { freePort, startRedis, TestRedis } from './support/redis';
 
@@ -142,5 +143,58 @@ describe('response cache in memory (no REDIS_URL)', () => {
     const close = await ask(t, 'Qual o horário de atendimento do suporte?');
     expect(close).toMatchObject({ cache: 'semantic', answer: first.answer });
     expect((await ask(t, 'Qual é o prazo de análise?')).cache).toBe('miss');
+  });
+
+  it('semantic: a long question that differs in one word, a number or a negation is not a hit (probe, session 14)', async () => {
+    const docs = [
+      { title: 'Hospedagem de gerentes', text: 'O valor máximo de reembolso de hospedagem por noite para gerentes em viagens a trabalho na região Sudeste é de R$ 400.' },
+      { title: 'Hospedagem de diretores', text: 'O valor máximo de reembolso de hospedagem por noite para diretores em viagens a trabalho na região Sudeste é de R$ 700.' },
+    ];
+    for (const d of docs) expect((await t.http.post('/v1/documents').send({ ...d, collection: 'y' })).status).toBe(201);
+    const y = (question: string) => ask(t, question, { collection: 'y' });
+    const managers = 'Qual é o valor máximo de reembolso de hospedagem por noite para viagens a trabalho de gerentes na região Sudeste do Brasil?';
+    expect(await y(managers)).toMatchObject({ cache: 'miss', answer: expect.stringContaining('R$ 400') });
+    // cosine 0.901 with the hashing embedder: above the threshold, another fact
+    const directors = await y(managers.replace('gerentes', 'diretores'));
+    expect(directors).toMatchObject({ cache: 'miss', answer: expect.stringContaining('R$ 700') });
+    // a rewording with the same terms is still a semantic hit: order, articles, inflection
+    expect(await y('Qual o valor máximo de reembolso de hospedagem por noite para viagens a trabalho do gerente na região Sudeste do Brasil?')).toMatchObject({ cache: 'semantic', answer: expect.stringContaining('R$ 400') });
+    for (const other of [
+      'Qual é o valor máximo de reembolso de hospedagem por 2 noites para viagens a trabalho de gerentes na região Sudeste do Brasil?',
+      'Não é o valor máximo de reembolso de hospedagem por noite para viagens a trabalho de gerentes na região Sudeste do Brasil?',
+    ]) {
+      expect((await y(other)).cache).toBe('miss');
+    }
+  });
+});
+
+describe('response cache with a fallback chain', () => {
+  const fake = new FakeOpenAiServer();
+  let t: TestApp;
+  beforeAll(async () => {
+    await fake.start();
+    t = await startTestApp({
+      cache: { response: { enabled: true } },
+      generation: { llm: { provider: 'openai', fallback: ['extractive'], maxRetries: 0, openai: { baseUrl: fake.baseUrl, model: 'gpt-4o-mini' } } },
+    });
+    for (const d of KB) await ingest(t, d);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake.close();
+  });
+
+  it("does not store a fallback's answer under the primary's key: the primary answers once it is back", async () => {
+    fake.serverError({ times: Infinity });
+    for (let i = 0; i < 2; i++) {
+      const res = await t.http.post('/v1/ask').send({ question: Q, collection: 'kb' }).expect(200);
+      expect(res.body).toMatchObject({ model: 'extractive:extractive-v1', cache: 'miss' });
+    }
+    fake.reset();
+    fake.reply('O suporte humano atende das 09h às 18h, de segunda a sexta [1].');
+    const back = await t.http.post('/v1/ask').send({ question: Q, collection: 'kb' }).expect(200);
+    expect(back.body).toMatchObject({ model: 'openai:gpt-4o-mini', cache: 'miss' });
+    const again = await t.http.post('/v1/ask').send({ question: Q, collection: 'kb' }).expect(200);
+    expect(again.body).toMatchObject({ model: 'openai:gpt-4o-mini', cache: 'hit', answer: back.body.answer });
   });
 });

@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '../../shared/config';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../../shared/database';
 import { HealthRegistry } from '../../shared/health';
-import { currentRequestId } from '../../shared/logging';
+import { currentRequestId, currentUserId } from '../../shared/logging';
 import { SharedState } from '../../shared/replicas';
 import { MetricsModule, UsageRecorder } from '../metrics';
 import { EmbedderAdminService, SHARED_EMBEDDER_KEY, SharedEmbedder } from './application/embedders/embedder-admin.service';
@@ -129,6 +129,7 @@ class SharedEmbedderFollower implements OnModuleInit {
             completionTokens: 0,
             ms: c.ms,
             requestId: c.requestId,
+            userId: c.userId,
             error: c.error,
           }),
       }),
@@ -137,7 +138,7 @@ class SharedEmbedderFollower implements OnModuleInit {
       provide: EmbedderRegistry,
       inject: [APP_CONFIG, EMBEDDING_USAGE],
       useFactory: async (config: AppConfig, usage: EmbeddingUsageSink) => {
-        const build = async (spec?: EmbedderSpec) => new MeteredEmbedder(await createEmbedder(config, spec), usage, currentRequestId);
+        const build = async (spec?: EmbedderSpec) => new MeteredEmbedder(await createEmbedder(config, spec), usage, currentRequestId, currentUserId);
         return new EmbedderRegistry(await build(), build);
       },
     },

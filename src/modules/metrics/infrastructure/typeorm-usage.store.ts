@@ -87,9 +87,10 @@ export class TypeOrmUsageStore implements UsageStore {
   }
 
   async tokensSince(userId: string, from: Date): Promise<number> {
-    // usage_records_user_at (user_id, at) serves it: one user's rows of the day, not the table.
+    // usage_records_user_at (user_id, at) serves it: one user's rows of the day, not the table. A user's embedding rows
+    // (their ingests and query embeddings, estimated tokens) are theirs in the reports but not in the quota of model calls.
     const [row] = await this.dataSource.query(
-      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2`,
+      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2 AND operation NOT IN ('embed_query', 'embed_document')`,
       [userId, from.toISOString()],
     );
     return num(row?.tokens);

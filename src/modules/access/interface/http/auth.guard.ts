@@ -3,6 +3,7 @@ import { WsException } from '@nestjs/websockets';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { credentialOf } from '../../../../shared/http/admin-key.guard';
+import { setRequestUser } from '../../../../shared/logging';
 import { type Principal, type RequestWithPrincipal, USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http/principal';
 import { Authenticator } from '../../application/authenticator.service';
 import { authRequired, unusableUserId, userMismatch } from '../../domain/access.errors';
@@ -48,6 +49,8 @@ export class AuthGuard implements CanActivate, OnModuleInit {
       await this.failures.assertAllowed(req.ip ?? 'unknown');
       try {
         req.principal = await this.auth.authenticate(credential);
+        // the request's embedding calls (its ingest, its query) are recorded for this user (group_by=user, cost)
+        setRequestUser(req.principal.userId);
       } catch (e) {
         await this.failures.failed(req.ip ?? 'unknown');
         if (required) throw e;

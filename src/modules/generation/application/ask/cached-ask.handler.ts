@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CACHE, AppCache } from '../../../../shared/cache';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DEFAULT_COLLECTION, SearchHandler } from '../../../retrieval';
-import { canonicalJson, cosine, normalizeQuestion, sha256 } from '../../domain/answer-cache-key';
+import { canonicalJson, cosine, normalizeQuestion, questionTerms, sameTerms, sha256 } from '../../domain/answer-cache-key';
 import { LlmRegistry } from '../models/llm-registry.service';
 import { AskHandler } from './ask.handler';
 import { AskCommand, AskEvent, AskResult, CacheOutcome } from './ask.types';
@@ -13,7 +13,15 @@ const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 interface SemanticEntry {
   /** The cached question's embedding. */
   v: number[];
+  /** Its content terms (questionTerms): a rewording must have the same ones. */
+  t: string[];
   key: string;
+}
+
+/** What every key of a request shares, as canonical JSON, and the model the key names (the primary's id). */
+interface Scope {
+  json: string;
+  model: string;
 }
 
 /**
@@ -21,7 +29,10 @@ interface SemanticEntry {
  * the active model, the collection's embedder and corpus version (a new one after every ingest or delete,
  * read before the answer is computed), and the ask/search settings a config reload can change, so an
  * answer is never served for another corpus or model. With `cache.semantic.enabled`, a question whose
- * embedding is within `threshold` (cosine) of a cached one in the same scope reuses its answer.
+ * embedding is within `threshold` (cosine) of a cached one in the same scope, and whose content terms are the
+ * same up to inflection (questionTerms: numbers, negations and interrogatives included), reuses its answer.
+ * An answer another model gave (a fallback of the chain, while the primary failed) is not stored: the key names
+ * the primary, and the degraded answer would outlive the outage by the whole TTL.
  * A cached answer is served with this request's timings and no usage (no model was called).
  */
 @Injectable()
@@ -69,14 +80,14 @@ export class CachedAskHandler {
     }
   }
 
-  /** What every key of this request shares, as canonical JSON (null: not cacheable, e.g. an unknown collection, which the handler rejects). */
-  private async scope(cmd: AskCommand): Promise<string | null> {
+  /** What every key of this request shares (null: not cacheable, e.g. an unknown collection, which the handler rejects). */
+  private async scope(cmd: AskCommand): Promise<Scope | null> {
     if (!this.config.cache.response.enabled) return null;
     const corpus = await this.search.corpusState(cmd.collection);
     if (!corpus && cmd.collection !== DEFAULT_COLLECTION) return null;
     const llm = this.llms.current().info;
     // Not hashed here: the answer key hashes it with the question (one digest per request).
-    return canonicalJson([
+    const json = canonicalJson([
       cmd.collection,
       cmd.filters ?? null,
       cmd.topK ?? this.config.generation.ask.topK,
@@ -85,6 +96,7 @@ export class CachedAskHandler {
       corpus?.version ?? '0',
       this.settingsHash(),
     ]);
+    return { json, model: llm.modelId };
   }
 
   private settingsHash(): string {
@@ -93,16 +105,16 @@ export class CachedAskHandler {
     return this.settings.hash;
   }
 
-  private answerKey(scope: string, cmd: AskCommand): string {
-    return `ask:${sha256(`${scope}\u0000${normalizeQuestion(cmd.question)}`)}`;
+  private answerKey(scope: Scope, cmd: AskCommand): string {
+    return `ask:${sha256(`${scope.json}\u0000${normalizeQuestion(cmd.question)}`)}`;
   }
 
   /** The semantic cache's list of questions for this scope (only read with cache.semantic on). */
-  private semanticKey(scope: string): string {
-    return `sem:${sha256(scope)}`;
+  private semanticKey(scope: Scope): string {
+    return `sem:${sha256(scope.json)}`;
   }
 
-  private async lookup(cmd: AskCommand, scope: string): Promise<{ result: AskResult; outcome: CacheOutcome } | undefined> {
+  private async lookup(cmd: AskCommand, scope: Scope): Promise<{ result: AskResult; outcome: CacheOutcome } | undefined> {
     const exact = await this.cache.get<AskResult>(this.answerKey(scope, cmd));
     if (exact) return { result: exact, outcome: 'hit' };
     const semantic = this.config.cache.semantic;
@@ -110,9 +122,12 @@ export class CachedAskHandler {
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding) return undefined;
     const entries = (await this.cache.get<SemanticEntry[]>(this.semanticKey(scope))) ?? [];
+    const terms = questionTerms(cmd.question);
     let best: SemanticEntry | undefined;
     let bestScore = semantic.threshold;
     for (const e of entries) {
+      // the cosine of a long question barely moves with one word: "gerentes" for "diretores" stayed above 0.9
+      if (!Array.isArray(e.t) || !sameTerms(terms, e.t)) continue;
       const s = cosine(embedding, e.v);
       if (s >= bestScore) [best, bestScore] = [e, s];
     }
@@ -121,8 +136,9 @@ export class CachedAskHandler {
     return result ? { result, outcome: 'semantic' } : undefined;
   }
 
-  private async store(cmd: AskCommand, scope: string, result: AskResult): Promise<void> {
+  private async store(cmd: AskCommand, scope: Scope, result: AskResult): Promise<void> {
     if (result.truncated) return; // a cut answer (token limit, content filter) is not served again
+    if (result.model !== scope.model) return; // a fallback answered: not under the primary's key
     const ttlMs = this.config.cache.response.ttlSeconds * 1000;
     const key = this.answerKey(scope, cmd);
     await this.cache.set(key, result, ttlMs);
@@ -131,7 +147,7 @@ export class CachedAskHandler {
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding || !embedding.some((x) => x !== 0)) return;
     const entries = ((await this.cache.get<SemanticEntry[]>(this.semanticKey(scope))) ?? []).filter((e) => e.key !== key);
-    entries.push({ v: Array.from(embedding, (x) => Math.round(x * 1e5) / 1e5), key });
+    entries.push({ v: Array.from(embedding, (x) => Math.round(x * 1e5) / 1e5), t: questionTerms(cmd.question), key });
     await this.cache.set(this.semanticKey(scope), entries.slice(-semantic.maxEntries), ttlMs);
   }
 }

@@ -1,5 +1,8 @@
 import { EmptyDocumentError, FetchFailedError, UnreadableDocumentError } from '../../domain/ingestion.errors';
-import { IngestJobWorker } from './ingest-job.worker';
+import { currentUserId, runAsUser } from '../../../../shared/logging';
+import { Job } from '../../domain/job';
+import { IngestTextHandler } from '../ingest/ingest-text.handler';
+import { IngestJobWorker, JOB_USER } from './ingest-job.worker';
 
 describe('IngestJobWorker.describeFailure', () => {
   const worker = new IngestJobWorker(undefined as never, undefined as never, undefined as never, undefined as never);
@@ -27,5 +30,22 @@ describe('IngestJobWorker.describeFailure', () => {
       error: { code: 'INTERNAL', status: 500, detail: 'An unexpected error occurred. It has been logged with the job id.' },
       retryable: false,
     });
+  });
+});
+
+describe('IngestJobWorker.run', () => {
+  it("runs a job for the user whose request queued it, whatever context woke the worker; the handler never sees the key", async () => {
+    const seen: Array<{ user?: string; params: object }> = [];
+    const text = { execute: async (cmd: object) => (seen.push({ user: currentUserId(), params: cmd }), { id: 'd1' }) } as unknown as IngestTextHandler;
+    const worker = new IngestJobWorker(undefined as never, undefined as never, text, undefined as never);
+    const ctx = { signal: new AbortController().signal, progress: () => undefined };
+    const job = (params: Record<string, unknown>) => ({ job: { id: 'j', kind: 'ingest-text' } as Job, params, files: [{ filename: 'text', content: Buffer.from('Trinta dias.') }] });
+    // the worker loop woken up inside another user's request
+    await runAsUser('bruno', () => worker.run(job({ collection: 'rh', title: 'Férias', [JOB_USER]: 'ana' }), ctx));
+    await runAsUser('bruno', () => worker.run(job({ collection: 'rh', title: 'Férias' }), ctx));
+    expect(seen).toEqual([
+      { user: 'ana', params: { collection: 'rh', title: 'Férias', text: 'Trinta dias.' } },
+      { user: undefined, params: { collection: 'rh', title: 'Férias', text: 'Trinta dias.' } },
+    ]);
   });
 });

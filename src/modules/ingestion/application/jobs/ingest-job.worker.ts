@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { problemOf } from '../../../../shared/errors';
+import { runAsUser } from '../../../../shared/logging';
 import { REINDEX_CANCELLED, ReindexInterruptedError, ReindexService } from '../../../retrieval';
 import { JobError, JobInterruptedError } from '../../domain/job';
 import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
@@ -15,6 +16,8 @@ export type TextJobParams = Omit<IngestTextCommand, 'text'>;
 export interface ReindexJobParams {
   reindexId: string;
 }
+/** The params key holding the user whose request queued the job (IngestJobsService): the job runs for them (runAsUser). */
+export const JOB_USER = 'queuedBy';
 
 /** A re-index that ended failed: final (the admin asks again to retry), its error the re-index job's. */
 class ReindexFailed extends Error {
@@ -43,7 +46,12 @@ export class IngestJobWorker implements JobWorker {
     private readonly reindex: ReindexService,
   ) {}
 
-  async run({ job, params, files }: ClaimedJob, ctx: JobContext): Promise<unknown> {
+  run(claimed: ClaimedJob, ctx: JobContext): Promise<unknown> {
+    const { [JOB_USER]: user, ...params } = claimed.params;
+    return runAsUser(typeof user === 'string' ? user : undefined, () => this.runFor({ ...claimed, params }, ctx));
+  }
+
+  private async runFor({ job, params, files }: ClaimedJob, ctx: JobContext): Promise<unknown> {
     if (ctx.signal.aborted) throw new JobInterruptedError();
     switch (job.kind) {
       case 'ingest-files': {

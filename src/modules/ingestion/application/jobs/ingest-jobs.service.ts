@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { currentUserId } from '../../../../shared/logging';
 import { Job, JobKind, JobNotFoundError } from '../../domain/job';
 import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
 import { IngestResult, IngestTextCommand } from '../ingest/ingest.command';
 import { assertTextWithinLimit } from '../ingest/ingest-text.handler';
 import { IngestUrlCommand } from '../ingest/ingest-url.handler';
 import { JOB_QUEUE, JobFile, JobListFilter, JobQueue } from '../ports/job-queue.port';
-import { FilesJobParams, ReindexJobParams, TextJobParams } from './ingest-job.worker';
+import { FilesJobParams, JOB_USER, ReindexJobParams, TextJobParams } from './ingest-job.worker';
 
 /** `async`: always a job; `sync`: in the request, up to the hard limits; `auto`: a job past ingestion.async's thresholds. */
 export type IngestMode = 'async' | 'sync' | 'auto';
@@ -75,7 +76,10 @@ export class IngestJobsService {
     return this.queue.list(filter);
   }
 
-  private submit(kind: JobKind, params: object, files: JobFile[]): Promise<Job> {
+  private submit(kind: JobKind, jobParams: object, files: JobFile[]): Promise<Job> {
+    // the user whose request queued it: the job's embedding calls are recorded for them (one job per user for the same bytes)
+    const user = currentUserId();
+    const params = user ? { ...jobParams, [JOB_USER]: user } : jobParams;
     // the same request again (its parameters and the same bytes) finds the unfinished job instead of a second one
     const key = createHash('sha256').update(kind).update('\0').update(JSON.stringify(params));
     for (const f of files) key.update('\0').update(f.filename).update('\0').update(f.mimeType ?? '').update('\0').update(createHash('sha256').update(f.content).digest());

@@ -77,7 +77,7 @@ export interface UsageStore {
   errors(range: TimeRange): Promise<ErrorCount[]>;
   /** Priced cost since `from` (unpriced calls count 0 here: a budget watches what is known). */
   costSince(from: Date): Promise<number>;
-  /** Prompt + completion tokens of one user's calls since `from` (the daily token quota). */
+  /** Prompt + completion tokens of one user's model calls since `from` (the daily token quota; embedding rows, `embed_*`, do not count). */
   tokensSince(userId: string, from: Date): Promise<number>;
   /** Inserts the alert unless its period already has one; true when this call inserted it. */
   claimAlert(alert: Omit<BudgetAlertRecord, 'at'>): Promise<boolean>;

@@ -89,7 +89,7 @@ export class UsageRecorder implements OnApplicationShutdown {
   record(calls: ModelCall[]): Array<number | null> {
     const records = this.price(calls);
     if (!records.length) return [];
-    for (const r of records) if (r.userId) this.userTokens.add(r.userId, r.promptTokens + r.completionTokens);
+    for (const r of records) if (r.userId) this.userTokens.add(r.userId, quotaTokens(r));
     this.priced.push(...records);
     this.schedule();
     return records.map((r) => r.costUsd);
@@ -102,7 +102,7 @@ export class UsageRecorder implements OnApplicationShutdown {
       .then(() => this.budget.schedule())
       .catch((e: unknown) => this.writeFailed(e, records.length))
       .finally(() => {
-        for (const r of records) if (r.userId) this.userTokens.written(r.userId, r.promptTokens + r.completionTokens);
+        for (const r of records) if (r.userId) this.userTokens.written(r.userId, quotaTokens(r));
         this.pending.delete(write);
       });
     this.pending.add(write);
@@ -133,7 +133,7 @@ export class UsageRecorder implements OnApplicationShutdown {
     const records = this.priced;
     this.priced = [];
     for (const r of this.price(calls)) {
-      if (r.userId) this.userTokens.add(r.userId, r.promptTokens + r.completionTokens);
+      if (r.userId) this.userTokens.add(r.userId, quotaTokens(r));
       records.push(r);
     }
     if (records.length) this.write(records);
@@ -181,4 +181,9 @@ export class UsageRecorder implements OnApplicationShutdown {
     this.lastWarn = now;
     this.failedSinceWarn = 0;
   }
+}
+
+/** What a row counts in its user's daily token quota: a model call's tokens; an embedding row (embed_query, embed_document) none. */
+function quotaTokens(r: { operation: string; promptTokens: number; completionTokens: number }): number {
+  return r.operation === 'embed_query' || r.operation === 'embed_document' ? 0 : r.promptTokens + r.completionTokens;
 }

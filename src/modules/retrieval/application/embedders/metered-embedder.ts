@@ -7,7 +7,7 @@ const CHARS_PER_TOKEN = 4;
 
 /**
  * Reports every embed() call of the embedder it wraps to the usage sink: model, purpose (query or document),
- * estimated tokens, latency, the request it served, and the error code of a failed call. The report is
+ * estimated tokens, latency, the request it served and its user, and the error code of a failed call. The report is
  * synchronous and cheap (the sink writes in the background); it never changes what embed() answers or throws.
  */
 export class MeteredEmbedder extends DelegatingEmbedder {
@@ -15,6 +15,7 @@ export class MeteredEmbedder extends DelegatingEmbedder {
     inner: Embedder,
     private readonly usage: EmbeddingUsageSink,
     private readonly requestId: () => string | undefined,
+    private readonly userId: () => string | undefined = () => undefined,
   ) {
     super(inner);
   }
@@ -24,12 +25,14 @@ export class MeteredEmbedder extends DelegatingEmbedder {
     const chars = texts.reduce((n, t) => n + t.length, 0);
     const report = (error?: string) => {
       try {
+        const userId = this.userId();
         this.usage.record({
           modelId: this.inner.modelId.replace(/:\d+$/, ''),
           purpose,
           tokens: Math.ceil(chars / CHARS_PER_TOKEN),
           ms: Math.round(performance.now() - started),
           requestId: this.requestId(),
+          ...(userId ? { userId } : {}),
           ...(error ? { error } : {}),
         });
       } catch {

@@ -10,6 +10,8 @@ export interface EmbeddingCall {
   ms: number;
   /** The HTTP request the call served, when it served one (a job or a re-index has none). */
   requestId?: string;
+  /** The user the call served: the request's authenticated user, or the user whose queued job it runs in. */
+  userId?: string;
   /** The failed call's error code. */
   error?: string;
 }
