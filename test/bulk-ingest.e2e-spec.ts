@@ -1,4 +1,4 @@
-import { IngestTextHandler } from '../src/modules/ingestion';
+import { IngestFilesHandler, IngestTextHandler } from '../src/modules/ingestion';
 import type { IngestTextCommand } from '../src/modules/ingestion/application/ingest/ingest.command';
 import { startTestApp, TestApp } from './support/app';
 
@@ -165,5 +165,35 @@ describe('bulk ingestion (documents written in batches)', () => {
     expect(docs.map((d) => d.deduplicated)).toEqual([false, false, true, false]);
     expect(docs[2].id).toBe(docs[0].id);
     expect(await docCount('bulk-csv')).toBe(3);
+  });
+
+  it('a file of many records sent again over several batches loses the records it no longer has, whichever batch ends it', async () => {
+    const files = t.app.get(IngestFilesHandler);
+    const c = 'bulk-file-versions';
+    const csv = (ids: number[]) => Buffer.from(['id,texto', ...ids.map((i) => `${i},Norma interna número ${i} sobre o uso de salas de reunião.`)].join('\n'));
+    const upload = async (ids: number[]) => {
+      const raw = { buffer: csv(ids), filename: 'normas.csv' };
+      return files.ingestParsed({ collection: c, files: [raw] }, await files.parseAll([raw]));
+    };
+    const stored = async () =>
+      ((await t.dataSource.query(`SELECT source_id FROM documents WHERE collection = $1 ORDER BY source_id`, [c])) as Array<{ source_id: string }>).map((r) => r.source_id);
+    const v1 = await upload([1, 2, 3, 4, 5, 6, 7, 8]); // batches of 3: 3 + 3 + 2
+    expect(v1.removed).toBeUndefined();
+    // every remaining row unchanged: no batch writes, the last one's removal runs in a transaction of its own
+    const v2 = await upload([1, 2, 3, 4, 5, 6]);
+    expect(v2.documents.map((d) => d.deduplicated)).toEqual([true, true, true, true, true, true]);
+    expect(v2.removed).toEqual([v1.documents[6], v1.documents[7]].map(({ id, title }) => ({ id, title })));
+    expect(await stored()).toEqual(['normas.csv#1', 'normas.csv#2', 'normas.csv#3', 'normas.csv#4', 'normas.csv#5', 'normas.csv#6']);
+    // a new row in the last batch: the removal goes with its write
+    const v3 = await upload([1, 2, 3, 4, 5, 9]);
+    expect(v3.documents.map((d) => d.deduplicated)).toEqual([true, true, true, true, true, false]);
+    expect(v3.removed).toEqual([{ id: v1.documents[5].id, title: v1.documents[5].title }]);
+    expect(await stored()).toEqual(['normas.csv#1', 'normas.csv#2', 'normas.csv#3', 'normas.csv#4', 'normas.csv#5', 'normas.csv#9']);
+    const chunks = (await t.dataSource.query(`SELECT count(*)::int AS n FROM chunks WHERE collection = $1`, [c])) as Array<{ n: number }>;
+    expect(chunks[0].n).toBe(6); // the removed rows' chunks went with them
+    // the CLI's path (many files, each with its own outcome)
+    const [outcome] = await files.ingestEach({ collection: c }, [{ buffer: csv([1, 2]), filename: 'normas.csv' }]);
+    expect(outcome.removed?.map((r) => r.title).sort()).toEqual(['normas #3', 'normas #4', 'normas #5', 'normas #6']);
+    expect(await docCount(c)).toBe(2);
   });
 });

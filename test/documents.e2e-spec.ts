@@ -193,6 +193,94 @@ describe('documents (ingestion through the HTTP API)', () => {
     });
   });
 
+  describe('re-uploading a file of many records replaces it whole', () => {
+    const upload = (collection: string, name: string, content: string) =>
+      t.http.post('/v1/documents').field('collection', collection).attach('files', Buffer.from(content, 'utf8'), name);
+    const sources = async (collection: string) =>
+      ((await t.http.get('/v1/documents').query({ collection, limit: 100 })).body.items as Array<{ source_id: string; title: string }>)
+        .map((d) => `${d.source_id} ${d.title}`)
+        .sort();
+
+    it('a CSV row gone from the file (or whose id changed) is deleted, and the answer lists it beside the per-row results', async () => {
+      const v1 = 'pergunta,resposta\nQual o ramal do RH?,O ramal do RH é 4455.\nQual o ramal do TI?,O ramal do TI é 7788.\nQual o ramal do jurdico?,O ramal do jurídico é 3030.\n';
+      const first = await upload('ramais', 'ramais.csv', v1);
+      expect(first.status).toBe(201);
+      const [, ti, typo] = first.body.documents;
+      // the TI row removed, a typo fixed in the id column (a new source id)
+      const v2 = 'pergunta,resposta\nQual o ramal do RH?,O ramal do RH é 4455.\nQual o ramal do jurídico?,O ramal do jurídico é 3030.\n';
+      const again = await upload('ramais', 'ramais.csv', v2);
+      expect(again.status).toBe(201);
+      expect(again.body.documents).toEqual([
+        { ...first.body.documents[0], deduplicated: true },
+        expect.objectContaining({ title: 'Qual o ramal do jurídico?', deduplicated: false, replaced: false }),
+      ]);
+      expect(again.body.removed).toEqual(
+        expect.arrayContaining([
+          { id: ti.id, title: 'Qual o ramal do TI?' },
+          { id: typo.id, title: 'Qual o ramal do jurdico?' },
+        ]),
+      );
+      expect(again.body.removed).toHaveLength(2);
+      expect(await sources('ramais')).toEqual([
+        'ramais.csv#Qual%20o%20ramal%20do%20RH%3F Qual o ramal do RH?',
+        'ramais.csv#Qual%20o%20ramal%20do%20jur%C3%ADdico%3F Qual o ramal do jurídico?',
+      ]);
+      expect((await t.http.get(`/v1/documents/${ti.id}`)).status).toBe(404);
+      const hits = (await search(t, { query: 'ramal do TI 7788', collection: 'ramais', mode: 'text' })).body.hits;
+      expect(hits.map((h: { text: string }) => h.text).join()).not.toMatch(/7788/);
+      // the same file again: nothing written, nothing removed
+      const third = await upload('ramais', 'ramais.csv', v2);
+      expect(third.status).toBe(200);
+      expect(third.body.removed).toBeUndefined();
+      // another file's rows are not this file's
+      expect((await upload('ramais', 'ramais-antigo.csv', v1)).status).toBe(201);
+      expect((await upload('ramais', 'ramais.csv', v2)).body.removed).toBeUndefined();
+      expect(await sources('ramais')).toHaveLength(4); // (ramais-antigo.csv's RH row deduplicated to ramais.csv's)
+    });
+
+    it('searches never see two versions of a small file at once: its removed rows go in the transaction that writes the new ones', async () => {
+      const version = (v: string) =>
+        ['id,texto', ...Array.from({ length: 4 }, (_, i) => `${v}${i},Tabela de diárias versão ${v} linha ${i}: valor revisado da diária.`)].join('\n');
+      expect((await upload('diarias', 'diarias.csv', version('a'))).status).toBe(201);
+      const seen: string[] = [];
+      let writing = true;
+      const reader = (async () => {
+        while (writing) {
+          const hits = (await search(t, { query: 'tabela de diárias valor revisado', collection: 'diarias', top_k: 50, mode: 'text' })).body.hits;
+          seen.push([...new Set(hits.map((h: { text: string }) => /versão (\w)/.exec(h.text)?.[1]))].sort().join(','));
+        }
+      })();
+      for (const v of ['b', 'a', 'b', 'a', 'b']) {
+        const res = await upload('diarias', 'diarias.csv', version(v));
+        expect(res.body.removed).toHaveLength(4);
+      }
+      writing = false;
+      await reader;
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((s) => s.includes(','))).toEqual([]);
+      expect(await countDocs(t, 'diarias')).toBe(4);
+    });
+
+    it('a JSON array whose records moved (keyed by position) keeps exactly the new records, none lost to deduplication', async () => {
+      const rec = (k: string) => ({ title: `Regra ${k}`, text: `A regra ${k} do manual de compras vale para todas as filiais.` });
+      const json = (...keys: string[]) => JSON.stringify(keys.map(rec));
+      expect((await upload('regras', 'regras.json', json('alfa', 'beta', 'gama'))).status).toBe(201);
+      // the first record removed: every other one moves up a place, and the last position is gone
+      const shifted = await upload('regras', 'regras.json', json('beta', 'gama'));
+      expect(shifted.body.documents.map((d: { replaced: boolean }) => d.replaced)).toEqual([true, true]);
+      expect(shifted.body.removed).toEqual([expect.objectContaining({ title: 'Regra gama' })]);
+      expect(await sources('regras')).toEqual(['regras.json#0 Regra beta', 'regras.json#1 Regra gama']);
+      // a record put first: the one that moved to a new position must not be "deduplicated" to its old place, then overwritten
+      const grown = await upload('regras', 'regras.json', json('alfa', 'beta', 'gama'));
+      expect(grown.body.removed).toBeUndefined();
+      expect(await sources('regras')).toEqual(['regras.json#0 Regra alfa', 'regras.json#1 Regra beta', 'regras.json#2 Regra gama']);
+      for (const k of ['alfa', 'beta', 'gama']) {
+        const hits = (await search(t, { query: `regra ${k} do manual de compras`, collection: 'regras', mode: 'text', top_k: 1 })).body.hits;
+        expect(hits[0].text).toBe(rec(k).text);
+      }
+    });
+  });
+
   describe('list, get, delete', () => {
     it('paginates, filters by metadata, reads one with its chunk count and deletes it with its chunks', async () => {
       for (let i = 0; i < 5; i++) {

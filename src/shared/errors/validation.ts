@@ -33,8 +33,15 @@ function escapeKeys(value: unknown, path: string, depth: number): unknown {
   return out;
 }
 
+/**
+ * Gives escaped keys their names back, in place. It walks arrays and objects tagged `[object Object]` only: plain
+ * objects and the DTO instances the transformer made (escaped keys sit in plain objects under them). A Buffer,
+ * typed array, Date or Map is left unread: an uploaded file's Buffer enumerated byte by byte made one string per
+ * byte (a 20 MB upload blocked the process ~15 s).
+ */
 function unescapeKeys(value: unknown, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return;
+  if (!Array.isArray(value) && Object.prototype.toString.call(value) !== '[object Object]') return;
   for (const key of Object.keys(value)) {
     const record = value as Record<string, unknown>;
     const v = record[key];

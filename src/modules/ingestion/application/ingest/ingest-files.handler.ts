@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SourceType } from '../../domain/document';
 import { DocumentParser, ParsedDocument, ParseOptions, RawDocument } from '../ports/parser.port';
 import { DOCUMENT_PARSER } from '../ports/ingestion.tokens';
-import { IngestResult, IngestTextCommand } from './ingest.command';
+import { IngestResult, IngestTextCommand, RemovedDocument } from './ingest.command';
 import { IngestTextHandler } from './ingest-text.handler';
 
 export interface IngestFilesCommand {
@@ -18,6 +18,13 @@ export interface IngestFilesCommand {
 export interface ParsedFile {
   raw: RawDocument;
   docs: ParsedDocument[];
+}
+
+/** An upload's answer: each document's result, in order, and the documents of earlier versions of its files it removed. */
+export interface FilesResult {
+  documents: IngestResult[];
+  /** Present when not empty: see FileScope (a file of many records replaced whole). */
+  removed?: RemovedDocument[];
 }
 
 /**
@@ -39,24 +46,28 @@ export class IngestFilesHandler {
     return parsed;
   }
 
+  /** Parses and ingests the files: each document's result (what earlier versions lost is in the log, see ingestParsed). */
   async execute(cmd: IngestFilesCommand, onDocument?: (r: IngestResult) => void): Promise<IngestResult[]> {
     const parsed = await this.parseAll(cmd.files, cmd.parseOptions);
-    return this.ingestParsed(cmd, parsed, onDocument);
+    return (await this.ingestParsed(cmd, parsed, onDocument)).documents;
   }
 
   /**
    * Writes the extracted documents in batches (IngestTextHandler.executeMany). onDocument sees each stored
    * document in order as its batch commits (an exception from it stops the run there). When a document fails,
    * the others are still written, and then the first failure is thrown, as the request's answer.
+   * A file of many records (CSV rows, a JSON array) replaces its earlier version whole: that version's documents the
+   * new one does not have are deleted with the write of its last record (FileScope), and listed in `removed`.
    */
-  async ingestParsed(cmd: IngestFilesCommand, parsed: ParsedFile[], onDocument?: (r: IngestResult) => void): Promise<IngestResult[]> {
+  async ingestParsed(cmd: IngestFilesCommand, parsed: ParsedFile[], onDocument?: (r: IngestResult) => void): Promise<FilesResult> {
     const commands = parsed.flatMap((file) => commandsFor(cmd, file));
     const outcomes = await this.ingestText.executeMany(commands, (o) => {
       if (o.result) onDocument?.(o.result);
     });
     const failed = outcomes.find((o) => o.error !== undefined);
     if (failed) throw failed.error;
-    return outcomes.map((o) => o.result!);
+    const removed = outcomes.flatMap((o) => o.removed ?? []);
+    return { documents: outcomes.map((o) => o.result!), ...(removed.length ? { removed } : {}) };
   }
 
   /**
@@ -92,6 +103,7 @@ export class IngestFilesHandler {
       const i = owners[index];
       if (o.result) {
         outcomes[i].results!.push(o.result);
+        if (o.removed) outcomes[i].removed = o.removed;
         on.document?.(i, o.result);
       } else if (outcomes[i].error === undefined) outcomes[i] = { error: o.error, results: outcomes[i].results };
       pending[i]--;
@@ -101,9 +113,10 @@ export class IngestFilesHandler {
   }
 }
 
-/** What ingestEach reports for one file: the documents it stored and, when it failed, the first error. */
+/** What ingestEach reports for one file: the documents it stored, those of its earlier version it removed, and, when it failed, the first error. */
 export interface FileOutcome {
   results: IngestResult[];
+  removed?: RemovedDocument[];
   error?: unknown;
 }
 
@@ -112,10 +125,13 @@ export interface IngestEachListener {
   file?(file: number, outcome: FileOutcome): void;
 }
 
-/** The ingestion commands of one parsed file (its source id, size and metadata as an upload gives them). */
+/**
+ * The ingestion commands of one parsed file (its source id, size and metadata as an upload gives them). The records of
+ * a file of many carry its FileScope, and the last one the source ids of them all.
+ */
 function commandsFor(cmd: Omit<IngestFilesCommand, 'files'>, { raw, docs }: ParsedFile): IngestTextCommand[] {
   const baseSource = cmd.sourceId ?? raw.url ?? raw.filename;
-  return docs.map((doc) => ({
+  const commands = docs.map((doc) => ({
     collection: cmd.collection,
     title: doc.title,
     text: doc.text,
@@ -125,4 +141,7 @@ function commandsFor(cmd: Omit<IngestFilesCommand, 'files'>, { raw, docs }: Pars
     sizeBytes: docs.length === 1 ? raw.buffer.length : Buffer.byteLength(doc.text, 'utf8'),
     metadata: { ...doc.metadata, ...cmd.metadata, ...(raw.url ? { url: raw.url } : { filename: raw.filename }) },
   }));
+  if (!docs.some((d) => d.sourceSuffix)) return commands;
+  const keep = new Set(commands.map((c) => c.sourceId));
+  return commands.map((c, i) => ({ ...c, file: i === commands.length - 1 ? { source: baseSource, keep } : { source: baseSource } }));
 }

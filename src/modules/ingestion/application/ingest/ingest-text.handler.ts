@@ -9,7 +9,7 @@ import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestio
 import { Chunker } from '../ports/chunker.port';
 import { DocumentRepository, DuplicateSourceError } from '../ports/document-repository.port';
 import { CHUNKER, DOCUMENT_REPOSITORY } from '../ports/ingestion.tokens';
-import { IngestResult, IngestTextCommand } from './ingest.command';
+import { FileScope, IngestResult, IngestTextCommand, RemovedDocument } from './ingest.command';
 
 /**
  * The one ingestion use case every driving adapter ends in (JSON, upload, URL, CLI):
@@ -36,7 +36,7 @@ export class IngestTextHandler {
     // A known source is compared with its own last version only: if it now holds what another document
     // holds, it is still replaced (deduplicating it to the other one would leave this source stale).
     const known = cmd.sourceId ? await this.documents.findBySource(collection.name, p.sourceId) : null;
-    const same = known ? (known.contentHash === p.hash ? known : null) : await this.documents.findByHash(collection.name, p.hash);
+    const same = known ? (known.contentHash === p.hash ? known : null) : dedupTarget(await this.documents.findByHash(collection.name, p.hash), cmd.file);
     if (same) return deduplicated(same);
 
     const drafts = await this.chunk(p);
@@ -119,6 +119,8 @@ export class IngestTextHandler {
       writing.push(entry);
     };
     const overlaps = (a: Set<string>, b: Set<string>) => [...a].some((k) => b.has(k));
+    // the records of files (FileScope) of the batches looked up so far: what each of their sources holds after this run
+    const settled = new Map<string, string>();
     const flush = async () => {
       const current = batch;
       const currentKeys = new Set(keys);
@@ -128,7 +130,8 @@ export class IngestTextHandler {
       if (!current.length) return;
       if (ready && overlaps(currentKeys, ready.keys)) await writeReady();
       for (const entry of writing.filter((w) => overlaps(currentKeys, w.keys))) await finish(entry);
-      const looked = await this.lookup(current);
+      const looked = await this.lookup(current, settled);
+      for (const p of current) if (p.cmd.file) settled.set(`${p.collection.name}\0${p.sourceId}`, p.hash);
       await writeReady();
       ready = { computed: await this.compute(looked), keys: currentKeys };
     };
@@ -161,8 +164,11 @@ export class IngestTextHandler {
     return outcomes;
   }
 
-  /** A batch's dedup lookups (one collection, no source or content twice): what is already stored, and what is new. */
-  private async lookup(batch: Prepared[]): Promise<{ out: Array<[number, IngestOutcome]>; fresh: Prepared[] }> {
+  /**
+   * A batch's dedup lookups (one collection, no source or content twice): what is already stored, and what is new.
+   * `settled`: the file records of earlier batches (collection, source id -> content hash), see dedupTarget.
+   */
+  private async lookup(batch: Prepared[], settled: ReadonlyMap<string, string>): Promise<Looked> {
     const collection = batch[0].collection;
     const out: Array<[number, IngestOutcome]> = [];
     const known = await this.documents.findManyBySource(collection.name, batch.filter((p) => p.cmd.sourceId).map((p) => p.sourceId));
@@ -171,15 +177,15 @@ export class IngestTextHandler {
     const fresh: Prepared[] = [];
     for (const p of batch) {
       const k = p.cmd.sourceId ? known.get(p.sourceId) : undefined;
-      const same = k ? (k.contentHash === p.hash ? k : undefined) : byHash.get(p.hash);
+      const same = k ? (k.contentHash === p.hash ? k : undefined) : dedupTarget(byHash.get(p.hash), p.cmd.file, settled);
       if (same) out.push([p.index, { result: deduplicated(same) }]);
       else fresh.push(p);
     }
-    return { out, fresh };
+    return { out, fresh, ending: batch.filter((p) => p.cmd.file?.keep) };
   }
 
   /** Chunks the new documents of a batch and embeds them in one call sequence across documents (no database write). */
-  private async compute({ out, fresh }: { out: Array<[number, IngestOutcome]>; fresh: Prepared[] }): Promise<Computed> {
+  private async compute({ out, fresh, ending }: Looked): Promise<Computed> {
     const pending: Array<{ p: Prepared; drafts: ChunkDraft[] }> = [];
     for (const p of fresh) {
       try {
@@ -188,19 +194,20 @@ export class IngestTextHandler {
         out.push([p.index, { error }]);
       }
     }
-    if (pending.length === 0) return { out, pending };
+    if (pending.length === 0) return { out, pending, ending };
     try {
       const embedded = await this.indexer.embed(pending.flatMap((d) => d.drafts), pending[0].p.collection);
       let k = 0;
-      return { out, pending, withChunks: pending.map(({ p, drafts }) => ({ p, chunks: embedded.slice(k, (k += drafts.length)) })) };
+      return { out, pending, ending, withChunks: pending.map(({ p, drafts }) => ({ p, chunks: embedded.slice(k, (k += drafts.length)) })) };
     } catch (failure) {
-      return { out, pending, failure };
+      return { out, pending, ending, failure };
     }
   }
 
   /** Writes a computed batch in one transaction; when that fails, its documents one by one. Its outcomes by input index. */
-  private async write({ out, pending, withChunks, failure }: Computed): Promise<Array<[number, IngestOutcome]>> {
-    if (pending.length === 0) return out;
+  private async write({ out, pending, ending, withChunks, failure }: Computed): Promise<Array<[number, IngestOutcome]>> {
+    // a file whose last record writes nothing loses its earlier version's other records in a transaction of their own
+    if (pending.length === 0) return this.removing(out, ending, false);
     const collection = pending[0].p.collection;
     let e = failure;
     if (withChunks) {
@@ -227,16 +234,18 @@ export class IngestTextHandler {
             docs.map(({ doc, chunks }) => ({ document: { id: doc.id, title: doc.title, metadata: doc.metadata }, chunks })),
             collection,
             // new documents only (new ids): nothing of theirs to delete, and on a server other such writes go on beside
-            { fresh: !replacing },
+            // (not when a file ends here: its removals below delete chunks, which writers do taking turns)
+            { fresh: !replacing && ending.length === 0 },
           );
-          return results;
+          // the files that end in this batch lose their earlier version's other records in the same transaction
+          return this.removing([...out, ...results], ending, true);
         });
-        return [...out, ...written];
+        return written;
       } catch (error) {
         e = error;
       }
     }
-    if (pending.length === 1 && !isRetryable(e)) return [...out, [pending[0].p.index, { error: e }]];
+    if (pending.length === 1 && !isRetryable(e)) return this.removing([...out, [pending[0].p.index, { error: e }]], ending, false);
     // A concurrent writer, a re-index cutover or one bad document failed the batch: one by one, each
     // document gets its own result or error (execute() redoes its lookups and retries once).
     this.logger.warn(`batch of ${pending.length} documents in ${collection.name} failed (${(e as Error)?.message}); writing them one by one`);
@@ -247,7 +256,44 @@ export class IngestTextHandler {
         out.push([p.index, { error }]);
       }
     }
+    return this.removing(out, ending, false);
+  }
+
+  /**
+   * The outcomes of a batch with the removals of the files that end in it (FileScope.keep): for each such file whose last
+   * record was stored or deduplicated, its documents that the new version does not have are deleted, with their chunks,
+   * in the batch's transaction (`inTransaction`: a failure fails the batch, whose documents are then written one by
+   * one) or in one of their own (a failure is that record's outcome). A record that failed removes nothing: its file was
+   * not stored whole, and the earlier version's records stay until it is uploaded again.
+   */
+  private async removing(out: Array<[number, IngestOutcome]>, ending: Prepared[], inTransaction: boolean): Promise<Array<[number, IngestOutcome]>> {
+    for (const p of ending) {
+      const at = out.findIndex(([i]) => i === p.index);
+      const result = at < 0 ? undefined : out[at][1].result;
+      if (!result) continue;
+      const remove = () => this.removeStale(p.collection.name, p.cmd.file!);
+      try {
+        const removed = inTransaction ? await remove() : await this.tx.run(remove);
+        if (removed.length) out[at] = [p.index, { result, removed }];
+      } catch (error) {
+        if (inTransaction) throw error;
+        out[at] = [p.index, { error }];
+      }
+    }
     return out;
+  }
+
+  /** Deletes (in the caller's transaction) the documents of a file that its new version (`keep`) does not have. */
+  private async removeStale(collection: string, file: FileScope): Promise<RemovedDocument[]> {
+    // the source ids as prepare() stores them
+    const keep = new Set([...file.keep!].map(storedSourceId));
+    const stale = (await this.documents.findByFileSource(collection, withoutNul(file.source))).filter((d) => !keep.has(d.sourceId));
+    for (const d of stale) {
+      await this.indexer.remove(d.id);
+      await this.documents.delete(d.id);
+    }
+    if (stale.length) this.logger.log(`removed ${stale.length} documents of ${file.source} in ${collection} that its new version no longer has`);
+    return stale.map((d) => ({ id: d.id, title: d.title }));
   }
 
   /** Batches written at once by executeMany: `ingestion.batch.writers` on a server (at most its pool less one), 1 on the embedded engine's one connection. */
@@ -261,7 +307,7 @@ export class IngestTextHandler {
   private prepare(command: IngestTextCommand): Omit<Prepared, 'index' | 'collection'> {
     // title, source id and metadata (from a request or a parsed file) lose any NUL, as the text does; a title or source
     // id taken from a file is cut to the request's limits (a 200 KB heading as title stalled the chunk inserts)
-    const sourceId = command.sourceId === undefined ? undefined : clipped(withoutNul(command.sourceId), MAX_SOURCE_ID_CHARS);
+    const sourceId = command.sourceId === undefined ? undefined : storedSourceId(command.sourceId);
     const cmd: IngestTextCommand = { ...command, title: clipped(withoutNul(command.title), MAX_TITLE_CHARS), sourceId, metadata: withoutNul(command.metadata) };
     const normalized = normalizeWithOffsets(cmd.text);
     const text = normalized.text;
@@ -284,12 +330,23 @@ export class IngestTextHandler {
   }
 }
 
-/** What executeMany reports for one command: its result, or the error execute() would have thrown. */
-export type IngestOutcome = { result: IngestResult; error?: undefined } | { error: unknown; result?: undefined };
+/**
+ * What executeMany reports for one command: its result, or the error execute() would have thrown. `removed`: the last
+ * record of a file (FileScope.keep) lists the documents of the file's earlier version deleted with it.
+ */
+export type IngestOutcome = { result: IngestResult; error?: undefined; removed?: RemovedDocument[] } | { error: unknown; result?: undefined; removed?: undefined };
+
+/** A batch after its dedup lookups: outcomes known already, the documents to write, and the records that end a file. */
+interface Looked {
+  out: Array<[number, IngestOutcome]>;
+  fresh: Prepared[];
+  ending: Prepared[];
+}
 
 /** A batch ready to write: outcomes known already (duplicates, documents that could not be chunked), and the rest embedded (or why not). */
 interface Computed {
   out: Array<[number, IngestOutcome]>;
+  ending: Prepared[];
   pending: Array<{ p: Prepared; drafts: ChunkDraft[] }>;
   withChunks?: Array<{ p: Prepared; chunks: EmbeddedChunk[] }>;
   failure?: unknown;
@@ -308,6 +365,23 @@ interface Prepared {
   normalized: NormalizedText;
   hash: string;
   sourceId: string;
+}
+
+/** A source id as stored: without NUL, cut to MAX_SOURCE_ID_CHARS. */
+function storedSourceId(sourceId: string): string {
+  return clipped(withoutNul(sourceId), MAX_SOURCE_ID_CHARS);
+}
+
+/**
+ * The document a record found by content is deduplicated to. One of the record's own file only when an earlier batch of
+ * this run holds that source with that content (a repeated row): any other may be replaced or removed by this run (a
+ * JSON array with a record put first had the moved one deduplicated to its old place, which then took another record).
+ */
+function dedupTarget(doc: KnowledgeDocument | null | undefined, file: FileScope | undefined, settled?: ReadonlyMap<string, string>): KnowledgeDocument | undefined {
+  if (!doc) return undefined;
+  const source = file && withoutNul(file.source);
+  if (source === undefined || (doc.sourceId !== source && !doc.sourceId.startsWith(`${source}#`))) return doc;
+  return settled?.get(`${doc.collection}\0${doc.sourceId}`) === doc.contentHash ? doc : undefined;
 }
 
 function isRetryable(e: unknown): boolean {

@@ -25,7 +25,9 @@ export class IngestUrlHandler {
     const raw = { buffer: res.buffer, filename: name, mimeType: res.contentType, url: res.finalUrl };
     const parsed = await this.files.parseAll([raw]);
     if (cmd.title) parsed[0].docs.forEach((d) => (d.title = cmd.title!));
-    const [first] = await this.files.ingestParsed(
+    const {
+      documents: [first],
+    } = await this.files.ingestParsed(
       { collection: cmd.collection, files: [raw], metadata: cmd.metadata, sourceId: cmd.url, sourceType: 'url' },
       parsed,
     );

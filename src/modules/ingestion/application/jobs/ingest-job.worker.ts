@@ -64,12 +64,12 @@ export class IngestJobWorker implements JobWorker {
         const total = parsed.reduce((n, f) => n + f.docs.length, 0);
         let done = 0;
         ctx.progress({ done, total });
-        const documents = await this.files.ingestParsed(cmd, parsed, () => {
+        // the request's answer: {documents} and, when an earlier version of a file lost records, `removed`
+        return this.files.ingestParsed(cmd, parsed, () => {
           ctx.progress({ done: ++done, total });
           // between documents: what is written stays (a resumed job deduplicates it by content hash)
           if (ctx.signal.aborted) throw new JobInterruptedError();
         });
-        return { documents };
       }
       case 'ingest-url': {
         ctx.progress({ done: 0, total: 1 });

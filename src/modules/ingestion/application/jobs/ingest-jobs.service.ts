@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { currentUserId } from '../../../../shared/logging';
 import { Job, JobKind, JobNotFoundError } from '../../domain/job';
-import { IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
-import { IngestResult, IngestTextCommand } from '../ingest/ingest.command';
+import { FilesResult, IngestFilesCommand, IngestFilesHandler } from '../ingest/ingest-files.handler';
+import { IngestTextCommand } from '../ingest/ingest.command';
 import { assertTextWithinLimit } from '../ingest/ingest-text.handler';
 import { IngestUrlCommand } from '../ingest/ingest-url.handler';
 import { JOB_QUEUE, JobFile, JobListFilter, JobQueue } from '../ports/job-queue.port';
@@ -13,7 +13,7 @@ import { FilesJobParams, JOB_USER, ReindexJobParams, TextJobParams } from './ing
 /** `async`: always a job; `sync`: in the request, up to the hard limits; `auto`: a job past ingestion.async's thresholds. */
 export type IngestMode = 'async' | 'sync' | 'auto';
 
-export type UploadOutcome = { job: Job } | { documents: IngestResult[] };
+export type UploadOutcome = { job: Job } | FilesResult;
 
 /**
  * The background path of ingestion (issue 12): big uploads and large record arrays become jobs answered 202,
@@ -40,7 +40,7 @@ export class IngestJobsService {
     const parsed = await this.files.parseAll(cmd.files, cmd.parseOptions, signal);
     const records = parsed.reduce((n, f) => f.docs.reduce((m, d) => m + (d.records ?? 1), n), 0);
     if (mode === 'auto' && records > thresholdRecords) return { job: await this.submitFiles(cmd) };
-    return { documents: await this.files.ingestParsed(cmd, parsed) };
+    return this.files.ingestParsed(cmd, parsed);
   }
 
   submitFiles(cmd: IngestFilesCommand): Promise<Job> {

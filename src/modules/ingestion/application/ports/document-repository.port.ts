@@ -17,6 +17,8 @@ export interface DocumentRepository {
   findManyBySource(collection: string, sourceIds: string[]): Promise<Map<string, KnowledgeDocument>>;
   /** findByHash for many hashes of one collection, keyed by hash: the oldest document holding each. */
   findManyByHash(collection: string, hashes: string[]): Promise<Map<string, KnowledgeDocument>>;
+  /** The documents of one file of a collection: source id `source`, or `<source>#…` (its records). */
+  findByFileSource(collection: string, source: string): Promise<KnowledgeDocument[]>;
   /** Insert or update by id, inside the caller's transaction if one is open. */
   save(doc: KnowledgeDocument): Promise<void>;
   /** save() for many documents in one statement. */

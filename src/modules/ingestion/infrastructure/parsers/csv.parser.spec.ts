@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParseLimitExceededError } from '../../domain/ingestion.errors';
-import { CsvDefaults, detectListColumns, detectTitleColumn, headerColumnCount, parseCsv, sniffDelimiter } from './csv.parser';
+import { columnNames, CsvDefaults, detectListColumns, detectTitleColumn, headerColumnCount, parseCsv, sniffDelimiter } from './csv.parser';
 
 const DEFAULTS: CsvDefaults = {
   delimiter: 'auto',
@@ -122,6 +122,30 @@ describe('parseCsv', () => {
     const docs = parseCsv(csv('codigo,rotulo,texto\nA1,Primeiro,um texto\nA2,,outro texto\n', 'x.csv'), DEFAULTS, { titleColumn: 'rotulo' });
     expect(docs.map((d) => d.title)).toEqual(['Primeiro', 'x #2']);
     expect(() => parseCsv(csv('a,b\n1,2\n'), DEFAULTS, { titleColumn: 'c' })).toThrow(/title column "c" is not in planilha\.csv/);
+  });
+
+  it('keeps every cell of a header that repeats a name or leaves one empty: a, a_2, coluna_<n> (the second "a" took the first one\'s place)', () => {
+    const docs = parseCsv(csv('a,a,b\n1,2,3\n4,5,6\n', 'dup.csv'), DEFAULTS);
+    expect(docs.map((d) => d.metadata)).toEqual([
+      { a: 1, a_2: 2, b: 3, row: 1 },
+      { a: 4, a_2: 5, b: 6, row: 2 },
+    ]);
+    // the row id is the first column's, as in any file
+    expect(docs.map((d) => d.sourceSuffix)).toEqual(['#1', '#4']);
+    const obs = parseCsv(csv('id;Observação;;Observação;\n7;primeira nota longa o bastante para ser texto do registro;x;segunda nota;y\n'), DEFAULTS);
+    expect(obs[0].text).toBe('id: 7; coluna_3: x; Observação_2: segunda nota; coluna_5: y.\n\nprimeira nota longa o bastante para ser texto do registro');
+    expect(obs[0].metadata).toMatchObject({ id: 7, Observação_2: 'segunda nota', coluna_3: 'x', coluna_5: 'y' });
+    // a renamed column is named as the file says it now: text_columns etc. can pick it
+    expect(parseCsv(csv('a,a,b\n1,dois,3\n'), DEFAULTS, { textColumns: ['a_2'] })[0].text).toBe('a: 1; b: 3.\n\ndois');
+  });
+
+  it.each([
+    [['a', 'a', 'a'], ['a', 'a_2', 'a_3']],
+    [['a', 'a', 'a_2'], ['a', 'a_3', 'a_2']],
+    [[' x ', 'x'], ['x', 'x_2']],
+    [['', 'coluna_1', ''], ['coluna_1_2', 'coluna_1', 'coluna_3']],
+  ])('columnNames(%j) -> %j', (header, expected) => {
+    expect(columnNames(header)).toEqual(expected);
   });
 
   it('names a missing column and refuses a broken file', () => {

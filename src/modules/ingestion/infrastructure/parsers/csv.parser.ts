@@ -49,7 +49,7 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   try {
     rows = parse(text, {
       ...(limits ? { to: limits.maxRecords + 1 } : {}),
-      columns: (header: string[]) => header.map((h) => h.trim()),
+      columns: (header: string[]) => columnNames(header),
       skip_empty_lines: true,
       bom: true,
       trim: true,
@@ -116,6 +116,26 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
       metadata: { ...metadata, row: i + 1 },
       sourceSuffix: `#${encodeURIComponent(id)}`,
     };
+  });
+}
+
+/**
+ * The header's names, trimmed, one per column: a repeated name gets `_2`, `_3`… (`obs, obs` -> `obs`, `obs_2`) and an
+ * empty one `coluna_<position>`, never a name another column of the header has. csv-parse keys a row by name, so a
+ * repeat silently took the place of the earlier column's value (from its text, its metadata and its id).
+ */
+export function columnNames(header: string[]): string[] {
+  const names = header.map((h) => (typeof h === 'string' ? h.trim() : ''));
+  const taken = new Set(names);
+  const used = new Set<string>();
+  return names.map((name, i) => {
+    let unique = name || `coluna_${i + 1}`;
+    if (used.has(unique) || (!name && taken.has(unique))) {
+      const stemName = unique;
+      for (let n = 2; used.has(unique) || taken.has(unique); n++) unique = `${stemName}_${n}`;
+    }
+    used.add(unique);
+    return unique;
   });
 }
 

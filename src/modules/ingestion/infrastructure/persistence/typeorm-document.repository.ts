@@ -43,6 +43,16 @@ export class TypeOrmDocumentRepository implements DocumentRepository {
     return new Map(rows.map((r) => [r.contentHash, toDomain(r)]));
   }
 
+  async findByFileSource(collection: string, source: string): Promise<KnowledgeDocument[]> {
+    const rows = await this.repo
+      .createQueryBuilder('d')
+      .where('d.collection = :collection', { collection })
+      .andWhere('(d.source_id = :source OR starts_with(d.source_id, :prefix))', { source, prefix: `${source}#` })
+      .orderBy('d.source_id')
+      .getMany();
+    return rows.map(toDomain);
+  }
+
   save(doc: KnowledgeDocument): Promise<void> {
     return this.saveMany([doc]);
   }

@@ -179,7 +179,7 @@ export class DocumentsController {
     );
     if ('job' in outcome) return accepted(res, outcome.job);
     res.status(outcome.documents.some((r) => !r.deduplicated) ? 201 : 200);
-    return { documents: outcome.documents };
+    return outcome.removed ? { documents: outcome.documents, removed: outcome.removed } : { documents: outcome.documents };
   }
 
   @Post('url')

@@ -121,8 +121,19 @@ export class IngestResultDto {
   @ApiProperty({ example: 3 }) chunks!: number;
 }
 
+export class RemovedDocumentDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'Qual o ramal do TI?' }) title!: string;
+}
+
 export class UploadResultDto {
   @ApiProperty({ type: [IngestResultDto] }) documents!: IngestResultDto[];
+  @ApiPropertyOptional({
+    type: [RemovedDocumentDto],
+    description:
+      'Present when a CSV or JSON array file replaced an earlier version: the documents (rows, records) of that version the new one no longer has, deleted with their chunks',
+  })
+  removed?: RemovedDocumentDto[];
 }
 
 /** POST /v1/documents as multipart/form-data: the controller reads the form itself; this documents it for Swagger. */
