@@ -118,9 +118,4 @@ export interface CollectionInfo {
   dimension: number;
   textSearchConfig: string;
   createdAt: Date;
-  /**
-   * Set from a re-index's switch until its vectors are all moved into the chunks: the job whose staged vectors
-   * (already the collection's embedder's) searches read for the chunks not moved yet.
-   */
-  reindexJob?: string;
 }

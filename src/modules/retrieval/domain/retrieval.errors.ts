@@ -94,11 +94,7 @@ export const REINDEX_CANCELLED = 'RETRIEVAL.REINDEX_CANCELLED';
 /** Only a queued or running re-index can be cancelled: one that completed or failed is left as it is. */
 export class ReindexNotCancellableError extends DomainError {
   constructor(id: string, status: string) {
-    const why =
-      status === 'running'
-        ? 'has already switched its collection to the new embedder (its vectors are being moved into place)'
-        : `has already ${status === 'completed' ? 'completed' : 'failed'}`;
-    super('RETRIEVAL.REINDEX_NOT_CANCELLABLE', 'conflict', `Re-index job ${id} ${why}; only a queued or running job that has not switched can be cancelled.`, {
+    super('RETRIEVAL.REINDEX_NOT_CANCELLABLE', 'conflict', `Re-index job ${id} has already ${status === 'completed' ? 'completed' : 'failed'}; only a queued or running job can be cancelled.`, {
       jobId: id,
     });
   }

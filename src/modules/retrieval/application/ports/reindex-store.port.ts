@@ -9,8 +9,7 @@ export interface ChunkText {
 
 /**
  * What a re-index needs from storage: read a collection's chunks page by page, stage new vectors beside
- * the live ones (searches never see them), re-bind the collection atomically (its searches then read the staged
- * vectors), then move them into the chunks in batches.
+ * the live ones (searches never see them), then swap them in and re-bind the collection atomically.
  */
 export interface ReindexStore {
   countChunks(collection: string): Promise<number>;
@@ -24,20 +23,10 @@ export interface ReindexStore {
   /** Locks the collection row FOR UPDATE in the caller's transaction (blocks writes into the collection until commit). */
   lockCollection(name: string): Promise<CollectionInfo | null>;
   /**
-   * In the caller's transaction, with the collection locked and every chunk staged: re-binds the collection to the
-   * new embedder, names the job as its reindex_job (searches then read the staged vectors) and marks the job cut
-   * over (it can no longer be cancelled or abandoned). Copies no vector, so
-   * it holds the database for a moment whatever the collection's size.
+   * In the caller's transaction, with the collection locked and every chunk staged: moves the staged vectors into
+   * the chunks, re-binds the collection to the new embedder and deletes the job's staging rows. Returns chunks updated.
    */
-  cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<void>;
-  /**
-   * After the cutover: moves the job's next `limit` staged vectors (keyset by chunk id, after `afterId`) into the
-   * chunks, each call its own short statement; nothing once the collection no longer names the job. `last`: where
-   * the page ended (undefined: nothing left).
-   */
-  moveStaged(jobId: string, collection: string, afterId: string | undefined, limit: number): Promise<{ last?: string; moved: number }>;
-  /** In the caller's transaction, every staged vector moved: clears the collection's reindex_job and deletes the job's staging rows. */
-  finishMove(jobId: string, collection: string): Promise<void>;
+  cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<number>;
   clearStaging(jobId: string): Promise<void>;
   /** Deletes staging rows of every job that is not unfinished (left by a process that stopped, or by a failed job). */
   clearOrphanStaging(): Promise<void>;
@@ -50,10 +39,7 @@ export interface ReindexStore {
    * once it has ended, here or in another process (cancelled by an operator, abandoned by the queue).
    */
   updateJob(job: ReindexJob): Promise<boolean>;
-  /**
-   * Records a queued or running job as failed with `error`; undefined (nothing changed) when it had ended already or
-   * has cut over (its vectors are being moved, and the collection already uses its embedder).
-   */
+  /** Records a queued or running job as failed with `error`; undefined (nothing changed) when it had ended already. */
   failUnfinished(id: string, error: string, finishedAt: Date): Promise<ReindexJob | undefined>;
   /** Locks the job's row FOR UPDATE in the caller's transaction and answers whether it is still queued or running. */
   lockUnfinished(id: string): Promise<boolean>;

@@ -24,8 +24,6 @@ export interface BranchQuery {
   collection: string;
   limit: number;
   filters?: MetadataFilter;
-  /** The collection's CollectionInfo.reindexJob: the vector branch reads that job's staged vectors for the chunks not moved yet. */
-  reindexJob?: string;
 }
 
 /** A chunk's row as a branch returns it, without the branch's score. */

@@ -18,11 +18,6 @@ import { ReindexJob } from './reindex-job';
 const LIST_LIMIT = 100;
 /** Catch-up passes outside the lock before the cutover takes it (the rest is embedded under the lock). */
 const CATCH_UP_PASSES = 3;
-/**
- * Vectors moved into the chunks per statement after a cutover. Each statement's HNSW and index inserts hold the
- * embedded engine's only session: 64 took 0.7 s on average (2.1 s at worst) on a 2-CPU machine at load 10.
- */
-const MOVE_BATCH = 32;
 /** Option names never written to the jobs table (a resumed job takes them from its process's environment). */
 const SECRET_OPTION = /key|secret|token|password/i;
 
@@ -56,16 +51,11 @@ export interface ReindexRunContext {
  *  1. embeds the chunks that have no staged vector for this job yet (keyset by id) with the target and stores
  *     the vectors in a staging table that no search reads;
  *  2. embeds the chunks written meanwhile (outside any lock, a few passes);
- *  3. CUTOVER, one short transaction: locks the collection row (ingestion into it waits), embeds what is still
- *     missing, re-binds the collection to the new embedder and names the job as its reindex_job. No vector is
- *     copied there: the transaction's length does not grow with the collection (on the embedded engine, one
- *     session, every other request waits for it);
- *  4. MOVE: the staged vectors are copied into the chunks MOVE_BATCH at a time, each batch its own short
- *     statement; meanwhile the collection's searches read a chunk's staged vector while it has one. A last short
- *     transaction clears reindex_job, drops the staging and marks the job completed.
- * Searches read the collection row to pick their embedder, so before the cutover's commit they query the old
- * vectors with the old model and after it the new ones with the new model. A job that cut over is never failed
- * nor cancelled: an error or a stop while moving leaves it unfinished, and its next run only moves the rest.
+ *  3. CUTOVER, one transaction: locks the collection row (ingestion into it waits), embeds what is still
+ *     missing, moves the staged vectors into the chunks, re-binds the collection to the new embedder and marks
+ *     the job completed.
+ * Searches read the collection row to pick their embedder, so before the commit they query the old vectors
+ * with the old model and after it the new ones with the new model.
  *
  * Jobs are rows of `reindex_jobs` run through the job queue (issue 10): a process that stops mid-job leaves it
  * unfinished with its staged vectors, and the queue runs it again after a restart (or on another worker), which
@@ -214,52 +204,40 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     if (job.status === 'completed' || job.status === 'failed') return job;
     const stopped = () => this.stopping || ctx.signal.aborted;
     const batch = this.config.retrieval.embedder.batchSize;
-    let cutOver = false;
     try {
       if (stopped()) throw new ReindexInterruptedError();
-      // a resumed run that had cut over already only moves the rest of its vectors (no embedder needed)
-      cutOver = (await this.collections.getCollection(job.collection))?.reindexJob === job.id;
+      const target = await this.targetFor(job, spec);
       const resumed = job.status === 'running';
       job.status = 'running';
       this.logger.log(`job ${job.id}: ${job.collection} ${job.from} -> ${job.to}${resumed ? ' (resumed)' : ''}`);
-      if (!cutOver) {
-        const target = await this.targetFor(job, spec);
-        await this.store.ensureDimensionIndex(target.info.dimension);
-        job.total = await this.store.countChunks(job.collection);
-        job.done = Math.min(await this.store.countStaged(job.id), job.total);
-        await this.progressed(job);
-        ctx.progress?.({ done: job.done, total: job.total });
+      await this.store.ensureDimensionIndex(target.info.dimension);
+      job.total = await this.store.countChunks(job.collection);
+      job.done = Math.min(await this.store.countStaged(job.id), job.total);
+      await this.progressed(job);
+      ctx.progress?.({ done: job.done, total: job.total });
 
-        // the first pass (everything not staged yet: all of it, or what an interrupted run left), then catch-ups
-        await this.stageUnstaged(job, target, batch, ctx, stopped);
-        for (let pass = 0; pass < CATCH_UP_PASSES && (await this.stageUnstaged(job, target, batch, ctx, stopped)) > 0; pass++);
-        if (stopped()) throw new ReindexInterruptedError();
+      // the first pass (everything not staged yet: all of it, or what an interrupted run left), then catch-ups
+      await this.stageUnstaged(job, target, batch, ctx, stopped);
+      for (let pass = 0; pass < CATCH_UP_PASSES && (await this.stageUnstaged(job, target, batch, ctx, stopped)) > 0; pass++);
+      if (stopped()) throw new ReindexInterruptedError();
 
-        await this.tx.run(async () => {
-          // the job's row first: a cancel committed before this point stops the cutover; one arriving later waits and is refused
-          if (!(await this.store.lockUnfinished(job.id))) throw new ReindexEndedError();
-          const current = await this.store.lockCollection(job.collection);
-          if (!current) throw new CollectionNotFoundError(job.collection);
-          if (current.embedderId !== job.from) throw new ReindexSupersededError(job.collection, job.from, current.embedderId);
-          await this.stageUnstaged(job, target, batch, ctx, () => false);
-          await this.store.cutover(job.id, job.collection, target.info.modelId, target.info.dimension);
-          job.total = job.done;
-          await this.progressed(job);
-        });
-        cutOver = true;
-        this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to}; moving its vectors into place`);
-      }
-      const moved = await this.moveStaged(job, stopped);
-      await this.tx.run(async () => {
+      const updated = await this.tx.run(async () => {
+        // the job's row first: a cancel committed before this point stops the cutover; one arriving later waits and finds it completed
         if (!(await this.store.lockUnfinished(job.id))) throw new ReindexEndedError();
-        await this.store.finishMove(job.id, job.collection);
+        const current = await this.store.lockCollection(job.collection);
+        if (!current) throw new CollectionNotFoundError(job.collection);
+        if (current.embedderId !== job.from) throw new ReindexSupersededError(job.collection, job.from, current.embedderId);
+        await this.stageUnstaged(job, target, batch, ctx, () => false);
+        const n = await this.store.cutover(job.id, job.collection, target.info.modelId, target.info.dimension);
         job.finishedAt = new Date();
+        job.total = job.done;
         job.status = 'completed';
-        // in the move's last transaction: a crash never leaves a moved collection with an unfinished job
+        // in the cutover's transaction: a crash never leaves a moved collection with an unfinished job
         await this.progressed(job);
+        return n;
       });
       ctx.progress?.({ done: job.done, total: job.total });
-      this.logger.log(`job ${job.id}: ${job.collection} on ${job.to} (${moved} chunks moved, ${job.finishedAt!.getTime() - job.startedAt.getTime()} ms)`);
+      this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to} (${updated} chunks, ${job.finishedAt!.getTime() - job.startedAt.getTime()} ms)`);
     } catch (e) {
       if (e instanceof ReindexEndedError) {
         // whoever ended it dropped the staging; a batch staged since is dropped here (and by clearOrphanStaging at a start)
@@ -267,9 +245,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
         const ended = (await this.store.findJob(job.id))?.job;
         this.logger.log(`job ${job.id}: stopped at ${job.done}/${job.total} chunks, ended meanwhile: ${ended?.error ?? 'unknown'}`);
         if (ended) Object.assign(job, ended);
-      } else if (e instanceof ReindexInterruptedError || stopped() || cutOver) {
-        // a job that cut over is never failed (its collection is on the new embedder): it stays unfinished, to resume
-        if (!(e instanceof ReindexInterruptedError) && !stopped()) this.logger.error(`job ${job.id}: moving its vectors failed: ${(e as Error).message}`);
+      } else if (e instanceof ReindexInterruptedError || stopped()) {
         job.status = 'running';
         job.finishedAt = undefined;
         await this.store.updateJob(job).catch(() => undefined);
@@ -324,22 +300,6 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     const recorded = await this.store.updateJob(job).catch((err: Error) => this.logger.warn(`job ${job.id}: recording its failure failed: ${err.message}`));
     // ended meanwhile (cancelled): the job is what its row says
     if (recorded === false) Object.assign(job, (await this.store.findJob(job.id).catch(() => undefined))?.job);
-  }
-
-  /**
-   * After the cutover: moves the staged vectors into the chunks, MOVE_BATCH per statement (each its own short
-   * transaction, so other requests get the database between two: on the embedded engine they wait for one batch's
-   * HNSW inserts at most, whatever the collection's size). Returns how many.
-   */
-  private async moveStaged(job: ReindexJob, stopped: () => boolean): Promise<number> {
-    let n = 0;
-    for (let after: string | undefined; ; ) {
-      if (stopped()) throw new ReindexInterruptedError();
-      const page = await this.store.moveStaged(job.id, job.collection, after, MOVE_BATCH);
-      if (!page.last) return n;
-      n += page.moved;
-      after = page.last;
-    }
   }
 
   /** Embeds and stages the collection's chunks not staged yet for this job (one pass, keyset). Returns how many. */

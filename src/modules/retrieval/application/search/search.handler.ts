@@ -124,7 +124,7 @@ export class SearchHandler {
     // Only fusion needs a wider candidate pool than what is returned.
     const limit = mode === 'hybrid' ? Math.max(policy.candidates, topK) : topK;
 
-    const branch = { collection: collection.name, limit, filters: q.filters, reindexJob: collection.reindexJob };
+    const branch = { collection: collection.name, limit, filters: q.filters };
     const t1 = performance.now();
     let embedMs = 0;
     let embedder: Embedder | undefined;

@@ -15,10 +15,6 @@ export class CollectionOrmEntity {
   @Column({ name: 'text_search_config', type: 'text' })
   textSearchConfig!: string;
 
-  /** The re-index job whose staged vectors searches read while they are moved into the chunks (null: none). */
-  @Column({ name: 'reindex_job', type: 'uuid', nullable: true })
-  reindexJob!: string | null;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -32,15 +32,12 @@ interface CollectionRow {
   dimension: number;
   text_search_config: string;
   created_at: Date;
-  reindex_job: string | null;
 }
 
 /**
- * Staged re-indexing on Postgres: new vectors wait in `chunk_embeddings_staging` (never read by searches) until
- * one short transaction re-binds the collection and names the job in `collections.reindex_job`; from then on its
- * searches read the staged vectors, which are moved into `chunks` in short batches (each holds the database, the
- * one session of the embedded engine, for a batch's HNSW inserts only), and a last transaction clears the name.
- * Every query joins the caller's transaction when one is open (managerFor).
+ * Staged re-indexing on Postgres: new vectors wait in `chunk_embeddings_staging` (never read by searches)
+ * until one transaction copies them into `chunks` and re-binds the collection. Every query joins the
+ * caller's transaction when one is open (managerFor).
  */
 @Injectable()
 export class PgReindexStore implements ReindexStore {
@@ -89,24 +86,17 @@ export class PgReindexStore implements ReindexStore {
 
   async lockCollection(name: string): Promise<CollectionInfo | null> {
     const rows: CollectionRow[] = await managerFor(this.dataSource).query(
-      `SELECT name, embedder_id, dimension, text_search_config::text AS text_search_config, created_at, reindex_job FROM collections WHERE name = $1 FOR UPDATE`,
+      `SELECT name, embedder_id, dimension, text_search_config::text AS text_search_config, created_at FROM collections WHERE name = $1 FOR UPDATE`,
       [name],
     );
     const r = rows[0];
-    return r
-      ? {
-          name: r.name,
-          embedderId: r.embedder_id,
-          dimension: r.dimension,
-          textSearchConfig: r.text_search_config,
-          createdAt: r.created_at,
-          ...(r.reindex_job ? { reindexJob: r.reindex_job } : {}),
-        }
-      : null;
+    return r ? { name: r.name, embedderId: r.embedder_id, dimension: r.dimension, textSearchConfig: r.text_search_config, createdAt: r.created_at } : null;
   }
 
-  async cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<void> {
+  async cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<number> {
     const em = managerFor(this.dataSource);
+    // a large collection's UPDATE (and the HNSW inserts it implies) may outlast the per-statement timeout
+    await em.query(`SET LOCAL statement_timeout = 0`);
     const [missing]: Array<{ n: number }> = await em.query(
       `SELECT count(*)::int AS n FROM chunks c
        WHERE c.collection = $2
@@ -114,39 +104,17 @@ export class PgReindexStore implements ReindexStore {
       [jobId, collection, Math.trunc(dimension)],
     );
     if (missing.n > 0) throw new Error(`${missing.n} chunk(s) of "${collection}" have no new vector; cutover refused`);
-    // no vector is copied here (moveStaged does it in short batches after the commit): searches read the staged ones meanwhile
-    this.corpusStates.written(em); // the embedder is in every cached answer's key (dropped again at commit)
-    await em.query(`UPDATE collections SET embedder_id = $2, dimension = $3, reindex_job = $4 WHERE name = $1`, [
-      collection,
-      embedderId,
-      Math.trunc(dimension),
-      jobId,
-    ]);
-    this.corpusStates.written(em);
-    await em.query(`UPDATE reindex_jobs SET cut_over = true WHERE id = $1`, [jobId]);
-  }
-
-  async moveStaged(jobId: string, collection: string, afterId: string | undefined, limit: number): Promise<{ last?: string; moved: number }> {
-    const rows: Array<{ last: string | null; moved: number }> = await managerFor(this.dataSource).query(
-      `WITH b AS MATERIALIZED (
-         SELECT s.chunk_id FROM chunk_embeddings_staging s
-         WHERE s.job_id = $1 AND ($3::uuid IS NULL OR s.chunk_id > $3::uuid) ORDER BY s.chunk_id LIMIT $4
-       ), u AS (
-         UPDATE chunks c SET embedding = s.embedding, dimension = s.dimension
-         FROM chunk_embeddings_staging s JOIN b ON b.chunk_id = s.chunk_id
-         WHERE s.job_id = $1 AND c.id = s.chunk_id AND c.collection = $2
-           AND EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.reindex_job = $1)
-         RETURNING c.id
-       ) SELECT (SELECT b.chunk_id::text FROM b ORDER BY b.chunk_id DESC LIMIT 1) AS last, (SELECT count(*)::int FROM u) AS moved`,
-      [jobId, collection, afterId ?? null, limit],
+    const res: unknown = await em.query(
+      `UPDATE chunks c SET embedding = s.embedding, dimension = s.dimension
+       FROM chunk_embeddings_staging s
+       WHERE s.job_id = $1 AND s.chunk_id = c.id AND c.collection = $2`,
+      [jobId, collection],
     );
-    return rows[0]?.last ? { last: rows[0].last, moved: rows[0].moved } : { moved: 0 };
-  }
-
-  async finishMove(jobId: string, collection: string): Promise<void> {
-    const em = managerFor(this.dataSource);
-    await em.query(`UPDATE collections SET reindex_job = NULL WHERE name = $1 AND reindex_job = $2`, [collection, jobId]);
+    this.corpusStates.written(em); // the embedder is in every cached answer's key (dropped again at commit)
+    await em.query(`UPDATE collections SET embedder_id = $2, dimension = $3 WHERE name = $1`, [collection, embedderId, Math.trunc(dimension)]);
+    this.corpusStates.written(em);
     await em.query(`DELETE FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
+    return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
   }
 
   async clearStaging(jobId: string): Promise<void> {
@@ -189,8 +157,7 @@ export class PgReindexStore implements ReindexStore {
     const [row]: ReindexJobRow[] = await managerFor(this.dataSource).query(
       `WITH u AS (
          UPDATE reindex_jobs SET status = 'failed', finished_at = $3, error = $2
-         WHERE id = $1 AND status IN ('queued', 'running')
-           AND NOT cut_over RETURNING ${JOB_COLUMNS}
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${JOB_COLUMNS}
        ) SELECT * FROM u`,
       [id, error, finishedAt],
     );

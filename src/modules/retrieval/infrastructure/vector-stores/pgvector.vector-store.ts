@@ -192,9 +192,7 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
 
   async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]> {
     const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId];
-    const staged = q.reindexJob ? `$${params.push(q.reindexJob)}` : undefined;
-    const sql = vectorSql(q.dimension, metadataFilterSql(q.filters, params), staged);
-    const rows: ChunkRow[] = await managerFor(this.dataSource).query(`${sql} ORDER BY s.distance, s.id`, params);
+    const rows: ChunkRow[] = await managerFor(this.dataSource).query(`${vectorSql(q.dimension, metadataFilterSql(q.filters, params))} ORDER BY s.distance, s.id`, params);
     return rows.map(toRanked);
   }
 
@@ -209,7 +207,7 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
   async hybridSearch(
     q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
   ): Promise<HybridBranches | null> {
-    if (this.server || q.filters || q.reindexJob || !this.textCache.enabled || this.closing) return null;
+    if (this.server || q.filters || !this.textCache.enabled || this.closing) return null;
     const d = Math.trunc(q.dimension);
     const rows: Array<{ id: string | null; score: number | null } & TextQueryRow> = await managerFor(this.dataSource).query(
       `WITH ${textQuerySql('$5', '$6', '$2')}
@@ -472,25 +470,17 @@ const POSTINGS_VERSION_SQL = `version::text || ':' || xmin::text`;
 /**
  * The vector branch without its final order (`ORDER BY s.distance, s.id`): the `limit` ($3) nearest chunks of the
  * collection ($2) to the query vector ($1), with their document's title; nothing when the collection no longer names
- * the query's embedder ($4). `filter` is metadataFilterSql's clause over `c.metadata`. With `stagedJob` (the
- * placeholder of the collection's reindex_job: a re-index's vectors are being moved into the chunks), a chunk's
- * vector is the job's staged one while it has one (the chunks not moved yet still hold the old embedder's): an
- * exact scan of the collection, not the HNSW index, for the minutes the move lasts.
+ * the query's embedder ($4). `filter` is metadataFilterSql's clause over `c.metadata`.
  */
-function vectorSql(dimension: number, filter: string, stagedJob?: string): string {
+function vectorSql(dimension: number, filter: string): string {
   const d = Math.trunc(dimension);
-  const vector = stagedJob ? `coalesce(g.embedding, c.embedding)::vector(${d})` : `c.embedding::vector(${d})`;
-  const chunks = stagedJob
-    ? `chunks c LEFT JOIN chunk_embeddings_staging g ON g.job_id = ${stagedJob} AND g.chunk_id = c.id AND g.dimension = ${d}
-         WHERE (g.chunk_id IS NOT NULL OR c.dimension = ${d})`
-    : `chunks c
-         WHERE c.dimension = ${d}`;
   return `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, s.heading, 1 - s.distance AS score, s.distance
        FROM (
          SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset, c.heading,
-                ${vector} <=> $1::vector(${d}) AS distance
-         FROM ${chunks} AND c.collection = $2${filter}
-         ORDER BY ${vector} <=> $1::vector(${d})
+                c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+         FROM chunks c
+         WHERE c.dimension = ${d} AND c.collection = $2${filter}
+         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
          LIMIT $3
        ) s JOIN documents d ON d.id = s.document_id
        WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)`;
@@ -591,6 +581,5 @@ function toInfo(row: CollectionOrmEntity): CollectionInfo {
     dimension: row.dimension,
     textSearchConfig: row.textSearchConfig,
     createdAt: row.createdAt,
-    ...(row.reindexJob ? { reindexJob: row.reindexJob } : {}),
   };
 }

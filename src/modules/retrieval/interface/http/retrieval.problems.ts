@@ -610,7 +610,7 @@ export const CANCEL_REINDEX_PROBLEMS: ProblemExample[] = [
       type: 'https://acervo.dev/problems/retrieval-reindex-not-cancellable',
       title: 'Conflict',
       status: 409,
-      detail: 'Re-index job fb79d779-5253-4ef4-a177-136e01a8f72b has already completed; only a queued or running job that has not switched can be cancelled.',
+      detail: 'Re-index job fb79d779-5253-4ef4-a177-136e01a8f72b has already completed; only a queued or running job can be cancelled.',
       code: 'RETRIEVAL.REINDEX_NOT_CANCELLABLE',
       jobId: 'fb79d779-5253-4ef4-a177-136e01a8f72b',
       instance: '/v1/admin/reindex/fb79d779-5253-4ef4-a177-136e01a8f72b/cancel',
