@@ -232,10 +232,17 @@ describe('documents (ingestion through the HTTP API)', () => {
       const third = await upload('ramais', 'ramais.csv', v2);
       expect(third.status).toBe(200);
       expect(third.body.removed).toBeUndefined();
-      // another file's rows are not this file's
-      expect((await upload('ramais', 'ramais-antigo.csv', v1)).status).toBe(201);
+      // another file's rows are not this file's, and are stored apart (a row deduplicated to one of this file's would
+      // go when this file is sent again without it)
+      const antigo = await upload('ramais', 'ramais-antigo.csv', v1);
+      expect(antigo.status).toBe(201);
+      expect(antigo.body.documents.map((d: { deduplicated: boolean }) => d.deduplicated)).toEqual([false, false, false]);
       expect((await upload('ramais', 'ramais.csv', v2)).body.removed).toBeUndefined();
-      expect(await sources('ramais')).toHaveLength(4); // (ramais-antigo.csv's RH row deduplicated to ramais.csv's)
+      expect(await sources('ramais')).toHaveLength(5);
+      const v3 = 'pergunta,resposta\nQual o ramal do jurídico?,O ramal do jurídico é 3030.\n';
+      expect((await upload('ramais', 'ramais.csv', v3)).body.removed).toEqual([{ id: first.body.documents[0].id, title: 'Qual o ramal do RH?' }]);
+      const rh = (await search(t, { query: 'ramal do RH 4455', collection: 'ramais', mode: 'text' })).body.hits;
+      expect(rh.map((h: { text: string }) => h.text).join()).toMatch(/4455/);
     });
 
     it('searches never see two versions of a small file at once: its removed rows go in the transaction that writes the new ones', async () => {

@@ -766,7 +766,6 @@ function namesSomeoneElse(text: string, q: QuestionAnalysis): boolean {
   return false;
 }
 
-/** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */
 /** Units of measure a "quantos X" asks for, by folded noun: the full forms and abbreviations a number is written with. */
 const MEASURES: Array<[RegExp, string]> = [
   [/^(gramas?)$/, 'g|gramas?'],
@@ -791,6 +790,7 @@ function measureOf(noun: string): RegExp | undefined {
   const forms = MEASURES.find(([n]) => n.test(noun))?.[1];
   return forms ? new RegExp(`(?:\\d(?:[.,]\\d+)?|\\b(?:um|uma|meio|meia|${NUMBER_NAMES}))\\s*(?:${forms})(?![\\p{L}])`, 'u') : undefined;
 }
+/** The sentence counts the asked noun: a number followed, within three words, by it ("**8 vagas**", "duas parcelas"). */
 function counts(folded: string, roots: string[]): boolean {
   const tokens = folded.split(/\s+/).map((t) => t.replace(/[^\p{L}\p{N}]/gu, ''));
   return tokens.some((t, i) => (/^\d/.test(t) || COUNT_WORDS.test(t)) && tokens.slice(i + 1, i + 4).some((n) => roots.some((r) => n.startsWith(r))));

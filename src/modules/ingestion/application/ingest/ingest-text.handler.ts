@@ -380,7 +380,9 @@ function storedSourceId(sourceId: string): string {
 function dedupTarget(doc: KnowledgeDocument | null | undefined, file: FileScope | undefined, settled?: ReadonlyMap<string, string>): KnowledgeDocument | undefined {
   if (!doc) return undefined;
   const source = file && withoutNul(file.source);
-  if (source === undefined || (doc.sourceId !== source && !doc.sourceId.startsWith(`${source}#`))) return doc;
+  const own = source !== undefined && (doc.sourceId === source || doc.sourceId.startsWith(`${source}#`));
+  // a record of another file goes when that file is sent again without it: what was deduplicated to it would go too
+  if (!own) return doc.sourceId.includes('#') ? undefined : doc;
   return settled?.get(`${doc.collection}\0${doc.sourceId}`) === doc.contentHash ? doc : undefined;
 }
 

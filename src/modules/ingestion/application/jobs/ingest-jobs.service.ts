@@ -63,7 +63,8 @@ export class IngestJobsService {
   /** A re-index job of retrieval's (its id is the key: queued once while unfinished). */
   submitReindex(reindexId: string): Promise<Job> {
     const params: ReindexJobParams = { reindexId };
-    return this.submit('reindex', params, []);
+    // an admin's swap re-indexes every user's collections: its embedding calls are nobody's (docs/api.md, usage)
+    return this.submit('reindex', params, [], false);
   }
 
   async get(id: string): Promise<Job> {
@@ -76,9 +77,9 @@ export class IngestJobsService {
     return this.queue.list(filter);
   }
 
-  private submit(kind: JobKind, jobParams: object, files: JobFile[]): Promise<Job> {
+  private submit(kind: JobKind, jobParams: object, files: JobFile[], forUser = true): Promise<Job> {
     // the user whose request queued it: the job's embedding calls are recorded for them (one job per user for the same bytes)
-    const user = currentUserId();
+    const user = forUser ? currentUserId() : undefined;
     const params = user ? { ...jobParams, [JOB_USER]: user } : jobParams;
     // the same request again (its parameters and the same bytes) finds the unfinished job instead of a second one
     const key = createHash('sha256').update(kind).update('\0').update(JSON.stringify(params));
