@@ -201,6 +201,19 @@ describe('documents (ingestion through the HTTP API)', () => {
         .map((d) => `${d.source_id} ${d.title}`)
         .sort();
 
+    it('refuses two files of one name in one request (400, nothing stored): the second would replace the first or remove its rows', async () => {
+      const res = await t.http
+        .post('/v1/documents')
+        .field('collection', 'twice')
+        .attach('files', Buffer.from('id,texto\n1,Ramal do RH é 4455.\n2,Ramal do TI é 7788.\n', 'utf8'), 'ramais.csv')
+        .attach('files', Buffer.from('id,texto\n1,Ramal do RH é 4455.\n', 'utf8'), 'ramais.csv');
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({ code: 'INGESTION.INVALID_REQUEST', errors: [{ field: 'files' }] });
+      expect(res.body.detail).toContain('"ramais.csv" is attached twice');
+      expect(await sources('twice')).toEqual([]);
+    });
+
     it('a CSV row gone from the file (or whose id changed) is deleted, and the answer lists it beside the per-row results', async () => {
       const v1 = 'pergunta,resposta\nQual o ramal do RH?,O ramal do RH é 4455.\nQual o ramal do TI?,O ramal do TI é 7788.\nQual o ramal do jurdico?,O ramal do jurídico é 3030.\n';
       const first = await upload('ramais', 'ramais.csv', v1);

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import fc from 'fast-check';
 import * as jose from 'jose';
+import { OPENAI_COMPAT_ROUTE } from '../src/shared/errors/openai-error';
 import { startTestApp, TestApp } from './support/app';
 import {
   OpenApiDoc,
@@ -786,6 +787,21 @@ const adminKey = fc.constantFrom<Record<string, string>>(
 
 // ---- the checks ------------------------------------------------------------------------------------------
 
+/** The OpenAI-compatible routes answer errors in OpenAI's shape, with the status and acervo's code (ARCHITECTURE deviation 45). */
+function openAiViolation(a: FuzzAnswer, type: string): string | undefined {
+  if (!type.startsWith('application/json')) return `a ${a.status} with content-type "${type}", not OpenAI's JSON error`;
+  let e: Record<string, unknown> | undefined;
+  try {
+    e = (JSON.parse(a.text) as { error?: Record<string, unknown> }).error;
+  } catch {
+    return `a ${a.status} whose body is not JSON`;
+  }
+  if (!e || typeof e.message !== 'string' || typeof e.type !== 'string') return 'an OpenAI error without message/type';
+  if (typeof e.code !== 'string' || !/^[A-Z]+\.[A-Z0-9_]+$/.test(e.code)) return `OpenAI error code ${String(e.code)}`;
+  if ('stack' in e) return 'an error with a stack';
+  return undefined;
+}
+
 /** Why an answer breaks the rules, or undefined. */
 function violation(op: Operation, req: FuzzRequest, a: FuzzAnswer): string | undefined {
   if (a.status >= 500) return `status ${a.status}`;
@@ -793,6 +809,9 @@ function violation(op: Operation, req: FuzzRequest, a: FuzzAnswer): string | und
   const leak = LEAKS.find((re) => re.test(a.text) && !re.test(requestText));
   if (leak) return `the body shows ${leak}`;
   const type = String(a.headers['content-type'] ?? '');
+  // what Node's HTTP parser refuses is answered before any route is known: problem+json everywhere (client-errors.ts)
+  const parserRefused = type.startsWith('application/problem+json') && /"code":"REQUEST\.(MALFORMED|URI_TOO_LONG|HEADERS_TOO_LARGE|TIMEOUT)"/.test(a.text);
+  if (a.status >= 400 && !parserRefused && OPENAI_COMPAT_ROUTE.test(req.path.split('?')[0])) return openAiViolation(a, type);
   if (a.status >= 400) {
     if (!type.startsWith('application/problem+json'))
       return `a ${a.status} with content-type "${type}", not problem+json`;

@@ -158,6 +158,10 @@ export class DocumentsController {
     if (uploads.length > this.config.ingestion.maxFilesPerRequest) {
       throw new InvalidIngestionRequestError('files', `at most ${this.config.ingestion.maxFilesPerRequest} files per request`);
     }
+    const names = uploads.map((f) => Buffer.from(f.originalname, 'latin1').toString('utf8'));
+    // a file's name is its documents' source id: a second file of that name would replace the first, or remove its rows
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw new InvalidIngestionRequestError('files', `"${twice.slice(0, 120)}" is attached twice: each file of a request needs a name of its own`);
     const collection = fields.collection || DEFAULT_COLLECTION;
     if (!COLLECTION_NAME_PATTERN.test(collection)) throw new InvalidIngestionRequestError('collection', 'lowercase letters, digits, - or _ (max 63)');
     if (fields.source_id && uploads.length > 1) throw new InvalidIngestionRequestError('source_id', 'only allowed with a single file');
@@ -167,7 +171,7 @@ export class DocumentsController {
     const outcome = await this.jobs.upload(
       {
         collection,
-        files: uploads.map((f) => ({ buffer: f.buffer, filename: Buffer.from(f.originalname, 'latin1').toString('utf8'), mimeType: f.mimetype })),
+        files: uploads.map((f, i) => ({ buffer: f.buffer, filename: names[i], mimeType: f.mimetype })),
         metadata: this.metadataWithinLimit(parseJsonObject('metadata', fields.metadata, this.config.http.json)),
         sourceId: fields.source_id || undefined,
         parseOptions: {
