@@ -42,7 +42,11 @@ const FILLER = new Set(
     .map((w) => fold(w)),
 );
 
-/** Endings one word takes in its inflections (plural, gender, common verb forms), after the longest shared prefix. */
+/**
+ * Endings one word takes in its inflections (plural, gender, common verb forms), after the longest shared prefix.
+ * Stricter than shared/text sameWord on purpose: that one lets the answerer find "férias" in "feriado"; a cache hit
+ * must not join the two questions.
+ */
 const INFLECTION = /^(?:|a|o|e|s|as|os|es|ar|er|ir|or|ora|oras|ores|am|em|ou|ei|ando|endo|indo|ado|ada|ados|adas|ido|ida|idos|idas)$/;
 
 /**
