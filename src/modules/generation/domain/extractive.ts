@@ -80,6 +80,12 @@ export interface QuestionAnalysis {
   slot?: string;
   /** The slot noun's and its synonyms' prefixes ("sistem", "modu"), computed once per question. */
   slotRoots?: string[];
+  /**
+   * Words (folded) of the noun phrase the question asks about: "qual a senha do Wi-Fi da diretoria", "quem é o
+   * gerente do escritório do Rio", "quantos dias de licença". The answer must hold each (or sit under a heading that
+   * does): a sentence about the visitors' Wi-Fi password does not answer for the board's.
+   */
+  head?: string[];
 }
 
 type EntityKind = 'amount' | 'time' | 'person' | 'place';
@@ -232,7 +238,26 @@ function analyze(asked: string): QuestionAnalysis {
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
   const slotRoots = slot ? roots(slot) : undefined;
-  return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(measure ? { measure } : {}), ...(howDoI ? { howDoI } : {}), ...(slot ? { slot, slotRoots } : {}) };
+  const head = headPhrase(f, terms, howDoI);
+  return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(measure ? { measure } : {}), ...(howDoI ? { howDoI } : {}), ...(slot ? { slot, slotRoots } : {}), ...(head ? { head } : {}) };
+}
+
+/**
+ * "qual (é) o X de Y", "quem é o X do Y": the "de" complements Y of the noun X asked about (a word that may follow
+ * each, as in "do Wi-Fi", "do celular corporativo"). X itself is often the attribute wanted ("o telefone da
+ * assistência", "a nacionalidade do antropólogo"), which the answer gives without naming; Y says whose it is.
+ */
+const HEAD_PHRASE = / (?:(?:qual|quais) (?:e |sao |foi |era |eram )?(?:o|a|os|as)|quem (?:e|sao|foi|era|eram) (?:o|a|os|as)) \p{L}+((?: (?:de|do|da|dos|das) \p{L}+(?: (?!(?:de|do|da|dos|das|em|no|na|nos|nas|que|para|por|com|e|ou) )\p{L}+)?)+) /u;
+
+/** "como faço para pedir aumento de salário", "como configuro o e-mail do celular": the thing to act on, with its complements. */
+const ACTED_ON = / como (?:e que )?(?:eu |a gente )?(?:(?:faco|posso|devo|consigo|preciso|tenho que) (?:para |pra )?)?\p{L}+ (?:o |a |os |as |um |uma |meu |minha |meus |minhas )?(\p{L}+(?: (?:de|do|da|dos|das) \p{L}+)*) /u;
+
+function headPhrase(f: string, terms: QuestionTerm[], howDoI: boolean): string[] | undefined {
+  const phrase = (howDoI ? f.match(ACTED_ON)?.[1] : undefined) ?? f.match(HEAD_PHRASE)?.[1];
+  if (!phrase) return undefined;
+  const inPhrase = new Set(phrase.trim().split(' '));
+  const head = terms.filter((t) => !t.kind && !verbLike(t.word) && inPhrase.has(t.word)).map((t) => t.word);
+  return head.length ? head : undefined;
 }
 
 /** Whether a question names something beyond interrogatives, scaffolding and answer-type nouns. */
@@ -308,6 +333,13 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
     const fitting = best.find((w) => w.typeFit === 1 && w.coverage >= requiredSupport(analysis, opts, w.missing, w.missed));
     if (!fitting) return [];
     top = fitting;
+  }
+  // "Qual a senha do Wi-Fi da diretoria?" is not answered by the visitors' Wi-Fi password: a window that leaves out a
+  // word of the phrase asked about answers another thing
+  if (analysis.head && named <= 4 && top.missed.some((t) => analysis.head!.includes(t.word))) {
+    const whole = best.find((w) => w.coverage >= requiredSupport(analysis, opts, w.missing, w.missed) && !w.missed.some((t) => analysis.head!.includes(t.word)));
+    if (!whole) return [];
+    top = whole;
   }
   // a short question about a name no retrieved passage writes ("o erro E7"): the documents are about something
   // else. In a long question such a name is one detail among several, often spelled otherwise by the documents.

@@ -371,4 +371,23 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('Qual revista classificou Beyoncé como a mais poderosa musicista?').howDoI).toBeUndefined();
     expect(analyzeQuestion('A empresa empresta cadeira? Como peço?').howDoI).toBe(true);
   });
+
+  it('refuses a short question whose window leaves out whose thing is asked ("a senha do Wi-Fi da diretoria")', () => {
+    const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    const wifi = [{ n: 1, title: 'FAQ de TI', text: '## Qual é o Wi-Fi para visitantes?\nVisitantes usam a rede Vertice-Visitantes. A senha do Wi-Fi muda toda segunda-feira e fica com a recepção.' }];
+    expect(selectSentences('Qual a senha do Wi-Fi da diretoria?', wifi, base)).toEqual([]);
+    expect(selectSentences('Qual a senha do Wi-Fi dos visitantes?', wifi, base).map((x) => x.text)).toEqual(['A senha do Wi-Fi muda toda segunda-feira e fica com a recepção.']);
+    // the noun asked about is often the attribute the answer gives without naming: only its complements must be there
+    const support = [{ n: 1, text: 'Assistência técnica autorizada da cafeteira: 0800 772 4410, de segunda a sexta.' }];
+    expect(selectSentences('Qual o telefone da assistência técnica da cafeteira?', support, base).map((x) => x.text)).toEqual([support[0].text]);
+    expect(analyzeQuestion('Quem é o gerente do escritório do Rio de Janeiro?').head).toEqual(['escritorio', 'janeiro']);
+    // "qual empresa", without an article, names the kind of answer: the documents need not write it
+    expect(analyzeQuestion('Qual empresa Ray Kroc possui?').head).toBeUndefined();
+    // what a "como faço para…" question acts on
+    const travel = [{ n: 1, text: 'Para pedir adiantamento de viagem, abra o pedido no Rota: o valor cai na conta-salário 2 dias antes da partida.' }];
+    expect(selectSentences('Como faço para pedir aumento de salário?', travel, base)).toEqual([]);
+    expect(selectSentences('Como faço para pedir adiantamento de viagem?', travel, base).map((x) => x.text)).toEqual([travel[0].text]);
+    // a long question names many things; one of them left out is a detail, not the subject
+    expect(analyzeQuestion('Qual é o nome da linha de moda da parceria entre a Beyoncé e a Topshop em 2016?').terms.filter((t) => !t.kind).length).toBeGreaterThan(4);
+  });
 });
