@@ -21,7 +21,7 @@ export interface TestApp {
 export const SERVER_MODE = !!process.env.DATABASE_URL;
 
 /** Empties every table of the knowledge base (the server pass shares one database between suites). */
-export const RESET_TABLES_SQL = 'TRUNCATE job_files, jobs, reindex_jobs, chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, postings, collection_stats, conversations, conversation_messages, usage_records, budget_alerts, audit_log, sales, api_keys, collection_access, shared_state, user_forgets CASCADE';
+export const RESET_TABLES_SQL = 'TRUNCATE job_files, jobs, source_locks, reindex_jobs, chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, postings, collection_stats, conversations, conversation_messages, usage_records, budget_alerts, audit_log, sales, api_keys, collection_access, shared_state, user_forgets CASCADE';
 
 /**
  * The production app (same createApp/configureApp as main.ts) on the test profile, with its own

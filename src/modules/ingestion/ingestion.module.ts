@@ -16,10 +16,11 @@ import { IngestJobWorker } from './application/jobs/ingest-job.worker';
 import { IngestJobsService } from './application/jobs/ingest-jobs.service';
 import { ReindexQueueBridge } from './application/jobs/reindex-queue.bridge';
 import { JOB_QUEUE, JOB_WORKER, JobWorker } from './application/ports/job-queue.port';
-import { CHUNKER, DOCUMENT_PARSER, DOCUMENT_REPOSITORY, WEB_FETCHER } from './application/ports/ingestion.tokens';
+import { CHUNKER, DOCUMENT_PARSER, DOCUMENT_REPOSITORY, SOURCE_LOCKS, WEB_FETCHER } from './application/ports/ingestion.tokens';
 import { TextSplitterChunker } from './infrastructure/chunking/text-splitter.chunker';
 import { CompositeDocumentParser } from './infrastructure/parsers/composite.parser';
 import { TypeOrmDocumentRepository } from './infrastructure/persistence/typeorm-document.repository';
+import { TypeOrmSourceLocks } from './infrastructure/persistence/typeorm-source-locks';
 import { createJobQueue } from './infrastructure/jobs/job-queue.factory';
 import { BULL_INGEST_QUEUE } from './infrastructure/jobs/ingest-queue.module';
 import { InboxWatcher } from './interface/inbox/inbox.watcher';
@@ -42,6 +43,7 @@ import { JobsController } from './interface/http/jobs.controller';
   controllers: [DocumentsController, JobsController],
   providers: [
     { provide: DOCUMENT_REPOSITORY, useClass: TypeOrmDocumentRepository },
+    { provide: SOURCE_LOCKS, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new TypeOrmSourceLocks(dataSource) },
     { provide: DOCUMENT_PARSER, useClass: CompositeDocumentParser },
     { provide: WEB_FETCHER, useClass: GuardedWebFetcher },
     { provide: CHUNKER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new TextSplitterChunker(config.ingestion.chunking) },

@@ -140,3 +140,15 @@ export class ParseBusyError extends DomainError {
     );
   }
 }
+
+/** Another ingestion run kept writing a version of the same file (or source) for longer than one waits for it. */
+export class SourceBusyError extends DomainError {
+  constructor(sources: string[], waitedMs: number) {
+    super(
+      'INGESTION.SOURCE_BUSY',
+      'conflict',
+      `Another upload of ${sources.slice(0, 3).map((s) => `"${s}"`).join(', ')}${sources.length > 3 ? ` and ${sources.length - 3} more` : ''} was still being written after ${Math.round(waitedMs / 1000)} s; try again later.`,
+      { sources: sources.slice(0, 20) },
+    );
+  }
+}

@@ -8,7 +8,8 @@ import { clipped, contentHash, KnowledgeDocument, MAX_SOURCE_ID_CHARS, MAX_TITLE
 import { DocumentTooLargeError, EmptyDocumentError } from '../../domain/ingestion.errors';
 import { Chunker } from '../ports/chunker.port';
 import { DocumentRepository, DuplicateSourceError } from '../ports/document-repository.port';
-import { CHUNKER, DOCUMENT_REPOSITORY } from '../ports/ingestion.tokens';
+import { CHUNKER, DOCUMENT_REPOSITORY, SOURCE_LOCKS } from '../ports/ingestion.tokens';
+import { SourceKey, SourceLocks } from '../ports/source-locks.port';
 import { FileScope, IngestResult, IngestTextCommand, RemovedDocument } from './ingest.command';
 
 /**
@@ -26,6 +27,7 @@ export class IngestTextHandler {
     @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly indexer: ChunkIndexer,
+    @Inject(SOURCE_LOCKS) private readonly locks: SourceLocks,
   ) {}
 
   async execute(command: IngestTextCommand, attempt = 0): Promise<IngestResult> {
@@ -71,8 +73,21 @@ export class IngestTextHandler {
    * pipelined: one is chunked and embedded while the one before it is written.
    * `onOutcome` is called in input order as documents are settled (after their batch committed); an
    * exception from it stops the run there, with what was written staying.
+   * The run holds the lock of every source it writes (a file of many records: its name) from its first lookup to its
+   * last write (SourceLocks): another run writing a version of one of them waits for it, and then finds what this one
+   * stored. Without it, two versions of a file of many batches interleaved their transactions and ended mixed (rows of
+   * both), or one's removal took rows the other had just written.
    */
   async executeMany(commands: IngestTextCommand[], onOutcome?: (outcome: IngestOutcome, index: number) => void): Promise<IngestOutcome[]> {
+    const release = await this.locks.hold(commands.flatMap(lockKey));
+    try {
+      return await this.executeManyHolding(commands, onOutcome);
+    } finally {
+      await release();
+    }
+  }
+
+  private async executeManyHolding(commands: IngestTextCommand[], onOutcome?: (outcome: IngestOutcome, index: number) => void): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = new Array(commands.length);
     let emitted = 0;
     // set once onOutcome threw (a job interrupted): the writes still in flight finish, but report nothing more
@@ -365,6 +380,15 @@ interface Prepared {
   normalized: NormalizedText;
   hash: string;
   sourceId: string;
+}
+
+/**
+ * The lock a command's run holds: its file's (all the records of a file of many share it, and a file of one is its
+ * source id), or its own source id's. None for a document identified by its content (a concurrent copy is deduplicated).
+ */
+function lockKey(cmd: IngestTextCommand): SourceKey[] {
+  if (cmd.file) return [{ collection: cmd.collection, source: storedSourceId(cmd.file.source) }];
+  return cmd.sourceId === undefined ? [] : [{ collection: cmd.collection, source: storedSourceId(cmd.sourceId) }];
 }
 
 /** A source id as stored: without NUL, cut to MAX_SOURCE_ID_CHARS. */

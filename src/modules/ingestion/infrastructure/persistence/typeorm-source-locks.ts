@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { isTransientConflict } from '../../../../shared/database';
+import { SourceKey, SourceLocks } from '../../application/ports/source-locks.port';
+import { SourceBusyError } from '../../domain/ingestion.errors';
+
+/** A lease lapses this long after its holder last renewed it (a run that died lets the others go on then). */
+export const LEASE_MS = 60_000;
+/** A holder renews its leases this often. */
+const RENEW_MS = 15_000;
+/** How long hold() waits for sources another run holds. */
+export const MAX_WAIT_MS = 5 * 60_000;
+
+/**
+ * SourceLocks as leases in the `source_locks` table, taken with one upsert that takes a key only when it is free or
+ * its lease lapsed. Not an advisory lock: a transaction-scoped one ends with each batch's transaction (a file of many
+ * records is written in several), and on the embedded engine (or pg-server) every connection is the same PGlite
+ * session, for which any advisory lock is always free. Leases work the same on PGlite and on a Postgres server, across
+ * replicas. Statements run on the data source itself, never inside a caller's transaction: a lease is seen by the
+ * others as soon as it is taken.
+ */
+export class TypeOrmSourceLocks implements SourceLocks {
+  private readonly logger = new Logger('Ingestion');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly maxWaitMs = MAX_WAIT_MS,
+  ) {}
+
+  async hold(keys: SourceKey[]): Promise<() => Promise<void>> {
+    const unique = [...new Map(keys.map((k) => [`${k.collection}\0${k.source}`, k])).values()].sort((a, b) =>
+      a.collection === b.collection ? (a.source < b.source ? -1 : 1) : a.collection < b.collection ? -1 : 1,
+    );
+    if (unique.length === 0) return async () => undefined;
+    const holder = randomUUID();
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      if (await this.tryTake(holder, unique)) break;
+      const waited = performance.now() - started;
+      if (waited >= this.maxWaitMs) throw new SourceBusyError(unique.map((k) => k.source), waited);
+      // 10 ms, doubling to 500 ms, with jitter (runs waiting for one source do not all ask at once)
+      await sleep(Math.min(500, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    }
+    const renew = setInterval(() => {
+      this.dataSource
+        .query(`UPDATE source_locks SET expires_at = now() + $2 * interval '1 millisecond' WHERE holder = $1`, [holder, LEASE_MS])
+        .catch((e: Error) => this.logger.warn(`renewing the locks of ${unique.length} sources failed: ${e.message}`));
+    }, RENEW_MS);
+    renew.unref();
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      clearInterval(renew);
+      await this.dataSource.query(`DELETE FROM source_locks WHERE holder = $1`, [holder]);
+    };
+  }
+
+  /** All of `keys` for `holder`, or none (what one try took is let go at once). */
+  private async tryTake(holder: string, keys: SourceKey[]): Promise<boolean> {
+    let taken: unknown[];
+    try {
+      taken = await this.dataSource.query(
+        `INSERT INTO source_locks (collection, source, holder, expires_at)
+         SELECT k.collection, k.source, $3, now() + $4 * interval '1 millisecond' FROM unnest($1::text[], $2::text[]) AS k(collection, source)
+         ON CONFLICT (collection, source) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE source_locks.expires_at < now()
+         RETURNING source`,
+        [keys.map((k) => k.collection), keys.map((k) => k.source), holder, LEASE_MS],
+      );
+    } catch (e) {
+      // two runs upserting the same keys on a server: one may be chosen as a deadlock victim; it tries again
+      if (isTransientConflict(e)) return false;
+      throw e;
+    }
+    if (taken.length === keys.length) return true;
+    if (taken.length > 0) await this.dataSource.query(`DELETE FROM source_locks WHERE holder = $1`, [holder]);
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
