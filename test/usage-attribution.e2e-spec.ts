@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
 import { UsageRecorder } from '../src/modules/metrics';
 import { startTestApp, TestApp } from './support/app';
 
@@ -56,5 +58,42 @@ describe('embedding usage attributed to the user (auth.mode required)', () => {
     expect(byUser.find((g) => g.key === '(anonymous)')).toBeUndefined();
     // her embedding tokens are in the report, not in the quota of model calls: she still asks
     await t.http.post('/v1/ask').set(as).send({ collection: 'rh-ana', question: 'Qual é o reembolso de hospedagem por noite?' }).expect(200);
+  });
+});
+
+describe('a chat turn\'s embeddings are its user\'s, over HTTP in open mode and over the WebSocket', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.http.post('/v1/documents').send({ title: 'Férias', text: 'O colaborador pode vender até 10 dias de férias por ano.' }).expect(201);
+  });
+  afterAll(async () => t?.close());
+
+  it('records the query embedding of /v1/chat (body user_id) and of a WebSocket turn with the user and the turn\'s request id', async () => {
+    const http = await t.http.post('/v1/chat').send({ user_id: 'rui', message: 'Quantos dias de férias posso vender?' }).expect(200);
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'lia', message: 'Posso vender parte das minhas férias?' } })));
+      ws.on('message', (m) => {
+        const e = JSON.parse(m.toString());
+        if (e.event === 'done') resolve();
+        if (e.event === 'error') reject(new Error(JSON.stringify(e.data)));
+      });
+      ws.on('error', reject);
+    });
+    ws.close();
+    await t.app.get(UsageRecorder).flush();
+    // (another question than the HTTP one: a question embedded once is not embedded again)
+    const rows: Array<{ user_id: string | null; request_id: string | null; operation: string }> = await t.dataSource.query(
+      `SELECT user_id, request_id, operation FROM usage_records WHERE operation = 'embed_query' ORDER BY id`,
+    );
+    expect(rows.map((r) => r.user_id)).toEqual(['rui', 'lia']);
+    expect(rows[0].request_id).toBe(http.headers['x-request-id']);
+    // the WebSocket turn's id: the one its model-call rows carry, not none
+    const [turn] = await t.dataSource.query(`SELECT DISTINCT request_id FROM usage_records WHERE user_id = 'lia' AND operation <> 'embed_query'`);
+    expect(rows[1].request_id).toBeTruthy();
+    if (turn) expect(rows[1].request_id).toBe(turn.request_id);
   });
 });

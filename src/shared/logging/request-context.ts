@@ -6,6 +6,9 @@ import { storage } from 'nestjs-pino/storage';
  * from the request logger nestjs-pino keeps in its AsyncLocalStorage; undefined outside a request (jobs, boot).
  */
 export function currentRequestId(): string | undefined {
+  const actor = actors.getStore();
+  // a job's, or a turn's run outside an HTTP request (a WebSocket message): its own id, not the waking request's
+  if (actor) return actor.requestId;
   const logger = storage.getStore()?.logger;
   if (!logger) return undefined;
   const req = (logger.bindings() as { req?: { id?: unknown } }).req;
@@ -14,8 +17,8 @@ export function currentRequestId(): string | undefined {
 
 /** The authenticated user of each request in flight, by the request's nestjs-pino store (one object per request). */
 const requestUsers = new WeakMap<object, string>();
-/** The user a background job runs for (runAsUser); none for a job nobody authenticated queued. */
-const jobUser = new AsyncLocalStorage<{ userId?: string }>();
+/** Who the current work runs for (runAsUser, iterateAs): a job's user, or a chat turn's; none for a job nobody authenticated queued. */
+const actors = new AsyncLocalStorage<{ userId?: string; requestId?: string }>();
 
 /**
  * Marks the HTTP request the current async context serves as made by `userId`: the access module's AuthGuard, once
@@ -31,13 +34,38 @@ export function setRequestUser(userId: string | undefined): void {
  * request woke the worker up: that request's user is not the job's); else the request's authenticated user.
  */
 export function currentUserId(): string | undefined {
-  const job = jobUser.getStore();
-  if (job) return job.userId;
+  const actor = actors.getStore();
+  if (actor) return actor.userId;
   const store = storage.getStore();
   return store ? requestUsers.get(store) : undefined;
 }
 
-/** Runs `work` (a job) for `userId`, the user whose request queued it (undefined: nobody's): currentUserId answers it inside. */
-export function runAsUser<T>(userId: string | undefined, work: () => T): T {
-  return jobUser.run({ userId }, work);
+/**
+ * Runs `work` (a job) for `userId`, the user whose request queued it (undefined: nobody's): currentUserId answers it
+ * inside, and currentRequestId `requestId` (undefined: none, not the id of whichever request woke the worker up).
+ */
+export function runAsUser<T>(userId: string | undefined, work: () => T, requestId?: string): T {
+  return actors.run({ userId, requestId }, work);
+}
+
+/**
+ * `source`'s items, each produced for `userId` and `requestId` (runAsUser): an async generator's body runs in the
+ * context of whoever calls next(), so a chat turn read by an SSE writer or a WebSocket loop is attributed this way,
+ * including its last steps when the reader stops early (return()).
+ */
+export async function* iterateAs<T>(userId: string | undefined, requestId: string | undefined, source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await runAsUser(userId, () => it.next(), requestId);
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) await runAsUser(userId, async () => it.return?.(), requestId);
+  }
 }

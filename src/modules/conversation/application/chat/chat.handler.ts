@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
+import { iterateAs } from '../../../../shared/logging';
 import { withoutNul } from '../../../../shared/text/nul';
 import { estimateTokens } from '../../../../shared/text/tokens';
 import { AskResult, ChatMessage, CutReason, cutReason, fill, Generation, LlmProvider, LlmRegistry, UnfinishedCall, unfinishedCall, verifyCitations } from '../../../generation';
@@ -84,7 +85,16 @@ export class ChatHandler {
     throw new Error('chat turn ended without a result');
   }
 
-  async *stream(cmd: ChatCommand): AsyncIterable<ChatEvent> {
+  /**
+   * The turn's events. Whatever it records down the line (its query embeddings) is the caller's user's and carries
+   * the turn's request id, whether the turn is read by an HTTP request, a WebSocket message or a body `user_id` in
+   * open mode (iterateAs).
+   */
+  stream(cmd: ChatCommand): AsyncIterable<ChatEvent> {
+    return iterateAs(cmd.userId, cmd.requestId, this.events(cmd));
+  }
+
+  private async *events(cmd: ChatCommand): AsyncIterable<ChatEvent> {
     const turn = await this.begin(cmd);
     const llm = turn.llm;
     let failure: unknown;
