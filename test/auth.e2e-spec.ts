@@ -114,6 +114,32 @@ describe('Authentication: API keys and JWTs (auth.mode required)', () => {
     expectProblem(await t.http.post('/v1/admin/keys').set('x-api-key', admin.body.key).send({ role: 'root' }), 400, 'REQUEST.VALIDATION');
   });
 
+  it('never binds an admin to collections: such a key is a 400; one bound before that rule, and an admin token with a collections claim, are refused', async () => {
+    // The bound did not hold on admin routes: such a key made a collection public and minted an unbound admin key (probe, session 15).
+    for (const collections of [['a'], []]) {
+      const r = expectProblem(await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'admin', user_id: 'x', collections }), 400, 'AUTH.INVALID_KEY_REQUEST');
+      expect(r.errors).toEqual([{ field: 'collections', message: 'not accepted when role is admin' }]);
+    }
+    await expect(runKeysCommand(t.app, { command: 'create', role: 'admin', collections: ['a'] })).rejects.toMatchObject({ code: 'AUTH.INVALID_KEY_REQUEST' });
+    await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'x', collections: ['a'] }).expect(201);
+    // a bound admin key stored by an earlier version: refused on every route, the admin ones included
+    const legacy = await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'admin', user_id: 'x' }).expect(201);
+    await t.http.get('/v1/admin/keys').set('x-api-key', legacy.body.key).expect(200);
+    await t.dataSource.query(`UPDATE api_keys SET collections = '{a}' WHERE id = $1`, [legacy.body.id]);
+    for (const r of [
+      await t.http.post('/v1/admin/keys').set('x-api-key', legacy.body.key).send({ role: 'admin', user_id: 'x2' }),
+      await t.http.put('/v1/collections/a').set('x-api-key', legacy.body.key).send({ visibility: 'public' }),
+      await t.http.post('/v1/search').set('x-api-key', legacy.body.key).send({ query: 'férias', collection: 'a', mode: 'text' }),
+    ]) {
+      expect(expectProblem(r, 401, 'AUTH.INVALID_CREDENTIALS').detail).toMatch(/admin key cannot be bound to collections \(revoke it\)/);
+    }
+    const boundToken = await idp.sign({ sub: 'chefe', roles: ['admin'], collections: ['a'] }, { issuer: ISSUER, audience: AUDIENCE });
+    const refused = await t.http.get('/v1/admin/keys').set('authorization', `Bearer ${boundToken}`);
+    expect(expectProblem(refused, 401, 'AUTH.INVALID_CREDENTIALS').detail).toMatch(/admin token cannot carry a collections claim/);
+    const adminToken = await idp.sign({ sub: 'chefe', roles: ['admin'] }, { issuer: ISSUER, audience: AUDIENCE });
+    await t.http.get('/v1/admin/keys').set('authorization', `Bearer ${adminToken}`).expect(200);
+  });
+
   it("takes the user from a JWT's sub: the identity replaces user_id, another user's id is refused", async () => {
     const token = await idp.sign({ sub: 'bia' }, { issuer: ISSUER, audience: AUDIENCE });
     const bearer = { authorization: `Bearer ${token}` };

@@ -518,6 +518,13 @@ describe('OpenAPI document and Swagger UI', () => {
         json({ provider: 'hashing', options: { dimension: -1 } }),
       ],
       [
+        'post',
+        '/v1/admin/keys',
+        'AUTH.INVALID_KEY_REQUEST',
+        json({ role: 'admin', user_id: 'x', collections: ['a'] }),
+        'an admin key with collections: admins are never bound',
+      ],
+      [
         'put',
         '/v1/admin/models/embedder',
         'RETRIEVAL.COLLECTION_NOT_FOUND',

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, resolveDataPath } from '../shared/config/config.loader';
 import { dataDirOwner } from '../shared/database/embedded-postgres';
 
-const HELP = `npm run keys -- create --role user|admin [--user <id>] [--collections a,b] [--url http://host:3000]
+const HELP = `npm run keys -- create --role user|admin [--user <id>] [--collections a,b (user keys)] [--url http://host:3000]
 npm run keys -- list [--url ...]
 npm run keys -- revoke <id> [--url ...]
 

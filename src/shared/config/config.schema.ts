@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { USER_ID_PATTERN, USER_ID_RULE } from '../http/principal';
 import { patternProblem } from '../privacy/pii-detector';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -295,7 +296,15 @@ export const appConfigSchema = z.object({
     logPromptChars: int(0, 10000),
     tools: z.object({
       knowledge_base_search: z.object({ enabled: bool, topK: int(1, 50) }),
-      sales_data: z.object({ enabled: bool, maxRows: int(1, 1000) }),
+      sales_data: z.object({
+        enabled: bool,
+        maxRows: int(1, 1000),
+        /**
+         * auth.mode required: who besides admins may use it (user ids, `*` for every authenticated caller); the others
+         * are not offered the tool. auth.mode open: everyone (the zero-setup demo has no callers to tell apart).
+         */
+        users: stringList.pipe(z.array(z.string().refine((u) => u === '*' || USER_ID_PATTERN.test(u), `each user must be * or ${USER_ID_RULE}`))),
+      }),
       market_data: z.object({
         enabled: bool,
         baseUrl: z.string().url(),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiKey, generateKey, hashKey, KeyRole, PREFIX_LENGTH } from '../domain/api-key';
-import { AccessError, keyNotFound } from '../domain/access.errors';
+import { AccessError, adminNotBound, keyNotFound } from '../domain/access.errors';
 import { API_KEY_STORE, ApiKeyStore } from './ports/access.ports';
 
 export interface CreateKeyCommand {
@@ -19,6 +19,8 @@ export class ApiKeysService {
     if (cmd.role === 'user' && !cmd.userId) {
       throw new AccessError('AUTH.INVALID_KEY_REQUEST', 'invalid', 'a user key needs user_id', { errors: [{ field: 'user_id', message: 'required when role is user' }] });
     }
+    // Admin routes (keys, access lists, usage, config) are not about one collection: a bound there would not hold.
+    if (cmd.role === 'admin' && cmd.collections) throw adminNotBound('collections');
     const key = generateKey();
     const apiKey = await this.store.insert({
       id: randomUUID(),

@@ -20,6 +20,14 @@ export class Authenticator {
   ) {}
 
   async authenticate(credential: string): Promise<Principal> {
+    const p = await this.principal(credential);
+    // Admins are not bound (adminNotBound): an admin key bound before that rule, or an admin token with a collections
+    // claim, is refused rather than let through unbound or bound only on some routes.
+    if (p.role === 'admin' && p.collections) throw invalidCredential(`an admin ${p.via === 'jwt' ? 'token cannot carry a collections claim' : 'key cannot be bound to collections (revoke it)'}: admins are not bound`);
+    return p;
+  }
+
+  private async principal(credential: string): Promise<Principal> {
     const bootstrap = this.config.admin.apiKey;
     if (bootstrap && safeEqual(credential, bootstrap)) return { role: 'admin', via: 'bootstrap' };
     if (looksLikeKey(credential)) {

@@ -21,6 +21,14 @@ export const userMismatch = (field: string) =>
   });
 export const originNotAllowed = (origin: string) =>
   new AccessError('AUTH.ORIGIN_NOT_ALLOWED', 'forbidden', `A page from ${origin} may not open this WebSocket: only the service's own origin and http.cors.origins may.`, { origin });
+/**
+ * Admins are not bound to collections: the admin routes (keys, access lists, usage, config) are not about one
+ * collection, so a bound would be escaped there (an admin key bound to one collection minted an unbound one: probe, session 15).
+ */
+export const adminNotBound = (field: string) =>
+  new AccessError('AUTH.INVALID_KEY_REQUEST', 'invalid', 'An admin key cannot be bound to collections (admin routes reach every collection): leave collections out, or create a user key bound to them.', {
+    errors: [{ field, message: 'not accepted when role is admin' }],
+  });
 export const forbidden = (what: string) => new AccessError('AUTH.FORBIDDEN', 'forbidden', what);
 export const keyNotFound = (id: string) => new AccessError('AUTH.KEY_NOT_FOUND', 'not_found', `API key ${id} does not exist.`, { id });
 

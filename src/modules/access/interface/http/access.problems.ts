@@ -46,6 +46,19 @@ export const CREATE_KEY_PROBLEMS: ProblemExample[] = [
     },
   },
   {
+    summary: 'an admin key with collections: admins are never bound',
+    value: {
+      type: 'https://acervo.dev/problems/auth-invalid-key-request',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'An admin key cannot be bound to collections (admin routes reach every collection): leave collections out, or create a user key bound to them.',
+      code: 'AUTH.INVALID_KEY_REQUEST',
+      errors: [{ field: 'collections', message: 'not accepted when role is admin' }],
+      instance: '/v1/admin/keys',
+      requestId: 'd054ce9e-1612-44e3-90b3-5ed2970cd8bb',
+    },
+  },
+  {
     summary: 'unknown role and a bad collection name',
     value: {
       type: 'https://acervo.dev/problems/request-validation',

@@ -37,6 +37,8 @@ interface Turn {
   conversation: Conversation | null;
   conversationId: string;
   collection: string;
+  /** The enabled tools this caller may use (Tool.permits): the only ones offered and run. */
+  tools: Tool[];
   stored: StoredMessage[];
   /** The user's forget count when a turn that starts a conversation began (a forget since then: nothing is stored). */
   forgets: number;
@@ -157,6 +159,7 @@ export class ChatHandler {
       conversation,
       conversationId: conversation?.id ?? cmd.conversationId ?? randomUUID(),
       collection: cmd.collection ?? conversation?.collection ?? DEFAULT_COLLECTION,
+      tools: this.tools.filter((t) => !t.permits || t.permits(cmd.caller)),
       stored,
       forgets: !conversation && (cmd.persist ?? true) ? await this.store.forgetCount(cmd.userId) : 0,
       summary: cmd.history ? '' : (conversation?.summary ?? ''),
@@ -196,7 +199,7 @@ export class ChatHandler {
       summary: turn.summary ? `Resumo da conversa até aqui:\n${turn.summary}` : '',
     });
     const messages: ChatMessage[] = [{ role: 'system', content: system }, ...turn.window];
-    const definitions = this.tools.map((t) => t.definition);
+    const definitions = turn.tools.map((t) => t.definition);
     const passages: ToolPassage[] = [];
     let final: Generation | undefined;
     for (let step = 0; step < cfg.agent.maxToolSteps && !final; step++) {
@@ -256,9 +259,10 @@ export class ChatHandler {
     turn: Turn,
   ): AsyncGenerator<ChatEvent, Answer> {
     const query = turn.rewritten ?? turn.cmd.message;
-    const vocabulary = this.enabled('sales_data') ? await this.sales.vocabulary() : { product: [], category: [], rep: [], region: [], channel: [] };
+    const vocabulary = offered(turn, 'sales_data') ? await this.sales.vocabulary() : { product: [], category: [], rep: [], region: [], channel: [] };
     let route: Route = routeMessage(query, vocabulary);
-    if (route.tool && !this.enabled(route.tool)) route = { tool: 'knowledge_base_search', rule: `${route.rule}_tool_disabled`, arguments: { query } };
+    // a tool disabled, or one this caller may not use, leaves the question to the knowledge base
+    if (route.tool && !offered(turn, route.tool)) route = { tool: 'knowledge_base_search', rule: `${route.rule}_tool_${this.enabled(route.tool) ? 'forbidden' : 'disabled'}`, arguments: { query } };
     const decided = { decided_by: 'rules' as const, rule: route.rule };
 
     if (route.tool === 'knowledge_base_search' || route.tool === null) {
@@ -346,11 +350,13 @@ export class ChatHandler {
   }
 
   private async runTool(turn: Turn, name: string, args: Record<string, unknown>, chosenBy: string, nextPassageNumber: number): Promise<{ record: ToolCallRecord; output?: ToolOutput }> {
-    const tool = this.tools.find((t) => t.definition.name === name);
+    const tool = turn.tools.find((t) => t.definition.name === name);
     const t = performance.now();
     let output: ToolOutput | undefined;
     let error: string | undefined;
     try {
+      // a model may name a tool it was not offered: the one this caller may not use is refused as such
+      if (!tool && this.enabled(name)) throw new DomainError('CONVERSATION.TOOL_FORBIDDEN', 'forbidden', `the tool "${name}" is not available to this user (an admin grants it: conversation.tools.${name}.users)`);
       if (!tool) throw new DomainError('CONVERSATION.TOOL_UNKNOWN', 'invalid', `no tool named "${name}" is enabled`);
       output = await tool.run(args, this.toolContext(turn, nextPassageNumber));
     } catch (e) {
@@ -482,6 +488,10 @@ function previousTurn(stored: StoredMessage[], history: ChatMessage[]): Previous
   }
   const lastUser = [...history].reverse().find((m) => m.role === 'user' && !isSmalltalk(m.content));
   return lastUser ? { query: lastUser.content } : undefined;
+}
+
+function offered(turn: Turn, name: string): boolean {
+  return turn.tools.some((t) => t.definition.name === name);
 }
 
 function explainFailure(tool: string, reason: string): string {

@@ -1,8 +1,11 @@
 import type { ChatMessage, CutReason } from '../../../generation';
 import type { ChatCitation, ToolCallRecord } from '../../domain/conversation';
+import type { ToolCaller } from '../ports/tool.port';
 
 export interface ChatCommand {
   userId: string;
+  /** The verified caller (auth): the tools it may use depend on it (Tool.permits). */
+  caller?: ToolCaller;
   message: string;
   conversationId?: string;
   collection?: string;

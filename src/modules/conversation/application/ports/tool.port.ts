@@ -2,6 +2,15 @@ import type { Passage, ToolDefinition } from '../../../generation';
 import type { ChatCitation } from '../../domain/conversation';
 import type { Period } from '../../domain/periods';
 
+/**
+ * Who calls, as the driving adapter verified it (the access module's principal); undefined when no credential was
+ * verified (auth.mode open, anonymous).
+ */
+export interface ToolCaller {
+  role: 'user' | 'admin';
+  userId?: string;
+}
+
 export interface ToolContext {
   collection: string;
   userId: string;
@@ -32,6 +41,8 @@ export interface ToolOutput {
 export interface Tool {
   readonly definition: ToolDefinition;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
+  /** Whether this caller may use the tool (absent: everyone). A tool refused is not offered, and not run if asked for. */
+  permits?(caller: ToolCaller | undefined): boolean;
 }
 
 /** Every enabled tool (config: conversation.tools.<name>.enabled). */

@@ -3,11 +3,13 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { formatBrl, formatNumber } from '../../domain/money';
 import { DIMENSION_LABELS, METRIC_LABELS, SALES_TOOL_PARAMETERS, SalesMetric, SalesResult, salesQueryFrom } from '../../domain/sales';
 import { SALES_REPOSITORY, SalesRepository } from '../ports/sales-repository.port';
-import { Tool, ToolContext, ToolOutput } from '../ports/tool.port';
+import { Tool, ToolCaller, ToolContext, ToolOutput } from '../ports/tool.port';
 
 /**
  * sales_data: whitelisted, parameterized aggregates over the `sales` table (metric, breakdown, period,
- * filters, top N). Never model-written SQL: arguments are validated into a SalesQuery first.
+ * filters, top N). Never model-written SQL: arguments are validated into a SalesQuery first. Company figures: in
+ * auth.mode required only admins and conversation.tools.sales_data.users may use it (a collection grant does not
+ * reach them: every user can create a collection).
  */
 @Injectable()
 export class SalesDataTool implements Tool {
@@ -22,6 +24,13 @@ export class SalesDataTool implements Tool {
     @Inject(SALES_REPOSITORY) private readonly sales: SalesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  permits(caller: ToolCaller | undefined): boolean {
+    if (this.config.auth.mode !== 'required') return true;
+    if (caller?.role === 'admin') return true;
+    const users = this.config.conversation.tools.sales_data.users;
+    return !!caller?.userId && (users.includes('*') || users.includes(caller.userId));
+  }
 
   vocabulary() {
     return this.sales.vocabulary();

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems, clientAbortSignal, sendSse } from '../../../../shared/http';
+import { ApiProblems, clientAbortSignal, principalOf, sendSse } from '../../../../shared/http';
 import { ChatHandler } from '../../application/chat/chat.handler';
 import { ChatEvent, ChatResult } from '../../application/chat/chat.types';
 import { CHAT_PROBLEMS } from './conversation.problems';
@@ -45,7 +45,7 @@ export class ChatController {
   @ApiProblems(...CHAT_PROBLEMS, QUOTA_EXCEEDED_PROBLEM('/v1/chat'))
   async send(@Body() body: ChatRequestDto, @Req() req: Request & { id?: string }, @Res({ passthrough: true }) res: Response): Promise<ChatResult | void> {
     const signal = clientAbortSignal(res);
-    const cmd = { userId: body.user_id, message: body.message, conversationId: body.conversation_id, collection: body.collection, requestId: req.id, signal };
+    const cmd = { userId: body.user_id, caller: principalOf(req), message: body.message, conversationId: body.conversation_id, collection: body.collection, requestId: req.id, signal };
     if (!body.stream) return this.chat.execute(cmd);
     await sendSse(req, res, this.chat.stream(cmd), chatEventMessage, { signal, logger: this.logger, what: 'chat' });
   }

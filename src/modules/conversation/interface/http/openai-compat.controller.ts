@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { validateDto } from '../../../../shared/errors/validation';
 import type { Request, Response } from 'express';
-import { ApiOpenAiErrors, clientAbortSignal, sendSse } from '../../../../shared/http';
+import { ApiOpenAiErrors, clientAbortSignal, principalOf, sendSse } from '../../../../shared/http';
 import { openAiErrorOf } from '../../../../shared/errors';
 import type { ChatMessage } from '../../../generation';
 import { ChunkIndexer, DEFAULT_COLLECTION } from '../../../retrieval';
@@ -79,6 +79,7 @@ export class OpenAiCompatController {
     const signal = clientAbortSignal(res);
     const cmd = {
       userId,
+      caller: principalOf(req),
       message: messages[lastUser].content,
       // an assistant message that only called tools (content null) and tool results are no context
       history: messages.slice(0, lastUser).filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content !== ''),

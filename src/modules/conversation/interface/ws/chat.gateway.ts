@@ -57,6 +57,7 @@ export class ChatGateway implements OnGatewayConnection {
       release = await this.gate.authorizeTurn(session, { userId: body.user_id, collection: body.collection, conversationId: body.conversation_id });
       const events = this.chat.stream({
         userId: body.user_id,
+        caller: session.principal,
         message: body.message,
         conversationId: body.conversation_id,
         collection: body.collection,
