@@ -33,8 +33,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   const shedder = new LoadShedder(config.http.backpressure);
   app.use(shedder.middleware);
   // WebSocket gateways (the chat at /v1/chat/ws) on the `ws` library, on the HTTP server's port: each message held to
-  // http.json's limits and counted in the same in-flight budget as requests.
-  app.useWebSocketAdapter(new GuardedWsAdapter(app, config.http.json, shedder));
+  // http.json's limits and counted in the same in-flight budget as requests; sockets capped and timed out (http.ws).
+  app.useWebSocketAdapter(new GuardedWsAdapter(app, config.http.json, shedder, config.http.ws));
   app.get(HealthRegistry).register(shedder.readinessCheck());
   app.disable('x-powered-by');
   // whose X-Forwarded-For names the client (http.trustProxy): the address rate limits and credential counts go by

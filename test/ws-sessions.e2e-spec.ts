@@ -1,7 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import { expectProblem, startTestApp, TestApp } from './support/app';
-import { connectWs, nextWsEvents, WsEvent, wsTurn } from './support/ws-client';
+import { connectWs, listenWithPolicy, nextWsEvents, WsEvent, wsTurn } from './support/ws-client';
 
 /**
  * The WebSocket chat held to HTTP's rules after the handshake (probe findings 8 and 14): the credential is verified
@@ -26,10 +25,7 @@ describe('WebSocket sessions: credentials at each turn, message limits, load she
       http: { json: { maxBytes: 16 * 1024 }, backpressure: { maxInFlight: MAX_IN_FLIGHT } },
       rateLimit: { authFailuresPerIpPerMinute: AUTH_FAILURES },
     });
-    await t.http.post('/v1/documents').set('x-api-key', ADMIN).send({ title: 'Política de férias', text: 'O colaborador pode vender até 10 dias de férias por ano.' }).expect(201);
-    await t.http.put('/v1/collections/default').set('x-api-key', ADMIN).send({ visibility: 'public' }).expect(200);
-    await t.app.listen(0, '127.0.0.1');
-    url = `ws://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}/v1/chat/ws`;
+    url = await listenWithPolicy(t, ADMIN);
   });
   afterAll(async () => {
     await t?.close();

@@ -102,6 +102,17 @@ export const appConfigSchema = z.object({
     backpressure: z.object({ maxInFlight: int(0, 100000), retryAfterSeconds: int(1, 3600) }),
     /** SIGTERM/SIGINT: in-flight requests and streams get this long to finish, closing included (then exit 1). */
     shutdown: z.object({ graceMs: int(0, 3_600_000), stopAcceptingAfterMs: int(0, 3_600_000) }),
+    /**
+     * The chat WebSocket's sockets (0 turns each off): open ones per process (past it closed 1013) and per caller (a
+     * user, or an address without a credential; past it closed 4429), a ping every pingIntervalMs (a socket that did
+     * not answer the previous one is dropped), and closed 4408 after idleTimeoutMs without a message or a turn running.
+     */
+    ws: z.object({
+      maxConnections: int(0, 1_000_000),
+      maxConnectionsPerCaller: int(0, 1_000_000),
+      pingIntervalMs: int(0, 3_600_000),
+      idleTimeoutMs: int(0, 86_400_000),
+    }),
   }),
   logging: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

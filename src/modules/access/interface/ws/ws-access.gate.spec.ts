@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig } from '../../../../shared/config';
@@ -30,12 +31,22 @@ describe('WsAccessGate', () => {
       return { totalHits: n, timeToExpire: 60, isBlocked: n > limit, timeToBlockExpire: n > limit ? 42 : 0 };
     },
   };
-  const config = { auth: { mode: 'required' }, http: { cors: { origins: [] }, trustProxy: ['loopback'] }, rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 2 } } } as unknown as AppConfig;
-  const auth = { authenticate: async (c: string) => ({ role: 'user', userId: c === 'acv_ana' ? 'ana' : 'bia', via: 'api-key' }) } as unknown as Authenticator;
+  const config = {
+    auth: { mode: 'required' },
+    http: { cors: { origins: [] }, trustProxy: ['loopback'], ws: { maxConnectionsPerCaller: 2 } },
+    rateLimit: { enabled: true, perMinute: 100, perIpPerMinute: 100, groups: { generate: 3 } },
+  } as unknown as AppConfig;
+  const auth = { authenticate: async (c: string) => ({ role: 'user', userId: c.startsWith('acv_ana') ? 'ana' : 'bia', via: 'api-key' }) } as unknown as Authenticator;
   const gate = new WsAccessGate(config, auth, {} as AccessService, {} as QuotaService, storage, new AuthFailureLimiter(config, storage));
+  /** A socket as the gate sees it: closing it (by the gate or the peer) emits `close`, as `ws` does. */
+  const socket = () => {
+    const events = new EventEmitter();
+    const close = jest.fn(() => events.emit('close'));
+    return { close, once: (event: 'close', listener: () => void) => events.once(event, listener) };
+  };
 
-  it('counts each message against the generate group with the HTTP keys, then refuses with RATE_LIMIT.EXCEEDED', async () => {
-    const client = { close: jest.fn() };
+  it('counts the handshake and each message against the generate group with the HTTP keys, then refuses with RATE_LIMIT.EXCEEDED', async () => {
+    const client = socket();
     gate.admit(client, handshake('/v1/chat/ws?access_token=acv_ana'));
     const session = (await gate.session(client))!;
     expect(session.principal).toMatchObject({ userId: 'ana' });
@@ -44,16 +55,41 @@ describe('WsAccessGate', () => {
     expect(fields.user_id).toBe('ana');
     await gate.admitTurn(session, { user_id: 'ana' });
     await expect(gate.admitTurn(session, {})).rejects.toMatchObject({ code: 'RATE_LIMIT.EXCEEDED', kind: 'too_many_requests', details: { retryAfterSeconds: 42 } });
-    expect(hits.get(`caller:generate:${callerTracker('acv_ana', '10.0.0.7')}`)).toBe(3);
-    expect(hits.get('ip:10.0.0.7')).toBe(2);
+    expect(hits.get(`caller:generate:${callerTracker('acv_ana', '10.0.0.7')}`)).toBe(4);
+    expect(hits.get('ip:10.0.0.7')).toBe(3);
     await expect(gate.admitTurn({ ...session, tracker: 'c:other' }, { user_id: 'bia' })).rejects.toMatchObject({ code: 'AUTH.USER_MISMATCH' });
     expect(client.close).not.toHaveBeenCalled();
+    // the next handshake of that key is past the limit too: closed with 4429
+    const next = socket();
+    gate.admit(next, handshake('/v1/chat/ws?access_token=acv_ana'));
+    expect(await gate.session(next)).toBeUndefined();
+    expect(next.close).toHaveBeenCalledWith(4429, 'RATE_LIMIT.EXCEEDED');
+    client.close();
   });
 
   it('closes a socket without a credential with 4401 in required mode', async () => {
-    const client = { close: jest.fn() };
+    const client = socket();
     gate.admit(client, handshake('/v1/chat/ws'));
     expect(await gate.session(client)).toBeUndefined();
     expect(client.close).toHaveBeenCalledWith(4401, 'AUTH.REQUIRED');
+  });
+
+  it("closes a socket past its user's http.ws.maxConnectionsPerCaller with 4429, whatever key it came with; a closed one frees its place", async () => {
+    const admitted = async (credential: string) => {
+      const client = socket();
+      gate.admit(client, handshake(`/v1/chat/ws?access_token=${credential}`, { 'x-forwarded-for': credential }));
+      return { client, session: await gate.session(client) };
+    };
+    const first = await admitted('acv_bia1');
+    const second = await admitted('acv_bia2');
+    expect([first.session, second.session]).toEqual([expect.objectContaining({ principal: expect.objectContaining({ userId: 'bia' }) }), expect.anything()]);
+    const third = await admitted('acv_bia3');
+    expect(third.session).toBeUndefined();
+    expect(third.client.close).toHaveBeenCalledWith(4429, 'RATE_LIMIT.TOO_MANY_CONNECTIONS');
+    // another user is not affected; bia gets a place back when one of hers closes
+    expect((await admitted('acv_ana_other')).session).toBeDefined();
+    first.client.close();
+    expect((await admitted('acv_bia4')).session).toBeDefined();
+    expect((await admitted('acv_bia5')).session).toBeUndefined();
   });
 });

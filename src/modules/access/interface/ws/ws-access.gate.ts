@@ -17,7 +17,11 @@ import { callerTracker } from '../http/rate-limit.guard';
 export const WS_UNAUTHORIZED = 4401;
 /** The close code of a WebSocket opened by a page of another origin (not the service's, not in http.cors.origins). */
 export const WS_FORBIDDEN = 4403;
-/** The close code of a WebSocket whose address is past its refused credentials of the minute (AuthFailureLimiter). */
+/**
+ * The close code of a WebSocket refused by a limit of its caller: its address past its refused credentials of the minute
+ * (AuthFailureLimiter), its handshake past the rate limits (RATE_LIMIT.EXCEEDED), or its caller past
+ * http.ws.maxConnectionsPerCaller open sockets (RATE_LIMIT.TOO_MANY_CONNECTIONS).
+ */
 export const WS_TOO_MANY = 4429;
 
 /** What a connection was admitted as: its caller (undefined: anonymous, auth.mode open) and its rate-limit trackers. */
@@ -31,9 +35,10 @@ export interface WsSession {
   refused?: boolean;
 }
 
-/** Minimal view of a socket: what closing it needs. */
+/** Minimal view of a socket: what closing it and knowing it closed need. */
 interface Closable {
   close(code?: number, reason?: string): void;
+  once(event: 'close', listener: () => void): unknown;
 }
 
 /**
@@ -66,6 +71,8 @@ export function wsCredentialOf(req: IncomingMessage): string | undefined {
 @Injectable()
 export class WsAccessGate {
   private readonly sessions = new WeakMap<object, Promise<WsSession | undefined>>();
+  /** Open sockets per caller (connectionOwner), in this process: http.ws.maxConnectionsPerCaller bounds them. */
+  private readonly open = new Map<string, number>();
   /** http.trustProxy, as Express applies it to req.ip: the same client address on the socket as over HTTP. */
   private trust?: (address: string, hop: number) => boolean;
 
@@ -82,17 +89,55 @@ export class WsAccessGate {
     return this.config.auth.mode === 'required';
   }
 
-  /** At the handshake: verifies the credential; a socket refused is closed with 4401 (and no session). */
+  /**
+   * At the handshake: verifies the credential, counts the handshake in the rate limits as a chat request and the socket
+   * among its caller's open ones; a socket refused is closed (4403 origin, 4401 credential, 4429 a limit) with the
+   * error's code as the reason, and has no session.
+   */
   admit(client: Closable, req: IncomingMessage): void {
-    const session = this.open(req).catch((e: unknown) => {
-      const code = e instanceof DomainError ? e.code : 'AUTH.INVALID_CREDENTIALS';
-      client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : code === 'RATE_LIMIT.EXCEEDED' ? WS_TOO_MANY : WS_UNAUTHORIZED, code);
-      return undefined;
+    let closed = false;
+    let leave: (() => void) | undefined;
+    client.once('close', () => {
+      closed = true;
+      leave?.();
     });
+    const session = this.handshake(req)
+      .then((s) => {
+        if (!closed) leave = this.enter(s);
+        return s;
+      })
+      .catch((e: unknown) => {
+        const code = e instanceof DomainError ? e.code : 'AUTH.INVALID_CREDENTIALS';
+        client.close(code === 'AUTH.ORIGIN_NOT_ALLOWED' ? WS_FORBIDDEN : code.startsWith('RATE_LIMIT.') ? WS_TOO_MANY : WS_UNAUTHORIZED, code);
+        return undefined;
+      });
     this.sessions.set(client, session);
   }
 
-  private async open(req: IncomingMessage): Promise<WsSession> {
+  /**
+   * Counts a socket among its caller's (a user, by the key's or token's user id; an address, without a verified
+   * credential: a made-up one in auth.mode open changes nothing) and answers its release, or refuses it past
+   * http.ws.maxConnectionsPerCaller.
+   */
+  private enter(s: WsSession): () => void {
+    const owner = s.principal?.userId ? `user:${s.principal.userId}` : s.principal ? s.tracker : `ip:${s.ip}`;
+    const max = this.config.http.ws.maxConnectionsPerCaller;
+    const count = this.open.get(owner) ?? 0;
+    if (max > 0 && count >= max) {
+      throw new DomainError('RATE_LIMIT.TOO_MANY_CONNECTIONS', 'too_many_requests', `This caller has ${count} WebSockets open already (http.ws.maxConnectionsPerCaller); close one first.`);
+    }
+    this.open.set(owner, count + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const n = (this.open.get(owner) ?? 1) - 1;
+      if (n > 0) this.open.set(owner, n);
+      else this.open.delete(owner);
+    };
+  }
+
+  private async handshake(req: IncomingMessage): Promise<WsSession> {
     const origin = req.headers.origin;
     // Browsers do not apply CORS to WebSockets: without this, any page a user visits could chat with (and read the
     // documents of) an acervo it can reach, such as one on localhost in auth.mode open.
@@ -111,7 +156,10 @@ export class WsAccessGate {
       }
     }
     if (this.required && !principal) throw authRequired();
-    return { principal, tracker: callerTracker(credential, ip), ip, credential: principal ? credential : undefined };
+    const session: WsSession = { principal, tracker: callerTracker(credential, ip), ip, credential: principal ? credential : undefined };
+    // the handshake is a chat request: without this, sockets opened (and held) by the thousand were counted nowhere
+    await this.throttle(session);
+    return session;
   }
 
   /** The session a message runs in; undefined once the handshake was refused (the socket is closing). */

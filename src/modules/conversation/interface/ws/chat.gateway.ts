@@ -18,10 +18,12 @@ import { ChatRequestDto } from '../http/dto/chat.dto';
  *
  * Access as over HTTP (WsAccessGate): a credential at the handshake (`x-api-key` / `Authorization: Bearer`
  * headers, the `Sec-WebSocket-Protocol` pair `bearer, <key or token>`, or `?access_token=`); with auth.mode
- * required a missing or refused one closes the socket with 4401. Each message verifies the credential again (revoked or
+ * required a missing or refused one closes the socket with 4401. The handshake counts in the rate limits and among
+ * the caller's open sockets (http.ws.maxConnectionsPerCaller): 4429 past either. Each message verifies the credential again (revoked or
  * expired since: a 401 error event, then 4401), counts against the generate rate limits, runs as the caller's user, in
  * collections it may read, within its daily token quota. The adapter (shared/http GuardedWsAdapter) holds each message
- * to http.json and counts each turn in http.backpressure's in-flight budget before it gets here.
+ * to http.json and counts each turn in http.backpressure's in-flight budget before it gets here; it also refuses a
+ * socket past http.ws.maxConnections before handleConnection, and pings and times out idle sockets.
  */
 @WebSocketGateway({ path: '/v1/chat/ws' })
 export class ChatGateway implements OnGatewayConnection {
@@ -48,7 +50,7 @@ export class ChatGateway implements OnGatewayConnection {
       if (client.readyState === client.OPEN) client.send(JSON.stringify({ event, turn, data: payload }));
     };
     const session = await this.gate.session(client);
-    if (!session) return; // refused at the handshake: the socket is closing with 4401
+    if (!session) return; // refused at the handshake: the socket is closing (4401, 4403 or 4429)
     let release: (() => void) | undefined; // the turn's quota reservation, given back when it ends
     try {
       const { turn: _turn, ...fields } = isRecord(data) ? data : { turn: undefined };
