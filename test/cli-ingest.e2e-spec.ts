@@ -365,6 +365,8 @@ describe('npm run ingest (runIngestCli)', () => {
     [['docs', '--bogus'], /unknown option --bogus/],
     [['docs', '--metadata', '{not json'], /--metadata is not valid JSON/],
     [['docs', '--metadata', '[1,2]'], /--metadata must be a JSON object/],
+    // the rule of POST /v1/documents, whose JSON body and multipart field refuse it (400)
+    [['docs', '--metadata', '{"a":{"__proto__":{"x":1}}}'], /--metadata: metadata\.a\.__proto__: a key named __proto__ is not accepted/],
     [['docs', '--collection'], /--collection needs a value/],
     [['docs', '--collection', 'Not Valid'], /--collection "Not Valid" is not a valid name/],
     [['docs', 'missing/file.txt'], /no such file or directory: missing\/file\.txt/],
@@ -379,6 +381,16 @@ describe('npm run ingest (runIngestCli)', () => {
     expect(stderr).toMatch(message);
     expect(stderr).toContain('Usage: npm run ingest');
     expect(await out.stdout()).toBe('');
+  });
+
+  it('--url with a user and password is a usage error that never prints the password (exit 2)', async () => {
+    for (const url of ['http://ana:secretpw@localhost:3000', 'ftp://ana:secretpw@host']) {
+      const out = capture();
+      expect(await run(['docs', '--url', url], out)).toBe(EXIT_USAGE);
+      const stderr = await out.stderr();
+      expect(stderr).toMatch(/^ingest: --url "(http|ftp):\/\/…@(localhost:3000|host)"/);
+      expect(stderr).not.toContain('secretpw');
+    }
   });
 });
 
@@ -407,6 +419,8 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
       DATA_DIR: serverDir,
       DATABASE_URL: '',
       EMBEDDER_PROVIDER: 'hashing',
+      ACERVO_API_KEY: '',
+      ADMIN_API_KEY: '',
       // beforeAll built dist/; others editing src/ meanwhile must not add a staleness warning to stderr
       ACERVO_DIST_CHECKED: '1',
     };
@@ -474,7 +488,7 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
       code: EXIT_OK,
       stderr: 'Skipped docs/foto.jpg: unsupported extension .jpg\n',
     });
-    expect(stdout).toContain(`(acervo server at ${base}, pid ${process.pid}, which holds ${serverDir})`);
+    expect(stdout).toContain(`(acervo server at ${base}, pid ${process.pid}, which holds ${serverDir}, no API key)`);
     expect(stdout).toMatch(/\[1\/2\] docs\/faq\.csv: 2 documents \(2 new, 0 replaced, 0 deduplicated\)/);
     expect(stdout).toMatch(/\[2\/2\] docs\/ferias\.txt: 1 document \(1 new/);
     expect(summary(stdout)).toMatchObject({
@@ -528,13 +542,13 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
       out.io,
       { app: { dataDir: localDir }, database: { url: '' } },
       {
-        env: { ...process.env, APP_PROFILES: 'test', DATABASE_URL: '', EMBEDDER_PROVIDER: 'hashing' },
+        env: { ...process.env, APP_PROFILES: 'test', DATABASE_URL: '', EMBEDDER_PROVIDER: 'hashing', ACERVO_API_KEY: '', ADMIN_API_KEY: '' },
         cwd: root,
       },
     );
     const stdout = await out.stdout();
     expect(code).toBe(EXIT_OK);
-    expect(stdout).toContain(`(acervo server at ${base})`);
+    expect(stdout).toContain(`(acervo server at ${base}, no API key)`);
     expect(summary(stdout)).toMatchObject({ documents: 2, created: 2, failures: 0 });
     expect(existsSync(localDir)).toBe(false);
     const docs = await documents('cli-url');
@@ -576,4 +590,97 @@ describe('npm run ingest while a server holds the data dir (HTTP mode)', () => {
     expect(stderr).toBe('ingest: cannot reach the acervo server at http://127.0.0.1:1: ECONNREFUSED\n');
     expect(stdout).toBe('');
   }, 60_000);
+});
+
+describe('npm run ingest --url against a server in auth.mode required', () => {
+  const ADMIN = 'cli-required-admin-key';
+  let root: string;
+  let t: TestApp;
+  let base: string;
+  let bia: string;
+
+  /** runIngestCli with --url and the given environment (ACERVO_API_KEY, ADMIN_API_KEY); never a local database. */
+  const runWith = async (env: Record<string, string>, argv: string[]) => {
+    const out = capture();
+    const code = await runIngestCli(
+      [...argv, '--url', base],
+      out.io,
+      { app: { dataDir: join(root, 'never') }, database: { url: '' } },
+      {
+        env: { ...process.env, APP_PROFILES: 'test', DATABASE_URL: '', EMBEDDER_PROVIDER: 'hashing', ACERVO_API_KEY: '', ADMIN_API_KEY: '', ...env },
+        cwd: root,
+      },
+    );
+    return { code, stdout: await out.stdout(), stderr: await out.stderr() };
+  };
+  const titles = async (collection: string) =>
+    ((await t.http.get('/v1/documents').set('x-api-key', ADMIN).query({ collection, limit: 50 })).body.items ?? []).map(
+      (d: { title: string }) => d.title,
+    ) as string[];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'acervo-cli-auth-'));
+    mkdirSync(join(root, 'docs'));
+    for (const [name, text] of [
+      ['a.txt', 'Guia de férias\n\nTrinta dias corridos por ano.'],
+      ['b.txt', 'Guia de viagens\n\nO gestor aprova viagens nacionais.'],
+      ['c.txt', 'Guia de reembolso\n\nO reembolso cai em dez dias.'],
+    ])
+      writeFileSync(join(root, 'docs', name), text);
+    t = await startTestApp({ database: { url: '' }, auth: { mode: 'required' }, admin: { apiKey: ADMIN } });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    bia = (await t.http.post('/v1/admin/keys').set('x-api-key', ADMIN).send({ role: 'user', user_id: 'bia' }).expect(201)).body.key;
+  }, 240_000);
+
+  afterAll(async () => {
+    await t?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('without a key: stops at the first 401 with one line naming ACERVO_API_KEY (exit 1), not one failure per file', async () => {
+    const { code, stdout, stderr } = await runWith({}, ['docs', '--collection', 'cli-auth']);
+    expect(code).toBe(EXIT_FAILURES);
+    expect(stdout).toContain(`(acervo server at ${base}, no API key)`);
+    expect(stderr.trim().split('\n')).toEqual([
+      '[1/3] docs/a.txt: FAILED AUTH.REQUIRED: An API key (x-api-key or Authorization: Bearer) or a bearer token is required.',
+      expect.stringMatching(
+        /^ingest: stopped: the acervo server at http:\/\/127\.0\.0\.1:\d+ answered 401 AUTH\.REQUIRED \(no API key sent\): .* set ACERVO_API_KEY to a valid API key/,
+      ),
+    ]);
+    expect(summary(stdout)).toMatchObject({ documents: 0, failures: 1 });
+    expect(stdout).toMatch(/inputs\s+1 of 3 processed/);
+  });
+
+  it('a wrong key is refused before anything is sent, in one line that never prints the key (exit 1)', async () => {
+    const { code, stdout, stderr } = await runWith({ ACERVO_API_KEY: 'acv_wrong-key-never-printed' }, ['docs', '--collection', 'cli-auth']);
+    expect(code).toBe(EXIT_FAILURES);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^ingest: the acervo server at \S+ answered 401 AUTH\.INVALID_CREDENTIALS \(the API key from ACERVO_API_KEY\): [^\n]+\n$/);
+    expect(stderr).not.toContain('wrong-key-never-printed');
+  });
+
+  it('sends the key in ACERVO_API_KEY (the documents are that user\'s), else ADMIN_API_KEY; never prints it', async () => {
+    const asBia = await runWith({ ACERVO_API_KEY: bia }, ['docs', '--collection', 'cli-auth']);
+    expect({ code: asBia.code, stderr: asBia.stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+    expect(asBia.stdout).toContain(`(acervo server at ${base}, API key from ACERVO_API_KEY)`);
+    expect(asBia.stdout).not.toContain(bia);
+    expect(summary(asBia.stdout)).toMatchObject({ documents: 3, created: 3, failures: 0 });
+    expect((await titles('cli-auth')).sort()).toEqual(['Guia de férias', 'Guia de reembolso', 'Guia de viagens']);
+    expect((await t.http.get('/v1/collections/cli-auth').set('x-api-key', ADMIN).expect(200)).body).toMatchObject({ owner: 'bia' });
+
+    const asAdmin = await runWith({ ADMIN_API_KEY: ADMIN }, ['docs/a.txt', '--collection', 'cli-admin']);
+    expect(asAdmin.code).toBe(EXIT_OK);
+    expect(asAdmin.stdout).toContain('API key from ADMIN_API_KEY)');
+    expect(`${asAdmin.stdout}${asAdmin.stderr}`).not.toContain(ADMIN);
+    expect(await titles('cli-admin')).toEqual(['Guia de férias']);
+  });
+
+  it('a key that may not write to the collection: stops at the first 403 (exit 1)', async () => {
+    const { code, stderr } = await runWith({ ACERVO_API_KEY: bia }, ['docs']);
+    expect(code).toBe(EXIT_FAILURES);
+    expect(stderr.match(/FAILED/g)).toHaveLength(1);
+    expect(stderr).toMatch(/ingest: stopped: .* answered 403 AUTH\.FORBIDDEN \(the API key from ACERVO_API_KEY\): .* use a key that may write to collection "default"/);
+    expect(await titles('default')).toEqual([]);
+  });
 });

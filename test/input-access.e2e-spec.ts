@@ -53,6 +53,9 @@ describe('free-form JSON keys, metadata size and the embedder swap key (auth.mod
     await t.http.post('/v1/documents').send({ title: 'Sem chaves', text: 'Outro texto sobre construtores de objetos.' }).expect(201);
     expect((await t.http.get(`/v1/documents/${created.body.id}`).expect(200)).body.metadata).toEqual(metadata);
     await t.http.post('/v1/documents?async=true').send({ title: 'Fila', text: 'Texto na fila.', metadata: { constructor: 'fila' } }).expect(202);
+    // the multipart metadata field: the same keys, kept the same way
+    const form = await t.http.post('/v1/documents').field('metadata', JSON.stringify({ constructor: { prototype: { y: 1 } } })).attach('files', Buffer.from('Texto enviado com chaves de objeto.'), 'chaves.txt').expect(201);
+    expect((await t.http.get(`/v1/documents/${form.body.documents[0].id}`).expect(200)).body.metadata).toMatchObject({ constructor: { prototype: { y: 1 } } });
 
     for (const filters of [{ constructor: 'x' }, { toString: 'z' }, { prototype: { gte: 1 } }]) {
       const hits = (await t.http.post('/v1/search').send({ query: 'construtores de objetos', filters }).expect(200)).body.hits;
@@ -64,6 +67,19 @@ describe('free-form JSON keys, metadata size and the embedder swap key (auth.mod
     const raw = (path: string, json: string) => t.http.post(path).set('content-type', 'application/json').send(json);
     const proto = expectProblem(await raw('/v1/documents', '{"title":"t","text":"x","metadata":{"a":{"__proto__":{"b":1}}}}'), 400, 'REQUEST.VALIDATION');
     expect(proto.errors).toEqual([{ field: 'metadata.a.__proto__', message: expect.stringContaining('__proto__') }]);
+    // the multipart metadata field and the document list's metadata filter: the same 400 (a form upload stored it)
+    const upload = (metadata: string) => t.http.post('/v1/documents').field('metadata', metadata).attach('files', Buffer.from('Texto com protótipo.'), 'proto.txt');
+    for (const [metadata, field] of [
+      ['{"a":{"__proto__":{"b":1}}}', 'metadata.a.__proto__'],
+      ['{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"y":1}}}', 'metadata.__proto__'],
+      ['{"l":[1,{"__proto__":{}}]}', 'metadata.l[1].__proto__'],
+    ]) {
+      expect(expectProblem(await upload(metadata), 400, 'REQUEST.VALIDATION').errors).toEqual(proto.errors.map(() => ({ field, message: proto.errors[0].message })));
+    }
+    expect(expectProblem(await upload('{"a":{"__proto__":{"b":1}}}').query({ async: 'true' }), 400, 'REQUEST.VALIDATION').errors).toEqual(proto.errors);
+    const filter = expectProblem(await t.http.get('/v1/documents').query({ metadata: '{"__proto__":{"a":1}}' }), 400, 'REQUEST.VALIDATION');
+    expect(filter.errors).toEqual([{ field: 'metadata.__proto__', message: proto.errors[0].message }]);
+    expect((await t.http.get('/v1/documents').query({ limit: 200 }).expect(200)).body.items.map((d: { title: string }) => d.title)).not.toContain('proto');
     const title = expectProblem(await t.http.post('/v1/documents').send({ title: { constructor: 1 }, text: 'x' }), 400, 'REQUEST.VALIDATION');
     expect(title.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'title' })]));
     const top = expectProblem(await t.http.post('/v1/search').send({ query: 'x', constructor: 1 }), 400, 'REQUEST.VALIDATION');

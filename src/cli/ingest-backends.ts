@@ -63,6 +63,30 @@ export class RemoteProblemError extends Error {
   }
 }
 
+/**
+ * The server refused the caller (401: no key or a wrong one; 403: a key that may not write there). Every other input
+ * of the run would be refused the same way (and count toward the server's auth.failures limit): the run stops.
+ */
+export class CredentialRefusedError extends RemoteProblemError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+    /** The server's address (no user info) and the variable the refused key came from, undefined when none was sent. */
+    readonly server: string,
+    readonly keyFrom: string | undefined,
+  ) {
+    super(code, message);
+    this.name = 'CredentialRefusedError';
+  }
+}
+
+/** The API key sent in HTTP mode, and the variable it came from (named in output; the key never is). */
+export interface ApiCredential {
+  key: string;
+  from: string;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // In process
 
@@ -134,8 +158,9 @@ interface Answer {
 
 /**
  * A running acervo server: POST /v1/documents (multipart, one file per request, its relative path as source_id so
- * sources are the same as in process) and POST /v1/documents/url. A problem+json answer becomes a RemoteProblemError
- * with the server's code and detail. No response timeout: a large CSV can take minutes before the server answers.
+ * sources are the same as in process) and POST /v1/documents/url, with the API key (when one is set) as x-api-key.
+ * A problem+json answer becomes a RemoteProblemError with the server's code and detail (a CredentialRefusedError on
+ * 401/403). No response timeout: a large CSV can take minutes before the server answers.
  */
 export class HttpBackend implements IngestBackend {
   private readonly base: URL;
@@ -144,6 +169,7 @@ export class HttpBackend implements IngestBackend {
   constructor(
     url: string,
     readonly where: string,
+    private readonly credential?: ApiCredential,
   ) {
     this.base = new URL(url.endsWith('/') ? url : `${url}/`);
     this.agent =
@@ -155,13 +181,17 @@ export class HttpBackend implements IngestBackend {
   /** Checks that an acervo server answers at the URL (GET /health/live) before anything is sent. */
   async connect(): Promise<void> {
     const res = await this.send('GET', 'health/live');
+    // the probes need no key, but one that is sent is checked (auth.mode required): a wrong key stops here
+    if (res.status === 401 || res.status === 403) this.result(res);
     const status = (res.body as { status?: unknown } | undefined)?.status;
     if (res.status !== 200 || status !== 'ok') {
-      throw new ServerUnreachableError(
-        this.base.origin + this.base.pathname.replace(/\/$/, ''),
-        `GET /health/live answered ${res.status}, not an acervo server`,
-      );
+      throw new ServerUnreachableError(this.server, `GET /health/live answered ${res.status}, not an acervo server`);
     }
+  }
+
+  /** The address as said in messages: origin and path, never a user or password. */
+  private get server(): string {
+    return this.base.origin + this.base.pathname.replace(/\/$/, '');
   }
 
   async ingestFile(
@@ -214,10 +244,10 @@ export class HttpBackend implements IngestBackend {
         : typeof problem.title === 'string'
           ? problem.title
           : `HTTP ${res.status}`;
-    throw new RemoteProblemError(
-      typeof problem.code === 'string' ? problem.code : `HTTP.${res.status}`,
-      detail,
-    );
+    const code = typeof problem.code === 'string' ? problem.code : `HTTP.${res.status}`;
+    if (res.status === 401 || res.status === 403)
+      throw new CredentialRefusedError(res.status, code, detail, this.server, this.credential?.from);
+    throw new RemoteProblemError(code, detail);
   }
 
   private send(method: string, path: string, body?: Buffer, contentType?: string): Promise<Answer> {
@@ -231,6 +261,7 @@ export class HttpBackend implements IngestBackend {
           agent: this.agent,
           headers: {
             accept: 'application/json',
+            ...(this.credential ? { 'x-api-key': this.credential.key } : {}),
             ...(body ? { 'content-type': contentType, 'content-length': body.length } : {}),
           },
         },

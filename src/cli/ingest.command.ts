@@ -13,9 +13,12 @@ import { type DeepPartial, environment, loadConfig, resolveDataPath } from '../s
 import type { AppConfig } from '../shared/config/config.schema';
 import { DataDirLockedError, dataDirOwner, type DataDirOwner } from '../shared/database/embedded-postgres';
 import { DomainError } from '../shared/errors/domain-error';
+import { PROTO_KEY_MESSAGE, protoKeyPath } from '../shared/errors/proto-key';
 import {
+  CredentialRefusedError,
   HttpBackend,
   type IngestBackend,
+  type ApiCredential,
   type IngestJob,
   RemoteProblemError,
   ServerUnreachableError,
@@ -72,6 +75,7 @@ When a running acervo server holds the embedded database in DATA_DIR, the inputs
 
 Options:
   --url <http://host:port>  send everything to the acervo server at this address (HTTP mode)
+                            (in HTTP mode the API key in ACERVO_API_KEY, else ADMIN_API_KEY, is sent)
   --collection <name>       target collection (default: ${DEFAULT_COLLECTION})
   --metadata <json>         JSON object merged into every document's metadata
   --text-columns a,b        CSV: columns holding the text to index
@@ -83,7 +87,8 @@ Options:
 Files are identified by their path relative to the working directory, so running the same
 command again replaces changed documents and skips unchanged ones. Files left out are named,
 with the reason (unsupported extension, too big, unreadable).
-Exit codes: 0 all ingested, 1 some failed, 2 usage error, 130 interrupted.
+Exit codes: 0 all ingested, 1 some failed (or the server refused the API key: the run stops),
+2 usage error, 130 interrupted.
 `;
 
 export class UsageError extends Error {
@@ -164,9 +169,15 @@ function applyOption(args: IngestCliArgs, name: ValueOption, value: string): voi
       } catch {
         url = undefined;
       }
+      // a user:password in the address is never echoed (nor sent: acervo takes an API key, ACERVO_API_KEY)
+      const shown = value.replace(/\/\/[^/?#]*@/, '//…@');
       if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash)
         throw new UsageError(
-          `--url "${value}" is not the http(s) address of an acervo server (e.g. http://localhost:3000)`,
+          `--url "${shown}" is not the http(s) address of an acervo server (e.g. http://localhost:3000)`,
+        );
+      if (url.username || url.password)
+        throw new UsageError(
+          `--url "${shown}" carries a user or password: give the server's address alone and the API key in ACERVO_API_KEY`,
         );
       args.server = url.href.replace(/\/+$/, '');
       return;
@@ -188,6 +199,9 @@ function applyOption(args: IngestCliArgs, name: ValueOption, value: string): voi
       }
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new UsageError('--metadata must be a JSON object');
+      // the rule of POST /v1/documents (its JSON body and its multipart metadata field)
+      const proto = protoKeyPath(parsed, 'metadata');
+      if (proto) throw new UsageError(`--metadata: ${proto}: ${PROTO_KEY_MESSAGE}`);
       args.metadata = parsed as Record<string, unknown>;
       return;
     }
@@ -549,11 +563,13 @@ async function settledOwner(
 async function openBackend(
   args: IngestCliArgs,
   config: AppConfig,
+  credential: ApiCredential | undefined,
   say: (s: string) => void,
   signal?: AbortSignal,
 ): Promise<IngestBackend> {
   const http = async (url: string, where: string) => {
-    const backend = new HttpBackend(url, where);
+    const key = credential ? `, API key from ${credential.from}` : ', no API key';
+    const backend = new HttpBackend(url, where + key, credential);
     await backend.connect();
     return backend;
   };
@@ -581,6 +597,26 @@ async function openBackend(
       throw e;
     }
   }
+}
+
+/**
+ * The key sent in HTTP mode: ACERVO_API_KEY (any user or admin key), else the bootstrap admin key (ADMIN_API_KEY,
+ * as `npm run keys` and `seed:sales` send it). Never on the command line, where `ps` and the shell history show it.
+ */
+function apiCredential(env: Record<string, string | undefined>, config: AppConfig): ApiCredential | undefined {
+  if (env.ACERVO_API_KEY) return { key: env.ACERVO_API_KEY, from: 'ACERVO_API_KEY' };
+  if (config.admin.apiKey) return { key: config.admin.apiKey, from: 'ADMIN_API_KEY' };
+  return undefined;
+}
+
+/** Why the run stopped at a 401/403, and what to do: the server's code and detail, never the key. */
+function refusal(e: CredentialRefusedError, collection: string): string {
+  const sent = e.keyFrom ? `the API key from ${e.keyFrom}` : 'no API key sent';
+  const fix =
+    e.status === 401
+      ? 'set ACERVO_API_KEY to a valid API key (npm run keys -- create)'
+      : `use a key that may write to collection "${collection}"`;
+  return `the acervo server at ${e.server} answered ${e.status} ${e.code} (${sent}): ${e.message} To go on, ${fix} and run the same command again.`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -650,9 +686,10 @@ export async function runIngestCli(
 
   let backend: IngestBackend;
   try {
-    backend = await openBackend(args, config, err, runtime.signal);
+    backend = await openBackend(args, config, apiCredential(env, config), err, runtime.signal);
   } catch (e) {
     if (e instanceof ServerUnreachableError || e instanceof DataDirBusyError) err(`ingest: ${e.message}\n`);
+    else if (e instanceof CredentialRefusedError) err(`ingest: ${refusal(e, args.collection)}\n`);
     else {
       err(`ingest: could not start the application: ${(e as Error).message}\n`);
       if (debug) err(`${(e as Error).stack}\n`);
@@ -675,7 +712,7 @@ export async function runIngestCli(
   const started = process.hrtime.bigint();
   let processed = 0;
   let interrupted = false;
-  let lost: ServerUnreachableError | undefined;
+  let stopped: string | undefined;
   try {
     reporter.start(targets.length);
     for (let i = 0; i < targets.length; i++) {
@@ -761,7 +798,11 @@ export async function runIngestCli(
         failures.push(failure);
         reporter.failed(i + 1, target, failure);
         if (e instanceof ServerUnreachableError) {
-          lost = e;
+          stopped = `${e.message}. Run the same command again to continue.`;
+          break;
+        }
+        if (e instanceof CredentialRefusedError) {
+          stopped = refusal(e, args.collection);
           break;
         }
       }
@@ -776,7 +817,7 @@ export async function runIngestCli(
     err(`${plural(failures.length, 'failure')}:\n`);
     for (const f of failures) err(`  ${f.name}: ${f.code}: ${f.message}\n`);
   }
-  if (lost) err(`ingest: stopped: ${lost.message}. Run the same command again to continue.\n`);
+  if (stopped) err(`ingest: stopped: ${stopped}\n`);
   if (interrupted)
     err(
       `Interrupted after ${processed} of ${plural(targets.length, 'input')}; run the same command again to continue.\n`,

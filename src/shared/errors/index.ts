@@ -1,4 +1,5 @@
 export * from './domain-error';
 export * from './problem-details.filter';
 export * from './validation';
+export * from './proto-key';
 export * from './openai-error';

@@ -2,6 +2,7 @@ import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe 
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { FieldError } from './domain-error';
+import { PROTO_KEY, PROTO_KEY_MESSAGE } from './proto-key';
 
 /**
  * Keys that class-transformer and Nest's pipe cannot carry: `constructor` (its value is taken for a class: a
@@ -9,7 +10,7 @@ import { FieldError } from './domain-error';
  * Object.prototype (`toString`, `valueOf`…: dropped, as the new object already has them). Free-form fields
  * (document metadata, filters, the OpenAI tools' JSON schemas) may hold them, so they cross the transformer
  * under an escaped name and get theirs back after validation; in a DTO they are unknown fields like any other.
- * `__proto__` alone is refused: JSON.parse makes it an own key, but any later Object.assign would set a prototype.
+ * `__proto__` alone is refused (proto-key.ts: the same rule for JSON form fields and the ingest CLI's --metadata).
  */
 const ESCAPE = '\u0000acervo:';
 const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat('prototype'));
@@ -26,7 +27,7 @@ function escapeKeys(value: unknown, path: string, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const field = path ? `${path}.${key}` : key;
-    if (key === '__proto__') throw validationFailed([{ field, message: 'a key named __proto__ is not accepted' }]);
+    if (key === PROTO_KEY) throw validationFailed([{ field, message: PROTO_KEY_MESSAGE }]);
     const name = PROTO_NAMES.has(key) || key.startsWith(ESCAPE) ? ESCAPE + key : key;
     out[name] = escapeKeys(v, field, depth + 1);
   }

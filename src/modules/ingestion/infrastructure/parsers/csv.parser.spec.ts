@@ -139,7 +139,17 @@ describe('parseCsv', () => {
     expect(parseCsv(csv('a,a,b\n1,dois,3\n'), DEFAULTS, { textColumns: ['a_2'] })[0].text).toBe('a: 1; b: 3.\n\ndois');
   });
 
+  it('keeps a column named __proto__ as __proto___2: in metadata, the record line and the options (it vanished into the prototype)', () => {
+    const docs = parseCsv(csv('id,__proto__,texto\n1,segredo,um texto longo o bastante para ser o texto indexado da linha\n'), DEFAULTS);
+    expect(docs[0].metadata).toEqual({ id: 1, __proto___2: 'segredo', row: 1 });
+    expect(Object.getPrototypeOf(docs[0].metadata)).toBe(Object.prototype);
+    expect(Object.keys(docs[0].metadata)).not.toContain('__proto__');
+    expect(docs[0].text).toContain('__proto___2: segredo');
+    expect(parseCsv(csv('id,__proto__\n1,texto do registro\n'), DEFAULTS, { textColumns: ['__proto___2'] })[0].text).toBe('id: 1.\n\ntexto do registro');
+  });
+
   it.each([
+    [['__proto__', '__proto__', '__proto___2'], ['__proto___3', '__proto___4', '__proto___2']],
     [['a', 'a', 'a'], ['a', 'a_2', 'a_3']],
     [['a', 'a', 'a_2'], ['a', 'a_3', 'a_2']],
     [[' x ', 'x'], ['x', 'x_2']],

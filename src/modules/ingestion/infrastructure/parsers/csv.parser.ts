@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { PROTO_KEY } from '../../../../shared/errors/proto-key';
 import { ParsedDocument, ParseOptions, RawDocument } from '../../application/ports/parser.port';
 import { InvalidIngestionRequestError, ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
 import { recordLine } from './record-line';
@@ -123,11 +124,13 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
  * The header's names, trimmed, one per column: a repeated name gets `_2`, `_3`… (`obs, obs` -> `obs`, `obs_2`) and an
  * empty one `coluna_<position>`, never a name another column of the header has. csv-parse keys a row by name, so a
  * repeat silently took the place of the earlier column's value (from its text, its metadata and its id).
+ * `__proto__` is taken from the start, as a repeat is (`__proto___2`): assigned as a key it set the row's and the
+ * metadata's prototype, and the column vanished; kept under its own name it would be the key every JSON route refuses.
  */
 export function columnNames(header: string[]): string[] {
   const names = header.map((h) => (typeof h === 'string' ? h.trim() : ''));
   const taken = new Set(names);
-  const used = new Set<string>();
+  const used = new Set<string>([PROTO_KEY]);
   return names.map((name, i) => {
     let unique = name || `coluna_${i + 1}`;
     if (used.has(unique) || (!name && taken.has(unique))) {

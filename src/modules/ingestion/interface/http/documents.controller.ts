@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { CollectionAccessInterceptor } from '../../../access';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { AcceptsMultipart, ApiProblems, clientAbortSignal, jsonInputProblem, JsonInputLimits } from '../../../../shared/http';
-import { validateDto } from '../../../../shared/errors';
+import { PROTO_KEY_MESSAGE, protoKeyPath, validateDto, validationFailed } from '../../../../shared/errors';
 import { withoutNul } from '../../../../shared/text/nul';
 import { COLLECTION_NAME_PATTERN, DEFAULT_COLLECTION, metadataFilterProblem } from '../../../retrieval';
 import type { MetadataFilter } from '../../../retrieval';
@@ -258,7 +258,10 @@ function accepted(res: Response, job: Job): JobAcceptedDto {
   return { job_id: job.id, state: job.state, status_url: location };
 }
 
-/** A JSON object carried in a form field or query parameter: the rules of a JSON body (http.json) apply to it. */
+/**
+ * A JSON object carried in a form field or query parameter: the rules of a JSON body apply to it (http.json, and a
+ * `__proto__` key anywhere is the JSON route's 400 REQUEST.VALIDATION naming it).
+ */
 function parseJsonObject(field: string, raw: string | undefined, limits: JsonInputLimits): Record<string, unknown> | undefined {
   if (raw === undefined || raw === '') return undefined;
   let v: unknown;
@@ -270,6 +273,8 @@ function parseJsonObject(field: string, raw: string | undefined, limits: JsonInp
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidIngestionRequestError(field, 'must be a JSON object');
   const problem = jsonInputProblem(v, limits, field);
   if (problem) throw problem;
+  const proto = protoKeyPath(v, field);
+  if (proto) throw validationFailed([{ field: proto, message: PROTO_KEY_MESSAGE }]);
   return v as Record<string, unknown>;
 }
 
