@@ -65,7 +65,7 @@ describe('free-form JSON keys, metadata size and the embedder swap key (auth.mod
 
   it('refuses __proto__ anywhere and unknown top-level names of Object.prototype, naming the field (400)', async () => {
     const raw = (path: string, json: string) => t.http.post(path).set('content-type', 'application/json').send(json);
-    const proto = expectProblem(await raw('/v1/documents', '{"title":"t","text":"x","metadata":{"a":{"__proto__":{"b":1}}}}'), 400, 'REQUEST.VALIDATION');
+    const proto = expectProblem(await raw('/v1/documents', '{"title":"t","text":"x","metadata":{"a":{"__proto__":{"b":1}}}}'), 400, 'REQUEST.VALIDATION') as { errors: Array<{ field: string; message: string }> };
     expect(proto.errors).toEqual([{ field: 'metadata.a.__proto__', message: expect.stringContaining('__proto__') }]);
     // the multipart metadata field and the document list's metadata filter: the same 400 (a form upload stored it)
     const upload = (metadata: string) => t.http.post('/v1/documents').field('metadata', metadata).attach('files', Buffer.from('Texto com protótipo.'), 'proto.txt');
