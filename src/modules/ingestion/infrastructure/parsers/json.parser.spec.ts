@@ -51,3 +51,16 @@ describe('parseJson nesting', () => {
     expect(doc.text).toBe(`${Array(MAX_JSON_DEPTH - 1).fill('a').join('.')}: fundo`);
   });
 });
+
+describe('parseJson record metadata', () => {
+  const raw = (text: string) => ({ buffer: Buffer.from(text, 'utf8'), filename: 'registros.json' });
+
+  it('refuses a record whose fields or metadata hold a key named __proto__ (the metadata field\'s rule), and keeps the others', () => {
+    for (const text of ['[{"text":"a","__proto__":"x"}]', '{"text":"a","metadata":{"b":{"__proto__":{"isAdmin":true}}}}']) {
+      expect(() => parseJson(raw(text), { maxRecords: 10 })).toThrow(UnreadableDocumentError);
+    }
+    // a nested object that is not metadata is text: "extra.__proto__.y: 1" is read as written
+    const [doc] = parseJson(raw('{"text":"a","constructor":"c","extra":{"__proto__":{"y":1}}}'), { maxRecords: 10 });
+    expect(doc.metadata).toEqual({ constructor: 'c' });
+  });
+});

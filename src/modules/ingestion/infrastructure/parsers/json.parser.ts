@@ -1,3 +1,4 @@
+import { PROTO_KEY, PROTO_KEY_MESSAGE, protoKeyPath } from '../../../../shared/errors/proto-key';
 import { recordLine } from './record-line';
 import { ParsedDocument, RawDocument } from '../../application/ports/parser.port';
 import { ParseLimitExceededError, UnreadableDocumentError } from '../../domain/ingestion.errors';
@@ -28,9 +29,9 @@ export function parseJson(raw: RawDocument, limits?: { maxRecords: number }): Pa
   }
   const base = stem(raw.filename);
   if (Array.isArray(value) && value.length > 0 && value.every(isRecordWithText)) {
-    return value.map((v, i) => ({ ...fromRecord(v, `${base} #${i + 1}`), sourceSuffix: `#${i}` }));
+    return value.map((v, i) => ({ ...fromRecord(v, `${base} #${i + 1}`, raw.filename), sourceSuffix: `#${i}` }));
   }
-  if (isRecordWithText(value)) return [fromRecord(value, base)];
+  if (isRecordWithText(value)) return [fromRecord(value, base, raw.filename)];
   // a list of flat records (a contact list, a table export): one line per record, so each record reads (and is quoted) whole
   if (Array.isArray(value) && value.length > 0 && value.every(isFlatRecord)) {
     return [{ title: base, text: value.map(recordLine).join('\n'), mimeType: 'application/json', metadata: {}, records: value.length }];
@@ -64,7 +65,10 @@ function isRecordWithText(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v) && TEXT_KEYS.some((k) => typeof (v as Record<string, unknown>)[k] === 'string');
 }
 
-function fromRecord(v: Record<string, unknown>, fallbackTitle: string): ParsedDocument {
+function fromRecord(v: Record<string, unknown>, fallbackTitle: string, filename: string): ParsedDocument {
+  // a record's fields become the document's metadata: the rule of the metadata field and of the CLI's --metadata
+  const proto = Object.hasOwn(v, PROTO_KEY) ? PROTO_KEY : protoKeyPath(v.metadata, 'metadata');
+  if (proto) throw new UnreadableDocumentError(filename, `${PROTO_KEY_MESSAGE} (${proto})`);
   const textKey = TEXT_KEYS.find((k) => typeof v[k] === 'string')!;
   const titleKey = TITLE_KEYS.find((k) => typeof v[k] === 'string');
   const explicit = v.metadata && typeof v.metadata === 'object' && !Array.isArray(v.metadata) ? (v.metadata as Record<string, unknown>) : {};
