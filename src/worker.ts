@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { resolveJobBackend } from './modules/ingestion';
+import { listenForScrapes, PrometheusMetrics } from './modules/metrics';
 import { AppConfig, ConfigError, loadConfig } from './shared/config';
 import { bootLogger } from './shared/logging';
 
@@ -28,11 +29,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   try {
+    // its counters live in this process, where no API's /metrics sees them. Bound before the application starts
+    // taking jobs (a port in use stops the start, not a job half run); /metrics answers 503 until then.
+    const scrape: { metrics?: PrometheusMetrics } = {};
+    const port = config.jobs.workerMetricsPort;
+    if (port) await listenForScrapes(port, () => scrape.metrics);
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: log, abortOnError: false });
+    scrape.metrics = app.get(PrometheusMetrics);
     app.useLogger(app.get(Logger));
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.init();
-    app.get(Logger).log(`acervo worker running (jobs backend ${resolveJobBackend(config.jobs)}, concurrency ${config.jobs.concurrency})`, 'Worker');
+    const scraped = port ? `, GET /metrics on port ${port}` : '';
+    app.get(Logger).log(`acervo worker running (jobs backend ${resolveJobBackend(config.jobs)}, concurrency ${config.jobs.concurrency}${scraped})`, 'Worker');
   } catch (e) {
     log.fatal?.(`acervo worker failed to start: ${(e as Error).message}`, 'Worker');
     log.debug?.(String((e as Error).stack), 'Worker');

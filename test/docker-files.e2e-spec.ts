@@ -171,6 +171,7 @@ interface Service {
   command?: string | string[];
   build?: string | { context?: string; dockerfile?: string };
   ports?: (string | number | { target: number; published?: string | number })[];
+  expose?: (string | number)[];
   environment?: Record<string, string | number | null> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: HealthCheck;
@@ -256,6 +257,7 @@ function exitCode(argv: string[], env: Record<string, string>): Promise<number |
 async function probe(
   argv: string[],
   status: number | 'down',
+  portVariable = 'PORT',
 ): Promise<{ code: number | null; paths: string[] }> {
   const paths: string[] = [];
   const server = createServer((req, res) => {
@@ -267,7 +269,7 @@ async function probe(
   const close = (): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
   if (status === 'down') await close();
   try {
-    return { code: await exitCode(argv, { PORT: String(port) }), paths };
+    return { code: await exitCode(argv, { [portVariable]: String(port) }), paths };
   } finally {
     if (status !== 'down') await close();
   }
@@ -506,13 +508,13 @@ describe('docker-compose.yml', () => {
     const workerEnv = environmentOf(services.worker);
     const { WORKER_EMBEDDED, ...shared } = apiEnv;
     expect(WORKER_EMBEDDED).toBe('false');
-    const { INBOX_DIR, ...workerShared } = workerEnv;
+    const { INBOX_DIR, WORKER_METRICS_PORT, ...workerShared } = workerEnv;
     expect(workerShared).toEqual(shared);
+    // its own scrape port (job outcomes are counted where the jobs run), reachable by other services
+    expect((services.worker.expose ?? []).map(String)).toEqual([WORKER_METRICS_PORT]);
     expect(INBOX_DIR.startsWith(`${runtimeEnv.DATA_DIR}/`)).toBe(true);
     const deps = services.worker.depends_on as Record<string, { condition?: string }>;
     expect([deps.postgres?.condition, deps.redis?.condition]).toEqual(['service_healthy', 'service_healthy']);
-    // the image's healthcheck asks /health/live over HTTP, which the worker does not serve
-    expect(services.worker.healthcheck?.disable).toBe(true);
     expect([...Object.keys(workerEnv)].filter((k) => !documented.has(k) && !PLATFORM_VARS.has(k))).toEqual([]);
   });
 
@@ -536,7 +538,14 @@ describe('docker-compose.yml', () => {
     const tool = Object.fromEntries(
       Object.entries(services).map(([name, s]) => [name, healthcheckArgv(s.healthcheck)[0]]),
     );
-    expect(tool).toEqual({ api: 'node', worker: undefined, postgres: 'pg_isready', redis: 'redis-cli', ollama: 'ollama' });
+    expect(tool).toEqual({ api: 'node', worker: 'node', postgres: 'pg_isready', redis: 'redis-cli', ollama: 'ollama' });
+  });
+
+  it('worker healthcheck passes only when /health/live answers 2xx on $WORKER_METRICS_PORT', async () => {
+    const argv = healthcheckArgv(services.worker.healthcheck);
+    expect(await probe(argv, 204, 'WORKER_METRICS_PORT')).toEqual({ code: 0, paths: ['/health/live'] });
+    expect((await probe(argv, 503, 'WORKER_METRICS_PORT')).code).not.toBe(0);
+    expect((await probe(argv, 'down', 'WORKER_METRICS_PORT')).code).not.toBe(0);
   });
 
   it('api healthcheck passes only when /health/ready answers 2xx on $PORT', async () => {

@@ -289,6 +289,24 @@ describe('background jobs survive a restart', () => {
     }
   });
 
+  it('a job whose process died (its lease lapsed) reads waiting, in its lookup, the list and the counts, with the dead run among its attempts', async () => {
+    // a paused lane claims nothing: the job is left as a process that died mid-run leaves it
+    const t = await startTestApp({ ...THRESHOLDS, jobs: { ...THRESHOLDS.jobs, concurrency: 0 } });
+    try {
+      const id = accepted(await t.http.post('/v1/documents?async=true').field('collection', 'orfao').attach('files', procedures(5, 'frota'), 'frota.csv'));
+      await t.dataSource.query(`UPDATE jobs SET state = 'active', attempts = 1, lease_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+      expect(await job(t, id)).toMatchObject({ state: 'active', attempts: 1 });
+      await t.dataSource.query(`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      expect(await job(t, id)).toMatchObject({ state: 'waiting', attempts: 1 });
+      const ids = async (state: string) => ((await t.http.get(`/v1/jobs?state=${state}`).expect(200)).body.items as Array<{ id: string }>).map((j) => j.id);
+      expect(await ids('waiting')).toContain(id);
+      expect(await ids('active')).not.toContain(id);
+      expect((await t.http.get('/metrics').expect(200)).text).toMatch(/^acervo_queue_jobs\{state="active"\} 0$/m);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a job accepted by a paused lane (concurrency 0) completes after a restart on the same data; the same request again is the same job', async () => {
     // jobs.concurrency 0: the lane is paused, the job stays waiting (and a re-index stays queued) until the process stops
     const first = await startTestApp({ ...THRESHOLDS, jobs: { ...THRESHOLDS.jobs, concurrency: 0 }, admin: { apiKey: 'chave-admin' } });

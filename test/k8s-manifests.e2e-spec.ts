@@ -146,6 +146,14 @@ describe('deploy/k8s (kustomize base + dev overlay)', () => {
     expect(env(c).npm_config_cache.value).toMatch(/^\/tmp\//);
   });
 
+  it('worker: its own /metrics on WORKER_METRICS_PORT, annotated for scraping, liveness on /health/live there', () => {
+    const c = container(worker);
+    const port = (c.ports as Obj[]).find((p) => p.name === 'metrics')!;
+    expect(String(port.containerPort)).toBe(env(c).WORKER_METRICS_PORT.value);
+    expect(worker.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port.containerPort), 'prometheus.io/path': '/metrics' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'metrics' });
+  });
+
   it.each([['api', api], ['worker', worker]])('%s: non-root, read-only root filesystem with /tmp an emptyDir, resources, secrets by reference', (_, d) => {
     const pod = d.spec.template.spec;
     const c = container(d);

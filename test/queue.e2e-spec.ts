@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import Redis from 'ioredis';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
-import { RedisServer, startRedis } from './support/redis';
+import { freePort, RedisServer, startRedis } from './support/redis';
 import { buildIfStale } from './support/server-process';
 import { suiteLogDestination } from './support/suite-logs';
 
@@ -200,14 +201,26 @@ async function startWorker(env: Record<string, string>): Promise<{ child: ChildP
   let redis: RedisServer;
   let t: TestApp;
   let env: Record<string, string>;
+  let metricsPort: number;
   const workers: ChildProcess[] = [];
+  /** The worker's own GET /metrics (WORKER_METRICS_PORT). */
+  const workerMetrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
 
   beforeAll(async () => {
     buildIfStale();
     redis = await startRedis();
     t = await startTestApp({ jobs: { backend: 'bull', redisUrl: redis.url, embeddedWorker: false, leaseMs: 5000 } });
     // batches of 5 documents, so the worker is killed with the job under way
-    env = { JOBS_BACKEND: 'bull', REDIS_URL: redis.url, JOBS_LEASE_MS: '5000', INGESTION_BATCH_DOCUMENTS: '5', DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: t.dataDir };
+    metricsPort = await freePort();
+    env = {
+      JOBS_BACKEND: 'bull',
+      REDIS_URL: redis.url,
+      JOBS_LEASE_MS: '5000',
+      INGESTION_BATCH_DOCUMENTS: '5',
+      DATABASE_URL: process.env.DATABASE_URL!,
+      DATA_DIR: t.dataDir,
+      WORKER_METRICS_PORT: String(metricsPort),
+    };
   });
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
@@ -226,27 +239,61 @@ async function startWorker(env: Record<string, string>): Promise<{ child: ChildP
     workers.push(w.child);
     expect(await finished(t, res.body.job_id)).toMatchObject({ state: 'completed', attempts: 1, progress: { done: 5, total: 5 } });
     expect(await documentCount(t, 'worker-a')).toBe(5);
+    // the outcome is counted where the job ran: the worker's own /metrics, not the API's
+    expect(sample(await workerMetrics(), 'acervo_jobs_total{kind="ingest-files",outcome="completed"}')).toBe(1);
+    expect((await t.http.get('/metrics').expect(200)).text).not.toMatch(/^acervo_jobs_total\{/m);
+    const live = await fetch(`http://127.0.0.1:${metricsPort}/health/live`);
+    expect([live.status, (await live.json()).status]).toEqual([200, 'ok']);
+    const other = await fetch(`http://127.0.0.1:${metricsPort}/v1/jobs`);
+    expect([other.status, other.headers.get('content-type'), (await other.json()).code]).toEqual([404, 'application/problem+json', 'REQUEST.NOT_FOUND']);
     w.child.kill('SIGTERM');
     await w.exited;
   });
 
-  it('a worker killed (SIGKILL) mid-job: the job completes after a restart, with no duplicate document', async () => {
+  it('a worker killed (SIGKILL) mid-job: the job reads waiting once its lock expires, and completes after a restart (attempt 2, as on Postgres), with no duplicate document', async () => {
     const rows = 250;
     const res = await t.http.post('/v1/documents?async=true').field('collection', 'worker-kill').attach('files', procedures(rows, 'auditoria'), 'auditoria.csv');
     const first = await startWorker(env);
     workers.push(first.child);
     await until(() => getJob(t, res.body.job_id), (j) => j.state === 'active' && j.progress.done > 0, 'the job under way', 30_000);
+    expect((await getJob(t, res.body.job_id)).attempts).toBe(1);
     first.child.kill('SIGKILL');
     await first.exited;
     const before = await documentCount(t, 'worker-kill');
     expect(before).toBeLessThan(rows);
+    // no worker alive: nothing runs Bull's stalled-job check, yet the job no longer reads active once its lock (5 s) lapsed
+    const orphan = await until(() => getJob(t, res.body.job_id), (j) => j.state !== 'active', 'the lock to lapse', 15_000);
+    expect(orphan).toMatchObject({ state: 'waiting', attempts: 1 });
+    expect(((await t.http.get('/v1/jobs?state=waiting').expect(200)).body.items as JobBody[]).map((j) => j.id)).toContain(res.body.job_id);
+    expect(((await t.http.get('/v1/jobs?state=active').expect(200)).body.items as JobBody[]).map((j) => j.id)).not.toContain(res.body.job_id);
+    expect(sample((await t.http.get('/metrics').expect(200)).text, 'acervo_queue_jobs{state="active"}')).toBe(0);
     const second = await startWorker(env);
     workers.push(second.child);
     const done = await finished(t, res.body.job_id, 45_000);
-    expect(done).toMatchObject({ state: 'completed', progress: { done: rows, total: rows } });
+    expect(done).toMatchObject({ state: 'completed', attempts: 2, progress: { done: rows, total: rows } });
     expect(done.result!.documents.filter((d) => d.deduplicated).length).toBeGreaterThanOrEqual(before);
     expect(await documentCount(t, 'worker-kill')).toBe(rows);
     second.child.kill('SIGTERM');
     await second.exited;
+  });
+  it('a job whose worker died jobs.maxAttempts times is not run again: it fails with JOB.ABANDONED after as many attempts as on Postgres', async () => {
+    const res = await t.http.post('/v1/documents?async=true').field('collection', 'worker-abandon').attach('files', procedures(5, 'cofre'), 'cofre.csv');
+    expect(res.status).toBe(202);
+    // as Bull's stalled-job check leaves a job whose worker died three times (jobs.maxAttempts): back in line, counted
+    const redisClient = new Redis(redis.url);
+    try {
+      await redisClient.hset(`acervo:ingest:${res.body.job_id}`, 'stalledCounter', 3);
+    } finally {
+      redisClient.disconnect();
+    }
+    expect(await getJob(t, res.body.job_id)).toMatchObject({ state: 'waiting', attempts: 3 });
+    const w = await startWorker(env);
+    workers.push(w.child);
+    const failed = await finished(t, res.body.job_id);
+    expect(failed).toMatchObject({ state: 'failed', attempts: 4, error: { code: 'JOB.ABANDONED', status: 500, detail: expect.stringContaining('started 3 times') } });
+    expect(await documentCount(t, 'worker-abandon')).toBe(0);
+    expect(sample(await workerMetrics(), 'acervo_jobs_total{kind="ingest-files",outcome="failed"}')).toBe(1);
+    w.child.kill('SIGTERM');
+    await w.exited;
   });
 });

@@ -195,6 +195,8 @@ export const appConfigSchema = z.object({
     redisTimeoutMs: int(100, 60_000),
     /** Whether this API process runs jobs too (WORKER_EMBEDDED); false leaves them to `npm run start:worker`. */
     embeddedWorker: bool,
+    /** The port of a worker's (`npm run start:worker`) GET /metrics and /health/live (WORKER_METRICS_PORT); 0: none. */
+    workerMetricsPort: int(0, 65535),
   }),
   /** The folder inbox (seed 000): files dropped in `dir` are ingested as jobs, then moved to done/ or failed/. */
   inbox: z.object({

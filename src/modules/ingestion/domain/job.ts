@@ -63,3 +63,12 @@ export class JobQueueUnavailableError extends DomainError {
     super('INGESTION.QUEUE_UNAVAILABLE', 'unavailable', 'The job queue is unavailable (its Redis is not connected or does not answer): nothing was queued or read. Try again shortly.');
   }
 }
+
+/** A job started `maxAttempts` times whose process stopped each time before it ended (a file that crashes it?): failed for good. */
+export function abandonedAfter(maxAttempts: number): JobError {
+  return {
+    code: 'JOB.ABANDONED',
+    status: 500,
+    detail: `The job was started ${maxAttempts} times and its process stopped each time before it ended (jobs.maxAttempts).`,
+  };
+}

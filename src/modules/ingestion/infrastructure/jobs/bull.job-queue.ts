@@ -3,7 +3,7 @@ import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common'
 import type { Job as BullJob, JobStatus, Queue } from 'bull';
 import { LongOperationLane } from '../../../../shared/jobs';
 import { JobFile, JobListFilter, JobOutcome, JobOutcomeListener, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
-import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JobQueueUnavailableError, JobState } from '../../domain/job';
+import { abandonedAfter, Job, JobError, JobInterruptedError, JobKind, JobProgress, JobQueueUnavailableError, JobState } from '../../domain/job';
 
 export interface BullJobQueueOptions {
   maxAttempts: number;
@@ -158,24 +158,36 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
 
   private async listOnce(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const statuses = filter.state ? STATES[filter.state] : ALL_STATUSES;
+    // active jobs whose process died read waiting (withState): a state filter and its total follow them
+    const lost = filter.state === 'waiting' || filter.state === 'active' ? await this.activeWithoutLock() : [];
+    const lostIds = new Set(lost.map((j) => String(j.id)));
     // each status's newest offset+limit, merged newest first
     const [jobs, total] = await Promise.all([
       this.queue.getJobs(statuses, 0, filter.offset + filter.limit - 1, false),
       this.queue.getJobCountByTypes(statuses),
     ]);
-    const present = jobs.filter((j): j is BullJob<BullJobData> => !!j);
+    const present = jobs.filter((j): j is BullJob<BullJobData> => !!j && !lostIds.has(String(j.id)));
+    if (filter.state === 'waiting') present.push(...lost);
     present.sort((a, b) => b.timestamp - a.timestamp || String(a.id).localeCompare(String(b.id)));
     const page = present.slice(filter.offset, filter.offset + filter.limit);
-    const items = await Promise.all(page.map(withState));
-    return { items, total };
+    const items = await Promise.all(page.map((j) => withState(j)));
+    return { items, total: total + (filter.state === 'waiting' ? lost.length : filter.state === 'active' ? -lost.length : 0) };
   }
 
   counts(): Promise<Record<JobState, number>> {
     return this.bounded(async () => {
       const c = (await this.queue.getJobCounts()) as unknown as Partial<Record<JobStatus, number>>;
+      const lost = (await this.activeWithoutLock()).length;
       const n = (statuses: JobStatus[]) => statuses.reduce((sum, st) => sum + (c[st] ?? 0), 0);
-      return { waiting: n(STATES.waiting), active: n(STATES.active), completed: n(STATES.completed), failed: n(STATES.failed) };
+      return { waiting: n(STATES.waiting) + lost, active: n(STATES.active) - lost, completed: n(STATES.completed), failed: n(STATES.failed) };
     });
+  }
+
+  /** Bull's active jobs that no process holds (their lock lapsed: the process died); few, as active jobs are. */
+  private async activeWithoutLock(): Promise<Array<BullJob<BullJobData>>> {
+    const active = (await this.queue.getJobs(['active'], 0, -1, false)).filter((j): j is BullJob<BullJobData> => !!j);
+    const locked = await Promise.all(active.map((j) => this.queue.client.exists(j.lockKey())));
+    return active.filter((_, i) => locked[i] === 0);
   }
 
   private outcome(kind: JobKind, outcome: JobOutcome): void {
@@ -235,16 +247,23 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
   private async execute(job: BullJob<BullJobData>): Promise<unknown> {
     const release = await this.lane.acquire(this.stop.signal).catch(() => undefined);
     if (!release) return interrupted();
-    const attempt = job.attemptsMade + 1;
+    const { stalls } = await runsOf(job);
+    const attempt = job.attemptsMade + stalls + 1;
     const started = Date.now();
     let written = 0;
     let writing: Promise<unknown> = Promise.resolve();
     const { kind } = job.data;
-    this.logger.log(`job ${job.id} (${kind}) started, attempt ${attempt} of ${job.opts.attempts ?? 1}`);
+    const maxAttempts = job.opts.attempts ?? 1;
+    if (attempt > maxAttempts) {
+      // started that many times, its process dying each time (Bull's stalls): never again, as on Postgres
+      release();
+      return this.abandon(job, stalls);
+    }
+    this.logger.log(`job ${job.id} (${kind}) started, attempt ${attempt} of ${maxAttempts}`);
     try {
       const files = job.data.files.map((f): JobFile => ({ filename: f.filename, mimeType: f.mimeType, content: Buffer.from(f.content, 'base64') }));
       const result = await this.worker.run(
-        { job: toJob(job, 'active'), params: job.data.params, files },
+        { job: toJob(job, 'active', stalls), params: job.data.params, files },
         {
           signal: this.stop.signal,
           progress: (p: JobProgress) => {
@@ -266,7 +285,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
         return interrupted();
       }
       const { error, retryable } = this.worker.describeFailure(e);
-      const last = !retryable || attempt >= (job.opts.attempts ?? 1);
+      const last = !retryable || attempt >= maxAttempts;
       if (error.status >= 500 && !retryable) this.logger.error({ err: e }, `job ${job.id} (${kind}) failed: ${error.detail}`);
       await job.update({ ...job.data, error, files: last ? [] : job.data.files });
       if (!retryable) await job.discard();
@@ -277,6 +296,17 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
     } finally {
       release();
     }
+  }
+
+  /** Fails a job started jobs.maxAttempts times without an outcome with Postgres's JOB.ABANDONED, and closes its record. */
+  private async abandon(job: BullJob<BullJobData>, stalls: number): Promise<never> {
+    const error = abandonedAfter(job.opts.attempts ?? 1);
+    this.logger.error(`job ${job.id} (${job.data.kind}) abandoned after ${job.attemptsMade + stalls} interrupted attempts`);
+    await job.update({ ...job.data, error, files: [] });
+    await job.discard();
+    this.outcome(job.data.kind, 'failed');
+    await this.worker.abandoned?.({ job: { ...toJob(job, 'failed', stalls + 1), error }, params: job.data.params }, error).catch((e: Error) => this.logger.warn(`job ${job.id}: closing its record failed: ${e.message}`));
+    throw new Error(error.detail);
   }
 }
 
@@ -295,21 +325,37 @@ function interrupted(): Promise<never> {
 /**
  * The job with its state. The state is read after the job's hash: a job that ended in between would pair its
  * old hash (attempts, error not yet written) with its final state, so an ended job's hash is read again (Bull
- * writes the outcome and the state change in one MULTI).
+ * writes the outcome and the state change in one MULTI). An active job whose lock is gone lost its process
+ * (SIGKILL, OOM, a stop): it reads `waiting`, as it is for the stalled-job check of any live worker, which puts
+ * it back in the wait list (with no worker alive Bull would leave it active for good).
  */
-async function withState(j: BullJob<BullJobData>): Promise<Job> {
+async function withState(j: BullJob<BullJobData>, reread = true): Promise<Job> {
   const status = await j.getState();
-  if (status !== 'completed' && status !== 'failed') return toJob(j, status);
-  const fresh = (await j.queue.getJob(j.id)) as BullJob<BullJobData> | null;
-  return toJob(fresh ?? j, status);
+  const fresh = status === 'completed' || status === 'failed' ? (((await j.queue.getJob(j.id)) as BullJob<BullJobData> | null) ?? j) : j;
+  const { stalls, locked } = await runsOf(fresh);
+  // no lock: its process died, or it ended just now (then its hash is read again)
+  if (status === 'active' && !locked && reread && (await j.getState()) !== 'active') return withState(((await j.queue.getJob(j.id)) as BullJob<BullJobData> | null) ?? j, false);
+  return toJob(fresh, status, stalls, status === 'active' && !locked);
 }
 
-function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string): Job {
-  const state: JobState = status === 'completed' || status === 'failed' || status === 'active' ? status : 'waiting';
+/**
+ * Bull's count of the runs of a job whose process died (`stalledCounter`, kept in the job's hash but not read
+ * into its Job object), and whether a process holds it now (its lock).
+ */
+async function runsOf(j: BullJob<BullJobData>): Promise<{ stalls: number; locked: boolean }> {
+  const [[, stalls], [, locked]] = (await j.queue.client.multi().hget(j.queue.toKey(String(j.id)), 'stalledCounter').exists(j.lockKey()).exec()) as [[unknown, string | null], [unknown, number]];
+  return { stalls: Number(stalls) || 0, locked: locked === 1 };
+}
+
+/**
+ * The job as callers see it. `attempts` counts its starts, as the Postgres backend does: the failed attempts
+ * (`attemptsMade`), the runs whose process died (`stalls`), and the run under way or completed.
+ */
+function toJob(j: BullJob<BullJobData>, status: JobStatus | 'stuck' | string, stalls = 0, lockLost = false): Job {
+  const state: JobState = lockLost ? 'waiting' : status === 'completed' || status === 'failed' || status === 'active' ? status : 'waiting';
   const progress = j.progress() as JobProgress | number;
   const maxAttempts = j.opts.attempts ?? 1;
-  // attemptsMade counts the failed attempts; the running or the successful one adds one
-  const attempts = state === 'active' || state === 'completed' ? j.attemptsMade + 1 : j.attemptsMade;
+  const attempts = j.attemptsMade + stalls + (status === 'active' || status === 'completed' ? 1 : 0);
   const error: JobError | undefined =
     j.data.error ?? (state === 'failed' ? abandonedError(j.failedReason) : undefined);
   return {

@@ -3,7 +3,7 @@ import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common'
 import type { DataSource, EntityManager } from 'typeorm';
 import { LongOperationLane } from '../../../../shared/jobs';
 import { ClaimedJob, JobFile, JobListFilter, JobOutcomeListener, JobQueue, JobWorker, NewJob } from '../../application/ports/job-queue.port';
-import { Job, JobError, JobInterruptedError, JobKind, JobProgress, JOB_STATES, JobState } from '../../domain/job';
+import { abandonedAfter, Job, JobError, JobInterruptedError, JobKind, JobProgress, JOB_STATES, JobState } from '../../domain/job';
 
 export interface PostgresJobQueueOptions {
   maxAttempts: number;
@@ -32,7 +32,9 @@ interface JobRow {
   finished_at: Date | null;
 }
 
-const COLUMNS = 'id, kind, state, params, progress, attempts, max_attempts, run_after, result, error, created_at, started_at, finished_at';
+/** A job's state as callers see it: one whose process died (its lease expired unrenewed) is back in line, as on Bull. */
+const STATE = `CASE WHEN state = 'active' AND lease_until < now() THEN 'waiting' ELSE state END`;
+const COLUMNS = `id, kind, ${STATE} AS state, params, progress, attempts, max_attempts, run_after, result, error, created_at, started_at, finished_at`;
 /** Progress is written at most this often (and with each lease renewal). */
 const PROGRESS_EVERY_MS = 250;
 
@@ -109,15 +111,15 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const state = filter.state ?? null;
     const rows: JobRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM jobs WHERE ($1::text IS NULL OR state = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
+      `SELECT ${COLUMNS} FROM jobs WHERE ($1::text IS NULL OR ${STATE} = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
       [state, filter.limit, filter.offset],
     );
-    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE ($1::text IS NULL OR state = $1)`, [state]);
+    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE ($1::text IS NULL OR ${STATE} = $1)`, [state]);
     return { items: rows.map(toJob), total: n };
   }
 
   async counts(): Promise<Record<JobState, number>> {
-    const rows: Array<{ state: JobState; n: number }> = await this.dataSource.query(`SELECT state, count(*)::int AS n FROM jobs GROUP BY state`);
+    const rows: Array<{ state: JobState; n: number }> = await this.dataSource.query(`SELECT ${STATE} AS state, count(*)::int AS n FROM jobs GROUP BY 1`);
     const counts = Object.fromEntries(JOB_STATES.map((st) => [st, 0])) as Record<JobState, number>;
     for (const r of rows) counts[r.state] = r.n;
     return counts;
@@ -191,11 +193,7 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
     const job = toJob(row);
     if (job.attempts > job.maxAttempts) {
       // started that many times without an outcome: its process died each time (a file that crashes it?). Never again.
-      const error: JobError = {
-        code: 'JOB.ABANDONED',
-        status: 500,
-        detail: `The job was started ${job.maxAttempts} times and its process stopped each time before it ended (jobs.maxAttempts).`,
-      };
+      const error = abandonedAfter(job.maxAttempts);
       await this.finish(job.id, 'failed', null, error);
       this.logger.error(`job ${job.id} (${job.kind}) abandoned after ${job.maxAttempts} interrupted attempts`);
       await this.worker.abandoned?.({ job: { ...job, state: 'failed', error }, params: row.params }, error).catch((e: Error) => this.logger.warn(`job ${job.id}: closing its record failed: ${e.message}`));
