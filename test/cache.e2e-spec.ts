@@ -1,3 +1,4 @@
+import { CACHE_BACKEND, type CacheBackend } from '../src/shared/cache/cache.backend';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { startTestApp, TestApp } from './support/app';
 import { freePort, startRedis, TestRedis } from './support/redis';
@@ -43,6 +44,39 @@ async function expectInvalidation(t: TestApp) {
   expect(afterDelete.answer).toBe(first.answer);
 }
 
+/** Every key and value the store holds (Redis: this server's keys under Keyv's namespace), as one text. */
+async function stored(t: TestApp): Promise<string> {
+  const { keyv } = t.app.get<CacheBackend>(CACHE_BACKEND);
+  let text = '';
+  for await (const [key, value] of keyv.iterator!(undefined)) text += `${String(key)} ${JSON.stringify(value)}\n`;
+  return text;
+}
+
+/**
+ * Probe s15 #3: a deleted or replaced document's text does not stay in the cache (an erasure request) until the
+ * TTL; the collection's other entries go with it, other collections' stay.
+ */
+async function expectErasure(t: TestApp) {
+  const secret = { collection: 'priv', title: 'Demissão', text: 'O funcionário Carlos Pereira, CPF 529.982.247-25, será demitido em março por justa causa.' };
+  const created = await t.http.post('/v1/documents').send(secret);
+  expect(created.status).toBe(201);
+  const question = { question: 'Quem será demitido em março?', collection: 'priv' };
+  expect((await t.http.post('/v1/ask').send(question)).body).toMatchObject({ cache: 'miss', answer: expect.stringContaining('Carlos Pereira') });
+  await ask(t); // an entry of another collection
+  expect(await stored(t)).toContain('Carlos Pereira');
+  expect((await t.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
+  expect(await stored(t)).not.toContain('Carlos Pereira');
+  expect((await ask(t)).cache).toBe('hit'); // kb's entries stay
+
+  // a replacement (same source_id, new text) drops the answers that quoted the old text
+  const v1 = { collection: 'priv', source_id: 'ramal', title: 'Ramal', text: 'O ramal da Beatriz Souza no financeiro é 4321.' };
+  expect((await t.http.post('/v1/documents').send(v1)).status).toBe(201);
+  expect((await t.http.post('/v1/ask').send({ question: 'Qual é o ramal do financeiro?', collection: 'priv' })).body.answer).toContain('4321');
+  expect(await stored(t)).toContain('Beatriz Souza');
+  expect((await t.http.post('/v1/documents').send({ ...v1, text: 'O ramal do financeiro é 5000.' })).status).toBe(201);
+  expect(await stored(t)).not.toContain('Beatriz Souza');
+}
+
 describe('response cache on Redis (REDIS_URL)', () => {
   let redis: TestRedis;
   let t: TestApp;
@@ -64,6 +98,10 @@ describe('response cache on Redis (REDIS_URL)', () => {
   it('a repeat question is a hit; an ingest and a delete invalidate it', async () => {
     expect(await readiness(t)).toEqual({ status: 200, redis: { store: 'redis', state: 'up', status: 'up' } });
     await expectInvalidation(t);
+  });
+
+  it("a document's delete or replacement drops its collection's entries from Redis, not the TTL", async () => {
+    await expectErasure(t);
   });
 
   it('replays a hit as SSE events with cache: hit in done', async () => {
@@ -134,6 +172,10 @@ describe('response cache in memory (no REDIS_URL)', () => {
   it('a repeat question is a hit; an ingest and a delete invalidate it; readiness has no redis entry', async () => {
     await expectInvalidation(t);
     expect(await readiness(t)).toEqual({ status: 200, redis: undefined });
+  });
+
+  it("a document's delete or replacement drops its collection's entries from memory", async () => {
+    await expectErasure(t);
   });
 
   it('semantic: a close rewording reuses the answer, another question does not', async () => {
