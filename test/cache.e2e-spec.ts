@@ -1,6 +1,6 @@
 import { CACHE_BACKEND, type CacheBackend } from '../src/shared/cache/cache.backend';
 import { FakeOpenAiServer } from './support/fake-openai.server';
-import { startTestApp, TestApp } from './support/app';
+import { SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { freePort, startRedis, TestRedis } from './support/redis';
 
 const KB = [
@@ -210,6 +210,33 @@ describe('response cache in memory (no REDIS_URL)', () => {
   });
 });
 
+describe('response cache in memory, two replicas on one database', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp({ cache: { response: { enabled: true } } });
+    // the second process reaches the first one's database (embedded: its socket)
+    const url = SERVER_MODE ? undefined : (a.dataSource.options as { url: string }).url;
+    b = await startTestApp({ database: { url, poolSize: 2 }, cache: { response: { enabled: true } } }, { reset: false });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it("a delete through one replica: the other drops the collection's entries from its memory at its next question there", async () => {
+    const created = await a.http.post('/v1/documents').send({ collection: 'rep', title: 'Demissão', text: 'O funcionário Carlos Pereira será demitido em março.' });
+    expect(created.status).toBe(201);
+    const question = { question: 'Quem será demitido em março?', collection: 'rep' };
+    expect((await b.http.post('/v1/ask').send(question)).body).toMatchObject({ cache: 'miss', answer: expect.stringContaining('Carlos Pereira') });
+    expect(await stored(b)).toContain('Carlos Pereira');
+    expect((await a.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
+    await new Promise((r) => setTimeout(r, a.config.cache.response.corpusVersionMaxAgeMs + 100));
+    expect((await b.http.post('/v1/ask').send({ question: 'Qual é o prazo?', collection: 'rep' })).status).toBe(200);
+    expect(await stored(b)).not.toContain('Carlos Pereira');
+  });
+});
+
 describe('response cache with a fallback chain', () => {
   const fake = new FakeOpenAiServer();
   let t: TestApp;
@@ -238,5 +265,32 @@ describe('response cache with a fallback chain', () => {
     expect(back.body).toMatchObject({ model: 'openai:gpt-4o-mini', cache: 'miss' });
     const again = await t.http.post('/v1/ask').send({ question: Q, collection: 'kb' }).expect(200);
     expect(again.body).toMatchObject({ model: 'openai:gpt-4o-mini', cache: 'hit', answer: back.body.answer });
+  });
+
+  it('an answer computed while its document was deleted is not kept: the purge ran before it was stored (probe s15 #3)', async () => {
+    fake.reset();
+    const created = await t.http.post('/v1/documents').send({ collection: 'race', title: 'Demissão', text: 'O funcionário Carlos Pereira será demitido em março.' });
+    expect(created.status).toBe(201);
+    let release!: () => void;
+    const until = new Promise<void>((r) => (release = r));
+    fake.reply({ content: 'Carlos Pereira será demitido em março [1].', hold: { afterPieces: 1, until } });
+    const before = fake.chatRequests().length;
+    const asking = t.http
+      .post('/v1/ask')
+      .send({ question: 'Quem será demitido em março?', collection: 'race', stream: true })
+      .buffer(true)
+      .parse((r, cb) => {
+        let data = '';
+        r.on('data', (c: Buffer) => (data += c.toString()));
+        r.on('end', () => cb(null, data));
+      })
+      .then((r) => r);
+    for (let i = 0; i < 200 && fake.chatRequests().length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await t.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
+    release();
+    const res = await asking;
+    expect(res.body as string).toContain('"cache":"miss"');
+    expect(res.body as string).toContain('Carlos Pereira');
+    expect(await stored(t)).not.toContain('Carlos Pereira');
   });
 });
