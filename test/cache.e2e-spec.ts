@@ -1,3 +1,4 @@
+import type { Response } from 'superagent';
 import { CACHE_BACKEND, type CacheBackend } from '../src/shared/cache/cache.backend';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { SERVER_MODE, startTestApp, TestApp } from './support/app';
@@ -42,6 +43,13 @@ async function expectInvalidation(t: TestApp) {
   const afterDelete = await ask(t);
   expect(afterDelete.cache).toBe('miss');
   expect(afterDelete.answer).toBe(first.answer);
+}
+
+/** supertest's parser for an SSE body: the whole text. */
+function asText(r: Response, cb: (err: Error | null, body: string) => void): void {
+  let data = '';
+  r.on('data', (c: Buffer) => (data += c.toString()));
+  r.on('end', () => cb(null, data));
 }
 
 /** Every key and value the store holds (Redis: this server's keys under Keyv's namespace), as one text. */
@@ -110,11 +118,7 @@ describe('response cache on Redis (REDIS_URL)', () => {
       .post('/v1/ask')
       .send({ question: 'Como pedir reembolso?', collection: 'kb', stream: true })
       .buffer(true)
-      .parse((r, cb) => {
-        let data = '';
-        r.on('data', (c: Buffer) => (data += c.toString()));
-        r.on('end', () => cb(null, data));
-      });
+      .parse(asText);
     expect(res.status).toBe(200);
     const events = [...(res.body as string).matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
     expect(events[0]).toBe('token');
@@ -279,11 +283,7 @@ describe('response cache with a fallback chain', () => {
       .post('/v1/ask')
       .send({ question: 'Quem será demitido em março?', collection: 'race', stream: true })
       .buffer(true)
-      .parse((r, cb) => {
-        let data = '';
-        r.on('data', (c: Buffer) => (data += c.toString()));
-        r.on('end', () => cb(null, data));
-      })
+      .parse(asText)
       .then((r) => r);
     for (let i = 0; i < 200 && fake.chatRequests().length === before; i++) await new Promise((r) => setTimeout(r, 25));
     expect((await t.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);

@@ -84,7 +84,6 @@ export class CorpusStateCache {
     };
     return {
       afterTransactionCommit: async (event: TransactionCommitEvent) => {
-        if (event.queryRunner.isTransactionActive) return; // a savepoint released: the outer transaction commits later
         for (const collection of settled(event) ?? []) await this.onRemoved(collection);
       },
       afterTransactionRollback: (event: TransactionRollbackEvent) => void settled(event),
