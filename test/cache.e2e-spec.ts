@@ -1,5 +1,7 @@
+import type { Response } from 'superagent';
+import { CACHE_BACKEND, type CacheBackend } from '../src/shared/cache/cache.backend';
 import { FakeOpenAiServer } from './support/fake-openai.server';
-import { startTestApp, TestApp } from './support/app';
+import { SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { freePort, startRedis, TestRedis } from './support/redis';
 
 const KB = [
@@ -43,6 +45,46 @@ async function expectInvalidation(t: TestApp) {
   expect(afterDelete.answer).toBe(first.answer);
 }
 
+/** supertest's parser for an SSE body: the whole text. */
+function asText(r: Response, cb: (err: Error | null, body: string) => void): void {
+  let data = '';
+  r.on('data', (c: Buffer) => (data += c.toString()));
+  r.on('end', () => cb(null, data));
+}
+
+/** Every key and value the store holds (Redis: this server's keys under Keyv's namespace), as one text. */
+async function stored(t: TestApp): Promise<string> {
+  const { keyv } = t.app.get<CacheBackend>(CACHE_BACKEND);
+  let text = '';
+  for await (const [key, value] of keyv.iterator!(undefined)) text += `${String(key)} ${JSON.stringify(value)}\n`;
+  return text;
+}
+
+/**
+ * Probe s15 #3: a deleted or replaced document's text does not stay in the cache (an erasure request) until the
+ * TTL; the collection's other entries go with it, other collections' stay.
+ */
+async function expectErasure(t: TestApp) {
+  const secret = { collection: 'priv', title: 'Demissão', text: 'O funcionário Carlos Pereira, CPF 529.982.247-25, será demitido em março por justa causa.' };
+  const created = await t.http.post('/v1/documents').send(secret);
+  expect(created.status).toBe(201);
+  const question = { question: 'Quem será demitido em março?', collection: 'priv' };
+  expect((await t.http.post('/v1/ask').send(question)).body).toMatchObject({ cache: 'miss', answer: expect.stringContaining('Carlos Pereira') });
+  await ask(t); // an entry of another collection
+  expect(await stored(t)).toContain('Carlos Pereira');
+  expect((await t.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
+  expect(await stored(t)).not.toContain('Carlos Pereira');
+  expect((await ask(t)).cache).toBe('hit'); // kb's entries stay
+
+  // a replacement (same source_id, new text) drops the answers that quoted the old text
+  const v1 = { collection: 'priv', source_id: 'ramal', title: 'Ramal', text: 'O ramal da Beatriz Souza no financeiro é 4321.' };
+  expect((await t.http.post('/v1/documents').send(v1)).status).toBe(201);
+  expect((await t.http.post('/v1/ask').send({ question: 'Qual é o ramal do financeiro?', collection: 'priv' })).body.answer).toContain('4321');
+  expect(await stored(t)).toContain('Beatriz Souza');
+  expect((await t.http.post('/v1/documents').send({ ...v1, text: 'O ramal do financeiro é 5000.' })).status).toBe(201);
+  expect(await stored(t)).not.toContain('Beatriz Souza');
+}
+
 describe('response cache on Redis (REDIS_URL)', () => {
   let redis: TestRedis;
   let t: TestApp;
@@ -66,17 +108,17 @@ describe('response cache on Redis (REDIS_URL)', () => {
     await expectInvalidation(t);
   });
 
+  it("a document's delete or replacement drops its collection's entries from Redis, not the TTL", async () => {
+    await expectErasure(t);
+  });
+
   it('replays a hit as SSE events with cache: hit in done', async () => {
     await ask(t, 'Como pedir reembolso?');
     const res = await t.http
       .post('/v1/ask')
       .send({ question: 'Como pedir reembolso?', collection: 'kb', stream: true })
       .buffer(true)
-      .parse((r, cb) => {
-        let data = '';
-        r.on('data', (c: Buffer) => (data += c.toString()));
-        r.on('end', () => cb(null, data));
-      });
+      .parse(asText);
     expect(res.status).toBe(200);
     const events = [...(res.body as string).matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
     expect(events[0]).toBe('token');
@@ -136,6 +178,10 @@ describe('response cache in memory (no REDIS_URL)', () => {
     expect(await readiness(t)).toEqual({ status: 200, redis: undefined });
   });
 
+  it("a document's delete or replacement drops its collection's entries from memory", async () => {
+    await expectErasure(t);
+  });
+
   it('semantic: a close rewording reuses the answer, another question does not', async () => {
     // cosine 0.9+ with the hashing embedder (the closest pair of test/fixtures/cache/paraphrases-pt.json)
     const first = await ask(t);
@@ -168,6 +214,33 @@ describe('response cache in memory (no REDIS_URL)', () => {
   });
 });
 
+describe('response cache in memory, two replicas on one database', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp({ cache: { response: { enabled: true } } });
+    // the second process reaches the first one's database (embedded: its socket)
+    const url = SERVER_MODE ? undefined : (a.dataSource.options as { url: string }).url;
+    b = await startTestApp({ database: { url, poolSize: 2 }, cache: { response: { enabled: true } } }, { reset: false });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it("a delete through one replica: the other drops the collection's entries from its memory at its next question there", async () => {
+    const created = await a.http.post('/v1/documents').send({ collection: 'rep', title: 'Demissão', text: 'O funcionário Carlos Pereira será demitido em março.' });
+    expect(created.status).toBe(201);
+    const question = { question: 'Quem será demitido em março?', collection: 'rep' };
+    expect((await b.http.post('/v1/ask').send(question)).body).toMatchObject({ cache: 'miss', answer: expect.stringContaining('Carlos Pereira') });
+    expect(await stored(b)).toContain('Carlos Pereira');
+    expect((await a.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
+    await new Promise((r) => setTimeout(r, a.config.cache.response.corpusVersionMaxAgeMs + 100));
+    expect((await b.http.post('/v1/ask').send({ question: 'Qual é o prazo?', collection: 'rep' })).status).toBe(200);
+    expect(await stored(b)).not.toContain('Carlos Pereira');
+  });
+});
+
 describe('response cache with a fallback chain', () => {
   const fake = new FakeOpenAiServer();
   let t: TestApp;
@@ -196,5 +269,28 @@ describe('response cache with a fallback chain', () => {
     expect(back.body).toMatchObject({ model: 'openai:gpt-4o-mini', cache: 'miss' });
     const again = await t.http.post('/v1/ask').send({ question: Q, collection: 'kb' }).expect(200);
     expect(again.body).toMatchObject({ model: 'openai:gpt-4o-mini', cache: 'hit', answer: back.body.answer });
+  });
+
+  it('an answer computed while its document was deleted is not kept: the purge ran before it was stored (probe s15 #3)', async () => {
+    fake.reset();
+    const created = await t.http.post('/v1/documents').send({ collection: 'race', title: 'Demissão', text: 'O funcionário Carlos Pereira será demitido em março.' });
+    expect(created.status).toBe(201);
+    let release!: () => void;
+    const until = new Promise<void>((r) => (release = r));
+    fake.reply({ content: 'Carlos Pereira será demitido em março [1].', hold: { afterPieces: 1, until } });
+    const before = fake.chatRequests().length;
+    const asking = t.http
+      .post('/v1/ask')
+      .send({ question: 'Quem será demitido em março?', collection: 'race', stream: true })
+      .buffer(true)
+      .parse(asText)
+      .then((r) => r);
+    for (let i = 0; i < 200 && fake.chatRequests().length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await t.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
+    release();
+    const res = await asking;
+    expect(res.body as string).toContain('"cache":"miss"');
+    expect(res.body as string).toContain('Carlos Pereira');
+    expect(await stored(t)).not.toContain('Carlos Pereira');
   });
 });

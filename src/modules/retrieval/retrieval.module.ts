@@ -1,4 +1,5 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { APP_CACHE, AppCache } from '../../shared/cache';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../../shared/database';
@@ -144,8 +145,10 @@ class SharedEmbedderFollower implements OnModuleInit {
     },
     {
       provide: CorpusStateCache,
-      useFactory: (dataSource: DataSource, config: AppConfig) => new CorpusStateCache(() => config.cache.response.corpusVersionMaxAgeMs, dataSource),
-      inject: [DATA_SOURCE, APP_CONFIG],
+      // a document deleted or replaced: its collection's cached answers go (they may quote its text)
+      useFactory: (dataSource: DataSource, config: AppConfig, cache: AppCache) =>
+        new CorpusStateCache(() => config.cache.response.corpusVersionMaxAgeMs, dataSource, (collection) => cache.forgetCollection(collection)),
+      inject: [DATA_SOURCE, APP_CONFIG, APP_CACHE],
     },
     {
       // the text branch's postings in memory; what it holds is in the readiness details (`text_cache`)

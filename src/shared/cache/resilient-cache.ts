@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import type { AppCache } from './cache.port';
+import { collectionPrefix, type AppCache } from './cache.port';
 import type { CacheBackend } from './cache.backend';
 
 /** After a failure the store is skipped this long, then one request tries it again. */
 const RETRY_AFTER_MS = 1000;
 const KEY_PREFIX = 'acervo:';
+/** A purge (a scan of the whole store) may take this many times the store's timeout before it is given up. */
+const PURGE_TIMEOUTS = 10;
 
 /**
  * cache-manager over the backend, made optional: a store error or a slow answer marks the cache down, and
@@ -56,6 +58,26 @@ export class ResilientCache implements AppCache {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    if (this.skipping()) return;
+    try {
+      await this.timed(this.cache.del(KEY_PREFIX + key));
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  /** Tried even while the store seems down (the purge matters more than a request's latency), for a longer time. */
+  async forgetCollection(collection: string): Promise<void> {
+    try {
+      const n = await this.timed(this.backend.deletePrefix(KEY_PREFIX + collectionPrefix(collection)), this.opts.timeoutMs * PURGE_TIMEOUTS);
+      if (n) this.logger.debug(`dropped ${n} cached entries of collection ${collection}`);
+    } catch (e) {
+      this.failed(e);
+      this.logger.warn(`cached entries of collection ${collection} not dropped (${this.lastError}): they expire with their TTL`);
+    }
+  }
+
   /** Readiness: never down (the cache is optional), `degraded` while the store fails. */
   async health(): Promise<{ up: boolean; details: Record<string, unknown> }> {
     try {
@@ -74,11 +96,11 @@ export class ResilientCache implements AppCache {
     return this.downSince !== undefined && performance.now() < this.retryAt;
   }
 
-  private timed<T>(p: Promise<T>): Promise<T> {
+  private timed<T>(p: Promise<T>, timeoutMs = this.opts.timeoutMs): Promise<T> {
     let t: NodeJS.Timeout;
     return Promise.race([
       p.finally(() => clearTimeout(t)),
-      new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer in ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs))),
+      new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs))),
     ]);
   }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CACHE, AppCache } from '../../../../shared/cache';
+import { APP_CACHE, AppCache, collectionKey, LruMap } from '../../../../shared/cache';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DEFAULT_COLLECTION, SearchHandler } from '../../../retrieval';
 import { canonicalJson, cosine, normalizeQuestion, questionTerms, sameTerms, sha256 } from '../../domain/answer-cache-key';
@@ -18,11 +18,15 @@ interface SemanticEntry {
   key: string;
 }
 
-/** What every key of a request shares, as canonical JSON, and the model the key names (the primary's id). */
+/** What every key of a request shares, as canonical JSON, the model the key names (the primary's id), and the corpus it was read at. */
 interface Scope {
   json: string;
   model: string;
+  corpus: string;
 }
+
+/** Collections whose last seen corpus version this process remembers (memory store: see `scope`). */
+const SEEN_COLLECTIONS = 10_000;
 
 /**
  * `/v1/ask` through the response cache. The key covers the normalized question, collection, filters, top_k,
@@ -34,10 +38,16 @@ interface Scope {
  * An answer another model gave (a fallback of the chain, while the primary failed) is not stored: the key names
  * the primary, and the degraded answer would outlive the outage by the whole TTL.
  * A cached answer is served with this request's timings and no usage (no model was called).
+ * Entries are keyed under their collection (collectionKey): deleting or replacing a document drops the collection's
+ * entries, which may quote its text, in Redis or in the deleting process's memory (CorpusStateCache.onRemoved). An
+ * answer computed over the corpus as it was before such a write and stored after it is deleted again (`store`), and
+ * a process on the in-memory store drops a collection's entries when it sees that its corpus version moved
+ * (another replica's write).
  */
 @Injectable()
 export class CachedAskHandler {
   private settings = { json: '', hash: '' };
+  private readonly seen = new LruMap<string, string>(SEEN_COLLECTIONS);
 
   constructor(
     private readonly ask: AskHandler,
@@ -86,6 +96,8 @@ export class CachedAskHandler {
     const corpus = await this.search.corpusState(cmd.collection);
     if (!corpus && cmd.collection !== DEFAULT_COLLECTION) return null;
     const llm = this.llms.current().info;
+    const state = `${corpus?.embedderId ?? ''}\u0000${corpus?.version ?? '0'}`;
+    if (this.cache.store === 'memory') await this.dropIfMoved(cmd.collection, state);
     // Not hashed here: the answer key hashes it with the question (one digest per request).
     const json = canonicalJson([
       cmd.collection,
@@ -96,7 +108,17 @@ export class CachedAskHandler {
       corpus?.version ?? '0',
       this.settingsHash(),
     ]);
-    return { json, model: llm.modelId };
+    return { json, model: llm.modelId, corpus: state };
+  }
+
+  /**
+   * The in-memory store only (Redis is shared, and purged by the process that wrote): another replica's delete or
+   * replacement did not reach this process's memory, so the collection's entries go when its corpus state moves.
+   */
+  private async dropIfMoved(collection: string, state: string): Promise<void> {
+    const before = this.seen.get(collection);
+    this.seen.set(collection, state);
+    if (before !== undefined && before !== state) await this.cache.forgetCollection(collection);
   }
 
   private settingsHash(): string {
@@ -106,12 +128,12 @@ export class CachedAskHandler {
   }
 
   private answerKey(scope: Scope, cmd: AskCommand): string {
-    return `ask:${sha256(`${scope.json}\u0000${normalizeQuestion(cmd.question)}`)}`;
+    return collectionKey(cmd.collection, `ask:${sha256(`${scope.json}\u0000${normalizeQuestion(cmd.question)}`)}`);
   }
 
   /** The semantic cache's list of questions for this scope (only read with cache.semantic on). */
-  private semanticKey(scope: Scope): string {
-    return `sem:${sha256(scope.json)}`;
+  private semanticKey(cmd: AskCommand, scope: Scope): string {
+    return collectionKey(cmd.collection, `sem:${sha256(scope.json)}`);
   }
 
   private async lookup(cmd: AskCommand, scope: Scope): Promise<{ result: AskResult; outcome: CacheOutcome } | undefined> {
@@ -121,7 +143,7 @@ export class CachedAskHandler {
     if (!semantic.enabled) return undefined;
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding) return undefined;
-    const entries = (await this.cache.get<SemanticEntry[]>(this.semanticKey(scope))) ?? [];
+    const entries = (await this.cache.get<SemanticEntry[]>(this.semanticKey(cmd, scope))) ?? [];
     const terms = questionTerms(cmd.question);
     let best: SemanticEntry | undefined;
     let bestScore = semantic.threshold;
@@ -142,13 +164,24 @@ export class CachedAskHandler {
     const ttlMs = this.config.cache.response.ttlSeconds * 1000;
     const key = this.answerKey(scope, cmd);
     await this.cache.set(key, result, ttlMs);
+    await this.storeSemantic(cmd, scope, key, ttlMs);
+    // A document deleted or replaced while this answer was computed: its purge ran before these writes, and the
+    // answer may quote the removed text. Read the corpus state again (from the database: another process may have
+    // written) and take the entries back if it moved.
+    const now = await this.search.corpusState(cmd.collection, true).catch(() => undefined);
+    if (now !== undefined && `${now?.embedderId ?? ''}\u0000${now?.version ?? '0'}` === scope.corpus) return;
+    await this.cache.delete(key);
+    await this.cache.delete(this.semanticKey(cmd, scope));
+  }
+
+  private async storeSemantic(cmd: AskCommand, scope: Scope, key: string, ttlMs: number): Promise<void> {
     const semantic = this.config.cache.semantic;
     if (!semantic.enabled) return;
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding || !embedding.some((x) => x !== 0)) return;
-    const entries = ((await this.cache.get<SemanticEntry[]>(this.semanticKey(scope))) ?? []).filter((e) => e.key !== key);
+    const entries = ((await this.cache.get<SemanticEntry[]>(this.semanticKey(cmd, scope))) ?? []).filter((e) => e.key !== key);
     entries.push({ v: Array.from(embedding, (x) => Math.round(x * 1e5) / 1e5), t: questionTerms(cmd.question), key });
-    await this.cache.set(this.semanticKey(scope), entries.slice(-semantic.maxEntries), ttlMs);
+    await this.cache.set(this.semanticKey(cmd, scope), entries.slice(-semantic.maxEntries), ttlMs);
   }
 }
 

@@ -52,7 +52,7 @@ export interface VectorStore {
    * What a cached answer over this collection depends on: its embedder and its corpus version (a new value
    * after every statement that inserts or deletes its chunks). null when the collection does not exist.
    */
-  corpusState(name: string): Promise<CorpusState | null>;
+  corpusState(name: string, fresh?: boolean): Promise<CorpusState | null>;
   /** Creates the collection bound to this embedder, or returns the existing one unchanged. */
   ensureCollection(name: string, embedderId: string, dimension: number, textSearchConfig: string): Promise<CollectionInfo>;
   /**

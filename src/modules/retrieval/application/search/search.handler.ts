@@ -52,8 +52,10 @@ export class SearchHandler {
    * The collection's embedder and corpus version (what a cached answer depends on); null when it does not
    * exist. Concurrent callers share reads, but never one that began before them (it could predate an ingest
    * they must see): a caller arriving while a read runs waits for the next one, which all such callers share.
+   * `fresh`: read from the database now, not from what this process read lately (writes by other processes).
    */
-  corpusState(collection: string): Promise<CorpusState | null> {
+  corpusState(collection: string, fresh = false): Promise<CorpusState | null> {
+    if (fresh) return this.store.corpusState(collection, true);
     const slot = this.versionReads.get(collection);
     if (!slot) {
       const fresh = { running: Promise.resolve() as Promise<unknown> };

@@ -1,4 +1,4 @@
-import type { EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
+import type { EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { CorpusStateCache } from './corpus-state.cache';
 
 const v = (version: string) => ({ embedderId: 'hashing-384', version });
@@ -35,6 +35,27 @@ describe('CorpusStateCache', () => {
     cache.keep('kb', v('8'), cache.begin());
     subscribers[0].afterTransactionCommit!({ queryRunner: { data: {} } } as unknown as TransactionCommitEvent);
     expect(cache.get('kb')).toEqual(v('8'));
+  });
+
+  it("runs onRemoved for a collection whose chunks were deleted once the deleting transaction commits, at once outside one, never after a rollback", async () => {
+    const subscribers: EntitySubscriberInterface[] = [];
+    const removed: string[] = [];
+    const cache = new CorpusStateCache(() => 60_000, { subscribers }, async (c) => void removed.push(c));
+    const runner = { isTransactionActive: true, data: {} };
+    const em = { queryRunner: runner } as unknown as EntityManager;
+    cache.written(em);
+    await cache.removed(em, 'kb');
+    await cache.removed(em, 'kb');
+    expect(removed).toEqual([]); // not committed yet: a concurrent read could still see (and cache) the old text
+    await subscribers[0].afterTransactionCommit!({ queryRunner: runner } as unknown as TransactionCommitEvent);
+    expect(removed).toEqual(['kb']);
+    cache.written(em);
+    await cache.removed(em, 'rh');
+    subscribers[0].afterTransactionRollback!({ queryRunner: runner } as unknown as TransactionRollbackEvent);
+    await subscribers[0].afterTransactionCommit!({ queryRunner: runner } as unknown as TransactionCommitEvent);
+    expect(removed).toEqual(['kb']);
+    await cache.removed({ queryRunner: undefined } as unknown as EntityManager, 'rh');
+    expect(removed).toEqual(['kb', 'rh']);
   });
 
   it('re-reads past its age; 0 keeps nothing', () => {

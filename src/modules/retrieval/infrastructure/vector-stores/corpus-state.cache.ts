@@ -4,6 +4,8 @@ import type { CorpusState } from '../../application/ports/vector-store.port';
 
 /** Marks a transaction (its QueryRunner's `data`) that wrote chunks or a collection's embedder. */
 const CORPUS_WRITE = Symbol('corpusWrite');
+/** The collections whose committed chunks a transaction deleted (`removed`). */
+const REMOVED_FROM = Symbol('removedFrom');
 
 /**
  * Corpus states (embedder and corpus version per collection) read by this process, kept at most `maxAgeMs`
@@ -13,6 +15,8 @@ const CORPUS_WRITE = Symbol('corpusWrite');
  * (a TypeORM subscriber on the marked transaction); a read that began before the last change is not kept.
  * Writes by other processes (replicas, a separate worker, SQL by hand) are seen at most `maxAgeMs` after they
  * commit, the age counted from when the read that is kept began.
+ * `onRemoved` runs for a collection whose committed chunks were deleted (a document deleted or replaced) once that
+ * is committed: it drops the collection's cached answers, which may quote the deleted text.
  */
 export class CorpusStateCache {
   private generation = 0;
@@ -21,6 +25,7 @@ export class CorpusStateCache {
   constructor(
     private readonly maxAgeMs: () => number,
     dataSource?: Pick<DataSource, 'subscribers'>,
+    private readonly onRemoved: (collection: string) => Promise<void> = async () => undefined,
   ) {
     dataSource?.subscribers.push(this.subscriber());
   }
@@ -51,18 +56,37 @@ export class CorpusStateCache {
     if (runner?.isTransactionActive) (runner.data as Record<symbol, boolean>)[CORPUS_WRITE] = true;
   }
 
+  /**
+   * Chunks of `collection` were deleted through `em`: `onRemoved` runs after its transaction commits (TypeORM awaits
+   * it before the commit returns, so the caller answers after it), or now outside a transaction. A rollback drops it.
+   */
+  async removed(em: EntityManager, collection: string): Promise<void> {
+    const runner = em.queryRunner;
+    if (!runner?.isTransactionActive) return this.onRemoved(collection);
+    const data = runner.data as Record<symbol, Set<string> | undefined>;
+    (data[REMOVED_FROM] ??= new Set()).add(collection);
+  }
+
   invalidate(): void {
     this.generation++;
     this.entries.clear();
   }
 
   private subscriber(): EntitySubscriberInterface {
-    const settled = (event: TransactionCommitEvent | TransactionRollbackEvent) => {
-      const data = event.queryRunner.data as Record<symbol, boolean> | undefined;
-      if (!data?.[CORPUS_WRITE]) return;
+    const settled = (event: TransactionCommitEvent | TransactionRollbackEvent): Set<string> | undefined => {
+      const data = event.queryRunner.data as Record<symbol, unknown> | undefined;
+      if (!data?.[CORPUS_WRITE]) return undefined;
+      const removed = data[REMOVED_FROM] as Set<string> | undefined;
       delete data[CORPUS_WRITE];
+      delete data[REMOVED_FROM];
       this.invalidate();
+      return removed;
     };
-    return { afterTransactionCommit: settled, afterTransactionRollback: settled };
+    return {
+      afterTransactionCommit: async (event: TransactionCommitEvent) => {
+        for (const collection of settled(event) ?? []) await this.onRemoved(collection);
+      },
+      afterTransactionRollback: (event: TransactionRollbackEvent) => void settled(event),
+    };
   }
 }

@@ -71,8 +71,9 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
     return row ? toInfo(row) : null;
   }
 
-  /** Served from CorpusStateCache when read lately (cache.response.corpusVersionMaxAgeMs) and not written since. */
-  async corpusState(name: string): Promise<CorpusState | null> {
+  /** Served from CorpusStateCache when read lately (cache.response.corpusVersionMaxAgeMs) and not written since, unless `fresh`. */
+  async corpusState(name: string, fresh = false): Promise<CorpusState | null> {
+    if (fresh) return this.readCorpusState(name);
     const known = this.corpusStates.get(name);
     if (known !== undefined) return known;
     const read = this.corpusStates.begin();
@@ -144,7 +145,10 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
     if (stale) throw new CollectionEmbedderChangedError(collection.name, stale.embedderId, current.embedder_id);
     this.corpusStates.written(em);
     try {
-      if (!options.fresh) await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
+      if (!options.fresh) {
+        const res = await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
+        if (deletedRows(res) > 0) await this.corpusStates.removed(em, collection.name);
+      }
       await this.insertChunks(em, entries, collection, current.dimension, shared ? Infinity : INSERT_BATCH);
     } finally {
       this.corpusStates.written(em);
@@ -186,8 +190,13 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
   async deleteDocumentChunks(documentId: string): Promise<number> {
     const em = managerFor(this.dataSource);
     this.corpusStates.written(em);
-    const res = await em.query(`DELETE FROM chunks WHERE document_id = $1`, [documentId]).finally(() => this.corpusStates.written(em));
-    return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
+    const rows: Array<{ collection: string; n: number }> = await em
+      .query(`WITH d AS (DELETE FROM chunks WHERE document_id = $1 RETURNING collection) SELECT collection, count(*)::int AS n FROM d GROUP BY collection`, [
+        documentId,
+      ])
+      .finally(() => this.corpusStates.written(em));
+    for (const r of rows) await this.corpusStates.removed(em, r.collection);
+    return rows.reduce((n, r) => n + r.n, 0);
   }
 
   async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]> {
@@ -582,4 +591,9 @@ function toInfo(row: CollectionOrmEntity): CollectionInfo {
     textSearchConfig: row.textSearchConfig,
     createdAt: row.createdAt,
   };
+}
+
+/** The row count of a DELETE as `query` returns it ([rows, count] on both drivers). */
+function deletedRows(res: unknown): number {
+  return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
 }
