@@ -211,7 +211,7 @@ describe('background jobs survive a restart', () => {
     }
   });
 
-  it('a re-index interrupted by an app close resumes on the next start (same database) from its staged vectors and completes', async () => {
+  it('a re-index interrupted by an app close resumes on the next start (same database) from the vectors it wrote and completes', async () => {
     const ADMIN = { 'x-api-key': 'chave-admin' };
     const slow: DeepPartial<AppConfig> = { ...THRESHOLDS, admin: { apiKey: 'chave-admin' }, retrieval: { embedder: { batchSize: 2 } } };
     const first = await startTestApp(slow);
@@ -226,14 +226,14 @@ describe('background jobs survive a restart', () => {
       open = undefined;
       await first.close({ keepData: true });
 
-      // a start with the lane paused shows what the close left: the job unfinished, its staged vectors kept
+      // a start with the lane paused shows what the close left: the job unfinished, its written vectors kept
       const paused = await startTestApp({ ...slow, jobs: { ...THRESHOLDS.jobs, concurrency: 0 } }, { dataDir: first.dataDir, reset: false });
       open = paused;
       const left = (await paused.http.get(`/v1/admin/reindex/${id}`).set(ADMIN).expect(200)).body;
       expect(left).toMatchObject({ status: 'running', total: 120 });
       expect(left.done).toBeGreaterThan(0);
       expect(left.done).toBeLessThan(120);
-      const [{ n: staged }] = await paused.dataSource.query('SELECT count(*)::int AS n FROM chunk_embeddings_staging WHERE job_id = $1', [id]);
+      const [{ n: staged }] = await paused.dataSource.query('SELECT count(*)::int AS n FROM chunks WHERE reindexed_by = $1', [id]);
       expect(staged).toBe(left.done);
       open = undefined;
       await paused.close({ keepData: true });
@@ -246,7 +246,8 @@ describe('background jobs survive a restart', () => {
       expect(status.collections.find((c: { name: string }) => c.name === 'mover')).toEqual({ name: 'mover', embedder_id: 'hashing:v1:256', dimension: 256 });
       const hits = await s.http.post('/v1/search').send({ query: 'comprovante 42 do mudança', collection: 'mover', top_k: 1 }).expect(200);
       expect(hits.body.hits[0].title).toBe('Procedimento 42 de mudança');
-      expect(await s.dataSource.query('SELECT count(*)::int AS n FROM chunk_embeddings_staging')).toEqual([{ n: 0 }]);
+      // every chunk's new vector was written by the job, in the slot the collection now reads
+      expect(await s.dataSource.query(`SELECT k.vector_slot, count(*) FILTER (WHERE c.reindexed_by = $1)::int AS n FROM chunks c JOIN collections k ON k.name = c.collection WHERE c.collection = 'mover' GROUP BY 1`, [id])).toEqual([{ vector_slot: 1, n: 120 }]);
       // the queue ran it: a reindex job, completed, its result naming the re-index
       const queued = (await s.http.get('/v1/jobs?state=completed&limit=50').expect(200)).body.items.find((j: { kind: string }) => j.kind === 'reindex');
       expect(queued).toMatchObject({ kind: 'reindex', state: 'completed', result: { reindex_id: id, collection: 'mover', to: 'hashing:v1:256', chunks: 120 } });

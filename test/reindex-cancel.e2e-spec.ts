@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig, DeepPartial } from '../src/shared/config';
 import { TRANSACTION_RUNNER, type TransactionRunner } from '../src/shared/database';
 import { HashingEmbedder } from '../src/modules/retrieval/infrastructure/embedders/hashing.embedder';
-import { expectProblem, startTestApp, TestApp } from './support/app';
+import { expectProblem, LIVE_CHUNKS_SQL, startTestApp, TestApp } from './support/app';
 import { RedisServer, startRedis } from './support/redis';
+import { searchesOf, seedProcedures, until } from './support/reindex';
 
 /**
  * POST /v1/admin/reindex/{id}/cancel: an operator stops a queued or running re-index (or one whose queue job was lost);
@@ -14,24 +15,6 @@ const KEY = 'chave-admin';
 const OLD = 'hashing:v1:384';
 const CANCELLED = /^RETRIEVAL\.REINDEX_CANCELLED: cancelled by an operator/;
 const BASE: DeepPartial<AppConfig> = { admin: { apiKey: KEY }, retrieval: { embedder: { batchSize: 4 } }, jobs: { pollIntervalMs: 50, backoffMs: 50 } };
-
-const QUERIES = ['comprovante 7 do reembolso', 'aprovação do gestor', 'portal interno chamado 15'];
-
-function procedures(rows: number, topic: string): Buffer {
-  const lines = ['id,titulo,descricao'];
-  for (let i = 1; i <= rows; i++) lines.push(`${i},Procedimento ${i} de ${topic},"Passo ${i} do ${topic}: abrir chamado ${i} no portal interno, anexar o comprovante ${i} e aguardar a aprovação do gestor."`);
-  return Buffer.from(lines.join('\n'), 'utf8');
-}
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A target embedder (dimension `dimension`) whose calls past the first `free` wait until `open()`: a re-index paused mid-way. */
 function gatedEmbedder(dimension: number, free: number) {
@@ -56,25 +39,14 @@ function client(t: TestApp) {
     ended: (id: string) => until(() => api.job(id), (j) => j.status === 'completed' || j.status === 'failed', `re-index ${id}`),
     collection: async (name: string) =>
       (await admin(t.http.get('/v1/admin/models/embedder')).expect(200)).body.collections.find((c: { name: string }) => c.name === name),
-    staged: async () => (await t.dataSource.query('SELECT count(*)::int AS n FROM chunk_embeddings_staging'))[0].n as number,
-    /** What a user of the collection sees: the embedder and ranked hits of a few searches, vector and hybrid. */
-    searches: async (collection: string) => {
-      const out = [];
-      for (const query of QUERIES) {
-        for (const mode of ['vector', 'hybrid']) {
-          const res = await t.http.post('/v1/search').send({ query, collection, mode, top_k: 5 }).expect(200);
-          out.push({ query, mode, embedder: res.body.embedder, hits: res.body.hits.map((h: { title: string; score: number }) => [h.title, h.score]) });
-        }
-      }
-      return out;
-    },
+    /** Chunks the job wrote a vector for (into the slot its collection's searches do not read). */
+    staged: async (id: string) => (await t.dataSource.query('SELECT count(*)::int AS n FROM chunks WHERE reindexed_by = $1', [id]))[0].n as number,
+    searches: (collection: string) => searchesOf(t, collection),
   };
   return api;
 }
 
-async function seed(t: TestApp, collection: string, rows: number) {
-  expect((await t.http.post('/v1/documents?async=false').field('collection', collection).attach('files', procedures(rows, 'reembolso'), `${collection}.csv`)).status).toBe(201);
-}
+const seed = seedProcedures;
 
 describe('cancelling a re-index on a running lane', () => {
   let t: TestApp;
@@ -87,7 +59,7 @@ describe('cancelling a re-index on a running lane', () => {
   });
   afterAll(async () => t?.close());
 
-  it('a running re-index stops at its next batch: failed as cancelled, staging empty, the collection unchanged and searchable, a new re-index accepted', async () => {
+  it('a running re-index stops at its next batch: failed as cancelled, nothing written after the cancel, the collection unchanged and searchable, a new re-index accepted', async () => {
     const before = await api.searches('lenta');
     expect(before[0]).toMatchObject({ embedder: OLD, hits: [[expect.stringMatching(/^Procedimento 7 /), expect.any(Number)], ...Array(4).fill(expect.anything())] });
     const gate = gatedEmbedder(256, 2);
@@ -97,13 +69,13 @@ describe('cancelling a re-index on a running lane', () => {
       id = put.body.jobs[0].id;
       // two batches staged, the third waits in the target embedder
       await until(() => api.job(id), (j) => j.status === 'running' && j.done === 8 && gate.calls() === 3, 'the re-index paused mid-way');
-      expect(await api.staged()).toBe(8);
+      expect(await api.staged(id)).toBe(8);
 
       const res = await api.cancel(id).expect(200);
       expect(res.body).toMatchObject({ id, collection: 'lenta', status: 'failed', from: OLD, to: 'hashing:v1:256', done: 8, total: 40, finished_at: expect.any(String) });
       expect(res.body.error).toMatch(CANCELLED);
       gate.open();
-      // the run notices at its batch boundary: its queue job ends failed as cancelled, having dropped the batch it staged
+      // the run notices at its batch boundary: its queue job ends failed as cancelled; the batch it embedded is not written
       await until(async () => (await t.dataSource.query(`SELECT state, error FROM jobs WHERE kind = 'reindex'`))[0], (j) => j.state === 'failed', 'the queue job to end');
       const [queued] = await t.dataSource.query(`SELECT state, error FROM jobs WHERE kind = 'reindex'`);
       expect(queued.error).toMatchObject({ code: 'RETRIEVAL.REINDEX_CANCELLED', status: 409 });
@@ -113,9 +85,9 @@ describe('cancelling a re-index on a running lane', () => {
     }
     const after = await api.job(id);
     expect(after).toMatchObject({ status: 'failed', done: 8, error: expect.stringMatching(CANCELLED) });
-    expect(await api.staged()).toBe(0);
+    expect(await api.staged(id)).toBe(8);
     expect(await api.collection('lenta')).toEqual({ name: 'lenta', embedder_id: OLD, dimension: 384 });
-    expect(await t.dataSource.query(`SELECT DISTINCT dimension FROM chunks WHERE collection = 'lenta'`)).toEqual([{ dimension: 384 }]);
+    expect(await t.dataSource.query(`SELECT DISTINCT dimension FROM ${LIVE_CHUNKS_SQL} WHERE collection = 'lenta'`)).toEqual([{ dimension: 384 }]);
     expect(await api.searches('lenta')).toEqual(before);
 
     // no 409: a new re-index of the collection is accepted and completes
@@ -151,8 +123,9 @@ describe('cancelling a re-index on a running lane', () => {
   it('a queued re-index (the lane busy with another) and one whose queue job was lost (its row deleted) are cancelled; new ones are accepted', async () => {
     // the lane (jobs.concurrency 1) is held by a re-index paused in its first batch: the next ones stay queued
     const gate = gatedEmbedder(64, 0);
+    let busy = '';
     try {
-      const busy = (await api.change('ocupada', 64).expect(202)).body.jobs[0].id;
+      busy = (await api.change('ocupada', 64).expect(202)).body.jobs[0].id;
       await until(() => api.job(busy), (j) => j.status === 'running' && gate.calls() === 1, 'the lane busy');
       const queued = (await api.change('fila', 64).expect(202)).body.jobs[0].id;
       expect(await api.job(queued)).toMatchObject({ status: 'queued' });
@@ -174,7 +147,8 @@ describe('cancelling a re-index on a running lane', () => {
     const again = (await api.change(['ocupada', 'fila', 'perdida'], 64).expect(202)).body.jobs;
     expect(again.map((j: { collection: string }) => j.collection).sort()).toEqual(['fila', 'ocupada', 'perdida']);
     for (const j of again) expect(await api.ended(j.id)).toMatchObject({ status: 'completed', done: 6, to: 'hashing:v1:64' });
-    expect(await api.staged()).toBe(0);
+    // the busy job's first batch, embedded after its cancel, was not written
+    expect(await api.staged(busy)).toBe(0);
   }, 30_000);
 
   it('a cancel committed just before the cutover transaction: the cutover refuses, the collection stays on its old embedder', async () => {
@@ -214,7 +188,7 @@ describe('cancelling a re-index on a running lane', () => {
       gate.restore();
     }
     expect(await api.job(id)).toMatchObject({ status: 'failed' });
-    expect(await api.staged()).toBe(0);
+    expect(await api.staged(id)).toBe(12);
     expect(await api.collection('corrida')).toEqual(built);
     expect(await api.searches('corrida')).toEqual(before);
   }, 30_000);
@@ -255,7 +229,7 @@ describe('cancelling a re-index on the Bull queue (real Redis)', () => {
       gate.restore();
     }
     expect(await api.job(id)).toMatchObject({ status: 'failed', done: 4 });
-    expect(await api.staged()).toBe(0);
+    expect(await api.staged(id)).toBe(4);
     expect(await api.collection('touro')).toEqual({ name: 'touro', embedder_id: OLD, dimension: 384 });
     expect(await api.searches('touro')).toEqual(before);
     const again = await api.change('touro', 256).expect(202);

@@ -56,7 +56,7 @@ describe('search', () => {
     for (const query of queries) {
       const text = await store.textSearch({ collection: 'anime', limit: candidates, text: query, textSearchConfig: info.textSearchConfig });
       const embedding = (await handler.embedQuery('anime', query))!;
-      const vector = await store.vectorSearch({ collection: 'anime', limit: candidates, embedding, dimension: info.dimension, embedderId: info.embedderId });
+      const vector = await store.vectorSearch({ collection: 'anime', limit: candidates, embedding, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId });
       expect(text.length * vector.length).toBeGreaterThan(0);
       expected.push(rerank(query, reciprocalRankFusion(vector, text, { k: rrf.k, textWeight: rrf.textWeight, vectorWeight: rrf.lexicalVectorWeight }), rerankPolicy).slice(0, 10));
     }

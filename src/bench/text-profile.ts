@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       await clock('text5', () => store.textSearch({ collection: COLLECTION, limit: 5, text, textSearchConfig: info.textSearchConfig }));
       // (a fresh text each time: the query embedding cache would answer the same one)
       const emb = (await clock('embed', () => ctx.search.embedQuery(COLLECTION, `${text} ${i}`)))!;
-      const v60 = await clock('vector60', () => store.vectorSearch({ collection: COLLECTION, limit: 60, embedding: emb, dimension: info.dimension, embedderId: info.embedderId }));
+      const v60 = await clock('vector60', () => store.vectorSearch({ collection: COLLECTION, limit: 60, embedding: emb, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId }));
       await clock('fuseRerank', () => rerank(text, reciprocalRankFusion(v60, t60, { k: rrf.k, textWeight: rrf.textWeight, vectorWeight: rrf.lexicalVectorWeight }), ctx.config.retrieval.search.rerank));
     }
     for (const [k, v] of Object.entries(parts)) console.log(`part ${k}: p50 ${round(summarize(v, 1).p50, 2)} ms, p95 ${round(summarize(v, 1).p95, 2)} ms`);

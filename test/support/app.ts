@@ -21,7 +21,14 @@ export interface TestApp {
 export const SERVER_MODE = !!process.env.DATABASE_URL;
 
 /** Empties every table of the knowledge base (the server pass shares one database between suites). */
-export const RESET_TABLES_SQL = 'TRUNCATE job_files, jobs, source_locks, reindex_jobs, chunk_embeddings_staging, chunks, documents, collections, lexeme_stats, postings, collection_stats, conversations, conversation_messages, usage_records, budget_alerts, audit_log, sales, api_keys, collection_access, shared_state, user_forgets CASCADE';
+/**
+ * `chunks` as searches see them, for a FROM clause: each chunk's `dimension` read from the vector slot its collection
+ * reads (collections.vector_slot, which a re-index flips).
+ */
+export const LIVE_CHUNKS_SQL =
+  '(SELECT c.id, c.collection, CASE k.vector_slot WHEN 1 THEN c.dimension_1 ELSE c.dimension END AS dimension FROM chunks c JOIN collections k ON k.name = c.collection) chunks';
+
+export const RESET_TABLES_SQL = 'TRUNCATE job_files, jobs, source_locks, reindex_jobs, chunks, documents, collections, lexeme_stats, postings, collection_stats, conversations, conversation_messages, usage_records, budget_alerts, audit_log, sales, api_keys, collection_access, shared_state, user_forgets CASCADE';
 
 /**
  * The production app (same createApp/configureApp as main.ts) on the test profile, with its own

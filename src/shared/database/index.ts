@@ -1,5 +1,5 @@
 export * from './database.module';
 export * from './embedded-postgres';
 export * from './transaction';
-export { hnswIndexSql, DEFAULT_INDEX_DIMENSION } from './migrations/1763700000000-init-schema';
+export { hnswIndexSql, slotColumns, type VectorSlot, DEFAULT_INDEX_DIMENSION } from './migrations/1763700000000-init-schema';
 export { EmbeddedVacuum, type VacuumRun } from './embedded-vacuum';

@@ -116,6 +116,8 @@ export interface CollectionInfo {
   name: string;
   embedderId: string;
   dimension: number;
+  /** Which of a chunk's two vector slots holds this embedder's vectors (a re-index fills the other, then flips this). */
+  slot: 0 | 1;
   textSearchConfig: string;
   createdAt: Date;
 }

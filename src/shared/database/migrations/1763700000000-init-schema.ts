@@ -1,11 +1,23 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** HNSW index for one embedding dimension (partial, over an untyped vector column). Also used at runtime. */
-export function hnswIndexSql(dimension: number): string {
+/**
+ * A chunk's two vector slots: its collection's `vector_slot` says which one searches read (a re-index fills the other
+ * beside it, then flips the collection: migration 1768680000000). Slot 0 is the original `embedding`/`dimension`.
+ */
+export type VectorSlot = 0 | 1;
+
+/** The vector and dimension columns of a slot. */
+export function slotColumns(slot: VectorSlot): { embedding: string; dimension: string } {
+  return slot === 1 ? { embedding: 'embedding_1', dimension: 'dimension_1' } : { embedding: 'embedding', dimension: 'dimension' };
+}
+
+/** HNSW index for one embedding dimension of one slot (partial, over an untyped vector column). Also used at runtime. */
+export function hnswIndexSql(dimension: number, slot: VectorSlot = 0): string {
   const d = Math.trunc(dimension);
+  const c = slotColumns(slot);
   return (
-    `CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw_${d} ON chunks ` +
-    `USING hnsw ((embedding::vector(${d})) vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE dimension = ${d}`
+    `CREATE INDEX IF NOT EXISTS chunks_${c.embedding}_hnsw_${d} ON chunks ` +
+    `USING hnsw ((${c.embedding}::vector(${d})) vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE ${c.dimension} = ${d}`
   );
 }
 

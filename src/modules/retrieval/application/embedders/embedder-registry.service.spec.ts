@@ -33,6 +33,7 @@ const collection = (embedderId: string, dimension: number): CollectionInfo => ({
   name: 'c',
   embedderId,
   dimension,
+  slot: 0,
   textSearchConfig: 'portuguese',
   createdAt: new Date(0),
 });

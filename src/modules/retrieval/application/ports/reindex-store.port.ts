@@ -8,29 +8,30 @@ export interface ChunkText {
 }
 
 /**
- * What a re-index needs from storage: read a collection's chunks page by page, stage new vectors beside
- * the live ones (searches never see them), then swap them in and re-bind the collection atomically.
+ * What a re-index needs from storage: read a collection's chunks page by page, write the new vectors into the
+ * collection's other vector slot beside the live ones (searches read only the collection's slot), then flip the
+ * collection to that slot and the new embedder atomically.
  */
 export interface ReindexStore {
   countChunks(collection: string): Promise<number>;
-  /** Keyset pagination by chunk id. */
-  chunkPage(collection: string, afterId: string | undefined, limit: number): Promise<ChunkText[]>;
-  /** Chunks of the collection with no staged vector for this job yet (written after the job read past them). */
+  /** Chunks of the collection the job has not written a vector for yet (keyset by id). */
   unstagedPage(jobId: string, collection: string, afterId: string | undefined, limit: number): Promise<ChunkText[]>;
-  stage(jobId: string, dimension: number, rows: Array<{ id: string; embedding: Float32Array }>): Promise<void>;
-  /** The HNSW index for this dimension (partial, IF NOT EXISTS). */
-  ensureDimensionIndex(dimension: number): Promise<void>;
+  /**
+   * Writes the job's vectors into `slot` of these chunks and marks them as the job's. Writes nothing once the job has
+   * ended or the collection reads `slot` (a flip waits for this write or this write for it). Returns rows written.
+   */
+  stage(jobId: string, collection: string, slot: 0 | 1, dimension: number, rows: Array<{ id: string; embedding: Float32Array }>): Promise<number>;
+  /** The HNSW index for this dimension in this slot (partial, IF NOT EXISTS). */
+  ensureDimensionIndex(dimension: number, slot: 0 | 1): Promise<void>;
   /** Locks the collection row FOR UPDATE in the caller's transaction (blocks writes into the collection until commit). */
   lockCollection(name: string): Promise<CollectionInfo | null>;
   /**
-   * In the caller's transaction, with the collection locked and every chunk staged: moves the staged vectors into
-   * the chunks, re-binds the collection to the new embedder and deletes the job's staging rows. Returns chunks updated.
+   * In the caller's transaction, with the collection locked and every chunk written by the job: re-binds the
+   * collection to the new embedder and `slot` (one row written, whatever the collection's size). Returns its chunks.
    */
-  cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<number>;
-  clearStaging(jobId: string): Promise<void>;
-  /** Deletes staging rows of every job that is not unfinished (left by a process that stopped, or by a failed job). */
-  clearOrphanStaging(): Promise<void>;
-  countStaged(jobId: string): Promise<number>;
+  cutover(jobId: string, collection: string, embedderId: string, dimension: number, slot: 0 | 1): Promise<number>;
+  /** Chunks of the collection the job has written a vector for. */
+  countStaged(jobId: string, collection: string): Promise<number>;
 
   /** Re-index jobs (joining the caller's transaction when one is open). One unfinished job per collection (23505). */
   createJob(job: ReindexJob, target: EmbedderSpec): Promise<void>;

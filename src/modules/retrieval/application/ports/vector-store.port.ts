@@ -29,6 +29,14 @@ export interface BranchQuery {
 /** A chunk's row as a branch returns it, without the branch's score. */
 export type ChunkFields = Omit<RankedChunk, 'score' | 'coverage'>;
 
+/** A query vector, what made it, and the collection's vector slot it is compared with (CollectionInfo.slot). */
+export interface VectorQuery {
+  embedding: Float32Array;
+  dimension: number;
+  embedderId: string;
+  slot: 0 | 1;
+}
+
 /** A hybrid search's two branches, ranked together by VectorStore.hybridSearch. */
 export interface HybridBranches {
   /**
@@ -70,10 +78,11 @@ export interface VectorStore {
   replaceManyDocumentChunks(entries: DocumentChunks[], collection: CollectionInfo, options?: WriteOptions): Promise<void>;
   deleteDocumentChunks(documentId: string): Promise<number>;
   /**
-   * Nearest chunks by cosine. `embedderId` is what made the query vector: in the same snapshot, nothing is
-   * returned when the collection no longer names it (a re-index cut over since the caller read the collection).
+   * Nearest chunks by cosine, in the vector slot `slot` (the collection's, as the caller read it). `embedderId` is what
+   * made the query vector: in the same snapshot, nothing is returned when the collection no longer names it and that
+   * slot (a re-index flipped it since the caller read the collection).
    */
-  vectorSearch(query: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]>;
+  vectorSearch(query: BranchQuery & VectorQuery): Promise<RankedChunk[]>;
   textSearch(query: BranchQuery & { text: string; textSearchConfig: string }): Promise<RankedChunk[]>;
   /**
    * Optional: both branches of a hybrid search ranked in fewer round trips than the two searches apart, for the query
@@ -81,6 +90,6 @@ export interface VectorStore {
    * has no faster way for this query: search the branches apart.
    */
   hybridSearch?(
-    query: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
+    query: BranchQuery & VectorQuery & { text: string; textSearchConfig: string },
   ): Promise<HybridBranches | null>;
 }

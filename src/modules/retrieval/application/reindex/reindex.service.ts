@@ -47,25 +47,31 @@ export interface ReindexRunContext {
 }
 
 /**
- * Re-embeds a collection with another embedder while it stays searchable on the old one:
- *  1. embeds the chunks that have no staged vector for this job yet (keyset by id) with the target and stores
- *     the vectors in a staging table that no search reads;
+ * Re-embeds a collection with another embedder while it stays searchable on the old one. Each chunk has two vector
+ * slots and the collection row names the one its searches read (CollectionInfo.slot); the job writes the other:
+ *  1. embeds the chunks it has not written yet (keyset by id) with the target and writes each batch's vectors into
+ *     the other slot, marking the chunks as the job's, in one short statement (the embedded database's one session
+ *     is held for that statement only);
  *  2. embeds the chunks written meanwhile (outside any lock, a few passes);
- *  3. CUTOVER, one transaction: locks the collection row (ingestion into it waits), embeds what is still
- *     missing, moves the staged vectors into the chunks, re-binds the collection to the new embedder and marks
- *     the job completed.
- * Searches read the collection row to pick their embedder, so before the commit they query the old vectors
- * with the old model and after it the new ones with the new model.
+ *  3. CUTOVER, one transaction: locks the job row and the collection row (ingestion into it waits), embeds what is
+ *     still missing (written since the last pass), checks every chunk is the job's, re-binds the collection to the
+ *     new embedder and slot and marks the job completed. It writes two rows, whatever the collection's size.
+ * Searches read the collection row to pick their embedder and slot, so before the commit they query the old vectors
+ * with the old model and after it the new ones with the new model, each through its slot's HNSW index.
+ *
+ * Every step converges when run again: a batch rewrites the same chunks, and the cutover refuses (the job row) once
+ * the job has ended. There is no state between "on the old slot, job unfinished" and "on the new slot, job completed".
  *
  * Jobs are rows of `reindex_jobs` run through the job queue (issue 10): a process that stops mid-job leaves it
- * unfinished with its staged vectors, and the queue runs it again after a restart (or on another worker), which
- * embeds only the chunks still unstaged. A failure leaves the collection on its old embedder; the job's staging
- * rows are then discarded. Without a dispatcher (no queue wired) jobs run in this process's long-operation lane.
+ * unfinished with the vectors it wrote, and the queue runs it again after a restart (or on another worker), which
+ * embeds only the chunks it has not written. A failure leaves the collection on its old embedder and slot; the
+ * vectors a failed job wrote stay in the slot no search reads, until the next re-index of the collection writes it
+ * over. Without a dispatcher (no queue wired) jobs run in this process's long-operation lane.
  *
- * An operator may cancel a queued or running job (`cancel`): only its row changes (failed) and its staging is dropped,
- * so it works without the queue. Every write of a run is guarded by the job being still unfinished: the run (in any
- * process) sees the cancel at its next batch, and the cutover locks the job row first, so a cancel and a cutover
- * never both win.
+ * An operator may cancel a queued or running job (`cancel`): only its row changes (failed), so it works without the
+ * queue. Every write of a run is guarded by the job being still unfinished: the run (in any process) writes nothing
+ * once the cancel committed and stops at its next batch, and the cutover locks the job row first, so a cancel and a
+ * cutover never both win.
  */
 @Injectable()
 export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -89,9 +95,8 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     this.dispatch = dispatch;
   }
 
-  /** Staging rows of no unfinished job are left-overs; without a queue, unfinished jobs resume in this process. */
+  /** Without a queue, unfinished jobs resume in this process. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.store.clearOrphanStaging();
     if (this.dispatch) return;
     for (const job of await this.store.unfinishedJobs()) this.runInProcess(job.id);
   }
@@ -154,7 +159,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * The queue gave up the job's runs (its process stopped each time, jobs.maxAttempts times): it is recorded as
-   * failed and its staged vectors dropped, so the collection (still on its old embedder) can be re-indexed again.
+   * failed, so the collection (still on its old embedder: a job that cut over is completed) can be re-indexed again.
    * A job that ended meanwhile is left as it is.
    */
   async abandon(id: string, reason: string): Promise<void> {
@@ -163,7 +168,7 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * An operator stops a queued or running job (POST /v1/admin/reindex/{id}/cancel): it is recorded as failed with
-   * REINDEX_CANCELLED and its staged vectors dropped; the collection stays on its old embedder. A run under way
+   * REINDEX_CANCELLED; the collection stays on its old embedder. A run under way
    * stops at its next batch without cutting over. Needs only the jobs table (a job the queue lost is cancelled too).
    * 404 for an unknown id, 409 for a job that completed or failed already (left as it is).
    */
@@ -176,12 +181,11 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     throw new ReindexNotCancellableError(id, now.status);
   }
 
-  /** Records an unfinished job failed and drops its staging; undefined when it had ended already (nothing changed). */
+  /** Records an unfinished job failed; undefined when it had ended already (nothing changed). */
   private async end(id: string, reason: string): Promise<ReindexJob | undefined> {
     const ended = await this.store.failUnfinished(id, reason, new Date());
     if (!ended) return undefined;
     this.logger.warn(`job ${id}: ${ended.collection} stays on ${ended.from}: ${reason}`);
-    await this.store.clearStaging(id).catch((e: Error) => this.logger.warn(`job ${id}: dropping its staged vectors failed: ${e.message}`));
     return ended;
   }
 
@@ -207,18 +211,23 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       if (stopped()) throw new ReindexInterruptedError();
       const target = await this.targetFor(job, spec);
+      const collection = await this.collections.getCollection(job.collection);
+      if (!collection) throw new CollectionNotFoundError(job.collection);
+      if (collection.embedderId !== job.from) throw new ReindexSupersededError(job.collection, job.from, collection.embedderId);
+      // the slot no search of the collection reads (a job cuts over and completes in one transaction: never flipped here)
+      const slot = collection.slot === 1 ? 0 : 1;
       const resumed = job.status === 'running';
       job.status = 'running';
-      this.logger.log(`job ${job.id}: ${job.collection} ${job.from} -> ${job.to}${resumed ? ' (resumed)' : ''}`);
-      await this.store.ensureDimensionIndex(target.info.dimension);
+      this.logger.log(`job ${job.id}: ${job.collection} ${job.from} -> ${job.to} in vector slot ${slot}${resumed ? ' (resumed)' : ''}`);
+      await this.store.ensureDimensionIndex(target.info.dimension, slot);
       job.total = await this.store.countChunks(job.collection);
-      job.done = Math.min(await this.store.countStaged(job.id), job.total);
+      job.done = Math.min(await this.store.countStaged(job.id, job.collection), job.total);
       await this.progressed(job);
       ctx.progress?.({ done: job.done, total: job.total });
 
       // the first pass (everything not staged yet: all of it, or what an interrupted run left), then catch-ups
-      await this.stageUnstaged(job, target, batch, ctx, stopped);
-      for (let pass = 0; pass < CATCH_UP_PASSES && (await this.stageUnstaged(job, target, batch, ctx, stopped)) > 0; pass++);
+      await this.stageUnstaged(job, slot, target, batch, ctx, stopped);
+      for (let pass = 0; pass < CATCH_UP_PASSES && (await this.stageUnstaged(job, slot, target, batch, ctx, stopped)) > 0; pass++);
       if (stopped()) throw new ReindexInterruptedError();
 
       const updated = await this.tx.run(async () => {
@@ -227,10 +236,12 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
         const current = await this.store.lockCollection(job.collection);
         if (!current) throw new CollectionNotFoundError(job.collection);
         if (current.embedderId !== job.from) throw new ReindexSupersededError(job.collection, job.from, current.embedderId);
-        await this.stageUnstaged(job, target, batch, ctx, () => false);
-        const n = await this.store.cutover(job.id, job.collection, target.info.modelId, target.info.dimension);
+        await this.stageUnstaged(job, slot, target, batch, ctx, () => false);
+        const n = await this.store.cutover(job.id, job.collection, target.info.modelId, target.info.dimension, slot);
         job.finishedAt = new Date();
-        job.total = job.done;
+        // every chunk is the job's (cutover checked): the counts of this run alone fall short when another ran beside it
+        job.done = n;
+        job.total = n;
         job.status = 'completed';
         // in the cutover's transaction: a crash never leaves a moved collection with an unfinished job
         await this.progressed(job);
@@ -240,8 +251,6 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.log(`job ${job.id}: ${job.collection} now on ${job.to} (${updated} chunks, ${job.finishedAt!.getTime() - job.startedAt.getTime()} ms)`);
     } catch (e) {
       if (e instanceof ReindexEndedError) {
-        // whoever ended it dropped the staging; a batch staged since is dropped here (and by clearOrphanStaging at a start)
-        await this.store.clearStaging(job.id).catch(() => undefined);
         const ended = (await this.store.findJob(job.id))?.job;
         this.logger.log(`job ${job.id}: stopped at ${job.done}/${job.total} chunks, ended meanwhile: ${ended?.error ?? 'unknown'}`);
         if (ended) Object.assign(job, ended);
@@ -253,7 +262,6 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
         throw new ReindexInterruptedError();
       } else {
         await this.fail(job, e);
-        await this.store.clearStaging(job.id).catch(() => undefined);
       }
     }
     if (!this.stopping) await this.releaseUnused().catch((e: Error) => this.logger.warn(`releasing unused embedders failed: ${e.message}`));
@@ -302,8 +310,15 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
     if (recorded === false) Object.assign(job, (await this.store.findJob(job.id).catch(() => undefined))?.job);
   }
 
-  /** Embeds and stages the collection's chunks not staged yet for this job (one pass, keyset). Returns how many. */
-  private async stageUnstaged(job: ReindexJob, target: Embedder, batch: number, ctx: ReindexRunContext, stopped: () => boolean): Promise<number> {
+  /** Embeds the collection's chunks the job has not written yet and writes them into `slot` (one pass, keyset). Returns how many. */
+  private async stageUnstaged(
+    job: ReindexJob,
+    slot: 0 | 1,
+    target: Embedder,
+    batch: number,
+    ctx: ReindexRunContext,
+    stopped: () => boolean,
+  ): Promise<number> {
     let n = 0;
     for (let after: string | undefined; ; ) {
       if (stopped()) throw new ReindexInterruptedError();
@@ -315,6 +330,8 @@ export class ReindexService implements OnApplicationBootstrap, OnModuleDestroy {
       );
       await this.store.stage(
         job.id,
+        job.collection,
+        slot,
         target.info.dimension,
         page.map((c, i) => ({ id: c.id, embedding: vectors[i] })),
       );

@@ -69,7 +69,7 @@ class TogetherStore extends FakeStore {
 const hashing = new HashingEmbedder({ dimension: 64 });
 const other = new HashingEmbedder({ dimension: 32 });
 const info = (name: string, e: HashingEmbedder): CollectionInfo => ({
-  name, embedderId: e.modelId, dimension: e.dimension, textSearchConfig: 'portuguese', createdAt: new Date(),
+  name, embedderId: e.modelId, dimension: e.dimension, slot: 0, textSearchConfig: 'portuguese', createdAt: new Date(),
 });
 
 function setup() {

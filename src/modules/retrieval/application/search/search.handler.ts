@@ -158,6 +158,7 @@ export class SearchHandler {
         textSearchConfig: collection.textSearchConfig,
         embedding: atHand,
         dimension: collection.dimension,
+        slot: collection.slot,
         embedderId: embedder.info.modelId,
       });
     }
@@ -170,7 +171,7 @@ export class SearchHandler {
       together
         ? together.vector
         : e && embedder
-          ? this.store.vectorSearch({ ...branch, embedding: e, dimension: collection.dimension, embedderId: embedder.info.modelId })
+          ? this.store.vectorSearch({ ...branch, embedding: e, dimension: collection.dimension, slot: collection.slot, embedderId: embedder.info.modelId })
           : [],
     );
     const [vector, text, sent] = await Promise.all([vectorQuery, textQuery, embedding]);
@@ -183,7 +184,7 @@ export class SearchHandler {
             query,
             await this.fuse(vector, text, together, Math.max(RERANK_DEPTH, topK), embedder, () =>
               Promise.all([
-                this.store.vectorSearch({ ...branch, embedding: sent!, dimension: collection.dimension, embedderId: embedder!.info.modelId }),
+                this.store.vectorSearch({ ...branch, embedding: sent!, dimension: collection.dimension, slot: collection.slot, embedderId: embedder!.info.modelId }),
                 this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }),
               ]),
             ),
@@ -236,6 +237,6 @@ export class SearchHandler {
 
   private async movedSince(collection: CollectionInfo): Promise<boolean> {
     const now = await this.collection(collection.name, true);
-    return !!now && (now.embedderId !== collection.embedderId || now.dimension !== collection.dimension);
+    return !!now && (now.embedderId !== collection.embedderId || now.dimension !== collection.dimension || now.slot !== collection.slot);
   }
 }

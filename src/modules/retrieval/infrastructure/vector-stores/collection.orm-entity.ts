@@ -11,6 +11,9 @@ export class CollectionOrmEntity {
   @Column({ type: 'integer' })
   dimension!: number;
 
+  @Column({ name: 'vector_slot', type: 'smallint' })
+  vectorSlot!: 0 | 1;
+
   /** A Postgres regconfig (read as its name). */
   @Column({ name: 'text_search_config', type: 'text' })
   textSearchConfig!: string;

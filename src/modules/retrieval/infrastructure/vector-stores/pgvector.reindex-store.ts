@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import pgvector from 'pgvector';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, hnswIndexSql, managerFor } from '../../../../shared/database';
+import { DATA_SOURCE, hnswIndexSql, managerFor, slotColumns, type VectorSlot } from '../../../../shared/database';
 import { EmbedderSpec } from '../../application/ports/embedder.port';
 import { ChunkText, ReindexStore } from '../../application/ports/reindex-store.port';
 import { ReindexJob, ReindexStatus } from '../../application/reindex/reindex-job';
@@ -24,20 +24,25 @@ interface ReindexJobRow {
   error: string | null;
 }
 
+/** Chunks whose new vectors one statement writes (see stage). */
+const STAGE_STATEMENT_ROWS = 8;
+
 const JOB_COLUMNS = 'id, collection, from_id, from_dimension, to_id, to_dimension, target, status, total, done, started_at, finished_at, error';
 
 interface CollectionRow {
   name: string;
   embedder_id: string;
   dimension: number;
+  vector_slot: number;
   text_search_config: string;
   created_at: Date;
 }
 
 /**
- * Staged re-indexing on Postgres: new vectors wait in `chunk_embeddings_staging` (never read by searches)
- * until one transaction copies them into `chunks` and re-binds the collection. Every query joins the
- * caller's transaction when one is open (managerFor).
+ * Re-indexing on Postgres: new vectors are written into the collection's other vector slot (searches read only the
+ * collection's `vector_slot`), each chunk marked with the job (`reindexed_by`), in short statements; the cutover then
+ * flips the collection row (embedder, dimension, slot) in one transaction that writes that row only. Every query
+ * joins the caller's transaction when one is open (managerFor).
  */
 @Injectable()
 export class PgReindexStore implements ReindexStore {
@@ -53,83 +58,70 @@ export class PgReindexStore implements ReindexStore {
     return row.n;
   }
 
-  chunkPage(collection: string, afterId: string | undefined, limit: number): Promise<ChunkText[]> {
-    return managerFor(this.dataSource).query(
-      `SELECT id, text FROM chunks WHERE collection = $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3`,
-      [collection, afterId ?? null, limit],
-    );
-  }
-
   unstagedPage(jobId: string, collection: string, afterId: string | undefined, limit: number): Promise<ChunkText[]> {
     return managerFor(this.dataSource).query(
       `SELECT c.id, c.text FROM chunks c
-       WHERE c.collection = $2 AND ($3::uuid IS NULL OR c.id > $3::uuid)
-         AND NOT EXISTS (SELECT 1 FROM chunk_embeddings_staging s WHERE s.job_id = $1 AND s.chunk_id = c.id)
+       WHERE c.collection = $2 AND ($3::uuid IS NULL OR c.id > $3::uuid) AND c.reindexed_by IS DISTINCT FROM $1::uuid
        ORDER BY c.id LIMIT $4`,
       [jobId, collection, afterId ?? null, limit],
     );
   }
 
-  async stage(jobId: string, dimension: number, rows: Array<{ id: string; embedding: Float32Array }>): Promise<void> {
-    if (rows.length === 0) return;
-    await managerFor(this.dataSource).query(
-      `INSERT INTO chunk_embeddings_staging (job_id, chunk_id, dimension, embedding)
-       SELECT $1, u.id, $2, u.embedding::vector FROM unnest($3::uuid[], $4::text[]) AS u(id, embedding)
-       ON CONFLICT (job_id, chunk_id) DO UPDATE SET dimension = EXCLUDED.dimension, embedding = EXCLUDED.embedding`,
-      [jobId, Math.trunc(dimension), rows.map((r) => r.id), rows.map((r) => pgvector.toSql(Array.from(r.embedding)))],
-    );
+  async stage(jobId: string, collection: string, slot: VectorSlot, dimension: number, rows: Array<{ id: string; embedding: Float32Array }>): Promise<number> {
+    const c = slotColumns(slot);
+    let written = 0;
+    // A few rows a statement: each row's update also re-inserts it into the live slot's HNSW graph (a new row version),
+    // and the embedded database runs one statement at a time, so other sessions' queries wait for one statement only.
+    for (let i = 0; i < rows.length; i += STAGE_STATEMENT_ROWS) {
+      const part = rows.slice(i, i + STAGE_STATEMENT_ROWS);
+      // Only while the job is unfinished and the collection reads the other slot. KEY SHARE on the collection row: a
+      // flip (FOR UPDATE) waits for this statement, or this statement waits for the flip and then writes nothing.
+      const res: unknown = await managerFor(this.dataSource).query(
+        `WITH k AS (SELECT 1 FROM collections WHERE name = $2 AND vector_slot <> $3::smallint FOR KEY SHARE),
+              j AS (SELECT 1 FROM reindex_jobs WHERE id = $1 AND status IN ('queued', 'running'))
+         UPDATE chunks c SET ${c.embedding} = u.embedding::vector, ${c.dimension} = $4, reindexed_by = $1
+         FROM unnest($5::uuid[], $6::text[]) AS u(id, embedding)
+         WHERE c.id = u.id AND c.collection = $2 AND EXISTS (SELECT 1 FROM k) AND EXISTS (SELECT 1 FROM j)`,
+        [jobId, collection, slot, Math.trunc(dimension), part.map((r) => r.id), part.map((r) => pgvector.toSql(Array.from(r.embedding)))],
+      );
+      written += Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
+    }
+    return written;
   }
 
-  async ensureDimensionIndex(dimension: number): Promise<void> {
-    await managerFor(this.dataSource).query(hnswIndexSql(dimension));
+  async ensureDimensionIndex(dimension: number, slot: VectorSlot): Promise<void> {
+    await managerFor(this.dataSource).query(hnswIndexSql(dimension, slot));
   }
 
   async lockCollection(name: string): Promise<CollectionInfo | null> {
     const rows: CollectionRow[] = await managerFor(this.dataSource).query(
-      `SELECT name, embedder_id, dimension, text_search_config::text AS text_search_config, created_at FROM collections WHERE name = $1 FOR UPDATE`,
+      `SELECT name, embedder_id, dimension, vector_slot, text_search_config::text AS text_search_config, created_at FROM collections WHERE name = $1 FOR UPDATE`,
       [name],
     );
     const r = rows[0];
-    return r ? { name: r.name, embedderId: r.embedder_id, dimension: r.dimension, textSearchConfig: r.text_search_config, createdAt: r.created_at } : null;
+    return r
+      ? { name: r.name, embedderId: r.embedder_id, dimension: r.dimension, slot: r.vector_slot === 1 ? 1 : 0, textSearchConfig: r.text_search_config, createdAt: r.created_at }
+      : null;
   }
 
-  async cutover(jobId: string, collection: string, embedderId: string, dimension: number): Promise<number> {
+  async cutover(jobId: string, collection: string, embedderId: string, dimension: number, slot: VectorSlot): Promise<number> {
     const em = managerFor(this.dataSource);
-    // a large collection's UPDATE (and the HNSW inserts it implies) may outlast the per-statement timeout
-    await em.query(`SET LOCAL statement_timeout = 0`);
-    const [missing]: Array<{ n: number }> = await em.query(
-      `SELECT count(*)::int AS n FROM chunks c
-       WHERE c.collection = $2
-         AND NOT EXISTS (SELECT 1 FROM chunk_embeddings_staging s WHERE s.job_id = $1 AND s.chunk_id = c.id AND s.dimension = $3)`,
-      [jobId, collection, Math.trunc(dimension)],
-    );
-    if (missing.n > 0) throw new Error(`${missing.n} chunk(s) of "${collection}" have no new vector; cutover refused`);
-    const res: unknown = await em.query(
-      `UPDATE chunks c SET embedding = s.embedding, dimension = s.dimension
-       FROM chunk_embeddings_staging s
-       WHERE s.job_id = $1 AND s.chunk_id = c.id AND c.collection = $2`,
+    const [count]: Array<{ n: number; missing: number }> = await em.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE reindexed_by IS DISTINCT FROM $1::uuid)::int AS missing FROM chunks WHERE collection = $2`,
       [jobId, collection],
     );
+    if (count.missing > 0) throw new Error(`${count.missing} chunk(s) of "${collection}" have no new vector; cutover refused`);
     this.corpusStates.written(em); // the embedder is in every cached answer's key (dropped again at commit)
-    await em.query(`UPDATE collections SET embedder_id = $2, dimension = $3 WHERE name = $1`, [collection, embedderId, Math.trunc(dimension)]);
+    await em.query(`UPDATE collections SET embedder_id = $2, dimension = $3, vector_slot = $4 WHERE name = $1`, [collection, embedderId, Math.trunc(dimension), slot]);
     this.corpusStates.written(em);
-    await em.query(`DELETE FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
-    return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
+    return count.n;
   }
 
-  async clearStaging(jobId: string): Promise<void> {
-    await managerFor(this.dataSource).query(`DELETE FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
-  }
-
-  async clearOrphanStaging(): Promise<void> {
-    await managerFor(this.dataSource).query(
-      `DELETE FROM chunk_embeddings_staging s
-       WHERE NOT EXISTS (SELECT 1 FROM reindex_jobs j WHERE j.id = s.job_id AND j.status IN ('queued', 'running'))`,
+  async countStaged(jobId: string, collection: string): Promise<number> {
+    const [row]: Array<{ n: number }> = await managerFor(this.dataSource).query(
+      `SELECT count(*)::int AS n FROM chunks WHERE collection = $2 AND reindexed_by = $1::uuid`,
+      [jobId, collection],
     );
-  }
-
-  async countStaged(jobId: string): Promise<number> {
-    const [row]: Array<{ n: number }> = await managerFor(this.dataSource).query(`SELECT count(*)::int AS n FROM chunk_embeddings_staging WHERE job_id = $1`, [jobId]);
     return row.n;
   }
 

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import pgvector from 'pgvector';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor } from '../../../../shared/database';
+import { DATA_SOURCE, DEFAULT_INDEX_DIMENSION, hnswIndexSql, managerFor, slotColumns, type VectorSlot } from '../../../../shared/database';
 import { CollectionInfo, DocumentRef, EmbeddedChunk, Metadata, MetadataFilter, RangeOperator, RankedChunk } from '../../domain/chunk';
-import { BranchQuery, ChunkFields, CorpusState, DocumentChunks, HybridBranches, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
+import { BranchQuery, ChunkFields, CorpusState, DocumentChunks, HybridBranches, VectorQuery, VectorStore, WriteOptions } from '../../application/ports/vector-store.port';
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
@@ -135,8 +135,8 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
     // the statement timeout (about 100 rows a second on a loaded server).
     const rowCount = entries.reduce((n, e) => n + e.chunks.length, 0);
     const shared = options.fresh === true && this.server && rowCount <= FRESH_STATEMENT_ROWS;
-    const rows: Array<{ embedder_id: string; dimension: number }> = await em.query(
-      `SELECT embedder_id, dimension FROM collections WHERE name = $1 ${shared ? 'FOR SHARE' : 'FOR NO KEY UPDATE'}`,
+    const rows: Array<{ embedder_id: string; dimension: number; vector_slot: number }> = await em.query(
+      `SELECT embedder_id, dimension, vector_slot FROM collections WHERE name = $1 ${shared ? 'FOR SHARE' : 'FOR NO KEY UPDATE'}`,
       [collection.name],
     );
     if (rows.length === 0) throw new CollectionNotFoundError(collection.name);
@@ -149,18 +149,27 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
         const res = await em.query(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, [entries.map((e) => e.document.id)]);
         if (deletedRows(res) > 0) await this.corpusStates.removed(em, collection.name);
       }
-      await this.insertChunks(em, entries, collection, current.dimension, shared ? Infinity : INSERT_BATCH);
+      await this.insertChunks(em, entries, collection, current.dimension, current.vector_slot === 1 ? 1 : 0, shared ? Infinity : INSERT_BATCH);
     } finally {
       this.corpusStates.written(em);
     }
   }
 
-  private async insertChunks(em: EntityManager, entries: DocumentChunks[], collection: CollectionInfo, dimension: number, perStatement: number): Promise<void> {
+  /** Into the collection's current vector slot (the other stays empty: a re-index under way embeds these rows before it flips). */
+  private async insertChunks(
+    em: EntityManager,
+    entries: DocumentChunks[],
+    collection: CollectionInfo,
+    dimension: number,
+    slot: VectorSlot,
+    perStatement: number,
+  ): Promise<void> {
     const rowsToWrite = entries.flatMap(({ document, chunks }) => chunks.map((chunk) => ({ document, chunk })));
+    const c = slotColumns(slot);
     for (let i = 0; i < rowsToWrite.length; i += perStatement) {
       const batch = rowsToWrite.slice(i, i + perStatement);
       await em.query(
-        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, heading, metadata, dimension, embedding, tsv, token_count)
+        `INSERT INTO chunks (id, document_id, collection, position, text, start_offset, end_offset, heading, metadata, ${c.dimension}, ${c.embedding}, tsv, token_count)
          SELECT t.id, t.document_id, $1, t.position, t.text, t.start_offset, t.end_offset, t.heading, t.metadata::jsonb, $2, t.embedding::vector, t.tsv,
                 (SELECT coalesce(sum(coalesce(array_length(l.positions, 1), 1)), 0) FROM unnest(t.tsv) l)
          FROM (
@@ -199,9 +208,9 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
     return rows.reduce((n, r) => n + r.n, 0);
   }
 
-  async vectorSearch(q: BranchQuery & { embedding: Float32Array; dimension: number; embedderId: string }): Promise<RankedChunk[]> {
+  async vectorSearch(q: BranchQuery & VectorQuery): Promise<RankedChunk[]> {
     const params: unknown[] = [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId];
-    const rows: ChunkRow[] = await managerFor(this.dataSource).query(`${vectorSql(q.dimension, metadataFilterSql(q.filters, params))} ORDER BY s.distance, s.id`, params);
+    const rows: ChunkRow[] = await managerFor(this.dataSource).query(`${vectorSql(q.dimension, q.slot, metadataFilterSql(q.filters, params))} ORDER BY s.distance, s.id`, params);
     return rows.map(toRanked);
   }
 
@@ -214,10 +223,11 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
    * than the two branches apart, and rows read for the head rather than for both candidate pools.
    */
   async hybridSearch(
-    q: BranchQuery & { text: string; textSearchConfig: string; embedding: Float32Array; dimension: number; embedderId: string },
+    q: BranchQuery & VectorQuery & { text: string; textSearchConfig: string },
   ): Promise<HybridBranches | null> {
     if (this.server || q.filters || !this.textCache.enabled || this.closing) return null;
     const d = Math.trunc(q.dimension);
+    const v = slotColumns(q.slot);
     const rows: Array<{ id: string | null; score: number | null } & TextQueryRow> = await managerFor(this.dataSource).query(
       `WITH ${textQuerySql('$5', '$6', '$2')}
        SELECT v.id, v.score, tq.*
@@ -225,13 +235,13 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
        LEFT JOIN LATERAL (
          SELECT s.id, 1 - s.distance AS score, s.distance
          FROM (
-           SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+           SELECT c.id, c.${v.embedding}::vector(${d}) <=> $1::vector(${d}) AS distance
            FROM chunks c
-           WHERE c.dimension = ${d} AND c.collection = $2
-           ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
+           WHERE c.${v.dimension} = ${d} AND c.collection = $2
+           ORDER BY c.${v.embedding}::vector(${d}) <=> $1::vector(${d})
            LIMIT $3
          ) s
-         WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)
+         WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4 AND k.vector_slot = ${q.slot === 1 ? 1 : 0})
        ) v ON true
        ORDER BY v.distance, v.id`,
       [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId, q.textSearchConfig, q.text],
@@ -478,21 +488,22 @@ const POSTINGS_VERSION_SQL = `version::text || ':' || xmin::text`;
 
 /**
  * The vector branch without its final order (`ORDER BY s.distance, s.id`): the `limit` ($3) nearest chunks of the
- * collection ($2) to the query vector ($1), with their document's title; nothing when the collection no longer names
- * the query's embedder ($4). `filter` is metadataFilterSql's clause over `c.metadata`.
+ * collection ($2) to the query vector ($1) in the slot's columns, with their document's title; nothing when the collection
+ * no longer names the query's embedder ($4) and slot. `filter` is metadataFilterSql's clause over `c.metadata`.
  */
-function vectorSql(dimension: number, filter: string): string {
+function vectorSql(dimension: number, slot: VectorSlot, filter: string): string {
   const d = Math.trunc(dimension);
+  const v = slotColumns(slot);
   return `SELECT s.id, s.document_id, d.title, s.text, s.metadata, s.start_offset, s.end_offset, s.heading, 1 - s.distance AS score, s.distance
        FROM (
          SELECT c.id, c.document_id, c.text, c.metadata, c.start_offset, c.end_offset, c.heading,
-                c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance
+                c.${v.embedding}::vector(${d}) <=> $1::vector(${d}) AS distance
          FROM chunks c
-         WHERE c.dimension = ${d} AND c.collection = $2${filter}
-         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d})
+         WHERE c.${v.dimension} = ${d} AND c.collection = $2${filter}
+         ORDER BY c.${v.embedding}::vector(${d}) <=> $1::vector(${d})
          LIMIT $3
        ) s JOIN documents d ON d.id = s.document_id
-       WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4)`;
+       WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4 AND k.vector_slot = ${slot === 1 ? 1 : 0})`;
 }
 
 /** A row of textQuerySql's `tq`: the query's lexemes side by side (null arrays: the query has none). */
@@ -588,6 +599,7 @@ function toInfo(row: CollectionOrmEntity): CollectionInfo {
     name: row.name,
     embedderId: row.embedderId,
     dimension: row.dimension,
+    slot: row.vectorSlot === 1 ? 1 : 0,
     textSearchConfig: row.textSearchConfig,
     createdAt: row.createdAt,
   };
