@@ -55,9 +55,27 @@ function asText(r: Response, cb: (err: Error | null, body: string) => void): voi
 /** Every key and value the store holds (Redis: this server's keys under Keyv's namespace), as one text. */
 async function stored(t: TestApp): Promise<string> {
   const { keyv } = t.app.get<CacheBackend>(CACHE_BACKEND);
-  let text = '';
-  for await (const [key, value] of keyv.iterator!(undefined)) text += `${String(key)} ${JSON.stringify(value)}\n`;
-  return text;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      let text = '';
+      for await (const [key, value] of keyv.iterator!(undefined)) text += `${String(key)} ${JSON.stringify(value)}\n`;
+      return text;
+    } catch (e) {
+      // Keyv's Redis iterator reads a key a purge running beside it has just unlinked: read again
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** The purge runs beside the answer, right after the commit (it never holds the database): the text is gone soon after. */
+async function expectGone(t: TestApp, text: string): Promise<void> {
+  let held = await stored(t);
+  for (let i = 0; i < 100 && held.includes(text); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    held = await stored(t);
+  }
+  expect(held).not.toContain(text);
 }
 
 /**
@@ -73,7 +91,7 @@ async function expectErasure(t: TestApp) {
   await ask(t); // an entry of another collection
   expect(await stored(t)).toContain('Carlos Pereira');
   expect((await t.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
-  expect(await stored(t)).not.toContain('Carlos Pereira');
+  await expectGone(t, 'Carlos Pereira');
   expect((await ask(t)).cache).toBe('hit'); // kb's entries stay
 
   // a replacement (same source_id, new text) drops the answers that quoted the old text
@@ -82,7 +100,7 @@ async function expectErasure(t: TestApp) {
   expect((await t.http.post('/v1/ask').send({ question: 'Qual é o ramal do financeiro?', collection: 'priv' })).body.answer).toContain('4321');
   expect(await stored(t)).toContain('Beatriz Souza');
   expect((await t.http.post('/v1/documents').send({ ...v1, text: 'O ramal do financeiro é 5000.' })).status).toBe(201);
-  expect(await stored(t)).not.toContain('Beatriz Souza');
+  await expectGone(t, 'Beatriz Souza');
 }
 
 describe('response cache on Redis (REDIS_URL)', () => {
@@ -237,7 +255,7 @@ describe('response cache in memory, two replicas on one database', () => {
     expect((await a.http.delete(`/v1/documents/${created.body.id}`)).status).toBe(204);
     await new Promise((r) => setTimeout(r, a.config.cache.response.corpusVersionMaxAgeMs + 100));
     expect((await b.http.post('/v1/ask').send({ question: 'Qual é o prazo?', collection: 'rep' })).status).toBe(200);
-    expect(await stored(b)).not.toContain('Carlos Pereira');
+    await expectGone(b, 'Carlos Pereira');
   });
 });
 
@@ -291,6 +309,6 @@ describe('response cache with a fallback chain', () => {
     const res = await asking;
     expect(res.body as string).toContain('"cache":"miss"');
     expect(res.body as string).toContain('Carlos Pereira');
-    expect(await stored(t)).not.toContain('Carlos Pereira');
+    await expectGone(t, 'Carlos Pereira');
   });
 });

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { runAsUser } from '../src/shared/logging';
 import { SOURCE_LOCKS } from '../src/modules/ingestion/application/ports/ingestion.tokens';
 import type { SourceLocks } from '../src/modules/ingestion/application/ports/source-locks.port';
 import { TypeOrmSourceLocks } from '../src/modules/ingestion/infrastructure/persistence/typeorm-source-locks';
@@ -128,6 +130,14 @@ describe('concurrent versions of one file', () => {
     // all or none: the free key it took while trying is not kept
     expect((await t.dataSource.query(`SELECT source FROM source_locks WHERE collection = 'race-lease' ORDER BY source`)).map((r: { source: string }) => r.source)).toEqual(['x.csv']);
     await release();
+    expect(await t.dataSource.query(`SELECT source FROM source_locks WHERE collection = 'race-lease'`)).toEqual([]);
+
+    // a job run again after its process died holds as its job: it takes its own live lease back at once
+    const job = randomUUID();
+    await t.dataSource.query(`INSERT INTO source_locks VALUES ($1, $2, $3, now() + interval '2 minutes')`, [key.collection, key.source, job]);
+    const rerun = await runAsUser(undefined, () => impatient.hold([key]), undefined, job);
+    await expect(impatient.hold([key])).rejects.toMatchObject({ code: 'INGESTION.SOURCE_BUSY' });
+    await rerun();
     expect(await t.dataSource.query(`SELECT source FROM source_locks WHERE collection = 'race-lease'`)).toEqual([]);
   });
 

@@ -116,6 +116,9 @@ export async function openDatabase(
     for (const m of await runMigrations(dataSource, config)) logger.log(`migration applied: ${m.name}`);
     state.migrationsRan = true;
     if (state.embedded) {
+      // this process alone opens the embedded data dir: any ingestion lease left in it is a dead run's (a crash), which
+      // would hold back an upload of its file until it lapsed
+      await dataSource.query(`DELETE FROM source_locks`);
       state.vacuum = new EmbeddedVacuum(dataSource, { ...config.database.embedded.vacuum, statementTimeoutMs: config.database.statementTimeoutMs });
     }
     logger.log(`database ready (${state.mode}: ${state.location})`);

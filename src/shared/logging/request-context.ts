@@ -18,7 +18,7 @@ export function currentRequestId(): string | undefined {
 /** The authenticated user of each request in flight, by the request's nestjs-pino store (one object per request). */
 const requestUsers = new WeakMap<object, string>();
 /** Who the current work runs for (runAsUser, iterateAs): a job's user, or a chat turn's; none for a job nobody authenticated queued. */
-const actors = new AsyncLocalStorage<{ userId?: string; requestId?: string }>();
+const actors = new AsyncLocalStorage<{ userId?: string; requestId?: string; jobId?: string }>();
 
 /**
  * Marks the HTTP request the current async context serves as made by `userId`: the access module's AuthGuard, once
@@ -44,8 +44,13 @@ export function currentUserId(): string | undefined {
  * Runs `work` (a job) for `userId`, the user whose request queued it (undefined: nobody's): currentUserId answers it
  * inside, and currentRequestId `requestId` (undefined: none, not the id of whichever request woke the worker up).
  */
-export function runAsUser<T>(userId: string | undefined, work: () => T, requestId?: string): T {
-  return actors.run({ userId, requestId }, work);
+export function runAsUser<T>(userId: string | undefined, work: () => T, requestId?: string, jobId?: string): T {
+  return actors.run({ userId, requestId, jobId }, work);
+}
+
+/** The queued job the current work runs (runAsUser's `jobId`): a run of it after a crash is the same job, not another writer. */
+export function currentJobId(): string | undefined {
+  return actors.getStore()?.jobId;
 }
 
 /**

@@ -48,7 +48,7 @@ export class IngestJobWorker implements JobWorker {
 
   run(claimed: ClaimedJob, ctx: JobContext): Promise<unknown> {
     const { [JOB_USER]: user, ...params } = claimed.params;
-    return runAsUser(typeof user === 'string' ? user : undefined, () => this.runFor({ ...claimed, params }, ctx));
+    return runAsUser(typeof user === 'string' ? user : undefined, () => this.runFor({ ...claimed, params }, ctx), undefined, claimed.job.id);
   }
 
   private async runFor({ job, params, files }: ClaimedJob, ctx: JobContext): Promise<unknown> {

@@ -177,7 +177,7 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
   counts(): Promise<Record<JobState, number>> {
     return this.bounded(async () => {
       const c = (await this.queue.getJobCounts()) as unknown as Partial<Record<JobStatus, number>>;
-      const lost = (await this.activeWithoutLock()).length;
+      const lost = (await this.lostActiveIds()).length;
       const n = (statuses: JobStatus[]) => statuses.reduce((sum, st) => sum + (c[st] ?? 0), 0);
       return { waiting: n(STATES.waiting) + lost, active: n(STATES.active) - lost, completed: n(STATES.completed), failed: n(STATES.failed) };
     });
@@ -185,9 +185,19 @@ export class BullJobQueue implements JobQueue, OnApplicationBootstrap, OnModuleD
 
   /** Bull's active jobs that no process holds (their lock lapsed: the process died); few, as active jobs are. */
   private async activeWithoutLock(): Promise<Array<BullJob<BullJobData>>> {
-    const active = (await this.queue.getJobs(['active'], 0, -1, false)).filter((j): j is BullJob<BullJobData> => !!j);
-    const locked = await Promise.all(active.map((j) => this.queue.client.exists(j.lockKey())));
-    return active.filter((_, i) => locked[i] === 0);
+    const jobs = await Promise.all((await this.lostActiveIds()).map((id) => this.queue.getJob(id)));
+    return jobs.filter((j): j is BullJob<BullJobData> => !!j);
+  }
+
+  /**
+   * The ids of activeWithoutLock, read from the active list and the lock keys alone: a job's hash holds its uploaded
+   * files (base64, up to 20 MiB each), which every /metrics scrape loaded through getJobs (review s15).
+   */
+  private async lostActiveIds(): Promise<string[]> {
+    const ids = await this.queue.client.lrange(this.queue.toKey('active'), 0, -1);
+    if (ids.length === 0) return [];
+    const locked = await Promise.all(ids.map((id) => this.queue.client.exists(`${this.queue.toKey(id)}:lock`)));
+    return ids.filter((_, i) => locked[i] === 0);
   }
 
   private outcome(kind: JobKind, outcome: JobOutcome): void {

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isTransientConflict } from '../../../../shared/database';
+import { currentJobId } from '../../../../shared/logging';
 import { SourceKey, SourceLocks } from '../../application/ports/source-locks.port';
 import { SourceBusyError } from '../../domain/ingestion.errors';
 
 /** A lease lapses this long after its holder last renewed it (a run that died lets the others go on then). */
 export const LEASE_MS = 60_000;
 /** A holder renews its leases this often. */
-const RENEW_MS = 15_000;
+const RENEW_MS = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** How long hold() waits for sources another run holds. */
 export const MAX_WAIT_MS = 5 * 60_000;
 
@@ -33,7 +36,10 @@ export class TypeOrmSourceLocks implements SourceLocks {
       a.collection === b.collection ? (a.source < b.source ? -1 : 1) : a.collection < b.collection ? -1 : 1,
     );
     if (unique.length === 0) return async () => undefined;
-    const holder = randomUUID();
+    // a job's run holds as its job: run again after its process died, it takes its own leases back at once (they would
+    // hold it up to LEASE_MS otherwise: its restart waited for itself)
+    const job = currentJobId();
+    const holder = job && UUID.test(job) ? job.toLowerCase() : randomUUID();
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       if (await this.tryTake(holder, unique)) break;
@@ -44,7 +50,13 @@ export class TypeOrmSourceLocks implements SourceLocks {
     }
     const renew = setInterval(() => {
       this.dataSource
-        .query(`UPDATE source_locks SET expires_at = now() + $2 * interval '1 millisecond' WHERE holder = $1`, [holder, LEASE_MS])
+        .query(`UPDATE source_locks SET expires_at = now() + $2 * interval '1 millisecond' WHERE holder = $1 RETURNING source`, [holder, LEASE_MS])
+        .then((res: unknown) => {
+          // TypeORM answers an UPDATE with [rows, count]
+          const rows = Array.isArray(res) && Array.isArray(res[0]) ? (res[0] as unknown[]) : (res as unknown[]);
+          // lapsed before this renewal could run (the database held the renewal past the lease): another run may write these sources now
+          if (Array.isArray(rows) && rows.length < unique.length) this.logger.error(`the locks of ${unique.length - rows.length} of ${unique.length} sources lapsed while this run held them`);
+        })
         .catch((e: Error) => this.logger.warn(`renewing the locks of ${unique.length} sources failed: ${e.message}`));
     }, RENEW_MS);
     renew.unref();
@@ -53,7 +65,10 @@ export class TypeOrmSourceLocks implements SourceLocks {
       if (released) return;
       released = true;
       clearInterval(renew);
-      await this.dataSource.query(`DELETE FROM source_locks WHERE holder = $1`, [holder]);
+      // the run's writes are done: a release that fails leaves leases that lapse, not an error for a stored upload
+      await this.dataSource
+        .query(`DELETE FROM source_locks WHERE holder = $1`, [holder])
+        .catch((e: Error) => this.logger.warn(`releasing the locks of ${unique.length} sources failed (they lapse in ${LEASE_MS / 1000} s): ${e.message}`));
     };
   }
 
@@ -65,7 +80,7 @@ export class TypeOrmSourceLocks implements SourceLocks {
         `INSERT INTO source_locks (collection, source, holder, expires_at)
          SELECT k.collection, k.source, $3, now() + $4 * interval '1 millisecond' FROM unnest($1::text[], $2::text[]) AS k(collection, source)
          ON CONFLICT (collection, source) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-         WHERE source_locks.expires_at < now()
+         WHERE source_locks.expires_at < now() OR source_locks.holder = EXCLUDED.holder
          RETURNING source`,
         [keys.map((k) => k.collection), keys.map((k) => k.source), holder, LEASE_MS],
       );

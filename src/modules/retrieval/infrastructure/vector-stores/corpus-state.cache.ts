@@ -16,7 +16,8 @@ const REMOVED_FROM = Symbol('removedFrom');
  * Writes by other processes (replicas, a separate worker, SQL by hand) are seen at most `maxAgeMs` after they
  * commit, the age counted from when the read that is kept began.
  * `onRemoved` runs for a collection whose committed chunks were deleted (a document deleted or replaced) once that
- * is committed: it drops the collection's cached answers, which may quote the deleted text.
+ * is committed: it drops the collection's cached answers, which may quote the deleted text (in the background: they
+ * are never served again, their key names the old corpus version; the purge is the erasure).
  */
 export class CorpusStateCache {
   private generation = 0;
@@ -57,14 +58,23 @@ export class CorpusStateCache {
   }
 
   /**
-   * Chunks of `collection` were deleted through `em`: `onRemoved` runs after its transaction commits (TypeORM awaits
-   * it before the commit returns, so the caller answers after it), or now outside a transaction. A rollback drops it.
+   * Chunks of `collection` were deleted through `em`: `onRemoved` starts once its transaction commits, or now outside a
+   * transaction, beside the caller's answer (forget). A rollback drops it.
    */
   async removed(em: EntityManager, collection: string): Promise<void> {
     const runner = em.queryRunner;
-    if (!runner?.isTransactionActive) return this.onRemoved(collection);
+    if (!runner?.isTransactionActive) return this.forget(collection);
     const data = runner.data as Record<symbol, Set<string> | undefined>;
     (data[REMOVED_FROM] ??= new Set()).add(collection);
+  }
+
+  /**
+   * Starts onRemoved and does not wait for it: TypeORM runs the commit hook before it hands the connection back, and a
+   * cache store that does not answer (a Redis paused or cut off) held the embedded database's only session for the
+   * purge's whole time limit (review s15: deletes, searches and readiness waited 10 s). The purge logs its own failure.
+   */
+  private forget(collection: string): void {
+    this.onRemoved(collection).catch(() => undefined);
   }
 
   invalidate(): void {
@@ -84,7 +94,7 @@ export class CorpusStateCache {
     };
     return {
       afterTransactionCommit: async (event: TransactionCommitEvent) => {
-        for (const collection of settled(event) ?? []) await this.onRemoved(collection);
+        for (const collection of settled(event) ?? []) this.forget(collection);
       },
       afterTransactionRollback: (event: TransactionRollbackEvent) => void settled(event),
     };
