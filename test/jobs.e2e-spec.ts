@@ -4,6 +4,7 @@ import { DeepPartial } from '../src/shared/config';
 import type { AppConfig } from '../src/shared/config';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 import { FakeHttpServer } from './support/fake-http.server';
+import { until } from './support/poll';
 
 /**
  * The background job path (issue 12, ground for issue 10): big uploads answer 202 and run in the long-operation
@@ -32,16 +33,6 @@ interface JobBody {
   attempts: number;
   result?: { documents: Array<Record<string, unknown>> };
   error?: { code: string; status: number; detail: string };
-}
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const job = async (t: TestApp, id: string): Promise<JobBody> => {

@@ -7,6 +7,7 @@ import { expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app
 import { freePort, RedisServer, startRedis } from './support/redis';
 import { buildIfStale } from './support/server-process';
 import { suiteLogDestination } from './support/suite-logs';
+import { until } from './support/poll';
 
 /**
  * Issue 10's queue: Bull on a real Redis behind the same /v1/jobs API, the worker process (`node dist/worker.js`),
@@ -22,16 +23,6 @@ interface JobBody {
   attempts: number;
   result?: { documents: Array<{ deduplicated: boolean }> };
   error?: { code: string; status: number; detail: string };
-}
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function procedures(rows: number, topic: string): Buffer {

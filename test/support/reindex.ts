@@ -1,4 +1,5 @@
 import type { TestApp } from './app';
+import { until as poll } from './poll';
 
 /** Searches whose hits show which vectors answer (the collections are made by `seedProcedures`). */
 export const REINDEX_QUERIES = ['comprovante 7 do reembolso', 'aprovação do gestor', 'portal interno chamado 15'];
@@ -16,15 +17,9 @@ export async function seedProcedures(t: TestApp, collection: string, rows: numbe
   expect(res.status).toBe(201);
 }
 
-/** Polls `probe` every 20 ms until `done` holds; throws naming `what` after `timeoutMs`. */
-export async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls `probe` every 20 ms until `done` holds (support/poll); throws naming `what` after `timeoutMs`. */
+export function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  return poll(probe, done, what, timeoutMs, 20);
 }
 
 /** What a user of the collection sees: the embedder and ranked hits of a few searches, vector and hybrid. */

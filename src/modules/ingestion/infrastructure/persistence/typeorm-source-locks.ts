@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { isTransientConflict } from '../../../../shared/database';
 import { currentJobId } from '../../../../shared/logging';
@@ -10,8 +11,6 @@ import { SourceBusyError } from '../../domain/ingestion.errors';
 export const LEASE_MS = 60_000;
 /** A holder renews its leases this often. */
 const RENEW_MS = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** How long hold() waits for sources another run holds. */
 export const MAX_WAIT_MS = 5 * 60_000;
 
@@ -39,7 +38,7 @@ export class TypeOrmSourceLocks implements SourceLocks {
     // a job's run holds as its job: run again after its process died, it takes its own leases back at once (they would
     // hold it up to LEASE_MS otherwise: its restart waited for itself)
     const job = currentJobId();
-    const holder = job && UUID.test(job) ? job.toLowerCase() : randomUUID();
+    const holder = job && isUUID(job) ? job.toLowerCase() : randomUUID();
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       if (await this.tryTake(holder, unique)) break;
