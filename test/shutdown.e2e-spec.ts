@@ -36,11 +36,14 @@ describe('graceful shutdown of the server process (SIGTERM)', () => {
     return release;
   };
   const inFlight = async (base: string) => (await request(base, 'GET', '/health/ready')).body?.details?.lifecycle?.in_flight as number;
-  // in the order logged (an exit at once may flush an earlier buffered line after its own)
+  // In the order logged, not the order read: an exit at once flushes the buffered lines synchronously while the
+  // write of an earlier one may still be under way, so a line can arrive after a later one. Two lines logged in the
+  // same millisecond keep the lifecycle's own order (the forced exit is the last thing the process logs).
+  const LIFECYCLE = ['draining', 'listener-closed', 'drained', 'closed', 'forced'];
   const phases = (s: ServerProcess) =>
     s.logs
       .filter((l) => l.context === 'Shutdown')
-      .sort((a, b) => (a.time as number) - (b.time as number))
+      .sort((a, b) => (a.time as number) - (b.time as number) || LIFECYCLE.indexOf(a.phase as string) - LIFECYCLE.indexOf(b.phase as string))
       .map((l) => l.phase);
 
   beforeAll(async () => {
