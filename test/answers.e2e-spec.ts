@@ -83,6 +83,30 @@ describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive 
     expect(r.evidence).toBeGreaterThanOrEqual(0.9);
   });
 
+  it("answers the README quick start's FAQ (examples/faq-ti.csv) asked word for word, with the row's answer, never its record line", async () => {
+    const examples = join(__dirname, '..', 'examples');
+    await t.http
+      .post('/v1/documents')
+      .field('collection', 'quick-start')
+      .attach('files', readFileSync(join(examples, 'politica-de-ferias.md')), 'politica-de-ferias.md')
+      .attach('files', readFileSync(join(examples, 'faq-ti.csv')), 'faq-ti.csv')
+      .expect(201);
+    const expected: Array<[string, RegExp]> = [
+      ['Como redefino a senha da VPN?', /^A senha da VPN é redefinida no portal de acesso/],
+      ['Qual é a senha do Wi-Fi para visitantes?', /senha que muda toda segunda-feira|recepção informa a senha/],
+      ['Meu notebook quebrou. O que faço?', /^Abra um chamado na fila "Equipamentos"/],
+      ['Recebi um e-mail suspeito. Como reporto?', /Encaminhe a mensagem como anexo para seguranca@empresa\.com\.br/],
+      ['Posso instalar programas no notebook da empresa?', /^Somente programas do catálogo de software/],
+      ['Quantos dias de férias posso vender?', /10 dias/],
+    ];
+    for (const [question, fact] of expected) {
+      const r = await ask(question, 'quick-start');
+      expect({ question, answer: r.answer, abstained: r.abstained }).toEqual({ question, answer: expect.stringMatching(fact), abstained: undefined });
+      // the row's "campo: valor" line is quotable for a field asked about, never as a FAQ answer
+      expect(r.answer).not.toMatch(/pergunta:|\bid: \d/);
+    }
+  });
+
   it('answers "What is Cowboy Bebop about?" from its own row, never from a fragment cut mid-word', async () => {
     await t.http.post('/v1/documents').field('collection', 'anime').attach('files', readFileSync(ANIME_CSV), 'anime.csv').expect(201);
     const r = await ask('What is Cowboy Bebop about?', 'anime');

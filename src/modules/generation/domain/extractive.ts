@@ -702,6 +702,8 @@ const IMPERATIVES = new Set(
      solicitar preencher registrar ligar reiniciar contatar contate comunique comunicar avise avisar dirija-se vá`,
   ).split(/\s+/),
 );
+/** A place in a system or a form where something is done ("no portal", "na opção", "pelo aplicativo"), and so how. */
+const WHERE_DONE = /\b(no|na|nos|nas|em|pelo|pela)\s+(?:(?:o|a|seu|sua)\s+)?(portal|site|sistema|aplicativo|app|menu|opcao|opcoes|aba|tela|pagina|intranet|formulario|link|botao|campo|painel)\b/;
 const MODALS = /\b(deve|devem|devera|deverao|precisa|precisam|e preciso|e necessario|basta|recomenda-se|recomendamos|e obrigatorio|tem que|tera que)\b/;
 const POLARITY = /\b(pode|podem|podera|poderao|permitido|permitida|permite|proibido|proibida|vedado|vedada|nao|sim|nunca|sempre|obrigatorio|obrigatoria|opcional|ate|somente|apenas|direito|garantido|garantida)\b/;
 
@@ -735,7 +737,9 @@ function cues(words: Word[], f: string): Cues {
   return {
     imperative: words.some((w, i) => IMPERATIVES.has(w.word) && i < 4),
     modal: MODALS.test(f),
-    means: /\b(para|pelo|pela|atraves|via)\b/.test(f),
+    // "é redefinida no portal de acesso", "na opção Esqueci minha senha", "em acesso.empresa.com.br": where a thing is
+    // done is how it is done
+    means: /\b(para|pelo|pela|atraves|via)\b/.test(f) || WHERE_DONE.test(f) || WEB_ADDRESS.test(f),
     polarity: POLARITY.test(f),
     reason: /\b(porque|pois|devido|por causa|motivo|razao|para que|a fim de|visando|uma vez que|ja que)\b/.test(f),
     definition: /\b(e|sao|significa|consiste|refere-se|chamad[oa]s?|conhecid[oa]s?|is|are|means)\b/.test(f),

@@ -370,6 +370,9 @@ describe('selectSentences (extractive)', () => {
     // "como" inside a question is not a request for steps
     expect(analyzeQuestion('Qual revista classificou Beyoncé como a mais poderosa musicista?').howDoI).toBeUndefined();
     expect(analyzeQuestion('A empresa empresta cadeira? Como peço?').howDoI).toBe(true);
+    // where it is done is how: a passive sentence naming the portal, the option or the address answers
+    const where = [{ n: 1, text: 'A senha da VPN é redefinida no portal de acesso (acesso.empresa.com.br), na opção "Esqueci minha senha".' }];
+    expect(selectSentences('Como redefino a senha da VPN?', where, base).map((x) => x.text)).toEqual([where[0].text]);
   });
 
   it('refuses a short question whose window leaves out whose thing is asked ("a senha do Wi-Fi da diretoria")', () => {

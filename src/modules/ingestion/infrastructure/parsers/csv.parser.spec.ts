@@ -100,6 +100,14 @@ describe('parseCsv', () => {
     expect(docs.map((d) => d.title)).toEqual(['Como peço férias?', 'Quando cai o reembolso?', 'Quem aprova viagens?']);
     expect(docs[2].text).toContain('O gestor direto aprova viagens nacionais');
     expect(docs[2].sourceSuffix).toBe('#3');
+    // the question stays the title, but is not restated in the row's "campo: valor" line, where it was quoted as its own answer
+    expect(docs[2].text).toBe('id: 3.\n\nO gestor direto aprova viagens nacionais; internacionais passam pela diretoria.');
+  });
+
+  it('keeps a title that is not a question in the record line: a code or a name can be asked for', () => {
+    const docs = parseCsv(csv('codigo;produto;preco;descricao\nVRT-FIS;Módulo Fiscal;1.200,00;Emite notas fiscais eletrônicas de serviço e de produto.\n', 'precos.csv'), { ...DEFAULTS, titleColumn: 'codigo' });
+    expect(docs[0].title).toBe('VRT-FIS');
+    expect(docs[0].text).toMatch(/^codigo: VRT-FIS; produto: Módulo Fiscal; preco: 1\.200,00\./);
   });
 
   it('never titles a row by its id: id,texto gets the file name and row number', () => {

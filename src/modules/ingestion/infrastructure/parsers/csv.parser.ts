@@ -108,8 +108,11 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
     }
     const id = rowId(row, i);
     // the row's other fields lead its text as one "campo: valor; ..." line, so a price, a code or a date is
-    // searchable and can be quoted ("preco: 549,00; unidade: usuário/mês")
-    const fields = recordLine(Object.fromEntries(columns.filter((c) => !resolvedText.includes(c)).map((c) => [c, row[c]])));
+    // searchable and can be quoted ("preco: 549,00; unidade: usuário/mês"). A title that is a question (a FAQ's
+    // "pergunta") is left out: it stays the document's title, searched and cited with every chunk, but in the line it
+    // was quoted as the answer to itself.
+    const asks = titleColumn !== undefined && /\?\s*$/.test(row[titleColumn] ?? '');
+    const fields = recordLine(Object.fromEntries(columns.filter((c) => !resolvedText.includes(c) && !(asks && c === titleColumn)).map((c) => [c, row[c]])));
     return {
       title: (titleColumn && row[titleColumn]) || `${base} #${i + 1}`,
       text: [fields, ...resolvedText.map((c) => row[c])].filter(Boolean).join('\n\n'),
