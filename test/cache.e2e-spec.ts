@@ -209,6 +209,30 @@ describe('response cache in memory (no REDIS_URL)', () => {
     expect((await ask(t, 'Qual é o prazo de análise?')).cache).toBe('miss');
   });
 
+  it('GET /metrics counts the lookups by cache and outcome: a new question misses both, its repeat is a hit, a rewording a semantic hit', async () => {
+    const lookups = async () => {
+      const text = (await t.http.get('/metrics').expect(200)).text;
+      const n = (cache: string, outcome: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`acervo_cache_lookups_total{cache="${cache}",outcome="${outcome}"} `));
+        return line ? Number(line.split(' ')[1]) : 0;
+      };
+      return { responseHit: n('response', 'hit'), responseMiss: n('response', 'miss'), semanticHit: n('semantic', 'hit'), semanticMiss: n('semantic', 'miss') };
+    };
+    const before = await lookups();
+    const question = 'Como pedir reembolso de despesas?';
+    expect((await ask(t, question)).cache).toBe('miss');
+    expect((await ask(t, question)).cache).toBe('hit');
+    // the rewording of the test above (cosine 0.9+ with Q, cached there)
+    expect((await ask(t, 'Qual o horário de atendimento do suporte?')).cache).toBe('semantic');
+    const after = await lookups();
+    expect({
+      responseHit: after.responseHit - before.responseHit,
+      responseMiss: after.responseMiss - before.responseMiss,
+      semanticHit: after.semanticHit - before.semanticHit,
+      semanticMiss: after.semanticMiss - before.semanticMiss,
+    }).toEqual({ responseHit: 1, responseMiss: 2, semanticHit: 1, semanticMiss: 1 });
+  });
+
   it('semantic: a long question that differs in one word, a number or a negation is not a hit (probe, session 14)', async () => {
     const docs = [
       { title: 'Hospedagem de gerentes', text: 'O valor máximo de reembolso de hospedagem por noite para gerentes em viagens a trabalho na região Sudeste é de R$ 400.' },

@@ -30,6 +30,8 @@ const sse = (r: NodeJS.ReadableStream, cb: (e: Error | null, body: string) => vo
   r.on('end', () => cb(null, data));
 };
 
+const ADMIN_KEY = 'conversations-admin-key';
+
 describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
   let t: TestApp;
   let market: FakeAwesomeApiServer;
@@ -38,7 +40,7 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
   beforeAll(async () => {
     market = new FakeAwesomeApiServer();
     const marketUrl = await market.start();
-    t = await startTestApp({ conversation: { tools: { market_data: { baseUrl: marketUrl, timeoutMs: 300, cacheTtlSeconds: 0 } } } });
+    t = await startTestApp({ admin: { apiKey: ADMIN_KEY }, conversation: { tools: { market_data: { baseUrl: marketUrl, timeoutMs: 300, cacheTtlSeconds: 0 } } } });
     for (const d of KB) await t.http.post('/v1/documents').send(d).expect(201);
     sales = t.app.get<SalesRepository>(SALES_REPOSITORY);
     await sales.replaceAll(generateSales(new Date(), 18, 7));
@@ -132,6 +134,49 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     market.http.fail({ type: 'status', status: 500, body: { status: 500, message: 'erro interno' } });
     const down = await t.http.post('/v1/chat').send({ user_id: 'carla', message: 'cotação do euro' }).expect(200);
     expect(down.body.tool_calls[0]).toMatchObject({ ok: false, error: expect.stringMatching(/answered 500/) });
+  });
+
+  it('the cost report counts every tool run and stage of turns that call no model (offline), and of /v1/ask with no evidence', async () => {
+    const report = async () => {
+      await t.app.get(UsageRecorder).flush();
+      return (await t.http.get('/v1/metrics/report').set('x-api-key', ADMIN_KEY).expect(200)).body as {
+        totals: { calls: number };
+        tools: Array<{ tool: string; calls: number; failures: number }>;
+        stages: Array<{ stage: string; count: number }>;
+      };
+    };
+    const tool = (r: Awaited<ReturnType<typeof report>>, name: string) => r.tools.find((x) => x.tool === name) ?? { calls: 0, failures: 0 };
+    const stage = (r: Awaited<ReturnType<typeof report>>, name: string) => r.stages.find((x) => x.stage === name)?.count ?? 0;
+    const before = await report();
+
+    const sold = await t.http.post('/v1/chat').send({ user_id: 'dora', message: 'Qual o faturamento do mês passado?' }).expect(200);
+    expect(sold.body.tool_calls).toEqual([expect.objectContaining({ name: 'sales_data', ok: true })]);
+    market.http.fail({ type: 'status', status: 500, body: { status: 500, message: 'erro interno' } });
+    const quote = await t.http.post('/v1/chat').send({ user_id: 'dora', message: 'Qual a cotação do dólar?' }).expect(200);
+    expect(quote.body.tool_calls).toEqual([expect.objectContaining({ name: 'market_data', ok: false })]);
+    // a knowledge-base search that finds no evidence: the refusal, no model call
+    const none = await t.http.post('/v1/chat').send({ user_id: 'dora', message: 'Qual é a capital da Mongólia?' }).expect(200);
+    expect(none.body.tool_calls).toEqual([expect.objectContaining({ name: 'knowledge_base_search' })]);
+    expect(none.body.tokens_used).toBe(0);
+    const ask = await t.http.post('/v1/ask').send({ question: 'Qual é a capital da Mongólia?' }).expect(200);
+    expect(ask.body.abstained).toBeTruthy();
+
+    const after = await report();
+    expect(tool(after, 'sales_data').calls - tool(before, 'sales_data').calls).toBe(1);
+    expect(tool(after, 'market_data').calls - tool(before, 'market_data').calls).toBe(1);
+    expect(tool(after, 'market_data').failures - tool(before, 'market_data').failures).toBe(1);
+    expect(tool(after, 'knowledge_base_search').calls - tool(before, 'knowledge_base_search').calls).toBe(1);
+    expect(stage(after, 'tool') - stage(before, 'tool')).toBe(2);
+    // the /v1/ask's embed and search stages (and no generate: no model ran)
+    expect(stage(after, 'search') - stage(before, 'search')).toBe(1);
+    expect(stage(after, 'generate') - stage(before, 'generate')).toBe(0);
+    // one row of its own per request, which is no model call: the call counts are the model calls' alone
+    for (const r of [sold, quote, none, ask]) {
+      const rows = await t.dataSource.query(`SELECT operation, provider, prompt_tokens, cost_usd::float8 AS cost FROM usage_records WHERE request_id = $1 AND operation NOT LIKE 'embed_%'`, [r.headers['x-request-id']]);
+      expect(rows).toEqual([{ operation: 'no_model_call', provider: 'none', prompt_tokens: 0, cost: 0 }]);
+    }
+    const [{ calls }] = await t.dataSource.query(`SELECT count(*)::int AS calls FROM usage_records WHERE operation <> 'no_model_call'`);
+    expect(after.totals.calls).toBe(calls);
   });
 
   it("never passes on the quotes service's failure text, which may echo the request with its key (to the user, the LLM, memory)", async () => {

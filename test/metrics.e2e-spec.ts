@@ -2,6 +2,7 @@ import { UsageRecorder } from '../src/modules/metrics';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 import { FakeHttpServer } from './support/fake-http.server';
 import { FakeOpenAiServer } from './support/fake-openai.server';
+import { until } from './support/poll';
 
 const KEY = 'metrics-admin-key';
 const DOC = { title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' };
@@ -172,4 +173,64 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     const [sql] = await t.dataSource.query(`SELECT count(*)::int AS calls, sum(prompt_tokens)::int AS p FROM usage_records`);
     expect((await admin('/v1/metrics/report').expect(200)).body.totals).toMatchObject({ calls: sql.calls, prompt_tokens: sql.p });
   });
+
+  it('usage rows whose write fails are kept and written again after a backoff: every row arrives, none counted lost', async () => {
+    // the table is gone for a while (as when the embedded database is held): every write of the batches fails
+    await t.dataSource.query(`ALTER TABLE usage_records RENAME TO usage_records_away`);
+    const asks: string[] = [];
+    try {
+      // questions not asked before (a cached answer calls nothing)
+      for (const question of ['Quem faz a manutenção da máquina de café?', 'Qual a marca da máquina de café da copa?', 'Quanto custou a máquina de café da copa?']) {
+        llm.reply('A máquina de café da copa é uma Saeco Xelsis [1].');
+        asks.push((await t.http.post('/v1/ask').send({ question }).expect(200)).headers['x-request-id']);
+      }
+      const waiting = await until(async () => sample((await t.http.get('/metrics')).text, 'acervo_usage_rows_pending'), (n) => n >= 6, 'the failed rows to wait for a retry');
+      // each ask: its embed_query and its ask row
+      expect(waiting).toBe(6);
+      expect(logs.some((l) => l.includes('usage rows could not be stored: kept and written again'))).toBe(true);
+    } finally {
+      await t.dataSource.query(`ALTER TABLE usage_records_away RENAME TO usage_records`);
+    }
+    // the retry timer writes them (no flush here)
+    const rows = await until(
+      async () => (await t.dataSource.query(`SELECT request_id, operation FROM usage_records WHERE request_id = ANY($1) ORDER BY id`, [asks])) as Array<{ request_id: string; operation: string }>,
+      (r) => r.length >= 6,
+      'the retried rows to be stored',
+    );
+    for (const id of asks) expect(rows.filter((r) => r.request_id === id).map((r) => r.operation).sort()).toEqual(['ask', 'embed_query']);
+    const text = (await t.http.get('/metrics')).text;
+    expect(sample(text, 'acervo_usage_rows_pending')).toBe(0);
+    expect(sample(text, 'acervo_usage_rows_lost_total')).toBe(0);
+  });
+
+  it('a request whose client goes away before the answer is counted with status 499 and its duration', async () => {
+    const aborted = 'acervo_http_requests_total{method="POST",route="/v1/ask",status="499"}';
+    const durations = 'acervo_http_request_duration_seconds_count{method="POST",route="/v1/ask"}';
+    const before = (await t.http.get('/metrics')).text;
+    // the model holds the answer: the client gives up after 300 ms and closes its connection
+    llm.http.fail({ type: 'hang' });
+    await expect(t.http.post('/v1/ask').send({ question: 'Qual é a garantia da máquina de café?' }).timeout(300)).rejects.toThrow(/timeout/i);
+    const after = await until(async () => (await t.http.get('/metrics')).text, (text) => sample(text, aborted) > sample(before, aborted), 'the aborted request to be counted', 10_000);
+    expect(sample(after, aborted) - sample(before, aborted)).toBe(1);
+    expect(sample(after, durations) - sample(before, durations)).toBe(1);
+  });
+
+  it("an embedder swap's warm-up request is a usage row (embed_warmup): every request the paid embedder got is a row", async () => {
+    llm.reset();
+    const swap = await t.http
+      .put('/v1/admin/models/embedder')
+      .set('x-api-key', KEY)
+      .send({ provider: 'openai', model: 'text-embedding-3-small', options: { baseUrl: llm.baseUrl, apiKey: 'sk-test', dimension: 16 } })
+      .expect(202);
+    for (const job of swap.body.jobs as Array<{ id: string }>) {
+      await until(async () => (await admin(`/v1/admin/reindex/${job.id}`)).body.status, (s) => s === 'completed' || s === 'failed', `re-index ${job.id}`);
+    }
+    await flush();
+    const rows: Array<{ operation: string; request_id: string | null }> = await t.dataSource.query(
+      `SELECT operation, request_id FROM usage_records WHERE provider = 'openai' AND model = 'text-embedding-3-small' ORDER BY id`,
+    );
+    expect(rows.filter((r) => r.operation === 'embed_warmup')).toEqual([{ operation: 'embed_warmup', request_id: swap.headers['x-request-id'] }]);
+    // one embed() call a request here (a few small chunks): the fake's count is the rows'
+    expect(rows).toHaveLength(llm.embeddingRequests().length);
+  }, 60_000);
 });

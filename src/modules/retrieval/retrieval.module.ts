@@ -118,13 +118,13 @@ class SharedEmbedderFollower implements OnModuleInit {
   controllers: [SearchController, AdminEmbedderController],
   providers: [
     {
-      // every embedding call a usage row (operation embed_query or embed_document), batched off the request path
+      // every embedding call a usage row (operation embed_query, embed_document or embed_warmup), batched off the request path
       provide: EMBEDDING_USAGE,
       inject: [UsageRecorder],
       useFactory: (usage: UsageRecorder): EmbeddingUsageSink => ({
         record: (c) =>
           usage.recordSoon({
-            operation: c.purpose === 'query' ? 'embed_query' : 'embed_document',
+            operation: c.purpose === 'query' ? 'embed_query' : c.purpose === 'warm_up' ? 'embed_warmup' : 'embed_document',
             modelId: c.modelId,
             promptTokens: c.tokens,
             completionTokens: 0,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE, managerFor } from '../../../shared/database';
 import {
-  BudgetAlertRecord, ErrorCount, GroupBy, StagePercentiles, StageTimings, TimeRange, ToolUsage, UsageGroup, UsageRecord, UsageStore,
+  BudgetAlertRecord, ErrorCount, GroupBy, NO_MODEL_CALL, StagePercentiles, StageTimings, TimeRange, ToolUsage, UsageGroup, UsageRecord, UsageStore,
 } from '../application/ports/usage-store.port';
 
 const COLUMNS = 'operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, conversation_id, request_id, stages, tools, error';
@@ -14,6 +14,8 @@ const KEY: Record<GroupBy, string> = {
 };
 /** `at` within [from, to) when given ($1, $2). */
 const IN_RANGE = `($1::timestamptz IS NULL OR at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR at < $2::timestamptz)`;
+/** Model calls only: the rows of requests that called no model carry stages and tools, not calls (NO_MODEL_CALL). */
+const MODEL_CALLS = `operation <> '${NO_MODEL_CALL}'`;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const round2 = (v: unknown) => Math.round(num(v) * 100) / 100;
 
@@ -40,7 +42,7 @@ export class TypeOrmUsageStore implements UsageStore {
       `SELECT ${KEY[groupBy]} AS key, count(*)::int AS calls, sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
               CASE WHEN bool_or(cost_usd IS NULL) THEN NULL ELSE sum(cost_usd) END AS cost_usd,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS p95
-         FROM usage_records WHERE ${IN_RANGE} GROUP BY 1 ORDER BY 1`,
+         FROM usage_records WHERE ${MODEL_CALLS} AND ${IN_RANGE} GROUP BY 1 ORDER BY 1`,
       this.range(range),
     );
     return rows.map((r) => ({
@@ -75,7 +77,7 @@ export class TypeOrmUsageStore implements UsageStore {
 
   async errors(range: TimeRange): Promise<ErrorCount[]> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT error, operation, count(*)::int AS count FROM usage_records WHERE error IS NOT NULL AND ${IN_RANGE} GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
+      `SELECT error, operation, count(*)::int AS count FROM usage_records WHERE error IS NOT NULL AND ${MODEL_CALLS} AND ${IN_RANGE} GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
       this.range(range),
     );
     return rows.map((r) => ({ error: String(r.error), operation: String(r.operation), count: num(r.count) }));
@@ -90,7 +92,7 @@ export class TypeOrmUsageStore implements UsageStore {
     // usage_records_user_at (user_id, at) serves it: one user's rows of the day, not the table. A user's embedding rows
     // (their ingests and query embeddings, estimated tokens) are theirs in the reports but not in the quota of model calls.
     const [row] = await this.dataSource.query(
-      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2 AND operation NOT IN ('embed_query', 'embed_document')`,
+      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2 AND operation NOT IN ('embed_query', 'embed_document', 'embed_warmup', '${NO_MODEL_CALL}')`,
       [userId, from.toISOString()],
     );
     return num(row?.tokens);

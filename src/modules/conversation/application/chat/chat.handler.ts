@@ -7,7 +7,7 @@ import { iterateAs } from '../../../../shared/logging';
 import { withoutNul } from '../../../../shared/text/nul';
 import { estimateTokens } from '../../../../shared/text/tokens';
 import { AskResult, ChatMessage, CutReason, cutReason, fill, Generation, LlmProvider, LlmRegistry, UnfinishedCall, unfinishedCall, verifyCitations } from '../../../generation';
-import { sumCosts, UsageRecorder } from '../../../metrics';
+import { StageTimings, sumCosts, UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
 import { BlankMessageError, CollectionMismatchError, ConversationForgottenError, ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
@@ -130,9 +130,21 @@ export class ChatHandler {
       ...turn.calls.map((c) => ({ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms })),
       ...(ended ? [{ operation: ended.operation, modelId: ended.model, promptTokens: ended.promptTokens, completionTokens: ended.completionTokens, ms: ended.ms, error: ended.error }] : []),
     ];
-    if (!rows.length) return;
     // the conversation only when it exists (a first turn that failed created none)
-    this.usage.record(rows.map((r) => ({ ...r, userId: cmd.userId, conversationId: turn.conversation ? turn.conversationId : undefined, requestId: cmd.requestId })));
+    const who = { userId: cmd.userId, conversationId: turn.conversation ? turn.conversationId : undefined, requestId: cmd.requestId };
+    const ran = this.stagesAndTools(turn);
+    if (!rows.length) return this.usage.recordWithoutModel({ ...ran, ...who });
+    // the tools the turn ran ride on its last call's row, as in a finished turn
+    this.usage.record(rows.map((r, i) => ({ ...r, ...who, ...(i === rows.length - 1 ? ran : {}) })));
+  }
+
+  /** The turn's stage timings and tool runs, for the usage row that carries them (the reports' stages and tools). */
+  private stagesAndTools(turn: Turn): { stages: StageTimings; tools: Array<{ name: string; ok: boolean }> } {
+    const stages: StageTimings = {
+      ...(turn.calls.length || turn.inFlight || turn.unfinished ? { generate: turn.timings.generate_ms } : {}),
+      ...(turn.timings.tool_ms ? { tool: turn.timings.tool_ms } : {}),
+    };
+    return { stages, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) };
   }
 
   private async begin(given: ChatCommand): Promise<Turn> {
@@ -402,12 +414,16 @@ export class ChatHandler {
     }
     // usage rows are written off the request path (a failed metrics write never fails a turn), priced now
     turn.recorded = true;
+    const who = { userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId };
+    const ran = this.stagesAndTools(turn);
+    // a turn that called no model (offline: a tool's own reply, a search with no evidence) has its tools and stages
+    // in a row of their own; otherwise they ride on its last call's row (the reports' per-stage percentiles and tool usage)
+    if (!turn.calls.length) this.usage.recordWithoutModel({ ...ran, ...who });
     const cost = sumCosts(
       this.usage.record(
         turn.calls.map((c, i) => ({
-          ...{ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, userId: cmd.userId, conversationId: persist ? turn.conversationId : undefined, requestId: cmd.requestId },
-          // the turn's stage timings and tools ride on its last call's row (the reports' per-stage percentiles and tool usage)
-          ...(i === turn.calls.length - 1 ? { stages: { generate: turn.timings.generate_ms, ...(turn.timings.tool_ms ? { tool: turn.timings.tool_ms } : {}) }, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) } : {}),
+          ...{ operation: c.operation, modelId: c.model, promptTokens: c.promptTokens, completionTokens: c.completionTokens, ms: c.ms, ...who },
+          ...(i === turn.calls.length - 1 ? ran : {}),
         })),
       ),
     );

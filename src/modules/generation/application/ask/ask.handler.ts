@@ -106,7 +106,8 @@ export class AskHandler {
 
   /**
    * Stage timings into the metrics (embed, search, generate) and, when a model was called, one usage row for it,
-   * written off the request path (operation `ask`, with the request's stage timings).
+   * written off the request path (operation `ask`, with the request's stage timings); when none was, a row of the
+   * stage timings alone (no_model_call).
    */
   private observed(cmd: AskCommand, p: Prepared, result: AskResult, generation?: Generation): AskResult {
     const stages = { embed: result.timings.embed_ms, search: result.timings.search_ms, ...(generation ? { generate: result.timings.generate_ms } : {}) };
@@ -124,6 +125,9 @@ export class AskHandler {
           stages,
         },
       ]);
+    } else if (cmd.recordUsage !== false) {
+      // no model call (no evidence, the refusal): the request's embed and search stages in a row of their own
+      this.usage.recordWithoutModel({ stages, userId: cmd.userId, requestId: cmd.requestId });
     }
     return result;
   }

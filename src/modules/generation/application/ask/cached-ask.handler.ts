@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CACHE, AppCache, collectionKey, LruMap } from '../../../../shared/cache';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
+import { UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION, SearchHandler } from '../../../retrieval';
 import { canonicalJson, cosine, normalizeQuestion, questionTerms, sameTerms, sha256 } from '../../domain/answer-cache-key';
 import { LlmRegistry } from '../models/llm-registry.service';
@@ -55,6 +56,7 @@ export class CachedAskHandler {
     private readonly llms: LlmRegistry,
     @Inject(APP_CACHE) private readonly cache: AppCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly usage: UsageRecorder,
   ) {}
 
   async execute(cmd: AskCommand): Promise<AskResult> {
@@ -136,17 +138,25 @@ export class CachedAskHandler {
     return collectionKey(cmd.collection, `sem:${sha256(scope.json)}`);
   }
 
+  /** The exact lookup, then (cache.semantic on) the semantic one; each counted by outcome (acervo_cache_lookups_total). */
   private async lookup(cmd: AskCommand, scope: Scope): Promise<{ result: AskResult; outcome: CacheOutcome } | undefined> {
     const exact = await this.cache.get<AskResult>(this.answerKey(scope, cmd));
+    this.usage.countCacheLookup('response', exact ? 'hit' : 'miss');
     if (exact) return { result: exact, outcome: 'hit' };
     const semantic = this.config.cache.semantic;
     if (!semantic.enabled) return undefined;
+    const found = await this.semanticLookup(cmd, scope, semantic.threshold);
+    this.usage.countCacheLookup('semantic', found ? 'hit' : 'miss');
+    return found ? { result: found, outcome: 'semantic' } : undefined;
+  }
+
+  private async semanticLookup(cmd: AskCommand, scope: Scope, threshold: number): Promise<AskResult | undefined> {
     const embedding = await this.search.embedQuery(cmd.collection, cmd.question);
     if (!embedding) return undefined;
     const entries = (await this.cache.get<SemanticEntry[]>(this.semanticKey(cmd, scope))) ?? [];
     const terms = questionTerms(cmd.question);
     let best: SemanticEntry | undefined;
-    let bestScore = semantic.threshold;
+    let bestScore = threshold;
     for (const e of entries) {
       // the cosine of a long question barely moves with one word: "gerentes" for "diretores" stayed above 0.9
       if (!Array.isArray(e.t) || !sameTerms(terms, e.t)) continue;
@@ -154,8 +164,7 @@ export class CachedAskHandler {
       if (s >= bestScore) [best, bestScore] = [e, s];
     }
     if (!best) return undefined;
-    const result = await this.cache.get<AskResult>(best.key);
-    return result ? { result, outcome: 'semantic' } : undefined;
+    return (await this.cache.get<AskResult>(best.key)) ?? undefined;
   }
 
   private async store(cmd: AskCommand, scope: Scope, result: AskResult): Promise<void> {

@@ -3,6 +3,13 @@ export const STAGES = ['embed', 'search', 'generate', 'tool'] as const;
 export type Stage = (typeof STAGES)[number];
 export type StageTimings = Partial<Record<Stage, number>>;
 
+/**
+ * The operation of a row that is no model call: a request that called no model (an offline chat turn that ran a tool,
+ * an /v1/ask with no evidence) still has its stage timings and tool runs reported (issue s16/4). Provider and model
+ * `none`, 0 tokens, cost 0; the call counts, tokens, costs and errors of the reports leave these rows out.
+ */
+export const NO_MODEL_CALL = 'no_model_call';
+
 /** One model call, as stored: the usage and cost reports aggregate these rows. */
 export interface UsageRecord {
   operation: string;

@@ -4,7 +4,7 @@ import { managerFor, TypeOrmTransactionRunner } from '../../../../shared/databas
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { Telemetry } from '../ports/telemetry.port';
 import { UsageRecord, UsageStore } from '../ports/usage-store.port';
-import { UsageRecorder } from './usage-recorder.service';
+import { MAX_RETRY_ROWS, UsageRecorder } from './usage-recorder.service';
 import { UserTokenUsage } from './user-token-usage.service';
 
 describe('UsageRecorder batches', () => {
@@ -17,7 +17,7 @@ describe('UsageRecorder batches', () => {
     const store = { insert: async (rows: UsageRecord[]) => void writes.push({ rows: rows.length, through: managerFor(dataSource) }) } as unknown as UsageStore;
     const budget = { schedule: () => undefined, settled: async () => undefined } as unknown as BudgetMonitor;
     const users = { add: () => undefined, written: () => undefined } as unknown as UserTokenUsage;
-    const telemetry = { countModelCall: () => undefined } as unknown as Telemetry;
+    const telemetry = { countModelCall: () => undefined, setUsageRowsPending: () => undefined } as unknown as Telemetry;
     const recorder = new UsageRecorder(store, telemetry, budget, loadConfig({ env: {} }), users);
 
     const call = { operation: 'embed', modelId: 'hashing:v1:384', promptTokens: 12, completionTokens: 0, ms: 1 };
@@ -37,4 +37,70 @@ describe('UsageRecorder batches', () => {
       { rows: 100, through: base },
     ]);
   });
+});
+
+describe('UsageRecorder failed writes', () => {
+  const budget = { schedule: () => undefined, settled: async () => undefined } as unknown as BudgetMonitor;
+  const call = (i: number) => ({ operation: 'chat', modelId: 'openai:gpt-4o-mini', promptTokens: 10, completionTokens: i, ms: 1, userId: 'ana' });
+
+  /** A store whose next `failures` inserts throw (the database held or gone), then stores what it is given. */
+  function setup(failures: number) {
+    const stored: UsageRecord[] = [];
+    const state = { failures, attempts: 0 };
+    const store = {
+      insert: async (rows: UsageRecord[]) => {
+        state.attempts++;
+        if (state.failures-- > 0) throw new Error('database is busy');
+        stored.push(...rows);
+      },
+    } as unknown as UsageStore;
+    const lost: number[] = [];
+    const pending: number[] = [];
+    const telemetry = { countModelCall: () => undefined, countUsageRowsLost: (n: number) => lost.push(n), setUsageRowsPending: (n: number) => pending.push(n) } as unknown as Telemetry;
+    const unwritten = new Map<string, number>();
+    const users = {
+      add: (u: string, n: number) => unwritten.set(u, (unwritten.get(u) ?? 0) + n),
+      written: (u: string, n: number) => unwritten.set(u, (unwritten.get(u) ?? 0) - n),
+    } as unknown as UserTokenUsage;
+    const recorder = new UsageRecorder(store, telemetry, budget, loadConfig({ env: {} }), users);
+    return { recorder, stored, state, lost, pending, unwritten };
+  }
+
+  it('keeps the rows of failed writes and writes them again with backoff until they are stored', async () => {
+    const { recorder, stored, state, lost, pending, unwritten } = setup(3);
+    recorder.record([call(1), call(2)]);
+    recorder.record([call(3)]);
+    // three writes fail in a row (0.5 s, 1 s, 2 s of backoff), the fourth stores every row
+    const deadline = Date.now() + 10_000;
+    while (stored.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await recorder.flush();
+    expect(stored.map((r) => r.completionTokens).sort()).toEqual([1, 2, 3]);
+    expect(state.attempts).toBe(4);
+    expect(lost).toEqual([]);
+    expect(pending).toContain(3);
+    expect(pending[pending.length - 1]).toBe(0);
+    expect(recorder.retrying).toBe(0);
+    // the quota's unwritten tokens are released once, when the rows are stored
+    expect(unwritten.get('ana')).toBe(0);
+  }, 15_000);
+
+  it('past the retry cap the oldest rows are counted lost; at shutdown, rows still failing are counted lost', async () => {
+    const { recorder, stored, lost } = setup(Infinity);
+    recorder.record(Array.from({ length: MAX_RETRY_ROWS + 5 }, (_, i) => call(i)));
+    await recorder.flush();
+    expect(lost).toEqual([5]);
+    expect(recorder.retrying).toBe(MAX_RETRY_ROWS);
+    await recorder.onApplicationShutdown();
+    expect(lost).toEqual([5, MAX_RETRY_ROWS]);
+    expect(stored).toEqual([]);
+    expect(recorder.retrying).toBe(0);
+  }, 15_000);
+
+  it('rows still failing when shutdown begins are stored by its last attempts once the store answers', async () => {
+    const { recorder, stored, lost } = setup(2);
+    recorder.record([call(1)]);
+    await recorder.onApplicationShutdown();
+    expect(stored).toHaveLength(1);
+    expect(lost).toEqual([]);
+  }, 15_000);
 });

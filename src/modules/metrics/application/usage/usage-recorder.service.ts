@@ -4,7 +4,7 @@ import { outsideTransaction } from '../../../../shared/database/transaction';
 import { Pricing } from '../../domain/pricing';
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { TELEMETRY, Telemetry } from '../ports/telemetry.port';
-import { STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
+import { NO_MODEL_CALL, STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
 import { UserTokenUsage } from './user-token-usage.service';
 
 export interface ModelCall {
@@ -32,6 +32,16 @@ const BATCH_ROWS = 100;
 /** A failed background write is logged at most once per this many ms (with the count since). */
 const WARN_INTERVAL_MS = 60_000;
 
+/** Rows whose write failed are kept for another attempt, at most this many (the oldest are lost past it). */
+export const MAX_RETRY_ROWS = 20_000;
+/** One INSERT writes at most this many rows (13 parameters a row, Postgres takes 65,535 a statement). */
+const MAX_INSERT_ROWS = 1_000;
+/** The first retry of a failed write waits this long, doubled per failure in a row up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
+/** At shutdown, rows still failing are tried this many more times (RETRY_FIRST_MS apart, doubled) before they are lost. */
+const SHUTDOWN_ATTEMPTS = 3;
+
 /**
  * Prices every model call from config/pricing.yaml and stores one usage row per call. A model with no
  * price costs null (and one warning per model and process), never a silent 0.
@@ -40,6 +50,12 @@ const WARN_INTERVAL_MS = 60_000;
  * written together, at most BATCH_MS after the first (or at BATCH_ROWS): one INSERT per request held the embedded
  * database's one session as long as a search's own statements under concurrent /v1/ask (issue 13).
  * `flush` awaits what is in flight, and shutdown does.
+ *
+ * A failed write loses nothing at once (issue s16/2: a long synchronous upload held the embedded database and
+ * batches of rows were dropped): its rows are kept, at most MAX_RETRY_ROWS (the oldest are lost past it), and
+ * written again after a backoff (RETRY_FIRST_MS doubled per failure in a row, up to RETRY_MAX_MS). Shutdown tries
+ * them a few more times; what is still unwritten then is lost. Lost rows are counted
+ * (acervo_usage_rows_lost_total) and logged as an error; rows waiting are acervo_usage_rows_pending.
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationShutdown {
@@ -51,6 +67,13 @@ export class UsageRecorder implements OnApplicationShutdown {
   /** Rows priced by record(), waiting for the next write. */
   private priced: UsageRecord[] = [];
   private bufferTimer?: NodeJS.Timeout;
+  /** Priced rows whose write failed, waiting for the retry timer (oldest first). */
+  private failed: UsageRecord[] = [];
+  private retryTimer?: NodeJS.Timeout;
+  /** Writes failed in a row (the backoff's exponent); 0 after a write succeeds. */
+  private failures = 0;
+  /** Rows of failed writes being written again now (acervo_usage_rows_pending counts them until they settle). */
+  private retryInFlight = 0;
   private failedSinceWarn = 0;
   private lastWarn = 0;
 
@@ -82,6 +105,11 @@ export class UsageRecorder implements OnApplicationShutdown {
     }
   }
 
+  /** One answer-cache lookup of /v1/ask and its outcome (Prometheus' acervo_cache_lookups_total). */
+  countCacheLookup(cache: 'response' | 'semantic', outcome: 'hit' | 'miss'): void {
+    this.telemetry.countCacheLookup(cache, outcome);
+  }
+
   /**
    * Prices the calls now and stores them in the background, with the other rows of the next BATCH_MS: a failed
    * write is logged (once per minute), never thrown.
@@ -95,17 +123,51 @@ export class UsageRecorder implements OnApplicationShutdown {
     return records.map((r) => r.costUsd);
   }
 
-  private write(records: UsageRecord[]): void {
+  /**
+   * A request that called no model: its stage timings and tool runs, in a row of their own (NO_MODEL_CALL: no call,
+   * no tokens, no cost), written with the next batch. A request that called a model carries them on its call's row.
+   */
+  recordWithoutModel(request: { stages?: StageTimings; tools?: Array<{ name: string; ok: boolean }>; userId?: string; conversationId?: string; requestId?: string }): void {
+    const stages = request.stages && Object.keys(request.stages).length ? request.stages : undefined;
+    const tools = request.tools?.length ? request.tools : undefined;
+    if (!stages && !tools) return;
+    const ms = Object.values(stages ?? {}).reduce((a, v) => a + (v ?? 0), 0);
+    this.priced.push({
+      operation: NO_MODEL_CALL, provider: 'none', model: 'none', promptTokens: 0, completionTokens: 0, ms: Math.round(ms), costUsd: 0,
+      userId: request.userId, conversationId: request.conversationId, requestId: request.requestId, stages, tools,
+    });
+    this.schedule();
+  }
+
+  private write(records: UsageRecord[], retried = false): void {
+    for (let i = 0; i < records.length; i += MAX_INSERT_ROWS) this.writeOne(records.slice(i, i + MAX_INSERT_ROWS), retried);
+  }
+
+  private writeOne(records: UsageRecord[], retried: boolean): void {
     // usage rows are written outside whatever transaction made the call (an ingest batch): nobody awaits them, so
     // inside it they would go through its connection after it closed, or vanish with a rollback
     const write = outsideTransaction(() => this.store.insert(records))
-      .then(() => this.budget.schedule())
-      .catch((e: unknown) => this.writeFailed(e, records.length))
+      .then(
+        () => {
+          this.failures = 0;
+          this.written(records);
+          this.budget.schedule();
+        },
+        (e: unknown) => this.writeFailed(e, records),
+      )
       .finally(() => {
-        for (const r of records) if (r.userId) this.userTokens.written(r.userId, quotaTokens(r));
         this.pending.delete(write);
+        if (retried) {
+          this.retryInFlight -= records.length;
+          this.showPending();
+        }
       });
     this.pending.add(write);
+  }
+
+  /** Rows stored, or lost for good: no longer the quota's unwritten tokens. */
+  private written(records: UsageRecord[]): void {
+    for (const r of records) if (r.userId) this.userTokens.written(r.userId, quotaTokens(r));
   }
 
   /**
@@ -139,15 +201,47 @@ export class UsageRecorder implements OnApplicationShutdown {
     if (records.length) this.write(records);
   }
 
-  /** Waits for the background writes in flight (and the budget check they started), buffered calls included. */
+  /** The rows of failed writes, written again (the retry timer, flush and shutdown). */
+  private retry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const records = this.failed;
+    if (!records.length) return;
+    this.failed = [];
+    this.retryInFlight += records.length;
+    this.write(records, true);
+  }
+
+  /**
+   * Waits for the background writes in flight (and the budget check they started), buffered calls included; rows
+   * of failed writes are tried once more now (those failing again wait for the next retry).
+   */
   async flush(): Promise<void> {
     this.drain();
+    this.retry();
     while (this.pending.size) await Promise.all([...this.pending]);
     await this.budget.settled();
   }
 
+  /** Rows of failed writes waiting for a retry. */
+  get retrying(): number {
+    return this.failed.length;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.flush();
+    for (let attempt = 0, wait = RETRY_FIRST_MS; this.failed.length && attempt < SHUTDOWN_ATTEMPTS; attempt++, wait *= 2) {
+      await new Promise((r) => setTimeout(r, wait));
+      await this.flush();
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.failed.length) {
+      const lost = this.failed;
+      this.failed = [];
+      this.showPending();
+      this.lose(lost, 'at shutdown, after its last attempts');
+    }
   }
 
   private price(calls: ModelCall[]): UsageRecord[] {
@@ -173,17 +267,46 @@ export class UsageRecorder implements OnApplicationShutdown {
     });
   }
 
-  private writeFailed(e: unknown, rows: number): void {
-    this.failedSinceWarn += rows;
+  /** A failed write: its rows wait for a retry with backoff; past MAX_RETRY_ROWS the oldest are lost. */
+  private writeFailed(e: unknown, records: UsageRecord[]): void {
+    this.failures++;
+    this.failed.push(...records);
+    const over = this.failed.length - MAX_RETRY_ROWS;
+    if (over > 0) this.lose(this.failed.splice(0, over), `more than ${MAX_RETRY_ROWS} rows were waiting for a retry`, e);
+    this.showPending();
+    const wait = Math.min(RETRY_FIRST_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => this.retry(), wait);
+      this.retryTimer.unref();
+    }
+    this.failedSinceWarn += records.length;
     const now = Date.now();
     if (now - this.lastWarn < WARN_INTERVAL_MS) return;
-    this.logger.warn({ err: (e as Error).message, rows_lost: this.failedSinceWarn }, 'usage rows could not be stored (requests are not affected)');
+    this.logger.warn(
+      { err: (e as Error).message, rows_failed: this.failedSinceWarn, rows_pending: this.failed.length, retry_in_ms: wait },
+      'usage rows could not be stored: kept and written again after a backoff (requests are not affected)',
+    );
     this.lastWarn = now;
     this.failedSinceWarn = 0;
   }
+
+  /** acervo_usage_rows_pending: rows of failed writes, waiting or being written again. */
+  private showPending(): void {
+    this.telemetry.setUsageRowsPending(this.failed.length + this.retryInFlight);
+  }
+
+  /** Rows given up for good: counted (acervo_usage_rows_lost_total) and logged as an error, every time. */
+  private lose(records: UsageRecord[], why: string, e?: unknown): void {
+    this.written(records);
+    this.telemetry.countUsageRowsLost(records.length);
+    this.logger.error({ rows_lost: records.length, ...(e ? { err: (e as Error).message } : {}) }, `usage rows lost: ${why} (the usage reports miss them)`);
+  }
 }
 
-/** What a row counts in its user's daily token quota: a model call's tokens; an embedding row (embed_query, embed_document) none. */
+/** Embedding rows: a user's in the reports, not in their daily quota of model tokens. */
+const EMBEDDING_OPERATIONS = new Set(['embed_query', 'embed_document', 'embed_warmup']);
+
+/** What a row counts in its user's daily token quota: a model call's tokens; an embedding row (embed_query, embed_document, embed_warmup) none. */
 function quotaTokens(r: { operation: string; promptTokens: number; completionTokens: number }): number {
-  return r.operation === 'embed_query' || r.operation === 'embed_document' ? 0 : r.promptTokens + r.completionTokens;
+  return EMBEDDING_OPERATIONS.has(r.operation) ? 0 : r.promptTokens + r.completionTokens;
 }

@@ -4,6 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Telemetry } from '../../application/ports/telemetry.port';
 import type { Stage } from '../../application/ports/usage-store.port';
 
+/** The status label of a request whose client closed the connection before its response finished (nginx's 499). */
+export const CLIENT_CLOSED_STATUS = '499';
+
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
@@ -15,13 +18,13 @@ export class PrometheusMetrics implements Telemetry {
   readonly registry = new Registry();
   private readonly httpRequests = new Counter({
     name: 'acervo_http_requests_total',
-    help: 'HTTP requests answered, by method, route (the matched pattern) and status',
+    help: 'HTTP requests answered, by method, route (the matched pattern) and status (499: the client closed the connection before the response finished)',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
   private readonly httpDuration = new Histogram({
     name: 'acervo_http_request_duration_seconds',
-    help: 'HTTP request latency until the response finished, by method and route',
+    help: 'HTTP request latency until the response finished (or the client closed the connection), by method and route',
     labelNames: ['method', 'route'] as const,
     buckets: SECONDS,
     registers: [this.registry],
@@ -57,6 +60,22 @@ export class PrometheusMetrics implements Telemetry {
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  private readonly cacheLookups = new Counter({
+    name: 'acervo_cache_lookups_total',
+    help: 'Answer cache lookups of /v1/ask by cache (response: the exact question; semantic: a close one, after an exact miss) and outcome (hit, miss)',
+    labelNames: ['cache', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly usageRowsLost = new Counter({
+    name: 'acervo_usage_rows_lost_total',
+    help: 'Usage rows never stored: more failed writes waiting than the retry buffer holds, or still failing at shutdown',
+    registers: [this.registry],
+  });
+  private readonly usageRowsPending = new Gauge({
+    name: 'acervo_usage_rows_pending',
+    help: 'Usage rows whose write failed, waiting to be written again',
+    registers: [this.registry],
+  });
 
   private readonly jobOutcomes = new Counter({
     name: 'acervo_jobs_total',
@@ -90,6 +109,18 @@ export class PrometheusMetrics implements Telemetry {
     else if (call.costUsd > 0) this.cost.inc({ model }, call.costUsd);
   }
 
+  countCacheLookup(cache: 'response' | 'semantic', outcome: 'hit' | 'miss'): void {
+    this.cacheLookups.inc({ cache, outcome });
+  }
+
+  countUsageRowsLost(rows: number): void {
+    if (rows > 0) this.usageRowsLost.inc(rows);
+  }
+
+  setUsageRowsPending(rows: number): void {
+    this.usageRowsPending.set(rows);
+  }
+
   countJobOutcome(kind: string, outcome: 'completed' | 'failed' | 'retried'): void {
     this.jobOutcomes.inc({ kind, outcome });
   }
@@ -109,14 +140,26 @@ export class PrometheusMetrics implements Telemetry {
     }
   }
 
-  /** Express middleware: counts every request when its response finishes, labelled by the route pattern (never the raw URL). */
+  /**
+   * Express middleware: counts every request when its response finishes, labelled by the route pattern (never the raw
+   * URL). A request whose client went away before its response finished (a closed stream, a client timeout) is
+   * counted when its connection closes, with status "499" (nginx's "client closed request"; never sent by acervo),
+   * and its duration until then.
+   */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
-    res.once('finish', () => {
+    let counted = false;
+    const count = (status: string) => {
+      if (counted) return;
+      counted = true;
       const route = routeOf(req);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      this.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      this.httpRequests.inc({ method: req.method, route, status });
       this.httpDuration.observe({ method: req.method, route }, seconds);
+    };
+    res.once('finish', () => count(String(res.statusCode)));
+    res.once('close', () => {
+      if (!res.writableFinished) count(CLIENT_CLOSED_STATUS);
     });
     next();
   };

@@ -20,6 +20,10 @@ export abstract class DelegatingEmbedder implements Embedder {
     return this.inner.ready;
   }
 
+  get warmUpText(): string | undefined {
+    return this.inner.warmUpText;
+  }
+
   abstract embed(texts: string[], purpose?: EmbeddingPurpose): Promise<Float32Array[]>;
 
   warmUp(): Promise<void> {

@@ -21,6 +21,20 @@ export class MeteredEmbedder extends DelegatingEmbedder {
   }
 
   async embed(texts: string[], purpose: EmbeddingPurpose = 'document'): Promise<Float32Array[]> {
+    return this.metered(texts, purpose, () => this.inner.embed(texts, purpose));
+  }
+
+  /**
+   * A remote embedder's warm-up is an embedding request (its `warmUpText`) the provider bills: a usage row of purpose
+   * warm_up (issue s16/15: an admin swap's warm-up call left none). Warming up a ready or local embedder calls nothing.
+   */
+  override async warmUp(): Promise<void> {
+    const text = this.inner.warmUpText;
+    if (text === undefined || this.inner.ready) return this.inner.warmUp();
+    await this.metered([text], 'warm_up', () => this.inner.warmUp());
+  }
+
+  private async metered<T>(texts: string[], purpose: EmbeddingPurpose | 'warm_up', call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const chars = texts.reduce((n, t) => n + t.length, 0);
     const report = (error?: string) => {
@@ -40,9 +54,9 @@ export class MeteredEmbedder extends DelegatingEmbedder {
       }
     };
     try {
-      const vectors = await this.inner.embed(texts, purpose);
+      const result = await call();
       report();
-      return vectors;
+      return result;
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       report(typeof code === 'string' ? code : (e as Error).name || 'Error');

@@ -22,6 +22,11 @@ export interface Embedder {
   /** Loads or reaches the model; resolves when embed() can answer. Safe to call more than once. */
   warmUp(): Promise<void>;
   readonly ready: boolean;
+  /**
+   * The text warmUp() embeds with a request of its own while not ready (a remote embedder's ping, which its provider
+   * bills); absent when warming up calls no API (a local model, hashing). The usage meter records that call.
+   */
+  readonly warmUpText?: string;
   close?(): Promise<void>;
 }
 

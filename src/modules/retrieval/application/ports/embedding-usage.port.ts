@@ -4,7 +4,8 @@ import { EmbeddingPurpose } from './embedder.port';
 export interface EmbeddingCall {
   /** `provider:model` without the dimension suffix of the embedder's modelId (what config/pricing.yaml names). */
   modelId: string;
-  purpose: EmbeddingPurpose;
+  /** `warm_up`: the request a remote embedder makes to warm up (at boot, on an admin swap), billed like any other. */
+  purpose: EmbeddingPurpose | 'warm_up';
   /** Estimated (about 4 characters a token): the Embedder port carries no provider-reported usage. */
   tokens: number;
   ms: number;

@@ -23,6 +23,7 @@ export abstract class BaseEmbedder implements Embedder {
  */
 export abstract class RemoteEmbedder extends BaseEmbedder {
   protected warmed = false;
+  readonly warmUpText = 'ping';
 
   get ready(): boolean {
     return this.warmed;
@@ -30,6 +31,6 @@ export abstract class RemoteEmbedder extends BaseEmbedder {
 
   async warmUp(): Promise<void> {
     if (this.warmed) return;
-    await this.embed(['ping'], 'query');
+    await this.embed([this.warmUpText], 'query');
   }
 }
