@@ -158,7 +158,8 @@ export class DocumentsController {
     if (uploads.length > this.config.ingestion.maxFilesPerRequest) {
       throw new InvalidIngestionRequestError('files', `at most ${this.config.ingestion.maxFilesPerRequest} files per request`);
     }
-    const names = uploads.map((f) => Buffer.from(f.originalname, 'latin1').toString('utf8'));
+    // in NFC, as the ingestion stores source ids: a name sent decomposed (macOS) is the same file as its composed form
+    const names = uploads.map((f) => Buffer.from(f.originalname, 'latin1').toString('utf8').normalize('NFC'));
     // a file's name is its documents' source id: a second file of that name would replace the first, or remove its rows
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) throw new InvalidIngestionRequestError('files', `"${twice.slice(0, 120)}" is attached twice: each file of a request needs a name of its own`);
