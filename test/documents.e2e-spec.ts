@@ -127,6 +127,15 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(hit).toHaveLength(1);
       expect(hit[0]).toMatchObject({ title: 'Reembolso', metadata: { código: 2, nome: 'Reembolso', nota: 7.25 } });
     });
+
+    it('filters a ";" export of short columns by its pt-BR prices (1.234,56 and 99,90 are numbers, not text)', async () => {
+      const planilha = 'nome;preco;descricao\nCaneca;1.234,56;Caneca de louça esmaltada\nCamiseta;99,90;Camiseta de algodão\n';
+      const res = await t.http.post('/v1/documents').field('collection', 'precos').attach('files', Buffer.from(planilha, 'utf8'), 'precos.csv');
+      expect(res.status).toBe(201);
+      const hits = (await search(t, { query: 'caneca camiseta', collection: 'precos', filters: { preco: { gt: 1000 } } })).body.hits;
+      expect(hits).toHaveLength(1);
+      expect(hits[0]).toMatchObject({ title: 'Caneca', metadata: { preco: 1234.56 } });
+    });
   });
 
   describe('dedup and re-ingest', () => {
