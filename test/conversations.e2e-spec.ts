@@ -5,7 +5,9 @@ import WebSocket from 'ws';
 import { generateSales, SALES_REPOSITORY, SalesRepository } from '../src/modules/conversation';
 import { parsePeriod } from '../src/modules/conversation/domain/periods';
 import { formatBrl } from '../src/modules/conversation/domain/money';
+import type { QueryRunner } from 'typeorm';
 import { UsageRecorder } from '../src/modules/metrics';
+import { NfcUserIds1768691000000 } from '../src/shared/database/migrations/1768691000000-nfc-user-ids';
 import { expectOpenAiError, expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
 import { AwesomeApiMarketQuotes } from '../src/modules/conversation/infrastructure/market/awesomeapi.market-quotes';
@@ -203,6 +205,38 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     await t.http.post('/v1/chat').send({ user_id: 'fabio', message: 'oi' }).expect(200);
     expect((await t.http.delete('/v1/users/fabio/memory').expect(200)).body).toEqual({ user_id: 'fabio', conversations_deleted: 1 });
     expect((await t.http.get('/v1/conversations').query({ user_id: 'fabio' })).body.total).toBe(0);
+  });
+
+  it('one user whatever the Unicode form of the id: "joão" sent decomposed (macOS) is forgotten by DELETE /v1/users/jo%C3%A3o/memory', async () => {
+    const nfd = 'joão'.normalize('NFD');
+    expect(nfd).not.toBe('joão');
+    const chat = await t.http.post('/v1/chat').send({ user_id: nfd, message: 'Qual é a máquina de café da copa?' }).expect(200);
+    await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: nfd, messages: [{ role: 'user', content: 'Quantos dias de férias posso vender?' }] }).expect(200);
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const last = new Promise<{ event: string }>((resolve) =>
+      ws.on('message', (m) => {
+        const e = JSON.parse(m.toString());
+        if (e.event === 'done' || e.event === 'error') resolve(e);
+      }),
+    );
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: nfd, message: 'Onde fica a copa?' } }));
+    expect((await last).event).toBe('done');
+    ws.close();
+    // the follow-up in the composed form continues the decomposed one's conversation
+    await t.http.post('/v1/chat').send({ user_id: 'joão', message: 'e quanto custa?', conversation_id: chat.body.conversation_id }).expect(200);
+    expect((await t.http.get('/v1/conversations').query({ user_id: nfd })).body.total).toBe(3);
+    expect((await t.http.delete('/v1/users/jo%C3%A3o/memory').expect(200)).body).toEqual({ user_id: 'joão', conversations_deleted: 3 });
+    expect(await t.dataSource.query(`SELECT id FROM conversations WHERE user_id IN ($1, $2)`, [nfd, 'joão'])).toEqual([]);
+    // ids stored decomposed before the fix are composed by the migration (a forget counter under both forms: the higher)
+    const again = await t.http.post('/v1/chat').send({ user_id: 'joão', message: 'oi' }).expect(200);
+    await t.dataSource.query(`UPDATE conversations SET user_id = $1 WHERE id = $2`, [nfd, again.body.conversation_id]);
+    await t.dataSource.query(`INSERT INTO user_forgets (user_id, epoch) VALUES ($1, 7)`, [nfd]);
+    await new NfcUserIds1768691000000().up({ query: (sql: string) => t.dataSource.query(sql) } as unknown as QueryRunner);
+    expect(await t.dataSource.query(`SELECT id FROM conversations WHERE user_id = $1`, ['joão'])).toEqual([{ id: again.body.conversation_id }]);
+    expect(await t.dataSource.query(`SELECT user_id, epoch::int AS epoch FROM user_forgets WHERE user_id IN ($1, $2)`, [nfd, 'joão'])).toEqual([{ user_id: 'joão', epoch: 7 }]);
   });
 
   it('drops NUL (U+0000) from a message on /v1/chat, SSE, /v1/chat/completions and the WebSocket; a message of NULs alone is a 400', async () => {
