@@ -183,11 +183,14 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     });
     ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '' } }));
     const bad = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '\u200b\u200b' } }));
+    const zeroWidth = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
     ws.close();
     expect(events.every((e) => e.turn === 't1')).toBe(true);
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['tool_call', 'token', 'citation', 'done']));
     expect((events.at(-1)!.data as { response: string }).response).toMatch(/10 dias/);
     expect(bad).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION' } });
+    expect(zeroWidth).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION', detail: expect.stringContaining('must not be blank') } });
   });
 
   it('keeps each user in their own memory: another user\'s conversation is a 404 everywhere', async () => {
@@ -295,12 +298,24 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     const before = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: '   ' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'x'.repeat(4001) }), 400, 'CONVERSATION.MESSAGE_TOO_LONG');
+    // characters are counted as code points: 4001 emoji are 4001 (not 8002), 2001 are under the limit
+    const emoji = expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: '😀'.repeat(4001) }), 400, 'CONVERSATION.MESSAGE_TOO_LONG');
+    expect(emoji.detail).toBe('message has 4001 characters (Unicode code points); at most 4000 are accepted');
+    // zero-width characters are blank, as spaces, nbsp and a BOM are: on /v1/chat, /v1/chat/completions and the WebSocket
+    for (const blank of ['\u200b\u200b', '\u200c\u200d\u2060', '\ufeff', '\u00a0 \u200b']) {
+      expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: blank }), 400, 'REQUEST.VALIDATION');
+      const completion = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'ana', messages: [{ role: 'user', content: blank }] });
+      expect(completion.status).toBe(400);
+      expect(completion.body.error).toMatchObject({ code: 'CONVERSATION.BLANK_MESSAGE' });
+    }
     expectProblem(await t.http.post('/v1/chat').send({ message: 'oi' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'oi', conversation_id: '5f0c3b1e-0000-4000-8000-000000000000' }), 404, 'CONVERSATION.NOT_FOUND');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'oi', conversation_id: 'nope' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.get('/v1/conversations/nope').query({ user_id: 'ana' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.get('/v1/conversations'), 400, 'REQUEST.VALIDATION');
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages')).toEqual(before);
+    const under = await t.http.post('/v1/chat').send({ user_id: 'emoji', message: '😀'.repeat(2001) });
+    expect(under.status).toBe(200);
   });
 });
 

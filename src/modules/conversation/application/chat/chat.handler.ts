@@ -11,6 +11,7 @@ import { sumCosts, UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
 import { BlankMessageError, CollectionMismatchError, ConversationForgottenError, ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
+import { isBlankMessage, messageLength } from '../../domain/message';
 import { PreviousTurn, rewriteFollowUp } from '../../domain/follow-up';
 import { isSmalltalk, Route, routeMessage } from '../../domain/intent-router';
 import { CONVERSATION_STORE, ConversationStore } from '../ports/conversation-store.port';
@@ -140,8 +141,9 @@ export class ChatHandler {
     const cfg = this.config.conversation;
     // Postgres text cannot hold U+0000: the message (and the client's history) are used and stored without it.
     const cmd: ChatCommand = { ...given, message: withoutNul(given.message), history: given.history?.map((m) => ({ ...m, content: withoutNul(m.content) })) };
-    if (!cmd.message.trim()) throw new BlankMessageError();
-    if (cmd.message.length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, cmd.message.length);
+    if (isBlankMessage(cmd.message)) throw new BlankMessageError();
+    const length = cmd.message.length > cfg.maxMessageChars ? messageLength(cmd.message) : 0;
+    if (length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, length);
     const llm = this.llms.current(); // held for the whole turn: a hot swap does not affect it
     const conversation = cmd.conversationId ? await this.store.find(cmd.conversationId, cmd.userId) : null;
     if (cmd.conversationId && !conversation && !cmd.mayCreate) throw new ConversationNotFoundError(cmd.conversationId);

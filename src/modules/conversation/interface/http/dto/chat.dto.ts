@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { NfcUserId, USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
 import { COLLECTION_NAME_PATTERN } from '../../../../retrieval';
+import { NOT_BLANK } from '../../../domain/message';
 
 const USER_ID_MESSAGE = { message: `user_id must be ${USER_ID_RULE}` };
 
@@ -16,7 +17,7 @@ export class ChatRequestDto {
   @ApiProperty({ example: 'Quais foram as vendas do mês passado?', description: 'At most conversation.maxMessageChars (4000) characters' })
   @IsString()
   @IsNotEmpty()
-  @Matches(/\S/, { message: 'message must not be blank' })
+  @Matches(NOT_BLANK, { message: 'message must not be blank' })
   @MaxLength(100000)
   message!: string;
 
