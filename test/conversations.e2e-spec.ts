@@ -185,11 +185,16 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     const bad = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
     ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '\u200b\u200b' } }));
     const zeroWidth = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+    // a lone surrogate (valid JSON, not Unicode text): the error names the turn and the field as sent
+    ws.send('{"event":"chat","data":{"user_id":"eva","message":"oi \\ud800","turn":"t9"}}');
+    const surrogate = await new Promise<{ event: string; turn?: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
     ws.close();
     expect(events.every((e) => e.turn === 't1')).toBe(true);
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['tool_call', 'token', 'citation', 'done']));
     expect((events.at(-1)!.data as { response: string }).response).toMatch(/10 dias/);
     expect(bad).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION' } });
+    expect(surrogate).toMatchObject({ event: 'error', turn: 't9', data: { status: 400, code: 'REQUEST.INVALID_TEXT', errors: [{ field: 'data.message' }] } });
+    expect(surrogate.data.detail).toMatch(/^data\.message contains a lone UTF-16 surrogate/);
     expect(zeroWidth).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION', detail: expect.stringContaining('must not be blank') } });
   });
 
