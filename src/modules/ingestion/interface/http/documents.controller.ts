@@ -66,6 +66,8 @@ export class DocumentsController {
       'JSON `{title, text, metadata?, collection?, source_id?}` or multipart/form-data with `files` (.txt .md .html .pdf .docx .json .csv) ' +
       'and optional fields collection, metadata (JSON), source_id (single file), text_columns / title_column / id_column / list_columns (CSV, comma-separated). ' +
       'The same content again returns the existing document (200, deduplicated). The same source with new content replaces it atomically. ' +
+      'A deduplicated document stores nothing of its own: its title and metadata are dropped, and its text goes when the document it was ' +
+      'deduplicated to is replaced or deleted (send it again then). ' +
       'Big inputs become a background job answered 202 with its id and a Location to follow (GET /v1/jobs/{id}): uploads past ' +
       'ingestion.async.thresholdBytes (4 MiB) or holding more than ingestion.async.thresholdRecords (500) documents (CSV rows, JSON records), ' +
       'and a JSON text past thresholdBytes; `?async=true` always queues, `?async=false` keeps the request synchronous up to the hard limits.',
