@@ -110,7 +110,11 @@ export async function openDatabase(
       // too: the embedded server applies them with SET on each connection (and after an engine restart).
       max: state.mode === 'embedded' ? 1 : config.database.poolSize,
       options: startupOptions,
-      connectionTimeoutMillis: 15000,
+      // How long a request waits for a connection. Embedded, its one connection is held by one transaction at a time:
+      // a write of a large document (one transaction, so that searches never see half of it) holds it for seconds, and
+      // the wait a read must survive is the longest statement it may have to wait for (statement_timeout) plus the
+      // usual 15 s (probe s16 #3: a read waited 15 s behind a 20 s upload and answered 503). 0: no statement timeout, no bound.
+      connectionTimeoutMillis: state.mode === 'embedded' ? embeddedConnectionWaitMs(config.database.statementTimeoutMs) : CONNECTION_WAIT_MS,
     },
   });
   try {
@@ -130,6 +134,14 @@ export async function openDatabase(
     await state.embedded?.stop();
     throw e;
   }
+}
+
+/** How long a request waits for a pooled connection on a database server. */
+const CONNECTION_WAIT_MS = 15_000;
+
+/** The embedded wait for its one connection: statement_timeout plus CONNECTION_WAIT_MS (0, no bound, without a timeout). */
+export function embeddedConnectionWaitMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + CONNECTION_WAIT_MS : 0;
 }
 
 /**
