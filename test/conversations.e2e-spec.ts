@@ -65,6 +65,8 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(second.body.context_size).toBe(3); // two stored messages + this one
     expect(second.body).toMatchObject({ tokens_used: expect.any(Number), cost_usd: 0, usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) } });
     expect(Object.keys(second.body.timings)).toEqual(['retrieve_ms', 'tool_ms', 'generate_ms', 'total_ms']);
+    // each stage sums its calls' times, rounded to hundredths as every timing is (not 34.870000000000005)
+    for (const v of Object.values(second.body.timings) as number[]) expect(Math.round(v * 100) / 100).toBe(v);
 
     const stored = await t.http.get(`/v1/conversations/${first.body.conversation_id}`).query({ user_id: 'ana' }).expect(200);
     expect(stored.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);

@@ -23,7 +23,8 @@ import { ChatCommand, ChatEvent, ChatResult } from './chat.types';
 /** What a turn answers, before it is stored. */
 type Answer = { text: string; citations: ChatCitation[]; model: string; abstained?: string; truncated?: CutReason; route: ChatResult['route'] };
 
-const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const ms = (from: number) => round2(performance.now() - from);
 
 /** Replies of the offline router's `smalltalk` rule (greetings and thanks need no tool). */
 const SMALLTALK_REPLY = {
@@ -448,7 +449,8 @@ export class ChatHandler {
       tool_calls: turn.toolCalls,
       route: answer.route,
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens },
-      timings: { ...turn.timings, total_ms: totalMs },
+      // each stage sums the turn's calls: rounded again, as each was (34.87, not 34.870000000000005)
+      timings: { retrieve_ms: round2(turn.timings.retrieve_ms), tool_ms: round2(turn.timings.tool_ms), generate_ms: round2(turn.timings.generate_ms), total_ms: totalMs },
       cost_usd: cost,
       ...(answer.abstained ? { abstained: answer.abstained } : {}),
       ...(answer.truncated ? { truncated: answer.truncated } : {}),
