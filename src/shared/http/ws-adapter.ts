@@ -142,16 +142,15 @@ export class GuardedWsAdapter extends WsAdapter {
     } catch {
       return refuse(new DomainError('REQUEST.MALFORMED_JSON', 'invalid', 'The message is not valid JSON.'));
     }
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      return refuse(invalid('a message is a JSON object: {"event":"chat","data":{...}}'));
-    }
-    const { event, data } = message as { event?: unknown; data?: unknown };
-    // read before the message's other checks, so that their error events name the turn too (not a turn that is not text)
+    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message);
+    const { event, data } = (isObject ? message : {}) as { event?: unknown; data?: unknown };
+    // read before the message's checks, so that their error events name the turn too (not a turn that is not text)
     const given = typeof data === 'object' && data !== null ? (data as { turn?: unknown }).turn : undefined;
     const turn = typeof given === 'string' && !LONE_SURROGATE.test(given) ? given.slice(0, 100) : undefined;
     // its fields named as sent (`data.message`), the message as a whole "The message"
     const tooMuch = jsonInputProblem(message, this.limits, '', 'The message');
     if (tooMuch) return refuse(tooMuch, turn);
+    if (!isObject) return refuse(invalid('a message is a JSON object: {"event":"chat","data":{...}}'));
     const handler = typeof event === 'string' ? handlersMap.get(event) : undefined;
     if (!handler) return refuse(invalid(`event must be one of: ${[...handlersMap.keys()].join(', ')}`, 'event'), turn);
     const release = this.shedder.tryAcquire();
