@@ -5,7 +5,9 @@ import WebSocket from 'ws';
 import { generateSales, SALES_REPOSITORY, SalesRepository } from '../src/modules/conversation';
 import { parsePeriod } from '../src/modules/conversation/domain/periods';
 import { formatBrl } from '../src/modules/conversation/domain/money';
+import type { QueryRunner } from 'typeorm';
 import { UsageRecorder } from '../src/modules/metrics';
+import { NfcUserIds1768691000000 } from '../src/shared/database/migrations/1768691000000-nfc-user-ids';
 import { expectOpenAiError, expectProblem, SERVER_MODE, startTestApp, TestApp } from './support/app';
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
 import { AwesomeApiMarketQuotes } from '../src/modules/conversation/infrastructure/market/awesomeapi.market-quotes';
@@ -65,6 +67,8 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(second.body.context_size).toBe(3); // two stored messages + this one
     expect(second.body).toMatchObject({ tokens_used: expect.any(Number), cost_usd: 0, usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) } });
     expect(Object.keys(second.body.timings)).toEqual(['retrieve_ms', 'tool_ms', 'generate_ms', 'total_ms']);
+    // each stage sums its calls' times, rounded to hundredths as every timing is (not 34.870000000000005)
+    for (const v of Object.values(second.body.timings) as number[]) expect(Math.round(v * 100) / 100).toBe(v);
 
     const stored = await t.http.get(`/v1/conversations/${first.body.conversation_id}`).query({ user_id: 'ana' }).expect(200);
     expect(stored.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
@@ -226,11 +230,19 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     });
     ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '' } }));
     const bad = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '\u200b\u200b' } }));
+    const zeroWidth = await new Promise<{ event: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+    // a lone surrogate (valid JSON, not Unicode text): the error names the turn and the field as sent
+    ws.send('{"event":"chat","data":{"user_id":"eva","message":"oi \\ud800","turn":"t9"}}');
+    const surrogate = await new Promise<{ event: string; turn?: string; data: Record<string, unknown> }>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
     ws.close();
     expect(events.every((e) => e.turn === 't1')).toBe(true);
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['tool_call', 'token', 'citation', 'done']));
     expect((events.at(-1)!.data as { response: string }).response).toMatch(/10 dias/);
     expect(bad).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION' } });
+    expect(surrogate).toMatchObject({ event: 'error', turn: 't9', data: { status: 400, code: 'REQUEST.INVALID_TEXT', errors: [{ field: 'data.message' }] } });
+    expect(surrogate.data.detail).toMatch(/^data\.message contains a lone UTF-16 surrogate/);
+    expect(zeroWidth).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION', detail: expect.stringContaining('must not be blank') } });
   });
 
   it('keeps each user in their own memory: another user\'s conversation is a 404 everywhere', async () => {
@@ -248,6 +260,38 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     await t.http.post('/v1/chat').send({ user_id: 'fabio', message: 'oi' }).expect(200);
     expect((await t.http.delete('/v1/users/fabio/memory').expect(200)).body).toEqual({ user_id: 'fabio', conversations_deleted: 1 });
     expect((await t.http.get('/v1/conversations').query({ user_id: 'fabio' })).body.total).toBe(0);
+  });
+
+  it('one user whatever the Unicode form of the id: "joão" sent decomposed (macOS) is forgotten by DELETE /v1/users/jo%C3%A3o/memory', async () => {
+    const nfd = 'joão'.normalize('NFD');
+    expect(nfd).not.toBe('joão');
+    const chat = await t.http.post('/v1/chat').send({ user_id: nfd, message: 'Qual é a máquina de café da copa?' }).expect(200);
+    await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: nfd, messages: [{ role: 'user', content: 'Quantos dias de férias posso vender?' }] }).expect(200);
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const last = new Promise<{ event: string }>((resolve) =>
+      ws.on('message', (m) => {
+        const e = JSON.parse(m.toString());
+        if (e.event === 'done' || e.event === 'error') resolve(e);
+      }),
+    );
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: nfd, message: 'Onde fica a copa?' } }));
+    expect((await last).event).toBe('done');
+    ws.close();
+    // the follow-up in the composed form continues the decomposed one's conversation
+    await t.http.post('/v1/chat').send({ user_id: 'joão', message: 'e quanto custa?', conversation_id: chat.body.conversation_id }).expect(200);
+    expect((await t.http.get('/v1/conversations').query({ user_id: nfd })).body.total).toBe(3);
+    expect((await t.http.delete('/v1/users/jo%C3%A3o/memory').expect(200)).body).toEqual({ user_id: 'joão', conversations_deleted: 3 });
+    expect(await t.dataSource.query(`SELECT id FROM conversations WHERE user_id IN ($1, $2)`, [nfd, 'joão'])).toEqual([]);
+    // ids stored decomposed before the fix are composed by the migration (a forget counter under both forms: the higher)
+    const again = await t.http.post('/v1/chat').send({ user_id: 'joão', message: 'oi' }).expect(200);
+    await t.dataSource.query(`UPDATE conversations SET user_id = $1 WHERE id = $2`, [nfd, again.body.conversation_id]);
+    await t.dataSource.query(`INSERT INTO user_forgets (user_id, epoch) VALUES ($1, 7)`, [nfd]);
+    await new NfcUserIds1768691000000().up({ query: (sql: string) => t.dataSource.query(sql) } as unknown as QueryRunner);
+    expect(await t.dataSource.query(`SELECT id FROM conversations WHERE user_id = $1`, ['joão'])).toEqual([{ id: again.body.conversation_id }]);
+    expect(await t.dataSource.query(`SELECT user_id, epoch::int AS epoch FROM user_forgets WHERE user_id IN ($1, $2)`, [nfd, 'joão'])).toEqual([{ user_id: 'joão', epoch: 7 }]);
   });
 
   it('drops NUL (U+0000) from a message on /v1/chat, SSE, /v1/chat/completions and the WebSocket; a message of NULs alone is a 400', async () => {
@@ -306,12 +350,24 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     const before = await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: '   ' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'x'.repeat(4001) }), 400, 'CONVERSATION.MESSAGE_TOO_LONG');
+    // characters are counted as code points: 4001 emoji are 4001 (not 8002), 2001 are under the limit
+    const emoji = expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: '😀'.repeat(4001) }), 400, 'CONVERSATION.MESSAGE_TOO_LONG');
+    expect(emoji.detail).toBe('message has 4001 characters (Unicode code points); at most 4000 are accepted');
+    // zero-width characters are blank, as spaces, nbsp and a BOM are: on /v1/chat, /v1/chat/completions and the WebSocket
+    for (const blank of ['\u200b\u200b', '\u200c\u200d\u2060', '\ufeff', '\u00a0 \u200b']) {
+      expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: blank }), 400, 'REQUEST.VALIDATION');
+      const completion = await t.http.post('/v1/chat/completions').send({ model: 'acervo', user: 'ana', messages: [{ role: 'user', content: blank }] });
+      expect(completion.status).toBe(400);
+      expect(completion.body.error).toMatchObject({ code: 'CONVERSATION.BLANK_MESSAGE' });
+    }
     expectProblem(await t.http.post('/v1/chat').send({ message: 'oi' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'oi', conversation_id: '5f0c3b1e-0000-4000-8000-000000000000' }), 404, 'CONVERSATION.NOT_FOUND');
     expectProblem(await t.http.post('/v1/chat').send({ user_id: 'ana', message: 'oi', conversation_id: 'nope' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.get('/v1/conversations/nope').query({ user_id: 'ana' }), 400, 'REQUEST.VALIDATION');
     expectProblem(await t.http.get('/v1/conversations'), 400, 'REQUEST.VALIDATION');
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM conversation_messages')).toEqual(before);
+    const under = await t.http.post('/v1/chat').send({ user_id: 'emoji', message: '😀'.repeat(2001) });
+    expect(under.status).toBe(200);
   });
 });
 

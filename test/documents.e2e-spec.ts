@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { QueryRunner } from 'typeorm';
+import { NfcSourceIds1768690000000 } from '../src/shared/database/migrations/1768690000000-nfc-source-ids';
 import { ANIME_CSV, makeDocx, makePdf } from './support/fixtures';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 
@@ -125,6 +127,15 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(hit).toHaveLength(1);
       expect(hit[0]).toMatchObject({ title: 'Reembolso', metadata: { código: 2, nome: 'Reembolso', nota: 7.25 } });
     });
+
+    it('filters a ";" export of short columns by its pt-BR prices (1.234,56 and 99,90 are numbers, not text)', async () => {
+      const planilha = 'nome;preco;descricao\nCaneca;1.234,56;Caneca de louça esmaltada\nCamiseta;99,90;Camiseta de algodão\n';
+      const res = await t.http.post('/v1/documents').field('collection', 'precos').attach('files', Buffer.from(planilha, 'utf8'), 'precos.csv');
+      expect(res.status).toBe(201);
+      const hits = (await search(t, { query: 'caneca camiseta', collection: 'precos', filters: { preco: { gt: 1000 } } })).body.hits;
+      expect(hits).toHaveLength(1);
+      expect(hits[0]).toMatchObject({ title: 'Caneca', metadata: { preco: 1234.56 } });
+    });
   });
 
   describe('dedup and re-ingest', () => {
@@ -154,6 +165,44 @@ describe('documents (ingestion through the HTTP API)', () => {
       expect(again.body).toMatchObject({ id: sy.body.id, deduplicated: true });
       const hits = (await search(t, { query: 'conteúdo segundo', collection: 'fontes', mode: 'text' })).body.hits;
       expect(hits.map((h: { text: string }) => h.text).join()).not.toMatch(/segundo/);
+    });
+
+    it('matches source ids in any Unicode form: a file name sent decomposed (macOS) replaces its composed upload', async () => {
+      const nfc = 'política-reembolso.txt';
+      const nfd = nfc.normalize('NFD');
+      expect(nfd).not.toBe(nfc);
+      const put = (name: string, text: string) => t.http.post('/v1/documents').field('collection', 'nfc').attach('files', Buffer.from(text, 'utf8'), name);
+      const v1 = await put(nfc, 'O reembolso de despesas é pago em cinco dias úteis após a aprovação.');
+      expect(v1.status).toBe(201);
+      const v2 = await put(nfd, 'O reembolso de despesas é pago em dez dias úteis após a aprovação.');
+      expect(v2.status).toBe(201);
+      expect(v2.body.documents[0]).toMatchObject({ id: v1.body.documents[0].id, replaced: true, deduplicated: false });
+      const listed = (await t.http.get('/v1/documents').query({ collection: 'nfc' })).body.items;
+      expect(listed.map((d: { source_id: string }) => d.source_id)).toEqual([nfc]);
+      const ask = await t.http.post('/v1/ask').send({ question: 'Em quantos dias o reembolso é pago?', collection: 'nfc' });
+      expect(ask.body.answer).toMatch(/dez dias/);
+      expect(ask.body.answer).not.toMatch(/cinco/);
+      // a JSON source_id, and a file of many records whose earlier rows go with the file's other form
+      const json = await t.http.post('/v1/documents').send({ title: 'Férias', text: 'Trinta dias de férias.', source_id: 'wiki/férias'.normalize('NFD'), collection: 'nfc' });
+      const again = await t.http.post('/v1/documents').send({ title: 'Férias', text: 'Vinte dias de férias.', source_id: 'wiki/férias', collection: 'nfc' });
+      expect(again.body).toMatchObject({ id: json.body.id, replaced: true });
+      const csv = 'id,texto\n1,Ramal do RH é 4455.\n2,Ramal do TI é 7788.\n';
+      expect((await put('ramais-técnicos.csv', csv)).status).toBe(201);
+      const rows = await put('ramais-técnicos.csv'.normalize('NFD'), 'id,texto\n1,Ramal do RH é 4455.\n');
+      expect(rows.body.removed).toEqual([expect.objectContaining({ title: expect.stringContaining('#2') })]);
+      expect(await countDocs(t, 'nfc')).toBe(3);
+      // one request with both forms of a name attaches one file twice
+      const twice = await t.http.post('/v1/documents').field('collection', 'nfc').attach('files', Buffer.from('um', 'utf8'), nfc).attach('files', Buffer.from('dois', 'utf8'), nfd);
+      expect(twice.status).toBe(400);
+      // ids stored decomposed before the fix: the migration composes them, but leaves both when both forms are stored
+      const id = async (source: string) => (await t.dataSource.query(`SELECT id FROM documents WHERE collection = 'nfc' AND source_id = $1`, [source]))[0]?.id;
+      const [rh, reembolso] = [await id('ramais-técnicos.csv#1'), await id(nfc)];
+      await t.dataSource.query(`UPDATE documents SET source_id = $1 WHERE id = $2`, ['wiki/férias'.normalize('NFD'), json.body.id]);
+      await t.dataSource.query(`UPDATE documents SET source_id = $1 WHERE id = $2`, ['ramais-técnicos.csv#1'.normalize('NFD'), reembolso]);
+      await new NfcSourceIds1768690000000().up({ query: (sql: string) => t.dataSource.query(sql) } as unknown as QueryRunner);
+      expect(await id('wiki/férias')).toBe(json.body.id);
+      expect(await id('ramais-técnicos.csv#1')).toBe(rh);
+      expect(await id('ramais-técnicos.csv#1'.normalize('NFD'))).toBe(reembolso);
     });
 
     it('answers concurrent copies of one text with one 201 and the rest deduplicated', async () => {

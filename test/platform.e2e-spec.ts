@@ -48,6 +48,21 @@ describe('platform: health, Swagger, request ids, errors', () => {
     expect((await t.http.get('/docs')).status).toBe(200);
   });
 
+  // embedded only: a server's pool has other connections
+  (SERVER_MODE ? it.skip : it)('a read waits out a transaction that holds the one embedded connection past 15 s (a large upload), and succeeds', async () => {
+    // what a large document's write does: one transaction on the only connection, longer than the 15 s a read waited
+    const runner = t.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const read = t.http.get('/v1/documents?limit=1').then((r) => r);
+    await new Promise((r) => setTimeout(r, 16_000));
+    await runner.commitTransaction();
+    await runner.release();
+    const res = await read;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ limit: 1 });
+  }, 60_000);
+
   it('echoes a caller request id (and makes one otherwise); unknown routes are problem+json 404', async () => {
     const res = await t.http.get('/v1/nope').set('x-request-id', 'trace-abc.123');
     expect(res.headers['x-request-id']).toBe('trace-abc.123');

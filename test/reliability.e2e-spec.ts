@@ -195,6 +195,9 @@ describe('reliability: bad input is a 4xx, and the service keeps answering', () 
     const p = expectCleanProblem(await t.http.get('/v1/documents').query({ offset: '1e20' }), 400, 'REQUEST.VALIDATION');
     expect(p.errors).toEqual([{ field: 'offset', message: expect.stringMatching(/offset must not be greater than 2147483647/) }]);
     expect((await t.http.get('/v1/documents').query({ offset: '2147483647' })).body).toMatchObject({ items: [], offset: 2147483647 });
+    // a value that is no number at all is told that, not every bound it has no place in
+    const abc = expectCleanProblem(await t.http.get('/v1/documents').query({ limit: 'abc' }), 400, 'REQUEST.VALIDATION');
+    expect(abc.errors).toEqual([{ field: 'limit', message: 'limit must be an integer number' }]);
   });
 
   describe('URL ingestion refuses special-purpose and own addresses (SSRF)', () => {

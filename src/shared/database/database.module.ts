@@ -27,6 +27,8 @@ import { TriggerPlansPerRun1768630000000 } from './migrations/1768630000000-trig
 import { ChunkHeadings1768640000000 } from './migrations/1768640000000-chunk-headings';
 import { PostingsInsertMaterialized1768650000000 } from './migrations/1768650000000-postings-insert-materialized';
 import { ReindexSlots1768680000000 } from './migrations/1768680000000-reindex-slots';
+import { NfcSourceIds1768690000000 } from './migrations/1768690000000-nfc-source-ids';
+import { NfcUserIds1768691000000 } from './migrations/1768691000000-nfc-user-ids';
 import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -44,7 +46,7 @@ export interface DatabaseState {
   vacuum?: EmbeddedVacuum;
 }
 
-export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000, DropRedundantChunkIndex1768610000000, PostingsDeletePlan1768620000000, TriggerPlansPerRun1768630000000, ChunkHeadings1768640000000, PostingsInsertMaterialized1768650000000, UserForgets1768660000000, SourceLocks1768670000000, ReindexSlots1768680000000];
+export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000, DropRedundantChunkIndex1768610000000, PostingsDeletePlan1768620000000, TriggerPlansPerRun1768630000000, ChunkHeadings1768640000000, PostingsInsertMaterialized1768650000000, UserForgets1768660000000, SourceLocks1768670000000, ReindexSlots1768680000000, NfcSourceIds1768690000000, NfcUserIds1768691000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;
@@ -108,7 +110,11 @@ export async function openDatabase(
       // too: the embedded server applies them with SET on each connection (and after an engine restart).
       max: state.mode === 'embedded' ? 1 : config.database.poolSize,
       options: startupOptions,
-      connectionTimeoutMillis: 15000,
+      // How long a request waits for a connection. Embedded, its one connection is held by one transaction at a time:
+      // a write of a large document (one transaction, so that searches never see half of it) holds it for seconds, and
+      // the wait a read must survive is the longest statement it may have to wait for (statement_timeout) plus the
+      // usual 15 s (probe s16 #3: a read waited 15 s behind a 20 s upload and answered 503). 0: no statement timeout, no bound.
+      connectionTimeoutMillis: state.mode === 'embedded' ? embeddedConnectionWaitMs(config.database.statementTimeoutMs) : CONNECTION_WAIT_MS,
     },
   });
   try {
@@ -128,6 +134,14 @@ export async function openDatabase(
     await state.embedded?.stop();
     throw e;
   }
+}
+
+/** How long a request waits for a pooled connection on a database server. */
+const CONNECTION_WAIT_MS = 15_000;
+
+/** The embedded wait for its one connection: statement_timeout plus CONNECTION_WAIT_MS (0, no bound, without a timeout). */
+export function embeddedConnectionWaitMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + CONNECTION_WAIT_MS : 0;
 }
 
 /**

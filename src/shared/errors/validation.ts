@@ -58,9 +58,15 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {
     const property = unescapeKey(e.property);
     const field = prefix ? `${prefix}.${property}` : property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message: message.split(e.property).join(property) }));
+    const own = messagesOf(e.constraints ?? {}).map((message) => ({ field, message: message.split(e.property).join(property) }));
     return [...own, ...flatten(e.children ?? [], field)];
   });
+}
+
+/** A value that is not a number at all (`limit=abc`) is told so, not also that it is out of a range it has no place in. */
+function messagesOf(constraints: Record<string, string>): string[] {
+  const notNumber = constraints.isInt ?? constraints.isNumber;
+  return notNumber ? [notNumber] : Object.values(constraints);
 }
 
 export function validationFailed(list: FieldError[]): BadRequestException {

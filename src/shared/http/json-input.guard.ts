@@ -10,7 +10,7 @@ export interface JsonInputLimits {
 }
 
 /** Lone UTF-16 surrogates: in unicode mode a well-formed pair is one code point and does not match. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 interface Node {
   value: unknown;
@@ -32,9 +32,10 @@ function pathOf(node: Node | undefined, root: string): string {
  * `maxDepth` levels and `maxKeys` object members, and no string or key holding a lone surrogate (a "\ud800"
  * escape, valid JSON but not Unicode text: Postgres refuses it in jsonb, and text columns would store U+FFFD).
  * Walked with an explicit stack, never recursion, so a value nested 100,000 deep costs a loop, not the stack.
- * `root` names the value in errors (a form field or parameter name; empty for a body, whose fields are named).
+ * `root` prefixes the fields errors name (a form field or parameter name; empty for a body, whose fields are named);
+ * `name` is the value in a problem's words (a WebSocket message's fields are `data.message`, the value "The message").
  */
-export function jsonInputProblem(value: unknown, limits: JsonInputLimits, root = ''): DomainError | undefined {
+export function jsonInputProblem(value: unknown, limits: JsonInputLimits, root = '', name = root || 'The request body'): DomainError | undefined {
   let keys = 0;
   const stack: Node[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
@@ -49,7 +50,7 @@ export function jsonInputProblem(value: unknown, limits: JsonInputLimits, root =
       return new DomainError(
         'REQUEST.JSON_TOO_DEEP',
         'invalid',
-        `${root || 'The request body'} nests objects and arrays deeper than ${limits.maxDepth} levels (http.json.maxDepth)`,
+        `${name} nests objects and arrays deeper than ${limits.maxDepth} levels (http.json.maxDepth)`,
         { errors: [{ field: pathOf(node, root), message: `nested deeper than ${limits.maxDepth} levels` }] },
       );
     }
@@ -62,7 +63,7 @@ export function jsonInputProblem(value: unknown, limits: JsonInputLimits, root =
         return new DomainError(
           'REQUEST.JSON_TOO_MANY_KEYS',
           'too_large',
-          `${root || 'The request body'} has more than ${limits.maxKeys} object keys (http.json.maxKeys)`,
+          `${name} has more than ${limits.maxKeys} object keys (http.json.maxKeys)`,
         );
       }
       if (LONE_SURROGATE.test(key)) return loneSurrogate(pathOf(node, root), 'has a key that contains');

@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import type { Request } from 'express';
 
 /**
@@ -24,6 +25,17 @@ export interface Principal {
 export const USER_ID_PATTERN = /^[\p{L}\p{M}\p{N}_.@:+|-]{1,128}$/u;
 /** USER_ID_PATTERN in words, for error messages. */
 export const USER_ID_RULE = '1-128 letters (accented too), digits or . _ @ : + - |';
+
+/**
+ * A user id as it is stored and matched: in Unicode NFC. "joão" typed on macOS arrives decomposed ("a" + U+0303) and
+ * must be the user whose memory DELETE /v1/users/jo%C3%A3o/memory forgets. Anything but a string is left to validation.
+ */
+export function nfcUserId<T>(value: T): T {
+  return (typeof value === 'string' ? value.normalize('NFC') : Array.isArray(value) ? value.map((v) => nfcUserId(v)) : value) as T;
+}
+
+/** A DTO's user id field (or list of them), put in NFC before it is validated. */
+export const NfcUserId = (): PropertyDecorator => Transform(({ value }) => nfcUserId(value));
 
 export type RequestWithPrincipal = Request & { principal?: Principal };
 

@@ -6,7 +6,7 @@ import { type Observable, of } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { DomainError } from '../errors/domain-error';
 import { problemFromDomainError, problemOf, type ProblemDetails } from '../errors/problem-details.filter';
-import { type JsonInputLimits, jsonInputProblem } from './json-input.guard';
+import { type JsonInputLimits, jsonInputProblem, LONE_SURROGATE } from './json-input.guard';
 import type { LoadShedder } from './load-shedding';
 
 export interface WsMessageLimits extends JsonInputLimits {
@@ -142,13 +142,15 @@ export class GuardedWsAdapter extends WsAdapter {
     } catch {
       return refuse(new DomainError('REQUEST.MALFORMED_JSON', 'invalid', 'The message is not valid JSON.'));
     }
-    const tooMuch = jsonInputProblem(message, this.limits, 'The message');
-    if (tooMuch) return refuse(tooMuch);
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      return refuse(invalid('a message is a JSON object: {"event":"chat","data":{...}}'));
-    }
-    const { event, data } = message as { event?: unknown; data?: unknown };
-    const turn = typeof data === 'object' && data !== null && typeof (data as { turn?: unknown }).turn === 'string' ? (data as { turn: string }).turn.slice(0, 100) : undefined;
+    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message);
+    const { event, data } = (isObject ? message : {}) as { event?: unknown; data?: unknown };
+    // read before the message's checks, so that their error events name the turn too (not a turn that is not text)
+    const given = typeof data === 'object' && data !== null ? (data as { turn?: unknown }).turn : undefined;
+    const turn = typeof given === 'string' && !LONE_SURROGATE.test(given) ? given.slice(0, 100) : undefined;
+    // its fields named as sent (`data.message`), the message as a whole "The message"
+    const tooMuch = jsonInputProblem(message, this.limits, '', 'The message');
+    if (tooMuch) return refuse(tooMuch, turn);
+    if (!isObject) return refuse(invalid('a message is a JSON object: {"event":"chat","data":{...}}'));
     const handler = typeof event === 'string' ? handlersMap.get(event) : undefined;
     if (!handler) return refuse(invalid(`event must be one of: ${[...handlersMap.keys()].join(', ')}`, 'event'), turn);
     const release = this.shedder.tryAcquire();

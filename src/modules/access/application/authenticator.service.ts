@@ -33,7 +33,7 @@ export class Authenticator {
     if (looksLikeKey(credential)) {
       const key = await this.keys.findActive(credential);
       if (!key) throw invalidCredential('unknown or revoked API key');
-      return { role: key.role, userId: key.userId ?? undefined, collections: key.collections ?? undefined, via: 'api-key', ref: key.id, keyPrefix: key.prefix };
+      return { role: key.role, userId: key.userId?.normalize('NFC') ?? undefined, collections: key.collections ?? undefined, via: 'api-key', ref: key.id, keyPrefix: key.prefix };
     }
     if (credential.split('.').length === 3 && this.tokens.enabled) return this.tokens.verify(credential);
     throw invalidCredential('not an acervo API key' + (this.tokens.enabled ? ' nor a valid JWT' : ' (JWTs are not configured: auth.jwt)'));

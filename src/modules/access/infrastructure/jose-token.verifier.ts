@@ -54,7 +54,7 @@ export class JoseTokenVerifier implements TokenVerifier {
     if (typeof user !== 'string' || !user) throw invalidCredential(`the token has no ${this.cfg.userClaim} claim`);
     const roles = stringList(payload[this.cfg.rolesClaim]);
     const collections = payload[this.cfg.collectionsClaim] === undefined ? undefined : stringList(payload[this.cfg.collectionsClaim]);
-    return { role: roles.includes('admin') ? 'admin' : 'user', userId: user, collections, via: 'jwt', ref: typeof payload.jti === 'string' ? payload.jti : user };
+    return { role: roles.includes('admin') ? 'admin' : 'user', userId: user.normalize('NFC'), collections, via: 'jwt', ref: typeof payload.jti === 'string' ? payload.jti : user };
   }
 
   /** A short, credential-free reason: what a client can act on. */

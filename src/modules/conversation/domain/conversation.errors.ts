@@ -23,8 +23,8 @@ export class ModelNotFoundError extends ConversationError {
 
 export class MessageTooLongError extends ConversationError {
   constructor(max: number, got: number) {
-    super('CONVERSATION.MESSAGE_TOO_LONG', 'invalid', `message has ${got} characters; at most ${max} are accepted`, {
-      errors: [{ field: 'message', message: `must be at most ${max} characters` }],
+    super('CONVERSATION.MESSAGE_TOO_LONG', 'invalid', `message has ${got} characters (Unicode code points); at most ${max} are accepted`, {
+      errors: [{ field: 'message', message: `must be at most ${max} characters (Unicode code points)` }],
     });
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http';
+import { NfcUserId, USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http';
 import { COLLECTION_NAME_PATTERN } from '../../../retrieval';
 
 const COLLECTION_MESSAGE = 'each collection must be lowercase letters, digits, - or _ (max 63)';
@@ -12,6 +12,7 @@ export class CreateKeyDto {
 
   @ApiPropertyOptional({ example: 'ana', description: 'Required for a user key: the user it acts as' })
   @IsOptional()
+  @NfcUserId()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -53,6 +54,7 @@ export class PutCollectionAccessDto {
 
   @ApiPropertyOptional({ type: [String], example: ['bruno'], description: 'Users who read and write besides the owner (replaces the list; absent: kept)' })
   @IsOptional()
+  @NfcUserId()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { credentialOf } from '../../../../shared/http/admin-key.guard';
 import { setRequestUser } from '../../../../shared/logging';
-import { type Principal, type RequestWithPrincipal, USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http/principal';
+import { nfcUserId, type Principal, type RequestWithPrincipal, USER_ID_PATTERN, USER_ID_RULE } from '../../../../shared/http/principal';
 import { Authenticator } from '../../application/authenticator.service';
 import { authRequired, unusableUserId, userMismatch } from '../../domain/access.errors';
 import { WsAccessGate } from '../ws/ws-access.gate';
@@ -78,14 +78,14 @@ function bindUser(req: Request, p: Principal): void {
   }
   const m = /^\/v1\/users\/([^/]+)\/memory$/.exec(path);
   if (m && !USER_ID_PATTERN.test(user)) throw unusableUserId('user_id', USER_ID_RULE);
-  if (m && decodeURIComponent(m[1]) !== user) throw userMismatch('user_id');
+  if (m && nfcUserId(decodeURIComponent(m[1])) !== nfcUserId(user)) throw userMismatch('user_id');
 }
 
 function bind(target: Record<string, unknown>, key: string, user: string, field: string): void {
   // a token's user the conversation routes could not take (a key's is checked when the key is made)
   if (!USER_ID_PATTERN.test(user)) throw unusableUserId(field, USER_ID_RULE);
   const given = target[key];
-  if (given !== undefined && given !== null && given !== '' && given !== user) throw userMismatch(field);
+  if (given !== undefined && given !== null && given !== '' && nfcUserId(given) !== nfcUserId(user)) throw userMismatch(field);
   target[key] = user;
 }
 

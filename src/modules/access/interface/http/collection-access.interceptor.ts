@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, ForbiddenException, Inject, Injectable, 
 import type { Request } from 'express';
 import { mergeMap, Observable } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { principalOf, type Principal } from '../../../../shared/http/principal';
+import { nfcUserId, principalOf, type Principal } from '../../../../shared/http/principal';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { AccessService } from '../../application/access.service';
 import { conversationNotFound, documentNotFound, jobNotFound, modelNotFound } from '../../domain/access.errors';
@@ -64,7 +64,7 @@ export class CollectionAccessInterceptor implements NestInterceptor {
     const m = req.method === 'HEAD' ? 'GET' : req.method;
     if (m === 'POST' && (path === '/v1/search' || path === '/v1/ask')) return this.access.authorize(p, named(body.collection), 'read');
     // A follow-up without `collection` runs on its conversation's collection: that one is checked.
-    if (m === 'POST' && path === '/v1/chat') return this.access.authorize(p, await this.access.chatCollection(body.user_id, body.collection, body.conversation_id), 'read');
+    if (m === 'POST' && path === '/v1/chat') return this.access.authorize(p, await this.access.chatCollection(nfcUserId(body.user_id), body.collection, body.conversation_id), 'read');
     if (m === 'POST' && path === '/v1/chat/completions') {
       const model = typeof body.model === 'string' ? body.model : '';
       return this.access.authorize(p, model.includes(':') ? named(model.split(':')[1]) : DEFAULT_COLLECTION, 'read');
@@ -87,7 +87,7 @@ export class CollectionAccessInterceptor implements NestInterceptor {
     const conversation = /^\/v1\/conversations\/([^/]+)$/.exec(path);
     if (conversation && m === 'GET') {
       // Its messages quote its collection: read only by who may read that (deleting one's own stays allowed).
-      const collection = await this.access.conversationCollection(conversation[1], (req.query as Record<string, unknown>).user_id);
+      const collection = await this.access.conversationCollection(conversation[1], nfcUserId((req.query as Record<string, unknown>).user_id));
       if (collection === undefined) return; // the handler answers its own 404 (or 400)
       await this.access.authorize(p, collection, 'read').catch(() => Promise.reject(conversationNotFound(conversation[1])));
       return;

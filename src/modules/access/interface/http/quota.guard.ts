@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { onResponseEnd, principalOf } from '../../../../shared/http';
+import { nfcUserId, onResponseEnd, principalOf } from '../../../../shared/http';
 import { QuotaService } from '../../application/quota.service';
 
 /** The routes that run a model, and the body field naming the user when no credential does (auth.mode open). */
@@ -24,7 +24,7 @@ export class QuotaGuard implements CanActivate {
     const p = principalOf(req);
     const field = MODEL_ROUTES[path];
     const named = field && typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>)[field] : undefined;
-    const release = await this.quota.reserve(p?.userId ?? (typeof named === 'string' && named ? named : undefined), p);
+    const release = await this.quota.reserve(p?.userId ?? (typeof named === 'string' && named ? nfcUserId(named) : undefined), p);
     // the call holds its reservation until its answer (a stream's last event included) is sent or abandoned; a client
     // gone while the quota was read (its close already emitted) gives it back at once, and its call is not run
     const res = ctx.switchToHttp().getResponse<Response>();

@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { DomainError } from '../../../../shared/errors/domain-error';
 import { clientAddress, proxyTrust } from '../../../../shared/net/client-address';
 import { originAllowed } from '../../../../shared/http';
-import type { Principal } from '../../../../shared/http/principal';
+import { nfcUserId, type Principal } from '../../../../shared/http/principal';
 import { AccessService } from '../../application/access.service';
 import { Authenticator } from '../../application/authenticator.service';
 import { QuotaRelease, QuotaService } from '../../application/quota.service';
@@ -180,7 +180,7 @@ export class WsAccessGate {
     const p = s.principal;
     if (!this.required || !p || p.role === 'admin') return;
     const given = fields.user_id;
-    if (given !== undefined && given !== null && given !== '' && given !== p.userId) throw userMismatch('user_id');
+    if (given !== undefined && given !== null && given !== '' && nfcUserId(given) !== nfcUserId(p.userId)) throw userMismatch('user_id');
     fields.user_id = p.userId;
   }
 

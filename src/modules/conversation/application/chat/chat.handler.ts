@@ -11,6 +11,7 @@ import { StageTimings, sumCosts, UsageRecorder } from '../../../metrics';
 import { DEFAULT_COLLECTION } from '../../../retrieval';
 import { ChatCitation, Conversation, foldIntoSummary, StoredMessage, titleFrom, ToolCallRecord } from '../../domain/conversation';
 import { BlankMessageError, CollectionMismatchError, ConversationForgottenError, ConversationNotFoundError, MessageTooLongError } from '../../domain/conversation.errors';
+import { isBlankMessage, messageLength } from '../../domain/message';
 import { PreviousTurn, rewriteFollowUp } from '../../domain/follow-up';
 import { isSmalltalk, Route, routeMessage } from '../../domain/intent-router';
 import { CONVERSATION_STORE, ConversationStore } from '../ports/conversation-store.port';
@@ -22,7 +23,8 @@ import { ChatCommand, ChatEvent, ChatResult } from './chat.types';
 /** What a turn answers, before it is stored. */
 type Answer = { text: string; citations: ChatCitation[]; model: string; abstained?: string; truncated?: CutReason; route: ChatResult['route'] };
 
-const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const ms = (from: number) => round2(performance.now() - from);
 
 /** Replies of the offline router's `smalltalk` rule (greetings and thanks need no tool). */
 const SMALLTALK_REPLY = {
@@ -152,8 +154,9 @@ export class ChatHandler {
     const cfg = this.config.conversation;
     // Postgres text cannot hold U+0000: the message (and the client's history) are used and stored without it.
     const cmd: ChatCommand = { ...given, message: withoutNul(given.message), history: given.history?.map((m) => ({ ...m, content: withoutNul(m.content) })) };
-    if (!cmd.message.trim()) throw new BlankMessageError();
-    if (cmd.message.length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, cmd.message.length);
+    if (isBlankMessage(cmd.message)) throw new BlankMessageError();
+    const length = cmd.message.length > cfg.maxMessageChars ? messageLength(cmd.message) : 0;
+    if (length > cfg.maxMessageChars) throw new MessageTooLongError(cfg.maxMessageChars, length);
     const llm = this.llms.current(); // held for the whole turn: a hot swap does not affect it
     const conversation = cmd.conversationId ? await this.store.find(cmd.conversationId, cmd.userId) : null;
     if (cmd.conversationId && !conversation && !cmd.mayCreate) throw new ConversationNotFoundError(cmd.conversationId);
@@ -462,7 +465,8 @@ export class ChatHandler {
       tool_calls: turn.toolCalls,
       route: answer.route,
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens },
-      timings: { ...turn.timings, total_ms: totalMs },
+      // each stage sums the turn's calls: rounded again, as each was (34.87, not 34.870000000000005)
+      timings: { retrieve_ms: round2(turn.timings.retrieve_ms), tool_ms: round2(turn.timings.tool_ms), generate_ms: round2(turn.timings.generate_ms), total_ms: totalMs },
       cost_usd: cost,
       ...(answer.abstained ? { abstained: answer.abstained } : {}),
       ...(answer.truncated ? { truncated: answer.truncated } : {}),

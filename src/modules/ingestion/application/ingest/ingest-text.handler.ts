@@ -302,7 +302,7 @@ export class IngestTextHandler {
   private async removeStale(collection: string, file: FileScope): Promise<RemovedDocument[]> {
     // the source ids as prepare() stores them
     const keep = new Set([...file.keep!].map(storedSourceId));
-    const stale = (await this.documents.findByFileSource(collection, withoutNul(file.source))).filter((d) => !keep.has(d.sourceId));
+    const stale = (await this.documents.findByFileSource(collection, sourceName(file.source))).filter((d) => !keep.has(d.sourceId));
     for (const d of stale) {
       await this.indexer.remove(d.id);
       await this.documents.delete(d.id);
@@ -391,9 +391,17 @@ function lockKey(cmd: IngestTextCommand): SourceKey[] {
   return cmd.sourceId === undefined ? [] : [{ collection: cmd.collection, source: storedSourceId(cmd.sourceId) }];
 }
 
-/** A source id as stored: without NUL, cut to MAX_SOURCE_ID_CHARS. */
+/** A source id as stored: in Unicode NFC, without NUL, cut to MAX_SOURCE_ID_CHARS. */
 function storedSourceId(sourceId: string): string {
-  return clipped(withoutNul(sourceId), MAX_SOURCE_ID_CHARS);
+  return clipped(sourceName(sourceId), MAX_SOURCE_ID_CHARS);
+}
+
+/**
+ * A source (a file name, a source_id, a path, a URL) as it is matched: without NUL and in Unicode NFC, so that the name
+ * macOS sends decomposed ("a" + U+0301) is the name typed elsewhere composed ("á") and replaces its document.
+ */
+function sourceName(source: string): string {
+  return withoutNul(source).normalize('NFC');
 }
 
 /**
@@ -403,7 +411,7 @@ function storedSourceId(sourceId: string): string {
  */
 function dedupTarget(doc: KnowledgeDocument | null | undefined, file: FileScope | undefined, settled?: ReadonlyMap<string, string>): KnowledgeDocument | undefined {
   if (!doc) return undefined;
-  const source = file && withoutNul(file.source);
+  const source = file && sourceName(file.source);
   const own = source !== undefined && (doc.sourceId === source || doc.sourceId.startsWith(`${source}#`));
   // a record of another file goes when that file is sent again without it: what was deduplicated to it would go too
   if (!own) return doc.sourceId.includes('#') ? undefined : doc;

@@ -73,6 +73,14 @@ describe('parseCsv', () => {
     expect(br.map((d) => d.metadata.valor)).toEqual([8.5, 2500, 1234.56, -0.75, 7.25, '1.2.3']);
   });
 
+  it('with no long column, a pt-BR number column of a ";" file is metadata, not text (as 1234.56 is in a "," file)', () => {
+    const br = parseCsv(csv('nome;preco;descricao\nCaneca;1.234,56;Caneca de louça\nCamiseta;99,90;Camiseta de algodão\n'), DEFAULTS);
+    expect(br.map((d) => d.metadata.preco)).toEqual([1234.56, 99.9]);
+    expect(br[1].text).not.toMatch(/^99,90$/m);
+    const en = parseCsv(csv('nome,preco,descricao\nCaneca,1234.56,Caneca de louça\n'), DEFAULTS);
+    expect(en[0].metadata.preco).toBe(1234.56);
+  });
+
   it('never lets two rows share a source id: a repeated chosen id is refused, a repeated guessed one gives way to row numbers', () => {
     const text = 'id,title,descrição\n1,Um,primeira linha\n1,Dois,segunda linha\n2,Três,terceira linha\n';
     expect(() => parseCsv(csv(text), DEFAULTS, { idColumn: 'id' })).toThrow(/id column "id" repeats "1" \(rows 1 and 2\) in planilha\.csv/);

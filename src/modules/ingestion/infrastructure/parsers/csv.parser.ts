@@ -75,7 +75,9 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   for (const [name, c] of [['id column', idColumn], ['title column', explicitTitle]]) {
     if (c && !columns.includes(c)) throw new InvalidIngestionRequestError('csv', `${name} "${clip(c)}" is not in ${raw.filename} (${someColumns(columns)})`);
   }
-  const resolvedText = givenText.length ? givenText : autoTextColumns(rows, columns);
+  // A ';' file is how spreadsheets export in pt-BR, where "2.500" is two thousand five hundred.
+  const ptBrNumbers = delimiter === ';';
+  const resolvedText = givenText.length ? givenText : autoTextColumns(rows, columns, ptBrNumbers);
   const titleColumn =
     explicitTitle || detectTitleColumn(rows, columns.filter((c) => c !== explicitId), resolvedText);
   // A detected list column may also be an auto text column (its words help search); it is metadata too.
@@ -83,8 +85,6 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
     givenLists.length || !defaults.detectListColumns
       ? givenLists
       : detectListColumns(rows, columns.filter((c) => !givenText.includes(c) && c !== idColumn && c !== titleColumn), defaults.listSeparator);
-  // A ';' file is how spreadsheets export in pt-BR, where "2.500" is two thousand five hundred.
-  const ptBrNumbers = delimiter === ';';
   // Each row's source id is <file>#<id>: two rows with one id would replace each other. A chosen id column
   // must be unique; a guessed one (the first column) that is not falls back to row numbers.
   const duplicate = firstDuplicate(rows.map((r) => r[idColumn] ?? ''));
@@ -183,13 +183,15 @@ export function detectTitleColumn(rows: Record<string, string>[], columns: strin
   return columns.find((c) => !TITLE_NAMES.includes(c.toLowerCase()) && qualifies(c, false));
 }
 
-function autoTextColumns(rows: Record<string, string>[], columns: string[]): string[] {
+/** Auto text columns: the long ones, or with none every non-numeric one; numeric as metadata reads it (1.234,56 in a ';' file). */
+function autoTextColumns(rows: Record<string, string>[], columns: string[], ptBr: boolean): string[] {
   const sample = rows.slice(0, 200);
   const avg = (c: string) => sample.reduce((s, r) => s + (r[c]?.length ?? 0), 0) / sample.length;
-  const long = columns.filter((c) => avg(c) > 40 && !sample.every((r) => NUMBER.test(r[c] ?? '')));
+  const numeric = (v: string | undefined) => toNumber(v ?? '', ptBr) !== undefined;
+  const long = columns.filter((c) => avg(c) > 40 && !sample.every((r) => numeric(r[c])));
   if (long.length) return long;
   // No long column: index every non-numeric column.
-  return columns.filter((c) => !sample.every((r) => NUMBER.test(r[c] ?? '') || r[c] === ''));
+  return columns.filter((c) => !sample.every((r) => numeric(r[c]) || r[c] === ''));
 }
 
 

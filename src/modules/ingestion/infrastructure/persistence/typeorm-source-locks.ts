@@ -47,19 +47,23 @@ export class TypeOrmSourceLocks implements SourceLocks {
       // 10 ms, doubling to 500 ms, with jitter (runs waiting for one source do not all ask at once)
       await sleep(Math.min(500, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
     }
+    let released = false;
     const renew = setInterval(() => {
       this.dataSource
         .query(`UPDATE source_locks SET expires_at = now() + $2 * interval '1 millisecond' WHERE holder = $1 RETURNING source`, [holder, LEASE_MS])
         .then((res: unknown) => {
+          // a renewal still in flight when the run released its leases finds none: they were let go, not lapsed
+          if (released) return;
           // TypeORM answers an UPDATE with [rows, count]
           const rows = Array.isArray(res) && Array.isArray(res[0]) ? (res[0] as unknown[]) : (res as unknown[]);
           // lapsed before this renewal could run (the database held the renewal past the lease): another run may write these sources now
           if (Array.isArray(rows) && rows.length < unique.length) this.logger.error(`the locks of ${unique.length - rows.length} of ${unique.length} sources lapsed while this run held them`);
         })
-        .catch((e: Error) => this.logger.warn(`renewing the locks of ${unique.length} sources failed: ${e.message}`));
+        .catch((e: Error) => {
+          if (!released) this.logger.warn(`renewing the locks of ${unique.length} sources failed: ${e.message}`);
+        });
     }, RENEW_MS);
     renew.unref();
-    let released = false;
     return async () => {
       if (released) return;
       released = true;

@@ -66,6 +66,8 @@ export class DocumentsController {
       'JSON `{title, text, metadata?, collection?, source_id?}` or multipart/form-data with `files` (.txt .md .html .pdf .docx .json .csv) ' +
       'and optional fields collection, metadata (JSON), source_id (single file), text_columns / title_column / id_column / list_columns (CSV, comma-separated). ' +
       'The same content again returns the existing document (200, deduplicated). The same source with new content replaces it atomically. ' +
+      'A deduplicated document stores nothing of its own: its title and metadata are dropped, and its text goes when the document it was ' +
+      'deduplicated to is replaced or deleted (send it again then). ' +
       'Big inputs become a background job answered 202 with its id and a Location to follow (GET /v1/jobs/{id}): uploads past ' +
       'ingestion.async.thresholdBytes (4 MiB) or holding more than ingestion.async.thresholdRecords (500) documents (CSV rows, JSON records), ' +
       'and a JSON text past thresholdBytes; `?async=true` always queues, `?async=false` keeps the request synchronous up to the hard limits.',
@@ -158,7 +160,8 @@ export class DocumentsController {
     if (uploads.length > this.config.ingestion.maxFilesPerRequest) {
       throw new InvalidIngestionRequestError('files', `at most ${this.config.ingestion.maxFilesPerRequest} files per request`);
     }
-    const names = uploads.map((f) => Buffer.from(f.originalname, 'latin1').toString('utf8'));
+    // in NFC, as the ingestion stores source ids: a name sent decomposed (macOS) is the same file as its composed form
+    const names = uploads.map((f) => Buffer.from(f.originalname, 'latin1').toString('utf8').normalize('NFC'));
     // a file's name is its documents' source id: a second file of that name would replace the first, or remove its rows
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) throw new InvalidIngestionRequestError('files', `"${twice.slice(0, 120)}" is attached twice: each file of a request needs a name of its own`);

@@ -1,13 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
+import { NfcUserId, USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
 import { COLLECTION_NAME_PATTERN } from '../../../../retrieval';
+import { NOT_BLANK } from '../../../domain/message';
 
 const USER_ID_MESSAGE = { message: `user_id must be ${USER_ID_RULE}` };
 
 export class ChatRequestDto {
   @ApiProperty({ example: 'ana@empresa.com.br', pattern: USER_ID_PATTERN.source, description: 'Whose memory this message belongs to' })
+  @NfcUserId()
   @IsString()
   @Matches(USER_ID_PATTERN, USER_ID_MESSAGE)
   user_id!: string;
@@ -15,7 +17,7 @@ export class ChatRequestDto {
   @ApiProperty({ example: 'Quais foram as vendas do mês passado?', description: 'At most conversation.maxMessageChars (4000) characters' })
   @IsString()
   @IsNotEmpty()
-  @Matches(/\S/, { message: 'message must not be blank' })
+  @Matches(NOT_BLANK, { message: 'message must not be blank' })
   @MaxLength(100000)
   message!: string;
 
@@ -105,6 +107,7 @@ export class ChatResponseDto {
 
 export class UserQueryDto {
   @ApiProperty({ example: 'ana@empresa.com.br', pattern: USER_ID_PATTERN.source })
+  @NfcUserId()
   @IsString()
   @Matches(USER_ID_PATTERN, USER_ID_MESSAGE)
   user_id!: string;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsNumber, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
-import { USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
+import { NfcUserId, USER_ID_PATTERN, USER_ID_RULE } from '../../../../../shared/http';
 
 export class OpenAiMessageDto {
   @ApiProperty({ enum: ['system', 'user', 'assistant', 'tool', 'developer'], example: 'user' })
@@ -59,6 +59,7 @@ export class ChatCompletionRequestDto {
 
   @ApiPropertyOptional({ example: 'ana@empresa.com.br', description: "The memory's user id: the turn is kept in this user's conversations" })
   @IsOptional()
+  @NfcUserId()
   @IsString()
   @Matches(USER_ID_PATTERN, { message: `user must be ${USER_ID_RULE}` })
   user?: string;
