@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE, managerFor } from '../../../shared/database';
 import {
-  BudgetAlertRecord, ErrorCount, GroupBy, NO_MODEL_CALL, StagePercentiles, StageTimings, TimeRange, ToolUsage, UsageGroup, UsageRecord, UsageStore,
+  BudgetAlertRecord, ErrorCount, GroupBy, NO_MODEL_CALL, QUOTA_EXEMPT_OPERATIONS, StagePercentiles, StageTimings, TimeRange, ToolUsage, UsageGroup, UsageRecord, UsageStore,
 } from '../application/ports/usage-store.port';
 
 const COLUMNS = 'operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, conversation_id, request_id, stages, tools, error';
@@ -92,8 +92,8 @@ export class TypeOrmUsageStore implements UsageStore {
     // usage_records_user_at (user_id, at) serves it: one user's rows of the day, not the table. A user's embedding rows
     // (their ingests and query embeddings, estimated tokens) are theirs in the reports but not in the quota of model calls.
     const [row] = await this.dataSource.query(
-      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2 AND operation NOT IN ('embed_query', 'embed_document', 'embed_warmup', '${NO_MODEL_CALL}')`,
-      [userId, from.toISOString()],
+      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens FROM usage_records WHERE user_id = $1 AND at >= $2 AND operation <> ALL($3::text[])`,
+      [userId, from.toISOString(), QUOTA_EXEMPT_OPERATIONS],
     );
     return num(row?.tokens);
   }

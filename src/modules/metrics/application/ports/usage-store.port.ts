@@ -10,6 +10,12 @@ export type StageTimings = Partial<Record<Stage, number>>;
  */
 export const NO_MODEL_CALL = 'no_model_call';
 
+/** Embedding rows: a user's in the reports, not in their daily quota of model tokens. */
+export const EMBEDDING_OPERATIONS: readonly string[] = ['embed_query', 'embed_document', 'embed_warmup'];
+
+/** The rows a user's daily token quota leaves out: embeddings, and requests that called no model. */
+export const QUOTA_EXEMPT_OPERATIONS: readonly string[] = [...EMBEDDING_OPERATIONS, NO_MODEL_CALL];
+
 /** One model call, as stored: the usage and cost reports aggregate these rows. */
 export interface UsageRecord {
   operation: string;

@@ -4,7 +4,7 @@ import { outsideTransaction } from '../../../../shared/database/transaction';
 import { Pricing } from '../../domain/pricing';
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { TELEMETRY, Telemetry } from '../ports/telemetry.port';
-import { NO_MODEL_CALL, STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
+import { EMBEDDING_OPERATIONS, NO_MODEL_CALL, STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
 import { UserTokenUsage } from './user-token-usage.service';
 
 export interface ModelCall {
@@ -303,10 +303,7 @@ export class UsageRecorder implements OnApplicationShutdown {
   }
 }
 
-/** Embedding rows: a user's in the reports, not in their daily quota of model tokens. */
-const EMBEDDING_OPERATIONS = new Set(['embed_query', 'embed_document', 'embed_warmup']);
-
 /** What a row counts in its user's daily token quota: a model call's tokens; an embedding row (embed_query, embed_document, embed_warmup) none. */
 function quotaTokens(r: { operation: string; promptTokens: number; completionTokens: number }): number {
-  return EMBEDDING_OPERATIONS.has(r.operation) ? 0 : r.promptTokens + r.completionTokens;
+  return EMBEDDING_OPERATIONS.includes(r.operation) ? 0 : r.promptTokens + r.completionTokens;
 }
