@@ -8,7 +8,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ChunkIndexer, type ChunkDraft, type CollectionInfo } from '../modules/retrieval';
-import { hnswIndexSql, managerFor, TRANSACTION_RUNNER, type TransactionRunner } from '../shared/database';
+import { PgVectorIndexControl } from '../modules/retrieval/infrastructure/vector-stores/pgvector.index-control';
+import { managerFor, TRANSACTION_RUNNER, type TransactionRunner } from '../shared/database';
 import type { BenchContext } from './bench-app';
 import { serverMode } from './corpora';
 import { SyntheticCorpus, type SyntheticDoc } from './synthetic';
@@ -51,7 +52,9 @@ export async function bulkLoadSynthetic(ctx: BenchContext, corpus: SyntheticCorp
   const t0 = performance.now();
   const deferIndex = !!opts.deferIndex && (!serverMode() || process.env.BENCH_SERVER_SEED_DEFER === '1');
 
-  if (deferIndex) await ctx.dataSource.query(`DROP INDEX IF EXISTS chunks_embedding_hnsw_${Math.trunc(collection.dimension)}`);
+  // the product's own drop and build (ChunkIndexer.beginBulkImport's), without its size rule
+  const indexControl = ctx.app.get(PgVectorIndexControl, { strict: false });
+  if (deferIndex) await indexControl.dropIndex(collection.dimension);
 
   for (let start = opts.from; start < opts.to; start += perTx) {
     let t = performance.now();
@@ -83,7 +86,7 @@ export async function bulkLoadSynthetic(ctx: BenchContext, corpus: SyntheticCorp
 
   if (deferIndex) {
     const t = performance.now();
-    await buildIndexWithoutTimeout(ctx, hnswIndexSql(collection.dimension));
+    await indexControl.buildIndex(collection.dimension);
     res.indexMs = performance.now() - t;
   }
   res.indexDeferred = deferIndex;
@@ -91,28 +94,6 @@ export async function bulkLoadSynthetic(ctx: BenchContext, corpus: SyntheticCorp
   await ctx.dataSource.query(`ANALYZE documents`);
   res.totalMs = performance.now() - t0;
   return res;
-}
-
-/**
- * The deferred HNSW build takes minutes at 100k documents, far past database.statementTimeoutMs, which the embedded
- * server enforces too (per connection: it follows SET and RESET of statement_timeout in each connection's SQL). So
- * it runs on a connection of its own with the timeout off and maintenance_work_mem raised, as migrations do, and
- * that connection gets both back before it returns to the pool. The timeout is SET back to the configured value
- * rather than RESET: in embedded mode every connection shares PGlite's one session, where RESET would leave
- * `SHOW statement_timeout` at PGlite's default (0) for all of them, though the server still enforces each one's.
- */
-async function buildIndexWithoutTimeout(ctx: BenchContext, sql: string): Promise<void> {
-  const runner = ctx.dataSource.createQueryRunner();
-  try {
-    await runner.query('SET statement_timeout = 0');
-    await runner.query(`SET maintenance_work_mem = '1GB'`);
-    await runner.query(sql);
-  } finally {
-    // After a failed build the connection may be gone (the embedded server restarts its engine): released anyway.
-    await runner.query('RESET maintenance_work_mem').catch(() => undefined);
-    await runner.query(`SET statement_timeout = ${Math.trunc(ctx.config.database.statementTimeoutMs)}`).catch(() => undefined);
-    await runner.release();
-  }
 }
 
 export function toDrafts(doc: SyntheticDoc): ChunkDraft[] {

@@ -8,6 +8,7 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { basename } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { FileOutcome, IngestResult } from '../modules/ingestion';
+import type { BulkImport } from '../modules/retrieval';
 import type { AppConfig } from '../shared/config';
 import type { DatabaseState } from '../shared/database';
 
@@ -38,6 +39,11 @@ export interface IngestBackend {
     onFile: (file: number, outcome: FileOutcome) => void,
   ): Promise<void>;
   ingestUrl(url: string, job: IngestJob): Promise<IngestResult>;
+  /**
+   * In process only: an import expected to write this many chunks may have the vector index dropped and built once at
+   * its end (ChunkIndexer.beginBulkImport; null: kept row by row). Absent over HTTP.
+   */
+  beginBulkImport?(collection: string, expectedChunks: number): Promise<BulkImport | null>;
   close(): Promise<void>;
 }
 
@@ -96,11 +102,12 @@ export interface ApiCredential {
  * by the caller's onDocument).
  */
 export async function startLocalBackend(config: AppConfig): Promise<IngestBackend> {
-  const [{ ConsoleLogger }, { NestFactory }, { AppModule }, ingestion, database] = await Promise.all([
+  const [{ ConsoleLogger }, { NestFactory }, { AppModule }, ingestion, retrieval, database] = await Promise.all([
     import('@nestjs/common'),
     import('@nestjs/core'),
     import('../app.module'),
     import('../modules/ingestion'),
+    import('../modules/retrieval'),
     import('../shared/database'),
   ]);
   let app: INestApplicationContext | undefined;
@@ -123,6 +130,7 @@ export async function startLocalBackend(config: AppConfig): Promise<IngestBacken
   context.get<DatabaseState>(database.DATABASE_STATE).embedded?.describeOwner('ingest');
   const files = context.get(ingestion.IngestFilesHandler);
   const urls = context.get(ingestion.IngestUrlHandler);
+  const indexer = context.get(retrieval.ChunkIndexer);
   return {
     where: config.database.url ? 'DATABASE_URL' : config.app.dataDir,
     ingestFile: async (file, job, onDocument) => {
@@ -144,6 +152,7 @@ export async function startLocalBackend(config: AppConfig): Promise<IngestBacken
       );
     },
     ingestUrl: (url, job) => urls.execute({ url, collection: job.collection, metadata: job.metadata }),
+    beginBulkImport: (collection, expectedChunks) => indexer.beginBulkImport(collection, expectedChunks),
     close: () => context.close(),
   };
 }

@@ -5,6 +5,7 @@ import { access, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { IngestResult } from '../modules/ingestion';
+import type { BulkImport } from '../modules/retrieval';
 // The domain constants from their own files, not the module indexes: --help and HTTP mode then start without
 // loading Nest and every module (about 1.5 s); the in-process mode loads them when it boots (ingest-backends.ts).
 import { SUPPORTED_EXTENSIONS } from '../modules/ingestion/domain/ingestion.errors';
@@ -364,6 +365,27 @@ async function walk(
 const MB = 1024 * 1024;
 const megabytes = (bytes: number) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
 
+/** PDF, DOCX and HTML hold much less text than their size (markup, fonts, compression): counted at a quarter. */
+const CONTAINERS = new Set(['.pdf', '.docx', '.html', '.htm']);
+
+/**
+ * About how many chunks the files will make, from their sizes and the chunk size (about 4.5 characters a token):
+ * rather low than high, since it decides whether the vector index is dropped for the import (beginBulkImport).
+ */
+export async function expectedChunks(
+  targets: IngestTarget[],
+  chunking: { unit: 'tokens' | 'characters'; size: number; overlap: number },
+): Promise<number> {
+  const perChunk = Math.max(1, (chunking.unit === 'tokens' ? 4.5 : 1) * (chunking.size - chunking.overlap));
+  let chunks = 0;
+  for (const t of targets) {
+    if (t.kind !== 'file') continue;
+    const size = await stat(t.path).then((s) => s.size, () => 0);
+    chunks += size / (CONTAINERS.has(extname(t.path).toLowerCase()) ? perChunk * 4 : perChunk);
+  }
+  return Math.floor(chunks);
+}
+
 /**
  * Files that cannot be ingested whatever the backend: larger than ingestion.maxFileBytes (INGESTION.TOO_LARGE) or not
  * readable by this user. They are left out before anything starts and, as when they failed one by one, count as failures.
@@ -706,6 +728,21 @@ export async function runIngestCli(
     `Ingesting ${plural(targets.length, 'input')} into collection "${args.collection}" (${where}), started in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s\n`,
   );
 
+  // A large first import (ingestion.bulkIndex): the vector index dropped now and built once at the end.
+  let bulk: BulkImport | null = null;
+  try {
+    const expected = await expectedChunks(targets, config.ingestion.chunking);
+    bulk = (await backend.beginBulkImport?.(args.collection, expected)) ?? null;
+    if (bulk)
+      out(
+        `About ${expected} chunks to write, more than the ${bulk.indexedBefore} vectors indexed: the vector index is built once at the end instead of chunk by chunk\n`,
+      );
+  } catch (e) {
+    err(`ingest: could not prepare the import: ${(e as Error).message}\n`);
+    await backend.close().catch(() => undefined);
+    return EXIT_FAILURES;
+  }
+
   const job: IngestJob = { collection: args.collection, metadata: args.metadata, csv: args.csv };
   const total = emptyTally();
   const reporter = io.isTTY ? barReporter(io) : plainReporter(io);
@@ -809,6 +846,16 @@ export async function runIngestCli(
     }
   } finally {
     reporter.stop();
+    if (bulk) {
+      out(`Building the vector index over the collection's vectors (dimension ${bulk.dimension})...\n`);
+      await bulk
+        .finish()
+        .then((ms) => out(`Vector index built in ${(ms / 1000).toFixed(1)} s\n`))
+        .catch((e: Error) => {
+          failures.push({ name: '(vector index)', code: 'INDEX.BUILD_FAILED', message: e.message });
+          err(`ingest: building the vector index failed (${e.message}); it is built when the application next starts\n`);
+        });
+    }
     await backend.close().catch((e: Error) => err(`ingest: closing the application failed: ${e.message}\n`));
   }
 

@@ -20,6 +20,7 @@ import { createEmbedder } from './infrastructure/embedder.factory';
 import { CorpusStateCache } from './infrastructure/vector-stores/corpus-state.cache';
 import { PostingsMemoryCache } from './infrastructure/vector-stores/postings-memory.cache';
 import { PgReindexStore } from './infrastructure/vector-stores/pgvector.reindex-store';
+import { PgVectorIndexControl } from './infrastructure/vector-stores/pgvector.index-control';
 import { PgVectorStore } from './infrastructure/vector-stores/pgvector.vector-store';
 import { AdminEmbedderController } from './interface/http/admin-embedder.controller';
 import { SearchController } from './interface/http/search.controller';
@@ -160,6 +161,7 @@ class SharedEmbedderFollower implements OnModuleInit {
         return cache;
       },
     },
+    PgVectorIndexControl,
     { provide: VECTOR_STORE, useClass: PgVectorStore },
     { provide: REINDEX_STORE, useClass: PgReindexStore },
     SearchHandler,

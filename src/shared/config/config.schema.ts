@@ -156,6 +156,11 @@ export const appConfigSchema = z.object({
     /** Many documents (CSV rows, files of one upload, a job, a CLI run) are written in batches of this size. */
     /** ...and up to `writers` batches are written at once on a Postgres server (each its own connection; 1 when embedded). */
     batch: z.object({ documents: int(1, 10000), characters: int(1), writers: int(1, 16) }),
+    /**
+     * A CLI run on the embedded database expected to write at least `minChunks` chunks and more than the vectors of its
+     * dimension already indexed: the HNSW index is dropped first and built once at the end (ChunkIndexer.beginBulkImport).
+     */
+    bulkIndex: z.object({ enabled: bool, minChunks: int(1) }),
     chunking: z
       .object({ unit: z.enum(['tokens', 'characters']), size: int(16), overlap: int(0) })
       .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] }),

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 import { timeOrderedUuid } from '../../../../shared/random';
 import { ChunkDraft, CollectionInfo, DocumentRef, EmbeddedChunk } from '../../domain/chunk';
@@ -8,6 +8,15 @@ import { Embedder, EmbedderInfo } from '../ports/embedder.port';
 import { VECTOR_STORE } from '../ports/retrieval.tokens';
 import { DocumentChunks, VectorStore, WriteOptions } from '../ports/vector-store.port';
 
+/** A large import whose dimension's vector index was dropped before it (ChunkIndexer.beginBulkImport). */
+export interface BulkImport {
+  dimension: number;
+  /** Vectors of that dimension stored when it began (the index held them). */
+  indexedBefore: number;
+  /** Builds the index again (once; later calls wait for the same build): how long it took, in ms. */
+  finish(): Promise<number>;
+}
+
 /**
  * Retrieval's public write API, used by ingestion. Embedding (slow, maybe remote) happens in
  * `embed`, outside any transaction; `write` and `remove` join the caller's transaction.
@@ -15,7 +24,9 @@ import { DocumentChunks, VectorStore, WriteOptions } from '../ports/vector-store
  * one while a re-index is moving it); a new collection is built with the active embedder.
  */
 @Injectable()
-export class ChunkIndexer {
+export class ChunkIndexer implements OnApplicationBootstrap {
+  private readonly logger = new Logger('VectorIndex');
+
   constructor(
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
@@ -71,6 +82,57 @@ export class ChunkIndexer {
   /** write() for many documents of one collection in one pass (one lock, one DELETE, multi-row INSERTs). */
   writeMany(entries: DocumentChunks[], collection: CollectionInfo, options?: WriteOptions): Promise<void> {
     return this.store.replaceManyDocumentChunks(entries, collection, options);
+  }
+
+  /**
+   * A CLI import on the embedded database (which it holds alone: no search runs meanwhile) expected to write
+   * `expectedChunks` chunks into `collection`: when that is at least ingestion.bulkIndex.minChunks and more than the
+   * vectors of the collection's dimension already stored, drops that dimension's HNSW index, so the import's rows are
+   * written without their graph inserts (two thirds of a batch's time), and returns the handle whose finish() builds it
+   * once over every row (a build costs a fraction of the inserts it replaces: docs/BENCHMARKS.md). Otherwise null and
+   * the index is kept row by row. Not on a Postgres server (DATABASE_URL), where other processes search meanwhile, and
+   * not for a collection in a re-index's second vector slot. The caller calls finish() in a `finally`; an import
+   * that dies before it leaves the index to onApplicationBootstrap's repair.
+   */
+  async beginBulkImport(collection: string, expectedChunks: number): Promise<BulkImport | null> {
+    const policy = this.config.ingestion.bulkIndex;
+    const control = this.store.indexControl;
+    if (!policy.enabled || !control || this.config.database.url || expectedChunks < policy.minChunks) return null;
+    const existing = await this.store.getCollection(collection);
+    if (existing && existing.slot !== 0) return null;
+    const dimension = existing?.dimension ?? this.embedders.active().info.dimension;
+    const indexedBefore = await control.indexedRows(dimension, expectedChunks + 1);
+    if (indexedBefore > expectedChunks) return null;
+    await control.dropIndex(dimension);
+    let build: Promise<number> | undefined;
+    return {
+      dimension,
+      indexedBefore,
+      finish: () =>
+        (build ??= (async () => {
+          const started = Date.now();
+          await control.buildIndex(dimension);
+          return Date.now() - started;
+        })()),
+    };
+  }
+
+  /**
+   * Builds the vector indexes the collections need and lack: an import that dropped one (beginBulkImport) and was
+   * killed before its end. Until then vector searches of that dimension scan every row, so it is done before the
+   * application serves (minutes at 100k rows on the embedded database: said in the log).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const control = this.store.indexControl;
+    if (!control) return;
+    for (const { dimension, slot, rows } of await control.missingIndexes()) {
+      this.logger.warn(
+        `the vector index for dimension ${dimension} (slot ${slot}) is missing (an import stopped before it rebuilt it): building it over ${rows} vectors before serving`,
+      );
+      const started = Date.now();
+      await control.buildIndex(dimension, slot);
+      this.logger.log(`vector index for dimension ${dimension} (slot ${slot}) built over ${rows} vectors in ${Date.now() - started} ms`);
+    }
   }
 
   remove(documentId: string): Promise<number> {

@@ -53,6 +53,23 @@ export interface HybridBranches {
   readRows(ids: string[]): Promise<Map<string, ChunkFields> | null>;
 }
 
+/**
+ * The HNSW index of one dimension's vectors in slot 0 (one index for every collection of that dimension), for an import
+ * that writes more rows than the index holds: dropping it first and building it once at the end costs a fraction of
+ * inserting each row into the graph (ChunkIndexer.beginBulkImport). While it is missing, vector searches of that
+ * dimension scan the rows exactly; a store that starts and finds an index missing builds it (missingIndexes).
+ */
+export interface VectorIndexControl {
+  /** Rows of this dimension in slot 0, counted up to `atMost`. */
+  indexedRows(dimension: number, atMost: number): Promise<number>;
+  /** Drops the index; until buildIndex, writing a new collection of this dimension does not create it again. */
+  dropIndex(dimension: number): Promise<void>;
+  /** Builds the index when it is missing, with no statement timeout (minutes at 100k rows); false when it was there. */
+  buildIndex(dimension: number, slot?: 0 | 1): Promise<boolean>;
+  /** The indexes the collections' current slots need that are missing (an import stopped before it built its index). */
+  missingIndexes(): Promise<Array<{ dimension: number; slot: 0 | 1; rows: number }>>;
+}
+
 export interface VectorStore {
   getCollection(name: string): Promise<CollectionInfo | null>;
   listCollections(): Promise<CollectionInfo[]>;
@@ -92,4 +109,6 @@ export interface VectorStore {
   hybridSearch?(
     query: BranchQuery & VectorQuery & { text: string; textSearchConfig: string },
   ): Promise<HybridBranches | null>;
+  /** Optional: dropping and building the vector index around a large import (absent: the index is kept row by row). */
+  readonly indexControl?: VectorIndexControl;
 }

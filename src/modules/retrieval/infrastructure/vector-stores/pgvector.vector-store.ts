@@ -8,6 +8,7 @@ import { BranchQuery, ChunkFields, CorpusState, DocumentChunks, HybridBranches, 
 import { CollectionEmbedderChangedError, CollectionNotFoundError } from '../../domain/retrieval.errors';
 import { CollectionOrmEntity } from './collection.orm-entity';
 import { CorpusStateCache } from './corpus-state.cache';
+import { PgVectorIndexControl } from './pgvector.index-control';
 import { LexemePostings, PostingsMemoryCache, TextQuery } from './postings-memory.cache';
 
 /**
@@ -61,6 +62,8 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly corpusStates: CorpusStateCache,
     private readonly textCache: PostingsMemoryCache,
+    /** Dropping and building a dimension's HNSW index around a large import (ChunkIndexer.beginBulkImport). */
+    readonly indexControl: PgVectorIndexControl,
   ) {
     this.bm25 = config.retrieval.search.bm25;
     this.server = !!config.database.url;
@@ -103,7 +106,8 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
        ON CONFLICT (name) DO NOTHING`,
       [name, embedderId, dimension, textSearchConfig],
     );
-    if (!this.indexedDimensions.has(dimension)) {
+    // (not while an import has dropped this dimension's index to build it once at its end)
+    if (!this.indexedDimensions.has(dimension) && !this.indexControl.isSuspended(dimension)) {
       await em.query(hnswIndexSql(dimension));
       this.indexedDimensions.add(dimension);
     }
