@@ -1,4 +1,6 @@
+import type { QueryRunner } from 'typeorm';
 import { UsageRecorder } from '../src/modules/metrics';
+import { NfcUsageUserIds1768710000000 } from '../src/shared/database/migrations/1768710000000-nfc-usage-user-ids';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 import { FakeHttpServer } from './support/fake-http.server';
 import { FakeOpenAiServer } from './support/fake-openai.server';
@@ -233,4 +235,24 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     // one embed() call a request here (a few small chunks): the fake's count is the rows'
     expect(rows).toHaveLength(llm.embeddingRequests().length);
   }, 60_000);
+
+  it('usage rows written for a user id sent decomposed (NFD) before the fix are composed by a migration: one user in the reports', async () => {
+    const nfd = 'joão'.normalize('NFD');
+    expect(nfd).not.toBe('joão');
+    // rows of long ago (outside every other test's day), two written decomposed before user ids were composed, one composed
+    for (const user of [nfd, nfd, 'joão']) {
+      await t.dataSource.query(
+        `INSERT INTO usage_records (operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, at) VALUES ('chat', 'openai', 'gpt-4o-mini', 10, 5, 1, 0, $1, '2001-02-03T12:00:00Z')`,
+        [user],
+      );
+    }
+    const range = 'from=2001-02-01&to=2001-03-01';
+    expect((await admin(`/v1/metrics/usage?group_by=user&${range}`).expect(200)).body.groups).toHaveLength(2);
+    // the boot ran it (the app's migration list holds it); run again here on the rows written since
+    expect(await t.dataSource.query(`SELECT name FROM schema_migrations WHERE name = 'NfcUsageUserIds1768710000000'`)).toHaveLength(1);
+    await new NfcUsageUserIds1768710000000().up({ query: (sql: string) => t.dataSource.query(sql) } as unknown as QueryRunner);
+    const groups = (await admin(`/v1/metrics/usage?group_by=user&${range}`).expect(200)).body.groups;
+    expect(groups).toEqual([expect.objectContaining({ key: 'joão', calls: 3, prompt_tokens: 30, completion_tokens: 15 })]);
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE user_id = $1`, [nfd])).toEqual([{ n: 0 }]);
+  });
 });
