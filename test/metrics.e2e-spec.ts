@@ -255,4 +255,23 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     expect(groups).toEqual([expect.objectContaining({ key: 'joão', calls: 3, prompt_tokens: 30, completion_tokens: 15 })]);
     expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE user_id = $1`, [nfd])).toEqual([{ n: 0 }]);
   });
+
+  it('a usage row Postgres refuses (a NUL in its text) is dropped alone and counted lost; the other rows of its batch are stored at once', async () => {
+    const lostBefore = sample((await t.http.get('/metrics')).text, 'acervo_usage_rows_lost_total');
+    const call = (requestId: string, userId: string) => ({ operation: 'chat', modelId: 'openai:gpt-4o-mini', promptTokens: 7, completionTokens: 3, ms: 1, userId, requestId });
+    const ids = Array.from({ length: 6 }, (_, i) => `poison-batch-${i}`);
+    t.app.get(UsageRecorder).record(ids.map((id, i) => call(id, i === 2 ? 'zelda\u0000secret' : 'caio')));
+    await flush();
+    const rows: Array<{ request_id: string }> = await t.dataSource.query(`SELECT request_id FROM usage_records WHERE request_id = ANY($1) ORDER BY request_id`, [ids]);
+    expect(rows.map((r) => r.request_id)).toEqual(ids.filter((_, i) => i !== 2));
+    expect(t.app.get(UsageRecorder).retrying).toBe(0);
+    const text = (await t.http.get('/metrics')).text;
+    expect(sample(text, 'acervo_usage_rows_lost_total') - lostBefore).toBe(1);
+    expect(sample(text, 'acervo_usage_rows_pending')).toBe(0);
+    const warned = logs.filter((l) => l.includes('usage row dropped'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/SQLSTATE 22/);
+    expect(warned[0]).toContain('poison-batch-2');
+    expect(warned[0]).not.toContain('zelda');
+  });
 });
