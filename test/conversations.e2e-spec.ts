@@ -12,6 +12,7 @@ import { expectOpenAiError, expectProblem, SERVER_MODE, startTestApp, TestApp } 
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
 import { AwesomeApiMarketQuotes } from '../src/modules/conversation/infrastructure/market/awesomeapi.market-quotes';
 import { FakeOpenAiServer } from './support/fake-openai.server';
+import { until } from './support/poll';
 
 const KB = [
   { title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' },
@@ -243,6 +244,30 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(surrogate).toMatchObject({ event: 'error', turn: 't9', data: { status: 400, code: 'REQUEST.INVALID_TEXT', errors: [{ field: 'data.message' }] } });
     expect(surrogate.data.detail).toMatch(/^data\.message contains a lone UTF-16 surrogate/);
     expect(zeroWidth).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION', detail: expect.stringContaining('must not be blank') } });
+  });
+
+  it('cuts a long WebSocket turn id at 100 code points, never inside a surrogate pair (answer, handler error and message error alike)', async () => {
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    // the 100th code point is an emoji: a cut at 100 UTF-16 units left its high surrogate alone
+    const turn = 'a'.repeat(99) + '😀' + 'b'.repeat(20);
+    const cut = 'a'.repeat(99) + '😀';
+    const events: Array<{ event: string; turn?: string; raw: string }> = [];
+    ws.on('message', (m) => events.push({ ...JSON.parse(m.toString()), raw: m.toString() }));
+    const settled = (n: number) => until(async () => events.filter((e) => e.event === 'done' || e.event === 'error').length, (k) => k >= n, 'the turns to end');
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: 'Quantos dias de férias posso vender?', turn } }));
+    await settled(1);
+    // refused by the chat handler (a blank message), and by the socket's message checks (an unknown event)
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '', turn } }));
+    await settled(2);
+    ws.send(JSON.stringify({ event: 'hello', data: { turn } }));
+    await settled(3);
+    expect(events.filter((e) => e.event === 'done' || e.event === 'error').map((e) => e.event)).toEqual(['done', 'error', 'error']);
+    expect(events.map((e) => e.turn)).toEqual(events.map(() => cut));
+    expect(events.some((e) => /\\ud83d"/i.test(e.raw))).toBe(false);
+    ws.close();
   });
 
   it('keeps each user in their own memory: another user\'s conversation is a 404 everywhere', async () => {
