@@ -172,9 +172,14 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(tool(after, 'market_data').failures - tool(before, 'market_data').failures).toBe(1);
     expect(tool(after, 'knowledge_base_search').calls - tool(before, 'knowledge_base_search').calls).toBe(1);
     expect(stage(after, 'tool') - stage(before, 'tool')).toBe(2);
-    // the /v1/ask's embed and search stages (and no generate: no model ran)
-    expect(stage(after, 'search') - stage(before, 'search')).toBe(1);
+    // the knowledge-base turn's embed and search stages, as the /v1/ask's (and no generate: no model ran)
+    expect(stage(after, 'embed') - stage(before, 'embed')).toBe(2);
+    expect(stage(after, 'search') - stage(before, 'search')).toBe(2);
     expect(stage(after, 'generate') - stage(before, 'generate')).toBe(0);
+    for (const r of [none, ask]) {
+      const [row] = await t.dataSource.query(`SELECT stages FROM usage_records WHERE request_id = $1 AND operation = 'no_model_call'`, [r.headers['x-request-id']]);
+      expect(Object.keys(row.stages).sort()).toEqual(['embed', 'search']);
+    }
     // one row of its own per request, which is no model call: the call counts are the model calls' alone
     for (const r of [sold, quote, none, ask]) {
       const rows = await t.dataSource.query(`SELECT operation, provider, prompt_tokens, cost_usd::float8 AS cost FROM usage_records WHERE request_id = $1 AND operation NOT LIKE 'embed_%'`, [r.headers['x-request-id']]);
@@ -467,8 +472,10 @@ describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real to
     const u = r.body.usage;
     expect(r.body.cost_usd).toBeCloseTo((u.prompt_tokens * 0.15 + u.completion_tokens * 0.6) / 1e6, 8);
     await t.app.get(UsageRecorder).flush(); // usage rows are written off the request path
-    const rows = await t.dataSource.query(`SELECT operation FROM usage_records WHERE conversation_id = $1 AND provider = 'openai' ORDER BY id`, [r.body.conversation_id]);
+    const rows = await t.dataSource.query(`SELECT operation, stages FROM usage_records WHERE conversation_id = $1 AND provider = 'openai' ORDER BY id`, [r.body.conversation_id]);
     expect(rows.map((o: { operation: string }) => o.operation)).toEqual(['tool_decision', 'chat']);
+    // the turn's stages on its last row: the knowledge base's embed and search, as /v1/ask's row has them, and the model's
+    expect(Object.keys(rows[1].stages).sort()).toEqual(['embed', 'generate', 'search']);
   });
 
   it('a tool call with malformed JSON arguments is not run: the model is told and calls again', async () => {
