@@ -1,6 +1,6 @@
 import { INestApplication, VersioningType } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, type TagObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -10,7 +10,10 @@ import { bodyParserProblem, createValidationPipe, ProblemDetailsFilter, sendProb
 import { PrometheusMetrics } from './modules/metrics';
 import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
-import { answerClientErrors, crossOriginWriteGuard, enableCors, GracefulShutdown, GuardedWsAdapter, JsonBodyInterceptor, jsonBodyParser, jsonInputGuard, LoadShedder, ProblemDetailsDto, securityHeaders } from './shared/http';
+import {
+  answerClientErrors, crossOriginWriteGuard, enableCors, GracefulShutdown, GuardedWsAdapter, JsonBodyInterceptor, jsonBodyParser, jsonInputGuard, LoadShedder, MethodAwareExpressAdapter,
+  ProblemDetailsDto, securityHeaders,
+} from './shared/http';
 import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
@@ -120,7 +123,8 @@ export async function createApp(
   // all (probe, session 13). Set before the router exists, which the first middleware creates.
   const server = express();
   server.set('case sensitive routing', true);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), new ExpressAdapter(server), {
+  // A known path asked with another method (DELETE /v1/ask) is 405 with Allow, not the 404 of an unknown path.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts), new MethodAwareExpressAdapter(server), {
     logger: bootLogger(config, opts.logDestination),
     bodyParser: false,
     abortOnError: false,

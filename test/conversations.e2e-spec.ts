@@ -12,6 +12,7 @@ import { expectOpenAiError, expectProblem, SERVER_MODE, startTestApp, TestApp } 
 import { FakeAwesomeApiServer } from './support/fake-awesomeapi.server';
 import { AwesomeApiMarketQuotes } from '../src/modules/conversation/infrastructure/market/awesomeapi.market-quotes';
 import { FakeOpenAiServer } from './support/fake-openai.server';
+import { until } from './support/poll';
 
 const KB = [
   { title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' },
@@ -171,9 +172,14 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(tool(after, 'market_data').failures - tool(before, 'market_data').failures).toBe(1);
     expect(tool(after, 'knowledge_base_search').calls - tool(before, 'knowledge_base_search').calls).toBe(1);
     expect(stage(after, 'tool') - stage(before, 'tool')).toBe(2);
-    // the /v1/ask's embed and search stages (and no generate: no model ran)
-    expect(stage(after, 'search') - stage(before, 'search')).toBe(1);
+    // the knowledge-base turn's embed and search stages, as the /v1/ask's (and no generate: no model ran)
+    expect(stage(after, 'embed') - stage(before, 'embed')).toBe(2);
+    expect(stage(after, 'search') - stage(before, 'search')).toBe(2);
     expect(stage(after, 'generate') - stage(before, 'generate')).toBe(0);
+    for (const r of [none, ask]) {
+      const [row] = await t.dataSource.query(`SELECT stages FROM usage_records WHERE request_id = $1 AND operation = 'no_model_call'`, [r.headers['x-request-id']]);
+      expect(Object.keys(row.stages).sort()).toEqual(['embed', 'search']);
+    }
     // one row of its own per request, which is no model call: the call counts are the model calls' alone
     for (const r of [sold, quote, none, ask]) {
       const rows = await t.dataSource.query(`SELECT operation, provider, prompt_tokens, cost_usd::float8 AS cost FROM usage_records WHERE request_id = $1 AND operation NOT LIKE 'embed_%'`, [r.headers['x-request-id']]);
@@ -243,6 +249,30 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(surrogate).toMatchObject({ event: 'error', turn: 't9', data: { status: 400, code: 'REQUEST.INVALID_TEXT', errors: [{ field: 'data.message' }] } });
     expect(surrogate.data.detail).toMatch(/^data\.message contains a lone UTF-16 surrogate/);
     expect(zeroWidth).toMatchObject({ event: 'error', data: { status: 400, code: 'REQUEST.VALIDATION', detail: expect.stringContaining('must not be blank') } });
+  });
+
+  it('cuts a long WebSocket turn id at 100 code points, never inside a surrogate pair (answer, handler error and message error alike)', async () => {
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/chat/ws`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    // the 100th code point is an emoji: a cut at 100 UTF-16 units left its high surrogate alone
+    const turn = 'a'.repeat(99) + '😀' + 'b'.repeat(20);
+    const cut = 'a'.repeat(99) + '😀';
+    const events: Array<{ event: string; turn?: string; raw: string }> = [];
+    ws.on('message', (m) => events.push({ ...JSON.parse(m.toString()), raw: m.toString() }));
+    const settled = (n: number) => until(async () => events.filter((e) => e.event === 'done' || e.event === 'error').length, (k) => k >= n, 'the turns to end');
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: 'Quantos dias de férias posso vender?', turn } }));
+    await settled(1);
+    // refused by the chat handler (a blank message), and by the socket's message checks (an unknown event)
+    ws.send(JSON.stringify({ event: 'chat', data: { user_id: 'eva', message: '', turn } }));
+    await settled(2);
+    ws.send(JSON.stringify({ event: 'hello', data: { turn } }));
+    await settled(3);
+    expect(events.filter((e) => e.event === 'done' || e.event === 'error').map((e) => e.event)).toEqual(['done', 'error', 'error']);
+    expect(events.map((e) => e.turn)).toEqual(events.map(() => cut));
+    expect(events.some((e) => /\\ud83d"/i.test(e.raw))).toBe(false);
+    ws.close();
   });
 
   it('keeps each user in their own memory: another user\'s conversation is a 404 everywhere', async () => {
@@ -442,8 +472,10 @@ describe('/v1/chat with a tool-calling LLM (fake OpenAI server returning real to
     const u = r.body.usage;
     expect(r.body.cost_usd).toBeCloseTo((u.prompt_tokens * 0.15 + u.completion_tokens * 0.6) / 1e6, 8);
     await t.app.get(UsageRecorder).flush(); // usage rows are written off the request path
-    const rows = await t.dataSource.query(`SELECT operation FROM usage_records WHERE conversation_id = $1 AND provider = 'openai' ORDER BY id`, [r.body.conversation_id]);
+    const rows = await t.dataSource.query(`SELECT operation, stages FROM usage_records WHERE conversation_id = $1 AND provider = 'openai' ORDER BY id`, [r.body.conversation_id]);
     expect(rows.map((o: { operation: string }) => o.operation)).toEqual(['tool_decision', 'chat']);
+    // the turn's stages on its last row: the knowledge base's embed and search, as /v1/ask's row has them, and the model's
+    expect(Object.keys(rows[1].stages).sort()).toEqual(['embed', 'generate', 'search']);
   });
 
   it('a tool call with malformed JSON arguments is not run: the model is told and calls again', async () => {

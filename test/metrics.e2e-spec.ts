@@ -1,4 +1,6 @@
+import type { QueryRunner } from 'typeorm';
 import { UsageRecorder } from '../src/modules/metrics';
+import { NfcUsageUserIds1768710000000 } from '../src/shared/database/migrations/1768710000000-nfc-usage-user-ids';
 import { expectProblem, startTestApp, TestApp } from './support/app';
 import { FakeHttpServer } from './support/fake-http.server';
 import { FakeOpenAiServer } from './support/fake-openai.server';
@@ -233,4 +235,43 @@ describe('usage and cost: reports, Prometheus, budget alerts', () => {
     // one embed() call a request here (a few small chunks): the fake's count is the rows'
     expect(rows).toHaveLength(llm.embeddingRequests().length);
   }, 60_000);
+
+  it('usage rows written for a user id sent decomposed (NFD) before the fix are composed by a migration: one user in the reports', async () => {
+    const nfd = 'joão'.normalize('NFD');
+    expect(nfd).not.toBe('joão');
+    // rows of long ago (outside every other test's day), two written decomposed before user ids were composed, one composed
+    for (const user of [nfd, nfd, 'joão']) {
+      await t.dataSource.query(
+        `INSERT INTO usage_records (operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, at) VALUES ('chat', 'openai', 'gpt-4o-mini', 10, 5, 1, 0, $1, '2001-02-03T12:00:00Z')`,
+        [user],
+      );
+    }
+    const range = 'from=2001-02-01&to=2001-03-01';
+    expect((await admin(`/v1/metrics/usage?group_by=user&${range}`).expect(200)).body.groups).toHaveLength(2);
+    // the boot ran it (the app's migration list holds it); run again here on the rows written since
+    expect(await t.dataSource.query(`SELECT name FROM schema_migrations WHERE name = 'NfcUsageUserIds1768710000000'`)).toHaveLength(1);
+    await new NfcUsageUserIds1768710000000().up({ query: (sql: string) => t.dataSource.query(sql) } as unknown as QueryRunner);
+    const groups = (await admin(`/v1/metrics/usage?group_by=user&${range}`).expect(200)).body.groups;
+    expect(groups).toEqual([expect.objectContaining({ key: 'joão', calls: 3, prompt_tokens: 30, completion_tokens: 15 })]);
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM usage_records WHERE user_id = $1`, [nfd])).toEqual([{ n: 0 }]);
+  });
+
+  it('a usage row Postgres refuses (a NUL in its text) is dropped alone and counted lost; the other rows of its batch are stored at once', async () => {
+    const lostBefore = sample((await t.http.get('/metrics')).text, 'acervo_usage_rows_lost_total');
+    const call = (requestId: string, userId: string) => ({ operation: 'chat', modelId: 'openai:gpt-4o-mini', promptTokens: 7, completionTokens: 3, ms: 1, userId, requestId });
+    const ids = Array.from({ length: 6 }, (_, i) => `poison-batch-${i}`);
+    t.app.get(UsageRecorder).record(ids.map((id, i) => call(id, i === 2 ? 'zelda\u0000secret' : 'caio')));
+    await flush();
+    const rows: Array<{ request_id: string }> = await t.dataSource.query(`SELECT request_id FROM usage_records WHERE request_id = ANY($1) ORDER BY request_id`, [ids]);
+    expect(rows.map((r) => r.request_id)).toEqual(ids.filter((_, i) => i !== 2));
+    expect(t.app.get(UsageRecorder).retrying).toBe(0);
+    const text = (await t.http.get('/metrics')).text;
+    expect(sample(text, 'acervo_usage_rows_lost_total') - lostBefore).toBe(1);
+    expect(sample(text, 'acervo_usage_rows_pending')).toBe(0);
+    const warned = logs.filter((l) => l.includes('usage row dropped'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/SQLSTATE 22/);
+    expect(warned[0]).toContain('poison-batch-2');
+    expect(warned[0]).not.toContain('zelda');
+  });
 });

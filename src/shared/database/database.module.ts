@@ -29,6 +29,7 @@ import { PostingsInsertMaterialized1768650000000 } from './migrations/1768650000
 import { ReindexSlots1768680000000 } from './migrations/1768680000000-reindex-slots';
 import { NfcSourceIds1768690000000 } from './migrations/1768690000000-nfc-source-ids';
 import { NfcUserIds1768691000000 } from './migrations/1768691000000-nfc-user-ids';
+import { NfcUsageUserIds1768710000000 } from './migrations/1768710000000-nfc-usage-user-ids';
 import { TRANSACTION_RUNNER, TypeOrmTransactionRunner } from './transaction';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -46,7 +47,7 @@ export interface DatabaseState {
   vacuum?: EmbeddedVacuum;
 }
 
-export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000, DropRedundantChunkIndex1768610000000, PostingsDeletePlan1768620000000, TriggerPlansPerRun1768630000000, ChunkHeadings1768640000000, PostingsInsertMaterialized1768650000000, UserForgets1768660000000, SourceLocks1768670000000, ReindexSlots1768680000000, NfcSourceIds1768690000000, NfcUserIds1768691000000];
+export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000, DropRedundantChunkIndex1768610000000, PostingsDeletePlan1768620000000, TriggerPlansPerRun1768630000000, ChunkHeadings1768640000000, PostingsInsertMaterialized1768650000000, UserForgets1768660000000, SourceLocks1768670000000, ReindexSlots1768680000000, NfcSourceIds1768690000000, NfcUserIds1768691000000, NfcUsageUserIds1768710000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;

@@ -8,6 +8,7 @@ import { DomainError } from '../errors/domain-error';
 import { problemFromDomainError, problemOf, type ProblemDetails } from '../errors/problem-details.filter';
 import { type JsonInputLimits, jsonInputProblem, LONE_SURROGATE } from './json-input.guard';
 import type { LoadShedder } from './load-shedding';
+import { firstCodePoints } from '../text/code-points';
 
 export interface WsMessageLimits extends JsonInputLimits {
   /** A message's size in bytes (http.json.maxBytes): past it, a 413 REQUEST.TOO_LARGE error event. */
@@ -146,7 +147,7 @@ export class GuardedWsAdapter extends WsAdapter {
     const { event, data } = (isObject ? message : {}) as { event?: unknown; data?: unknown };
     // read before the message's checks, so that their error events name the turn too (not a turn that is not text)
     const given = typeof data === 'object' && data !== null ? (data as { turn?: unknown }).turn : undefined;
-    const turn = typeof given === 'string' && !LONE_SURROGATE.test(given) ? given.slice(0, 100) : undefined;
+    const turn = wsTurnId(given);
     // its fields named as sent (`data.message`), the message as a whole "The message"
     const tooMuch = jsonInputProblem(message, this.limits, '', 'The message');
     if (tooMuch) return refuse(tooMuch, turn);
@@ -213,6 +214,17 @@ export class GuardedWsAdapter extends WsAdapter {
     }, every).unref();
     server.once('close', () => clearInterval(timer));
   }
+}
+
+/** A turn id is at most this many code points: the rest of a longer one is cut off. */
+export const WS_TURN_MAX_CODE_POINTS = 100;
+
+/**
+ * The turn id a chat message's `data.turn` names, cut to WS_TURN_MAX_CODE_POINTS code points (never between the halves
+ * of a surrogate pair: its events carry Unicode text); undefined when it is not text (not a string, or a lone surrogate).
+ */
+export function wsTurnId(given: unknown): string | undefined {
+  return typeof given === 'string' && !LONE_SURROGATE.test(given) ? firstCodePoints(given, WS_TURN_MAX_CODE_POINTS) : undefined;
 }
 
 function invalid(message: string, field = 'message'): DomainError {

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE, managerFor } from '../../../shared/database';
 import {
-  BudgetAlertRecord, ErrorCount, GroupBy, NO_MODEL_CALL, QUOTA_EXEMPT_OPERATIONS, StagePercentiles, StageTimings, TimeRange, ToolUsage, UsageGroup, UsageRecord, UsageStore,
+  BudgetAlertRecord, ErrorCount, GroupBy, NO_MODEL_CALL, QUOTA_EXEMPT_OPERATIONS, StagePercentiles, StageTimings, TimeRange, ToolUsage, UsageGroup, UsageRecord, UsageRowsRefusedError,
+  UsageStore,
 } from '../application/ports/usage-store.port';
 
 const COLUMNS = 'operation, provider, model, prompt_tokens, completion_tokens, ms, cost_usd, user_id, conversation_id, request_id, stages, tools, error';
@@ -16,6 +17,12 @@ const KEY: Record<GroupBy, string> = {
 const IN_RANGE = `($1::timestamptz IS NULL OR at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR at < $2::timestamptz)`;
 /** Model calls only: the rows of requests that called no model carry stages and tools, not calls (NO_MODEL_CALL). */
 const MODEL_CALLS = `operation <> '${NO_MODEL_CALL}'`;
+/**
+ * SQLSTATE classes of a statement refused for its rows' values, which fail again however often they are retried: data
+ * exception (22: a NUL or invalid UTF-8 in a text, a number out of range), integrity constraint violation (23), program
+ * limit exceeded (54: a row or a statement too large). A lost connection, a timeout or a missing table is none of them.
+ */
+const ROWS_REFUSED = /^(22|23|54)[0-9A-Z]{3}$/;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const round2 = (v: unknown) => Math.round(num(v) * 100) / 100;
 
@@ -34,7 +41,13 @@ export class TypeOrmUsageStore implements UsageStore {
       const b = params.length - width;
       return `(${Array.from({ length: width }, (_, i) => `$${b + i + 1}`).join(', ')})`;
     });
-    await managerFor(this.dataSource).query(`INSERT INTO usage_records (${COLUMNS}) VALUES ${tuples.join(', ')}`, params);
+    try {
+      await managerFor(this.dataSource).query(`INSERT INTO usage_records (${COLUMNS}) VALUES ${tuples.join(', ')}`, params);
+    } catch (e) {
+      const err = e as { code?: unknown; driverError?: { code?: unknown } };
+      const code = err.code ?? err.driverError?.code;
+      throw typeof code === 'string' && ROWS_REFUSED.test(code) ? new UsageRowsRefusedError(`SQLSTATE ${code}`) : e;
+    }
   }
 
   async groups(groupBy: GroupBy, range: TimeRange): Promise<UsageGroup[]> {

@@ -58,6 +58,8 @@ interface Turn {
   recorded: boolean;
   toolCalls: ToolCallRecord[];
   timings: { retrieve_ms: number; tool_ms: number; generate_ms: number };
+  /** The knowledge-base searches' embed and search stages (ms), once one ran: on the turn's usage row, as /v1/ask's. */
+  searched?: { embed: number; search: number };
 }
 
 /**
@@ -145,6 +147,7 @@ export class ChatHandler {
     const stages: StageTimings = {
       ...(turn.calls.length || turn.inFlight || turn.unfinished ? { generate: turn.timings.generate_ms } : {}),
       ...(turn.timings.tool_ms ? { tool: turn.timings.tool_ms } : {}),
+      ...turn.searched,
     };
     return { stages, tools: turn.toolCalls.map((t) => ({ name: t.name, ok: t.ok })) };
   }
@@ -315,6 +318,7 @@ export class ChatHandler {
     }
     if (!result) throw new Error('the knowledge base answer ended without a result');
     turn.timings.retrieve_ms += result.timings.embed_ms + result.timings.search_ms;
+    searched(turn, result.timings); // the /v1/ask pipeline observed its stages in Prometheus already
     turn.timings.generate_ms += result.timings.generate_ms;
     if (result.usage.total_tokens > 0 || result.timings.generate_ms > 0) {
       turn.calls.push({ operation: 'chat', model: result.model, promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens, ms: result.timings.generate_ms });
@@ -379,8 +383,13 @@ export class ChatHandler {
       error = e.message; // explained to the user (or the model), never a failed request
     }
     const took = ms(t);
-    if (name === 'knowledge_base_search') turn.timings.retrieve_ms += took;
-    else {
+    if (name === 'knowledge_base_search') {
+      turn.timings.retrieve_ms += took;
+      if (output?.searchTimings) {
+        searched(turn, output.searchTimings);
+        this.usage.observeStages({ embed: output.searchTimings.embed_ms, search: output.searchTimings.search_ms });
+      }
+    } else {
       turn.timings.tool_ms += took;
       this.usage.observeStages({ tool: took });
     }
@@ -508,6 +517,11 @@ function previousTurn(stored: StoredMessage[], history: ChatMessage[]): Previous
   }
   const lastUser = [...history].reverse().find((m) => m.role === 'user' && !isSmalltalk(m.content));
   return lastUser ? { query: lastUser.content } : undefined;
+}
+
+/** A knowledge-base search's stages, added to the turn's. */
+function searched(turn: Turn, t: { embed_ms: number; search_ms: number }): void {
+  turn.searched = { embed: (turn.searched?.embed ?? 0) + t.embed_ms, search: (turn.searched?.search ?? 0) + t.search_ms };
 }
 
 function offered(turn: Turn, name: string): boolean {

@@ -34,6 +34,8 @@ export interface ToolOutput {
   period?: Period;
   /** Model calls the tool made itself (the knowledge base's grounded answer). */
   usage?: { model: string; promptTokens: number; completionTokens: number; ms: number };
+  /** A search's embed and search stages (ms; the knowledge base): the turn's usage row carries them, as /v1/ask's does. */
+  searchTimings?: { embed_ms: number; search_ms: number };
   abstained?: boolean;
 }
 

@@ -47,7 +47,7 @@ export class KnowledgeBaseTool implements Tool {
     const content = passages.length
       ? passages.map((p) => `[${p.n}] ${p.title}\n${p.text}`).join('\n\n')
       : 'Nenhum trecho encontrado na base de conhecimento.';
-    return { content, reply: content, passages };
+    return { content, reply: content, passages, searchTimings: found.timings };
   }
 
   /** The grounded answer to a standalone question (offline agent). */

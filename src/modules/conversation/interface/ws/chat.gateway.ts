@@ -5,6 +5,7 @@ import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, We
 import type { WebSocket } from 'ws';
 import { problemOf } from '../../../../shared/errors/problem-details.filter';
 import { validateDto } from '../../../../shared/errors/validation';
+import { wsTurnId } from '../../../../shared/http';
 import { WS_UNAUTHORIZED, WsAccessGate } from '../../../access';
 import { ChatHandler } from '../../application/chat/chat.handler';
 import { chatEventMessage } from '../http/chat.controller';
@@ -44,7 +45,7 @@ export class ChatGateway implements OnGatewayConnection {
 
   @SubscribeMessage('chat')
   async onChat(@ConnectedSocket() client: WebSocket, @MessageBody() data: unknown): Promise<void> {
-    const turn = isRecord(data) && typeof data.turn === 'string' ? data.turn.slice(0, 100) : randomUUID();
+    const turn = (isRecord(data) ? wsTurnId(data.turn) : undefined) ?? randomUUID();
     const requestId = randomUUID();
     const send = (event: string, payload: unknown) => {
       if (client.readyState === client.OPEN) client.send(JSON.stringify({ event, turn, data: payload }));

@@ -82,7 +82,20 @@ export interface BudgetAlertRecord {
   at: string;
 }
 
+/**
+ * An insert refused for what its rows hold (a value the table cannot take: a NUL in a text, a number out of range, a
+ * violated constraint, a row too large), not for the database's state: the same rows fail again, however often they
+ * are retried. `reason` names the database's error class (a SQLSTATE), never the values.
+ */
+export class UsageRowsRefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(`the database refused the usage rows' values (${reason})`);
+    this.name = 'UsageRowsRefusedError';
+  }
+}
+
 export interface UsageStore {
+  /** Stores the rows, all or none; a refusal for the rows' values is a UsageRowsRefusedError. */
   insert(records: UsageRecord[]): Promise<void>;
   groups(groupBy: GroupBy, range: TimeRange): Promise<UsageGroup[]>;
   stages(range: TimeRange): Promise<StagePercentiles[]>;

@@ -1,9 +1,10 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { loadConfig } from '../../../../shared/config';
 import { managerFor, TypeOrmTransactionRunner } from '../../../../shared/database/transaction';
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { Telemetry } from '../ports/telemetry.port';
-import { UsageRecord, UsageStore } from '../ports/usage-store.port';
+import { UsageRecord, UsageRowsRefusedError, UsageStore } from '../ports/usage-store.port';
 import { MAX_RETRY_ROWS, UsageRecorder } from './usage-recorder.service';
 import { UserTokenUsage } from './user-token-usage.service';
 
@@ -103,4 +104,62 @@ describe('UsageRecorder failed writes', () => {
     expect(stored).toHaveLength(1);
     expect(lost).toEqual([]);
   }, 15_000);
+
+  it('a row the database refuses for its values is dropped alone (counted lost, a warning without its values); the rows of its batch are stored at once', async () => {
+    const { recorder, stored, lost, pending, unwritten } = setup(0);
+    const attempts: number[] = [];
+    const insert = async (rows: UsageRecord[]) => {
+      attempts.push(rows.length);
+      // as Postgres refuses a NUL in a text (SQLSTATE 22021): the whole statement, whatever else it holds
+      if (rows.some((r) => r.userId?.includes('\u0000'))) throw new UsageRowsRefusedError('SQLSTATE 22021');
+      stored.push(...rows);
+    };
+    (recorder as unknown as { store: UsageStore }).store = { insert } as unknown as UsageStore;
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const calls = Array.from({ length: 40 }, (_, i) => call(i));
+      calls[13] = { ...call(13), userId: 'poison\u0000secret' };
+      calls[30] = { ...call(30), userId: 'poison\u0000secret' };
+      recorder.record(calls);
+      await recorder.flush();
+      expect(stored.map((r) => r.completionTokens).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 13 && i !== 30));
+      expect(lost).toEqual([1, 1]);
+      // nothing waits for a retry: the good rows are in, the refused ones gone
+      expect(recorder.retrying).toBe(0);
+      expect(pending.at(-1) ?? 0).toBe(0);
+      // halving: a handful of writes, not one per row
+      expect(attempts.length).toBeLessThan(25);
+      // the quota's unwritten tokens are released for the stored rows and the dropped ones alike
+      expect([...unwritten.values()].every((n) => n === 0)).toBe(true);
+      const logged = warn.mock.calls.filter(([, msg]) => String(msg).includes('usage row dropped'));
+      expect(logged).toHaveLength(2);
+      expect(logged[0][0]).toMatchObject({ reason: 'SQLSTATE 22021', operation: 'chat', model: 'openai:gpt-4o-mini' });
+      expect(JSON.stringify(warn.mock.calls)).not.toContain('secret');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a refused row among the rows of a failed write waiting for their retry: the others are stored by the retry', async () => {
+    const { recorder, stored, lost, pending } = setup(0);
+    let busy = 1;
+    const insert = async (rows: UsageRecord[]) => {
+      if (busy-- > 0) throw new Error('database is busy');
+      if (rows.some((r) => r.completionTokens === 2)) throw new UsageRowsRefusedError('SQLSTATE 22003');
+      stored.push(...rows);
+    };
+    (recorder as unknown as { store: UsageStore }).store = { insert } as unknown as UsageStore;
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      recorder.record([call(1), call(2), call(3)]);
+      await recorder.flush(); // the first write fails (busy), flush retries at once: halves, the refused row alone
+      await recorder.flush();
+      expect(stored.map((r) => r.completionTokens).sort()).toEqual([1, 3]);
+      expect(lost).toEqual([1]);
+      expect(recorder.retrying).toBe(0);
+      expect(pending.at(-1)).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });

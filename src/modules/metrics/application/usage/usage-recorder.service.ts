@@ -4,7 +4,7 @@ import { outsideTransaction } from '../../../../shared/database/transaction';
 import { Pricing } from '../../domain/pricing';
 import { BudgetMonitor } from '../budget/budget-monitor.service';
 import { TELEMETRY, Telemetry } from '../ports/telemetry.port';
-import { EMBEDDING_OPERATIONS, NO_MODEL_CALL, STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageStore } from '../ports/usage-store.port';
+import { EMBEDDING_OPERATIONS, NO_MODEL_CALL, STAGES, StageTimings, USAGE_STORE, UsageRecord, UsageRowsRefusedError, UsageStore } from '../ports/usage-store.port';
 import { UserTokenUsage } from './user-token-usage.service';
 
 export interface ModelCall {
@@ -56,6 +56,11 @@ const SHUTDOWN_ATTEMPTS = 3;
  * written again after a backoff (RETRY_FIRST_MS doubled per failure in a row, up to RETRY_MAX_MS). Shutdown tries
  * them a few more times; what is still unwritten then is lost. Lost rows are counted
  * (acervo_usage_rows_lost_total) and logged as an error; rows waiting are acervo_usage_rows_pending.
+ *
+ * A write the database refuses for its rows' values (UsageRowsRefusedError: a row it can never take) is not retried
+ * as a whole: one such row would hold its batch until the retry cap or shutdown. It is split in halves, written
+ * again at once, down to the rows that fail alone: those are dropped, counted lost and logged (a warning, with the
+ * row's operation, model and request id, none of its values); the rest are stored.
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationShutdown {
@@ -153,7 +158,7 @@ export class UsageRecorder implements OnApplicationShutdown {
           this.written(records);
           this.budget.schedule();
         },
-        (e: unknown) => this.writeFailed(e, records),
+        (e: unknown) => (e instanceof UsageRowsRefusedError ? this.refused(e, records, retried) : this.writeFailed(e, records)),
       )
       .finally(() => {
         this.pending.delete(write);
@@ -288,6 +293,28 @@ export class UsageRecorder implements OnApplicationShutdown {
     );
     this.lastWarn = now;
     this.failedSinceWarn = 0;
+  }
+
+  /**
+   * A write refused for its rows' values: each half written again now, apart (no backoff: the database answered);
+   * a row refused alone is dropped. Halving finds k such rows among n in about 2k·log2(n) writes.
+   */
+  private refused(e: UsageRowsRefusedError, records: UsageRecord[], retried: boolean): void {
+    if (records.length === 1) {
+      const [r] = records;
+      this.written(records);
+      this.telemetry.countUsageRowsLost(1);
+      this.logger.warn(
+        { reason: e.reason, operation: r.operation, model: `${r.provider}:${r.model}`, request_id: r.requestId ?? null },
+        'usage row dropped: the database refuses its values (the usage reports miss it)',
+      );
+      return;
+    }
+    // rows of a retry stay pending until their halves settle (this write's own count is given back when it settles)
+    if (retried) this.retryInFlight += records.length;
+    const half = Math.ceil(records.length / 2);
+    this.writeOne(records.slice(0, half), retried);
+    this.writeOne(records.slice(half), retried);
   }
 
   /** acervo_usage_rows_pending: rows of failed writes, waiting or being written again. */
