@@ -9,3 +9,4 @@ export * from './graceful-shutdown';
 export * from './principal';
 export * from './security';
 export * from './ws-adapter';
+export * from './web-ui';
