@@ -10,8 +10,9 @@ import { startTestApp, TestApp } from './support/app';
  * (embedded database, offline extractive answerer). Upload through the page, ask, chat; the page's CSP must let it
  * run (a violation is a console error, and any console error fails the test). Without chromium the suite is skipped,
  * except in CI (CI=true), where it fails: .ci/run installs chromium.
- * UI_TEST_PORT picks the app's port (default: any free one); UI_SCREENSHOT_DIR keeps screenshots (desktop, phone).
+ * UI_TEST_PORT picks the apps' ports (it and the next; default: any free ones); UI_SCREENSHOT_DIR keeps screenshots (desktop, phone).
  */
+const LOCKED_KEY = 'ui-test-admin-key';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AVAILABLE = existsSync(CHROMIUM);
 const IN_CI = process.env.CI === 'true';
@@ -40,7 +41,9 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
 (AVAILABLE || IN_CI ? describe : describe.skip)('web UI in chromium (upload, ask with citations, chat)', () => {
   jest.setTimeout(60_000);
   let t: TestApp;
+  let locked: TestApp;
   let base: string;
+  let lockedBase: string;
   let userDataDir: string;
   let context: BrowserContext;
   let page: Page;
@@ -48,9 +51,13 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
 
   beforeAll(async () => {
     if (!AVAILABLE) throw new Error(`chromium is missing at ${CHROMIUM} and CI=true: .ci/run installs it (apt-get install chromium)`);
-    t = await startTestApp();
-    await t.app.listen(Number(process.env.UI_TEST_PORT ?? 0), '127.0.0.1');
+    // the default profile's app, and one with auth.mode required (booted side by side)
+    [t, locked] = await Promise.all([startTestApp(), startTestApp({ admin: { apiKey: LOCKED_KEY }, auth: { mode: 'required' } })]);
+    const port = Number(process.env.UI_TEST_PORT ?? 0);
+    await t.app.listen(port, '127.0.0.1');
+    await locked.app.listen(port && port + 1, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    lockedBase = `http://127.0.0.1:${(locked.app.getHttpServer().address() as AddressInfo).port}`;
     userDataDir = mkdtempSync(join(tmpdir(), 'acervo-ui-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());
@@ -62,6 +69,7 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     await context?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     await t?.close();
+    await locked?.close();
   });
 
   async function shot(name: string): Promise<void> {
@@ -153,7 +161,39 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     // phone width: nothing wider than the screen
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('conversas-celular');
-    // the one 4xx the page caused on purpose (the .exe upload) is logged by the browser as a failed load
-    expect(consoleErrors.filter((e) => !/status of 415/.test(e))).toEqual([]);
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
+    await page.goto(`${lockedBase}/ui/`);
+    // no credential yet: the banner and the model panel say so, with the API's code
+    await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    expect(await page.locator('#modelos .problem').innerText()).toMatch(/Erro 401[\s\S]*AUTH\.REQUIRED[\s\S]*Configurações/);
+
+    const key = page.getByLabel('Chave de API ou token (JWT)');
+    await key.fill('acv_chave_que_nao_existe');
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado .problem').getByText('AUTH.INVALID_CREDENTIALS').waitFor();
+    await shot('configuracoes-401');
+
+    await key.fill(LOCKED_KEY);
+    await page.getByLabel('Usuário das conversas (user_id)').fill('ana');
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado').getByText('O servidor aceitou a credencial').waitFor();
+    expect(await page.locator('#aviso-auth').isHidden()).toBe(true);
+    await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+
+    await page.reload();
+    expect(new URL(page.url()).hash).toBe('#configuracoes');
+    expect(await key.inputValue()).toBe(LOCKED_KEY);
+    await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+    await page.getByRole('button', { name: 'Apagar chave' }).click();
+    await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('acervo.credential'))).toBeNull();
+  });
+
+  it('ran without a console error: no CSP violation, no script error (only the 415 and 401 the tests caused)', () => {
+    expect(consoleErrors.filter((e) => !/status of (415|401)/.test(e))).toEqual([]);
   });
 });

@@ -140,7 +140,7 @@ export async function refreshModelInfo() {
       banner.hidden = false;
       fill(
         banner,
-        h('strong', {}, e.status === 401 ? 'O servidor exige uma credencial. ' : 'Credencial sem permissão. '),
+        h('strong', {}, e.status === 403 ? 'Credencial sem permissão. ' : e.code === 'AUTH.REQUIRED' ? 'O servidor exige uma credencial. ' : 'Credencial recusada. '),
         e.detail || '',
         ' ',
         h('button', { type: 'button', class: 'link', onclick: () => select($('tab-configuracoes')) }, 'Abrir Configurações'),
@@ -163,7 +163,7 @@ function initSettings() {
     settings.userId = user.value;
     const info = await refreshModelInfo();
     fill($('config-resultado'), info ? h('p', { class: 'ok' }, settings.credential ? 'Salvo. O servidor aceitou a credencial.' : 'Salvo. O servidor respondeu sem credencial.') : h('div', {}, problemViewFromModels()));
-    announce('Configurações salvas.');
+    announce(info ? 'Configurações salvas.' : 'Configurações salvas, mas o servidor recusou a requisição.');
     reloadDocuments();
     reloadConversations();
   });

@@ -48,7 +48,8 @@ const HINTS = {
 export function problemView(err) {
   const status = typeof err?.status === 'number' ? err.status : null;
   const heading = status === 0 ? 'Sem conexão' : status ? `Erro ${status}${err.title ? ` (${err.title})` : ''}` : 'Erro';
-  const hint = status !== null ? HINTS[status] : null;
+  const userField = err?.errors?.some?.((e) => e?.field === 'user_id');
+  const hint = userField ? 'Informe o usuário das conversas (user_id) em Configurações.' : status !== null ? HINTS[status] : null;
   return h(
     'div',
     { class: 'problem', role: 'alert' },
