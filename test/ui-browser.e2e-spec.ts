@@ -106,6 +106,12 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     expect(await page.locator('#docs-lista img, #docs-lista b').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await shot('documentos');
+    // Apagar, confirmed: the document is gone from the list and from the API
+    await expect(page.locator('#docs-total').innerText()).resolves.toBe('3 documento(s) em rh.');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Apagar Férias' }).click();
+    await page.locator('#docs-total').getByText('2 documento(s) em rh.').waitFor();
+    expect((await t.http.get('/v1/documents').query({ collection: 'rh' })).body.items.map((d: { title: string }) => d.title)).not.toContain('Férias');
   });
 
   it('answers a question from the document, streamed, with its numbered citation and the cited passage', async () => {
@@ -124,6 +130,8 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     expect(citation).toContain('O auxílio home office é de R$ 150 por mês');
     await shot('pergunta');
 
+    // not streamed this time: the plain JSON answer
+    await page.locator('#pergunta-stream').uncheck();
     await page.locator('#pergunta-texto').fill('Quem venceu a Copa do Mundo de 1970?');
     await page.getByRole('button', { name: 'Perguntar', exact: true }).click();
     await answer.locator('.abstention').waitFor();

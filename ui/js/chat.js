@@ -130,7 +130,8 @@ async function send() {
   const text = answerText('', prefix);
   const tools = h('p', { class: 'meta' });
   const list = h('ol', {});
-  const reply = h('li', { class: 'msg assistant' }, h('p', { class: 'who' }, 'acervo'), tools, text, h('section', { class: 'citations', hidden: true }, h('h3', {}, 'Fontes citadas'), list));
+  const cited = h('section', { class: 'citations', hidden: true }, h('h3', {}, 'Fontes citadas'), list);
+  const reply = h('li', { class: 'msg assistant' }, h('p', { class: 'who' }, 'acervo'), tools, text, cited);
   box.append(reply);
   box.setAttribute('aria-busy', 'true');
   textarea.value = '';
@@ -140,8 +141,10 @@ async function send() {
       for await (const { event, data } of streamEvents('/v1/chat', body)) {
         if (event === 'tool_call') tools.textContent = `Consultou: ${String(data?.name ?? '')}`;
         else if (event === 'token') setAnswerText(text, (text.textContent ?? '') + String(data?.text ?? ''), prefix);
-        else if (event === 'citation') list.append(citationItem(data, prefix));
-        else if (event === 'done') result = data;
+        else if (event === 'citation') {
+          list.append(citationItem(data, prefix));
+          cited.hidden = false;
+        } else if (event === 'done') result = data;
         else if (event === 'error') throw Object.assign(new Error(String(data?.detail ?? 'falha')), data, { status: data?.status });
       }
       if (!result) throw new Error('A transmissão terminou sem resposta final.');
