@@ -37,10 +37,6 @@ for (const tab of tabs) {
 // ---- collections and model info (GET /v1/model-info names them) ----
 let collections = ['default'];
 
-export function knownCollections() {
-  return collections;
-}
-
 function fillCollectionSelects() {
   for (const id of ['docs-colecao', 'pergunta-colecao', 'chat-colecao']) {
     const sel = $(id);
