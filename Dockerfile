@@ -31,6 +31,8 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The config loader resolves <app root>/config from dist/shared/config, so config/ sits beside dist/.
 COPY config ./config
+# The web UI's static files (HTML, CSS, ES modules; no build step), resolved like config/ from dist/shared/http.
+COPY ui ./ui
 # Embedded PGlite database (DATA_DIR/pg) and the model cache (DATA_DIR/models) live here.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]

@@ -12,7 +12,7 @@ import { configureMetadataFilterLimits } from './modules/retrieval';
 import { HealthRegistry } from './shared/health';
 import {
   answerClientErrors, crossOriginWriteGuard, enableCors, GracefulShutdown, GuardedWsAdapter, JsonBodyInterceptor, jsonBodyParser, jsonInputGuard, LoadShedder, MethodAwareExpressAdapter,
-  ProblemDetailsDto, securityHeaders,
+  ProblemDetailsDto, securityHeaders, webUi,
 } from './shared/http';
 import { assignRequestId, bootLogger } from './shared/logging';
 import type { Request, Response } from 'express';
@@ -46,6 +46,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Gr
   // Helmet's headers (http.securityHeaders) and CORS (http.cors.origins; none by default): every answer, errors too.
   if (config.http.securityHeaders) app.use(securityHeaders());
   enableCors(app, config.http.cors);
+  // The web UI (ui/: HTML, CSS, ES modules) at /ui/ with its own strict CSP; GET / redirects there.
+  app.use(webUi());
   // A write from a page of another origin (an HTML form posting an upload): 403, before its body is read.
   app.use(crossOriginWriteGuard(config.http.cors.origins));
   // JSON bodies limited per route: text ingestion up to the upload limit, the rest to http.json.maxBytes (413).

@@ -365,7 +365,7 @@ describe('Dockerfile', () => {
     ).toEqual([]);
   });
 
-  it('lays out dist/ and config/ side by side, as the config loader resolves ../../../config from dist/shared/config', () => {
+  it('lays out dist/, config/ and ui/ side by side, as the config loader and the web UI resolve ../../../<dir> from dist/shared/<module>', () => {
     const placed = (name: string): string => {
       const hit = only(
         runtimeSteps.filter(
@@ -380,6 +380,8 @@ describe('Dockerfile', () => {
     const config = placed('config');
     expect(posix.basename(config)).toBe('config');
     expect(posix.resolve(dist, 'shared', 'config', '..', '..', '..', 'config')).toBe(config);
+    // src/shared/http/web-ui.ts: defaultWebUiDir()
+    expect(posix.resolve(dist, 'shared', 'http', '..', '..', '..', 'ui')).toBe(placed('ui'));
   });
 
   it('starts dist/main.js with node directly (exec form, so signals reach the app and not a shell or npm)', () => {

@@ -10,3 +10,4 @@ export * from './principal';
 export * from './security';
 export * from './ws-adapter';
 export * from './method-not-allowed';
+export * from './web-ui';

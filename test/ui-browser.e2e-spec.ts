@@ -1,0 +1,207 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startTestApp, TestApp } from './support/app';
+
+/**
+ * The web UI in a real browser: Debian's chromium driven by playwright-core, against the app on the test profile
+ * (embedded database, offline extractive answerer). Upload through the page, ask, chat; the page's CSP must let it
+ * run (a violation is a console error, and any console error fails the test). Without chromium the suite is skipped,
+ * except in CI (CI=true), where it fails: .ci/run installs chromium.
+ * UI_TEST_PORT picks the apps' ports (it and the next; default: any free ones); UI_SCREENSHOT_DIR keeps screenshots (desktop, phone).
+ */
+const LOCKED_KEY = 'ui-test-admin-key';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AVAILABLE = existsSync(CHROMIUM);
+const IN_CI = process.env.CI === 'true';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const DOC = [
+  '# Política de home office',
+  '',
+  'Os colaboradores podem trabalhar de casa até três dias por semana, combinando a escala com o gestor.',
+  '',
+  'O auxílio home office é de R$ 150 por mês e é pago junto com o salário.',
+  '',
+].join('\n');
+// a title with markup (sent as JSON text: the Markdown parser would strip it): shown as text, never an element
+const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</b>';
+
+(AVAILABLE || IN_CI ? describe : describe.skip)('web UI in chromium (upload, ask with citations, chat)', () => {
+  jest.setTimeout(60_000);
+  let t: TestApp;
+  let locked: TestApp;
+  let base: string;
+  let lockedBase: string;
+  let userDataDir: string;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!AVAILABLE) throw new Error(`chromium is missing at ${CHROMIUM} and CI=true: .ci/run installs it (apt-get install chromium)`);
+    // the default profile's app, and one with auth.mode required (booted side by side)
+    [t, locked] = await Promise.all([startTestApp(), startTestApp({ admin: { apiKey: LOCKED_KEY }, auth: { mode: 'required' } })]);
+    const port = Number(process.env.UI_TEST_PORT ?? 0);
+    await t.app.listen(port, '127.0.0.1');
+    await locked.app.listen(port && port + 1, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    lockedBase = `http://127.0.0.1:${(locked.app.getHttpServer().address() as AddressInfo).port}`;
+    userDataDir = mkdtempSync(join(tmpdir(), 'acervo-ui-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await t?.close();
+    await locked?.close();
+  });
+
+  async function shot(name: string): Promise<void> {
+    if (process.env.UI_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.UI_SCREENSHOT_DIR, `acervo-ui-${name}.png`), fullPage: true });
+  }
+
+  it('opens at / (redirected to /ui/), uploads a Portuguese document into a new collection and lists it', async () => {
+    await t.http.post('/v1/documents').send({ title: HOSTILE_TITLE, text: 'A sala de reuniões do terceiro andar está em reforma até março.', collection: 'rh' }).expect(201);
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    await expect(page.title()).resolves.toBe('acervo');
+    // the scripts ran under the page's CSP: the model facts came from /v1/model-info, the offline default labelled
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+    await page.getByRole('tab', { name: 'Documentos' }).click();
+
+    await page.locator('#envio-colecao').fill('rh');
+    await page.getByLabel('Arquivos').setInputFiles([
+      { name: 'home-office.md', mimeType: 'text/markdown', buffer: Buffer.from(DOC) },
+      { name: 'ferias.txt', mimeType: 'text/plain', buffer: Buffer.from('Férias\n\nAs férias podem ser divididas em até três períodos.') },
+      { name: 'planilha.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00binário') },
+    ]);
+    await page.getByRole('button', { name: 'Enviar', exact: true }).click();
+    const results = page.locator('#envio-resultados > li');
+    await expect(results.nth(2).locator('.problem').waitFor()).resolves.toBeUndefined();
+    // per-file results: two stored, the third refused with the API's problem (status and code shown)
+    expect(await results.nth(0).innerText()).toMatch(/home-office\.md: 1 documento\(s\)[\s\S]*Política de home office \(novo, \d+ trecho/);
+    expect(await results.nth(1).getAttribute('class')).toContain('ok');
+    expect(await results.nth(2).innerText()).toMatch(/planilha\.exe: não enviado[\s\S]*Erro 4\d\d[\s\S]*INGESTION\./);
+    // the list of the collection shows both documents, the hostile title as plain text
+    await page.locator('#docs-lista').getByText('Política de home office').waitFor();
+    expect(await page.locator('#docs-colecao').inputValue()).toBe('rh');
+    await expect(page.locator('#docs-lista').getByText(HOSTILE_TITLE, { exact: true }).count()).resolves.toBe(1);
+    expect(await page.locator('#docs-lista img, #docs-lista b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await shot('documentos');
+    // Apagar, confirmed: the document is gone from the list and from the API
+    await expect(page.locator('#docs-total').innerText()).resolves.toBe('3 documento(s) em rh.');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Apagar Férias' }).click();
+    await page.locator('#docs-total').getByText('2 documento(s) em rh.').waitFor();
+    expect((await t.http.get('/v1/documents').query({ collection: 'rh' })).body.items.map((d: { title: string }) => d.title)).not.toContain('Férias');
+  });
+
+  it('answers a question from the document, streamed, with its numbered citation and the cited passage', async () => {
+    await page.getByRole('tab', { name: 'Perguntar' }).click();
+    await page.locator('#pergunta-colecao').selectOption('rh');
+    await page.locator('#pergunta-texto').fill('Qual é o valor do auxílio home office?');
+    await page.locator('#pergunta-texto').press('Enter');
+    const answer = page.locator('#resposta');
+    await answer.locator('.citation').first().waitFor();
+    await page.waitForFunction(() => document.getElementById('resposta')?.getAttribute('aria-busy') === 'false');
+    expect(await answer.locator('.answer-text').innerText()).toMatch(/R\$ 150 por mês.*\[1\]/);
+    expect(await answer.locator('a.marker').first().getAttribute('href')).toMatch(/#resp\d+-cit-1$/);
+    const citation = await answer.locator('.citation').first().innerText();
+    expect(citation).toContain('[1]');
+    expect(citation).toContain('Política de home office');
+    expect(citation).toContain('O auxílio home office é de R$ 150 por mês');
+    await shot('pergunta');
+
+    // not streamed this time: the plain JSON answer
+    await page.locator('#pergunta-stream').uncheck();
+    await page.locator('#pergunta-texto').fill('Quem venceu a Copa do Mundo de 1970?');
+    await page.getByRole('button', { name: 'Perguntar', exact: true }).click();
+    await answer.locator('.abstention').waitFor();
+    expect(await answer.innerText()).toContain('Não encontrei isso nos documentos');
+    expect(await answer.locator('.citation').count()).toBe(0);
+  });
+
+  it('holds a chat turn with memory: the reply with its citation, the conversation listed and reopened', async () => {
+    await page.getByRole('tab', { name: 'Conversas' }).click();
+    await page.locator('#chat-colecao').selectOption('rh');
+    await page.locator('#chat-mensagem').fill('Quantos dias por semana posso trabalhar de casa?');
+    await page.locator('#chat-mensagem').press('Enter');
+    const reply = page.locator('#chat-mensagens .msg.assistant').last();
+    await reply.locator('.citation').first().waitFor();
+    expect(await reply.locator('.answer-text').innerText()).toMatch(/três dias por semana.*\[1\]/);
+    const listed = page.locator('#chat-lista button.conversation');
+    await listed.first().waitFor();
+    expect(await listed.count()).toBe(1);
+    expect(await page.locator('#chat-colecao').isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Nova conversa' }).click();
+    expect(await page.locator('#chat-mensagens .msg').count()).toBe(0);
+    await listed.first().click();
+    await page.locator('#chat-mensagens .msg.user').first().waitFor();
+    expect(await page.locator('#chat-mensagens .msg').count()).toBe(2);
+    // a second turn continues the reopened conversation (same conversation_id): still one conversation, four messages
+    await page.locator('#chat-mensagem').fill('Qual é o valor do auxílio home office?');
+    await page.locator('#chat-mensagem').press('Enter');
+    await page.locator('#chat-mensagens .msg.assistant').nth(1).locator('.citation').first().waitFor();
+    expect(await page.locator('#chat-mensagens .msg.assistant').nth(1).locator('.answer-text').innerText()).toContain('R$ 150');
+    await page.locator('#chat-lista').getByText('4 mensagem(ns)', { exact: false }).waitFor();
+    expect(await listed.count()).toBe(1);
+    await shot('conversas');
+    await page.setViewportSize({ width: 390, height: 844 });
+    // phone width: nothing wider than the screen
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('conversas-celular');
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
+    await page.goto(`${lockedBase}/ui/`);
+    // no credential yet: the banner and the model panel say so, with the API's code
+    await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    expect(await page.locator('#modelos .problem').innerText()).toMatch(/Erro 401[\s\S]*AUTH\.REQUIRED[\s\S]*Configurações/);
+
+    const key = page.getByLabel('Chave de API ou token (JWT)');
+    await key.fill('acv_chave_que_nao_existe');
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado .problem').getByText('AUTH.INVALID_CREDENTIALS').waitFor();
+    await shot('configuracoes-401');
+
+    await key.fill(LOCKED_KEY);
+    await page.getByLabel('Usuário das conversas (user_id)').fill('ana');
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado').getByText('O servidor aceitou a credencial').waitFor();
+    expect(await page.locator('#aviso-auth').isHidden()).toBe(true);
+    await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+
+    await page.reload();
+    expect(new URL(page.url()).hash).toBe('#configuracoes');
+    expect(await key.inputValue()).toBe(LOCKED_KEY);
+    await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+    await page.getByRole('button', { name: 'Apagar chave' }).click();
+    await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('acervo.credential'))).toBeNull();
+  });
+
+  it('ran without a console error: no CSP violation, no script error (only the 415 and 401 the tests caused)', () => {
+    expect(consoleErrors.filter((e) => !/status of (415|401)/.test(e))).toEqual([]);
+  });
+});
