@@ -189,7 +189,7 @@ function analyze(asked: string): QuestionAnalysis {
   if (has(/ (por que|porque|por qual motivo|qual (e )?o motivo|why) /)) type = 'reason';
   else if (has(/ (quem|who|whom) /)) type = 'person';
   else if (has(/ (onde|aonde|where) | em que (lugar|local|sala|andar|cidade|predio|pais|estado) /)) type = 'place';
-  else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em que (ano|dia|mes|data|epoca|seculo) | ate quando | de quanto em quanto /))
+  else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em (que|qual) (ano|dia|mes|data|epoca|seculo|decada) | ate quando | de quanto em quanto /))
     type = 'time';
   else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual) /))
     type = 'amount';
@@ -820,11 +820,14 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       // "qual o e-mail / ramal / site": the answer is written in that form
       const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
       if (form) return win.some((s) => form.test(s.text)) ? 1 : 0.2;
-      return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : 0.4) : 0.5;
+      // "qual indivíduo pintou…" / "O interior foi pintado por Luigi Gregori": a name the question does not say, without the noun, fits in part
+      return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : win.some((s) => namesSomeoneElse(s.text, q)) ? SLOT_NAMED_ELSEWHERE : 0.4) : 0.5;
     }
   }
 }
 
+/** A window naming someone or something the question does not say, though not after the asked noun ("qual indivíduo" / "por Luigi Gregori"). */
+const SLOT_NAMED_ELSEWHERE = 0.6;
 const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
   [/^e?mails?$/, /[\w.+-]+@[\w-]+\.\w/],
   [/^(telefones?|ramal|ramais|celular|celulares|whatsapp|whats|zap|fone)$/, /\d{3,}|\(\d{2}\)/],

@@ -184,6 +184,8 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('Onde fica a sala de TI?').type).toBe('place');
     expect(analyzeQuestion('Como faço para resetar a senha?').type).toBe('instruction');
     expect(analyzeQuestion('Posso trabalhar de outra cidade?').type).toBe('yesno');
+    expect(analyzeQuestion('Em que década a fábrica abriu?')).toMatchObject({ type: 'time', unit: 'year' });
+    expect(analyzeQuestion('Em qual ano a fábrica abriu?')).toMatchObject({ type: 'time', unit: 'year' });
     expect(analyzeQuestion('Quando começa a reforma do terceiro andar?').terms.map((t) => t.alias ?? t.word)).toEqual(['comeca', 'reforma', '3o', 'andar']);
   });
 
@@ -392,6 +394,11 @@ describe('selectSentences (extractive)', () => {
     expect(selectSentences('Como faço para pedir adiantamento de viagem?', travel, base).map((x) => x.text)).toEqual([travel[0].text]);
     // a long question names many things; one of them left out is a detail, not the subject
     expect(analyzeQuestion('Qual é o nome da linha de moda da parceria entre a Beyoncé e a Topshop em 2016?').terms.filter((t) => !t.kind).length).toBeGreaterThan(4);
+  });
+
+  it('answers "qual X" with a sentence naming something the question does not say when none writes the noun X', () => {
+    const art = [{ n: 1, text: 'O interior da capela foi pintado de azul e branco. O interior da capela foi pintado por Luigi Gregori.' }];
+    expect(pick('Qual indivíduo pintou o interior da capela?', art)).toEqual(['O interior da capela foi pintado por Luigi Gregori.']);
   });
 
   it('reads HTML character references as the characters they stand for, and quotes the passage as written', () => {
