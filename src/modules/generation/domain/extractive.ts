@@ -15,8 +15,8 @@ import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
  *    question line above it counting for the sentences under it, then by whether it holds the expected
  *    kind of answer, how close together the terms are, and the passage's rank.
  * 3. Headings, question lines and fragments cut mid-sentence are never quoted; sentences from another
- *    passage are added only when the question asks for several things, or when a factoid question ("quando",
- *    "quantos", "quem", "onde") has two sentences of the asked kind that score alike (both are quoted, short).
+ *    passage are added only when the question asks for several things. A factoid question ("quando",
+ *    "quantos", "quem", "onde") whose passage has two sentences of the asked kind that score alike gets both (short).
  * The coverage of the best window is the evidence: below `minSupport` nothing is returned (a refusal).
  */
 export interface ExtractiveOptions {
@@ -386,6 +386,8 @@ function tiedAnswer(q: QuestionAnalysis, top: Scored, all: Scored[], opts: Extra
   return all.find(
     (w) =>
       w.sentences.length === 1 &&
+      // from the chosen sentence's own passage: another passage's sentence is added only when several things are asked
+      w.sentences[0].n === first.n &&
       !top.sentences.includes(w.sentences[0]) &&
       w.typeFit === 1 &&
       w.score >= top.score * TIE &&

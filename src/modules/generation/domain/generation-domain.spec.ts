@@ -420,16 +420,24 @@ describe('selectSentences (extractive)', () => {
     expect(pick('Quando o reembolso é pago?', hr)).toEqual(['O reembolso é pago em até 10 dias úteis após a aprovação.']);
   });
 
-  it('quotes two sentences that each hold the kind of answer asked and score alike, each with its citation', () => {
+  it('quotes two sentences of one passage that each hold the kind of answer asked and score alike, each with its citation', () => {
+    const one = [
+      {
+        n: 1,
+        text: 'O museu da cidade foi fundado em 1902 por imigrantes italianos. A entrada é gratuita às terças. O museu da cidade foi reaberto em 1950 depois de um incêndio.',
+      },
+    ];
+    // "fundado" / "reaberto": the words cannot tell which year is meant
+    expect(selectSentences('Em que ano o museu da cidade abriu?', one, opts).map((c) => [c.n, c.text])).toEqual([
+      [1, 'O museu da cidade foi fundado em 1902 por imigrantes italianos.'],
+      [1, 'O museu da cidade foi reaberto em 1950 depois de um incêndio.'],
+    ]);
+    // the same two sentences in two passages: no sentence of another passage is added to a question asking one thing
     const two = [
       { n: 1, text: 'O museu da cidade foi fundado em 1902 por imigrantes italianos.' },
       { n: 2, text: 'O museu da cidade foi reaberto em 1950 depois de um incêndio.' },
     ];
-    // "fundado" / "reaberto": the words cannot tell which year is meant
-    expect(selectSentences('Em que ano o museu da cidade abriu?', two, opts).map((c) => [c.n, c.text])).toEqual([
-      [1, 'O museu da cidade foi fundado em 1902 por imigrantes italianos.'],
-      [2, 'O museu da cidade foi reaberto em 1950 depois de um incêndio.'],
-    ]);
+    expect(selectSentences('Em que ano o museu da cidade abriu?', two, opts)).toHaveLength(1);
     // one sentence names the act asked: it alone answers
     expect(pick('Em que ano o museu da cidade foi fundado?', two)).toEqual(['O museu da cidade foi fundado em 1902 por imigrantes italianos.']);
     // a sentence without the kind asked, or one that covers much less of the question, is not added
@@ -440,7 +448,8 @@ describe('selectSentences (extractive)', () => {
     ];
     expect(pick('Em que ano o museu da cidade abriu?', other)).toEqual(['O museu da cidade foi fundado em 1902 por imigrantes italianos.']);
     // nor when the two would be long: the answer stays short
-    const long = two.map((p) => ({ ...p, text: p.text.replace('.', `, ${'numa rua arborizada do centro histórico '.repeat(5)}.`) }));
+    const street = `, ${'numa rua arborizada do centro histórico '.repeat(5)}.`;
+    const long = [{ n: 1, text: one[0].text.replace('italianos.', `italianos${street}`).replace('incêndio.', `incêndio${street}`) }];
     expect(selectSentences('Em que ano o museu da cidade abriu?', long, opts)).toHaveLength(1);
     // an instruction is not a factoid: one answer
     const how = [
