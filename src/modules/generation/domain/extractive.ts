@@ -15,7 +15,8 @@ import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
  *    question line above it counting for the sentences under it, then by whether it holds the expected
  *    kind of answer, how close together the terms are, and the passage's rank.
  * 3. Headings, question lines and fragments cut mid-sentence are never quoted; sentences from another
- *    passage are added only when the question asks for several things.
+ *    passage are added only when the question asks for several things. A factoid question ("quando",
+ *    "quantos", "quem", "onde") whose passage has two sentences of the asked kind that score alike gets both (short).
  * The coverage of the best window is the evidence: below `minSupport` nothing is returned (a refusal).
  */
 export interface ExtractiveOptions {
@@ -178,7 +179,7 @@ export function analyzeQuestion(asked: string): QuestionAnalysis {
 }
 
 function analyze(asked: string): QuestionAnalysis {
-  const typed = expandChat(asked.normalize('NFC'));
+  const typed = expandChat(decodeEntities(asked.normalize('NFC')));
   const stripped = typed.replace(OWN_COMPANY, '');
   // "Qual o endereço da empresa?" asks about the company itself: keep it when nothing else would be named
   const question = stripped === typed || names(stripped) ? stripped : typed;
@@ -188,7 +189,7 @@ function analyze(asked: string): QuestionAnalysis {
   if (has(/ (por que|porque|por qual motivo|qual (e )?o motivo|why) /)) type = 'reason';
   else if (has(/ (quem|who|whom) /)) type = 'person';
   else if (has(/ (onde|aonde|where) | em que (lugar|local|sala|andar|cidade|predio|pais|estado) /)) type = 'place';
-  else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em que (ano|dia|mes|data|epoca|seculo) | ate quando | de quanto em quanto /))
+  else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em (que|qual) (ano|dia|mes|data|epoca|seculo|decada) | ate quando | de quanto em quanto /))
     type = 'time';
   else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual) /))
     type = 'amount';
@@ -279,7 +280,10 @@ function isProper(token: string, before: string): boolean {
 interface Sentence {
   n: number;
   position: number;
+  /** The line as read (character references decoded: "Destiny&#39;s" is "Destiny's"). */
   text: string;
+  /** The line as the passage writes it, which the answer quotes (citations are checked against the passage). */
+  quote: string;
   words: Word[];
   /** Terms of the heading / FAQ question line above it and of the passage title. */
   context: Array<{ words: Word[]; credit: number }>;
@@ -353,10 +357,45 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
       chosen.push(w);
     }
   }
+  const tied = analysis.several ? undefined : tiedAnswer(analysis, chosen[0], best, opts);
+  if (tied) chosen.push(tied);
   return chosen
-    .flatMap((w) => w.sentences.map((s) => ({ n: s.n, text: s.text, position: s.position, score: round(w.coverage) })))
+    .flatMap((w) => w.sentences.map((s) => ({ n: s.n, text: s.quote, position: s.position, score: round(w.coverage) })))
     .slice(0, Math.max(1, opts.maxSentences))
     .sort((a, b) => a.n - b.n || a.position - b.position);
+}
+
+/** A factoid question: the answer is one date, amount, person or place, which a sentence visibly holds or not. */
+const FACTOID = new Set<AnswerType>(['time', 'amount', 'person', 'place']);
+/** A second sentence of the asked kind scoring at least this share of the chosen one is quoted beside it. */
+const TIE = 0.8;
+/** The two tied sentences together stay within this many characters (the answer-length budget). */
+const TIED_CHARS = 400;
+
+/**
+ * "Quando…", "Quantos…", "Quem…", "Onde…": when another sentence also holds the kind of answer asked (a date, a
+ * number, a name, a place) and scores nearly as well (TIE), the words alone cannot tell which of the two is meant:
+ * both are quoted, each with its own citation, as long as together they stay short (TIED_CHARS).
+ */
+function tiedAnswer(q: QuestionAnalysis, top: Scored, all: Scored[], opts: ExtractiveOptions): Scored | undefined {
+  if (!FACTOID.has(q.type) || opts.maxSentences < top.sentences.length + 1) return undefined;
+  // the heading above names what the question asks ("PRÓXIMA REUNIÃO"): the line under it is the answer
+  const first = top.sentences[0];
+  if (first.hits!.some((h, i) => h < 0 && !top.sentences.some((s) => s.hits![i] >= 0) && first.credits![i] > TITLE_CREDIT)) return undefined;
+  const chars = top.sentences.reduce((k, s) => k + s.quote.length + 1, 0);
+  return all.find(
+    (w) =>
+      w.sentences.length === 1 &&
+      // from the chosen sentence's own passage: another passage's sentence is added only when several things are asked
+      w.sentences[0].n === first.n &&
+      !top.sentences.includes(w.sentences[0]) &&
+      w.typeFit === 1 &&
+      w.score >= top.score * TIE &&
+      w.coverage >= opts.minSupport &&
+      // it leaves out nothing the chosen sentence holds ("Criar uma parceria…" does not say "tirotricina")
+      w.missed.every((t) => top.missed.includes(t)) &&
+      chars + w.sentences[0].quote.length <= TIED_CHARS,
+  );
 }
 
 /**
@@ -533,7 +572,7 @@ function splitPassages(passages: GroundingPassage[]): Sentence[] {
     const carry = continues
       ? split.get(before)!.states.filter((c) => c.at <= at).pop()
       : p.heading && (p.start ?? 0) > 0
-        ? { at: 0, heading: words(p.heading), sinceHeading: 1, listed: false }
+        ? { at: 0, heading: words(decodeEntities(p.heading)), sinceHeading: 1, listed: false }
         : undefined;
     const from = carry ? `${(carry.heading ?? []).map((w) => w.word).join(' ')}|${carry.sinceHeading}|${(carry.lead ?? []).map((w) => w.word).join(' ')}|${carry.listed}` : '';
     const key = `${p.start ?? ''}\u0001${p.title ?? ''}\u0001${from}\u0001${p.text}`;
@@ -567,7 +606,7 @@ interface Split {
 
 function splitPassage(p: GroundingPassage, from?: Carry): Split {
   const out: Sentence[] = [];
-  const title = p.title ? [{ words: words(p.title), credit: TITLE_CREDIT }] : [];
+  const title = p.title ? [{ words: words(decodeEntities(p.title)), credit: TITLE_CREDIT }] : [];
   let heading: Word[] | undefined = from?.heading;
   let previous = 'text';
   let sinceHeading = from?.sinceHeading ?? 0;
@@ -587,23 +626,25 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
   });
   sentences(p.text).forEach((s, i) => {
     states.push(state(s.start));
+    // HTML character references ("&quot;", "&#39;") are read as the characters they stand for: "39" is no number
+    const line = decodeEntities(s.text);
     // a heading governs its section by lines: a paragraph's sentences, and a list's items after the line that introduces them, are one step
     const newLine = i === 0 || p.text.slice(end, s.start).includes('\n');
     end = s.start + s.text.length;
     // rules ("=====", "-----") frame headings in plain text: they are layout, not lines under the heading
-    if (isLayout(s.text)) return;
-    const item = /^\s*(?:[-*•]|\d{1,2}[.)])\s/.test(s.text);
+    if (isLayout(line)) return;
+    const item = /^\s*(?:[-*•]|\d{1,2}[.)])\s/.test(line);
     const sibling = item && (listed || !!lead);
     listed = item;
-    const ws = withAcronyms(s.text, words(s.text));
-    const row = tableCells(s.text);
+    const ws = withAcronyms(line, words(line));
+    const row = tableCells(line);
     if (row) {
       if (row.length === 0) return; // the |---|---| rule under a header
       if (!table) {
         // a passage cut inside a table starts with a body row: only a row of labels (no digits) is a header
-        table = { header: /\d/.test(s.text) ? [] : ws, heading, lead };
+        table = { header: /\d/.test(line) ? [] : ws, heading, lead };
         if (table.header.length) {
-          out.push({ n: p.n, position: i, text: s.text, words: ws, context: title, quotable: false });
+          out.push({ n: p.n, position: i, text: line, quote: s.text, words: ws, context: title, quotable: false });
           return;
         }
       }
@@ -611,11 +652,11 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
       context.push(...title);
       const text = rowText(row);
       const folded = fold(text);
-      out.push({ n: p.n, position: i, text, words: ws, context, quotable: true, folded, entities: entityKinds(text), cues: cues(ws, folded) });
+      out.push({ n: p.n, position: i, text, quote: rowText(tableCells(s.text) ?? row), words: ws, context, quotable: true, folded, entities: entityKinds(text), cues: cues(ws, folded) });
       return;
     }
     table = undefined;
-    const kind = lineKind(s.text, i === 0 && (p.start ?? 0) > 0);
+    const kind = lineKind(line, i === 0 && (p.start ?? 0) > 0);
     // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
     if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
     previous = kind === 'question' ? 'heading' : kind;
@@ -623,11 +664,11 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     // the heading speaks for the lines right under it: the first answers it, later ones less and less
     const credit = HEADING_CREDIT * Math.pow(0.75, Math.max(0, sinceHeading - 1));
     const context = heading && kind === 'text' ? [{ words: heading, credit }, ...title] : title;
-    const text = cleanLine(s.text);
+    const text = cleanLine(line);
     const quotable = kind === 'text' && ws.length > 0;
     lead = kind === 'text' && /:$/.test(text) ? ws : undefined;
     const folded = quotable ? fold(text) : undefined;
-    out.push({ n: p.n, position: i, text, words: ws, context, quotable, ...(folded !== undefined ? { folded, entities: entityKinds(text), cues: cues(ws, folded) } : {}) });
+    out.push({ n: p.n, position: i, text, quote: cleanLine(s.text), words: ws, context, quotable, ...(folded !== undefined ? { folded, entities: entityKinds(text), cues: cues(ws, folded) } : {}) });
   });
   states.push(state(p.text.length));
   return { lines: out, states };
@@ -690,7 +731,7 @@ const NUMBER_WORDS = new RegExp(
 /** A web address or a bare domain ("academia.verticesistemas.com.br"). */
 const WEB_ADDRESS = /https?:\/\/|www\.|\b[\w-]+\.(?:com|br|org|net|io|gov)\b/;
 const TIME_WORDS = new RegExp(
-  `\\b(${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|dias?|semanas?|mes|meses|anos?|horas?|minutos?|uteis|diariamente|semanalmente|mensalmente|anualmente|semanal|mensal|anual|antes|apos|depois|prazo|periodo|manha|tarde|noite|durante|seculo|decada|years?|days?|months?|weeks?|hours?|century)\\b`,
+  `\\b(${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|dias?|semanas?|mes|meses|anos?|horas?|minutos?|uteis|diariamente|semanalmente|mensalmente|anualmente|semanal|mensal|anual|antes|apos|depois|prazo|periodo|manha|tarde|noite|durante|seculo|decada|years?|days?|months?|weeks?|hours?|century)s?\\b`,
 );
 const ROLE_WORDS = /\b(gerente|coordenador|coordenadora|diretor|diretora|analista|equipe|time|area|setor|departamento|rh|ti|responsavel|presidente|lider|gestor|gestora|chefe|supervisor|supervisora|tecnico|tecnica)\b/;
 const PLACE_WORDS = /\b(sala|andar|predio|bloco|recepcao|portal|site|sistema|intranet|endereco|rua|avenida|cidade|estado|pais|regiao|terreo|escritorio|sede|unidade|filial|almoxarifado|copa|estacionamento|app|aplicativo|e-?mail|link)\b/;
@@ -762,7 +803,8 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       if (q.unit === 'frequency') return win.some((s) => FREQUENCY.test(s.folded!)) ? 1 : 0.5;
       // "em que ano": a year (or a century, a decade), not any number
       if (q.unit === 'year') return win.some((s) => YEAR.test(s.folded!)) ? 1 : 0.5;
-      return 1;
+      // "quando" asks for a date or a period: a bare number or "antes", "durante" alone is a weaker fit
+      return win.some((s) => DATE.test(s.folded!) || DURATION.test(s.folded!) || FREQUENCY.test(s.folded!)) ? 1 : 0.5;
     case 'person':
       // a name answers "quem"; a role ("o gestor") only in part
       return !entities.has('person') ? 0 : win.some((s) => namesSomeoneElse(s.text, q)) ? 1 : 0.6;
@@ -780,16 +822,21 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       // "qual o e-mail / ramal / site": the answer is written in that form
       const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
       if (form) return win.some((s) => form.test(s.text)) ? 1 : 0.2;
-      return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : 0.4) : 0.5;
+      // "qual indivíduo pintou…" / "O interior foi pintado por Luigi Gregori": a name the question does not say, without the noun, fits in part
+      return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : win.some((s) => namesSomeoneElse(s.text, q)) ? SLOT_NAMED_ELSEWHERE : 0.4) : 0.5;
     }
   }
 }
 
+/** A window naming someone or something the question does not say, though not after the asked noun ("qual indivíduo" / "por Luigi Gregori"). */
+const SLOT_NAMED_ELSEWHERE = 0.6;
 const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
   [/^e?mails?$/, /[\w.+-]+@[\w-]+\.\w/],
   [/^(telefones?|ramal|ramais|celular|celulares|whatsapp|whats|zap|fone)$/, /\d{3,}|\(\d{2}\)/],
   [/^(site|sites|link|links|url|portal|pagina|endereco)$/, WEB_ADDRESS],
 ];
+/** A date: a year, a month, a weekday, a day of the month, a century or decade, an hour. */
+const DATE = new RegExp(`\\b(1\\d{3}|20\\d{2}|${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|seculo|decada|anos \\d0|\\d{1,2}h\\d{0,2}|\\d{1,2}:\\d{2}|\\d{1,2}/\\d{1,2}|\\d{1,2}o? dia)s?\\b`);
 const YEAR = /\b(1\d{3}|20\d{2})\b|\bseculo\b|\bdecada\b|\banos \d0\b/;
 const FREQUENCY = /\b(a cada|por (dia|semana|mes|ano|hora)|(ao|no|na) (dia|semana|mes|ano)|diariamente|semanalmente|quinzenalmente|mensalmente|bimestralmente|trimestralmente|semestralmente|anualmente|diari[oa]s?|semana(l|is)|mensa(l|is)|anua(l|is)|tod[oa]s? (o|a|os|as) |sempre que|vezes)\b/;
 
@@ -839,6 +886,20 @@ function namesSlot(s: Sentence, roots: string[]): boolean {
   // folding keeps the whitespace: the folded tokens line up with the written ones
   const folded = s.folded!.split(/\s+/);
   return folded.some((t, i) => roots.some((root) => t.replace(/[^\p{L}]/gu, '').startsWith(root)) && tokens.slice(i + 1, i + 4).some((n) => /^[*"'“(]*(\p{Lu}|\d)/u.test(n)));
+}
+
+const ENTITIES: Record<string, string> = { quot: '"', apos: "'", amp: '&', lt: '<', gt: '>', nbsp: ' ' };
+
+/** Text exported from web pages often keeps HTML character references ("Destiny&#39;s Child", "&quot;Halo&quot;"). */
+export function decodeEntities(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(?:#(\d{1,6})|#x([\da-f]{1,5})|([a-z]+));/gi, (m, dec: string, hex: string, name: string) => {
+    if (dec || hex) {
+      const code = dec ? Number(dec) : parseInt(hex, 16);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+    }
+    return ENTITIES[name.toLowerCase()] ?? m;
+  });
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,6 +1,6 @@
 import { verifyCitations, Passage } from './citations';
 import { packContext } from './context-packing';
-import { analyzeQuestion, answerEvidence, selectSentences } from './extractive';
+import { analyzeQuestion, answerEvidence, decodeEntities, selectSentences } from './extractive';
 import { sentences, support } from '../../../shared/text/lexical';
 
 const passages: Passage[] = [
@@ -184,6 +184,8 @@ describe('selectSentences (extractive)', () => {
     expect(analyzeQuestion('Onde fica a sala de TI?').type).toBe('place');
     expect(analyzeQuestion('Como faço para resetar a senha?').type).toBe('instruction');
     expect(analyzeQuestion('Posso trabalhar de outra cidade?').type).toBe('yesno');
+    expect(analyzeQuestion('Em que década a fábrica abriu?')).toMatchObject({ type: 'time', unit: 'year' });
+    expect(analyzeQuestion('Em qual ano a fábrica abriu?')).toMatchObject({ type: 'time', unit: 'year' });
     expect(analyzeQuestion('Quando começa a reforma do terceiro andar?').terms.map((t) => t.alias ?? t.word)).toEqual(['comeca', 'reforma', '3o', 'andar']);
   });
 
@@ -392,5 +394,68 @@ describe('selectSentences (extractive)', () => {
     expect(selectSentences('Como faço para pedir adiantamento de viagem?', travel, base).map((x) => x.text)).toEqual([travel[0].text]);
     // a long question names many things; one of them left out is a detail, not the subject
     expect(analyzeQuestion('Qual é o nome da linha de moda da parceria entre a Beyoncé e a Topshop em 2016?').terms.filter((t) => !t.kind).length).toBeGreaterThan(4);
+  });
+
+  it('answers "qual X" with a sentence naming something the question does not say when none writes the noun X', () => {
+    const art = [{ n: 1, text: 'O interior da capela foi pintado de azul e branco. O interior da capela foi pintado por Luigi Gregori.' }];
+    expect(pick('Qual indivíduo pintou o interior da capela?', art)).toEqual(['O interior da capela foi pintado por Luigi Gregori.']);
+  });
+
+  it('reads HTML character references as the characters they stand for, and quotes the passage as written', () => {
+    // "&#39;" is an apostrophe, not the number 39, and "&quot;" is no word the question asks for
+    expect(analyzeQuestion('Quando o Destiny&#39;s Child gravou &quot;Say My Name&quot;?').terms.map((t) => t.word)).toEqual(['destiny', 's', 'child', 'gravou', 'say', 'my', 'name']);
+    const band = [{ n: 1, text: 'O Destiny&#39;s Child gravou &quot;Say My Name&quot; com a Columbia. O Destiny&#39;s Child gravou &quot;Say My Name&quot; em março de 1999.' }];
+    expect(pick("Quando o Destiny's Child gravou Say My Name?", band)).toEqual(['O Destiny&#39;s Child gravou &quot;Say My Name&quot; em março de 1999.']);
+    expect(decodeEntities('Tom &amp; Jerry &#x41; &lt;b&gt; &naoexiste;')).toBe('Tom & Jerry A <b> &naoexiste;');
+  });
+
+  it('answers "quando" with a date or a period rather than a sentence holding only a bare number', () => {
+    const band = [
+      { n: 1, text: 'A banda da universidade se apresenta com 300 músicos.' },
+      { n: 2, text: 'A banda da universidade se apresenta aos sábados.' },
+    ];
+    expect(pick('Quando a banda da universidade se apresenta?', band)).toEqual(['A banda da universidade se apresenta aos sábados.']);
+    // a period answers too ("em até 10 dias úteis")
+    const hr = [{ n: 1, text: 'O reembolso é feito pelo financeiro. O reembolso é pago em até 10 dias úteis após a aprovação.' }];
+    expect(pick('Quando o reembolso é pago?', hr)).toEqual(['O reembolso é pago em até 10 dias úteis após a aprovação.']);
+  });
+
+  it('quotes two sentences of one passage that each hold the kind of answer asked and score alike, each with its citation', () => {
+    const one = [
+      {
+        n: 1,
+        text: 'O museu da cidade foi fundado em 1902 por imigrantes italianos. A entrada é gratuita às terças. O museu da cidade foi reaberto em 1950 depois de um incêndio.',
+      },
+    ];
+    // "fundado" / "reaberto": the words cannot tell which year is meant
+    expect(selectSentences('Em que ano o museu da cidade abriu?', one, opts).map((c) => [c.n, c.text])).toEqual([
+      [1, 'O museu da cidade foi fundado em 1902 por imigrantes italianos.'],
+      [1, 'O museu da cidade foi reaberto em 1950 depois de um incêndio.'],
+    ]);
+    // the same two sentences in two passages: no sentence of another passage is added to a question asking one thing
+    const two = [
+      { n: 1, text: 'O museu da cidade foi fundado em 1902 por imigrantes italianos.' },
+      { n: 2, text: 'O museu da cidade foi reaberto em 1950 depois de um incêndio.' },
+    ];
+    expect(selectSentences('Em que ano o museu da cidade abriu?', two, opts)).toHaveLength(1);
+    // one sentence names the act asked: it alone answers
+    expect(pick('Em que ano o museu da cidade foi fundado?', two)).toEqual(['O museu da cidade foi fundado em 1902 por imigrantes italianos.']);
+    // a sentence without the kind asked, or one that covers much less of the question, is not added
+    const other = [
+      { n: 1, text: 'O museu da cidade foi fundado em 1902 por imigrantes italianos.' },
+      { n: 2, text: 'O museu da cidade é mantido pela prefeitura.' },
+      { n: 3, text: 'A biblioteca foi aberta em 1950.' },
+    ];
+    expect(pick('Em que ano o museu da cidade abriu?', other)).toEqual(['O museu da cidade foi fundado em 1902 por imigrantes italianos.']);
+    // nor when the two would be long: the answer stays short
+    const street = `, ${'numa rua arborizada do centro histórico '.repeat(5)}.`;
+    const long = [{ n: 1, text: one[0].text.replace('italianos.', `italianos${street}`).replace('incêndio.', `incêndio${street}`) }];
+    expect(selectSentences('Em que ano o museu da cidade abriu?', long, opts)).toHaveLength(1);
+    // an instruction is not a factoid: one answer
+    const how = [
+      { n: 1, text: 'Para reservar a sala, abra um pedido no portal.' },
+      { n: 2, text: 'Para reservar a sala, fale com a recepção.' },
+    ];
+    expect(selectSentences('Como reservar a sala?', how, opts)).toHaveLength(1);
   });
 });

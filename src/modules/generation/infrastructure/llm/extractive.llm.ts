@@ -17,7 +17,7 @@ export class ExtractiveLlm implements LlmProvider {
     kind: 'extractive',
     capabilities: { streaming: true, toolCalling: false },
     description:
-      'No language model: answers with the retrieved sentence (or two adjacent ones) that answers the question, by question type, term coverage and proximity, cited [n]. Offline, deterministic.',
+      'No language model: answers with the retrieved sentence (or two adjacent ones; two of one passage that tie on a date, number, name or place) that answers the question, by question type, term coverage and proximity, cited [n]. Offline, deterministic.',
   };
 
   constructor(private readonly options: ExtractiveOptions) {}
