@@ -137,15 +137,39 @@ describe('npm run ingest: the vector index built once for a large import (ingest
     });
   }, 240_000);
 
-  it('builds a missing index (an import killed before its end) when the application starts', async () => {
-    await withApp(async (_app, ds) => {
-      await ds.query(`DROP INDEX ${INDEX}`);
-      expect(await indexExists(ds)).toBe(false);
-    });
+  it('builds a missing index (an import killed before its end) when the application starts, and the CLI says so', async () => {
+    const drop = () =>
+      withApp(async (_app, ds) => {
+        await ds.query(`DROP INDEX ${INDEX}`);
+        expect(await indexExists(ds)).toBe(false);
+      });
+    await drop();
     await withApp(async (app, ds) => {
       expect(await indexExists(ds)).toBe(true);
       const { hits } = await app.get(SearchHandler, { strict: false }).execute({ query: documentText(5).split('\n\n')[0], collection: COLLECTION, mode: 'vector', topK: 3 });
       expect(hits[0]?.metadata).toMatchObject({ filename: `big/doc-5.txt` });
     });
+    // the CLI boots quietly: it reports the build it found needed (here before a run that stores nothing new)
+    await drop();
+    const run = await ingest('small');
+    expect(run.code).toBe(EXIT_OK);
+    expect(run.out).toMatch(/The vector index for dimension 384 was missing \(an earlier import stopped before building it\): built over \d+ vectors in [\d.]+ s/);
+    expect(run.out).toMatch(/documents\s+3 \(0 new, 0 replaced, 3 deduplicated\)/);
+    await withApp(async (_app, ds) => expect(await indexExists(ds)).toBe(true));
+  }, 240_000);
+
+  it('starts and serves when the missing index cannot be built, and builds it at a later start', async () => {
+    await withApp(async (_app, ds) => {
+      await ds.query(`DROP INDEX ${INDEX}`);
+      // a row the build cannot take: 8 numbers where the index expects 384
+      await ds.query(`UPDATE chunks SET embedding = array_fill(0.5, ARRAY[8])::vector WHERE id = (SELECT id FROM chunks WHERE collection = $1 ORDER BY id LIMIT 1)`, [COLLECTION]);
+    });
+    await withApp(async (app, ds) => {
+      expect(await indexExists(ds)).toBe(false);
+      const { hits } = await app.get(SearchHandler, { strict: false }).execute({ query: documentText(7).split('\n\n')[0], collection: COLLECTION, mode: 'text', topK: 3 });
+      expect(hits[0]?.metadata).toMatchObject({ filename: `big/doc-7.txt` });
+      await ds.query(`DELETE FROM chunks WHERE collection = $1 AND vector_dims(embedding) <> 384`, [COLLECTION]);
+    });
+    await withApp(async (_app, ds) => expect(await indexExists(ds)).toBe(true));
   }, 240_000);
 });

@@ -65,22 +65,25 @@ describe('platform: health, Swagger, request ids, errors', () => {
 
   it('a known path asked with another method is 405 problem+json with Allow (HEAD with GET); unknown paths stay 404', async () => {
     const wrong = await t.http.delete('/v1/ask');
-    expect(expectProblem(wrong, 405, 'REQUEST.METHOD_NOT_ALLOWED')).toMatchObject({ allow: ['POST'], instance: '/v1/ask', detail: 'DELETE is not allowed on /v1/ask: it takes POST.' });
-    expect(wrong.headers.allow).toBe('POST');
+    expect(expectProblem(wrong, 405, 'REQUEST.METHOD_NOT_ALLOWED')).toMatchObject({ allow: ['POST', 'OPTIONS'], instance: '/v1/ask', detail: 'DELETE is not allowed on /v1/ask: it takes POST, OPTIONS.' });
+    expect(wrong.headers.allow).toBe('POST, OPTIONS');
     // a path with parameters, every method of its routes; and the same path written with a trailing slash
     for (const path of ['/v1/documents/0b9e8a2c-4f1d-4c3e-9a7b-2d5e6f708192', '/v1/documents/0b9e8a2c-4f1d-4c3e-9a7b-2d5e6f708192/']) {
       const res = await t.http.put(path).send({ title: 'x' });
       expectProblem(res, 405, 'REQUEST.METHOD_NOT_ALLOWED');
-      expect(res.headers.allow).toBe('GET, HEAD, DELETE');
+      expect(res.headers.allow).toBe('GET, HEAD, DELETE, OPTIONS');
     }
-    expect((await t.http.patch('/v1/documents')).headers.allow).toBe('GET, HEAD, POST');
+    expect((await t.http.patch('/v1/documents')).headers.allow).toBe('GET, HEAD, POST, OPTIONS');
     // HEAD of a POST-only route is 405 too (no body), and the methods a route takes are served as before
     const head = await t.http.head('/v1/search');
-    expect([head.status, head.headers.allow]).toEqual([405, 'POST']);
+    expect([head.status, head.headers.allow]).toEqual([405, 'POST, OPTIONS']);
     expect((await t.http.get('/v1/documents')).status).toBe(200);
     // the OpenAI-compatible routes answer in OpenAI's error shape, with the same status and Allow
     const completions = await t.http.get('/v1/chat/completions');
-    expect([completions.status, completions.headers.allow, completions.body.error?.code]).toEqual([405, 'POST', 'REQUEST.METHOD_NOT_ALLOWED']);
+    expect([completions.status, completions.headers.allow, completions.body.error?.code]).toEqual([405, 'POST, OPTIONS', 'REQUEST.METHOD_NOT_ALLOWED']);
+    // OPTIONS on a known path (cross-origin off: no preflight handler) is 204 with the same Allow, no body
+    const options = await t.http.options('/v1/search');
+    expect([options.status, options.headers.allow, options.text]).toEqual([204, 'POST, OPTIONS', '']);
     // an unknown path, or a known one in another case (routes are case-sensitive), is the 404 whatever the method
     expectProblem(await t.http.delete('/v1/nope'), 404, 'REQUEST.NOT_FOUND');
     expectProblem(await t.http.delete('/v1/Ask'), 404, 'REQUEST.NOT_FOUND');

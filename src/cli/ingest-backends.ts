@@ -8,7 +8,7 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { basename } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { FileOutcome, IngestResult } from '../modules/ingestion';
-import type { BulkImport } from '../modules/retrieval';
+import type { BulkImport, IndexRepair } from '../modules/retrieval';
 import type { AppConfig } from '../shared/config';
 import type { DatabaseState } from '../shared/database';
 
@@ -44,6 +44,8 @@ export interface IngestBackend {
    * its end (ChunkIndexer.beginBulkImport; null: kept row by row). Absent over HTTP.
    */
   beginBulkImport?(collection: string, expectedChunks: number): Promise<BulkImport | null>;
+  /** In process only: the vector indexes found missing and built while the application started (ChunkIndexer.bootRepairs). */
+  indexRepairs?(): readonly IndexRepair[];
   close(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ export async function startLocalBackend(config: AppConfig): Promise<IngestBacken
     },
     ingestUrl: (url, job) => urls.execute({ url, collection: job.collection, metadata: job.metadata }),
     beginBulkImport: (collection, expectedChunks) => indexer.beginBulkImport(collection, expectedChunks),
+    indexRepairs: () => indexer.bootRepairs,
     close: () => context.close(),
   };
 }

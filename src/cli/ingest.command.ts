@@ -728,6 +728,12 @@ export async function runIngestCli(
     `Ingesting ${plural(targets.length, 'input')} into collection "${args.collection}" (${where}), started in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s\n`,
   );
 
+  // an earlier run killed between dropping the vector index and building it: the application built it while starting
+  for (const r of backend.indexRepairs?.() ?? []) {
+    if (r.error) err(`ingest: the vector index for dimension ${r.dimension} was missing and could not be built (${r.error}); vector searches scan every row until it is\n`);
+    else out(`The vector index for dimension ${r.dimension} was missing (an earlier import stopped before building it): built over ${r.rows} vectors in ${(r.ms / 1000).toFixed(1)} s\n`);
+  }
+
   // A large first import (ingestion.bulkIndex): the vector index dropped now and built once at the end.
   let bulk: BulkImport | null = null;
   try {
@@ -847,13 +853,13 @@ export async function runIngestCli(
   } finally {
     reporter.stop();
     if (bulk) {
-      out(`Building the vector index over the collection's vectors (dimension ${bulk.dimension})...\n`);
+      out(`Building the vector index over the collection's vectors (dimension ${bulk.dimension}; Ctrl+C now leaves it to be built when the application next starts)...\n`);
       await bulk
         .finish()
         .then((ms) => out(`Vector index built in ${(ms / 1000).toFixed(1)} s\n`))
         .catch((e: Error) => {
           failures.push({ name: '(vector index)', code: 'INDEX.BUILD_FAILED', message: e.message });
-          err(`ingest: building the vector index failed (${e.message}); it is built when the application next starts\n`);
+          err(`ingest: building the vector index failed (${e.message}); the application tries again when it next starts\n`);
         });
     }
     await backend.close().catch((e: Error) => err(`ingest: closing the application failed: ${e.message}\n`));

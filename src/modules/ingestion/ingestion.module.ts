@@ -4,7 +4,7 @@ import { memoryStorage } from 'multer';
 import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../shared/config';
-import { DATA_SOURCE } from '../../shared/database';
+import { DATA_SOURCE, DATABASE_STATE, type DatabaseState } from '../../shared/database';
 import { LongOperationLane } from '../../shared/jobs';
 import { MetricsModule, PrometheusMetrics } from '../metrics';
 import { RetrievalModule } from '../retrieval';
@@ -54,9 +54,17 @@ import { JobsController } from './interface/http/jobs.controller';
     { provide: JOB_WORKER, useClass: IngestJobWorker },
     {
       provide: JOB_QUEUE,
-      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER, BULL_INGEST_QUEUE, PrometheusMetrics],
-      useFactory: (config: AppConfig, dataSource: DataSource, lane: LongOperationLane, worker: JobWorker, bullQueue: Queue | null, prometheus: PrometheusMetrics) => {
-        const queue = createJobQueue(config, dataSource, lane, worker, bullQueue, (kind, outcome) => prometheus.countJobOutcome(kind, outcome));
+      inject: [APP_CONFIG, DATA_SOURCE, LongOperationLane, JOB_WORKER, BULL_INGEST_QUEUE, PrometheusMetrics, DATABASE_STATE],
+      useFactory: (
+        config: AppConfig,
+        dataSource: DataSource,
+        lane: LongOperationLane,
+        worker: JobWorker,
+        bullQueue: Queue | null,
+        prometheus: PrometheusMetrics,
+        database: DatabaseState,
+      ) => {
+        const queue = createJobQueue(config, dataSource, lane, worker, bullQueue, (kind, outcome) => prometheus.countJobOutcome(kind, outcome), database.exclusive);
         // queue depth is read at scrape time (Prometheus' /metrics), never kept as a second count that could drift
         prometheus.watchQueueDepth(() => queue.counts());
         return queue;

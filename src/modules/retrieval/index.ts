@@ -1,7 +1,7 @@
 // Public surface of the retrieval module: other modules import only from here.
 export { RetrievalModule } from './retrieval.module';
 export { ChunkIndexer } from './application/indexing/chunk-indexer.service';
-export type { BulkImport } from './application/indexing/chunk-indexer.service';
+export type { BulkImport, IndexRepair } from './application/indexing/chunk-indexer.service';
 export { SearchHandler } from './application/search/search.handler';
 export { EmbedderAdminService } from './application/embedders/embedder-admin.service';
 export type { CollectionEmbedder, EmbedderChange, EmbedderStatus, SharedEmbedder } from './application/embedders/embedder-admin.service';

@@ -1,3 +1,4 @@
+import { ExclusiveWork } from './exclusive-work';
 import type { AddressInfo } from 'node:net';
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -45,6 +46,8 @@ export interface DatabaseState {
   bufferCache?: BufferCacheSize;
   /** Embedded mode: the timer that vacuums the ingestion tables (database.embedded.vacuum; no autovacuum there). */
   vacuum?: EmbeddedVacuum;
+  /** Long work holding the embedded database's session (an index build): background pollers skip their turns meanwhile. */
+  exclusive: ExclusiveWork;
 }
 
 export const MIGRATIONS = [InitSchema1763700000000, ReindexStaging1764000000000, AccentFolding1765000000000, Jobs1766000000000, Conversations1767000000000, CorpusVersion1768100000000, Access1768200000000, AuditLog1768300000000, UsageDetails1768400000000, ReindexJobs1768500000000, Bm25Postings1768510000000, SharedState1768570000000, DropRedundantChunkIndex1768610000000, PostingsDeletePlan1768620000000, TriggerPlansPerRun1768630000000, ChunkHeadings1768640000000, PostingsInsertMaterialized1768650000000, UserForgets1768660000000, SourceLocks1768670000000, ReindexSlots1768680000000, NfcSourceIds1768690000000, NfcUserIds1768691000000, NfcUsageUserIds1768710000000];
@@ -72,7 +75,7 @@ export async function openDatabase(
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
   let url = config.database.url;
-  const state: DatabaseState = { mode: url ? 'server' : 'embedded', location: '', migrationsRan: false };
+  const state: DatabaseState = { mode: url ? 'server' : 'embedded', location: '', migrationsRan: false, exclusive: new ExclusiveWork() };
   if (!url) {
     const dir = resolveDataPath(config, config.database.embedded.dir);
     const started = Date.now();
@@ -126,7 +129,7 @@ export async function openDatabase(
       // this process alone opens the embedded data dir: any ingestion lease left in it is a dead run's (a crash), which
       // would hold back an upload of its file until it lapsed
       await dataSource.query(`DELETE FROM source_locks`);
-      state.vacuum = new EmbeddedVacuum(dataSource, { ...config.database.embedded.vacuum, statementTimeoutMs: config.database.statementTimeoutMs });
+      state.vacuum = new EmbeddedVacuum(dataSource, { ...config.database.embedded.vacuum, statementTimeoutMs: config.database.statementTimeoutMs, exclusive: state.exclusive });
     }
     logger.log(`database ready (${state.mode}: ${state.location})`);
     return { dataSource, state };

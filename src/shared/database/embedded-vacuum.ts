@@ -1,3 +1,4 @@
+import type { ExclusiveWork } from './exclusive-work';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 
@@ -35,12 +36,15 @@ export class EmbeddedVacuum {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly opts: { intervalMs: number; minPages: number; statementTimeoutMs: number },
+    private readonly opts: { intervalMs: number; minPages: number; statementTimeoutMs: number; exclusive?: ExclusiveWork },
   ) {}
 
   start(): void {
     if (this.opts.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.run().catch((e: Error) => this.logger.warn(`vacuum skipped: ${e.message}`)), this.opts.intervalMs);
+    this.timer = setInterval(() => {
+      if (this.opts.exclusive?.active) return; // the session is taken (an index build): next turn
+      void this.run().catch((e: Error) => this.logger.warn(`vacuum skipped: ${e.message}`));
+    }, this.opts.intervalMs);
     this.timer.unref();
   }
 

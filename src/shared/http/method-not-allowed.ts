@@ -15,7 +15,8 @@ const rank = (m: string) => (METHOD_ORDER.includes(m) ? METHOD_ORDER.indexOf(m) 
 
 /**
  * A request that no route took, to a path some route serves with other methods (`DELETE /v1/ask`): 405
- * REQUEST.METHOD_NOT_ALLOWED with an Allow header listing them (HEAD with GET, as Express serves it), as
+ * REQUEST.METHOD_NOT_ALLOWED with an Allow header listing them (HEAD with GET, as Express serves it, and OPTIONS,
+ * which is answered 204 with that header when no CORS preflight handler took it), as
  * problem+json (OpenAI's error shape on the OpenAI-compatible routes). A path no route serves goes on to the 404.
  * The routes are read once, from the router's layers, with the router's own path matchers (so case-sensitive and
  * trailing-slash rules are the routing's); it must run after every route, where no route matched the method.
@@ -30,8 +31,11 @@ export function methodNotAllowed(layers: readonly RouteLayer[]): RequestHandler 
     for (const r of routes) if (r.matchers.some((match) => match(req.path))) for (const m of r.methods) allowed.add(m);
     if (!allowed.size || allowed.has(req.method)) return next();
     if (allowed.has('GET')) allowed.add('HEAD');
+    allowed.add('OPTIONS');
     const allow = [...allowed].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     res.setHeader('Allow', allow.join(', '));
+    // OPTIONS on a known path (no CORS preflight handler took it: cross-origin is off) says what it takes
+    if (req.method === 'OPTIONS') return void res.status(204).end();
     sendProblem(req, res, {
       type: `${PROBLEM_TYPE_BASE}request-method-not-allowed`,
       title: 'Method Not Allowed',

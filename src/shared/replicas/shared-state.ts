@@ -94,7 +94,7 @@ export class SharedState {
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
-    private readonly database: Pick<DatabaseState, 'mode'>,
+    private readonly database: Pick<DatabaseState, 'mode'> & Partial<Pick<DatabaseState, 'exclusive'>>,
   ) {}
 
   get enabled(): boolean {
@@ -184,7 +184,8 @@ export class SharedState {
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
-      if (this.stopped) return;
+      // the session is taken (an index build): the next check reads everything since `seen`
+      if (this.stopped || this.database.exclusive?.active) return;
       try {
         const rows = (await this.dataSource.query(
           `SELECT key, value, version::text AS version, origin, updated_at FROM shared_state WHERE version > $1 ORDER BY version`,

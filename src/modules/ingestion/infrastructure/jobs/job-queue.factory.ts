@@ -1,3 +1,4 @@
+import type { ExclusiveWork } from '../../../../shared/database';
 import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../shared/config';
@@ -34,12 +35,13 @@ export function createJobQueue(
   worker: JobWorker,
   bullQueue: Queue | null,
   onOutcome?: JobOutcomeListener,
+  exclusive?: ExclusiveWork,
 ): JobQueue {
   const { maxAttempts, backoffMs, embeddedWorker, redisPrefix, redisTimeoutMs } = config.jobs;
   const backend = resolveJobBackend(config.jobs);
   switch (backend) {
     case 'postgres':
-      return new PostgresJobQueue(dataSource, lane, worker, { ...config.jobs, consume: embeddedWorker, onOutcome });
+      return new PostgresJobQueue(dataSource, lane, worker, { ...config.jobs, consume: embeddedWorker, onOutcome, exclusive });
     case 'bull':
       if (!bullQueue) throw new Error('jobs.backend resolved to bull but no Bull queue is registered (IngestQueueModule.forRoot)');
       return new BullJobQueue(bullQueue as Queue<never>, lane, worker, { maxAttempts, backoffMs, consume: embeddedWorker, redisPrefix, redisTimeoutMs, onOutcome });

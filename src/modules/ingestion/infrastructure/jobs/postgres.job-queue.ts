@@ -1,3 +1,4 @@
+import type { ExclusiveWork } from '../../../../shared/database';
 import { randomUUID } from 'node:crypto';
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -14,6 +15,8 @@ export interface PostgresJobQueueOptions {
   consume: boolean;
   /** Told how each attempt ended (Prometheus). */
   onOutcome?: JobOutcomeListener;
+  /** Long work holding the embedded database's session (an index build): no claim is tried meanwhile. */
+  exclusive?: ExclusiveWork;
 }
 
 interface JobRow {
@@ -151,7 +154,8 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
         do {
           this.pumpAgain = false;
           for (let release = this.lane.tryAcquire(); release; release = this.lane.tryAcquire()) {
-            const claimed = this.stop.signal.aborted ? undefined : await this.claim().catch((e: Error) => this.warn('claiming a job failed', e));
+            const claimed =
+              this.stop.signal.aborted || this.opts.exclusive?.active ? undefined : await this.claim().catch((e: Error) => this.warn('claiming a job failed', e));
             if (!claimed) {
               release();
               break;

@@ -17,6 +17,15 @@ export interface BulkImport {
   finish(): Promise<number>;
 }
 
+/** A vector index found missing at boot and built then (onApplicationBootstrap); `error` when the build failed. */
+export interface IndexRepair {
+  dimension: number;
+  slot: 0 | 1;
+  rows: number;
+  ms: number;
+  error?: string;
+}
+
 /**
  * Retrieval's public write API, used by ingestion. Embedding (slow, maybe remote) happens in
  * `embed`, outside any transaction; `write` and `remove` join the caller's transaction.
@@ -26,6 +35,7 @@ export interface BulkImport {
 @Injectable()
 export class ChunkIndexer implements OnApplicationBootstrap {
   private readonly logger = new Logger('VectorIndex');
+  private readonly repairs: IndexRepair[] = [];
 
   constructor(
     private readonly embedders: EmbedderRegistry,
@@ -90,14 +100,14 @@ export class ChunkIndexer implements OnApplicationBootstrap {
    * vectors of the collection's dimension already stored, drops that dimension's HNSW index, so the import's rows are
    * written without their graph inserts (two thirds of a batch's time), and returns the handle whose finish() builds it
    * once over every row (a build costs a fraction of the inserts it replaces: docs/BENCHMARKS.md). Otherwise null and
-   * the index is kept row by row. Not on a Postgres server (DATABASE_URL), where other processes search meanwhile, and
-   * not for a collection in a re-index's second vector slot. The caller calls finish() in a `finally`; an import
+   * the index is kept row by row. Not on a Postgres server (DATABASE_URL: its store has no indexControl), where other
+   * processes search meanwhile, and not for a collection in a re-index's second vector slot. The caller calls finish() in a `finally`; an import
    * that dies before it leaves the index to onApplicationBootstrap's repair.
    */
   async beginBulkImport(collection: string, expectedChunks: number): Promise<BulkImport | null> {
     const policy = this.config.ingestion.bulkIndex;
     const control = this.store.indexControl;
-    if (!policy.enabled || !control || this.config.database.url || expectedChunks < policy.minChunks) return null;
+    if (!policy.enabled || !control || expectedChunks < policy.minChunks) return null;
     const existing = await this.store.getCollection(collection);
     if (existing && existing.slot !== 0) return null;
     const dimension = existing?.dimension ?? this.embedders.active().info.dimension;
@@ -125,14 +135,32 @@ export class ChunkIndexer implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const control = this.store.indexControl;
     if (!control) return;
-    for (const { dimension, slot, rows } of await control.missingIndexes()) {
-      this.logger.warn(
-        `the vector index for dimension ${dimension} (slot ${slot}) is missing (an import stopped before it rebuilt it): building it over ${rows} vectors before serving`,
-      );
-      const started = Date.now();
-      await control.buildIndex(dimension, slot);
-      this.logger.log(`vector index for dimension ${dimension} (slot ${slot}) built over ${rows} vectors in ${Date.now() - started} ms`);
+    try {
+      for (const { dimension, slot, rows } of await control.missingIndexes()) {
+        this.logger.warn(
+          `the vector index for dimension ${dimension} (slot ${slot}) is missing (an import stopped before it rebuilt it): building it over ${rows} vectors before serving`,
+        );
+        const started = Date.now();
+        const repair: IndexRepair = { dimension, slot, rows, ms: 0 };
+        this.repairs.push(repair);
+        try {
+          await control.buildIndex(dimension, slot);
+          repair.ms = Date.now() - started;
+          this.logger.log(`vector index for dimension ${dimension} (slot ${slot}) built over ${rows} vectors in ${repair.ms} ms`);
+        } catch (e) {
+          // served anyway: vector searches of this dimension scan every row until a later start builds it
+          repair.error = (e as Error).message;
+          this.logger.error(`building the vector index for dimension ${dimension} (slot ${slot}) failed: ${repair.error}; vector searches scan every row until it is built`);
+        }
+      }
+    } catch (e) {
+      this.logger.error(`checking the vector indexes failed: ${(e as Error).message}`);
     }
+  }
+
+  /** The indexes found missing and built (or not) when this application started (the CLI prints them). */
+  get bootRepairs(): readonly IndexRepair[] {
+    return this.repairs;
   }
 
   remove(documentId: string): Promise<number> {

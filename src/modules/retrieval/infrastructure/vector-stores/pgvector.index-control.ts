@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { DATA_SOURCE, hnswIndexSql, managerFor, slotColumns, type VectorSlot } from '../../../../shared/database';
+import { DATA_SOURCE, DATABASE_STATE, type DatabaseState, hnswIndexSql, managerFor, slotColumns, type VectorSlot } from '../../../../shared/database';
 import { VectorIndexControl } from '../../application/ports/vector-store.port';
 
 /** maintenance_work_mem for a build: the graph of 100k 384-d vectors fits in about 200MB; more only helps larger ones. */
@@ -19,6 +19,7 @@ export class PgVectorIndexControl implements VectorIndexControl {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DATABASE_STATE) private readonly database: DatabaseState,
   ) {}
 
   isSuspended(dimension: number): boolean {
@@ -51,6 +52,8 @@ export class PgVectorIndexControl implements VectorIndexControl {
       if (slot === 0) this.suspended.delete(d);
       return false;
     }
+    // the background pollers skip their turns while the build holds the embedded session
+    const done = this.database.exclusive.begin(`building the vector index for dimension ${d}`);
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.query('SET statement_timeout = 0');
@@ -62,6 +65,7 @@ export class PgVectorIndexControl implements VectorIndexControl {
       await runner.query('RESET maintenance_work_mem').catch(() => undefined);
       await runner.query(`SET statement_timeout = ${Math.trunc(this.config.database.statementTimeoutMs)}`).catch(() => undefined);
       await runner.release();
+      done();
     }
     if (slot === 0) this.suspended.delete(d);
     return true;

@@ -6,6 +6,7 @@ import { EmbedderSpec } from '../../application/ports/embedder.port';
 import { ChunkText, ReindexStore } from '../../application/ports/reindex-store.port';
 import { ReindexJob, ReindexStatus } from '../../application/reindex/reindex-job';
 import { CollectionInfo } from '../../domain/chunk';
+import { PgVectorIndexControl } from './pgvector.index-control';
 import { CorpusStateCache } from './corpus-state.cache';
 
 interface ReindexJobRow {
@@ -49,6 +50,7 @@ export class PgReindexStore implements ReindexStore {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly corpusStates: CorpusStateCache,
+    private readonly indexes: PgVectorIndexControl,
   ) {}
 
   async countChunks(collection: string): Promise<number> {
@@ -90,6 +92,8 @@ export class PgReindexStore implements ReindexStore {
   }
 
   async ensureDimensionIndex(dimension: number, slot: VectorSlot): Promise<void> {
+    // a CLI import has dropped this index to build it once at its end (which then covers these rows too)
+    if (slot === 0 && this.indexes.isSuspended(dimension)) return;
     await managerFor(this.dataSource).query(hnswIndexSql(dimension, slot));
   }
 

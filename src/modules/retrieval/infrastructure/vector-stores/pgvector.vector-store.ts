@@ -62,12 +62,19 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly corpusStates: CorpusStateCache,
     private readonly textCache: PostingsMemoryCache,
-    /** Dropping and building a dimension's HNSW index around a large import (ChunkIndexer.beginBulkImport). */
-    readonly indexControl: PgVectorIndexControl,
+    private readonly indexes: PgVectorIndexControl,
   ) {
     this.bm25 = config.retrieval.search.bm25;
     this.server = !!config.database.url;
+    this.indexControl = this.server ? undefined : indexes;
   }
+
+  /**
+   * Dropping and building a dimension's HNSW index around a large import (ChunkIndexer.beginBulkImport): on the
+   * embedded database only, which one process holds. On a server other processes search meanwhile (and every replica
+   * would repair a missing index at boot under a lock that stops all writes), so there it is kept row by row.
+   */
+  readonly indexControl?: PgVectorIndexControl;
 
   async getCollection(name: string): Promise<CollectionInfo | null> {
     const row = await managerFor(this.dataSource).findOne(CollectionOrmEntity, { where: { name } });
@@ -107,7 +114,7 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
       [name, embedderId, dimension, textSearchConfig],
     );
     // (not while an import has dropped this dimension's index to build it once at its end)
-    if (!this.indexedDimensions.has(dimension) && !this.indexControl.isSuspended(dimension)) {
+    if (!this.indexedDimensions.has(dimension) && !this.indexes.isSuspended(dimension)) {
       await em.query(hnswIndexSql(dimension));
       this.indexedDimensions.add(dimension);
     }
