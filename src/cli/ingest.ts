@@ -27,7 +27,7 @@ for (const stream of [process.stdout, process.stderr]) {
 const interrupt = new AbortController();
 process.on('SIGINT', () => {
   if (interrupt.signal.aborted) process.exit(130);
-  process.stderr.write('\nStopping after the current document (Ctrl+C again to quit now)...\n');
+  process.stderr.write('\nStopping after the batch being written (Ctrl+C again to quit now)...\n');
   interrupt.abort();
 });
 
