@@ -172,6 +172,36 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     await page.setViewportSize({ width: 1200, height: 900 });
   });
 
+  it('wraps a long link in an answer, its citation and a chat reply at phone width (probe 17: the page grew to 1055 px)', async () => {
+    const link = 'https://intranet.empresa.com.br/sites/financeiro/Documentos%20Compartilhados/Formularios/Reembolso/2026/formulario-de-reembolso-de-despesas-de-viagem-versao-final-aprovada.xlsx';
+    await t.http.post('/v1/documents').send({ title: 'Links da intranet', text: `O formulário de reembolso fica em ${link} e deve ser preenchido pelo colaborador.`, collection: 'rh' }).expect(201);
+    await page.setViewportSize({ width: 390, height: 844 });
+    // the text boxes of an answer: none wider than what shows of it (a clipped link is as bad as a page to scroll)
+    const clipped = (root: string) =>
+      page.evaluate(
+        (sel) => [...document.querySelectorAll(`${sel} .answer-text, ${sel} .citation blockquote, ${sel} .question`)].filter((e) => e.scrollWidth > e.clientWidth + 1).length,
+        root,
+      );
+    await page.getByRole('tab', { name: 'Perguntar' }).click();
+    await page.locator('#pergunta-stream').uncheck();
+    await page.locator('#pergunta-texto').fill(`Onde fica o formulário de reembolso? ${'a'.repeat(120)}`);
+    await page.getByRole('button', { name: 'Perguntar', exact: true }).click();
+    await page.locator('#resposta .citation').first().getByText('Links da intranet').waitFor();
+    expect(await page.locator('#resposta .answer-text').innerText()).toContain(link);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await clipped('#resposta')).toBe(0);
+    await shot('link-longo-celular');
+
+    await page.getByRole('tab', { name: 'Conversas' }).click();
+    await page.getByRole('button', { name: 'Nova conversa' }).click();
+    await page.locator('#chat-mensagem').fill('Onde fica o formulário de reembolso?');
+    await page.locator('#chat-mensagem').press('Enter');
+    await page.locator('#chat-mensagens .msg.assistant .citation').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await clipped('#chat-mensagens')).toBe(0);
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
   it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
     await page.goto(`${lockedBase}/ui/`);
     // no credential yet: the banner and the model panel say so, with the API's code
