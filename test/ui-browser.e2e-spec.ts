@@ -202,6 +202,21 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     await page.setViewportSize({ width: 1200, height: 900 });
   });
 
+  it('auth.mode open: a made-up key is saved but not said to be accepted, and the conversations still list (probe 17)', async () => {
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    await page.getByLabel('Chave de API ou token (JWT)').fill('chave-inventada-123');
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado').getByText('não verifica', { exact: false }).waitFor({ timeout: 5_000 });
+    expect(await page.locator('#config-resultado').innerText()).not.toContain('aceitou');
+    // the conversations still work without a user typed: an open server takes no user from a key (they answered 400)
+    await page.getByRole('tab', { name: 'Conversas' }).click();
+    await page.locator('#chat-usuario').getByText('Usuário: web').waitFor({ timeout: 5_000 });
+    await page.locator('#chat-lista button.conversation').first().waitFor();
+    expect(await page.locator('#chat-lista-erro').innerText()).toBe('');
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    await page.getByRole('button', { name: 'Apagar chave' }).click();
+  });
+
   it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
     await page.goto(`${lockedBase}/ui/`);
     // no credential yet: the banner and the model panel say so, with the API's code
