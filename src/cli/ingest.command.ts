@@ -92,6 +92,25 @@ Exit codes: 0 all ingested, 1 some failed (or the server refused the API key: th
 2 usage error, 130 interrupted.
 `;
 
+/**
+ * The SIGINT handler of the CLI. Ctrl+C once: stop after the batch being written, close the database cleanly, exit
+ * 130. Twice: exit now, saying what that leaves (probe 17: a second Ctrl+C during the final index build of a large
+ * import exited without a word, the output ending at "Building the vector index...").
+ */
+export function interruptHandler(interrupt: AbortController, write: (text: string) => void, exit: (code: number) => void): () => void {
+  return () => {
+    if (interrupt.signal.aborted) {
+      write(
+        'Quit. What was committed stays, and the same command continues from there; a vector index a large import left unbuilt is built when acervo next starts.\n',
+      );
+      exit(EXIT_INTERRUPTED);
+      return;
+    }
+    write('\nStopping after the batch being written (Ctrl+C again to quit now)...\n');
+    interrupt.abort();
+  };
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
