@@ -299,21 +299,53 @@ describe('npm run ingest (runIngestCli)', () => {
     expect(summary(stdout)).toMatchObject({ documents: 2, deduplicated: 2, failures: 0 });
   }, 120_000);
 
-  it('stops after the current input when interrupted (exit 130) and closes the database', async () => {
+  it('stops after the current batch when interrupted (exit 130) and closes the database', async () => {
     const out = capture();
     const interrupt = new AbortController();
     out.io.stdout.on('data', (c: Buffer) => {
       if (c.toString().startsWith('[1/')) interrupt.abort();
     });
-    const code = await run(
+    // one document a batch (two small files would otherwise share one, and a batch is written whole)
+    const code = await runIngestCli(
       ['docs/b.md', 'docs/sub/c.txt', '--collection', COLLECTION],
-      out,
-      interrupt.signal,
+      out.io,
+      { ...overrides, ingestion: { batch: { documents: 1 } } },
+      { env, cwd: root, signal: interrupt.signal },
     );
     expect(code).toBe(EXIT_INTERRUPTED);
     expect(await out.stdout()).toMatch(/inputs\s+1 of 2 processed/);
     expect(await out.stderr()).toMatch(/Interrupted after 1 of 2 inputs/);
     expect(existsSync(join(dataDir, 'pg', 'acervo.lock'))).toBe(false);
+  }, 120_000);
+
+  it('counts every document an interrupted run stored: the same command again finds just those unchanged', async () => {
+    // probe 17: Ctrl+C during a 300-file run said "Interrupted after 128 of 300 inputs" (129 documents) while 178 files
+    // were stored: the batch being committed when the signal came was written, and its documents left uncounted.
+    const lote = join(root, 'lote');
+    mkdirSync(lote);
+    for (let i = 1; i <= 4; i++) {
+      writeFileSync(join(lote, `proc-${i}.txt`), `Procedimento ${i}\n\nO procedimento ${i} exige aprovação do coordenador em ${i + 2} dias úteis.`);
+    }
+    // one document a batch: the run is several batches, as a big folder is
+    const batched = { ...overrides, ingestion: { batch: { documents: 1 } } };
+    const args = ['lote', '--collection', 'interrompido'];
+    const first = capture();
+    const interrupt = new AbortController();
+    first.io.stdout.on('data', (c: Buffer) => {
+      if (c.toString().startsWith('[1/')) interrupt.abort();
+    });
+    const code = await runIngestCli(args, first.io, batched, { env, cwd: root, signal: interrupt.signal });
+    expect(code).toBe(EXIT_INTERRUPTED);
+    const stdout = await first.stdout();
+    const told = summary(stdout).documents;
+    const processed = Number(/inputs\s+(\d+) of 4 processed/.exec(stdout)?.[1]);
+    expect(told).toBe(processed);
+    expect(stdout.match(/^\[\d\/4\] /gm)).toHaveLength(processed);
+    expect(await first.stderr()).toMatch(new RegExp(`Interrupted after ${processed} of 4 inputs`));
+
+    const again = capture();
+    expect(await runIngestCli(args, again.io, batched, { env, cwd: root })).toBe(EXIT_OK);
+    expect(summary(await again.stdout())).toMatchObject({ documents: 4, deduplicated: told, created: 4 - told });
   }, 120_000);
 
   it('names a file over ingestion.maxFileBytes and leaves it out as a failure (exit 1) before starting anything', async () => {

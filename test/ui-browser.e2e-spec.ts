@@ -172,6 +172,51 @@ const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</
     await page.setViewportSize({ width: 1200, height: 900 });
   });
 
+  it('wraps a long link in an answer, its citation and a chat reply at phone width (probe 17: the page grew to 1055 px)', async () => {
+    const link = 'https://intranet.empresa.com.br/sites/financeiro/Documentos%20Compartilhados/Formularios/Reembolso/2026/formulario-de-reembolso-de-despesas-de-viagem-versao-final-aprovada.xlsx';
+    await t.http.post('/v1/documents').send({ title: 'Links da intranet', text: `O formulário de reembolso fica em ${link} e deve ser preenchido pelo colaborador.`, collection: 'rh' }).expect(201);
+    await page.setViewportSize({ width: 390, height: 844 });
+    // the text boxes of an answer: none wider than what shows of it (a clipped link is as bad as a page to scroll)
+    const clipped = (root: string) =>
+      page.evaluate(
+        (sel) => [...document.querySelectorAll(`${sel} .answer-text, ${sel} .citation blockquote, ${sel} .question`)].filter((e) => e.scrollWidth > e.clientWidth + 1).length,
+        root,
+      );
+    await page.getByRole('tab', { name: 'Perguntar' }).click();
+    await page.locator('#pergunta-stream').uncheck();
+    await page.locator('#pergunta-texto').fill(`Onde fica o formulário de reembolso? ${'a'.repeat(120)}`);
+    await page.getByRole('button', { name: 'Perguntar', exact: true }).click();
+    await page.locator('#resposta .citation').first().getByText('Links da intranet').waitFor();
+    expect(await page.locator('#resposta .answer-text').innerText()).toContain(link);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await clipped('#resposta')).toBe(0);
+    await shot('link-longo-celular');
+
+    await page.getByRole('tab', { name: 'Conversas' }).click();
+    await page.getByRole('button', { name: 'Nova conversa' }).click();
+    await page.locator('#chat-mensagem').fill('Onde fica o formulário de reembolso?');
+    await page.locator('#chat-mensagem').press('Enter');
+    await page.locator('#chat-mensagens .msg.assistant .citation').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await clipped('#chat-mensagens')).toBe(0);
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  it('auth.mode open: a made-up key is saved but not said to be accepted, and the conversations still list (probe 17)', async () => {
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    await page.getByLabel('Chave de API ou token (JWT)').fill('chave-inventada-123');
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado').getByText('não verifica', { exact: false }).waitFor({ timeout: 5_000 });
+    expect(await page.locator('#config-resultado').innerText()).not.toContain('aceitou');
+    // the conversations still work without a user typed: an open server takes no user from a key (they answered 400)
+    await page.getByRole('tab', { name: 'Conversas' }).click();
+    await page.locator('#chat-usuario').getByText('Usuário: web').waitFor({ timeout: 5_000 });
+    await page.locator('#chat-lista button.conversation').first().waitFor();
+    expect(await page.locator('#chat-lista-erro').innerText()).toBe('');
+    await page.getByRole('tab', { name: 'Configurações' }).click();
+    await page.getByRole('button', { name: 'Apagar chave' }).click();
+  });
+
   it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
     await page.goto(`${lockedBase}/ui/`);
     // no credential yet: the banner and the model panel say so, with the API's code

@@ -30,13 +30,15 @@ export interface IngestBackend {
   /**
    * Many files at once, each with its own outcome (in process: their documents share batches, so many small files
    * are one transaction). onDocument and onFile are called in input order; an exception from either stops the run.
-   * Absent over HTTP, where every file is its own upload.
+   * `stop` is asked between batches: once true, no other batch is written, and every document written is reported
+   * (a file not wholly written gets no onFile). Absent over HTTP, where every file is its own upload.
    */
   ingestFiles?(
     files: Array<{ name: string; buffer: Buffer }>,
     job: IngestJob,
     onDocument: (file: number, r: IngestResult) => void,
     onFile: (file: number, outcome: FileOutcome) => void,
+    stop?: () => boolean,
   ): Promise<void>;
   ingestUrl(url: string, job: IngestJob): Promise<IngestResult>;
   /**
@@ -100,8 +102,8 @@ export interface ApiCredential {
 
 /**
  * Boots the application without HTTP (its modules loaded here, lazily: help and HTTP mode never pay for them) and
- * calls the same handlers as the API. Interrupting stops after the document in progress (`stop()` is checked
- * by the caller's onDocument).
+ * calls the same handlers as the API. Interrupting stops after the batch being written (ingestFiles' `stop`), or
+ * after the document in progress (ingestFile: the caller's onDocument throws).
  */
 export async function startLocalBackend(config: AppConfig): Promise<IngestBackend> {
   const [{ ConsoleLogger }, { NestFactory }, { AppModule }, ingestion, retrieval, database] = await Promise.all([
@@ -146,11 +148,11 @@ export async function startLocalBackend(config: AppConfig): Promise<IngestBacken
         onDocument,
       );
     },
-    ingestFiles: async (batch, job, onDocument, onFile) => {
+    ingestFiles: async (batch, job, onDocument, onFile, stop) => {
       await files.ingestEach(
         { collection: job.collection, metadata: job.metadata, parseOptions: { csv: job.csv } },
         batch.map((f) => ({ buffer: f.buffer, filename: f.name })),
-        { document: onDocument, file: onFile },
+        { document: onDocument, file: onFile, stop },
       );
     },
     ingestUrl: (url, job) => urls.execute({ url, collection: job.collection, metadata: job.metadata }),

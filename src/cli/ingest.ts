@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIngestCli } from './ingest.command';
+import { interruptHandler, runIngestCli } from './ingest.command';
 
 // Run as the `acervo-ingest` bin (npx) in a checkout, dist/ may be older than src/: say so rather than run old code
 // silently. `npm run ingest` has just checked (and built) it.
@@ -23,13 +23,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// Ctrl+C once: finish the document in progress, close the database cleanly, exit 130. Twice: exit now.
+// Ctrl+C once: finish the batch being written, close the database cleanly, exit 130. Twice: exit now.
 const interrupt = new AbortController();
-process.on('SIGINT', () => {
-  if (interrupt.signal.aborted) process.exit(130);
-  process.stderr.write('\nStopping after the current document (Ctrl+C again to quit now)...\n');
-  interrupt.abort();
-});
+process.on(
+  'SIGINT',
+  interruptHandler(interrupt, (text) => process.stderr.write(text), (code) => process.exit(code)),
+);
 
 runIngestCli(
   process.argv.slice(2),

@@ -34,12 +34,15 @@ export const settings = {
   set userId(value) {
     store(USER_KEY, String(value ?? '').trim());
   },
+  /** The server's auth.mode from /v1/model-info ('open' or 'required'), once known (this page's lifetime only). */
+  authMode: '',
   /**
    * The user_id sent to /v1/chat and /v1/conversations: the one typed in Configurações; else none with a credential
-   * (the server takes the key's user), else "web" (auth.mode open needs one).
+   * (the server takes the key's user), else "web" (auth.mode open needs one, and takes no user from a credential:
+   * with a key typed on an open server the conversations answered 400 without one, probe 17).
    */
   get chatUser() {
-    return this.userId || (this.credential ? undefined : 'web');
+    return this.userId || (this.credential && this.authMode !== 'open' ? undefined : 'web');
   },
 };
 

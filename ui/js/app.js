@@ -123,6 +123,7 @@ export async function refreshModelInfo() {
   try {
     const { body } = await api('GET', '/v1/model-info');
     banner.hidden = true;
+    settings.authMode = typeof body.auth?.mode === 'string' ? body.auth.mode : '';
     const names = (body.collections ?? []).map((c) => String(c.name));
     collections = [...new Set(['default', ...names])];
     fillCollectionSelects();
@@ -147,6 +148,14 @@ export async function refreshModelInfo() {
 }
 
 // ---- Configurações ----
+/** What "Salvar e testar" learned: a server in open mode does not check a credential, so it cannot have accepted one. */
+function savedMessage(info) {
+  if (!settings.credential) return 'Salvo. O servidor respondeu sem credencial.';
+  if (info.auth?.mode === 'open')
+    return 'Salvo, mas não testada: o servidor está em modo aberto (AUTH_MODE=open), não exige credencial e não verifica a que é enviada.';
+  return 'Salvo. O servidor aceitou a credencial.';
+}
+
 function initSettings() {
   const key = $('config-chave');
   const user = $('config-usuario');
@@ -158,7 +167,7 @@ function initSettings() {
     settings.credential = key.value;
     settings.userId = user.value;
     const info = await refreshModelInfo();
-    fill($('config-resultado'), info ? h('p', { class: 'ok' }, settings.credential ? 'Salvo. O servidor aceitou a credencial.' : 'Salvo. O servidor respondeu sem credencial.') : h('div', {}, problemViewFromModels()));
+    fill($('config-resultado'), info ? h('p', { class: 'ok' }, savedMessage(info)) : h('div', {}, problemViewFromModels()));
     announce(info ? 'Configurações salvas.' : 'Configurações salvas, mas o servidor recusou a requisição.');
     reloadDocuments();
     reloadConversations();
@@ -186,4 +195,8 @@ initChat({ refreshModelInfo });
 fillCollectionSelects();
 const start = tabs.find((t) => `#${t.id.replace('tab-', '')}` === window.location.hash) ?? tabs[0];
 select(start, false);
-refreshModelInfo().then(() => reloadDocuments());
+refreshModelInfo().then(() => {
+  reloadDocuments();
+  // opened on Conversas: listed again now that the server's auth.mode says which user to ask for
+  if (start.id === 'tab-conversas') reloadConversations();
+});

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard, ApiProblems } from '../../../../shared/http';
 import { ChunkIndexer } from '../../../retrieval';
@@ -8,6 +8,7 @@ import { SharedModels } from '../../application/models/shared-models.service';
 import { SwapLlmDto } from './dto/models.dto';
 import { RELOAD_CONFIG_PROBLEMS, SWAP_LLM_PROBLEMS } from './generation.problems';
 import { Audited } from '../../../../shared/audit';
+import { APP_CONFIG, AppConfig } from '../../../../shared/config';
 
 // Tagged per route: model-info under models, the admin routes with the other admin routes.
 @Controller({ version: '1' })
@@ -17,6 +18,7 @@ export class ModelsController {
     private readonly indexer: ChunkIndexer,
     private readonly reloader: ConfigReloader,
     private readonly sharedModels: SharedModels,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('model-info')
@@ -26,7 +28,8 @@ export class ModelsController {
     description:
       '`shared` (LLM and embedder): the shared entry this process follows (replicas.shareModels): `swap` (an admin swap, on this ' +
       'process or another, `by`) or `config` (the YAML, after a reload), when it was written and applied here, and `error` when this ' +
-      'process could not apply it (it still runs its previous model). null: no swap or reload since the database was created (the YAML).',
+      'process could not apply it (it still runs its previous model). null: no swap or reload since the database was created (the YAML). ' +
+      '`auth.mode`: `open` (no credential needed, and one sent is not checked) or `required`.',
   })
   @ApiOkResponse({
     schema: {
@@ -38,6 +41,7 @@ export class ModelsController {
         embedder: { provider: 'hashing', model: 'hashing:v1:384', dimension: 384, kind: 'lexical', loaded_at: '2026-11-21T12:00:00.000Z', shared: null },
         collections: [{ name: 'default', embedder: 'hashing:v1:384', dimension: 384, created_at: '2026-11-21T12:01:00.000Z' }],
         sharing: { enabled: true, instance: 'api-5d2e:1:9c0a1d2e', notify: 'postgres' },
+        auth: { mode: 'required' },
       },
     },
   })
@@ -70,6 +74,8 @@ export class ModelsController {
       },
       collections: collections.map((c) => ({ name: c.name, embedder: c.embedderId, dimension: c.dimension, created_at: c.createdAt.toISOString() })),
       sharing: this.sharedModels.sharing(),
+      // the web UI's "Salvar e testar": in open mode a credential is not checked, so a made-up one is not "accepted"
+      auth: { mode: this.config.auth.mode },
     };
   }
 

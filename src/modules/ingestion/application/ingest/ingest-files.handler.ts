@@ -76,6 +76,8 @@ export class IngestFilesHandler {
    * files share a batch (one transaction, one embedding pass). A file fails when one of its documents fails (its
    * other documents are still written, as in execute). `on.document` sees each stored document and `on.file` each
    * file's outcome, in input order, as their batches commit; an exception from either stops the run there.
+   * `on.stop` stops it between batches instead (executeMany): every document written is then reported, and a file
+   * whose documents were not all written gets no `on.file` (nor does any file after it).
    */
   async ingestEach(cmd: Omit<IngestFilesCommand, 'files' | 'sourceId'>, files: RawDocument[], on: IngestEachListener = {}): Promise<FileOutcome[]> {
     const outcomes: FileOutcome[] = files.map(() => ({ results: [] }));
@@ -99,16 +101,20 @@ export class IngestFilesHandler {
       for (; next < files.length && pending[next] === 0; next++) on.file?.(next, outcomes[next]);
     };
     settleFiles();
-    await this.ingestText.executeMany(commands, (o, index) => {
-      const i = owners[index];
-      if (o.result) {
-        outcomes[i].results!.push(o.result);
-        if (o.removed) outcomes[i].removed = o.removed;
-        on.document?.(i, o.result);
-      } else if (outcomes[i].error === undefined) outcomes[i] = { error: o.error, results: outcomes[i].results };
-      pending[i]--;
-      settleFiles();
-    });
+    await this.ingestText.executeMany(
+      commands,
+      (o, index) => {
+        const i = owners[index];
+        if (o.result) {
+          outcomes[i].results!.push(o.result);
+          if (o.removed) outcomes[i].removed = o.removed;
+          on.document?.(i, o.result);
+        } else if (outcomes[i].error === undefined) outcomes[i] = { error: o.error, results: outcomes[i].results };
+        pending[i]--;
+        settleFiles();
+      },
+      on.stop,
+    );
     return outcomes;
   }
 }
@@ -123,6 +129,8 @@ export interface FileOutcome {
 export interface IngestEachListener {
   document?(file: number, result: IngestResult): void;
   file?(file: number, outcome: FileOutcome): void;
+  /** Asked between batches: true writes no more (an interrupted CLI run). */
+  stop?(): boolean;
 }
 
 /**

@@ -73,23 +73,38 @@ export class IngestTextHandler {
    * pipelined: one is chunked and embedded while the one before it is written.
    * `onOutcome` is called in input order as documents are settled (after their batch committed); an
    * exception from it stops the run there, with what was written staying.
+   * `stop` (an interrupted CLI run) is asked before each batch is looked up and before each write starts: once it says
+   * true, no other batch is written, the writes under way finish and are reported through `onOutcome` like any
+   * other, and the commands never written have no outcome (their slots in the returned array are empty). Throwing from
+   * `onOutcome` instead would leave the rest of the batch being reported written but not reported.
    * The run holds the lock of every source it writes (a file of many records: its name) from its first lookup to its
    * last write (SourceLocks): another run writing a version of one of them waits for it, and then finds what this one
    * stored. Without it, two versions of a file of many batches interleaved their transactions and ended mixed (rows of
    * both), or one's removal took rows the other had just written.
    */
-  async executeMany(commands: IngestTextCommand[], onOutcome?: (outcome: IngestOutcome, index: number) => void): Promise<IngestOutcome[]> {
+  async executeMany(
+    commands: IngestTextCommand[],
+    onOutcome?: (outcome: IngestOutcome, index: number) => void,
+    stop?: () => boolean,
+  ): Promise<IngestOutcome[]> {
     const release = await this.locks.hold(commands.flatMap(lockKey));
     try {
-      return await this.executeManyHolding(commands, onOutcome);
+      return await this.executeManyHolding(commands, onOutcome, stop);
     } finally {
       await release();
     }
   }
 
-  private async executeManyHolding(commands: IngestTextCommand[], onOutcome?: (outcome: IngestOutcome, index: number) => void): Promise<IngestOutcome[]> {
+  private async executeManyHolding(
+    commands: IngestTextCommand[],
+    onOutcome?: (outcome: IngestOutcome, index: number) => void,
+    stop?: () => boolean,
+  ): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = new Array(commands.length);
     let emitted = 0;
+    // set once `stop` said true: nothing more is looked up or written (the writes under way finish and are reported)
+    let halted = false;
+    const halt = () => (halted ||= stop?.() === true);
     // set once onOutcome threw (a job interrupted): the writes still in flight finish, but report nothing more
     let stopped = false;
     const settle = (index: number, outcome: IngestOutcome) => {
@@ -124,10 +139,12 @@ export class IngestTextHandler {
     const writers = this.writers();
     // starts the ready batch's write once fewer than `writers` are being written
     const writeReady = async () => {
-      if (!ready) return;
+      if (!ready || halt()) return;
       const r = ready;
       ready = undefined;
       while (writing.length >= writers) await finish(writing[0]);
+      // a write that ended meanwhile may have been the last one wanted (its report is what the caller stops on)
+      if (halt()) return;
       const entry = { keys: r.keys, done: this.write(r.computed).then(settleAll) };
       // awaited below; until then a failure (an exception from onOutcome) must not count as unhandled
       entry.done.catch(() => undefined);
@@ -142,7 +159,7 @@ export class IngestTextHandler {
       batch = [];
       chars = 0;
       keys.clear();
-      if (!current.length) return;
+      if (!current.length || halt()) return;
       if (ready && overlaps(currentKeys, ready.keys)) await writeReady();
       for (const entry of writing.filter((w) => overlaps(currentKeys, w.keys))) await finish(entry);
       const looked = await this.lookup(current, settled);
@@ -152,6 +169,7 @@ export class IngestTextHandler {
     };
     try {
       for (const [index, command] of commands.entries()) {
+        if (halted) break;
         let p: Prepared;
         try {
           p = { ...this.prepare(command), index, collection: await open(command.collection) };
