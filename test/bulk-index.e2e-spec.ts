@@ -7,7 +7,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -16,6 +15,7 @@ import { EXIT_OK, expectedChunks, runIngestCli } from '../src/cli/ingest.command
 import { SearchHandler } from '../src/modules/retrieval';
 import { AppConfig, DeepPartial, loadConfig } from '../src/shared/config';
 import { DATA_SOURCE } from '../src/shared/database';
+import { capture } from './support/cli-capture';
 
 const COLLECTION = 'bulk-index-e2e';
 const INDEX = 'chunks_embedding_hnsw_384';
@@ -34,15 +34,6 @@ function documentText(i: number): string {
   return paragraphs.join('\n\n');
 }
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  return { io: { stdout, stderr, isTTY: false }, out: () => out, err: () => err };
-}
 
 describe('npm run ingest: the vector index built once for a large import (ingestion.bulkIndex)', () => {
   let root: string;
@@ -52,7 +43,7 @@ describe('npm run ingest: the vector index built once for a large import (ingest
   const ingest = async (folder: string) => {
     const c = capture();
     const code = await runIngestCli([folder, '--collection', COLLECTION], c.io, overrides, { env, cwd: root });
-    return { code, out: c.out(), err: c.err() };
+    return { code, out: await c.stdout(), err: await c.stderr() };
   };
 
   async function withApp<T>(fn: (app: INestApplicationContext, ds: DataSource) => Promise<T>): Promise<T> {

@@ -20,7 +20,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
@@ -30,12 +29,12 @@ import {
   EXIT_INTERRUPTED,
   EXIT_OK,
   EXIT_USAGE,
-  IngestCliIo,
   runIngestCli,
 } from '../src/cli/ingest.command';
 import { AppConfig, DeepPartial, loadConfig } from '../src/shared/config';
 import { DATA_SOURCE } from '../src/shared/database';
 import { startTestApp, type TestApp } from './support/app';
+import { capture, type Captured } from './support/cli-capture';
 import { ANIME_CSV } from './support/fixtures';
 import { buildIfStale } from './support/server-process';
 
@@ -52,27 +51,6 @@ const CSV_OPTIONS = [
 ];
 const COLLECTION = 'cli-e2e';
 
-interface Captured {
-  io: IngestCliIo;
-  stdout(): Promise<string>;
-  stderr(): Promise<string>;
-}
-
-function capture(isTTY = false): Captured {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  if (isTTY) Object.assign(stdout, { isTTY: true, columns: 120 });
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const settled = () => new Promise((r) => setImmediate(r));
-  return {
-    io: { stdout, stderr, isTTY },
-    stdout: async () => (await settled(), out),
-    stderr: async () => (await settled(), err),
-  };
-}
 
 interface Summary {
   documents: number;

@@ -12,11 +12,16 @@ export function slotColumns(slot: VectorSlot): { embedding: string; dimension: s
 }
 
 /** HNSW index for one embedding dimension of one slot (partial, over an untyped vector column). Also used at runtime. */
+/** The partial HNSW index of one dimension's vectors in one slot (what hnswIndexSql creates). */
+export function hnswIndexName(dimension: number, slot: VectorSlot = 0): string {
+  return `chunks_${slotColumns(slot).embedding}_hnsw_${Math.trunc(dimension)}`;
+}
+
 export function hnswIndexSql(dimension: number, slot: VectorSlot = 0): string {
   const d = Math.trunc(dimension);
   const c = slotColumns(slot);
   return (
-    `CREATE INDEX IF NOT EXISTS chunks_${c.embedding}_hnsw_${d} ON chunks ` +
+    `CREATE INDEX IF NOT EXISTS ${hnswIndexName(d, slot)} ON chunks ` +
     `USING hnsw ((${c.embedding}::vector(${d})) vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE ${c.dimension} = ${d}`
   );
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../../../shared/config';
-import { DATA_SOURCE, DATABASE_STATE, type DatabaseState, hnswIndexSql, managerFor, slotColumns, type VectorSlot } from '../../../../shared/database';
+import { DATA_SOURCE, DATABASE_STATE, type DatabaseState, hnswIndexName, hnswIndexSql, managerFor, slotColumns, type VectorSlot } from '../../../../shared/database';
 import { VectorIndexControl } from '../../application/ports/vector-store.port';
 
 /** maintenance_work_mem for a build: the graph of 100k 384-d vectors fits in about 200MB; more only helps larger ones. */
@@ -37,7 +37,7 @@ export class PgVectorIndexControl implements VectorIndexControl {
   async dropIndex(dimension: number): Promise<void> {
     const d = Math.trunc(dimension);
     this.suspended.add(d);
-    await managerFor(this.dataSource).query(`DROP INDEX IF EXISTS ${indexName(d, 0)}`);
+    await managerFor(this.dataSource).query(`DROP INDEX IF EXISTS ${hnswIndexName(d, 0)}`);
   }
 
   /**
@@ -93,13 +93,8 @@ export class PgVectorIndexControl implements VectorIndexControl {
   private async exists(dimension: number, slot: VectorSlot): Promise<boolean> {
     const [row]: Array<{ found: boolean }> = await managerFor(this.dataSource).query(
       `SELECT to_regclass($1) IS NOT NULL AS found`,
-      [indexName(dimension, slot)],
+      [hnswIndexName(dimension, slot)],
     );
     return row.found;
   }
-}
-
-/** The index hnswIndexSql creates for this dimension and slot. */
-function indexName(dimension: number, slot: VectorSlot): string {
-  return `chunks_${slotColumns(slot).embedding}_hnsw_${Math.trunc(dimension)}`;
 }
