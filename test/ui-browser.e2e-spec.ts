@@ -38,6 +38,8 @@ const DOC = [
 // a title with markup (sent as JSON text: the Markdown parser would strip it): shown as text, never an element
 const HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Aviso <b>importante</b>';
 
+if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
 (AVAILABLE || IN_CI ? describe : describe.skip)('web UI in chromium (upload, ask with citations, chat)', () => {
   jest.setTimeout(60_000);
   let t: TestApp;
