@@ -49,14 +49,15 @@ describe('search', () => {
     const handler = t.app.get(SearchHandler);
     const store = t.app.get<VectorStore>(VECTOR_STORE);
     const info = (await store.getCollection('anime'))!;
-    const { candidates, rrf, rerank: rerankPolicy } = t.config.retrieval.search;
+    const { candidates, lexicalVectorCandidates, rrf, rerank: rerankPolicy } = t.config.retrieval.search;
     const hybrid = (h: SearchHandler) => Promise.all(queries.map(async (query) => (await h.execute({ query, collection: 'anime', mode: 'hybrid', topK: 10 })).hits));
     // the reference: text branch, then vector branch, each alone, fused and reranked as hybrid does (a lexical embedder's weight)
     const expected = [];
     for (const query of queries) {
       const text = await store.textSearch({ collection: 'anime', limit: candidates, text: query, textSearchConfig: info.textSearchConfig });
       const embedding = (await handler.embedQuery('anime', query))!;
-      const vector = await store.vectorSearch({ collection: 'anime', limit: candidates, embedding, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId });
+      // the hashing embedder's vector pool: lexicalVectorCandidates
+      const vector = await store.vectorSearch({ collection: 'anime', limit: lexicalVectorCandidates, embedding, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId });
       expect(text.length * vector.length).toBeGreaterThan(0);
       expected.push(rerank(query, reciprocalRankFusion(vector, text, { k: rrf.k, textWeight: rrf.textWeight, vectorWeight: rrf.lexicalVectorWeight }), rerankPolicy).slice(0, 10));
     }

@@ -122,7 +122,7 @@ describe('BM25 from the in-memory postings', () => {
     // the vector branch searched with another query's vector, so its nearest chunk is not the text branch's best
     const embedding = (await a.app.get(SearchHandler).embedQuery(C, 'cachorro carteiro manhãs'))!;
     const together = async () =>
-      (await store.hybridSearch({ collection: C, limit: 1, text, textSearchConfig: info.textSearchConfig, embedding, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId }))!;
+      (await store.hybridSearch({ collection: C, limit: 1, vectorLimit: 1, text, textSearchConfig: info.textSearchConfig, embedding, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId }))!;
     const fresh = await together();
     if (SERVER_MODE) return expect(fresh).toBeNull(); // a server's pool runs the branches apart
     const [v, t] = [fresh.vector[0], fresh.text[0]];

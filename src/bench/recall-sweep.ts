@@ -126,6 +126,8 @@ interface Variant {
   bm25?: { k1: number; b: number };
   rrf?: { k: number; vectorWeight: number };
   proximityWeight?: number;
+  /** The vector branch's candidates kept for fusion (undefined: all 60, as the application fuses them). */
+  vectorCandidates?: number;
 }
 
 function variants(): Variant[] {
@@ -138,6 +140,7 @@ function variants(): Variant[] {
       out.push({ name: `hashing ${dimension}, n-grams 1, no bigrams, RRF weight ${vectorWeight}`, embedder: { dimension, ngramWeight: 1, bigramWeight: 0 }, rrf: { k: 5, vectorWeight } });
     }
   }
+  for (const n of [10, 20, 30, 40]) out.push({ name: `vector branch cut to ${n} candidates`, vectorCandidates: n });
   out.push({ name: 'hashing 1024 (as 384: n-grams 0.6, bigrams 0.5), RRF weight 0.5', embedder: { dimension: 1024 }, rrf: { k: 5, vectorWeight: 0.5 } });
   const wide = { dimension: 1024, ngramWeight: 1, bigramWeight: 0 };
   out.push({ name: 'hashing 1024 + RM3 5/10/0.3, RRF k 10 / 0.5', embedder: wide, rm3: { docs: 5, terms: 10, lambda: 0.3 }, rrf: { k: 10, vectorWeight: 0.5 } });
@@ -181,6 +184,8 @@ async function main(): Promise<void> {
   const embedded = new Map<string, Map<string, Scored[]>>();
   const rows: Array<{ v: Variant; counts: Map<string, Counts> }> = [];
   let agree = 0;
+  const shippedTop5 = new Map<string, string>();
+  const sameTop5 = new Map<Variant, number>();
   for (const v of variants()) {
     const bm25 = v.bm25 ? new Bm25(chunks, v.bm25.k1, v.bm25.b) : shippedBm25;
     let vectorLists: Map<string, Scored[]> | undefined;
@@ -198,10 +203,13 @@ async function main(): Promise<void> {
     for (const q of questions) {
       let text = bm25.search(q.lexemes.map((l) => [l, 1]));
       if (v.rm3) text = bm25.search(rm3(bm25, byId, q.lexemes, text, v.rm3.docs, v.rm3.terms, v.rm3.lambda));
-      const vector = vectorLists?.get(q.q) ?? q.vector;
+      const vector = (vectorLists?.get(q.q) ?? q.vector).slice(0, v.vectorCandidates ?? 60);
       const { k, vectorWeight } = v.rrf ?? { k: 5, vectorWeight: 0.2 };
       const fused = reciprocalRankFusion(ranked(vector), ranked(text), { k, textWeight: 1, vectorWeight });
       const hits = rerank(q.q, fused, { proximityWeight: v.proximityWeight ?? 1.5, titleWeight: 0.1 });
+      const top5 = hits.slice(0, 5).map((h) => h.chunkId).join();
+      if (rows.length === 0) shippedTop5.set(q.q, top5);
+      else if (shippedTop5.get(q.q) === top5) sameTop5.set(v, (sameTop5.get(v) ?? 0) + 1);
       if (rows.length === 0 && hits.slice(0, 10).map((h) => h.chunkId).join() === q.hybrid.slice(0, 10).join()) agree++;
       tally(counts.get(q.article)!, paragraphs(hits.map((h) => h.chunkId)).indexOf(q.gold) + 1);
     }
@@ -210,7 +218,12 @@ async function main(): Promise<void> {
   const sum = (counts: Map<string, Counts>, among: string[]) => among.reduce((t, a) => ({ n: t.n + counts.get(a)!.n, r1: t.r1 + counts.get(a)!.r1, r5: t.r5 + counts.get(a)!.r5 }), { n: 0, r1: 0, r5: 0 });
   const f = (c: Counts) => `${round(c.r1 / c.n, 3).toFixed(3)} / ${round(c.r5 / c.n, 3).toFixed(3)}`;
   console.log(`\nRecomputed shipped pipeline = the application's hybrid top 10 for ${agree} of ${questions.length} questions\n`);
-  console.log(markdownTable(['variant (R@1 / R@5)', ...articles, 'all'], rows.map(({ v, counts }) => [v.name, ...articles.map((a) => f(sum(counts, [a]))), f(sum(counts, articles))])));
+  console.log(
+    markdownTable(
+      ['variant (R@1 / R@5)', ...articles, 'all', 'top 5 as shipped'],
+      rows.map(({ v, counts }, i) => [v.name, ...articles.map((a) => f(sum(counts, [a]))), f(sum(counts, articles)), i === 0 ? '-' : `${sameTop5.get(v) ?? 0} / ${questions.length}`]),
+    ),
+  );
   // leave one article out: the variant with the best R@5 + R@1/2 on the other four, measured on the held-out one
   const folds = articles.map((held) => {
     const rest = articles.filter((a) => a !== held);

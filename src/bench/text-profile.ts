@@ -56,6 +56,12 @@ async function main(): Promise<void> {
       get: (target, key) => (key === 'hybridSearch' ? undefined : (Reflect.get(target, key) as unknown)),
     });
     const apart = new SearchHandler(ctx.app.get(EmbedderRegistry), storeApart, ctx.config);
+    // the same handler with the hashing embedder's vector pool as wide as the text branch's (before session 18)
+    const search = ctx.config.retrieval.search;
+    const widePool = new SearchHandler(ctx.app.get(EmbedderRegistry), store, {
+      ...ctx.config,
+      retrieval: { ...ctx.config.retrieval, search: { ...search, lexicalVectorCandidates: search.candidates } },
+    });
     const info = (await store.getCollection(COLLECTION))!;
     const visibility = async () =>
       (await ctx.dataSource.query(
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
         ['raw pgvector SQL', (query) => ctx.dataSource.query(rawSql, [vectors.get(query), COLLECTION])],
         // the same handler on the same store, its two branches searched apart (no hybridSearch): hybrid before session 13
         ['hybrid, branches apart', (query) => apart.execute({ query, collection: COLLECTION, mode: 'hybrid', topK: 5 })],
+        [`hybrid, vector pool ${search.candidates}`, (query) => widePool.execute({ query, collection: COLLECTION, mode: 'hybrid', topK: 5 })],
         // on a server with a pool of several connections, hybrid's branches run side by side: the same app on one connection beside it
         ...(pool1 ? [['hybrid, pool 1', (query: string) => pool1.search.execute({ query, collection: COLLECTION, mode: 'hybrid', topK: 5 })] as [string, (q: string) => Promise<unknown>]] : []),
       ];
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
     limits.maxPostings = maxPostings;
     await modes('vacuumed, text cache on again (cold)');
 
-    const parts: Record<string, number[]> = { hybrid: [], text60: [], text5: [], vector60: [], embed: [], fuseRerank: [] };
+    const parts: Record<string, number[]> = { hybrid: [], text60: [], text5: [], vector60: [], vectorPool: [], embed: [], fuseRerank: [] };
     const clock = async <T>(k: string, f: () => Promise<T> | T): Promise<T> => {
       const s = performance.now();
       const r = await f();
@@ -134,8 +141,11 @@ async function main(): Promise<void> {
       await clock('text5', () => store.textSearch({ collection: COLLECTION, limit: 5, text, textSearchConfig: info.textSearchConfig }));
       // (a fresh text each time: the query embedding cache would answer the same one)
       const emb = (await clock('embed', () => ctx.search.embedQuery(COLLECTION, `${text} ${i}`)))!;
-      const v60 = await clock('vector60', () => store.vectorSearch({ collection: COLLECTION, limit: 60, embedding: emb, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId }));
-      await clock('fuseRerank', () => rerank(text, reciprocalRankFusion(v60, t60, { k: rrf.k, textWeight: rrf.textWeight, vectorWeight: rrf.lexicalVectorWeight }), ctx.config.retrieval.search.rerank));
+      await clock('vector60', () => store.vectorSearch({ collection: COLLECTION, limit: 60, embedding: emb, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId }));
+      // the hashing embedder's pool in hybrid (retrieval.search.lexicalVectorCandidates)
+      const pool = search.lexicalVectorCandidates;
+      const vPool = await clock('vectorPool', () => store.vectorSearch({ collection: COLLECTION, limit: pool, embedding: emb, dimension: info.dimension, slot: info.slot, embedderId: info.embedderId }));
+      await clock('fuseRerank', () => rerank(text, reciprocalRankFusion(vPool, t60, { k: rrf.k, textWeight: rrf.textWeight, vectorWeight: rrf.lexicalVectorWeight }), ctx.config.retrieval.search.rerank));
     }
     for (const [k, v] of Object.entries(parts)) console.log(`part ${k}: p50 ${round(summarize(v, 1).p50, 2)} ms, p95 ${round(summarize(v, 1).p95, 2)} ms`);
 

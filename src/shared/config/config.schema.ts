@@ -256,6 +256,7 @@ export const appConfigSchema = z.object({
       maxTopK: int(1, 1000),
       defaultMode: z.enum(SEARCH_MODES),
       candidates: int(1, 5000),
+      lexicalVectorCandidates: int(1, 5000),
       efSearch: int(1, 1000),
       rrf: z.object({
         k: int(1),

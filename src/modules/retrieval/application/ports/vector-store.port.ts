@@ -107,7 +107,7 @@ export interface VectorStore {
    * has no faster way for this query: search the branches apart.
    */
   hybridSearch?(
-    query: BranchQuery & VectorQuery & { text: string; textSearchConfig: string },
+    query: BranchQuery & VectorQuery & { text: string; textSearchConfig: string; /** the vector branch's pool (`limit`: the text branch's) */ vectorLimit: number },
   ): Promise<HybridBranches | null>;
   /** Optional: dropping and building the vector index around a large import (absent: the index is kept row by row). */
   readonly indexControl?: VectorIndexControl;

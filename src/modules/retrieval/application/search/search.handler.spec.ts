@@ -100,12 +100,29 @@ describe('SearchHandler (fake ports)', () => {
     store.vector = [chunk('a', 0.9), chunk('b', 0.8), chunk('c', 0.7)];
     store.text = [chunk('b', 12, { coverage: 1 }), chunk('d', 9, { coverage: 0.5 })];
     const res = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 2 });
-    expect(store.vectorCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, embedderId: hashing.modelId, dimension: 64 });
+    // the hashing embedder is lexical: its branch reads the shorter pool (lexicalVectorCandidates)
+    expect(config.retrieval.search.lexicalVectorCandidates).toBeLessThan(config.retrieval.search.candidates);
+    expect(store.vectorCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.lexicalVectorCandidates, embedderId: hashing.modelId, dimension: 64 });
     expect(store.textCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, text: 'política de férias' });
     expect(res.hits.map((h) => h.chunkId)).toEqual(['b', expect.any(String)]);
     expect(res.hits[0]).toMatchObject({ ranks: { vector: 2, text: 1 }, coverage: 1 });
     expect(res).toMatchObject({ mode: 'hybrid', collection: 'kb', embedder: hashing.modelId });
     expect(res.timings.embed_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("hybrid: a semantic embedder's vector branch reads the whole candidate pool, and no pool is shorter than top_k", async () => {
+    const config = loadConfig({ env: {} });
+    const { candidates, lexicalVectorCandidates } = config.retrieval.search;
+    const semantic = Object.create(hashing, { info: { value: { ...hashing.info, kind: 'semantic' } } }) as HashingEmbedder;
+    const store = new FakeStore();
+    store.collections.set('kb', info('kb', hashing));
+    const handler = new SearchHandler(new EmbedderRegistry(semantic, async () => other), store as unknown as VectorStore, config);
+    await handler.execute({ query: 'política de férias', collection: 'kb', topK: 2 });
+    expect(store.vectorCalls[0].limit).toBe(candidates);
+    const lexical = setup();
+    lexical.store.collections.set('kb', info('kb', hashing));
+    await lexical.handler.execute({ query: 'política de férias', collection: 'kb', topK: lexicalVectorCandidates + 5 });
+    expect(lexical.store.vectorCalls[0].limit).toBe(lexicalVectorCandidates + 5);
   });
 
   it('hybrid with a store that ranks the branches together: reads the fused head rows only, and searches both branches again if they went stale', async () => {
@@ -117,7 +134,13 @@ describe('SearchHandler (fake ports)', () => {
     store.text = [chunk('b', 12, { coverage: 1 }), chunk('d', 9, { coverage: 0.5 }), chunk('e', 8, { coverage: 0.5 })];
     store.unread = new Set([...store.vector, ...store.text].map((c) => c.chunkId));
     const res = await handler.execute({ query: 'política de férias', collection: 'kb', topK: 3 });
-    expect(store.hybridCalls[0]).toMatchObject({ collection: 'kb', limit: config.retrieval.search.candidates, text: 'política de férias', embedderId: hashing.modelId });
+    expect(store.hybridCalls[0]).toMatchObject({
+      collection: 'kb',
+      limit: config.retrieval.search.candidates,
+      vectorLimit: config.retrieval.search.lexicalVectorCandidates,
+      text: 'política de férias',
+      embedderId: hashing.modelId,
+    });
     expect(store.vectorCalls).toHaveLength(0);
     expect(store.textCalls).toHaveLength(0);
     // one read, of the fused head (the reranker's 40), not of the 52 + 3 candidates

@@ -127,6 +127,8 @@ export class SearchHandler {
     const limit = mode === 'hybrid' ? Math.max(policy.candidates, topK) : topK;
 
     const branch = { collection: collection.name, limit, filters: q.filters };
+    // the vector branch's pool, once its embedder is known (a lexical one's candidates weigh less in the fusion)
+    let vectorBranch = branch;
     const t1 = performance.now();
     let embedMs = 0;
     let embedder: Embedder | undefined;
@@ -138,6 +140,7 @@ export class SearchHandler {
         if (attempt === 0 && (await this.movedSince(collection))) return this.run(q, attempt + 1);
         embedder = this.embedders.forCollection(collection); // throws EmbedderMismatchError
       }
+      if (mode === 'hybrid') vectorBranch = { ...branch, limit: Math.max(this.vectorCandidates(embedder), topK) };
       const t0 = performance.now();
       embedding = this.embedQueryWith(embedder, query).then((e) => {
         embedMs = ms(t0);
@@ -154,6 +157,7 @@ export class SearchHandler {
     if (atHand && embedder) {
       together = await this.store.hybridSearch!({
         ...branch,
+        vectorLimit: vectorBranch.limit,
         text: query,
         textSearchConfig: collection.textSearchConfig,
         embedding: atHand,
@@ -171,7 +175,7 @@ export class SearchHandler {
       together
         ? together.vector
         : e && embedder
-          ? this.store.vectorSearch({ ...branch, embedding: e, dimension: collection.dimension, slot: collection.slot, embedderId: embedder.info.modelId })
+          ? this.store.vectorSearch({ ...vectorBranch, embedding: e, dimension: collection.dimension, slot: collection.slot, embedderId: embedder.info.modelId })
           : [],
     );
     const [vector, text, sent] = await Promise.all([vectorQuery, textQuery, embedding]);
@@ -184,7 +188,7 @@ export class SearchHandler {
             query,
             await this.fuse(vector, text, together, Math.max(RERANK_DEPTH, topK), embedder, () =>
               Promise.all([
-                this.store.vectorSearch({ ...branch, embedding: sent!, dimension: collection.dimension, slot: collection.slot, embedderId: embedder!.info.modelId }),
+                this.store.vectorSearch({ ...vectorBranch, embedding: sent!, dimension: collection.dimension, slot: collection.slot, embedderId: embedder!.info.modelId }),
                 this.store.textSearch({ ...branch, text: query, textSearchConfig: collection.textSearchConfig }),
               ]),
             ),
@@ -227,6 +231,17 @@ export class SearchHandler {
       return row ? { ...row, score: c.score, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) } : c;
     };
     return reciprocalRankFusion(vector.map(fill), text.map(fill), policy);
+  }
+
+  /**
+   * The vector branch's candidate pool in hybrid: `candidates`, or `lexicalVectorCandidates` for a lexical embedder, whose
+   * branch weighs lexicalVectorWeight in the fusion: past its first ranks a chunk only the vector branch found scores
+   * below every text candidate, so the deeper ranks it would read change nothing but ties (a shorter pool is a cheaper
+   * HNSW statement: each candidate read costs on the embedded engine).
+   */
+  private vectorCandidates(embedder: Embedder): number {
+    const { candidates, lexicalVectorCandidates } = this.config.retrieval.search;
+    return embedder.info.kind === 'lexical' ? Math.min(lexicalVectorCandidates, candidates) : candidates;
   }
 
   /** A lexical embedder mostly repeats BM25's evidence, so its branch weighs less (config: rrf.lexicalVectorWeight). */

@@ -234,7 +234,7 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
    * than the two branches apart, and rows read for the head rather than for both candidate pools.
    */
   async hybridSearch(
-    q: BranchQuery & VectorQuery & { text: string; textSearchConfig: string },
+    q: BranchQuery & VectorQuery & { text: string; textSearchConfig: string; vectorLimit: number },
   ): Promise<HybridBranches | null> {
     if (this.server || q.filters || !this.textCache.enabled || this.closing) return null;
     const d = Math.trunc(q.dimension);
@@ -255,7 +255,7 @@ export class PgVectorStore implements VectorStore, OnModuleDestroy {
          WHERE EXISTS (SELECT 1 FROM collections k WHERE k.name = $2 AND k.embedder_id = $4 AND k.vector_slot = ${q.slot === 1 ? 1 : 0})
        ) v ON true
        ORDER BY v.distance, v.id`,
-      [pgvector.toSql(Array.from(q.embedding)), q.collection, q.limit, q.embedderId, q.textSearchConfig, q.text],
+      [pgvector.toSql(Array.from(q.embedding)), q.collection, q.vectorLimit, q.embedderId, q.textSearchConfig, q.text],
     );
     const unread = new Set<string>();
     const ranked = (id: string, score: number, coverage?: number | null): RankedChunk => {
