@@ -116,6 +116,31 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     expect((await t.http.get('/v1/documents').query({ collection: 'rh' })).body.items.map((d: { title: string }) => d.title)).not.toContain('Férias');
   });
 
+  it('shows a CSV row\'s source decoded ("beneficios.csv#Vale-refeição", was percent-encoded: probe D6), the raw id in its tooltip', async () => {
+    const csv = 'id,descricao\nVale-refeição,R$ 35 por dia útil\nDesconto 100%,Sem desconto em folha\n';
+    const { body } = await t.http.post('/v1/documents').field('collection', 'beneficios').attach('files', Buffer.from(csv), { filename: 'beneficios.csv', contentType: 'text/csv' }).expect(201);
+    expect(body.documents).toHaveLength(2);
+    const listed = (await t.http.get('/v1/documents').query({ collection: 'beneficios' }).expect(200)).body.items.map((d: { source_id: string }) => d.source_id).sort();
+    expect(listed).toEqual(['beneficios.csv#Desconto%20100%25', 'beneficios.csv#Vale-refei%C3%A7%C3%A3o']);
+    await page.reload(); // the collections offered come from /v1/model-info at load
+    await page.getByRole('tab', { name: 'Documentos' }).click();
+    await page.locator('#docs-colecao option[value="beneficios"]').waitFor({ state: 'attached' });
+    await page.locator('#docs-colecao').selectOption('beneficios');
+    const sources = page.locator('#docs-lista code.source-id');
+    await sources.nth(1).waitFor();
+    expect((await sources.allInnerTexts()).sort()).toEqual(['beneficios.csv#Desconto 100%', 'beneficios.csv#Vale-refeição']);
+    expect(await page.locator('#docs-lista code.source-id', { hasText: 'Vale-refeição' }).getAttribute('title')).toBe('beneficios.csv#Vale-refei%C3%A7%C3%A3o');
+    // a malformed sequence is shown as it is rather than breaking the list
+    // (a string: ts-jest would compile an import() in a function into a helper the page does not have)
+    expect(await page.evaluate(`import('/ui/js/dom.js').then((m) => [m.sourceLabel('relatorio.csv#100%'), m.sourceLabel('a%20b')])`)).toEqual(['relatorio.csv#100%', 'a b']);
+    // Apagar still calls the API with the document's id
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('#docs-lista li.doc', { hasText: 'Vale-refeição' }).getByRole('button', { name: /^Apagar/ }).click();
+    await page.locator('#docs-total').getByText('1 documento(s) em beneficios.').waitFor();
+    await page.locator('#docs-colecao').selectOption('rh');
+    await page.locator('#docs-total').getByText('em rh.', { exact: false }).waitFor();
+  });
+
   it('answers a question from the document, streamed, with its numbered citation and the cited passage', async () => {
     await page.getByRole('tab', { name: 'Perguntar' }).click();
     await page.locator('#pergunta-colecao').selectOption('rh');

@@ -125,6 +125,20 @@ export function abstentionView(answer) {
   );
 }
 
+/**
+ * A source id as people read it: CSV rows' ids are percent-encoded ("beneficios.csv#Vale-refei%C3%A7%C3%A3o", probe
+ * D6) and shown decoded ("beneficios.csv#Vale-refeição"); a malformed sequence ("100%") leaves the id as it is. Only
+ * for showing: API calls keep the id they were given.
+ */
+export function sourceLabel(id) {
+  const s = String(id ?? '');
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 export function formatDate(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso ?? '') : d.toLocaleString('pt-BR', { dateStyle: 'short', timeStyle: 'short' });
