@@ -141,6 +141,29 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     await page.locator('#docs-total').getByText('em rh.', { exact: false }).waitFor();
   });
 
+  it('says in Portuguese what a 422 means, by its code, with the server\'s English detail below (probe D7)', async () => {
+    await page.getByRole('tab', { name: 'Documentos' }).click();
+    await page.locator('#envio-colecao').fill('beneficios');
+    await page.getByLabel('Arquivos').setInputFiles([
+      { name: 'vazio.txt', mimeType: 'text/plain', buffer: Buffer.from('   \n\n  ') },
+      { name: 'manual.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\nisto não é um PDF de verdade') },
+    ]);
+    await page.getByRole('button', { name: 'Enviar', exact: true }).click();
+    const results = page.locator('#envio-resultados > li');
+    await results.nth(1).locator('.problem').waitFor();
+    const empty = results.nth(0).locator('.problem');
+    expect(await empty.locator('.problem-title').innerText()).toMatch(/Erro 422[\s\S]*INGESTION\.EMPTY_DOCUMENT/);
+    expect(await empty.locator('.problem-message').innerText()).toMatch(/^O arquivo não tem texto que possa ser extraído/);
+    expect(await empty.locator('.problem-detail').innerText()).toBe('Detalhe do servidor: Document "vazio.txt" has no extractable text.');
+    const unreadable = results.nth(1).locator('.problem');
+    expect(await unreadable.locator('.problem-title').innerText()).toContain('INGESTION.UNREADABLE_DOCUMENT');
+    expect(await unreadable.locator('.problem-message').innerText()).toMatch(/^Não foi possível ler o arquivo/);
+    expect(await unreadable.locator('.problem-detail').innerText()).toMatch(/^Detalhe do servidor: Document "manual\.pdf" could not be read/);
+    await shot('erros-422');
+    await page.locator('#docs-colecao').selectOption('rh');
+    await page.locator('#docs-total').getByText('em rh.', { exact: false }).waitFor();
+  });
+
   it('answers a question from the document, streamed, with its numbered citation and the cited passage', async () => {
     await page.getByRole('tab', { name: 'Perguntar' }).click();
     await page.locator('#pergunta-colecao').selectOption('rh');
@@ -273,7 +296,7 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     expect(await page.evaluate(() => localStorage.getItem('acervo.credential'))).toBeNull();
   });
 
-  it('ran without a console error: no CSP violation, no script error (only the 415 and 401 the tests caused)', () => {
-    expect(consoleErrors.filter((e) => !/status of (415|401)/.test(e))).toEqual([]);
+  it('ran without a console error: no CSP violation, no script error (only the 415, 422 and 401 the tests caused)', () => {
+    expect(consoleErrors.filter((e) => !/status of (415|422|401)/.test(e))).toEqual([]);
   });
 });
