@@ -267,7 +267,7 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     await page.getByRole('button', { name: 'Apagar chave' }).click();
   });
 
-  it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
+  it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept by the tab across a reload, by the browser with "Lembrar neste navegador") and forgets it', async () => {
     await page.goto(`${lockedBase}/ui/`);
     // no credential yet: the banner and the model panel say so, with the API's code
     await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
@@ -287,13 +287,42 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     expect(await page.locator('#aviso-auth').isHidden()).toBe(true);
     await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
 
+    // by default the key is kept by this tab only (sessionStorage), not by the browser
+    const storedKey = (p: Page) => p.evaluate(() => ({ session: sessionStorage.getItem('acervo.credential'), local: localStorage.getItem('acervo.credential') }));
+    expect(await storedKey(page)).toEqual({ session: LOCKED_KEY, local: null });
     await page.reload();
     expect(new URL(page.url()).hash).toBe('#configuracoes');
     expect(await key.inputValue()).toBe(LOCKED_KEY);
     await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+    // another tab of the same browser does not have it
+    const other = await context.newPage();
+    try {
+      await other.goto(`${lockedBase}/ui/#configuracoes`);
+      await other.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
+      expect(await other.getByLabel('Chave de API ou token (JWT)').inputValue()).toBe('');
+      expect(await other.getByLabel('Lembrar neste navegador').isChecked()).toBe(false);
+    } finally {
+      await other.close();
+    }
+    // "Lembrar neste navegador": in localStorage (and no longer in the tab's storage); a new tab has it
+    await page.getByLabel('Lembrar neste navegador').check();
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado').getByText('O servidor aceitou a credencial').waitFor();
+    expect(await storedKey(page)).toEqual({ session: null, local: LOCKED_KEY });
+    const remembered = await context.newPage();
+    try {
+      await remembered.goto(`${lockedBase}/ui/#configuracoes`);
+      await remembered.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+      expect(await remembered.getByLabel('Chave de API ou token (JWT)').inputValue()).toBe(LOCKED_KEY);
+      expect(await remembered.getByLabel('Lembrar neste navegador').isChecked()).toBe(true);
+    } finally {
+      await remembered.close();
+    }
+    // Apagar chave removes it from both
     await page.getByRole('button', { name: 'Apagar chave' }).click();
     await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('acervo.credential'))).toBeNull();
+    expect(await storedKey(page)).toEqual({ session: null, local: null });
+    expect(await page.getByLabel('Lembrar neste navegador').isChecked()).toBe(false);
   });
 
   it('ran without a console error: no CSP violation, no script error (only the 415, 422 and 401 the tests caused)', () => {
