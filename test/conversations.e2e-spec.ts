@@ -83,6 +83,29 @@ describe('/v1/chat: memory, rewrite, tools (offline agent)', () => {
     expect(usage[0]).toMatchObject({ operation: 'chat', provider: 'extractive', model: 'extractive-v1' });
   });
 
+  it('an elliptic follow-up ("e em quantos dias é pago?") is asked about the conversation subject, not answered from another document (probe D4)', async () => {
+    const docs = [
+      { title: 'Política de reembolso de despesas', text: 'As despesas de viagem são reembolsadas em até 15 dias úteis após a aprovação do gestor. O limite diário de alimentação é de R$ 120,00 por colaborador. O pedido de reembolso é feito no portal financeiro, anexando as notas fiscais digitalizadas.' },
+      { title: 'Política de férias', text: 'O salário das férias é pago até dois dias antes do início do descanso. O colaborador pode vender até 10 dias de férias.' },
+    ];
+    for (const d of docs) await t.http.post('/v1/documents').send({ ...d, collection: 'financeiro-d4' }).expect(201);
+    const say = (message: string, conversation_id?: string) => t.http.post('/v1/chat').send({ user_id: 'bia', collection: 'financeiro-d4', message, conversation_id }).expect(200);
+    const first = await say('Como peço reembolso de despesas?');
+    const id = first.body.conversation_id;
+    const paid = await say('e em quantos dias é pago?', id);
+    expect(paid.body.rewritten_query).toBe('Em quantos dias é pago o reembolso de despesas?');
+    expect(paid.body.response).not.toMatch(/férias/);
+    const limit = await say('e qual o limite de alimentação?', id);
+    expect(limit.body.rewritten_query).toBe('Qual o limite de alimentação do reembolso de despesas?');
+    expect(limit.body.response).toMatch(/R\$ 120/);
+    const who = await say('e quem aprova?', id);
+    expect(who.body.rewritten_query).toBe('Quem aprova o reembolso de despesas?');
+    // a new question of its own stays as typed
+    const other = await say('Quantos dias de férias posso vender?', id);
+    expect(other.body.rewritten_query).toBeNull();
+    expect(other.body.response).toMatch(/10 dias/);
+  });
+
   it('"obrigado!" after a turn is smalltalk; a follow-up is asked about the previous question\'s topic, turn after turn', async () => {
     await t.http.post('/v1/documents').send({ collection: 'rh', title: 'Reembolso de refeições', text: 'O valor máximo por refeição é de R$ 80. O reembolso deve ser pedido em até 30 dias após a despesa.' }).expect(201);
     const first = await t.http.post('/v1/chat').send({ user_id: 'rita', collection: 'rh', message: 'Qual o valor máximo por refeição no reembolso?' }).expect(200);

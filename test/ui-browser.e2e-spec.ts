@@ -116,6 +116,54 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     expect((await t.http.get('/v1/documents').query({ collection: 'rh' })).body.items.map((d: { title: string }) => d.title)).not.toContain('Férias');
   });
 
+  it('shows a CSV row\'s source decoded ("beneficios.csv#Vale-refeição", was percent-encoded: probe D6), the raw id in its tooltip', async () => {
+    const csv = 'id,descricao\nVale-refeição,R$ 35 por dia útil\nDesconto 100%,Sem desconto em folha\n';
+    const { body } = await t.http.post('/v1/documents').field('collection', 'beneficios').attach('files', Buffer.from(csv), { filename: 'beneficios.csv', contentType: 'text/csv' }).expect(201);
+    expect(body.documents).toHaveLength(2);
+    const listed = (await t.http.get('/v1/documents').query({ collection: 'beneficios' }).expect(200)).body.items.map((d: { source_id: string }) => d.source_id).sort();
+    expect(listed).toEqual(['beneficios.csv#Desconto%20100%25', 'beneficios.csv#Vale-refei%C3%A7%C3%A3o']);
+    await page.reload(); // the collections offered come from /v1/model-info at load
+    await page.getByRole('tab', { name: 'Documentos' }).click();
+    await page.locator('#docs-colecao option[value="beneficios"]').waitFor({ state: 'attached' });
+    await page.locator('#docs-colecao').selectOption('beneficios');
+    const sources = page.locator('#docs-lista code.source-id');
+    await sources.nth(1).waitFor();
+    expect((await sources.allInnerTexts()).sort()).toEqual(['beneficios.csv#Desconto 100%', 'beneficios.csv#Vale-refeição']);
+    expect(await page.locator('#docs-lista code.source-id', { hasText: 'Vale-refeição' }).getAttribute('title')).toBe('beneficios.csv#Vale-refei%C3%A7%C3%A3o');
+    // a malformed sequence is shown as it is rather than breaking the list
+    // (a string: ts-jest would compile an import() in a function into a helper the page does not have)
+    expect(await page.evaluate(`import('/ui/js/dom.js').then((m) => [m.sourceLabel('relatorio.csv#100%'), m.sourceLabel('a%20b')])`)).toEqual(['relatorio.csv#100%', 'a b']);
+    // Apagar still calls the API with the document's id
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('#docs-lista li.doc', { hasText: 'Vale-refeição' }).getByRole('button', { name: /^Apagar/ }).click();
+    await page.locator('#docs-total').getByText('1 documento(s) em beneficios.').waitFor();
+    await page.locator('#docs-colecao').selectOption('rh');
+    await page.locator('#docs-total').getByText('em rh.', { exact: false }).waitFor();
+  });
+
+  it('says in Portuguese what a 422 means, by its code, with the server\'s English detail below (probe D7)', async () => {
+    await page.getByRole('tab', { name: 'Documentos' }).click();
+    await page.locator('#envio-colecao').fill('beneficios');
+    await page.getByLabel('Arquivos').setInputFiles([
+      { name: 'vazio.txt', mimeType: 'text/plain', buffer: Buffer.from('   \n\n  ') },
+      { name: 'manual.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\nisto não é um PDF de verdade') },
+    ]);
+    await page.getByRole('button', { name: 'Enviar', exact: true }).click();
+    const results = page.locator('#envio-resultados > li');
+    await results.nth(1).locator('.problem').waitFor();
+    const empty = results.nth(0).locator('.problem');
+    expect(await empty.locator('.problem-title').innerText()).toMatch(/Erro 422[\s\S]*INGESTION\.EMPTY_DOCUMENT/);
+    expect(await empty.locator('.problem-message').innerText()).toMatch(/^O arquivo não tem texto que possa ser extraído/);
+    expect(await empty.locator('.problem-detail').innerText()).toBe('Detalhe do servidor: Document "vazio.txt" has no extractable text.');
+    const unreadable = results.nth(1).locator('.problem');
+    expect(await unreadable.locator('.problem-title').innerText()).toContain('INGESTION.UNREADABLE_DOCUMENT');
+    expect(await unreadable.locator('.problem-message').innerText()).toMatch(/^Não foi possível ler o arquivo/);
+    expect(await unreadable.locator('.problem-detail').innerText()).toMatch(/^Detalhe do servidor: Document "manual\.pdf" could not be read/);
+    await shot('erros-422');
+    await page.locator('#docs-colecao').selectOption('rh');
+    await page.locator('#docs-total').getByText('em rh.', { exact: false }).waitFor();
+  });
+
   it('answers a question from the document, streamed, with its numbered citation and the cited passage', async () => {
     await page.getByRole('tab', { name: 'Perguntar' }).click();
     await page.locator('#pergunta-colecao').selectOption('rh');
@@ -219,7 +267,7 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     await page.getByRole('button', { name: 'Apagar chave' }).click();
   });
 
-  it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept across a reload) and forgets it', async () => {
+  it('auth.mode required: shows 401 plainly, sends the key typed in Configurações (kept by the tab across a reload, by the browser with "Lembrar neste navegador") and forgets it', async () => {
     await page.goto(`${lockedBase}/ui/`);
     // no credential yet: the banner and the model panel say so, with the API's code
     await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
@@ -239,16 +287,45 @@ if (!AVAILABLE && !IN_CI) console.warn(`test/ui-browser.e2e-spec.ts skipped: no 
     expect(await page.locator('#aviso-auth').isHidden()).toBe(true);
     await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
 
+    // by default the key is kept by this tab only (sessionStorage), not by the browser
+    const storedKey = (p: Page) => p.evaluate(() => ({ session: sessionStorage.getItem('acervo.credential'), local: localStorage.getItem('acervo.credential') }));
+    expect(await storedKey(page)).toEqual({ session: LOCKED_KEY, local: null });
     await page.reload();
     expect(new URL(page.url()).hash).toBe('#configuracoes');
     expect(await key.inputValue()).toBe(LOCKED_KEY);
     await page.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+    // another tab of the same browser does not have it
+    const other = await context.newPage();
+    try {
+      await other.goto(`${lockedBase}/ui/#configuracoes`);
+      await other.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
+      expect(await other.getByLabel('Chave de API ou token (JWT)').inputValue()).toBe('');
+      expect(await other.getByLabel('Lembrar neste navegador').isChecked()).toBe(false);
+    } finally {
+      await other.close();
+    }
+    // "Lembrar neste navegador": in localStorage (and no longer in the tab's storage); a new tab has it
+    await page.getByLabel('Lembrar neste navegador').check();
+    await page.getByRole('button', { name: 'Salvar e testar' }).click();
+    await page.locator('#config-resultado').getByText('O servidor aceitou a credencial').waitFor();
+    expect(await storedKey(page)).toEqual({ session: null, local: LOCKED_KEY });
+    const remembered = await context.newPage();
+    try {
+      await remembered.goto(`${lockedBase}/ui/#configuracoes`);
+      await remembered.locator('#modelos').getByText('padrão offline: sem modelo de linguagem').waitFor();
+      expect(await remembered.getByLabel('Chave de API ou token (JWT)').inputValue()).toBe(LOCKED_KEY);
+      expect(await remembered.getByLabel('Lembrar neste navegador').isChecked()).toBe(true);
+    } finally {
+      await remembered.close();
+    }
+    // Apagar chave removes it from both
     await page.getByRole('button', { name: 'Apagar chave' }).click();
     await page.locator('#aviso-auth').getByText('O servidor exige uma credencial.').waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('acervo.credential'))).toBeNull();
+    expect(await storedKey(page)).toEqual({ session: null, local: null });
+    expect(await page.getByLabel('Lembrar neste navegador').isChecked()).toBe(false);
   });
 
-  it('ran without a console error: no CSP violation, no script error (only the 415 and 401 the tests caused)', () => {
-    expect(consoleErrors.filter((e) => !/status of (415|401)/.test(e))).toEqual([]);
+  it('ran without a console error: no CSP violation, no script error (only the 415, 422 and 401 the tests caused)', () => {
+    expect(consoleErrors.filter((e) => !/status of (415|422|401)/.test(e))).toEqual([]);
   });
 });

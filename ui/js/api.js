@@ -4,29 +4,43 @@
 const CREDENTIAL_KEY = 'acervo.credential';
 const USER_KEY = 'acervo.userId';
 
-function stored(key) {
+function stored(key, area = 'localStorage') {
   try {
-    return localStorage.getItem(key) ?? '';
+    return window[area].getItem(key) ?? '';
   } catch {
     return '';
   }
 }
 
-function store(key, value) {
+function store(key, value, area = 'localStorage') {
   try {
-    if (value) localStorage.setItem(key, value);
-    else localStorage.removeItem(key);
+    if (value) window[area].setItem(key, value);
+    else window[area].removeItem(key);
   } catch {
     // storage refused (private mode): the value lasts until the page is closed
   }
 }
 
 export const settings = {
+  /**
+   * The API key or token: kept in sessionStorage (this tab, until it is closed) unless "Lembrar neste navegador" put
+   * it in localStorage (it was always there, indefinitely, before session 18). One of the two holds it, never both.
+   */
   get credential() {
-    return stored(CREDENTIAL_KEY).trim();
+    return (stored(CREDENTIAL_KEY, 'sessionStorage') || stored(CREDENTIAL_KEY)).trim();
+  },
+  /** Whether the credential is remembered by this browser (localStorage) rather than this tab. */
+  get rememberCredential() {
+    return stored(CREDENTIAL_KEY).trim() !== '';
+  },
+  /** Keeps `value` in this tab, or in this browser with `remember`; an empty value removes it from both. */
+  saveCredential(value, remember = false) {
+    const v = String(value ?? '').trim();
+    store(CREDENTIAL_KEY, remember ? v : '', 'localStorage');
+    store(CREDENTIAL_KEY, remember ? '' : v, 'sessionStorage');
   },
   set credential(value) {
-    store(CREDENTIAL_KEY, String(value ?? '').trim());
+    this.saveCredential(value, this.rememberCredential);
   },
   get userId() {
     return stored(USER_KEY).trim();

@@ -159,12 +159,14 @@ function savedMessage(info) {
 function initSettings() {
   const key = $('config-chave');
   const user = $('config-usuario');
+  const remember = $('config-lembrar');
   key.value = settings.credential;
+  remember.checked = settings.rememberCredential;
   user.value = settings.userId;
   $('config-mostrar').addEventListener('change', (e) => (key.type = e.target.checked ? 'text' : 'password'));
   $('form-config').addEventListener('submit', async (e) => {
     e.preventDefault();
-    settings.credential = key.value;
+    settings.saveCredential(key.value, remember.checked);
     settings.userId = user.value;
     const info = await refreshModelInfo();
     fill($('config-resultado'), info ? h('p', { class: 'ok' }, savedMessage(info)) : h('div', {}, problemViewFromModels()));
@@ -173,8 +175,9 @@ function initSettings() {
     reloadConversations();
   });
   $('config-limpar').addEventListener('click', async () => {
-    settings.credential = '';
+    settings.saveCredential(''); // from this tab and from this browser
     key.value = '';
+    remember.checked = false;
     fill($('config-resultado'), h('p', { class: 'ok' }, 'Chave apagada deste navegador.'));
     announce('Chave apagada.');
     await refreshModelInfo();

@@ -1,6 +1,6 @@
 // Documentos: upload (POST /v1/documents, one multipart request per file), list (GET /v1/documents), delete.
 import { api } from './api.js';
-import { announce, fill, formatBytes, formatDate, h, problemView } from './dom.js';
+import { announce, fill, formatBytes, formatDate, h, problemView, sourceLabel } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 50;
@@ -127,7 +127,8 @@ function documentItem(doc) {
         'p',
         { class: 'meta' },
         'fonte ',
-        h('code', {}, String(doc.source_id ?? '')),
+        // decoded for reading; the raw id (what the API takes) in the tooltip when it differs
+        h('code', { class: 'source-id', title: sourceLabel(doc.source_id) !== String(doc.source_id ?? '') ? String(doc.source_id) : undefined }, sourceLabel(doc.source_id)),
         ` · ${doc.chunk_count ?? 0} trecho(s) · ${formatBytes(doc.size_bytes)} · ${formatDate(doc.updated_at ?? doc.created_at)}`,
       ),
     ),

@@ -44,17 +44,33 @@ const HINTS = {
   503: 'O servidor está ocupado ou indisponível: tente de novo em instantes.',
 };
 
-/** An ApiError (or any error) shown plainly: status, code, the server's detail, the fields in error and a hint. */
+/**
+ * What a problem means, in Portuguese, by its stable `code` (the problem+json member; its `type` URI is the same code):
+ * the server's detail is in English and stays below as secondary text (probe D7: a 422 showed only the English).
+ */
+export const CODE_MESSAGES = {
+  'INGESTION.EMPTY_DOCUMENT': 'O arquivo não tem texto que possa ser extraído: está vazio, ou é uma imagem ou um PDF escaneado sem camada de texto.',
+  'INGESTION.UNREADABLE_DOCUMENT': 'Não foi possível ler o arquivo: ele pode estar corrompido, protegido por senha ou não ser do tipo que o nome indica.',
+  'INGESTION.UNSUPPORTED_TYPE': 'Tipo de arquivo não suportado: envie texto, Markdown, HTML, PDF, DOCX, JSON ou CSV.',
+  'INGESTION.TOO_LARGE': 'O arquivo é maior do que o servidor aceita.',
+  'INGESTION.PARSE_TIMEOUT': 'A leitura do arquivo demorou demais e foi interrompida: tente um arquivo menor ou dividido em partes.',
+  'INGESTION.PARSE_OUT_OF_MEMORY': 'O arquivo precisou de mais memória do que o servidor permite para ser lido: tente dividi-lo em partes.',
+};
+
+/** An ApiError (or any error) shown plainly: status, code, what it means (Portuguese), the server's detail, the fields in error and a hint. */
 export function problemView(err) {
   const status = typeof err?.status === 'number' ? err.status : null;
   const heading = status === 0 ? 'Sem conexão' : status ? `Erro ${status}${err.title ? ` (${err.title})` : ''}` : 'Erro';
   const userField = err?.errors?.some?.((e) => e?.field === 'user_id');
-  const hint = userField ? 'Informe o usuário das conversas (user_id) em Configurações.' : status !== null ? HINTS[status] : null;
+  const message = typeof err?.code === 'string' && Object.hasOwn(CODE_MESSAGES, err.code) ? CODE_MESSAGES[err.code] : null;
+  const hint = userField ? 'Informe o usuário das conversas (user_id) em Configurações.' : status !== null && !message ? HINTS[status] : null;
+  const detail = err?.detail || err?.message || '';
   return h(
     'div',
     { class: 'problem', role: 'alert' },
     h('p', { class: 'problem-title' }, h('strong', {}, heading), err?.code ? h('code', {}, err.code) : null),
-    h('p', {}, err?.detail || err?.message || 'Falha inesperada.'),
+    message ? h('p', { class: 'problem-message' }, message) : null,
+    message ? (detail ? h('p', { class: 'meta problem-detail' }, 'Detalhe do servidor: ', detail) : null) : h('p', {}, detail || 'Falha inesperada.'),
     err?.errors?.length
       ? h(
           'ul',
@@ -123,6 +139,20 @@ export function abstentionView(answer) {
     h('p', { class: 'abstention-title' }, h('strong', {}, 'Não encontrei isso nos documentos.')),
     answer ? h('p', { class: 'meta' }, 'Resposta do servidor: ', String(answer)) : null,
   );
+}
+
+/**
+ * A source id as people read it: CSV rows' ids are percent-encoded ("beneficios.csv#Vale-refei%C3%A7%C3%A3o", probe
+ * D6) and shown decoded ("beneficios.csv#Vale-refeição"); a malformed sequence ("100%") leaves the id as it is. Only
+ * for showing: API calls keep the id they were given.
+ */
+export function sourceLabel(id) {
+  const s = String(id ?? '');
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export function formatDate(iso) {

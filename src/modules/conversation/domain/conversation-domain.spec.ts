@@ -61,8 +61,24 @@ describe('rule-based follow-up rewrite', () => {
     for (const m of ['obrigado!', 'Obrigada', 'ok', 'oi', 'valeu!']) expect(rewriteFollowUp(m, { query: 'Qual o horário de atendimento do suporte?' }, now)).toEqual({ query: m, rule: 'standalone' });
   });
 
-  it('a follow-up asking its own question stands alone', () => {
-    expect(rewriteFollowUp('e com quantos dias de antecedência peço?', { query: 'Quantos dias de férias posso vender?' }, now).rule).toBe('standalone');
+  it('an elliptic question ("e ...", a pronoun) is asked about the conversation subject; a question of its own stands alone', () => {
+    const r = (m: string, q: string) => rewriteFollowUp(m, { query: q }, now);
+    // probe D4, session 17: these were left standalone and answered from another document
+    expect(r('e em quantos dias é pago?', 'Como peço reembolso de despesas?')).toMatchObject({ query: 'Em quantos dias é pago o reembolso de despesas?', rule: 'subject_carried' });
+    expect(r('e qual o limite de alimentação?', 'Como peço reembolso de despesas?').query).toBe('Qual o limite de alimentação do reembolso de despesas?');
+    expect(r('e quem aprova?', 'Qual o limite de alimentação do reembolso de despesas?').query).toBe('Quem aprova o reembolso de despesas?');
+    expect(r('e com quantos dias de antecedência peço?', 'Quantos dias de férias posso vender?').query).toBe('Com quantos dias de antecedência peço as férias?');
+    expect(r('quanto tempo demora isso?', 'Como peço reembolso de despesas?').query).toBe('Quanto tempo demora o reembolso de despesas?');
+    expect(r('e como incluo um dependente nele?', 'Como funciona o plano de saúde?').query).toBe('Como incluo um dependente no plano de saúde?');
+    expect(r('mas e se for viagem internacional', 'Como peço reembolso de despesas?').query).toBe('Como peço reembolso de despesas se for viagem internacional?');
+    // the next follow-up is asked about the subject the last rewrite carried, not about "dias"
+    const paid = r('e em quantos dias é pago?', 'Como peço reembolso de despesas?');
+    expect(paid.subject?.noun).toBe('reembolso de despesas');
+    expect(rewriteFollowUp('e qual o limite de alimentação?', { query: paid.query, subject: paid.subject }, now).query).toBe('Qual o limite de alimentação do reembolso de despesas?');
+    // it names the subject again, or asks without an elliptic marker: as it is
+    expect(r('e qual o prazo do reembolso de viagens?', 'Como peço reembolso de despesas?').rule).toBe('standalone');
+    expect(r('Quantos dias de férias eu tenho por ano?', 'Como peço reembolso de despesas?').rule).toBe('standalone');
+    expect(r('quem faz a folha de pagamento', 'Qual a máquina de café da copa?').rule).toBe('standalone');
   });
 
   it('with no previous turn there is nothing to carry', () => {

@@ -510,11 +510,17 @@ export class ChatHandler {
  * Smalltalk ("obrigado!", "ok") is no question: a follow-up after it is about the question before.
  */
 function previousTurn(stored: StoredMessage[], history: ChatMessage[]): PreviousTurn | undefined {
-  for (let i = stored.length - 1; i >= 0; i--) {
+  // The questions are read in order so that a follow-up's subject is the one its rewrite carried ("e em quantos dias é
+  // pago?" -> "Em quantos dias é pago o reembolso de despesas?": about "o reembolso de despesas", not "dias").
+  let previous: PreviousTurn | undefined;
+  for (let i = 0; i < stored.length; i++) {
     if (stored[i].role !== 'user' || isSmalltalk(stored[i].content)) continue;
     const period = stored[i + 1]?.tool_calls.find((c) => c.period)?.period;
-    return { query: stored[i].rewritten_query ?? stored[i].content, period };
+    const query = stored[i].rewritten_query;
+    const subject = query && previous ? rewriteFollowUp(stored[i].content, previous, new Date()).subject : undefined;
+    previous = { query: query ?? stored[i].content, period, ...(subject && { subject }) };
   }
+  if (previous) return previous;
   const lastUser = [...history].reverse().find((m) => m.role === 'user' && !isSmalltalk(m.content));
   return lastUser ? { query: lastUser.content } : undefined;
 }

@@ -55,6 +55,8 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
   private timer?: NodeJS.Timeout;
   private pumping = false;
   private pumpAgain = false;
+  /** The pump's current round (its claim may be at the database): shutdown waits for it before the database closes. */
+  private pumped: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -75,7 +77,11 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     this.stop.abort();
+    // A claim in flight ends before the database closes (onApplicationShutdown, after this): it was cut by the close
+    // and logged "claiming a job failed: Connection terminated" at every stop while polling.
+    await this.pumped.catch(() => undefined);
     await Promise.allSettled([...this.running]);
+    await this.pumped.catch(() => undefined);
   }
 
   async enqueue(job: NewJob): Promise<Job> {
@@ -149,13 +155,15 @@ export class PostgresJobQueue implements JobQueue, OnApplicationBootstrap, OnMod
       return;
     }
     this.pumping = true;
-    void (async () => {
+    this.pumped = (async () => {
       try {
         do {
           this.pumpAgain = false;
           for (let release = this.lane.tryAcquire(); release; release = this.lane.tryAcquire()) {
             const claimed =
-              this.stop.signal.aborted || this.opts.exclusive?.active ? undefined : await this.claim().catch((e: Error) => this.warn('claiming a job failed', e));
+              this.stop.signal.aborted || this.opts.exclusive?.active
+                ? undefined
+                : await this.claim().catch((e: Error) => (this.stop.signal.aborted ? undefined : this.warn('claiming a job failed', e)));
             if (!claimed) {
               release();
               break;
