@@ -16,7 +16,9 @@ import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
  *    kind of answer, how close together the terms are, and the passage's rank.
  * 3. Headings, question lines and fragments cut mid-sentence are never quoted; sentences from another
  *    passage are added only when the question asks for several things. A factoid question ("quando",
- *    "quantos", "quem", "onde") whose passage has two sentences of the asked kind that score alike gets both (short).
+ *    "quantos", "quem", "onde") whose passage has two sentences of the asked kind that score alike gets both (short);
+ *    so does a question whose chosen sentence lacks the kind asked, with the passage's sentence that holds it, and a
+ *    "qual X" question (whose words do not tell the answer's kind) whose passage has a close runner-up.
  * The coverage of the best window is the evidence: below `minSupport` nothing is returned (a refusal).
  */
 export interface ExtractiveOptions {
@@ -111,7 +113,7 @@ const SCAFFOLDING = new Set(
 /** Nouns that name the kind of answer wanted; the document need not repeat them. */
 const TYPE_NOUNS: Record<string, EntityKind> = Object.fromEntries(
   [
-    ...['valor', 'valores', 'preço', 'preços', 'custo', 'custa', 'custam', 'quantia', 'montante', 'taxa', 'total', 'número', 'quantidade', 'limite', 'teto', 'máximo', 'mínimo', 'percentual', 'porcentagem'].map((w) => [w, 'amount']),
+    ...['valor', 'valores', 'preço', 'preços', 'custo', 'custa', 'custam', 'quantia', 'montante', 'taxa', 'total', 'número', 'quantidade', 'limite', 'teto', 'máximo', 'mínimo', 'percentual', 'porcentagem', 'percentagem'].map((w) => [w, 'amount']),
     ...['prazo', 'prazos', 'data', 'datas', 'dia', 'dias', 'horário', 'horários', 'hora', 'horas', 'período', 'tempo', 'duração', 'frequência', 'vez', 'vezes', 'ano', 'época'].map((w) => [w, 'time']),
     ...['nome', 'responsável', 'pessoa', 'contato'].map((w) => [w, 'person']),
     ...['local', 'lugar', 'endereço'].map((w) => [w, 'place']),
@@ -191,7 +193,7 @@ function analyze(asked: string): QuestionAnalysis {
   else if (has(/ (onde|aonde|where) | em que (lugar|local|sala|andar|cidade|predio|pais|estado) /)) type = 'place';
   else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em (que|qual) (ano|dia|mes|data|epoca|seculo|decada) | ate quando | de quanto em quanto /))
     type = 'time';
-  else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual) /))
+  else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual|porcentagem|percentagem) /))
     type = 'amount';
   else if (has(/ (como|how) | o que (eu |a gente |se |nos )?(faco|fazer|devo|preciso|precisa|tenho que|fazemos) | (qual|quais) (e |sao )?(o |os )?(procedimento|passo|passos|processo) /))
     type = 'instruction';
@@ -228,7 +230,7 @@ function analyze(asked: string): QuestionAnalysis {
     else if (!has(/ quant[oa]s (?!reais)\w+ /) && has(/ (custa|custam|custo|preco|precos|valor|valores|sai|saem|pago|pagamos|paga|pagam|ganho|ganha|ganham|recebo|recebe|recebem|reembolso|reembolsa|dinheiro|reais|how much does) | quanto (e|sao|fica|ficam) /))
       unit = 'money';
   }
-  if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com que frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
+  if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com (que|qual) frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
   else if (type === 'time' && has(/ (em |de |a partir de |desde |ate )?(que|qual) (ano|seculo|decada) | what year /)) unit = 'year';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
   const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
@@ -369,33 +371,57 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
 const FACTOID = new Set<AnswerType>(['time', 'amount', 'person', 'place']);
 /** A second sentence of the asked kind scoring at least this share of the chosen one is quoted beside it. */
 const TIE = 0.8;
+/**
+ * "Qual X…", "Que X…": the words say nothing of the answer's kind, so nothing tells two sentences of the passage apart
+ * but their score; a runner-up of the chosen sentence's passage scoring at least this share of it is quoted beside it
+ * (swept 0.5-0.8 on SQuAD-pt dev and office: about one added sentence in six holds the answer the first one lacked).
+ */
+const OPEN_TIE = 0.7;
+/**
+ * The chosen sentence lacks the kind of answer asked (no date for "quando", no name for "quem"): a sentence of its
+ * passage that holds it and scores at least this share of it is quoted beside it, the user reading both.
+ */
+const KIND_TIE = 0.3;
 /** The two tied sentences together stay within this many characters (the answer-length budget). */
 const TIED_CHARS = 400;
 
 /**
- * "Quando…", "Quantos…", "Quem…", "Onde…": when another sentence also holds the kind of answer asked (a date, a
- * number, a name, a place) and scores nearly as well (TIE), the words alone cannot tell which of the two is meant:
- * both are quoted, each with its own citation, as long as together they stay short (TIED_CHARS).
+ * A second sentence of the chosen one's passage, each with its own citation, as long as together they stay short
+ * (TIED_CHARS), when the words alone cannot tell which of the two answers:
+ * - "Quando…", "Quantos…", "Quem…", "Onde…": another sentence also holds the kind of answer asked (a date, a number,
+ *   a name, a place) and scores nearly as well (TIE);
+ * - the chosen sentence lacks the kind asked and another one holds it, scoring at least KIND_TIE of it;
+ * - "Qual X…" (the kind is not known): the runner-up scores at least OPEN_TIE of it.
  */
 function tiedAnswer(q: QuestionAnalysis, top: Scored, all: Scored[], opts: ExtractiveOptions): Scored | undefined {
-  if (!FACTOID.has(q.type) || opts.maxSentences < top.sentences.length + 1) return undefined;
+  if (opts.maxSentences < top.sentences.length + 1) return undefined;
   // the heading above names what the question asks ("PRÓXIMA REUNIÃO"): the line under it is the answer
   const first = top.sentences[0];
   if (first.hits!.some((h, i) => h < 0 && !top.sentences.some((s) => s.hits![i] >= 0) && first.credits![i] > TITLE_CREDIT)) return undefined;
   const chars = top.sentences.reduce((k, s) => k + s.quote.length + 1, 0);
-  return all.find(
-    (w) =>
-      w.sentences.length === 1 &&
-      // from the chosen sentence's own passage: another passage's sentence is added only when several things are asked
-      w.sentences[0].n === first.n &&
-      !top.sentences.includes(w.sentences[0]) &&
-      w.typeFit === 1 &&
-      w.score >= top.score * TIE &&
-      w.coverage >= opts.minSupport &&
-      // it leaves out nothing the chosen sentence holds ("Criar uma parceria…" does not say "tirotricina")
-      w.missed.every((t) => top.missed.includes(t)) &&
-      chars + w.sentences[0].quote.length <= TIED_CHARS,
-  );
+  const beside = (w: Scored) =>
+    w.sentences.length === 1 &&
+    // from the chosen sentence's own passage: another passage's sentence is added only when several things are asked
+    w.sentences[0].n === first.n &&
+    !top.sentences.includes(w.sentences[0]) &&
+    w.coverage >= opts.minSupport &&
+    chars + w.sentences[0].quote.length <= TIED_CHARS;
+  const factoid = FACTOID.has(q.type)
+    ? all.find(
+        (w) =>
+          beside(w) &&
+          w.typeFit === 1 &&
+          w.score >= top.score * TIE &&
+          // it leaves out nothing the chosen sentence holds ("Criar uma parceria…" does not say "tirotricina")
+          w.missed.every((t) => top.missed.includes(t)),
+      )
+    : undefined;
+  if (factoid || top.sentences.length > 1) return factoid;
+  // the chosen sentence lacks the kind asked (or, for "qual X", does not name an X): the passage's sentence that holds it
+  const kinded = top.typeFit < 1 ? all.find((w) => beside(w) && w.typeFit > top.typeFit && w.score >= top.score * KIND_TIE) : undefined;
+  if (kinded) return kinded;
+  // a runner-up that fits less than the chosen one ("qual o e-mail" / a sentence that writes none) is told apart
+  return q.type === 'open' ? all.find((w) => beside(w) && w.typeFit >= top.typeFit && w.score >= top.score * OPEN_TIE) : undefined;
 }
 
 /**

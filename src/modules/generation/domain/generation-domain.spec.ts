@@ -458,4 +458,42 @@ describe('selectSentences (extractive)', () => {
     ];
     expect(selectSentences('Como reservar a sala?', how, opts)).toHaveLength(1);
   });
+  it('quotes beside a sentence lacking the kind asked the sentence of its passage that holds it, each cited', () => {
+    const one = [
+      {
+        n: 1,
+        text: 'O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro. Os ensaios acontecem na igreja matriz. Entre os amigos estava o jovem Joaquim Ribeiro, depois regente do coral da cidade.',
+      },
+    ];
+    // "quem": the first sentence names no one, the third does
+    expect(selectSentences('Quem fundou o coral da cidade?', one, opts).map((c) => [c.n, c.text])).toEqual([
+      [1, 'O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro.'],
+      [1, 'Entre os amigos estava o jovem Joaquim Ribeiro, depois regente do coral da cidade.'],
+    ]);
+    // from another passage it is not added (one thing is asked)
+    const two = [
+      { n: 1, text: 'O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro. Os ensaios acontecem na igreja matriz.' },
+      { n: 2, text: 'Entre os amigos estava o jovem Joaquim Ribeiro, depois regente do coral da cidade.' },
+    ];
+    expect(pick('Quem fundou o coral da cidade?', two)).toEqual(['O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro.']);
+  });
+
+  it('answers "qual X" (a kind the words do not tell) with the two sentences of a passage that score alike', () => {
+    const text = (third: string) => `O coral da cidade recebeu o prêmio de melhor conjunto em seu primeiro concurso nacional. Os ensaios acontecem na igreja matriz. ${third}`;
+    const close = [{ n: 1, text: text('O coral da cidade recebeu o prêmio do júri popular em seu primeiro concurso estadual.') }];
+    expect(pick('Qual prêmio o coral da cidade recebeu em seu primeiro concurso nacional?', close)).toEqual([
+      'O coral da cidade recebeu o prêmio de melhor conjunto em seu primeiro concurso nacional.',
+      'O coral da cidade recebeu o prêmio do júri popular em seu primeiro concurso estadual.',
+    ]);
+    // a runner-up far behind is not quoted
+    const far = [{ n: 1, text: text('O coral canta músicas populares.') }];
+    expect(pick('Qual prêmio o coral da cidade recebeu em seu primeiro concurso nacional?', far)).toEqual([
+      'O coral da cidade recebeu o prêmio de melhor conjunto em seu primeiro concurso nacional.',
+    ]);
+  });
+
+  it('reads "percentagem" as an amount and "com qual frequência" as how often', () => {
+    expect(analyzeQuestion('Qual a percentagem de alunos cristãos?').type).toBe('amount');
+    expect(analyzeQuestion('Com qual frequência a revista é publicada?').unit).toBe('frequency');
+  });
 });
