@@ -85,8 +85,9 @@ export interface QuestionAnalysis {
   slotRoots?: string[];
   /**
    * Words (folded) of the noun phrase the question asks about: "qual a senha do Wi-Fi da diretoria", "quem é o
-   * gerente do escritório do Rio", "quantos dias de licença". The answer must hold each (or sit under a heading that
-   * does): a sentence about the visitors' Wi-Fi password does not answer for the board's.
+   * gerente do escritório do Rio", "quantos dias de licença", "quando começa o plantão de fim de semana". The answer
+   * must hold each (or sit under a heading that does): a sentence about the visitors' Wi-Fi password does not answer
+   * for the board's, nor one about when holidays may start for when the weekend duty does.
    */
   head?: string[];
 }
@@ -255,8 +256,12 @@ const HEAD_PHRASE = / (?:(?:qual|quais) (?:e |sao |foi |era |eram )?(?:o|a|os|as
 /** "como faço para pedir aumento de salário", "como configuro o e-mail do celular": the thing to act on, with its complements. */
 const ACTED_ON = / como (?:e que )?(?:eu |a gente )?(?:(?:faco|posso|devo|consigo|preciso|tenho que) (?:para |pra )?)?\p{L}+ (?:o |a |os |as |um |uma |meu |minha |meus |minhas )?(\p{L}+(?: (?:de|do|da|dos|das) \p{L}+)*) /u;
 
+/** "quando começa o plantão de fim de semana", "onde fica o time comercial": the thing the time or place is asked of, with its complements. */
+const MODIFIER = String.raw`(?: (?!(?:de|do|da|dos|das|em|no|na|nos|nas|que|para|por|com|e|ou) )\p{L}+)?`;
+const SUBJECT_PHRASE = new RegExp(String.raw` (?:quando|onde|aonde) (?:e que )?\p{L}+ (?:o|a|os|as) (\p{L}+${MODIFIER}(?: (?:de|do|da|dos|das) \p{L}+${MODIFIER})*) `, 'u');
+
 function headPhrase(f: string, terms: QuestionTerm[], howDoI: boolean): string[] | undefined {
-  const phrase = (howDoI ? f.match(ACTED_ON)?.[1] : undefined) ?? f.match(HEAD_PHRASE)?.[1];
+  const phrase = (howDoI ? f.match(ACTED_ON)?.[1] : undefined) ?? f.match(HEAD_PHRASE)?.[1] ?? f.match(SUBJECT_PHRASE)?.[1];
   if (!phrase) return undefined;
   const inPhrase = new Set(phrase.trim().split(' '));
   const head = terms.filter((t) => !t.kind && !verbLike(t.word) && inPhrase.has(t.word)).map((t) => t.word);
@@ -325,9 +330,13 @@ export function explainWindowParts(on: boolean): void {
 export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
   const best = rankWindows(question, passages);
   const analysis = analyzeQuestion(question);
-  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing, best[0].missed)) return [];
+  const enough = (w: Scored) => w.coverage >= requiredSupport(analysis, opts, w.missing, w.missed);
+  // the best window covers too little of the question, leaving out a thing it names ("Em quantos dias o reembolso é
+  // pago?" / the holiday pay "é pago até dois dias antes"): a window that holds every thing named, leaving out only the
+  // question's verbs, answers (the documents say the act otherwise: "são reembolsadas em até 15 dias úteis")
+  let top = best.length && enough(best[0]) ? best[0] : best.find((w) => enough(w) && w.missed.every((t) => verbLike(t.word)));
+  if (!top) return [];
   const named = analysis.terms.filter((t) => !t.kind).length;
-  let top = best[0];
   // "Como configuro o e-mail no iPhone?" is not answered by a sentence that gives no step nor means
   if (analysis.howDoI && top.typeFit === 0) return [];
   // a short question for one kind of amount (a price, a duration, a count of X) is answered only by a window
@@ -350,7 +359,7 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   // a short question about a name no retrieved passage writes ("o erro E7"): the documents are about something
   // else. In a long question such a name is one detail among several, often spelled otherwise by the documents.
   if (named <= 3 && top.missed.some((t) => t.proper && !t.matching?.size)) return [];
-  const chosen: Scored[] = [trimPair(top, best)];
+  const chosen: Scored[] = [trimPair(top, best, analysis)];
   if (analysis.several) {
     for (const w of best.filter((x) => x !== top)) {
       if (chosen.reduce((k, c) => k + c.sentences.length, 0) + w.sentences.length > opts.maxSentences) continue;
@@ -444,14 +453,16 @@ const CONTINUES = /^(?:ele|ela|eles|elas|isso|isto|esse|essa|este|esta|nesse|nes
  * Two adjacent sentences are quoted together only when the second continues the first (a pronoun, a
  * connective) or the first introduces it (ends with ":"); otherwise the better one of the two alone.
  */
-function trimPair(w: Scored, all: Scored[]): Scored {
+function trimPair(w: Scored, all: Scored[], q: QuestionAnalysis): Scored {
   if (w.sentences.length < 2) return w;
   const [a, b] = w.sentences;
   if (/:$/.test(a.text) || CONTINUES.test(b.text)) return w;
-  // the better of the two alone: the one that leaves out fewest of the question's terms, then the one that covers
-  // more of it ("PRÓXIMA REUNIÃO" / "9 de abril…", not the next line that only says "reunião"), then the better ranked
+  // the better of the two alone: the one that leaves out fewest of the question's terms, then (asked how to do
+  // something) one that gives a step or where it is done over one that gives neither ("O pedido de reembolso é feito
+  // no portal…", not "Despesas sem nota fiscal não são reembolsadas."), then the one that covers more of the question
+  // ("PRÓXIMA REUNIÃO" / "9 de abril…", not the next line that only says "reunião"), then the better ranked
   const singles = [a, b].map((x) => all.find((y) => y.sentences.length === 1 && y.sentences[0] === x)).filter((x): x is Scored => !!x);
-  const single = singles.sort((x, y) => x.missing - y.missing || round(y.coverage - x.coverage) || y.score - x.score)[0];
+  const single = singles.sort((x, y) => x.missing - y.missing || (q.howDoI ? Number(y.typeFit > 0) - Number(x.typeFit > 0) : 0) || round(y.coverage - x.coverage) || y.score - x.score)[0];
   // one sentence holds the question's terms, the next the kind of answer asked: both are the answer
   if (!single || (single.typeFit < 1 && w.typeFit === 1)) return w;
   // the next sentence holds what the first leaves out of the question ("…dois fatores é obrigatória." "O único aplicativo aceito é…")
