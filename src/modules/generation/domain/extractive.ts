@@ -131,11 +131,14 @@ const MISS_FACTOR = 0.9;
 const FIT_REQUIRED = new Set<AnswerType>(['amount', 'time']);
 const UNSEEN_VERB_WEIGHT = 0.4;
 
-/** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
+/** Conjugated or infinitive verb forms (folded): -ou, -eu, -iu, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
 function verbLike(word: string): boolean {
   // "13º" (folded "13o") is a number, not a first person
   if (!/^\p{L}+$/u.test(word)) return false;
-  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|ada|ida|ados|idos|adas|idas|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word));
+  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|ada|ida|ados|idos|adas|idas|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word))
+    // the preterite of -er and -ir verbs ("aconteceu", "morreu", "escreveu", "surgiu", "descobriu"), not the nouns in
+    // -eu ("museu", "europeu", "troféu", "mausoléu", "judeu")
+    || (word.length >= 6 && /(?:c|d|r|v|t|b)eu$/.test(word)) || (word.length >= 5 && /iu$/.test(word));
 }
 const HEADING_CREDIT = 0.8;
 const TITLE_CREDIT = 0.5;

@@ -519,6 +519,13 @@ describe('selectSentences (extractive)', () => {
       expect(answer('Como peço reembolso de despesas?', [reimbursement])).toEqual(['O pedido de reembolso é feito no portal financeiro, anexando as notas fiscais digitalizadas.']);
     });
 
+    it('reads "aconteceu", "surgiu" as verbs the documents may say otherwise, and "museu" as a thing named', () => {
+      const leak = [{ n: 1, text: 'O vazamento de água no prédio foi descoberto em março de 2011. A reforma durou dois meses.' }];
+      expect(answer('Quando o vazamento aconteceu?', leak)).toEqual(['O vazamento de água no prédio foi descoberto em março de 2011.']);
+      expect(answer('Quando o vazamento surgiu?', leak)).toEqual(['O vazamento de água no prédio foi descoberto em março de 2011.']);
+      expect(answer('Quando o museu fechou?', [{ n: 1, text: 'A biblioteca da cidade fechou em março de 2011.' }])).toEqual([]);
+    });
+
     it('answers with a lower window holding every thing the question names when the best one leaves one out', () => {
       // the holiday pay "é pago" but is no reimbursement; the policy says the reimbursement's act otherwise
       expect(answer('Em quantos dias o reembolso é pago?', [holidays, reimbursement])).toEqual(['As despesas de viagem são reembolsadas em até 15 dias úteis após a aprovação do gestor.']);
