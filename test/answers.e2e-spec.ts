@@ -28,6 +28,16 @@ describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive 
     }
   });
   afterAll(() => t.close());
+  /** The README quick start's two example files, into a collection of their own. */
+  const uploadExamples = async (collection: string) => {
+    const examples = join(__dirname, '..', 'examples');
+    await t.http
+      .post('/v1/documents')
+      .field('collection', collection)
+      .attach('files', readFileSync(join(examples, 'politica-de-ferias.md')), 'politica-de-ferias.md')
+      .attach('files', readFileSync(join(examples, 'faq-ti.csv')), 'faq-ti.csv')
+      .expect(201);
+  };
 
   it('answers "Posso vender parte das minhas férias?" with the 10 days, in one cited sentence', async () => {
     const r = await ask('Posso vender parte das minhas férias?');
@@ -84,13 +94,7 @@ describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive 
   });
 
   it("answers the README quick start's FAQ (examples/faq-ti.csv) asked word for word, with the row's answer, never its record line", async () => {
-    const examples = join(__dirname, '..', 'examples');
-    await t.http
-      .post('/v1/documents')
-      .field('collection', 'quick-start')
-      .attach('files', readFileSync(join(examples, 'politica-de-ferias.md')), 'politica-de-ferias.md')
-      .attach('files', readFileSync(join(examples, 'faq-ti.csv')), 'faq-ti.csv')
-      .expect(201);
+    await uploadExamples('quick-start');
     const expected: Array<[string, RegExp]> = [
       ['Como redefino a senha da VPN?', /^A senha da VPN é redefinida no portal de acesso/],
       ['Qual é a senha do Wi-Fi para visitantes?', /senha que muda toda segunda-feira|recepção informa a senha/],
@@ -105,6 +109,38 @@ describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive 
       // the row's "campo: valor" line is quotable for a field asked about, never as a FAQ answer
       expect(r.answer).not.toMatch(/pergunta:|\bid: \d/);
     }
+  });
+
+  it('answers a reimbursement policy as asked and refuses a subject whose only document was deleted (probe D5)', async () => {
+    await uploadExamples('probe');
+    const reimbursement = [
+      '# Política de reembolso de despesas',
+      'As despesas de viagem são reembolsadas em até 15 dias úteis após a aprovação do gestor.\nO limite diário de alimentação é de R$ 120,00 por colaborador.',
+      '## Como pedir',
+      'O pedido de reembolso é feito no portal financeiro, anexando as notas fiscais digitalizadas.\nDespesas sem nota fiscal não são reembolsadas.',
+    ].join('\n\n');
+    await t.http.post('/v1/documents').send({ title: 'Política de reembolso de despesas', text: reimbursement, collection: 'probe' }).expect(201);
+    const duty = 'Escala de plantão do suporte\n\nO plantão de fim de semana começa no sábado às 8h e termina na segunda às 8h.\nQuem está de plantão recebe um adicional de 30% sobre as horas trabalhadas.\nA troca de plantão deve ser combinada com o coordenador com 48 horas de antecedência.';
+    const dutyDoc = await t.http.post('/v1/documents').send({ title: 'Escala de plantão do suporte', text: duty, collection: 'probe' }).expect(201);
+
+    const weekend = 'Quando começa o plantão de fim de semana?';
+    const before = await ask(weekend, 'probe');
+    await t.http.delete(`/v1/documents/${dutyDoc.body.id}`).expect(204);
+    const answers = {
+      // "como peço": the instruction, not the rule about receipts beside it
+      howTo: (await ask('Como peço reembolso de despesas?', 'probe')).answer,
+      // "reembolso … pago" / "são reembolsadas em até 15 dias úteis": the policy says the act otherwise
+      days: (await ask('Em quantos dias o reembolso é pago?', 'probe')).answer,
+      weekend: before.answer,
+      // once the only document on the subject is gone, "começar" and "semanal" in the holiday policy do not answer it
+      deleted: await ask(weekend, 'probe').then((r) => ({ answer: r.answer, abstained: r.abstained })),
+    };
+    expect(answers).toEqual({
+      howTo: expect.stringMatching(/^O pedido de reembolso é feito no portal financeiro/),
+      days: expect.stringMatching(/15 dias úteis/),
+      weekend: expect.stringMatching(/sábado às 8h/),
+      deleted: { answer: REFUSAL, abstained: 'no_evidence' },
+    });
   });
 
   it('answers "What is Cowboy Bebop about?" from its own row, never from a fragment cut mid-word', async () => {

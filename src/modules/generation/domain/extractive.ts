@@ -16,7 +16,9 @@ import { isSynonym, synonymsOf } from '../../../shared/text/synonyms';
  *    kind of answer, how close together the terms are, and the passage's rank.
  * 3. Headings, question lines and fragments cut mid-sentence are never quoted; sentences from another
  *    passage are added only when the question asks for several things. A factoid question ("quando",
- *    "quantos", "quem", "onde") whose passage has two sentences of the asked kind that score alike gets both (short).
+ *    "quantos", "quem", "onde") whose passage has two sentences of the asked kind that score alike gets both (short);
+ *    so does a question whose chosen sentence lacks the kind asked, with the passage's sentence that holds it, and a
+ *    "qual X" question (whose words do not tell the answer's kind) whose passage has a close runner-up.
  * The coverage of the best window is the evidence: below `minSupport` nothing is returned (a refusal).
  */
 export interface ExtractiveOptions {
@@ -83,8 +85,9 @@ export interface QuestionAnalysis {
   slotRoots?: string[];
   /**
    * Words (folded) of the noun phrase the question asks about: "qual a senha do Wi-Fi da diretoria", "quem é o
-   * gerente do escritório do Rio", "quantos dias de licença". The answer must hold each (or sit under a heading that
-   * does): a sentence about the visitors' Wi-Fi password does not answer for the board's.
+   * gerente do escritório do Rio", "quantos dias de licença", "quando começa o plantão de fim de semana". The answer
+   * must hold each (or sit under a heading that does): a sentence about the visitors' Wi-Fi password does not answer
+   * for the board's, nor one about when holidays may start for when the weekend duty does.
    */
   head?: string[];
 }
@@ -111,7 +114,7 @@ const SCAFFOLDING = new Set(
 /** Nouns that name the kind of answer wanted; the document need not repeat them. */
 const TYPE_NOUNS: Record<string, EntityKind> = Object.fromEntries(
   [
-    ...['valor', 'valores', 'preço', 'preços', 'custo', 'custa', 'custam', 'quantia', 'montante', 'taxa', 'total', 'número', 'quantidade', 'limite', 'teto', 'máximo', 'mínimo', 'percentual', 'porcentagem'].map((w) => [w, 'amount']),
+    ...['valor', 'valores', 'preço', 'preços', 'custo', 'custa', 'custam', 'quantia', 'montante', 'taxa', 'total', 'número', 'quantidade', 'limite', 'teto', 'máximo', 'mínimo', 'percentual', 'porcentagem', 'percentagem'].map((w) => [w, 'amount']),
     ...['prazo', 'prazos', 'data', 'datas', 'dia', 'dias', 'horário', 'horários', 'hora', 'horas', 'período', 'tempo', 'duração', 'frequência', 'vez', 'vezes', 'ano', 'época'].map((w) => [w, 'time']),
     ...['nome', 'responsável', 'pessoa', 'contato'].map((w) => [w, 'person']),
     ...['local', 'lugar', 'endereço'].map((w) => [w, 'place']),
@@ -128,11 +131,14 @@ const MISS_FACTOR = 0.9;
 const FIT_REQUIRED = new Set<AnswerType>(['amount', 'time']);
 const UNSEEN_VERB_WEIGHT = 0.4;
 
-/** Conjugated or infinitive verb forms (folded): -ou, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
+/** Conjugated or infinitive verb forms (folded): -ou, -eu, -iu, -ei, -amos, -ava, -ar/-er/-ir, gerunds, participles, and short first-person forms. */
 function verbLike(word: string): boolean {
   // "13º" (folded "13o") is a number, not a first person
   if (!/^\p{L}+$/u.test(word)) return false;
-  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|ada|ida|ados|idos|adas|idas|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word));
+  return /(?:ou|ei|amos|emos|imos|ava|avam|iam|ar|er|ir|ando|endo|indo|ado|ido|ada|ida|ados|idos|adas|idas|aram|eram|iram)$/.test(word) || (word.length <= 5 && /o$/.test(word)) || (word.length <= 4 && /[aeu]i$/.test(word))
+    // the preterite of -er and -ir verbs ("aconteceu", "morreu", "escreveu", "surgiu", "descobriu"), not the nouns in
+    // -eu ("museu", "europeu", "troféu", "mausoléu", "judeu")
+    || (word.length >= 6 && /(?:c|d|r|v|t|b)eu$/.test(word)) || (word.length >= 5 && /iu$/.test(word));
 }
 const HEADING_CREDIT = 0.8;
 const TITLE_CREDIT = 0.5;
@@ -191,7 +197,7 @@ function analyze(asked: string): QuestionAnalysis {
   else if (has(/ (onde|aonde|where) | em que (lugar|local|sala|andar|cidade|predio|pais|estado) /)) type = 'place';
   else if (has(/ (quando|when) | (qual|quais) (e |sao )?(o |a |os |as )?(prazo|prazos|data|datas|horario|horarios|dia|periodo|frequencia) | que horas | em (que|qual) (ano|dia|mes|data|epoca|seculo|decada) | ate quando | de quanto em quanto /))
     type = 'time';
-  else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual) /))
+  else if (has(/ (quant[oa]s?|how (much|many)) | (qual|quais) (e |sao )?(o |a |os |as )?(valor|valores|preco|precos|custo|taxa|limite|teto|maximo|minimo|numero|quantidade|total|percentual|porcentagem|percentagem) /))
     type = 'amount';
   else if (has(/ (como|how) | o que (eu |a gente |se |nos )?(faco|fazer|devo|preciso|precisa|tenho que|fazemos) | (qual|quais) (e |sao )?(o |os )?(procedimento|passo|passos|processo) /))
     type = 'instruction';
@@ -228,7 +234,7 @@ function analyze(asked: string): QuestionAnalysis {
     else if (!has(/ quant[oa]s (?!reais)\w+ /) && has(/ (custa|custam|custo|preco|precos|valor|valores|sai|saem|pago|pagamos|paga|pagam|ganho|ganha|ganham|recebo|recebe|recebem|reembolso|reembolsa|dinheiro|reais|how much does) | quanto (e|sao|fica|ficam) /))
       unit = 'money';
   }
-  if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com que frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
+  if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com (que|qual) frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
   else if (type === 'time' && has(/ (em |de |a partir de |desde |ate )?(que|qual) (ano|seculo|decada) | what year /)) unit = 'year';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
   const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
@@ -253,8 +259,12 @@ const HEAD_PHRASE = / (?:(?:qual|quais) (?:e |sao |foi |era |eram )?(?:o|a|os|as
 /** "como faço para pedir aumento de salário", "como configuro o e-mail do celular": the thing to act on, with its complements. */
 const ACTED_ON = / como (?:e que )?(?:eu |a gente )?(?:(?:faco|posso|devo|consigo|preciso|tenho que) (?:para |pra )?)?\p{L}+ (?:o |a |os |as |um |uma |meu |minha |meus |minhas )?(\p{L}+(?: (?:de|do|da|dos|das) \p{L}+)*) /u;
 
+/** "quando começa o plantão de fim de semana", "onde fica o time comercial": the thing the time or place is asked of, with its complements. */
+const MODIFIER = String.raw`(?: (?!(?:de|do|da|dos|das|em|no|na|nos|nas|que|para|por|com|e|ou) )\p{L}+)?`;
+const SUBJECT_PHRASE = new RegExp(String.raw` (?:quando|onde|aonde) (?:e que )?\p{L}+ (?:o|a|os|as) (\p{L}+${MODIFIER}(?: (?:de|do|da|dos|das) \p{L}+${MODIFIER})*) `, 'u');
+
 function headPhrase(f: string, terms: QuestionTerm[], howDoI: boolean): string[] | undefined {
-  const phrase = (howDoI ? f.match(ACTED_ON)?.[1] : undefined) ?? f.match(HEAD_PHRASE)?.[1];
+  const phrase = (howDoI ? f.match(ACTED_ON)?.[1] : undefined) ?? f.match(HEAD_PHRASE)?.[1] ?? f.match(SUBJECT_PHRASE)?.[1];
   if (!phrase) return undefined;
   const inPhrase = new Set(phrase.trim().split(' '));
   const head = terms.filter((t) => !t.kind && !verbLike(t.word) && inPhrase.has(t.word)).map((t) => t.word);
@@ -323,9 +333,13 @@ export function explainWindowParts(on: boolean): void {
 export function selectSentences(question: string, passages: GroundingPassage[], opts: ExtractiveOptions): ExtractedSentence[] {
   const best = rankWindows(question, passages);
   const analysis = analyzeQuestion(question);
-  if (best.length === 0 || best[0].coverage < requiredSupport(analysis, opts, best[0].missing, best[0].missed)) return [];
+  const enough = (w: Scored) => w.coverage >= requiredSupport(analysis, opts, w.missing, w.missed);
+  // the best window covers too little of the question, leaving out a thing it names ("Em quantos dias o reembolso é
+  // pago?" / the holiday pay "é pago até dois dias antes"): a window that holds every thing named, leaving out only the
+  // question's verbs, answers (the documents say the act otherwise: "são reembolsadas em até 15 dias úteis")
+  let top = best.length && enough(best[0]) ? best[0] : best.find((w) => enough(w) && w.missed.every((t) => verbLike(t.word)));
+  if (!top) return [];
   const named = analysis.terms.filter((t) => !t.kind).length;
-  let top = best[0];
   // "Como configuro o e-mail no iPhone?" is not answered by a sentence that gives no step nor means
   if (analysis.howDoI && top.typeFit === 0) return [];
   // a short question for one kind of amount (a price, a duration, a count of X) is answered only by a window
@@ -348,7 +362,7 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   // a short question about a name no retrieved passage writes ("o erro E7"): the documents are about something
   // else. In a long question such a name is one detail among several, often spelled otherwise by the documents.
   if (named <= 3 && top.missed.some((t) => t.proper && !t.matching?.size)) return [];
-  const chosen: Scored[] = [trimPair(top, best)];
+  const chosen: Scored[] = [trimPair(top, best, analysis)];
   if (analysis.several) {
     for (const w of best.filter((x) => x !== top)) {
       if (chosen.reduce((k, c) => k + c.sentences.length, 0) + w.sentences.length > opts.maxSentences) continue;
@@ -369,33 +383,57 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
 const FACTOID = new Set<AnswerType>(['time', 'amount', 'person', 'place']);
 /** A second sentence of the asked kind scoring at least this share of the chosen one is quoted beside it. */
 const TIE = 0.8;
+/**
+ * "Qual X…", "Que X…": the words say nothing of the answer's kind, so nothing tells two sentences of the passage apart
+ * but their score; a runner-up of the chosen sentence's passage scoring at least this share of it is quoted beside it
+ * (swept 0.5-0.8 on SQuAD-pt dev and office: about one added sentence in six holds the answer the first one lacked).
+ */
+const OPEN_TIE = 0.7;
+/**
+ * The chosen sentence lacks the kind of answer asked (no date for "quando", no name for "quem"): a sentence of its
+ * passage that holds it and scores at least this share of it is quoted beside it, the user reading both.
+ */
+const KIND_TIE = 0.3;
 /** The two tied sentences together stay within this many characters (the answer-length budget). */
 const TIED_CHARS = 400;
 
 /**
- * "Quando…", "Quantos…", "Quem…", "Onde…": when another sentence also holds the kind of answer asked (a date, a
- * number, a name, a place) and scores nearly as well (TIE), the words alone cannot tell which of the two is meant:
- * both are quoted, each with its own citation, as long as together they stay short (TIED_CHARS).
+ * A second sentence of the chosen one's passage, each with its own citation, as long as together they stay short
+ * (TIED_CHARS), when the words alone cannot tell which of the two answers:
+ * - "Quando…", "Quantos…", "Quem…", "Onde…": another sentence also holds the kind of answer asked (a date, a number,
+ *   a name, a place) and scores nearly as well (TIE);
+ * - the chosen sentence lacks the kind asked and another one holds it, scoring at least KIND_TIE of it;
+ * - "Qual X…" (the kind is not known): the runner-up scores at least OPEN_TIE of it.
  */
 function tiedAnswer(q: QuestionAnalysis, top: Scored, all: Scored[], opts: ExtractiveOptions): Scored | undefined {
-  if (!FACTOID.has(q.type) || opts.maxSentences < top.sentences.length + 1) return undefined;
+  if (opts.maxSentences < top.sentences.length + 1) return undefined;
   // the heading above names what the question asks ("PRÓXIMA REUNIÃO"): the line under it is the answer
   const first = top.sentences[0];
   if (first.hits!.some((h, i) => h < 0 && !top.sentences.some((s) => s.hits![i] >= 0) && first.credits![i] > TITLE_CREDIT)) return undefined;
   const chars = top.sentences.reduce((k, s) => k + s.quote.length + 1, 0);
-  return all.find(
-    (w) =>
-      w.sentences.length === 1 &&
-      // from the chosen sentence's own passage: another passage's sentence is added only when several things are asked
-      w.sentences[0].n === first.n &&
-      !top.sentences.includes(w.sentences[0]) &&
-      w.typeFit === 1 &&
-      w.score >= top.score * TIE &&
-      w.coverage >= opts.minSupport &&
-      // it leaves out nothing the chosen sentence holds ("Criar uma parceria…" does not say "tirotricina")
-      w.missed.every((t) => top.missed.includes(t)) &&
-      chars + w.sentences[0].quote.length <= TIED_CHARS,
-  );
+  const beside = (w: Scored) =>
+    w.sentences.length === 1 &&
+    // from the chosen sentence's own passage: another passage's sentence is added only when several things are asked
+    w.sentences[0].n === first.n &&
+    !top.sentences.includes(w.sentences[0]) &&
+    w.coverage >= opts.minSupport &&
+    chars + w.sentences[0].quote.length <= TIED_CHARS;
+  const factoid = FACTOID.has(q.type)
+    ? all.find(
+        (w) =>
+          beside(w) &&
+          w.typeFit === 1 &&
+          w.score >= top.score * TIE &&
+          // it leaves out nothing the chosen sentence holds ("Criar uma parceria…" does not say "tirotricina")
+          w.missed.every((t) => top.missed.includes(t)),
+      )
+    : undefined;
+  if (factoid || top.sentences.length > 1) return factoid;
+  // the chosen sentence lacks the kind asked (or, for "qual X", does not name an X): the passage's sentence that holds it
+  const kinded = top.typeFit < 1 ? all.find((w) => beside(w) && w.typeFit > top.typeFit && w.score >= top.score * KIND_TIE) : undefined;
+  if (kinded) return kinded;
+  // a runner-up that fits less than the chosen one ("qual o e-mail" / a sentence that writes none) is told apart
+  return q.type === 'open' ? all.find((w) => beside(w) && w.typeFit >= top.typeFit && w.score >= top.score * OPEN_TIE) : undefined;
 }
 
 /**
@@ -418,14 +456,16 @@ const CONTINUES = /^(?:ele|ela|eles|elas|isso|isto|esse|essa|este|esta|nesse|nes
  * Two adjacent sentences are quoted together only when the second continues the first (a pronoun, a
  * connective) or the first introduces it (ends with ":"); otherwise the better one of the two alone.
  */
-function trimPair(w: Scored, all: Scored[]): Scored {
+function trimPair(w: Scored, all: Scored[], q: QuestionAnalysis): Scored {
   if (w.sentences.length < 2) return w;
   const [a, b] = w.sentences;
   if (/:$/.test(a.text) || CONTINUES.test(b.text)) return w;
-  // the better of the two alone: the one that leaves out fewest of the question's terms, then the one that covers
-  // more of it ("PRÓXIMA REUNIÃO" / "9 de abril…", not the next line that only says "reunião"), then the better ranked
+  // the better of the two alone: the one that leaves out fewest of the question's terms, then (asked how to do
+  // something) one that gives a step or where it is done over one that gives neither ("O pedido de reembolso é feito
+  // no portal…", not "Despesas sem nota fiscal não são reembolsadas."), then the one that covers more of the question
+  // ("PRÓXIMA REUNIÃO" / "9 de abril…", not the next line that only says "reunião"), then the better ranked
   const singles = [a, b].map((x) => all.find((y) => y.sentences.length === 1 && y.sentences[0] === x)).filter((x): x is Scored => !!x);
-  const single = singles.sort((x, y) => x.missing - y.missing || round(y.coverage - x.coverage) || y.score - x.score)[0];
+  const single = singles.sort((x, y) => x.missing - y.missing || (q.howDoI ? Number(y.typeFit > 0) - Number(x.typeFit > 0) : 0) || round(y.coverage - x.coverage) || y.score - x.score)[0];
   // one sentence holds the question's terms, the next the kind of answer asked: both are the answer
   if (!single || (single.typeFit < 1 && w.typeFit === 1)) return w;
   // the next sentence holds what the first leaves out of the question ("…dois fatores é obrigatória." "O único aplicativo aceito é…")

@@ -458,4 +458,78 @@ describe('selectSentences (extractive)', () => {
     ];
     expect(selectSentences('Como reservar a sala?', how, opts)).toHaveLength(1);
   });
+  it('quotes beside a sentence lacking the kind asked the sentence of its passage that holds it, each cited', () => {
+    const one = [
+      {
+        n: 1,
+        text: 'O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro. Os ensaios acontecem na igreja matriz. Entre os amigos estava o jovem Joaquim Ribeiro, depois regente do coral da cidade.',
+      },
+    ];
+    // "quem": the first sentence names no one, the third does
+    expect(selectSentences('Quem fundou o coral da cidade?', one, opts).map((c) => [c.n, c.text])).toEqual([
+      [1, 'O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro.'],
+      [1, 'Entre os amigos estava o jovem Joaquim Ribeiro, depois regente do coral da cidade.'],
+    ]);
+    // from another passage it is not added (one thing is asked)
+    const two = [
+      { n: 1, text: 'O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro. Os ensaios acontecem na igreja matriz.' },
+      { n: 2, text: 'Entre os amigos estava o jovem Joaquim Ribeiro, depois regente do coral da cidade.' },
+    ];
+    expect(pick('Quem fundou o coral da cidade?', two)).toEqual(['O coral da cidade foi fundado há muito tempo por um grupo de amigos do bairro.']);
+  });
+
+  it('answers "qual X" (a kind the words do not tell) with the two sentences of a passage that score alike', () => {
+    const text = (third: string) => `O coral da cidade recebeu o prêmio de melhor conjunto em seu primeiro concurso nacional. Os ensaios acontecem na igreja matriz. ${third}`;
+    const close = [{ n: 1, text: text('O coral da cidade recebeu o prêmio do júri popular em seu primeiro concurso estadual.') }];
+    expect(pick('Qual prêmio o coral da cidade recebeu em seu primeiro concurso nacional?', close)).toEqual([
+      'O coral da cidade recebeu o prêmio de melhor conjunto em seu primeiro concurso nacional.',
+      'O coral da cidade recebeu o prêmio do júri popular em seu primeiro concurso estadual.',
+    ]);
+    // a runner-up far behind is not quoted
+    const far = [{ n: 1, text: text('O coral canta músicas populares.') }];
+    expect(pick('Qual prêmio o coral da cidade recebeu em seu primeiro concurso nacional?', far)).toEqual([
+      'O coral da cidade recebeu o prêmio de melhor conjunto em seu primeiro concurso nacional.',
+    ]);
+  });
+
+  it('reads "percentagem" as an amount and "com qual frequência" as how often', () => {
+    expect(analyzeQuestion('Qual a percentagem de alunos cristãos?').type).toBe('amount');
+    expect(analyzeQuestion('Com qual frequência a revista é publicada?').unit).toBe('frequency');
+  });
+  describe('with the default support (0.3, +0.2 per named thing under 4)', () => {
+    const defaults = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
+    const answer = (q: string, ps: Array<{ n: number; text: string; title?: string }>) => selectSentences(q, ps, defaults).map((x) => x.text);
+    const reimbursement = {
+      n: 1,
+      title: 'Política de reembolso de despesas',
+      text: '# Política de reembolso de despesas\n\nAs despesas de viagem são reembolsadas em até 15 dias úteis após a aprovação do gestor.\nO limite diário de alimentação é de R$ 120,00 por colaborador.\n\n## Como pedir\n\nO pedido de reembolso é feito no portal financeiro, anexando as notas fiscais digitalizadas.\nDespesas sem nota fiscal não são reembolsadas.',
+    };
+    const holidays = { n: 2, text: 'As férias não podem começar nos dois dias que antecedem um feriado ou o descanso semanal remunerado. O salário das férias é pago até dois dias antes do início do descanso.' };
+
+    it('asked "quando / onde <verbo> o X de Y", does not answer with a sentence that leaves out X or Y', () => {
+      expect(analyzeQuestion('Quando começa o plantão de fim de semana?').head).toEqual(['plantao', 'fim', 'semana']);
+      expect(analyzeQuestion('Onde fica o time comercial?').head).toEqual(['time', 'comercial']);
+      // "começar" and "semanal" are all the holiday policy shares with the question
+      expect(answer('Quando começa o plantão de fim de semana?', [holidays])).toEqual([]);
+      const duty = { n: 1, text: 'O plantão de fim de semana começa no sábado às 8h e termina na segunda às 8h.' };
+      expect(answer('Quando começa o plantão de fim de semana?', [duty, holidays])).toEqual([duty.text]);
+    });
+
+    it('asked how to do something, quotes of two lines the one that gives a step or where it is done', () => {
+      expect(answer('Como peço reembolso de despesas?', [reimbursement])).toEqual(['O pedido de reembolso é feito no portal financeiro, anexando as notas fiscais digitalizadas.']);
+    });
+
+    it('reads "aconteceu", "surgiu" as verbs the documents may say otherwise, and "museu" as a thing named', () => {
+      const leak = [{ n: 1, text: 'O vazamento de água no prédio foi descoberto em março de 2011. A reforma durou dois meses.' }];
+      expect(answer('Quando o vazamento aconteceu?', leak)).toEqual(['O vazamento de água no prédio foi descoberto em março de 2011.']);
+      expect(answer('Quando o vazamento surgiu?', leak)).toEqual(['O vazamento de água no prédio foi descoberto em março de 2011.']);
+      expect(answer('Quando o museu fechou?', [{ n: 1, text: 'A biblioteca da cidade fechou em março de 2011.' }])).toEqual([]);
+    });
+
+    it('answers with a lower window holding every thing the question names when the best one leaves one out', () => {
+      // the holiday pay "é pago" but is no reimbursement; the policy says the reimbursement's act otherwise
+      expect(answer('Em quantos dias o reembolso é pago?', [holidays, reimbursement])).toEqual(['As despesas de viagem são reembolsadas em até 15 dias úteis após a aprovação do gestor.']);
+      expect(answer('Em quantos dias o reembolso é pago?', [holidays])).toEqual([]);
+    });
+  });
 });
