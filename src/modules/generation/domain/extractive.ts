@@ -245,7 +245,9 @@ function analyze(asked: string): QuestionAnalysis {
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
   const slotRoots = slot ? roots(slot) : undefined;
-  const head = headPhrase(f, terms, howDoI);
+  // the phrase is read within one sentence of the question: "Onde fica o formulário? <more text>" names no more than it
+  const clauses = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[?!.;:]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ')} `;
+  const head = headPhrase(clauses, terms, howDoI);
   return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(measure ? { measure } : {}), ...(howDoI ? { howDoI } : {}), ...(slot ? { slot, slotRoots } : {}), ...(head ? { head } : {}) };
 }
 

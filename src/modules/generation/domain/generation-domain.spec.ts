@@ -509,6 +509,9 @@ describe('selectSentences (extractive)', () => {
     it('asked "quando / onde <verbo> o X de Y", does not answer with a sentence that leaves out X or Y', () => {
       expect(analyzeQuestion('Quando começa o plantão de fim de semana?').head).toEqual(['plantao', 'fim', 'semana']);
       expect(analyzeQuestion('Onde fica o time comercial?').head).toEqual(['time', 'comercial']);
+      // read within the question's sentence: what follows its "?" is not part of the thing asked of
+      expect(analyzeQuestion(`Onde fica o formulário de reembolso? ${'a'.repeat(40)}`).head).toEqual(['formulario', 'reembolso']);
+      expect(analyzeQuestion('Onde fica o time comercial? Preciso entregar um documento.').head).toEqual(['time', 'comercial']);
       // "começar" and "semanal" are all the holiday policy shares with the question
       expect(answer('Quando começa o plantão de fim de semana?', [holidays])).toEqual([]);
       const duty = { n: 1, text: 'O plantão de fim de semana começa no sábado às 8h e termina na segunda às 8h.' };
