@@ -694,7 +694,7 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
       context.push(...title);
       const text = rowText(row);
       const folded = fold(text);
-      out.push({ n: p.n, position: i, text, quote: rowText(tableCells(s.text) ?? row), words: ws, context, quotable: true, folded, entities: entityKinds(text), cues: cues(ws, folded) });
+      out.push({ n: p.n, position: i, text, quote: withoutEmphasis(rowText(tableCells(s.text) ?? row)), words: ws, context, quotable: true, folded, entities: entityKinds(text), cues: cues(ws, folded) });
       return;
     }
     table = undefined;
@@ -756,7 +756,12 @@ function rowText(cells: string[]): string {
 
 /** Markdown bullets and table pipes are layout, not words of the answer. */
 function cleanLine(text: string): string {
-  return text.replace(/^\s*(?:>\s*)?(?:(?:[-*•]|\d{1,2}[.)])\s+)?/, '').trim();
+  return withoutEmphasis(text.replace(/^\s*(?:>\s*)?(?:(?:[-*•]|\d{1,2}[.)])\s+)?/, '').trim());
+}
+
+/** Markdown's bold markers around words ("até **30 dias por ano**"): the answer is plain text, the words stay. */
+function withoutEmphasis(text: string): string {
+  return text.replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2');
 }
 
 const MONTHS = 'janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro january february march april may june july august september october november december';

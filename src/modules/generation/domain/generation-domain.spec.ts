@@ -114,6 +114,16 @@ describe('selectSentences (extractive)', () => {
     expect(pick('Com quantos dias de antecedência peço pra trabalhar de outra cidade?', ps).join(' ')).toMatch(/10 dias de antecedência/);
   });
 
+  it("quotes a Markdown line without its bold markers (the answer is plain text), in a sentence or a table's row", () => {
+    const doc = [{ n: 1, text: 'As versões 3.x deixam de receber atualizações de segurança em **31 de janeiro de 2027**.' }];
+    expect(pick('Quando as versões 3.x deixam de receber atualizações?', doc)).toEqual(['As versões 3.x deixam de receber atualizações de segurança em 31 de janeiro de 2027.']);
+    const table = [{ n: 1, text: '| Plano | Preço |\n| --- | --- |\n| Profissional | **R$ 89,90** por mês |' }];
+    expect(pick('Quanto custa o plano Profissional?', table).join(' ')).toMatch(/R\$ 89,90/);
+    expect(pick('Quanto custa o plano Profissional?', table).join(' ')).not.toContain('**');
+    // a lone asterisk (a footnote, a multiplication) stays
+    expect(pick('Qual o limite do reembolso?', [{ n: 1, text: 'O limite do reembolso é R$ 500,00 por mês*.' }])).toEqual(['O limite do reembolso é R$ 500,00 por mês*.']);
+  });
+
   it('refuses a short question for a time, a place, a person or an amount when no covering sentence holds one', () => {
     const ti = [{ n: 1, text: 'Nunca leve o notebook da empresa para assistência técnica por conta própria: a garantia é gerenciada pela TI.' }];
     const base = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
