@@ -102,6 +102,8 @@ describe('/v1/ask answers a Portuguese-speaking user trusts (offline extractive 
       ['Recebi um e-mail suspeito. Como reporto?', /Encaminhe a mensagem como anexo para seguranca@empresa\.com\.br/],
       ['Posso instalar programas no notebook da empresa?', /^Somente programas do catálogo de software/],
       ['Quantos dias de férias posso vender?', /10 dias/],
+      // the issue's first example, on the quick start's own policy (refused there with evidence 0.45 until session 18)
+      ['Posso vender parte das minhas férias?', /10 dias/],
     ];
     for (const [question, fact] of expected) {
       const r = await ask(question, 'quick-start');

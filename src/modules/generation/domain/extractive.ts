@@ -101,7 +101,7 @@ const SCAFFOLDING = new Set(
      existe existem há tem tenho temos têm faço faz fazer fazemos sei saber gostaria queria quero alguém possível
      eu você vocês pra pro meu minha meus minhas nosso nossa nossos nossas algum alguma alguns algumas gente
      é são está estão ser estar sobre aí lá então favor numa num mim comigo depois enquanto vai vão vou ir estou sou fica ficar
-     quer querem dizer significa significam várias vários sozinho sozinha ainda agora hoje aqui isso esse essa daqui
+     parte quer querem dizer significa significam várias vários sozinho sozinha ainda agora hoje aqui isso esse essa daqui
      este esta estes estas deste desta destes destas neste nesta desse dessa nesse nessa aquele aquela
      dela dele delas deles nela nele nelas neles daquele daquela daqueles daquelas tinha tinham havia haviam sido
      cite citar liste listar enumere mencione descreva explique diga
