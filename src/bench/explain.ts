@@ -1,5 +1,5 @@
 /*
- * `npm run eval:explain -- --set office|squad|<path.jsonl> [--misses] [--question "..."] [--limit N] [--features f.jsonl | --dump w.jsonl]`
+ * `npm run eval:explain -- --set office|squad|<path.jsonl> [--docs DIR] [--misses] [--question "..."] [--limit N] [--features f.jsonl | --dump w.jsonl]`
  *
  * Why did the offline answerer answer (or refuse) what it did? For each question: the retrieved passages,
  * the question's analysis (answer type, terms and their weights) and the best sentence windows with their
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     writeFileSync(args.dump, '');
     explainWindowParts(true);
   }
-  const set = loadSet(args.set ?? 'office');
+  const set = loadSet(args.set ?? 'office', { docs: args.docs });
   let questions = set.questions;
   if (args.question) questions = [{ question: args.question, answers: [], offTopic: false, scoreAnswer: false }];
   else if (args.misses) {

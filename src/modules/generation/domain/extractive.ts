@@ -72,7 +72,7 @@ export interface QuestionAnalysis {
   /** Asks for several things (lists, two questions in one): answers may take sentences from several passages. */
   several: boolean;
   /** For amounts: money ("quanto custa") or a length of time ("quanto tempo", "quantos dias"); for times, how often ("de quanto em quanto tempo"). */
-  unit?: 'money' | 'duration' | 'frequency' | 'year';
+  unit?: 'money' | 'duration' | 'frequency' | 'year' | 'clock';
   /** "Quantos funcionários": prefixes of the counted noun and its synonyms; the answer counts it ("8 horas" does not). */
   countRoots?: string[];
   /** "Como configuro…", "como eu faço…": the asker wants steps to follow, not a sentence that mentions the thing. */
@@ -141,7 +141,12 @@ function verbLike(word: string): boolean {
     || (word.length >= 6 && /(?:c|d|r|v|t|b)eu$/.test(word)) || (word.length >= 5 && /iu$/.test(word));
 }
 const HEADING_CREDIT = 0.8;
+/** A term the document's title (or subject line) holds: as evidence, half a term. */
 const TITLE_CREDIT = 0.5;
+/** The same term while ranking the lines of the document: held by each of them. */
+const SUBJECT_CREDIT = 1;
+/** A subject line under the title is short: "Produto: Pão de queijo mineiro (receita da casa)", not a sentence of the text. */
+const SUBJECT_WORDS = 10;
 
 const ORDINALS: Record<string, string> = Object.fromEntries(
   ['primeiro segundo terceiro quarto quinto sexto sétimo oitavo nono décimo', 'primeira segunda terceira quarta quinta sexta sétima oitava nona décima'].flatMap((list, g) =>
@@ -236,6 +241,8 @@ function analyze(asked: string): QuestionAnalysis {
   }
   if (type === 'time' && has(/ de quanto em quanto | a cada quanto | com (que|qual) frequencia | quantas vezes (por|ao|no|na) | qual (e )?a (frequencia|periodicidade) | how often /)) unit = 'frequency';
   else if (type === 'time' && has(/ (em |de |a partir de |desde |ate )?(que|qual) (ano|seculo|decada) | what year /)) unit = 'year';
+  // "até que horas", "qual o horário": a time of day ("das 8h às 20h"), not a date or a weekday alone
+  else if (type === 'time' && has(/ que horas | (qual|quais) (e |sao )?(o |os )?horarios? | what time /)) unit = 'clock';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
   const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
   const measure = counted ? measureOf(counted) : undefined;
@@ -297,8 +304,8 @@ interface Sentence {
   /** The line as the passage writes it, which the answer quotes (citations are checked against the passage). */
   quote: string;
   words: Word[];
-  /** Terms of the heading / FAQ question line above it and of the passage title. */
-  context: Array<{ words: Word[]; credit: number }>;
+  /** Terms of the heading / FAQ question line above it and of the passage title (the document's subject). */
+  context: Context[];
   quotable: boolean;
   /** The quotable text folded (lowercase, no accents), for the answer-kind patterns. */
   folded?: string;
@@ -307,7 +314,22 @@ interface Sentence {
   /** While ranking: position of each question term's first match (-1: none), and the count of other content words. */
   hits?: number[];
   fresh?: number;
+  /** While ranking: each term's credit from the context (heading, subject) as evidence, and as ranking credit. */
   credits?: number[];
+  ranking?: number[];
+}
+
+/**
+ * A line's context: the heading above it, or the document's subject (its title, and the short lines under the title
+ * that name what the document is about: "Produto: Pão de queijo mineiro"). The subject holds for every line of its
+ * document: ranking the lines of one document, a term of the subject is no reason to prefer the line that repeats it
+ * ("Prefeitura Municipal de Serra Clara." / "Ouvidor-geral: Rodrigo …" for "quem é o ouvidor de Serra Clara"). As
+ * evidence that the documents answer, it counts only TITLE_CREDIT: naming the document's subject is not naming the fact.
+ */
+interface Context {
+  words: Word[];
+  credit: number;
+  subject?: boolean;
 }
 
 interface Scored {
@@ -522,7 +544,9 @@ function rank(question: string, passages: GroundingPassage[]): Scored[] {
   for (const s of quotable) {
     s.hits = matching.map((m) => s.words.find((w) => m.has(w.word))?.pos ?? -1);
     s.fresh = s.words.filter((w) => !w.stop && !matching.some((m) => m.has(w.word))).length;
-    s.credits = matching.map((m) => Math.max(0, ...s.context.filter((c) => c.words.some((w) => m.has(w.word))).map((c) => c.credit)));
+    const held = matching.map((m) => s.context.filter((c) => c.words.some((w) => m.has(w.word))));
+    s.credits = held.map((cs) => Math.max(0, ...cs.map((c) => c.credit)));
+    s.ranking = held.map((cs) => Math.max(0, ...cs.map((c) => (c.subject ? SUBJECT_CREDIT : c.credit))));
   }
   const windows: Sentence[][] = [];
   quotable.forEach((s, i) => {
@@ -538,6 +562,8 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const own = win.length === 1 ? win[0].words : win.flatMap((s) => s.words);
   const entities = win.length === 1 ? sentenceEntities(win[0]) : new Set(win.flatMap((s) => [...sentenceEntities(s)]));
   let covered = 0;
+  // the same, with the document's subject held by every line (it orders the windows; `covered` is the evidence)
+  let ranked = 0;
   let missing = 0;
   const missed: QuestionTerm[] = [];
   const positions: number[] = [];
@@ -545,22 +571,26 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
     const at = win[0].hits![i] >= 0 ? win[0].hits![i] : win.length > 1 && win[1].hits![i] >= 0 ? win[1].hits![i] + 1000 : -1;
     if (at >= 0) {
       covered += weight[i];
+      ranked += weight[i];
       positions.push(at);
       return;
     }
     // "quanto tempo demora": a duration, not any number
     if (t.kind && entities.has(t.kind) && (t.kind !== 'time' || q.unit !== 'duration' || win.some((s) => DURATION.test(s.folded!)))) {
       covered += weight[i];
+      ranked += weight[i];
       return;
     }
     const credit = win[0].credits![i];
     covered += weight[i] * credit;
+    ranked += weight[i] * win[0].ranking![i];
     if (credit < 0.5 && !optional[i]) {
       missing++;
       missed.push(t);
     }
   });
   const coverage = total > 0 ? covered / total : 0;
+  const held = total > 0 ? ranked / total : 0;
   const verbHit = q.terms.some((t, i) => !t.kind && win.some((x) => x.hits![i] >= 0));
   const typeFit = fitsType(q, win, entities, verbHit);
   // proximity: matched terms close together inside the window
@@ -578,7 +608,7 @@ function scoreWindow(win: Sentence[], q: QuestionAnalysis, weight: number[], tot
   const brevity = length > 80 ? 0.7 : length > 45 ? 0.85 : 1;
   const pair = win.length > 1 ? 0.93 : 1;
   // coverage decides; the answer type, the passage's retrieval rank and proximity order the windows that cover alike
-  const score = coverage * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * intro * brevity * pair * Math.pow(MISS_FACTOR, missing);
+  const score = held * (0.3 + 0.3 * typeFit + 0.1 * proximity + 0.6 * rank) * restates * intro * brevity * pair * Math.pow(MISS_FACTOR, missing);
   const scored: Scored = { sentences: win, coverage, score, typeFit, missing, missed };
   if (explaining) scored.parts = { proximity, rank, restates, intro, brevity, pair, length, fresh };
   return scored;
@@ -626,8 +656,17 @@ function splitPassages(passages: GroundingPassage[]): Sentence[] {
     }
     split.set(p, done);
   });
+  // the subject lines under a document's title, read in its opening passage, hold for its every passage
+  const subjects = new Map<string, Context>();
+  for (const p of passages) {
+    const lines = split.get(p)!.subject;
+    if (lines?.length && !(p.start ?? 0)) subjects.set(doc(p), { words: lines, credit: TITLE_CREDIT, subject: true });
+  }
   // fresh objects: the per-question fields (hits, fresh) are written on them
-  return passages.flatMap((p) => split.get(p)!.lines.map((l) => ({ ...l, n: p.n })));
+  return passages.flatMap((p) => {
+    const subject = subjects.get(doc(p));
+    return split.get(p)!.lines.map((l) => ({ ...l, n: p.n, ...(subject && l.quotable ? { context: [...l.context, subject] } : {}) }));
+  });
 }
 
 /** Where a passage leaves off: the heading it ends under, how far below it, and an open list's lead-in. */
@@ -642,13 +681,16 @@ interface Carry {
 
 interface Split {
   lines: Sentence[];
+  /** At a document's start, the words of the short lines under its title that name its subject ("Produto: Pão de queijo"). */
+  subject?: Word[];
   /** The state before each sentence, and after the last. */
   states: Carry[];
 }
 
 function splitPassage(p: GroundingPassage, from?: Carry): Split {
   const out: Sentence[] = [];
-  const title = p.title ? [{ words: words(decodeEntities(p.title)), credit: TITLE_CREDIT }] : [];
+  // a title that asks ("Recebi um e-mail suspeito. Como reporto?", an FAQ row's question) is what the lines answer, not a subject they share
+  const title: Context[] = p.title ? [{ words: words(decodeEntities(p.title)), credit: TITLE_CREDIT, ...(/\?\s*$/.test(p.title) ? {} : { subject: true }) }] : [];
   let heading: Word[] | undefined = from?.heading;
   let previous = 'text';
   let sinceHeading = from?.sinceHeading ?? 0;
@@ -659,6 +701,9 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
   let end = 0;
   let listed = from?.listed ?? false;
   const states: Carry[] = [];
+  // the document opens with a title line: the short lines right under it, without figures, name its subject
+  let subject: Word[] | undefined;
+  let opening = !(p.start ?? 0);
   const state = (at: number): Carry => ({
     at,
     heading,
@@ -699,6 +744,10 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     }
     table = undefined;
     const kind = lineKind(line, i === 0 && (p.start ?? 0) > 0);
+    if (opening && i > 0) {
+      opening = kind === 'text' && newLine && !/\d/.test(line) && ws.length > 0 && line.split(/\s+/).length <= SUBJECT_WORDS;
+      if (opening) subject = [...(subject ?? []), ...ws];
+    } else if (opening && kind !== 'heading') opening = false;
     // consecutive heading / question lines ("## Meu notebook quebrou." "O que eu faço?") are one heading
     if (kind === 'heading' || kind === 'question') heading = previous === 'heading' ? [...heading!, ...ws] : ws;
     previous = kind === 'question' ? 'heading' : kind;
@@ -713,7 +762,7 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     out.push({ n: p.n, position: i, text, quote: cleanLine(s.text), words: ws, context, quotable, ...(folded !== undefined ? { folded, entities: entityKinds(text), cues: cues(ws, folded) } : {}) });
   });
   states.push(state(p.text.length));
-  return { lines: out, states };
+  return { lines: out, states, ...(subject ? { subject } : {}) };
 }
 
 /**
@@ -850,6 +899,7 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       if (q.unit === 'frequency') return win.some((s) => FREQUENCY.test(s.folded!)) ? 1 : 0.5;
       // "em que ano": a year (or a century, a decade), not any number
       if (q.unit === 'year') return win.some((s) => YEAR.test(s.folded!)) ? 1 : 0.5;
+      if (q.unit === 'clock') return win.some((s) => CLOCK.test(s.folded!)) ? 1 : 0.5;
       // "quando" asks for a date or a period: a bare number or "antes", "durante" alone is a weaker fit
       return win.some((s) => DATE.test(s.folded!) || DURATION.test(s.folded!) || FREQUENCY.test(s.folded!)) ? 1 : 0.5;
     case 'person':
@@ -884,6 +934,8 @@ const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
 ];
 /** A date: a year, a month, a weekday, a day of the month, a century or decade, an hour. */
 const DATE = new RegExp(`\\b(1\\d{3}|20\\d{2}|${MONTHS.split(' ').join('|')}|${WEEKDAYS.split(' ').join('|')}|seculo|decada|anos \\d0|\\d{1,2}h\\d{0,2}|\\d{1,2}:\\d{2}|\\d{1,2}/\\d{1,2}|\\d{1,2}o? dia)s?\\b`);
+/** A time of day: "8h", "8h30", "20:00", "meio-dia", "às 9 horas", "24 horas", "9 am". */
+const CLOCK = /\b\d{1,2} ?h(?:\d{2})?\b|\b\d{1,2}:\d{2}\b|\bmeio-?dia\b|\bmeia-?noite\b|\b\d{1,2} horas\b|\b\d{1,2} ?[ap]\.?m\b/;
 const YEAR = /\b(1\d{3}|20\d{2})\b|\bseculo\b|\bdecada\b|\banos \d0\b/;
 const FREQUENCY = /\b(a cada|por (dia|semana|mes|ano|hora)|(ao|no|na) (dia|semana|mes|ano)|diariamente|semanalmente|quinzenalmente|mensalmente|bimestralmente|trimestralmente|semestralmente|anualmente|diari[oa]s?|semana(l|is)|mensa(l|is)|anua(l|is)|tod[oa]s? (o|a|os|as) |sempre que|vezes)\b/;
 

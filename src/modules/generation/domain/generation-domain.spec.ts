@@ -508,7 +508,7 @@ describe('selectSentences (extractive)', () => {
   });
   describe('with the default support (0.3, +0.2 per named thing under 4)', () => {
     const defaults = { maxSentences: 3, minSupport: 0.3, shortQuestionStep: 0.2 };
-    const answer = (q: string, ps: Array<{ n: number; text: string; title?: string }>) => selectSentences(q, ps, defaults).map((x) => x.text);
+    const answer = (q: string, ps: Array<{ n: number; text: string; title?: string; start?: number; documentId?: string }>) => selectSentences(q, ps, defaults).map((x) => x.text);
     const reimbursement = {
       n: 1,
       title: 'Política de reembolso de despesas',
@@ -537,6 +537,27 @@ describe('selectSentences (extractive)', () => {
       expect(answer('Quando o vazamento aconteceu?', leak)).toEqual(['O vazamento de água no prédio foi descoberto em março de 2011.']);
       expect(answer('Quando o vazamento surgiu?', leak)).toEqual(['O vazamento de água no prédio foi descoberto em março de 2011.']);
       expect(answer('Quando o museu fechou?', [{ n: 1, text: 'A biblioteca da cidade fechou em março de 2011.' }])).toEqual([]);
+    });
+
+    it("ranks a document's lines without preferring the one that only names its subject (title, subject line)", () => {
+      // the title names the town: "Prefeitura de Lagoa Funda." holds every word of the question but the one asked
+      const town = { n: 1, start: 0, documentId: 'g', title: 'Guia do cidadão — Prefeitura de Lagoa Funda', text: 'Prefeitura de Lagoa Funda.\nReclamações vão para a Ouvidoria, que responde em 15 dias.\nOuvidora-geral: Helena Prates Moura.' };
+      expect(answer('quem é a ouvidora de lagoa funda', [town])).toEqual(['Ouvidora-geral: Helena Prates Moura.']);
+      // a short line under the title names the product of the sheet: it holds for the passage that continues it
+      const sheet = { n: 1, start: 0, documentId: 'f', title: 'CONFEITARIA ALVORADA — FICHA TÉCNICA', text: 'CONFEITARIA ALVORADA — FICHA TÉCNICA\nProduto: Bolo de fubá cremoso\nRendimento: 2 formas de 24 cm' };
+      const storage = { n: 2, start: 120, documentId: 'f', title: 'CONFEITARIA ALVORADA — FICHA TÉCNICA', text: 'ARMAZENAMENTO\nFora da geladeira, consuma em até 2 dias. Validade na geladeira: 5 dias.' };
+      const kept = answer('quantos dias dura o bolo de fubá na geladeira', [sheet, storage]);
+      expect(kept).toContain('Validade na geladeira: 5 dias.');
+      expect(kept).not.toContain('Produto: Bolo de fubá cremoso');
+    });
+
+    it('answers "até que horas / qual o horário" with a time of day, not a date or a weekday alone', () => {
+      expect(analyzeQuestion('até que horas funciona o chat de suporte').unit).toBe('clock');
+      expect(analyzeQuestion('Qual o horário da piscina?').unit).toBe('clock');
+      expect(analyzeQuestion('Quando abre a piscina?').unit).toBeUndefined();
+      const notes = { n: 1, text: 'O suporte à versão 2 termina em 31 de março de 2027. Dúvidas: fale com o suporte pelo chat do aplicativo.' };
+      const faq = { n: 2, text: 'O chat funciona de segunda a sexta, das 8h às 20h.' };
+      expect(answer('até que horas funciona o chat de suporte', [notes, faq])).toEqual(['O chat funciona de segunda a sexta, das 8h às 20h.']);
     });
 
     it('answers with a lower window holding every thing the question names when the best one leaves one out', () => {
