@@ -41,9 +41,24 @@ export function support(claim: string, source: string | Set<string>): number {
   return c.filter((w) => s.has(w)).length / c.length;
 }
 
-const ABBREVIATIONS = /(?:^|\s)(sr|sra|srta|dr|dra|prof|profa|rev|pe|st|sto|sta|jr|mr|mrs|ms|p|ex|etc|vs|n|nº|art|pág|cap|fig|av|r|tel|dept|depto)\.$/i;
+// titles before a name ("Dra.", "Eng.", "Enf.", "Ilmo.") and common abbreviations; not words that end sentences ("min.", "Ltda.", "ver.")
+const ABBREVIATIONS = /(?:^|\s)(sr|sra|srs|sras|srta|dr|dra|drs|dras|prof|profa|profs|eng|enga|arq|adv|enf|esp|méd|med|vet|psic|nutr|fisio|exmo|exma|ilmo|ilma|cel|gen|ten|sgt|rev|pe|st|sto|sta|jr|mr|mrs|ms|p|ex|etc|vs|n|nº|art|pág|cap|fig|av|r|tel|dept|depto)\.$/i;
 /** An initial inside a name ("Joan B. Kroc", "John F. Kennedy"): an uppercase letter alone before the period. */
 const INITIAL = /(?:^|\s)\p{Lu}\.$/u;
+
+/**
+ * A line break inside a sentence: plain text hard-wrapped at a width ("…devolvidos em até\n7 dias…"). The line is
+ * long, ends without a stop, and the next one goes on in lowercase (not a "campo: valor" line of a record); headings
+ * and table rows are never wrapped.
+ */
+function wrapped(text: string, start: number, at: number): boolean {
+  const line = text.slice(Math.max(start, text.lastIndexOf('\n', at - 1) + 1), at);
+  if (line.trim().length < WRAP_MIN || /[.!?:;]["')\]]*\s*$/.test(line) || /^\s*[#|]/.test(line)) return false;
+  const next = text.slice(at + 1, at + 41);
+  return /^[ \t]*\p{Ll}/u.test(next) && !/^[ \t]*[\p{L}_ ]{1,30}:\s/u.test(next);
+}
+/** A hard-wrapped line is at least this long (wrapping widths are 60-80 characters; short lines are items or labels). */
+const WRAP_MIN = 40;
 
 /** Sentences with their offsets: split after . ! ? (or a line break) followed by space; abbreviations and decimals are kept whole. */
 export function sentences(text: string): Array<{ text: string; start: number }> {
@@ -58,7 +73,7 @@ export function sentences(text: string): Array<{ text: string; start: number }> 
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === '\n') {
-      push(i + 1);
+      if (!wrapped(text, start, i)) push(i + 1);
       continue;
     }
     if (ch !== '.' && ch !== '!' && ch !== '?') continue;

@@ -805,7 +805,8 @@ function rowText(cells: string[]): string {
 
 /** Markdown bullets and table pipes are layout, not words of the answer. */
 function cleanLine(text: string): string {
-  return withoutEmphasis(text.replace(/^\s*(?:>\s*)?(?:(?:[-*•]|\d{1,2}[.)])\s+)?/, '').trim());
+  // a hard-wrapped sentence is quoted on one line
+  return withoutEmphasis(text.replace(/^\s*(?:>\s*)?(?:(?:[-*•]|\d{1,2}[.)])\s+)?/, '').trim().replace(/[ \t]*\n[ \t]*/g, ' '));
 }
 
 /** Markdown's bold markers around words ("até **30 dias por ano**"): the answer is plain text, the words stay. */

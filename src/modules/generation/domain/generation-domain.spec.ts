@@ -27,6 +27,19 @@ describe('text support', () => {
       '2. Informe o servidor.',
     ]);
   });
+  it('joins the lines of a hard-wrapped paragraph, not a record\'s "campo: valor" lines nor short lines', () => {
+    const text = 'Livros comuns podem ser emprestados por até 14 dias e\nrenovados duas vezes pelo site. A multa é de R$ 1 por dia.\nprazo: 14 dias\nregiao: Sul\nItens\nlivros raros';
+    expect(sentences(text).map((s) => s.text)).toEqual([
+      'Livros comuns podem ser emprestados por até 14 dias e\nrenovados duas vezes pelo site.',
+      'A multa é de R$ 1 por dia.',
+      'prazo: 14 dias',
+      'regiao: Sul',
+      'Itens',
+      'livros raros',
+    ]);
+    // a title before a name is no sentence end
+    expect(sentences('Atende a Dra. Ana Lima. Assina o Eng. Carlos Reis.').map((s) => s.text)).toEqual(['Atende a Dra. Ana Lima.', 'Assina o Eng. Carlos Reis.']);
+  });
   it('keeps initials inside names and common titles whole ("Joan B. Kroc", "Rev. John", "Av. Paulista")', () => {
     expect(sentences('O Instituto Joan B. Kroc estuda a paz. O Rev. John chegou. Fica na Av. Paulista, 900.').map((s) => s.text)).toEqual([
       'O Instituto Joan B. Kroc estuda a paz.',
