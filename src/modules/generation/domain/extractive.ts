@@ -386,6 +386,11 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   // a short question about a name no retrieved passage writes ("o erro E7"): the documents are about something
   // else. In a long question such a name is one detail among several, often spelled otherwise by the documents.
   if (named <= 3 && top.missed.some((t) => t.proper && !t.matching?.size)) return [];
+  // two or more of the things a question names appear in no retrieved passage, nor a word of their family: the
+  // documents speak of the question's setting ("a prefeitura", "o aplicativo"), not of what it asks
+  // (the counted noun of "quantos mililitros" is written as its unit, "120 ml")
+  const unseen = top.missed.filter((t) => !verbLike(t.word) && !t.matching?.size && !analysis.countRoots?.some((r) => t.word.startsWith(r)));
+  if (unseen.length >= UNSEEN_NAMED && unseen.length * UNSEEN_SHARE >= named) return [];
   const chosen: Scored[] = [trimPair(top, best, analysis)];
   if (analysis.several) {
     for (const w of best.filter((x) => x !== top)) {
@@ -403,6 +408,9 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
     .sort((a, b) => a.n - b.n || a.position - b.position);
 }
 
+/** A question naming this many things no passage writes, and at least 1 / UNSEEN_SHARE of what it names, is refused. */
+const UNSEEN_NAMED = 2;
+const UNSEEN_SHARE = 3;
 /** A factoid question: the answer is one date, amount, person or place, which a sentence visibly holds or not. */
 const FACTOID = new Set<AnswerType>(['time', 'amount', 'person', 'place']);
 /** A second sentence of the asked kind scoring at least this share of the chosen one is quoted beside it. */

@@ -573,6 +573,13 @@ describe('selectSentences (extractive)', () => {
       expect(answer('até que horas funciona o chat de suporte', [notes, faq])).toEqual(['O chat funciona de segunda a sexta, das 8h às 20h.']);
     });
 
+    it('refuses a question two of whose named things no passage writes: the documents speak of its setting, not of it', () => {
+      const town = { n: 1, title: 'Guia do cidadão', text: 'A Prefeitura de Lagoa Funda atende pela Central 156, ligação gratuita, das 8h às 18h.' };
+      expect(answer('a prefeitura de lagoa funda faz castração gratuita de gatos?', [town])).toEqual([]);
+      // one thing named otherwise ("telefone" / "Central 156") is how the user says it
+      expect(answer('qual o telefone gratuito da prefeitura de lagoa funda?', [town])).toEqual([town.text]);
+    });
+
     it('answers with a lower window holding every thing the question names when the best one leaves one out', () => {
       // the holiday pay "é pago" but is no reimbursement; the policy says the reimbursement's act otherwise
       expect(answer('Em quantos dias o reembolso é pago?', [holidays, reimbursement])).toEqual(['As despesas de viagem são reembolsadas em até 15 dias úteis após a aprovação do gestor.']);
