@@ -993,7 +993,17 @@ function namesSlot(s: Sentence, roots: string[]): boolean {
   const tokens = s.text.split(/\s+/);
   // folding keeps the whitespace: the folded tokens line up with the written ones
   const folded = s.folded!.split(/\s+/);
-  return folded.some((t, i) => roots.some((root) => t.replace(/[^\p{L}]/gu, '').startsWith(root)) && tokens.slice(i + 1, i + 4).some((n) => /^[*"'“(]*(\p{Lu}|\d)/u.test(n)));
+  return folded.some((t, i) => roots.some((root) => t.replace(/[^\p{L}]/gu, '').startsWith(root)) && namedAfter(tokens.slice(i + 1, i + 4), folded.slice(i + 1, i + 4)));
+}
+
+/** A name or code among the words after the noun, before any verb but a naming one ("a máquina custou R$ 12.400" names no machine; "sistema chamado Rota" does). */
+function namedAfter(tokens: string[], folded: string[]): boolean {
+  for (let j = 0; j < tokens.length; j++) {
+    if (/^[*"'“(]*(\p{Lu}|\d)/u.test(tokens[j])) return true;
+    const w = folded[j].replace(/[^\p{L}]/gu, '');
+    if (verbLike(w) && !/^(?:chamad|denominad|conhecid|intitulad|batizad)/.test(w)) return false;
+  }
+  return false;
 }
 
 const ENTITIES: Record<string, string> = { quot: '"', apos: "'", amp: '&', lt: '<', gt: '>', nbsp: ' ' };

@@ -564,6 +564,11 @@ describe('selectSentences (extractive)', () => {
       expect(kept).not.toContain('Produto: Bolo de fubá cremoso');
     });
 
+    it('reads "qual X" as answered by a name after X, not by a figure after a verb ("a máquina custou R$ 12.400")', () => {
+      const copa = { n: 1, title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' };
+      expect(answer('Qual é a máquina de café da copa?', [copa])).toContain('A máquina de café da copa é uma Saeco Xelsis.');
+    });
+
     it('answers "até que horas / qual o horário" with a time of day, not a date or a weekday alone', () => {
       expect(analyzeQuestion('até que horas funciona o chat de suporte').unit).toBe('clock');
       expect(analyzeQuestion('Qual o horário da piscina?').unit).toBe('clock');
