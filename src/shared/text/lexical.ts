@@ -53,7 +53,8 @@ const INITIAL = /(?:^|\s)\p{Lu}\.$/u;
  */
 function wrapped(text: string, start: number, at: number): boolean {
   const line = text.slice(Math.max(start, text.lastIndexOf('\n', at - 1) + 1), at);
-  if (line.trim().length < WRAP_MIN || /[.!?:;]["')\]]*\s*$/.test(line) || /^\s*[#|]/.test(line)) return false;
+  // (a row of a table lined up by spaces is no wrapped prose either)
+  if (line.trim().length < WRAP_MIN || /[.!?:;]["')\]]*\s*$/.test(line) || /^\s*[#|]/.test(line) || /\S(?:\t| {2,})\S/.test(line)) return false;
   const next = text.slice(at + 1, at + 41);
   return /^[ \t]*\p{Ll}/u.test(next) && !/^[ \t]*[\p{L}_ ]{1,30}:\s/u.test(next);
 }

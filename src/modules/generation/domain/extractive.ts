@@ -719,7 +719,11 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     lead,
     listed,
   });
-  sentences(p.text).forEach((s, i) => {
+  const lines = sentences(p.text);
+  // a plain-text table lined up by spaces: two or more consecutive lines split into cells alike
+  const aligned = lines.map((l) => alignedCells(l.text));
+  const rows = aligned.map((cells, i) => (cells && (aligned[i - 1]?.length === cells.length || aligned[i + 1]?.length === cells.length) ? cells : undefined));
+  lines.forEach((s, i) => {
     states.push(state(s.start));
     // HTML character references ("&quot;", "&#39;") are read as the characters they stand for: "39" is no number
     const line = decodeEntities(s.text);
@@ -732,7 +736,7 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     const sibling = item && (listed || !!lead);
     listed = item;
     const ws = withAcronyms(line, words(line));
-    const row = tableCells(line);
+    const row = tableCells(line) ?? rows[i];
     if (row) {
       if (row.length === 0) return; // the |---|---| rule under a header
       if (!table) {
@@ -795,6 +799,18 @@ function withAcronyms(text: string, ws: Word[]): Word[] {
     extra.push({ word, stem: stem(word), pos: at(m.index!), stop: false });
   }
   return extra.length ? [...ws, ...extra] : ws;
+}
+
+/**
+ * The cells of a line lined up by spaces or tabs ("Livros comuns      14 dias     R$ 1,00"): at least three cells two
+ * or more spaces apart, or two cells a tab or three spaces apart; undefined for a line of prose.
+ */
+function alignedCells(line: string): string[] | undefined {
+  const t = line.trim();
+  if (!/\t| {2,}/.test(t) || /^(?:[-*•#>|]|\d{1,2}[.)]\s)/.test(t)) return undefined;
+  const cells = t.split(/\t+| {2,}/).map((c) => c.trim()).filter(Boolean);
+  if (cells.length >= 3 || (cells.length === 2 && /\t| {3,}/.test(t))) return cells;
+  return undefined;
 }
 
 /** The cells of a Markdown table row ("| a | b |"); [] for the |---|---| rule; undefined for any other line. */

@@ -564,6 +564,16 @@ describe('selectSentences (extractive)', () => {
       expect(kept).not.toContain('Produto: Bolo de fubá cremoso');
     });
 
+    it('answers from a plain-text table lined up by spaces, a row with its header as context', () => {
+      const rules = {
+        n: 1,
+        title: 'Regras de empréstimo — Biblioteca Central',
+        text: 'PRAZOS\nMaterial            Prazo       Renovações    Multa por dia\nLivros comuns       14 dias     2             R$ 1,00\nPeriódicos          7 dias      1             R$ 2,00\nDVDs                3 dias      nenhuma       R$ 5,00\n\nO empréstimo é feito no balcão com a carteirinha.',
+      };
+      expect(answer('qual a multa por dia de atraso de um DVD?', [rules])).toEqual(['DVDs: 3 dias; nenhuma; R$ 5,00']);
+      expect(answer('por quantos dias posso pegar um periódico', [rules])).toEqual(['Periódicos: 7 dias; 1; R$ 2,00']);
+    });
+
     it('reads "qual X" as answered by a name after X, not by a figure after a verb ("a máquina custou R$ 12.400")', () => {
       const copa = { n: 1, title: 'Copa do escritório', text: 'A máquina de café da copa é uma Saeco Xelsis. A máquina custou R$ 12.400 e tem manutenção mensal pela empresa Cafés do Sul.' };
       expect(answer('Qual é a máquina de café da copa?', [copa])).toContain('A máquina de café da copa é uma Saeco Xelsis.');
