@@ -81,6 +81,13 @@ describe('parseCsv', () => {
     expect(en[0].metadata.preco).toBe(1234.56);
   });
 
+  it('reads a table of short fields (a price list) as one "campo: valor" record line per row, never titled by its price', () => {
+    const docs = parseCsv(csv('servico;especie;preco;observacao\nVacina V10;cão;R$ 95,00;Reforço anual\nConsulta;gato;R$ 150,00;Retorno grátis\nConsulta;cão;R$ 160,00;Retorno grátis\n', 'precos.csv'), DEFAULTS);
+    expect(docs[0].text).toBe('servico: Vacina V10; especie: cão; preco: R$ 95,00; observacao: Reforço anual.');
+    expect(docs[0].metadata).toMatchObject({ servico: 'Vacina V10', especie: 'cão', preco: 'R$ 95,00' });
+    expect(docs.map((d) => d.title)).toEqual(['precos #1', 'precos #2', 'precos #3']);
+  });
+
   it('never lets two rows share a source id: a repeated chosen id is refused, a repeated guessed one gives way to row numbers', () => {
     const text = 'id,title,descrição\n1,Um,primeira linha\n1,Dois,segunda linha\n2,Três,terceira linha\n';
     expect(() => parseCsv(csv(text), DEFAULTS, { idColumn: 'id' })).toThrow(/id column "id" repeats "1" \(rows 1 and 2\) in planilha\.csv/);

@@ -78,8 +78,10 @@ export function parseCsv(raw: RawDocument, defaults: CsvDefaults, options: Parse
   // A ';' file is how spreadsheets export in pt-BR, where "2.500" is two thousand five hundred.
   const ptBrNumbers = delimiter === ';';
   const resolvedText = givenText.length ? givenText : autoTextColumns(rows, columns, ptBrNumbers);
+  // (with no long column, the columns of words are what the row says: the only one is its text, not its title)
+  const wordy = resolvedText.length ? resolvedText : columns.filter((c) => !rows.slice(0, 200).every((r) => toNumber(r[c] ?? '', ptBrNumbers) !== undefined || r[c] === ''));
   const titleColumn =
-    explicitTitle || detectTitleColumn(rows, columns.filter((c) => c !== explicitId), resolvedText);
+    explicitTitle || detectTitleColumn(rows, columns.filter((c) => c !== explicitId), wordy);
   // A detected list column may also be an auto text column (its words help search); it is metadata too.
   const listColumns =
     givenLists.length || !defaults.detectListColumns
@@ -155,6 +157,7 @@ const ID_LIKE = [
   /^(?=\S*\d)[\p{L}\d_.:#/-]+$/u,
 ];
 const isIdLike = (v: string) => ID_LIKE.some((re) => re.test(v));
+const AMOUNT = /^(?:R\$|US\$|€|£|\$)?\s*[-+]?\d[\d.,]*\s*(?:%|reais|euros|dólares)?$/i;
 
 /**
  * The column that names each row, when none is configured: in the first 500 rows, a column of short text (nine in ten
@@ -172,6 +175,8 @@ export function detectTitleColumn(rows: Record<string, string>[], columns: strin
     if (!most(values.filter((v) => /\p{L}/u.test(v)).length)) return false;
     if (!most(values.filter((v) => v.length <= MAX_INFERRED_TITLE_CHARS + 30).length)) return false;
     if (values.filter(isIdLike).length > values.length * 0.5) return false;
+    // a price or an amount ("R$ 95,00", "US$ 12", "15%") names no row
+    if (values.filter((v) => AMOUNT.test(v)).length > values.length * 0.5) return false;
     if (new Set(values).size < values.length * (named ? 0.8 : 0.9)) return false;
     return named || !(textColumns.length === 1 && textColumns[0] === c);
   };
@@ -183,15 +188,17 @@ export function detectTitleColumn(rows: Record<string, string>[], columns: strin
   return columns.find((c) => !TITLE_NAMES.includes(c.toLowerCase()) && qualifies(c, false));
 }
 
-/** Auto text columns: the long ones, or with none every non-numeric one; numeric as metadata reads it (1.234,56 in a ';' file). */
+/**
+ * Auto text columns: the long ones (numeric as metadata reads it, 1.234,56 in a ';' file, never). With none, a table of
+ * short fields (a price list: "servico;especie;porte;preco"), there are none: the whole row is its "campo: valor; ..."
+ * line, searched and quoted as one record ("servico: Vacina V10; especie: cão; preco: R$ 95,00"), each field also kept
+ * as metadata. (Each short cell as a paragraph of its own was quoted alone, "R$ 95,00" or "qualquer", naming nothing.)
+ */
 function autoTextColumns(rows: Record<string, string>[], columns: string[], ptBr: boolean): string[] {
   const sample = rows.slice(0, 200);
   const avg = (c: string) => sample.reduce((s, r) => s + (r[c]?.length ?? 0), 0) / sample.length;
   const numeric = (v: string | undefined) => toNumber(v ?? '', ptBr) !== undefined;
-  const long = columns.filter((c) => avg(c) > 40 && !sample.every((r) => numeric(r[c])));
-  if (long.length) return long;
-  // No long column: index every non-numeric column.
-  return columns.filter((c) => !sample.every((r) => numeric(r[c]) || r[c] === ''));
+  return columns.filter((c) => avg(c) > 40 && !sample.every((r) => numeric(r[c])));
 }
 
 
