@@ -307,6 +307,10 @@ interface Sentence {
   /** Terms of the heading / FAQ question line above it and of the passage title (the document's subject). */
   context: Context[];
   quotable: boolean;
+  /** A record's "campo: valor; campo: valor; …" line (a CSV or JSON row), field by field, as quoted. */
+  fields?: Array<{ text: string; words: Word[] }>;
+  /** While ranking: which fields hold a term of the question. */
+  fieldHits?: boolean[];
   /** The quotable text folded (lowercase, no accents), for the answer-kind patterns. */
   folded?: string;
   entities?: Set<EntityKind>;
@@ -403,7 +407,7 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
   const tied = analysis.several ? undefined : tiedAnswer(analysis, chosen[0], best, opts);
   if (tied) chosen.push(tied);
   return chosen
-    .flatMap((w) => w.sentences.map((s) => ({ n: s.n, text: s.quote, position: s.position, score: round(w.coverage) })))
+    .flatMap((w) => w.sentences.map((s) => ({ n: s.n, text: s.fields ? recordAnswer(s, analysis) : s.quote, position: s.position, score: round(w.coverage) })))
     .slice(0, Math.max(1, opts.maxSentences))
     .sort((a, b) => a.n - b.n || a.position - b.position);
 }
@@ -554,6 +558,7 @@ function rank(question: string, passages: GroundingPassage[]): Scored[] {
     s.fresh = s.words.filter((w) => !w.stop && !matching.some((m) => m.has(w.word))).length;
     const held = matching.map((m) => s.context.filter((c) => c.words.some((w) => m.has(w.word))));
     s.credits = held.map((cs) => Math.max(0, ...cs.map((c) => c.credit)));
+    if (s.fields) s.fieldHits = s.fields.map((f) => f.words.some((w) => matching.some((m) => m.has(w.word))));
     s.ranking = held.map((cs) => Math.max(0, ...cs.map((c) => (c.subject ? SUBJECT_CREDIT : c.credit))));
   }
   const windows: Sentence[][] = [];
@@ -771,7 +776,9 @@ function splitPassage(p: GroundingPassage, from?: Carry): Split {
     const quotable = kind === 'text' && ws.length > 0;
     lead = kind === 'text' && /:$/.test(text) ? ws : undefined;
     const folded = quotable ? fold(text) : undefined;
-    out.push({ n: p.n, position: i, text, quote: cleanLine(s.text), words: ws, context, quotable, ...(folded !== undefined ? { folded, entities: entityKinds(text), cues: cues(ws, folded) } : {}) });
+    const quote = cleanLine(s.text);
+    const fields = quotable ? recordFields(quote) : undefined;
+    out.push({ n: p.n, position: i, text, quote, words: ws, context, quotable, ...(folded !== undefined ? { folded, entities: entityKinds(text), cues: cues(ws, folded) } : {}), ...(fields ? { fields } : {}) });
   });
   states.push(state(p.text.length));
   return { lines: out, states, ...(subject ? { subject } : {}) };
@@ -825,6 +832,49 @@ function tableCells(line: string): string[] | undefined {
 function rowText(cells: string[]): string {
   const filled = cells.filter(Boolean);
   return filled.length < 2 ? filled.join('') : `${filled[0]}: ${filled.slice(1).join('; ')}`;
+}
+
+/** A record line ("servico: Vacina V10; especie: cão; preco: R$ 95,00; observacao: Reforço anual."): three or more fields. */
+function recordFields(line: string): Array<{ text: string; words: Word[] }> | undefined {
+  if (!/^[\p{L}_][\p{L}\p{N}_ ]{0,29}: [^;]+(?:; [\p{L}_][\p{L}\p{N}_ ]{0,29}: [^;]+){2,}$/u.test(line)) return undefined;
+  return line.replace(/\.$/, '').split('; ').map((text) => ({ text, words: words(decodeEntities(text)) }));
+}
+
+/**
+ * A record quoted for a question: the field that names the row (the first), the fields holding the question's terms,
+ * and those holding the kind of answer asked ("quanto custa a vacina V10?" -> "servico: Vacina V10; preco: R$ 95,00.");
+ * the whole line for a question of no known kind (yes / no, "qual…" but for a contact: "qual o ramal") or when no field
+ * holds the kind asked.
+ */
+function recordAnswer(s: Sentence, q: QuestionAnalysis): string {
+  // only a question whose words tell the kind of answer (an amount, a time, a person, a place) says which field answers
+  const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
+  if (!FACTOID.has(q.type) && !form) return s.quote;
+  const fields = s.fields!;
+  const fits = fields.map((f, i) => i > 0 && fieldFits(f.text.slice(f.text.indexOf(':') + 1), q));
+  if (!fits.some(Boolean)) return s.quote;
+  const kept = fields.filter((f, i) => i === 0 || s.fieldHits?.[i] || fits[i]);
+  return kept.length === fields.length ? s.quote : `${kept.map((f) => f.text).join('; ')}.`;
+}
+
+/** A field's value holds the kind of answer asked: money for "quanto custa", a time of day for "que horas", a name for "quem"… */
+function fieldFits(value: string, q: QuestionAnalysis): boolean {
+  const f = fold(value);
+  switch (q.type) {
+    case 'amount':
+      return q.unit === 'money' ? MONEY.test(value) : q.unit === 'duration' ? DURATION.test(f) : /\d/.test(value) || NUMBER_WORDS.test(f);
+    case 'time':
+      return q.unit === 'clock' ? CLOCK.test(f) : DATE.test(f) || DURATION.test(f) || CLOCK.test(f) || FREQUENCY.test(f);
+    case 'person':
+      return entityKinds(` ${value}`).has('person');
+    case 'place':
+      return entityKinds(value).has('place');
+    default: {
+      // "qual o ramal / e-mail / site": the field written in that form
+      const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
+      return !!form?.test(value);
+    }
+  }
 }
 
 /** Markdown bullets and table pipes are layout, not words of the answer. */

@@ -197,7 +197,7 @@ describe('selectSentences (extractive)', () => {
     expect(pick('What is Cowboy Bebop about?', cut)).toEqual(['Cowboy Bebop follows a crew of bounty hunters in 2071.']);
     // a record line ("campo: valor") starts lowercase and is whole
     const record = [{ n: 1, start: 900, text: 'area: Jurídico; responsavel: Beatriz Lacerda; ramal: 2600.' }];
-    expect(pick('Qual o ramal do jurídico?', record)).toEqual(['area: Jurídico; responsavel: Beatriz Lacerda; ramal: 2600.']);
+    expect(pick('Qual o ramal do jurídico?', record)).toEqual(['area: Jurídico; ramal: 2600.']);
   });
 
   it('reads the question type', () => {
@@ -359,7 +359,7 @@ describe('selectSentences (extractive)', () => {
     // when the company is all the question names, it stays
     expect(analyzeQuestion('Qual o endereço da empresa?').terms.map((t) => t.word)).toContain('empresa');
     const record = 'area: Jurídico; responsavel: Beatriz Lacerda; cargo: Advogada e Encarregada de Dados (DPO); ramal: 2600.';
-    expect(pick('Quem é o DPO da empresa?', [{ n: 1, text: record }])).toEqual([record]);
+    expect(pick('Quem é o DPO da empresa?', [{ n: 1, text: record }])).toEqual(['area: Jurídico; responsavel: Beatriz Lacerda; cargo: Advogada e Encarregada de Dados (DPO).']);
   });
 
   it('does not ask a short question\'s verb of the documents: they say the act otherwise ("criada" / "a descoberta")', () => {
@@ -572,6 +572,13 @@ describe('selectSentences (extractive)', () => {
       };
       expect(answer('qual a multa por dia de atraso de um DVD?', [rules])).toEqual(['DVDs: 3 dias; nenhuma; R$ 5,00']);
       expect(answer('por quantos dias posso pegar um periódico', [rules])).toEqual(['Periódicos: 7 dias; 1; R$ 2,00']);
+    });
+
+    it("quotes of a record's line the field naming the row, the fields the question names and the kind of answer asked", () => {
+      const row = { n: 1, text: 'servico: Vacina V10; especie: cão; porte: qualquer; preco: R$ 95,00; observacao: Reforço anual.' };
+      expect(answer('quanto custa a vacina v10?', [row])).toEqual(['servico: Vacina V10; preco: R$ 95,00.']);
+      // a question of no known kind (yes / no, "qual…") gets the whole line
+      expect(answer('a vacina v10 tem reforço?', [row])).toEqual([row.text]);
     });
 
     it('reads "qual X" as answered by a name after X, not by a figure after a verb ("a máquina custou R$ 12.400")', () => {
