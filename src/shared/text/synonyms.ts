@@ -54,6 +54,10 @@ pagar pagamento pago
 devolver devolução
 cancelar cancelamento
 imprimir impressão impressora
+prédio edifício condomínio
+reter retido retida retenção
+obter obtido obtenção
+resultado laudo
 `;
 
 const groups = GROUPS.split('\n')

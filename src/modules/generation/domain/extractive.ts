@@ -100,7 +100,7 @@ const SCAFFOLDING = new Set(
      posso pode podem podemos poderia poderiam devo deve devem devemos preciso precisa precisam precisamos consigo consegue
      existe existem há tem tenho temos têm faço faz fazer fazemos sei saber gostaria queria quero alguém possível
      eu você vocês pra pro meu minha meus minhas nosso nossa nossos nossas algum alguma alguns algumas gente
-     é são está estão ser estar sobre aí lá então favor numa num mim comigo depois enquanto vai vão vou ir estou sou fica ficar
+     é são está estão ser estar sobre aí lá então favor numa num mim comigo depois enquanto durante vai vão vou ir estou sou fica ficar
      parte quer querem dizer significa significam várias vários sozinho sozinha ainda agora hoje aqui isso esse essa daqui
      este esta estes estas deste desta destes destas neste nesta desse dessa nesse nessa aquele aquela
      dela dele delas deles nela nele nelas neles daquele daquela daqueles daquelas tinha tinham havia haviam sido
@@ -862,7 +862,7 @@ function fieldFits(value: string, q: QuestionAnalysis): boolean {
   const f = fold(value);
   switch (q.type) {
     case 'amount':
-      return q.unit === 'money' ? MONEY.test(value) : q.unit === 'duration' ? DURATION.test(f) : /\d/.test(value) || NUMBER_WORDS.test(f);
+      return q.unit === 'money' ? MONEY.test(value) || /\d\s?%/.test(value) : q.unit === 'duration' ? DURATION.test(f) : /\d/.test(value) || NUMBER_WORDS.test(f);
     case 'time':
       return q.unit === 'clock' ? CLOCK.test(f) : DATE.test(f) || DURATION.test(f) || CLOCK.test(f) || FREQUENCY.test(f);
     case 'person':
@@ -964,7 +964,8 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
     case 'amount':
       if (!entities.has('amount')) return 0;
       // "quanto custa" wants money, "quanto tempo" a duration: another number is a weaker fit
-      if (q.unit === 'money') return win.some((s) => MONEY.test(s.text)) ? 1 : 0.25;
+      // a share of a price is how much is paid or kept ("coparticipação de 20%", "retenção de 10% do valor pago")
+      if (q.unit === 'money') return win.some((s) => MONEY.test(s.text) || /\d\s?%/.test(s.text)) ? 1 : 0.25;
       if (q.unit === 'duration') return win.some((s) => DURATION.test(s.folded!)) ? 1 : 0.25;
       if (q.measure) return win.some((s) => q.measure!.test(s.folded!)) ? 1 : 0.25;
       if (q.countRoots) return win.some((s) => counts(s.folded!, q.countRoots!)) ? 1 : 0.5;

@@ -248,6 +248,9 @@ describe('selectSentences (extractive)', () => {
     expect(pick('Em qual sistema eu peço férias?', [{ n: 1, text: ferias }])).toEqual(['Todas as solicitações são feitas no sistema PeopleHub, no menu "Ausências".']);
     const luto = 'Luto — cônjuge, pais, filhos: 5 dias consecutivos.\nLuto — avós, netos, sogros: 2 dias consecutivos.';
     expect(pick('Meu avô faleceu, quantos dias posso ficar afastado?', [{ n: 1, text: luto }])).toEqual(['Luto — avós, netos, sogros: 2 dias consecutivos.']);
+    // "prédio" / "condomínio", "retido" / "retenção"
+    expect(pick('quem é a síndica do prédio?', [{ n: 1, text: 'Regras do condomínio.\nSíndico: Paulo Viana, mandato até 2027.' }])).toEqual(['Síndico: Paulo Viana, mandato até 2027.']);
+    expect(pick('se eu desistir, quanto fica retido?', [{ n: 1, text: 'Na desistência, há retenção de 10% do valor pago.' }])).toEqual(['Na desistência, há retenção de 10% do valor pago.']);
     // a family, not a truncated stem: "funcionários" is not "funcionamento"
     expect(pick('Quantos funcionários a empresa tem?', [{ n: 1, text: 'O horário de funcionamento da empresa é das 8h às 18h.' }])).toEqual([]);
   });
