@@ -380,6 +380,8 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
     if (!fitting) return [];
     top = fitting;
   }
+  // "qual o e-mail / telefone / site …" is answered by a window that writes one, when any covering window does
+  if (top.typeFit < 1 && analysis.slot && CONTACT_FORMS.some(([nouns]) => nouns.test(analysis.slot!))) top = best.find((w) => w.typeFit === 1 && enough(w)) ?? top;
   // "Qual a senha do Wi-Fi da diretoria?" is not answered by the visitors' Wi-Fi password: a window that leaves out a
   // word of the phrase asked about answers another thing
   if (analysis.head && named <= 4 && top.missed.some((t) => analysis.head!.includes(t.word))) {

@@ -589,6 +589,14 @@ describe('selectSentences (extractive)', () => {
       expect(answer('Qual é a máquina de café da copa?', [copa])).toContain('A máquina de café da copa é uma Saeco Xelsis.');
     });
 
+    it('answers "qual o e-mail / telefone" with a window that writes one over a better-ranked one that does not', () => {
+      const title = 'Política de Segurança da Informação';
+      const policy = { n: 1, title, text: 'E-mails suspeitos que não foram abertos devem ser reportados pelo botão Reportar Phishing do Outlook; nesse caso não é preciso abrir incidente.' };
+      const channels = { n: 4, title, text: '## 6. Incidentes de segurança\nTodo incidente, confirmado ou suspeito, deve ser comunicado em até 2 horas a partir do momento em que o colaborador tomar conhecimento, por um destes canais: e-mail: seguranca@empresa.com.br; ramal 2200; ou pessoalmente na sala da equipe de segurança, no 4º andar.' };
+      const other = (n: number) => ({ n, title: 'FAQ de TI', text: 'A senha de rede expira a cada 90 dias.' });
+      expect(answer('qual o email pra reportar incidente de seguranca?', [policy, other(2), other(3), channels])).toEqual(['Todo incidente, confirmado ou suspeito, deve ser comunicado em até 2 horas a partir do momento em que o colaborador tomar conhecimento, por um destes canais: e-mail: seguranca@empresa.com.br; ramal 2200; ou pessoalmente na sala da equipe de segurança, no 4º andar.']);
+    });
+
     it('answers "até que horas / qual o horário" with a time of day, not a date or a weekday alone', () => {
       expect(analyzeQuestion('até que horas funciona o chat de suporte').unit).toBe('clock');
       expect(analyzeQuestion('Qual o horário da piscina?').unit).toBe('clock');
