@@ -381,7 +381,7 @@ export function selectSentences(question: string, passages: GroundingPassage[], 
     top = fitting;
   }
   // "qual o e-mail / telefone / site …" is answered by a window that writes one, when any covering window does
-  if (top.typeFit < 1 && analysis.slot && CONTACT_FORMS.some(([nouns]) => nouns.test(analysis.slot!))) top = best.find((w) => w.typeFit === 1 && enough(w)) ?? top;
+  if (top.typeFit < 1 && contactForm(analysis)) top = best.find((w) => w.typeFit === 1 && enough(w)) ?? top;
   // "Qual a senha do Wi-Fi da diretoria?" is not answered by the visitors' Wi-Fi password: a window that leaves out a
   // word of the phrase asked about answers another thing
   if (analysis.head && named <= 4 && top.missed.some((t) => analysis.head!.includes(t.word))) {
@@ -850,8 +850,7 @@ function recordFields(line: string): Array<{ text: string; words: Word[] }> | un
  */
 function recordAnswer(s: Sentence, q: QuestionAnalysis): string {
   // only a question whose words tell the kind of answer (an amount, a time, a person, a place) says which field answers
-  const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
-  if (!FACTOID.has(q.type) && !form) return s.quote;
+  if (!FACTOID.has(q.type) && !contactForm(q)) return s.quote;
   const fields = s.fields!;
   const fits = fields.map((f, i) => i > 0 && fieldFits(f.text.slice(f.text.indexOf(':') + 1), q));
   if (!fits.some(Boolean)) return s.quote;
@@ -871,11 +870,9 @@ function fieldFits(value: string, q: QuestionAnalysis): boolean {
       return entityKinds(` ${value}`).has('person');
     case 'place':
       return entityKinds(value).has('place');
-    default: {
+    default:
       // "qual o ramal / e-mail / site": the field written in that form
-      const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
-      return !!form?.test(value);
-    }
+      return !!contactForm(q)?.test(value);
   }
 }
 
@@ -995,7 +992,7 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       return any('definition') ? 0.7 : 0.4;
     default: {
       // "qual o e-mail / ramal / site": the answer is written in that form
-      const form = q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
+      const form = contactForm(q);
       if (form) return win.some((s) => form.test(s.text)) ? 1 : 0.2;
       // "qual indivíduo pintou…" / "O interior foi pintado por Luigi Gregori": a name the question does not say, without the noun, fits in part
       return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : win.some((s) => namesSomeoneElse(s.text, q)) ? SLOT_NAMED_ELSEWHERE : 0.4) : 0.5;
@@ -1005,6 +1002,10 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
 
 /** A window naming someone or something the question does not say, though not after the asked noun ("qual indivíduo" / "por Luigi Gregori"). */
 const SLOT_NAMED_ELSEWHERE = 0.6;
+/** "qual o e-mail / ramal / site": the form the answer is written in (an address, digits, a web address). */
+function contactForm(q: QuestionAnalysis): RegExp | undefined {
+  return q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;
+}
 const CONTACT_FORMS: Array<[RegExp, RegExp]> = [
   [/^e?mails?$/, /[\w.+-]+@[\w-]+\.\w/],
   [/^(telefones?|ramal|ramais|celular|celulares|whatsapp|whats|zap|fone)$/, /\d{3,}|\(\d{2}\)/],
