@@ -77,7 +77,7 @@ export interface QuestionAnalysis {
   countRoots?: string[];
   /** "Como configuro…", "como eu faço…": the asker wants steps to follow, not a sentence that mentions the thing. */
   howDoI?: boolean;
-  /** "Quantos gramas", "quantos km": a unit of measure, written in full or abbreviated after a number ("120 ml" is not grams). */
+  /** "Quantos gramas", "quantos km", "qual a temperatura": a unit of measure, written in full or abbreviated after a number ("120 ml" is not grams). */
   measure?: RegExp;
   /** "Qual programa", "em qual sistema": the noun whose name is asked (folded); the answer names it ("o sistema Rota"). */
   slot?: string;
@@ -245,16 +245,21 @@ function analyze(asked: string): QuestionAnalysis {
   else if (type === 'time' && has(/ que horas | (qual|quais) (e |sao )?(o |os )?horarios? | what time /)) unit = 'clock';
   const counted = type === 'amount' && !unit ? f.match(/ quant[oa]s (\p{L}{3,}) /u)?.[1] : undefined;
   const countRoots = counted && !SCAFFOLDING.has(counted) && !TYPE_NOUNS[counted] ? roots(counted) : undefined;
-  const measure = counted ? measureOf(counted) : undefined;
+  const countedMeasure = counted ? measureOf(counted) : undefined;
   // the question (or one of its sentences) starts with it: "categorizada como gênero" is not asking how
   const howDoI = type === 'instruction' && /(?:^|[?.!]\s*)como (?:e que )?(?:eu |a gente )?(?:faco|peco|posso|devo|consigo|tenho|preciso|\p{L}{3,}(?:o|go|co))\b/u.test(fold(question).trim());
   const slotNoun = type === 'open' ? f.match(/ (?:qual|quais|que) (?:e |sao )?(?:o |a |os |as )?(\p{L}{4,}) /u)?.[1] : undefined;
   const slot = slotNoun && !TYPE_NOUNS[slotNoun] && !SCAFFOLDING.has(slotNoun) ? slotNoun : undefined;
   // the noun or one that says the same ("em qual sistema" / "no módulo Rota"), as prefixes that take any inflection
   const slotRoots = slot ? roots(slot) : undefined;
+  // "qual a temperatura do forno": the answer gives the measure ("a 200 °C") without the word, as "prazo" is given by a date
+  // (and a window without such a measure does not answer: "Qual a distância de Campinas até São Paulo?")
+  const slotMeasure = slot ? SLOT_MEASURES.find(([nouns]) => nouns.test(slot))?.[1] : undefined;
+  if (slotMeasure) for (const t of terms) if (t.word === slot) t.kind = 'amount';
   // the phrase is read within one sentence of the question: "Onde fica o formulário? <more text>" names no more than it
   const clauses = ` ${fold(question).replace(/\be-mails?\b/g, 'email').replace(/[?!.;:]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ')} `;
   const head = headPhrase(clauses, terms, howDoI);
+  const measure = countedMeasure ?? slotMeasure;
   return { type, terms, several, ...(unit ? { unit } : {}), ...(countRoots ? { countRoots } : {}), ...(measure ? { measure } : {}), ...(howDoI ? { howDoI } : {}), ...(slot ? { slot, slotRoots } : {}), ...(head ? { head } : {}) };
 }
 
@@ -994,6 +999,8 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
       // "qual o e-mail / ramal / site": the answer is written in that form
       const form = contactForm(q);
       if (form) return win.some((s) => form.test(s.text)) ? 1 : 0.2;
+      // "qual a temperatura / o peso / a velocidade": a measure in its unit ("a 200 °C"), not a line that says the word
+      if (q.measure) return win.some((s) => q.measure!.test(s.folded!)) ? 1 : 0.25;
       // "qual indivíduo pintou…" / "O interior foi pintado por Luigi Gregori": a name the question does not say, without the noun, fits in part
       return q.slotRoots ? (win.some((s) => namesSlot(s, q.slotRoots!)) ? 1 : win.some((s) => namesSomeoneElse(s.text, q)) ? SLOT_NAMED_ELSEWHERE : 0.4) : 0.5;
     }
@@ -1002,6 +1009,18 @@ function fitsType(q: QuestionAnalysis, win: Sentence[], entities: Set<EntityKind
 
 /** A window naming someone or something the question does not say, though not after the asked noun ("qual indivíduo" / "por Luigi Gregori"). */
 const SLOT_NAMED_ELSEWHERE = 0.6;
+/**
+ * An attribute asked by "qual X" that is a measure, by folded noun, and the units its value is written in (folded text).
+ * Not the nouns that also name something else ("potência" of a drug, "tensão" between people).
+ */
+const SLOT_MEASURES: Array<[RegExp, RegExp]> = [
+  [/^temperaturas?$/, /\d\s?(?:°|º|graus?\b)/],
+  [/^pesos?$/, /\d\s?(?:kg|g|quilos?|gramas?|toneladas?|t)\b/],
+  [/^velocidades?$/, /\d\s?(?:km\/h|km por hora|m\/s)/],
+  [/^(?:alturas?|comprimentos?|larguras?|distancias?|profundidades?)$/, /\d\s?(?:m|cm|mm|km|metros?|centimetros?|quilometros?)\b/],
+  [/^voltagem$/, /\d\s?(?:v|volts?)\b/],
+];
+
 /** "qual o e-mail / ramal / site": the form the answer is written in (an address, digits, a web address). */
 function contactForm(q: QuestionAnalysis): RegExp | undefined {
   return q.slot ? CONTACT_FORMS.find(([nouns]) => nouns.test(q.slot!))?.[1] : undefined;

@@ -589,6 +589,13 @@ describe('selectSentences (extractive)', () => {
       expect(answer('Qual é a máquina de café da copa?', [copa])).toContain('A máquina de café da copa é uma Saeco Xelsis.');
     });
 
+    it('answers "qual a temperatura / a distância" with the measure in its unit, and refuses when no passage gives one', () => {
+      const sheet = { n: 1, title: 'Ficha técnica — Broa de milho', text: 'Asse direto do freezer, acrescentando 5 minutos ao tempo de forno.\nAsse em forno pré-aquecido a 190 °C por 40 minutos.' };
+      expect(answer('qual a temperatura do forno pra broa de milho', [sheet])).toEqual(['Asse em forno pré-aquecido a 190 °C por 40 minutos.']);
+      const office = { n: 1, text: 'O escritório de Campinas fica na Rua Maria Monteiro, 830. A filial de São Paulo fica na Av. Paulista, 900.' };
+      expect(answer('Qual a distância de Campinas até São Paulo?', [office])).toEqual([]);
+    });
+
     it('answers "qual o e-mail / telefone" with a window that writes one over a better-ranked one that does not', () => {
       const title = 'Política de Segurança da Informação';
       const policy = { n: 1, title, text: 'E-mails suspeitos que não foram abertos devem ser reportados pelo botão Reportar Phishing do Outlook; nesse caso não é preciso abrir incidente.' };
